@@ -1,0 +1,130 @@
+"""The hub file's typed shape: systems, ownership, routes.
+
+Connector settings stay an open mapping here and are validated against the
+connector's own settings model by :mod:`crossdock.config.loader`, so a new
+connector kind never edits this module.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from crossdock.model.base import EntityType
+from crossdock.model.paths import any_glob_matches
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NonOwnerPolicy(StrEnum):
+    """What happens when a system that does not own a field sends a value for it."""
+
+    REJECT = "reject"
+    IGNORE = "ignore"
+    PROPOSE = "propose"
+
+
+class SystemConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$", description="unique system name")
+    kind: str = Field(description="connector kind, e.g. files, webhook")
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class EntityOwnership(_Strict):
+    """Who owns an entity's fields; the most specific matching glob wins."""
+
+    owner: str = Field(description="system of record for fields no glob names")
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="field path glob -> owning system"
+    )
+    non_owner: NonOwnerPolicy = NonOwnerPolicy.REJECT
+    create: list[str] | None = Field(
+        default=None,
+        description="systems that may create a record; default: any system that owns a field",
+    )
+
+
+class RetryPolicy(_Strict):
+    attempts: int = Field(default=5, ge=1, le=100)
+    base_seconds: float = Field(default=0.5, gt=0)
+    cap_seconds: float = Field(default=60.0, gt=0)
+
+
+class RouteConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
+    entities: list[EntityType] = Field(min_length=1)
+    destination: str
+    fields: list[str] = Field(default_factory=lambda: ["*"], description="field path globs sent")
+    filter: dict[str, list[Any]] = Field(
+        default_factory=dict, description="field path -> allowed values (all must match)"
+    )
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    retry: RetryPolicy = RetryPolicy()
+
+    def sends(self, path: str) -> bool:
+        """Whether a field path is one this route sends."""
+        return any_glob_matches(self.fields, path)
+
+
+class StoreConfig(_Strict):
+    url: str = "sqlite:///crossdock.sqlite"
+
+
+class HubConfig(_Strict):
+    version: int = 1
+    store: StoreConfig = StoreConfig()
+    systems: list[SystemConfig] = Field(default_factory=list)
+    ownership: dict[EntityType, EntityOwnership] = Field(default_factory=dict)
+    routes: list[RouteConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> HubConfig:
+        names = [s.name for s in self.systems]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"system names must be unique; repeated: {sorted(dupes)}")
+        known = set(names)
+        for entity, own in self.ownership.items():
+            for where, system in [("owner", own.owner), *((f"fields.{g}", s) for g, s in own.fields.items())]:
+                if system not in known:
+                    raise ValueError(
+                        f"ownership.{entity.value}.{where}: unknown system {system!r}; "
+                        f"known: {sorted(known)}"
+                    )
+        route_names = [r.name for r in self.routes]
+        if len(set(route_names)) != len(route_names):
+            raise ValueError("route names must be unique")
+        for i, route in enumerate(self.routes):
+            if route.destination not in known:
+                raise ValueError(
+                    f"routes[{i}].destination: unknown system {route.destination!r}; "
+                    f"known: {sorted(known)}"
+                )
+        return self
+
+    def system(self, name: str) -> SystemConfig:
+        for s in self.systems:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def route(self, name: str) -> RouteConfig:
+        for r in self.routes:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+__all__ = [
+    "EntityOwnership",
+    "HubConfig",
+    "NonOwnerPolicy",
+    "RetryPolicy",
+    "RouteConfig",
+    "StoreConfig",
+    "SystemConfig",
+]

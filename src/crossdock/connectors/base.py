@@ -1,0 +1,171 @@
+"""The connector interface: what every system kind provides to the engine.
+
+A connector kind is a class registered under the ``crossdock.connectors``
+entry-point group. The engine only ever sees these small protocols:
+
+* :class:`Source` pulls native input and yields :class:`~crossdock.model.change.Change`
+  objects (or :class:`SourceError` for input it cannot map) in acknowledged units.
+* :class:`Destination` pushes a batch of :class:`Delivery` objects and answers
+  one :class:`DeliveryResult` per delivery.
+* :class:`WebhookReceiver` verifies and maps an inbound HTTP request.
+
+Delivery guarantee towards destinations: at-least-once. Each delivery carries
+a stable ``delivery_id`` (route, entity, version) that receivers use to drop
+duplicates, which makes the effect exactly-once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from crossdock.config.hub import HubConfig, SystemConfig
+from crossdock.errors import ErrorCode
+from crossdock.model.base import EntityType
+from crossdock.model.change import Change, ChangeOp
+
+
+@dataclass(frozen=True, slots=True)
+class SourceError:
+    """Input a connector could not turn into a change: becomes a business exception.
+
+    ``ref`` locates it (``products.csv:17``), ``field`` names the canonical
+    field path or native column at fault, ``raw`` keeps the input so a person
+    can fix and replay it.
+    """
+
+    system: str
+    reason: str
+    code: ErrorCode
+    ref: str | None = None
+    field: str | None = None
+    entity_type: EntityType | None = None
+    native_id: str | None = None
+    raw: Mapping[str, Any] | str | None = None
+
+
+SourceItem = Change | SourceError
+
+
+@dataclass(slots=True)
+class InboundUnit:
+    """One acknowledged unit of source input (a file, a message batch).
+
+    ``items`` is consumed once. The engine calls ``ack`` after everything from
+    the unit is committed, so a crash before that re-reads the unit; ingest's
+    idempotency keys then drop what was already applied.
+    """
+
+    name: str
+    items: Iterable[SourceItem]
+    total: int | None = None
+    ack: Callable[[], None] = field(default=lambda: None)
+
+
+@runtime_checkable
+class Source(Protocol):
+    def pull(self) -> Iterator[InboundUnit]:
+        """Units of input waiting now; returns when there are none."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One record version going to one destination through one route."""
+
+    delivery_id: str
+    route: str
+    entity_type: EntityType
+    entity_id: str
+    version: int
+    op: ChangeOp
+    data: Mapping[str, Any]
+    native_id: str | None
+    event_time: datetime
+    source_system: str | None = None
+
+
+class DeliveryStatus(StrEnum):
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """The destination's answer for one delivery.
+
+    ``native_id`` is the destination's id for the record when it assigned or
+    knows one; the engine writes it into the crosswalk.
+    """
+
+    delivery_id: str
+    status: DeliveryStatus
+    native_id: str | None = None
+    error: str | None = None
+    code: ErrorCode | None = None
+    retry_after: float | None = None
+
+
+@runtime_checkable
+class Destination(Protocol):
+    def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
+        """Push a batch; raise ``RetryableError``/``PermanentError`` when the whole batch fails."""
+        ...
+
+
+@runtime_checkable
+class WebhookReceiver(Protocol):
+    def receive(self, headers: Mapping[str, str], body: bytes) -> list[SourceItem]:
+        """Verify the request (raise ``InvalidInput`` with code ``bad_signature``) and map it."""
+        ...
+
+
+class Connector:
+    """Base of a connector kind. Subclasses set ``kind`` and ``Settings``."""
+
+    kind: ClassVar[str]
+    Settings: ClassVar[type[BaseModel]]
+
+    def __init__(self, system: SystemConfig, settings: BaseModel, hub: HubConfig) -> None:
+        self.system = system
+        self.settings = settings
+        self.hub = hub
+
+    @property
+    def name(self) -> str:
+        return self.system.name
+
+    def source(self) -> Source | None:
+        """The system as a source of changes, if it is one."""
+        return None
+
+    def destination(self) -> Destination | None:
+        """The system as a destination for deliveries, if it is one."""
+        return None
+
+    def webhook_receiver(self) -> WebhookReceiver | None:
+        """The system's inbound HTTP endpoint, if it has one."""
+        return None
+
+    def close(self) -> None:
+        """Release clients and files."""
+
+
+__all__ = [
+    "Connector",
+    "Delivery",
+    "DeliveryResult",
+    "DeliveryStatus",
+    "Destination",
+    "InboundUnit",
+    "Source",
+    "SourceError",
+    "SourceItem",
+    "WebhookReceiver",
+]

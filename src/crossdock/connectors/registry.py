@@ -1,0 +1,64 @@
+"""Finding a connector class by kind: entry points, plus explicit registration for tests.
+
+The engine never names a concrete connector. A new system kind is a module
+that declares an entry point in the ``crossdock.connectors`` group.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from pydantic import ValidationError
+
+from crossdock.config.hub import HubConfig, SystemConfig
+from crossdock.connectors.base import Connector
+from crossdock.errors import ErrorCode, InvalidInput
+
+GROUP = "crossdock.connectors"
+_registered: dict[str, type[Connector]] = {}
+
+
+def register(kind: str, cls: type[Connector]) -> None:
+    """Register a connector class by hand (tests, plugins loaded without packaging)."""
+    _registered[kind] = cls
+
+
+def known_kinds() -> list[str]:
+    kinds = set(_registered) | {ep.name for ep in entry_points(group=GROUP)}
+    return sorted(kinds)
+
+
+def connector_class(kind: str) -> type[Connector]:
+    if kind in _registered:
+        return _registered[kind]
+    for ep in entry_points(group=GROUP):
+        if ep.name == kind:
+            cls = ep.load()
+            if not (isinstance(cls, type) and issubclass(cls, Connector)):
+                raise TypeError(f"entry point {ep.value} is not a Connector subclass")
+            _registered[kind] = cls
+            return cls
+    raise InvalidInput(
+        f"unknown connector kind {kind!r}; known: {', '.join(known_kinds())}",
+        field="kind",
+        code=ErrorCode.CONFIG_INVALID,
+    )
+
+
+def build_connector(system: SystemConfig, hub: HubConfig) -> Connector:
+    """Instantiate a system's connector with its settings validated."""
+    cls = connector_class(system.kind)
+    try:
+        settings = cls.Settings.model_validate(system.settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(
+            f"systems.{system.name}.settings.{loc}: {first['msg']}",
+            field=f"settings.{loc}",
+            code=ErrorCode.CONFIG_INVALID,
+        ) from exc
+    return cls(system, settings, hub)
+
+
+__all__ = ["GROUP", "build_connector", "connector_class", "known_kinds", "register"]

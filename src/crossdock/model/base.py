@@ -1,0 +1,60 @@
+"""The base every canonical entity shares: its type, its identity and its natural keys.
+
+A canonical record is a pydantic model. In the store it lives as its JSON
+form (``model_dump(mode="json")``, so ``Decimal`` travels as a string and
+never as a float) together with a version and per-field provenance, which
+are the store's business and not fields of the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EntityType(StrEnum):
+    """Every kind of record the hub keeps."""
+
+    CUSTOMER = "customer"
+    PRODUCT = "product"
+    PRICE_LIST = "price_list"
+    INVENTORY = "inventory"
+    ORDER = "order"
+    SHIPMENT = "shipment"
+    INVOICE = "invoice"
+
+
+class CanonicalModel(BaseModel):
+    """Strict-ish pydantic base for canonical values: unknown fields are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        validate_assignment=False,
+        use_enum_values=False,
+        ser_json_inf_nan="strings",
+    )
+
+
+class CanonicalEntity(CanonicalModel):
+    """A top-level record. Subclasses set ``entity_type`` and ``id_prefix``.
+
+    ``natural_keys`` returns ``(kind, value)`` pairs that identify a record
+    across systems without the crosswalk (a product's SKU and GTINs, a
+    customer's account number). Ingest uses them when a system's native id
+    has never been seen.
+    """
+
+    entity_type: ClassVar[EntityType]
+    id_prefix: ClassVar[str]
+
+    @classmethod
+    def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Natural keys found in a (possibly partial) JSON-form record."""
+        return []
+
+
+__all__ = ["CanonicalEntity", "CanonicalModel", "EntityType"]
