@@ -11,7 +11,10 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -58,4 +61,74 @@ def any_glob_matches(globs: Iterable[str], path: str) -> bool:
     return any(glob_matches(g, path) for g in globs)
 
 
-__all__ = ["any_glob_matches", "flatten", "glob_matches", "glob_specificity", "unflatten"]
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``X``, ``X | None`` or ``Optional[X]``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        return _submodel(args[0])
+    return None
+
+
+@lru_cache(maxsize=256)
+def _schema_tree(model: type[BaseModel]) -> dict[str, tuple[str, ...]]:
+    """Nested-submodel paths of a model -> the leaf paths below each."""
+    tree: dict[str, tuple[str, ...]] = {}
+
+    def walk(m: type[BaseModel], prefix: str) -> list[str]:
+        leaves: list[str] = []
+        for name, info in m.model_fields.items():
+            path = prefix + name
+            sub = _submodel(info.annotation)
+            if sub is None:
+                leaves.append(path)
+            else:
+                below = walk(sub, path + ".")
+                tree[path] = tuple(below)
+                leaves.extend(below)
+        return leaves
+
+    walk(model, "")
+    return tree
+
+
+def flatten_record(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Leaf paths of a record as its model declares them.
+
+    Only nested *models* are descended into; lists and free-form mappings are
+    leaves. A nested model set to ``None`` becomes ``None`` at each of its
+    leaves, so two paths of a record never overlap, whatever a change says:
+    the property the merge's order-independence rests on.
+    """
+    tree = _schema_tree(model)
+    out: dict[str, Any] = {}
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            path = prefix + key
+            below = tree.get(path)
+            if below is None:
+                out[path] = value
+            elif isinstance(value, Mapping):
+                walk(value, path + ".")
+            elif value is None:
+                for leaf in below:
+                    out[leaf] = None
+            else:
+                out[path] = value  # not an object where one belongs: validation names it
+
+    walk(data, "")
+    return out
+
+
+__all__ = [
+    "any_glob_matches",
+    "flatten",
+    "flatten_record",
+    "glob_matches",
+    "glob_specificity",
+    "unflatten",
+]

@@ -1,0 +1,139 @@
+"""Loading the hub file: YAML to typed config, with errors that name file, path, line and reason.
+
+Secrets never live in the file: a value written ``${NAME}`` is read from
+the environment when the file is loaded, and a missing variable is an
+error that names it. Connector settings are checked against the
+connector's own settings model, so a typo in a mapping is caught at load
+time, not at the first file dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from crossdock.config.hub import HubConfig
+from crossdock.errors import ErrorCode, InvalidInput
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(InvalidInput):
+    """The hub file is wrong; ``str()`` reads ``file:line: path: reason``."""
+
+    def __init__(self, file: str, path: str, reason: str, line: int | None = None) -> None:
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {path or '(top)'}: {reason}", field=path, reason=reason,
+                         code=ErrorCode.CONFIG_INVALID)
+        self.file = file
+        self.path = path
+        self.line = line
+
+
+def _lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = f"{path}.{key.value}" if path else str(key.value)
+            out[child] = key.start_mark.line + 1
+            _lines(value, child, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, f"{path}[{i}]", out)
+
+
+def _interpolate(value: Any, path: str, file: str, lines: dict[str, int]) -> Any:
+    if isinstance(value, str):
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in os.environ:
+                raise ConfigError(
+                    file, path, f"environment variable {name} is not set", lines.get(path)
+                )
+            return os.environ[name]
+
+        return _ENV.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), file, lines)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, f"{path}[{i}]", file, lines) for i, v in enumerate(value)]
+    return value
+
+
+def _loc_to_path(loc: tuple[Any, ...], raw: Any) -> str:
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)
+
+
+def parse_hub(
+    text: str,
+    file: str = "crossdock.yaml",
+    *,
+    check_settings: Callable[[HubConfig], None] | None = None,
+) -> HubConfig:
+    """Parse and validate hub file text."""
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(file, "", f"not valid YAML: {getattr(exc, 'problem', exc)}", line) from exc
+    lines: dict[str, int] = {}
+    if node is not None:
+        _lines(node, "", lines)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(file, "", "the hub file must be a mapping at the top", 1)
+    raw = _interpolate(raw, "", file, lines)
+    try:
+        hub = HubConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = _loc_to_path(tuple(first["loc"]), raw)
+        msg = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(file, path, msg, _nearest_line(lines, path)) from exc
+    if check_settings is not None:
+        try:
+            check_settings(hub)
+        except InvalidInput as exc:
+            raise ConfigError(file, exc.field or "", exc.message, None) from exc
+    return hub
+
+
+def _nearest_line(lines: dict[str, int], path: str) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        if cut <= 0:
+            break
+        path = path[:cut]
+    return lines.get(path)
+
+
+def load_hub(
+    path: str | Path, *, check_settings: Callable[[HubConfig], None] | None = None
+) -> HubConfig:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(str(p), "", "file not found (create one with `crossdock init`)") from None
+    return parse_hub(text, str(p), check_settings=check_settings)
+
+
+__all__ = ["ConfigError", "load_hub", "parse_hub"]

@@ -1,0 +1,99 @@
+"""Opening a store by URL: SQLite (the embedded default) or PostgreSQL.
+
+SQLite runs in WAL mode with ``synchronous=NORMAL`` (durable at checkpoint,
+safe against corruption), a generous busy timeout, and write transactions
+opened with ``BEGIN IMMEDIATE`` so two writers never deadlock on a lock
+upgrade. Reads open a deferred transaction and never block writers.
+PostgreSQL goes through psycopg 3, imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from crossdock.errors import ErrorCode, InvalidInput, MissingDependency
+
+WRITE = "crossdock_write"
+
+
+def normalize_url(url: str) -> str:
+    """Accept the URLs people write (``postgresql://``, ``postgres://``) and pick our drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def create_store_engine(url: str, *, echo: bool = False) -> Engine:
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise InvalidInput(
+            f"store.url: {url!r} is not a database URL ({exc})",
+            field="store.url",
+            code=ErrorCode.CONFIG_INVALID,
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, parsed.database, echo)
+    if backend == "postgresql":
+        if importlib.util.find_spec("psycopg") is None:
+            raise MissingDependency("a PostgreSQL store", "postgres")
+        return create_engine(
+            url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, future=True
+        )
+    raise InvalidInput(
+        f"store.url: backend {backend!r} is not supported; use sqlite:/// or postgresql://",
+        field="store.url",
+        code=ErrorCode.CONFIG_INVALID,
+    )
+
+
+def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
+    memory = not database or database == ":memory:"
+    if not memory and database:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
+    if memory:
+        from sqlalchemy.pool import StaticPool
+
+        kwargs["poolclass"] = StaticPool
+    else:
+        # One file, many threads and processes: SQLite does its own locking, a pool
+        # of idle connections only holds WAL readers open. NullPool is cheap here.
+        kwargs["poolclass"] = NullPool
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own is wrong for us).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(WRITE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+__all__ = ["WRITE", "create_store_engine", "normalize_url"]

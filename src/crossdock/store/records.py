@@ -1,0 +1,158 @@
+"""Row shapes the store hands out: plain frozen dataclasses, no ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from crossdock.model.base import EntityType
+from crossdock.model.change import ChangeOp
+
+
+@dataclass(slots=True)
+class StoredRecord:
+    """A canonical record as stored: JSON-form data plus per-field provenance.
+
+    ``provenance`` maps a field path to ``[system, source_ts_iso, version]``:
+    which system last set it, when that system says it did, and the record
+    version that set it (the event of that version is the lineage).
+    """
+
+    entity_type: EntityType
+    id: str
+    version: int
+    data: dict[str, Any]
+    provenance: dict[str, list[Any]]
+    deleted: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    seq: int
+    event_id: str
+    entity_type: EntityType
+    entity_id: str
+    version: int
+    op: ChangeOp
+    source_system: str | None
+    changed: list[str]
+    data: dict[str, Any]
+    time: datetime
+
+
+class ExceptionStatus(StrEnum):
+    OPEN = "open"
+    RETRIED = "retried"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRow:
+    id: int
+    system: str
+    entity_type: str | None
+    native_id: str | None
+    ref: str | None
+    field: str | None
+    code: str
+    reason: str
+    payload: dict[str, Any] | None
+    status: ExceptionStatus
+    created_at: datetime
+    updated_at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewException:
+    system: str
+    code: str
+    reason: str
+    entity_type: str | None = None
+    native_id: str | None = None
+    ref: str | None = None
+    field: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+class ParkedStatus(StrEnum):
+    PARKED = "parked"
+    RETRYING = "retrying"
+    SKIPPED = "skipped"
+    DELIVERED = "delivered"
+
+
+@dataclass(frozen=True, slots=True)
+class ParkedRow:
+    id: int
+    route: str
+    entity_type: EntityType
+    entity_id: str
+    version: int
+    seq: int
+    delivery_id: str
+    code: str
+    error: str
+    attempts: int
+    payload: dict[str, Any]
+    status: ParkedStatus
+    parked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RouteCursor:
+    route: str
+    position: int
+    updated_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    delivered: int = 0
+
+
+class ProposalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    id: int
+    entity_type: EntityType
+    entity_id: str
+    system: str
+    field: str
+    value: Any
+    source_ts: datetime
+    status: ProposalStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRow:
+    id: int
+    name: str
+    prefix: str
+    key_hash: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    revoked: bool = False
+
+
+__all__ = [
+    "ApiKeyRow",
+    "EventRow",
+    "ExceptionRow",
+    "ExceptionStatus",
+    "NewException",
+    "ParkedRow",
+    "ParkedStatus",
+    "ProposalRow",
+    "ProposalStatus",
+    "RouteCursor",
+    "StoredRecord",
+]

@@ -1,0 +1,387 @@
+"""The store: one object that opens transactions and answers the read questions.
+
+``Store.write()`` opens a write transaction (``BEGIN IMMEDIATE`` on SQLite)
+and yields a :class:`~crossdock.store.write.WriteTx`; everything else here
+reads. Services and routers go through this class, never through raw SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, select, update
+
+from crossdock.model.base import EntityType
+from crossdock.model.change import ChangeOp
+from crossdock.store import schema as t
+from crossdock.store.engine import WRITE, create_store_engine
+from crossdock.store.jsoncodec import dumps, loads
+from crossdock.store.migrate import upgrade
+from crossdock.store.records import (
+    ApiKeyRow,
+    EventRow,
+    ExceptionRow,
+    ExceptionStatus,
+    ParkedRow,
+    ParkedStatus,
+    ProposalRow,
+    ProposalStatus,
+    RouteCursor,
+    StoredRecord,
+)
+from crossdock.store.write import WriteTx, utc
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """A Crossdock store on SQLite or PostgreSQL, chosen by URL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        store = cls(create_store_engine(url))
+        if migrate:
+            upgrade(store.engine)
+        return store
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[WriteTx]:
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            yield WriteTx(conn)
+
+    # -- records ------------------------------------------------------------------------
+    def get_record(self, entity_type: EntityType, record_id: str) -> StoredRecord | None:
+        c = t.records.c
+        with self.engine.connect() as conn:
+            r = conn.execute(
+                select(
+                    c.id, c.version, c.data, c.provenance, c.deleted, c.created_at, c.updated_at
+                ).where(c.entity_type == entity_type.value, c.id == record_id)
+            ).first()
+        if r is None:
+            return None
+        return StoredRecord(
+            entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]), utc(r[5]), utc(r[6])
+        )
+
+    def list_records(
+        self,
+        entity_type: EntityType,
+        *,
+        after_id: str | None = None,
+        limit: int = 100,
+        include_deleted: bool = False,
+    ) -> list[StoredRecord]:
+        c = t.records.c
+        q = select(
+            c.id, c.version, c.data, c.provenance, c.deleted, c.created_at, c.updated_at
+        ).where(c.entity_type == entity_type.value)
+        if after_id is not None:
+            q = q.where(c.id > after_id)
+        if not include_deleted:
+            q = q.where(c.deleted.is_(False))
+        q = q.order_by(c.id).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            StoredRecord(
+                entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]), utc(r[5]), utc(r[6])
+            )
+            for r in rows
+        ]
+
+    def count_records(self) -> dict[str, int]:
+        c = t.records.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.entity_type, func.count()).where(c.deleted.is_(False)).group_by(c.entity_type)
+            ).all()
+        return {r[0]: int(r[1]) for r in rows}
+
+    def find_by_key(self, entity_type: EntityType, kind: str, value: str) -> str | None:
+        c = t.record_keys.c
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(c.record_id).where(
+                    c.entity_type == entity_type.value, c.kind == kind, c.value == value
+                )
+            ).scalar_one_or_none()
+
+    # -- crosswalk ----------------------------------------------------------------------
+    def native_ids(self, entity_type: EntityType, canonical_id: str) -> list[tuple[str, str]]:
+        """(system, native_id) pairs of one canonical record, oldest first."""
+        c = t.crosswalk.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.system, c.native_id)
+                .where(c.entity_type == entity_type.value, c.canonical_id == canonical_id)
+                .order_by(c.created_at, c.native_id)
+            ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    def native_ids_for(
+        self, entity_type: EntityType, system: str, canonical_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """canonical_id -> the first native id ``system`` has for it."""
+        c = t.crosswalk.c
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(canonical_ids), 400):
+                rows = conn.execute(
+                    select(c.canonical_id, c.native_id)
+                    .where(
+                        c.entity_type == entity_type.value,
+                        c.system == system,
+                        c.canonical_id.in_(canonical_ids[i : i + 400]),
+                    )
+                    .order_by(c.created_at.desc())
+                ).all()
+                for cid, nid in rows:
+                    out[cid] = nid
+        return out
+
+    def resolve(self, system: str, entity_type: EntityType, native_id: str) -> str | None:
+        c = t.crosswalk.c
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(c.canonical_id).where(
+                    c.system == system,
+                    c.entity_type == entity_type.value,
+                    c.native_id == native_id,
+                )
+            ).scalar_one_or_none()
+
+    # -- events -------------------------------------------------------------------------
+    def events_after(
+        self,
+        after: int,
+        *,
+        limit: int = 500,
+        entity_types: Sequence[EntityType] | None = None,
+        entity_id: str | None = None,
+    ) -> list[EventRow]:
+        c = t.events.c
+        q = select(t.events).where(c.seq > after)
+        if entity_types:
+            q = q.where(c.entity_type.in_([e.value for e in entity_types]))
+        if entity_id is not None:
+            q = q.where(c.entity_id == entity_id)
+        q = q.order_by(c.seq).limit(limit)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [_event(r) for r in rows]
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one())
+
+    def event_time(self, seq: int) -> datetime | None:
+        with self.engine.connect() as conn:
+            return utc(conn.execute(select(t.events.c.time).where(t.events.c.seq == seq)).scalar())
+
+    def count_events(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.events)).scalar_one())
+
+    # -- route cursors ------------------------------------------------------------------
+    def cursor(self, route: str) -> RouteCursor:
+        c = t.route_cursors.c
+        with self.engine.connect() as conn:
+            r = conn.execute(select(t.route_cursors).where(c.route == route)).first()
+        if r is None:
+            return RouteCursor(route=route, position=0)
+        return RouteCursor(
+            r.route, int(r.position), utc(r.updated_at), utc(r.last_success_at), r.last_error,
+            int(r.delivered),
+        )
+
+    def set_cursor(self, route: str, position: int, *, actor: str, reason: str) -> None:
+        """Move a route's cursor by hand (replay); audited."""
+        with self.write() as tx:
+            save_cursor(tx, route, position, success=False, delivered=0, error=None)
+            tx.audit(actor, "route.cursor.set", route, {"position": position, "reason": reason})
+
+    # -- exceptions ---------------------------------------------------------------------
+    def list_exceptions(
+        self, *, status: ExceptionStatus | None = ExceptionStatus.OPEN, after_id: int = 0,
+        limit: int = 100, system: str | None = None,
+    ) -> list[ExceptionRow]:
+        c = t.exceptions.c
+        q = select(t.exceptions).where(c.id > after_id)
+        if status is not None:
+            q = q.where(c.status == status.value)
+        if system is not None:
+            q = q.where(c.system == system)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(c.id).limit(limit)).all()
+        return [_exception(r) for r in rows]
+
+    def get_exception(self, exc_id: int) -> ExceptionRow | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(t.exceptions).where(t.exceptions.c.id == exc_id)).first()
+        return _exception(r) if r is not None else None
+
+    def count_exceptions(self, status: ExceptionStatus = ExceptionStatus.OPEN) -> int:
+        c = t.exceptions.c
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).where(c.status == status.value)).scalar_one()
+            )
+
+    def set_exception_status(
+        self, exc_id: int, status: ExceptionStatus, *, actor: str, note: str | None = None
+    ) -> None:
+        with self.write() as tx:
+            tx.conn.execute(
+                update(t.exceptions)
+                .where(t.exceptions.c.id == exc_id)
+                .values(status=status.value, updated_at=_now(), note=note)
+            )
+            tx.audit(actor, f"exception.{status.value}", str(exc_id), {"note": note})
+
+    # -- proposals ----------------------------------------------------------------------
+    def list_proposals(
+        self, status: ProposalStatus = ProposalStatus.PENDING, limit: int = 100
+    ) -> list[ProposalRow]:
+        c = t.proposals.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.proposals).where(c.status == status.value).order_by(c.id).limit(limit)
+            ).all()
+        return [
+            ProposalRow(
+                r.id, EntityType(r.entity_type), r.entity_id, r.system, r.field, loads(r.value),
+                utc(r.source_ts) or _now(), ProposalStatus(r.status), utc(r.created_at) or _now(),
+            )
+            for r in rows
+        ]
+
+    # -- parked -------------------------------------------------------------------------
+    def list_parked(
+        self, route: str | None = None, status: ParkedStatus = ParkedStatus.PARKED, limit: int = 100
+    ) -> list[ParkedRow]:
+        c = t.parked.c
+        q = select(t.parked).where(c.status == status.value)
+        if route is not None:
+            q = q.where(c.route == route)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(c.id).limit(limit)).all()
+        return [_parked(r) for r in rows]
+
+    def count_parked(self) -> dict[str, int]:
+        c = t.parked.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.route, func.count())
+                .where(c.status == ParkedStatus.PARKED.value)
+                .group_by(c.route)
+            ).all()
+        return {r[0]: int(r[1]) for r in rows}
+
+    # -- api keys -----------------------------------------------------------------------
+    def add_api_key(self, name: str, prefix: str, key_hash: str, scopes: Sequence[str]) -> int:
+        with self.write() as tx:
+            res = tx.conn.execute(
+                t.api_keys.insert().values(
+                    name=name, prefix=prefix, key_hash=key_hash, scopes=",".join(sorted(scopes)),
+                    created_at=_now(),
+                )
+            )
+            tx.audit("cli", "api_key.create", name, {"prefix": prefix, "scopes": sorted(scopes)})
+            pk = res.inserted_primary_key
+            return int(pk[0]) if pk else 0
+
+    def api_key_by_prefix(self, prefix: str) -> ApiKeyRow | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(t.api_keys).where(t.api_keys.c.prefix == prefix)).first()
+        if r is None:
+            return None
+        return ApiKeyRow(
+            r.id, r.name, r.prefix, r.key_hash, frozenset(s for s in r.scopes.split(",") if s),
+            r.revoked_at is not None,
+        )
+
+    def revoke_api_key(self, prefix: str) -> bool:
+        with self.write() as tx:
+            res = tx.conn.execute(
+                update(t.api_keys).where(t.api_keys.c.prefix == prefix).values(revoked_at=_now())
+            )
+            tx.audit("cli", "api_key.revoke", prefix, {})
+            return bool(res.rowcount)
+
+    def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        c = t.audit_log.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.audit_log).order_by(c.id.desc()).limit(limit)).all()
+        return [
+            {"id": r.id, "at": utc(r.at), "actor": r.actor, "action": r.action,
+             "target": r.target, "detail": loads(r.detail)}
+            for r in rows
+        ]
+
+
+def save_cursor(
+    tx: WriteTx, route: str, position: int, *, success: bool, delivered: int, error: str | None
+) -> None:
+    """Upsert a route cursor inside a write transaction."""
+    now = _now()
+    c = t.route_cursors.c
+    exists = tx.conn.execute(select(c.route).where(c.route == route)).first()
+    values: dict[str, Any] = {"position": position, "updated_at": now, "last_error": error}
+    if success:
+        values["last_success_at"] = now
+    if exists is None:
+        tx.conn.execute(
+            t.route_cursors.insert().values(route=route, delivered=delivered, **values)
+        )
+    else:
+        tx.conn.execute(
+            update(t.route_cursors)
+            .where(c.route == route)
+            .values(delivered=c.delivered + delivered, **values)
+        )
+
+
+def _event(r: Row[Any]) -> EventRow:
+    return EventRow(
+        seq=int(r.seq), event_id=r.event_id, entity_type=EntityType(r.entity_type),
+        entity_id=r.entity_id, version=int(r.version), op=ChangeOp(r.op),
+        source_system=r.source_system, changed=loads(r.changed), data=loads(r.data),
+        time=utc(r.time) or _now(),
+    )
+
+
+def _exception(r: Row[Any]) -> ExceptionRow:
+    return ExceptionRow(
+        id=int(r.id), system=r.system, entity_type=r.entity_type, native_id=r.native_id,
+        ref=r.ref, field=r.field, code=r.code, reason=r.reason,
+        payload=loads(r.payload) if r.payload else None, status=ExceptionStatus(r.status),
+        created_at=utc(r.created_at) or _now(), updated_at=utc(r.updated_at) or _now(), note=r.note,
+    )
+
+
+def _parked(r: Row[Any]) -> ParkedRow:
+    return ParkedRow(
+        id=int(r.id), route=r.route, entity_type=EntityType(r.entity_type), entity_id=r.entity_id,
+        version=int(r.version), seq=int(r.seq), delivery_id=r.delivery_id, code=r.code,
+        error=r.error, attempts=int(r.attempts), payload=loads(r.payload),
+        status=ParkedStatus(r.status), parked_at=utc(r.parked_at) or _now(),
+    )
+
+
+__all__ = ["Store", "save_cursor"]

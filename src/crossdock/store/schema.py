@@ -1,0 +1,213 @@
+"""The store's tables (SQLAlchemy Core): one metadata for SQLite and PostgreSQL.
+
+JSON payloads are kept as text written by the store itself (compact, sorted
+keys) so that both backends hold byte-identical documents and ``Decimal``
+values stay strings. Alembic migrations in ``migrations/`` create these
+tables; this module is their single source.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for sequences.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+TS = DateTime(timezone=True)
+
+records = Table(
+    "records",
+    metadata,
+    Column("entity_type", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("provenance", Text, nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+Index("ix_records_type_updated", records.c.entity_type, records.c.updated_at)
+
+record_keys = Table(
+    "record_keys",
+    metadata,
+    Column("entity_type", String(32), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("value", String(255), primary_key=True),
+    Column("record_id", String(64), nullable=False),
+)
+
+crosswalk = Table(
+    "crosswalk",
+    metadata,
+    Column("system", String(64), primary_key=True),
+    Column("entity_type", String(32), primary_key=True),
+    Column("native_id", String(255), primary_key=True),
+    Column("canonical_id", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+Index("ix_crosswalk_canonical", crosswalk.c.entity_type, crosswalk.c.canonical_id)
+
+inbound_keys = Table(
+    "inbound_keys",
+    metadata,
+    Column("system", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("seen_at", TS, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("entity_type", String(32), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("op", String(16), nullable=False),
+    Column("source_system", String(64), nullable=True),
+    Column("changed", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("time", TS, nullable=False),
+    UniqueConstraint("entity_type", "entity_id", "version", name="uq_events_entity_version"),
+)
+Index("ix_events_time", events.c.time)
+
+route_cursors = Table(
+    "route_cursors",
+    metadata,
+    Column("route", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False, default=0),
+    Column("updated_at", TS, nullable=False),
+    Column("last_success_at", TS, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered", BigInteger, nullable=False, default=0),
+)
+
+parked = Table(
+    "parked",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("route", String(64), nullable=False),
+    Column("entity_type", String(32), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("delivery_id", String(255), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("parked_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+Index("ix_parked_route_entity", parked.c.route, parked.c.entity_type, parked.c.entity_id)
+Index("ix_parked_status", parked.c.status)
+
+exceptions = Table(
+    "exceptions",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("system", String(64), nullable=False),
+    Column("entity_type", String(32), nullable=True),
+    Column("native_id", String(255), nullable=True),
+    Column("ref", String(512), nullable=True),
+    Column("field", String(255), nullable=True),
+    Column("code", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payload", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("note", Text, nullable=True),
+)
+Index("ix_exceptions_status", exceptions.c.status, exceptions.c.id)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("entity_type", String(32), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("system", String(64), nullable=False),
+    Column("field", String(255), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("source_ts", TS, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("decided_at", TS, nullable=True),
+    Column("decided_by", String(128), nullable=True),
+)
+Index("ix_proposals_status", proposals.c.status, proposals.c.id)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(255), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("key_hash", String(128), nullable=False),
+    Column("scopes", String(255), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("revoked_at", TS, nullable=True),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("system", String(64), nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("items", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error", Text, nullable=True),
+)
+Index("ix_inbox_status", inbox.c.status, inbox.c.id)
+
+__all__ = [
+    "api_keys",
+    "audit_log",
+    "crosswalk",
+    "events",
+    "exceptions",
+    "inbound_keys",
+    "inbox",
+    "metadata",
+    "parked",
+    "proposals",
+    "record_keys",
+    "records",
+    "route_cursors",
+]

@@ -1,0 +1,310 @@
+"""Delivery: from the outbox to one destination, per route, behind a committed cursor.
+
+Guarantee: at-least-once. The cursor moves only in the same transaction
+that records the batch's outcome (delivered, or parked), so a crash before
+that re-sends the batch; every delivery carries a stable ``delivery_id``
+(route, entity, version) for receivers to drop duplicates.
+
+Within a window of events the worker keeps only the newest version of each
+entity (compaction), skips entities whose every change in the window came
+from the destination itself (no echo), sends only the fields the route
+names, and parks a record that fails for good. Later versions of a parked
+entity park behind it, so one entity's order is never broken.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from crossdock.config.hub import RouteConfig
+from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, Destination
+from crossdock.errors import ErrorCode, PermanentError, RetryableError
+from crossdock.model.base import EntityType
+from crossdock.model.change import ChangeOp
+from crossdock.store import EventRow, ParkedStatus, Store, WriteTx, dumps, save_cursor
+from crossdock.store import schema as t
+from crossdock.sync.projection import passes_filter, project, touches
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    events: int = 0
+    delivered: int = 0
+    skipped: int = 0
+    parked: int = 0
+    retries: int = 0
+    position: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        self.events += other.events
+        self.delivered += other.delivered
+        self.skipped += other.skipped
+        self.parked += other.parked
+        self.retries += other.retries
+        self.position = max(self.position, other.position)
+
+
+def delivery_id(route: str, entity_type: EntityType, entity_id: str, version: int) -> str:
+    return f"{route}:{entity_type.value}:{entity_id}:v{version}"
+
+
+class RouteWorker:
+    """Moves one route's cursor forward, batch by batch."""
+
+    def __init__(
+        self,
+        store: Store,
+        route: RouteConfig,
+        destination: Destination,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.route = route
+        self.destination = destination
+        self.sleep = sleep
+
+    def drain(self, *, max_batches: int | None = None) -> DeliveryReport:
+        """Deliver until the route has caught up with the outbox."""
+        total = DeliveryReport()
+        n = 0
+        while max_batches is None or n < max_batches:
+            report = self.run_once()
+            total.add(report)
+            n += 1
+            if report.events == 0:
+                break
+        return total
+
+    def run_once(self) -> DeliveryReport:
+        route = self.route
+        cursor = self.store.cursor(route.name)
+        events = self.store.events_after(
+            cursor.position, limit=route.batch_size, entity_types=route.entities
+        )
+        report = DeliveryReport(events=len(events), position=cursor.position)
+        if not events:
+            return report
+        last_seq = events[-1].seq
+        newest: dict[tuple[EntityType, str], EventRow] = {}
+        foreign: set[tuple[EntityType, str]] = set()
+        for ev in events:
+            key = (ev.entity_type, ev.entity_id)
+            newest[key] = ev
+            if ev.source_system != route.destination and touches(route, ev.changed):
+                foreign.add(key)
+        parked_now = self._parked_entities([k[1] for k in newest])
+        to_send: list[tuple[EventRow, Delivery]] = []
+        behind: list[EventRow] = []
+        native = self._native_ids(list(newest))
+        for key, ev in newest.items():
+            if key not in foreign:
+                report.skipped += 1
+                continue
+            if key[1] in parked_now:
+                behind.append(ev)
+                continue
+            if ev.op is ChangeOp.UPSERT and not passes_filter(route, ev.data):
+                report.skipped += 1
+                continue
+            data = project(route, ev.data) if ev.op is ChangeOp.UPSERT else {}
+            d = Delivery(
+                delivery_id=delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
+                route=route.name,
+                entity_type=ev.entity_type,
+                entity_id=ev.entity_id,
+                version=ev.version,
+                op=ev.op,
+                data=data,
+                native_id=native.get(key),
+                event_time=ev.time,
+                source_system=ev.source_system,
+            )
+            to_send.append((ev, d))
+
+        results, retries, attempts = self._push_with_retry([d for _, d in to_send])
+        report.retries = retries
+        with self.store.write() as tx:
+            for ev, d in to_send:
+                res = results[d.delivery_id]
+                if res.status is DeliveryStatus.DELIVERED:
+                    report.delivered += 1
+                    if res.native_id:
+                        self._record_native_id(tx, d, res.native_id)
+                else:
+                    report.parked += 1
+                    self._park(tx, ev, d, res.code or ErrorCode.PERMANENT, res.error or "", attempts)
+            for ev in behind:
+                report.parked += 1
+                d = Delivery(
+                    delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version), route.name,
+                    ev.entity_type, ev.entity_id, ev.version, ev.op, ev.data, None, ev.time,
+                    ev.source_system,
+                )
+                self._park(tx, ev, d, ErrorCode.PERMANENT, "parked behind an earlier version", 0)
+            save_cursor(
+                tx, route.name, last_seq, success=True, delivered=report.delivered, error=None
+            )
+        report.position = last_seq
+        return report
+
+    # -- pushing ------------------------------------------------------------------------
+    def _push_with_retry(
+        self, deliveries: list[Delivery]
+    ) -> tuple[dict[str, DeliveryResult], int, int]:
+        """Push, retrying transient failures with capped exponential backoff and full jitter."""
+        policy = self.route.retry
+        results: dict[str, DeliveryResult] = {}
+        pending = deliveries
+        retries = 0
+        attempt = 0
+        while pending:
+            attempt += 1
+            try:
+                answered = {r.delivery_id: r for r in self.destination.push(pending)}
+                missing = [d for d in pending if d.delivery_id not in answered]
+                for d in missing:
+                    answered[d.delivery_id] = DeliveryResult(
+                        d.delivery_id, DeliveryStatus.RETRY, error="no result from destination",
+                        code=ErrorCode.TRANSIENT,
+                    )
+                retry_after = None
+                again: list[Delivery] = []
+                for d in pending:
+                    res = answered[d.delivery_id]
+                    if res.status is DeliveryStatus.RETRY:
+                        again.append(d)
+                        retry_after = res.retry_after or retry_after
+                        results[d.delivery_id] = res
+                    else:
+                        results[d.delivery_id] = res
+                pending = again
+            except RetryableError as exc:
+                retry_after = exc.retry_after
+                for d in pending:
+                    results[d.delivery_id] = DeliveryResult(
+                        d.delivery_id, DeliveryStatus.RETRY, error=exc.message, code=exc.code
+                    )
+            except PermanentError as exc:
+                for d in pending:
+                    results[d.delivery_id] = DeliveryResult(
+                        d.delivery_id, DeliveryStatus.FAILED, error=exc.message, code=exc.code
+                    )
+                pending = []
+            if not pending:
+                break
+            if attempt >= policy.attempts:
+                for d in pending:
+                    prev = results[d.delivery_id]
+                    results[d.delivery_id] = DeliveryResult(
+                        d.delivery_id, DeliveryStatus.FAILED,
+                        error=f"retries exhausted after {attempt} attempts: {prev.error}",
+                        code=prev.code or ErrorCode.TRANSIENT,
+                    )
+                break
+            retries += 1
+            backoff = min(policy.cap_seconds, policy.base_seconds * 2 ** (attempt - 1))
+            delay = max(retry_after or 0.0, random.uniform(0, backoff))
+            log.info("route %s: retrying %d deliveries in %.2fs", self.route.name, len(pending), delay)
+            self.sleep(min(delay, policy.cap_seconds))
+        return results, retries, attempt
+
+    # -- bookkeeping --------------------------------------------------------------------
+    def _native_ids(self, keys: list[tuple[EntityType, str]]) -> dict[tuple[EntityType, str], str]:
+        by_type: dict[EntityType, list[str]] = {}
+        for et, eid in keys:
+            by_type.setdefault(et, []).append(eid)
+        out: dict[tuple[EntityType, str], str] = {}
+        for et, ids in by_type.items():
+            for cid, nid in self.store.native_ids_for(et, self.route.destination, ids).items():
+                out[(et, cid)] = nid
+        return out
+
+    def _parked_entities(self, entity_ids: list[str]) -> set[str]:
+        c = t.parked.c
+        found: set[str] = set()
+        with self.store.engine.connect() as conn:
+            for i in range(0, len(entity_ids), 400):
+                rows = conn.execute(
+                    select(c.entity_id).where(
+                        c.route == self.route.name,
+                        c.status == ParkedStatus.PARKED.value,
+                        c.entity_id.in_(entity_ids[i : i + 400]),
+                    )
+                ).all()
+                found.update(r[0] for r in rows)
+        return found
+
+    def _record_native_id(self, tx: WriteTx, d: Delivery, native_id: str) -> None:
+        system = self.route.destination
+        known = tx.crosswalk_lookup(d.entity_type, [(system, native_id)])
+        if (system, native_id) not in known:
+            tx.add_crosswalk(d.entity_type, [(system, native_id, d.entity_id)], datetime.now(UTC))
+
+    def _park(
+        self, tx: WriteTx, ev: EventRow, d: Delivery, code: str, error: str, attempts: int
+    ) -> None:
+        now = datetime.now(UTC)
+        payload: dict[str, Any] = {
+            "delivery_id": d.delivery_id, "op": d.op.value, "data": dict(d.data),
+            "native_id": d.native_id,
+        }
+        tx.conn.execute(
+            t.parked.insert().values(
+                route=self.route.name, entity_type=ev.entity_type.value, entity_id=ev.entity_id,
+                version=ev.version, seq=ev.seq, delivery_id=d.delivery_id, code=str(code),
+                error=error[:4000], attempts=attempts, payload=dumps(payload),
+                status=ParkedStatus.PARKED.value, parked_at=now, updated_at=now,
+            )
+        )
+
+    def retry_parked(self, entity_id: str, *, actor: str) -> DeliveryReport:
+        """Re-send a parked entity's current version; on success its parked rows are closed."""
+        c = t.parked.c
+        rows = [
+            p for p in self.store.list_parked(self.route.name, limit=10_000)
+            if p.entity_id == entity_id
+        ]
+        report = DeliveryReport()
+        if not rows:
+            return report
+        et = rows[0].entity_type
+        rec = self.store.get_record(et, entity_id)
+        if rec is None:
+            return report
+        op = ChangeOp.DELETE if rec.deleted else ChangeOp.UPSERT
+        d = Delivery(
+            delivery_id(self.route.name, et, entity_id, rec.version), self.route.name, et,
+            entity_id, rec.version, op, project(self.route, rec.data) if not rec.deleted else {},
+            self._native_ids([(et, entity_id)]).get((et, entity_id)), datetime.now(UTC), None,
+        )
+        results, retries, _ = self._push_with_retry([d])
+        res = results[d.delivery_id]
+        report.retries = retries
+        with self.store.write() as tx:
+            if res.status is DeliveryStatus.DELIVERED:
+                report.delivered = 1
+                if res.native_id:
+                    self._record_native_id(tx, d, res.native_id)
+                tx.conn.execute(
+                    update(t.parked)
+                    .where(c.route == self.route.name, c.entity_id == entity_id,
+                           c.status == ParkedStatus.PARKED.value)
+                    .values(status=ParkedStatus.DELIVERED.value, updated_at=datetime.now(UTC))
+                )
+            tx.audit(actor, "parked.retry", f"{self.route.name}/{entity_id}",
+                     {"status": res.status.value, "error": res.error})
+        return report
+
+
+__all__ = ["DeliveryReport", "RouteWorker", "delivery_id"]

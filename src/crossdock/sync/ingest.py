@@ -1,0 +1,464 @@
+"""Ingest: turn changes into committed record versions, one transaction per batch.
+
+For each batch: drop changes already seen (system + idempotency key),
+resolve identity (crosswalk, then natural keys such as SKU and GTIN, else a
+new canonical id), merge field by field under the ownership matrix, validate
+the merged record against the canonical model, and write the new versions,
+their provenance, crosswalk rows, natural keys, idempotency keys, outbox
+events and business exceptions in one transaction. An invalid change
+becomes an exception naming the record, the field and the reason; the rest
+of the batch goes on. Nothing of an invalid change is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from crossdock.config.hub import HubConfig
+from crossdock.connectors.base import SourceError, SourceItem
+from crossdock.errors import ConflictError, ErrorCode
+from crossdock.model.base import CanonicalEntity, EntityType
+from crossdock.model.change import Change, ChangeOp
+from crossdock.model.paths import flatten_record, unflatten
+from crossdock.model.registry import model_for
+from crossdock.store import NewException, Store, StoredRecord, WriteTx, dumps
+from crossdock.sync.changes_codec import change_to_json, ts_key
+from crossdock.sync.merge import merge_fields
+from crossdock.sync.ownership import DELETED, OwnershipMatrix
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    received: int = 0
+    duplicates: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    exceptions: int = 0
+    proposals: int = 0
+    events: int = 0
+    stale_fields: int = 0
+
+    def add(self, other: IngestReport) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(slots=True)
+class _Working:
+    """A record's state while a batch is applied to it."""
+
+    id: str
+    stored_version: int | None
+    version: int
+    state: dict[str, Any]
+    provenance: dict[str, list[Any]]
+    deleted: bool
+    data: dict[str, Any]
+    keys: set[tuple[str, str]]
+    dirty: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.stored_version is not None or self.version > 0
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def _validation_problem(exc: ValidationError) -> tuple[str, str]:
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first["loc"]) or "(record)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return path, f"{first['msg']}{more}"
+
+
+class Ingestor:
+    """Applies changes to the store; safe to call from several threads or processes."""
+
+    def __init__(self, store: Store, hub: HubConfig, *, batch_size: int = 2000) -> None:
+        self.store = store
+        self.hub = hub
+        self.matrix = OwnershipMatrix(hub.ownership)
+        self.batch_size = batch_size
+
+    def ingest(
+        self,
+        items: Iterable[SourceItem],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Ingest everything in ``items``, committing every ``batch_size`` items."""
+        total = IngestReport()
+        it: Iterator[SourceItem] = iter(items)
+        while batch := list(islice(it, self.batch_size)):
+            total.add(self.ingest_batch(batch))
+            if progress is not None:
+                progress(len(batch))
+        return total
+
+    def ingest_batch(self, batch: Sequence[SourceItem], *, attempts: int = 5) -> IngestReport:
+        """One transaction; retried when a concurrent writer moved a record under us."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.store.write() as tx:
+                    return self._apply(tx, batch)
+            except (ConflictError, IntegrityError) as exc:
+                if attempt == attempts:
+                    raise
+                log.info("ingest batch conflict, retrying (%s): %s", attempt, exc)
+            except DBAPIError as exc:
+                if attempt == attempts or not _is_transient(exc):
+                    raise
+                log.info("ingest batch transient error, retrying (%s): %s", attempt, exc)
+            time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    # -- the batch ----------------------------------------------------------------------
+    def _apply(self, tx: WriteTx, batch: Sequence[SourceItem]) -> IngestReport:
+        now = datetime.now(UTC)
+        report = IngestReport(received=len(batch))
+        exceptions: list[NewException] = []
+        changes: list[Change] = []
+        for item in batch:
+            if isinstance(item, SourceError):
+                exceptions.append(_source_exception(item))
+            else:
+                changes.append(item)
+
+        keyed = [(c.system, c.idempotency_key) for c in changes if c.idempotency_key]
+        seen = tx.seen_keys(keyed) if keyed else set()
+        fresh: list[Change] = []
+        in_batch: set[tuple[str, str]] = set()
+        for c in changes:
+            if c.idempotency_key:
+                key = (c.system, c.idempotency_key)
+                if key in seen or key in in_batch:
+                    report.duplicates += 1
+                    continue
+                in_batch.add(key)
+            fresh.append(c)
+
+        by_type: dict[EntityType, list[Change]] = {}
+        for c in fresh:
+            by_type.setdefault(c.entity_type, []).append(c)
+        accepted_keys: list[tuple[str, str]] = []
+        events: list[dict[str, Any]] = []
+        proposals: list[dict[str, Any]] = []
+        for entity_type, group in by_type.items():
+            self._apply_type(
+                tx, entity_type, group, now, report, exceptions, events, proposals, accepted_keys
+            )
+        tx.add_keys(accepted_keys, now)
+        tx.add_exceptions(exceptions, now)
+        tx.add_proposals(proposals)
+        tx.add_events(events)
+        report.exceptions = len(exceptions)
+        report.events = len(events)
+        report.proposals = len(proposals)
+        return report
+
+    def _apply_type(
+        self,
+        tx: WriteTx,
+        entity_type: EntityType,
+        changes: list[Change],
+        now: datetime,
+        report: IngestReport,
+        exceptions: list[NewException],
+        events: list[dict[str, Any]],
+        proposals: list[dict[str, Any]],
+        accepted_keys: list[tuple[str, str]],
+    ) -> None:
+        model = model_for(entity_type)
+        tx.lock_keys(f"{entity_type.value}:{c.system}:{c.native_id}" for c in changes)
+        pairs = list({(c.system, c.native_id) for c in changes})
+        known = tx.crosswalk_lookup(entity_type, pairs)
+
+        wanted_keys: set[tuple[str, str]] = set()
+        change_keys: list[list[tuple[str, str]]] = []
+        for c in changes:
+            nks = model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else []
+            change_keys.append(nks)
+            if (c.system, c.native_id) not in known:
+                wanted_keys.update(nks)
+        tx.lock_keys(f"{entity_type.value}:nk:{k}:{v}" for k, v in wanted_keys)
+        by_key = tx.natural_lookup(entity_type, list(wanted_keys)) if wanted_keys else {}
+
+        ids: list[str] = []
+        new_pairs: dict[tuple[str, str], str] = {}
+        for c, nks in zip(changes, change_keys, strict=True):
+            pair = (c.system, c.native_id)
+            cid = known.get(pair) or new_pairs.get(pair)
+            if cid is None:
+                cid = next((by_key[k] for k in nks if k in by_key), None) or _new_id(model.id_prefix)
+                new_pairs[pair] = cid
+                for k in nks:
+                    by_key.setdefault(k, cid)
+            ids.append(cid)
+
+        stored = tx.load_records(entity_type, list(set(ids)))
+        working: dict[str, _Working] = {}
+        for cid in ids:
+            if cid in working:
+                continue
+            rec = stored.get(cid)
+            if rec is None:
+                working[cid] = _Working(cid, None, 0, {}, {}, False, {}, set())
+            else:
+                state = flatten_record(model, rec.data)
+                if rec.deleted:
+                    state[DELETED] = True
+                working[cid] = _Working(
+                    cid, rec.version, rec.version, state, rec.provenance, rec.deleted, rec.data,
+                    set(model.natural_keys(rec.data)),
+                )
+        owners_of_keys = dict(by_key)
+
+        touched_pairs: list[tuple[str, str, str]] = []
+        for c, cid in zip(changes, ids, strict=True):
+            w = working[cid]
+            problem = self._apply_change(
+                tx, model, entity_type, c, w, now, report, events, proposals, owners_of_keys
+            )
+            if problem is not None:
+                exceptions.append(problem)
+                continue
+            if c.idempotency_key:
+                accepted_keys.append((c.system, c.idempotency_key))
+            if (c.system, c.native_id) in new_pairs and w.exists:
+                touched_pairs.append((c.system, c.native_id, cid))
+                del new_pairs[(c.system, c.native_id)]
+
+        inserts: list[StoredRecord] = []
+        updates: list[tuple[StoredRecord, int]] = []
+        add_keys: list[tuple[str, str, str]] = []
+        drop_keys: list[tuple[str, str]] = []
+        for w in working.values():
+            if not w.dirty:
+                continue
+            rec = StoredRecord(entity_type, w.id, w.version, w.data, w.provenance, w.deleted)
+            old_keys = set(model.natural_keys(stored[w.id].data)) if w.id in stored else set()
+            add_keys.extend((k, v, w.id) for k, v in w.keys - old_keys)
+            drop_keys.extend(old_keys - w.keys)
+            if w.stored_version is None:
+                inserts.append(rec)
+            else:
+                updates.append((rec, w.stored_version))
+        tx.set_record_keys(entity_type, add_keys, drop_keys)
+        tx.insert_records(inserts, now)
+        tx.update_records(updates, now)
+        tx.add_crosswalk(entity_type, touched_pairs, now)
+
+    def _apply_change(
+        self,
+        tx: WriteTx,
+        model: type[CanonicalEntity],
+        entity_type: EntityType,
+        c: Change,
+        w: _Working,
+        now: datetime,
+        report: IngestReport,
+        events: list[dict[str, Any]],
+        proposals: list[dict[str, Any]],
+        owners_of_keys: dict[tuple[str, str], str],
+    ) -> NewException | None:
+        """Apply one change to its working record; an exception when it must be refused."""
+        if c.op is ChangeOp.DELETE:
+            if not w.exists:
+                report.unchanged += 1
+                return None
+            fields: dict[str, Any] = {DELETED: True}
+        else:
+            if not w.exists and not self.matrix.may_create(entity_type, c.system):
+                return _exception(
+                    c, ErrorCode.OWNERSHIP_CONFLICT, None,
+                    f"{c.system} may not create {entity_type.value} records (ownership.create)",
+                )
+            try:
+                fields = flatten_record(model, c.data)
+            except AttributeError:
+                return _exception(c, ErrorCode.VALIDATION_FAILED, "data", "data must be an object")
+            if self.matrix.may_delete(entity_type, c.system):
+                fields[DELETED] = None
+        ts = ts_key(c.source_ts)
+        result = merge_fields(
+            entity_type, w.state, w.provenance, fields,
+            system=c.system, ts=ts, version=w.version + 1, matrix=self.matrix,
+        )
+        report.stale_fields += len(result.stale)
+        problem: NewException | None = None
+        if result.rejected:
+            paths = ", ".join(f"{p} (owner: {o})" for p, o in result.rejected)
+            problem = _exception(
+                c, ErrorCode.OWNERSHIP_CONFLICT, result.rejected[0][0],
+                f"{c.system} does not own {paths}; the value was not applied",
+                entity_id=w.id if w.exists else None,
+            )
+        if not result.changed:
+            if result.touched and w.exists:
+                w.provenance = result.provenance
+                w.dirty = True
+            if not w.exists and result.proposals:
+                return _exception(
+                    c, ErrorCode.OWNERSHIP_CONFLICT, result.proposals[0][0],
+                    f"{c.system} owns none of the fields it sent for a new {entity_type.value}",
+                )
+            self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
+            report.unchanged += 1
+            return problem
+
+        deleted = result.state.get(DELETED) is True
+        flat = {k: v for k, v in result.state.items() if k != DELETED}
+        try:
+            obj = model.model_validate(unflatten(flat))
+        except ValidationError as exc:
+            path, reason = _validation_problem(exc)
+            return _exception(
+                c, ErrorCode.VALIDATION_FAILED, path, f"{path}: {reason}",
+                entity_id=w.id if w.exists else None,
+            )
+        data = obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+        flat = flatten_record(model, data)
+        new_keys = set(model.natural_keys(data))
+        for key in new_keys - w.keys:
+            if key not in owners_of_keys:  # a key this batch has not looked up yet
+                owners_of_keys.update(tx.natural_lookup(entity_type, [key]))
+            holder = owners_of_keys.get(key)
+            if holder is not None and holder != w.id:
+                return _exception(
+                    c, ErrorCode.CONFLICT, key[0],
+                    f"{key[0]} {key[1]!r} already identifies {entity_type.value} {holder}",
+                    entity_id=w.id if w.exists else None,
+                )
+        w.keys = new_keys
+        for key in new_keys:
+            owners_of_keys[key] = w.id
+        old_flat = {k: v for k, v in w.state.items() if k != DELETED}
+        changed = sorted(p for p in flat.keys() | old_flat.keys() if flat.get(p) != old_flat.get(p))
+        if deleted != w.deleted:
+            changed.append(DELETED)
+        w.provenance = result.provenance
+        w.dirty = True
+        if not changed:
+            report.unchanged += 1
+            return problem
+        created = not w.exists
+        w.version += 1
+        w.state = dict(flat)
+        if deleted:
+            w.state[DELETED] = True
+        w.data = data
+        w.deleted = deleted
+        if created:
+            report.created += 1
+        elif deleted:
+            report.deleted += 1
+        else:
+            report.updated += 1
+        events.append(
+            {
+                "event_id": uuid.uuid4().hex,
+                "entity_type": entity_type.value,
+                "entity_id": w.id,
+                "version": w.version,
+                "op": (ChangeOp.DELETE if deleted else ChangeOp.UPSERT).value,
+                "source_system": c.system,
+                "changed": dumps(changed),
+                "data": dumps(data),
+                "time": now,
+            }
+        )
+        self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
+        return problem
+
+    @staticmethod
+    def _add_proposals(
+        entity_type: EntityType,
+        w: _Working,
+        c: Change,
+        found: list[tuple[str, Any]],
+        now: datetime,
+        out: list[dict[str, Any]],
+    ) -> None:
+        if not w.exists:
+            return
+        for path, value in found:
+            out.append(
+                {
+                    "entity_type": entity_type.value,
+                    "entity_id": w.id,
+                    "system": c.system,
+                    "field": path,
+                    "value": dumps(value),
+                    "source_ts": c.source_ts,
+                    "status": "pending",
+                    "created_at": now,
+                }
+            )
+
+
+def _exception(
+    c: Change, code: ErrorCode, path: str | None, reason: str, *, entity_id: str | None = None
+) -> NewException:
+    where = f" ({c.ref})" if c.ref else ""
+    target = f"{c.entity_type.value} {c.native_id} from {c.system}{where}"
+    if entity_id:
+        target += f" [canonical {entity_id}]"
+    return NewException(
+        system=c.system,
+        code=code.value,
+        reason=f"{target}: {reason}",
+        entity_type=c.entity_type.value,
+        native_id=c.native_id,
+        ref=c.ref,
+        field=path,
+        payload=change_to_json(c),
+    )
+
+
+def _source_exception(e: SourceError) -> NewException:
+    raw: dict[str, Any] | None
+    if e.raw is None:
+        raw = None
+    elif isinstance(e.raw, str):
+        raw = {"raw": e.raw}
+    else:
+        raw = {"raw": dict(e.raw)}
+    return NewException(
+        system=e.system,
+        code=e.code.value,
+        reason=f"{e.ref or e.system}: {e.reason}",
+        entity_type=e.entity_type.value if e.entity_type else None,
+        native_id=e.native_id,
+        ref=e.ref,
+        field=e.field,
+        payload=raw,
+    )
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return any(
+        s in text for s in ("deadlock", "could not serialize", "database is locked", "busy")
+    )
+
+
+__all__ = ["IngestReport", "Ingestor"]

@@ -1,0 +1,39 @@
+"""What a route sends: the fields it names, of the records its filter admits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crossdock.config.hub import RouteConfig
+from crossdock.model.paths import flatten, glob_matches, unflatten
+
+
+def passes_filter(route: RouteConfig, data: Mapping[str, Any]) -> bool:
+    """All filter paths must hold one of their allowed values (compared as text)."""
+    if not route.filter:
+        return True
+    flat = flatten(data)
+    for path, allowed in route.filter.items():
+        value = flat.get(path)
+        if value is None or str(value) not in {str(a) for a in allowed}:
+            return False
+    return True
+
+
+def project(route: RouteConfig, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The record reduced to the route's fields (nested form)."""
+    if route.fields == ["*"]:
+        return dict(data)
+    flat = flatten(data)
+    return unflatten({p: v for p, v in flat.items() if any(glob_matches(g, p) for g in route.fields)})
+
+
+def touches(route: RouteConfig, changed: list[str]) -> bool:
+    """Whether a change of these paths is one the route must send."""
+    if route.fields == ["*"]:
+        return True
+    return any(p == "_deleted" or route.sends(p) for p in changed)
+
+
+__all__ = ["passes_filter", "project", "touches"]

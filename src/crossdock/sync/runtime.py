@@ -1,0 +1,264 @@
+"""The running hub: config, store, connectors, ingest and route workers wired together.
+
+Faces (CLI, API, demo) build one :class:`Hub` and ask it to pull sources,
+ingest, deliver and answer status questions. Connectors are found through
+the registry by kind; this module never names one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from crossdock.config.hub import HubConfig
+from crossdock.config.loader import load_hub, parse_hub
+from crossdock.connectors.base import Connector, Destination, SourceError, SourceItem
+from crossdock.connectors.registry import build_connector
+from crossdock.errors import ErrorCode, InvalidInput, NotFound
+from crossdock.store import ExceptionStatus, Store, dumps, loads
+from crossdock.store import schema as t
+from crossdock.sync.changes_codec import change_from_json, change_to_json
+from crossdock.sync.delivery import DeliveryReport, RouteWorker
+from crossdock.sync.ingest import IngestReport, Ingestor
+
+log = logging.getLogger(__name__)
+
+
+def check_connector_settings(hub: HubConfig) -> None:
+    """Validate every system's settings against its connector (used when loading the file)."""
+    for system in hub.systems:
+        build_connector(system, hub).close()
+
+
+def load_checked(path: str | Path) -> HubConfig:
+    return load_hub(path, check_settings=check_connector_settings)
+
+
+def parse_checked(text: str, file: str = "crossdock.yaml") -> HubConfig:
+    return parse_hub(text, file, check_settings=check_connector_settings)
+
+
+@dataclass(slots=True)
+class RouteStatus:
+    route: str
+    destination: str
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float | None
+    last_success_at: datetime | None
+    last_error: str | None
+    parked: int
+    delivered: int
+
+
+@dataclass(slots=True)
+class SyncSummary:
+    ingest: IngestReport = field(default_factory=IngestReport)
+    delivery: dict[str, DeliveryReport] = field(default_factory=dict)
+    units: int = 0
+
+
+class Hub:
+    """One hub: a config, a store and the connectors the config names."""
+
+    def __init__(self, config: HubConfig, store: Store, *, batch_size: int = 2000) -> None:
+        self.config = config
+        self.store = store
+        self.ingestor = Ingestor(store, config, batch_size=batch_size)
+        self._connectors: dict[str, Connector] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, config: HubConfig, *, store_url: str | None = None) -> Hub:
+        return cls(config, Store.open(store_url or config.store.url))
+
+    def close(self) -> None:
+        for c in self._connectors.values():
+            c.close()
+        self._connectors.clear()
+        self.store.close()
+
+    def connector(self, system: str) -> Connector:
+        with self._lock:
+            if system not in self._connectors:
+                try:
+                    cfg = self.config.system(system)
+                except KeyError:
+                    raise NotFound(f"no system named {system!r} in the hub file") from None
+                self._connectors[system] = build_connector(cfg, self.config)
+            return self._connectors[system]
+
+    # -- inbound ------------------------------------------------------------------------
+    def pull(
+        self,
+        systems: list[str] | None = None,
+        *,
+        on_unit: Callable[[str, int | None], Callable[[int], None] | None] | None = None,
+    ) -> SyncSummary:
+        """Pull every source once, ingest each unit, acknowledge it after its commit."""
+        summary = SyncSummary()
+        for system in systems or [s.name for s in self.config.systems]:
+            source = self.connector(system).source()
+            if source is None:
+                continue
+            for unit in source.pull():
+                progress = on_unit(unit.name, unit.total) if on_unit else None
+                summary.ingest.add(self.ingestor.ingest(unit.items, progress=progress))
+                unit.ack()
+                summary.units += 1
+        return summary
+
+    def ingest(self, items: list[SourceItem]) -> IngestReport:
+        return self.ingestor.ingest(items)
+
+    def receive_webhook(self, system: str, headers: dict[str, str], body: bytes) -> int:
+        """Verify and record an inbound webhook; the changes are ingested behind the answer."""
+        receiver = self.connector(system).webhook_receiver()
+        if receiver is None:
+            raise NotFound(f"system {system!r} has no inbound webhook endpoint")
+        items = receiver.receive(headers, body)
+        doc = [
+            {"error": _source_error_json(i)} if isinstance(i, SourceError) else change_to_json(i)
+            for i in items
+        ]
+        with self.store.write() as tx:
+            res = tx.conn.execute(
+                t.inbox.insert().values(
+                    system=system, received_at=datetime.now(UTC), items=dumps(doc),
+                    status="pending",
+                )
+            )
+            pk = res.inserted_primary_key
+        return int(pk[0]) if pk else 0
+
+    def process_inbox(self, limit: int = 100) -> IngestReport:
+        """Ingest recorded webhook payloads, oldest first."""
+        total = IngestReport()
+        c = t.inbox.c
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.items).where(c.status == "pending").order_by(c.id).limit(limit)
+            ).all()
+        for row_id, items_json in rows:
+            items: list[SourceItem] = []
+            for doc in loads(items_json):
+                if "error" in doc:
+                    items.append(_source_error_from_json(doc["error"]))
+                else:
+                    items.append(change_from_json(doc))
+            total.add(self.ingestor.ingest(items))
+            with self.store.write() as tx:
+                tx.conn.execute(update(t.inbox).where(c.id == row_id).values(status="done"))
+        return total
+
+    # -- outbound -----------------------------------------------------------------------
+    def destination(self, system: str) -> Destination:
+        dest = self.connector(system).destination()
+        if dest is None:
+            raise InvalidInput(
+                f"system {system!r} is not a destination (its connector has no destination "
+                "settings)", field="destination", code=ErrorCode.CONFIG_INVALID,
+            )
+        return dest
+
+    def worker(self, route_name: str) -> RouteWorker:
+        try:
+            route = self.config.route(route_name)
+        except KeyError:
+            raise NotFound(f"no route named {route_name!r}") from None
+        return RouteWorker(self.store, route, self.destination(route.destination))
+
+    def deliver(self, routes: list[str] | None = None) -> dict[str, DeliveryReport]:
+        out: dict[str, DeliveryReport] = {}
+        for route in self.config.routes:
+            if routes is not None and route.name not in routes:
+                continue
+            out[route.name] = self.worker(route.name).drain()
+        return out
+
+    def sync_once(self) -> SyncSummary:
+        """Pull every source, ingest recorded webhooks, deliver every route."""
+        summary = self.pull()
+        summary.ingest.add(self.process_inbox())
+        summary.delivery = self.deliver()
+        return summary
+
+    # -- exceptions -----------------------------------------------------------------------
+    def retry_exception(
+        self, exc_id: int, *, actor: str, data: dict[str, Any] | None = None
+    ) -> IngestReport:
+        """Re-ingest the change an exception kept, optionally with corrected data."""
+        row = self.store.get_exception(exc_id)
+        if row is None:
+            raise NotFound(f"no exception {exc_id}")
+        if row.status is not ExceptionStatus.OPEN:
+            raise InvalidInput(f"exception {exc_id} is {row.status.value}, not open", field="status")
+        if not row.payload or "native_id" not in row.payload:
+            raise InvalidInput(
+                f"exception {exc_id} kept no replayable change (a malformed input row); "
+                "fix the source and send it again", field="payload",
+            )
+        doc = dict(row.payload)
+        if data is not None:
+            doc["data"] = data
+        doc["idempotency_key"] = None
+        report = self.ingestor.ingest([change_from_json(doc)])
+        status = ExceptionStatus.RESOLVED if report.exceptions == 0 else ExceptionStatus.RETRIED
+        self.store.set_exception_status(exc_id, status, actor=actor, note="retried")
+        return report
+
+    # -- status -----------------------------------------------------------------------------
+    def route_status(self) -> list[RouteStatus]:
+        head = self.store.last_seq()
+        parked = self.store.count_parked()
+        now = datetime.now(UTC)
+        out: list[RouteStatus] = []
+        for route in self.config.routes:
+            cur = self.store.cursor(route.name)
+            pending = self.store.events_after(cur.position, limit=1, entity_types=route.entities)
+            lag_events = max(0, head - cur.position) if pending else 0
+            lag_seconds = (now - pending[0].time).total_seconds() if pending else 0.0
+            out.append(
+                RouteStatus(
+                    route.name, route.destination, cur.position, head, lag_events, lag_seconds,
+                    cur.last_success_at, cur.last_error, parked.get(route.name, 0), cur.delivered,
+                )
+            )
+        return out
+
+
+def _source_error_json(e: SourceError) -> dict[str, Any]:
+    return {
+        "system": e.system, "reason": e.reason, "code": e.code.value, "ref": e.ref,
+        "field": e.field, "entity_type": e.entity_type.value if e.entity_type else None,
+        "native_id": e.native_id, "raw": e.raw if not isinstance(e.raw, dict) else dict(e.raw),
+    }
+
+
+def _source_error_from_json(d: dict[str, Any]) -> SourceError:
+    from crossdock.model.base import EntityType
+
+    return SourceError(
+        system=d["system"], reason=d["reason"], code=ErrorCode(d["code"]), ref=d.get("ref"),
+        field=d.get("field"),
+        entity_type=EntityType(d["entity_type"]) if d.get("entity_type") else None,
+        native_id=d.get("native_id"), raw=d.get("raw"),
+    )
+
+
+__all__ = [
+    "Hub",
+    "RouteStatus",
+    "SyncSummary",
+    "check_connector_settings",
+    "load_checked",
+    "parse_checked",
+]
