@@ -14,7 +14,7 @@ systems:
   - name: portal
     kind: webhook
     settings:
-      secret: ${PORTAL_SECRET}
+      secret_env: ${PORTAL_SECRET}
 ownership:
   customer:
     owner: erp
@@ -32,7 +32,7 @@ routes:
 def test_good_file_parses_with_secrets_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORTAL_SECRET", "s3cret")
     hub = parse_hub(GOOD)
-    assert hub.system("portal").settings["secret"] == "s3cret"
+    assert hub.system("portal").settings["secret_env"] == "s3cret"
     assert hub.ownership[EntityType.CUSTOMER].non_owner is NonOwnerPolicy.PROPOSE
     route = hub.route("products-to-portal")
     assert route.sends("units") and route.sends("sku") and not route.sends("cost")
@@ -43,7 +43,7 @@ def test_missing_secret_names_the_variable_and_path(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ConfigError) as err:
         parse_hub(GOOD, "hub.yaml")
     msg = str(err.value)
-    assert "hub.yaml:10" in msg and "systems[1].settings.secret" in msg and "PORTAL_SECRET" in msg
+    assert "hub.yaml:10" in msg and "systems[1].settings.secret_env" in msg and "PORTAL_SECRET" in msg
 
 
 def test_unknown_destination_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

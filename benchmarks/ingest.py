@@ -1,0 +1,171 @@
+"""Bulk ingest of products from CSV through the whole pipeline, against a raw insert.
+
+Pipeline: files connector (decode, detect delimiter, map columns and unit
+values) -> ingest (idempotency, identity by crosswalk and SKU, ownership
+merge, model validation) -> store (record, provenance, crosswalk, natural
+keys, idempotency key and outbox event, in batched transactions).
+
+Anchor, measured in the same run on the same backend: the same rows
+inserted raw with ``executemany`` into one plain table in one transaction.
+
+    python benchmarks/ingest.py                      # SQLite, 200k rows
+    python benchmarks/ingest.py --backend postgres   # uses CROSSDOCK_BENCH_PG_URL or the local server
+    python benchmarks/ingest.py --rows 20000         # a quick look
+
+The last line printed is one JSON object, for machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from crossdock.config.hub import HubConfig, SystemConfig
+from crossdock.store import Store
+from crossdock.sync.runtime import Hub
+
+COLUMNS = ["ITEMNO", "DESCR", "BRAND", "CATEGORY", "UOM", "CASE_QTY", "WEIGHT", "COST", "GTIN"]
+
+
+def write_csv(path: Path, rows: int) -> list[tuple[str, ...]]:
+    data = []
+    for i in range(rows):
+        data.append((
+            f"SKU-{i:07d}", f"Widget {i % 977} size {i % 13}", f"Brand{i % 40}",
+            f"cat{i % 25}", "EA", str(6 + i % 20), f"{(i % 400) / 10}", f"{(i % 9000) / 100 + 1}",
+            f"{400000000000 + i:013d}",
+        ))
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(COLUMNS)
+        w.writerows(data)
+    return data
+
+
+def anchor_sqlite(db: Path, data: list[tuple[str, ...]]) -> float:
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"CREATE TABLE raw ({', '.join(c + ' TEXT' for c in COLUMNS)})")
+    start = time.perf_counter()
+    with conn:
+        conn.executemany(f"INSERT INTO raw VALUES ({', '.join('?' * len(COLUMNS))})", data)
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return len(data) / elapsed
+
+
+def anchor_postgres(url: str, data: list[tuple[str, ...]]) -> float:
+    import psycopg
+
+    table = f"raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url) as conn:
+        conn.execute(f"CREATE TABLE {table} ({', '.join(c + ' TEXT' for c in COLUMNS)})")
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(COLUMNS))})", data
+            )
+        conn.commit()
+        elapsed = time.perf_counter() - start
+        conn.execute(f"DROP TABLE {table}")
+        conn.commit()
+    return len(data) / elapsed
+
+
+def hub_config(inbox: Path) -> HubConfig:
+    return HubConfig(
+        systems=[SystemConfig(name="erp", kind="files", settings={
+            "inbox": str(inbox),
+            "mappings": [{
+                "pattern": "products*.csv", "entity": "product", "id": "ITEMNO",
+                "columns": {"ITEMNO": "sku", "DESCR": "description", "BRAND": "brand",
+                            "CATEGORY": "category", "UOM": "base_uom",
+                            "CASE_QTY": "units[0].factor", "WEIGHT": "weight.value",
+                            "COST": "cost", "GTIN": "identifiers.gtin"},
+                "defaults": {"units[0].code": "CS", "weight.unit": "LB", "currency": "USD"},
+                "values": {"base_uom": {"EA": "EA"}},
+            }],
+        })],
+        ownership={},
+    )
+
+
+def run_pipeline(store_url: str, inbox: Path, rows: int) -> tuple[float, dict[str, int]]:
+    hub = Hub(hub_config(inbox), Store.open(store_url), batch_size=5000)
+    done = 0
+    last = time.perf_counter()
+
+    def progress(n: int) -> None:
+        nonlocal done, last
+        done += n
+        if time.perf_counter() - last > 2:
+            last = time.perf_counter()
+            print(f"  ... {done:,}/{rows:,}", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    summary = hub.pull(on_unit=lambda name, total: progress)
+    elapsed = time.perf_counter() - start
+    hub.close()
+    report = summary.ingest.as_dict()
+    return report["received"] / elapsed, report
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    args = ap.parse_args()
+    pg = os.environ.get("CROSSDOCK_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        inbox = root / "inbox"
+        inbox.mkdir()
+        print(f"writing {args.rows:,} product rows ...", file=sys.stderr)
+        data = write_csv(inbox / "products.csv", args.rows)
+        if args.backend == "sqlite":
+            anchor = anchor_sqlite(root / "anchor.sqlite", data)
+            store_url = f"sqlite:///{root / 'hub.sqlite'}"
+            schema = None
+        else:
+            import psycopg
+
+            anchor = anchor_postgres(pg, data)
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(pg, autocommit=True) as conn:
+                conn.execute(f"CREATE SCHEMA {schema}")
+            sep = "&" if "?" in pg else "?"
+            store_url = f"{pg}{sep}options=-csearch_path%3D{schema}"
+        print(f"anchor (raw executemany, {args.backend}): {anchor:,.0f} rows/s", file=sys.stderr)
+        try:
+            rate, report = run_pipeline(store_url, inbox, args.rows)
+        finally:
+            if schema:
+                import psycopg
+
+                with psycopg.connect(pg, autocommit=True) as conn:
+                    conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    if report["created"] != args.rows:
+        print(f"WARNING: expected {args.rows} created, got {report}", file=sys.stderr)
+    ratio = rate / anchor
+    print(f"pipeline: {rate:,.0f} records/s  ({report})")
+    print(f"anchor:   {anchor:,.0f} rows/s")
+    print(f"ratio:    {ratio:.3f}  (targets: ratio >= 0.25 and >= 50,000 records/s)")
+    print(json.dumps({
+        "benchmark": f"ingest_products_csv_{args.backend}", "value": round(rate),
+        "unit": "records/s", "anchor": f"raw executemany insert ({args.backend})",
+        "anchor_value": round(anchor), "ratio": round(ratio, 4),
+    }))
+
+
+if __name__ == "__main__":
+    main()

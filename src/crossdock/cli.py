@@ -1,0 +1,321 @@
+"""The `crossdock` command: init, serve, sync, import, status, schema, keys, exceptions, demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crossdock.errors import CrossdockError
+from crossdock.model.base import EntityType
+from crossdock.sync.runtime import Hub, load_checked
+
+app = typer.Typer(
+    name="crossdock", help="Crossdock: a sync hub for wholesale distributors.",
+    no_args_is_help=True, pretty_exceptions_enable=False,
+)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+exc_app = typer.Typer(help="Business exceptions.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(exc_app, name="exceptions")
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", envvar="CROSSDOCK_CONFIG", help="The hub file.")
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", envvar="CROSSDOCK_STORE_URL", help="Store URL; overrides the file."),
+]
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(2)
+
+
+def _hub(config: Path, store: str | None) -> Hub:
+    try:
+        return Hub.open(load_checked(config), store_url=store)
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the hub file.")] = Path(
+        "crossdock.yaml"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example hub file."""
+    from crossdock.config.example import EXAMPLE_HUB
+
+    if path.exists() and not force:
+        raise _fail(FileExistsError(f"{path} exists; use --force to overwrite"))
+    path.write_text(EXAMPLE_HUB, encoding="utf-8")
+    console.print(f"wrote {path}; edit it, then run `crossdock serve -c {path}`")
+
+
+@app.command()
+def schema(
+    entity: Annotated[EntityType | None, typer.Argument(help="One entity; all if omitted.")] = None,
+) -> None:
+    """Print the canonical model's JSON Schema."""
+    from crossdock.model.registry import json_schemas
+
+    schemas = json_schemas()
+    doc = schemas[entity.value] if entity else schemas
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+
+@app.command()
+def sync(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
+    """Pull every source, ingest, deliver every route, once."""
+    hub = _hub(config, store)
+    try:
+        with _progress() as progress:
+            summary = hub.pull(on_unit=_unit_progress(progress))
+        summary.ingest.add(hub.process_inbox())
+        summary.delivery = hub.deliver()
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print_json(json.dumps({
+        "ingest": summary.ingest.as_dict(),
+        "delivery": {k: {"delivered": v.delivered, "parked": v.parked, "skipped": v.skipped}
+                     for k, v in summary.delivery.items()},
+    }))
+
+
+@app.command(name="import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSONL file.")],
+    system: Annotated[str, typer.Option("--system", "-s", help="The files system it comes from.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Bulk-import one file through a files system's mapping, with a progress bar."""
+    hub = _hub(config, store)
+    try:
+        source = hub.connector(system).source()
+        reader = getattr(source, "read_file", None)
+        if reader is None:
+            raise _fail(ValueError(f"system {system!r} is not a files source"))
+        unit = reader(file)
+        start = time.perf_counter()
+        with _progress() as progress:
+            task = progress.add_task(file.name, total=unit.total)
+            report = hub.ingestor.ingest(unit.items, progress=lambda n: progress.advance(task, n))
+        elapsed = time.perf_counter() - start
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    rate = report.received / elapsed if elapsed else 0.0
+    console.print_json(json.dumps({**report.as_dict(), "seconds": round(elapsed, 3),
+                                   "records_per_second": round(rate)}))
+    if report.exceptions:
+        err.print(f"{report.exceptions} rows became exceptions: `crossdock exceptions list`")
+
+
+@app.command()
+def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
+    """Per route: lag, last success, parked; open exceptions."""
+    hub = _hub(config, store)
+    try:
+        rows = hub.route_status()
+        open_exc = hub.store.count_exceptions()
+        counts = hub.store.count_records()
+    finally:
+        hub.close()
+    table = Table(title="routes")
+    for col in ("route", "destination", "lag (events)", "lag (s)", "last success", "parked",
+                "delivered", "last error"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r.route, r.destination, str(r.lag_events),
+            f"{r.lag_seconds:.1f}" if r.lag_seconds is not None else "-",
+            r.last_success_at.isoformat(timespec="seconds") if r.last_success_at else "never",
+            str(r.parked), str(r.delivered), (r.last_error or "")[:60],
+        )
+    console.print(table)
+    console.print(f"records: {counts or 0}")
+    console.print(f"open exceptions: {open_exc}")
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+    interval: Annotated[float, typer.Option(help="Seconds between sync passes.")] = 2.0,
+) -> None:
+    """Serve the API and run the sync workers in one process."""
+    import uvicorn
+
+    from crossdock.api.app import create_app
+    from crossdock.observability import configure_logging
+    from crossdock.sync.loop import SyncLoop
+
+    configure_logging(os.environ.get("CROSSDOCK_LOG_LEVEL", "INFO"))
+    hub = _hub(config, store)
+    loop = SyncLoop(hub, interval)
+    loop.start()
+    try:
+        uvicorn.run(create_app(hub), host=host, port=port, log_config=None)
+    finally:
+        loop.stop()
+        hub.close()
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key.")],
+    scope: Annotated[list[str], typer.Option("--scope", help="read, write or admin.")] = ["read"],  # noqa: B006
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Create an API key; it is shown once and stored hashed."""
+    from crossdock.api.keys import create_api_key
+
+    hub = _hub(config, store)
+    try:
+        key = create_api_key(hub.store, name, scope)
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print(key, soft_wrap=True, highlight=False)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="The key's prefix (the part after cdk_).")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Revoke an API key."""
+    hub = _hub(config, store)
+    try:
+        found = hub.store.revoke_api_key(prefix)
+    finally:
+        hub.close()
+    if not found:
+        raise _fail(KeyError(f"no key with prefix {prefix}"))
+    console.print(f"revoked {prefix}")
+
+
+@exc_app.command("list")
+def exceptions_list(
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """Open business exceptions, oldest first."""
+    hub = _hub(config, store)
+    try:
+        rows = hub.store.list_exceptions(limit=limit)
+    finally:
+        hub.close()
+    table = Table(title="open exceptions")
+    for col in ("id", "system", "entity", "native id", "field", "code", "reason"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.id), r.system, r.entity_type or "-", r.native_id or "-",
+                      r.field or "-", r.code, r.reason[:120])
+    console.print(table)
+
+
+@exc_app.command("retry")
+def exceptions_retry(
+    exc_id: Annotated[int, typer.Argument(help="Exception id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Re-ingest the change an exception kept."""
+    hub = _hub(config, store)
+    try:
+        report = hub.retry_exception(exc_id, actor=f"cli:{os.environ.get('USER', 'unknown')}")
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print_json(json.dumps(report.as_dict()))
+
+
+@exc_app.command("dismiss")
+def exceptions_dismiss(
+    exc_id: Annotated[int, typer.Argument(help="Exception id.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Dismiss an exception (audited)."""
+    from crossdock.store import ExceptionStatus
+
+    hub = _hub(config, store)
+    try:
+        if hub.store.get_exception(exc_id) is None:
+            raise _fail(KeyError(f"no exception {exc_id}"))
+        hub.store.set_exception_status(
+            exc_id, ExceptionStatus.DISMISSED, actor=f"cli:{os.environ.get('USER', 'unknown')}",
+            note=note or None,
+        )
+    finally:
+        hub.close()
+    console.print(f"dismissed {exc_id}")
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo keeps its files.")] = Path(
+        "crossdock-demo"
+    ),
+    products: Annotated[int, typer.Option(min=10, max=1_000_000)] = 3000,
+    customers: Annotated[int, typer.Option(min=5, max=100_000)] = 300,
+    port: Annotated[int, typer.Option(help="API port.")] = 8080,
+    exit_after_sync: Annotated[
+        bool, typer.Option("--exit-after-sync", help="Stop after the first full sync.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Random seed for the sample data.")] = 7,
+) -> None:
+    """Generate a sample distributor, sync it end to end, then keep serving the API."""
+    from crossdock.demo.runner import run_demo
+
+    try:
+        run_demo(directory, products=products, customers=customers, port=port,
+                 exit_after_sync=exit_after_sync, seed=seed, console=console)
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=False,
+    )
+
+
+def _unit_progress(progress: Progress) -> Callable[[str, int | None], Callable[[int], None]]:
+    def start(name: str, total: int | None) -> Callable[[int], None]:
+        task = progress.add_task(name, total=total)
+        return lambda n: progress.advance(task, n)
+
+    return start
+
+
+__all__ = ["app"]

@@ -1,0 +1,87 @@
+"""The commented example hub file `crossdock init` writes (a test loads it)."""
+
+EXAMPLE_HUB = """\
+# crossdock.yaml: the hub file. Which systems exist, who owns which field,
+# and which changes go where. Secrets are never written here: ${NAME} is read
+# from the environment when the file is loaded.
+
+store:
+  # sqlite:///path (default, embedded) or postgresql://user@host:5432/db
+  url: sqlite:///crossdock.sqlite
+
+systems:
+  # The ERP drops export files into a folder; the files connector maps columns
+  # to canonical fields and native codes (units, warehouses, statuses) to ours.
+  - name: erp
+    kind: files
+    settings:
+      inbox: ./drop/erp
+      mappings:
+        - pattern: "items*.csv"
+          entity: product
+          id: ITEMNO
+          columns:
+            ITEMNO: sku
+            DESCRIPTION: description
+            UOM: base_uom
+            CASE_QTY: units[0].factor
+            COST: cost
+            GTIN: identifiers.gtin
+          defaults:
+            units[0].code: CS
+            currency: USD
+          values:
+            base_uom: {EA: EA, EACH: EA, CS: CS}
+        - pattern: "stock*.csv"
+          entity: inventory
+          id: [ITEMNO, WHSE]
+          columns: {ITEMNO: sku, WHSE: location, ONHAND: on_hand, ALLOC: allocated}
+          values:
+            location: {"01": DAL, "02": ATL}   # an unmapped warehouse becomes an exception
+
+  # The B2B portal: receives changes as signed webhooks (Standard Webhooks) and
+  # sends its own (contacts, channel listings) to POST /v1/webhooks/portal.
+  - name: portal
+    kind: webhook
+    settings:
+      url: https://portal.example.com/crossdock/hooks
+      secret_env: PORTAL_WEBHOOK_SECRET     # whsec_... in the environment
+
+  # The WMS reads item and stock files we export.
+  - name: wms
+    kind: files
+    settings:
+      export_dir: ./export/wms
+      export_format: jsonl
+
+ownership:
+  # Per entity: the system of record, per-field owners by path glob (most
+  # specific wins), and what happens when a non-owner sends a value:
+  # reject (exception), ignore (dropped), propose (a person approves).
+  product:
+    owner: erp
+    fields:
+      channels: portal
+    non_owner: reject
+  customer:
+    owner: erp
+    fields:
+      contacts: portal
+    non_owner: propose
+  inventory:
+    owner: erp
+
+routes:
+  - name: products-to-portal
+    entities: [product]
+    destination: portal
+    fields: [sku, description, base_uom, units, identifiers, status]
+    filter: {status: [active]}
+    batch_size: 500
+    retry: {attempts: 5, base_seconds: 0.5, cap_seconds: 60}
+  - name: stock-to-wms
+    entities: [inventory]
+    destination: wms
+"""
+
+__all__ = ["EXAMPLE_HUB"]

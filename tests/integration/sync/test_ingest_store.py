@@ -1,0 +1,190 @@
+"""Ingest against a real store, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crossdock.config.hub import EntityOwnership, HubConfig, NonOwnerPolicy, SystemConfig
+from crossdock.connectors.base import SourceError
+from crossdock.errors import ErrorCode
+from crossdock.model.base import EntityType
+from crossdock.model.change import Change, ChangeOp
+from crossdock.store import ExceptionStatus, Store
+from crossdock.sync.ingest import Ingestor
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+P = EntityType.PRODUCT
+C = EntityType.CUSTOMER
+
+
+def hub() -> HubConfig:
+    return HubConfig(
+        systems=[SystemConfig(name=n, kind="files") for n in ("erp", "crm", "portal", "pim")],
+        ownership={
+            C: EntityOwnership(owner="erp", fields={"contacts": "crm", "sites": "crm"},
+                               non_owner=NonOwnerPolicy.REJECT),
+            P: EntityOwnership(owner="erp", fields={"description": "pim", "channels": "portal"},
+                               non_owner=NonOwnerPolicy.PROPOSE),
+        },
+    )
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = Store.open(store_url)
+    yield s
+    s.close()
+
+
+def product(system: str, native: str, ts: datetime = T0, key: str | None = None,
+            **data: object) -> Change:
+    return Change(system=system, entity_type=P, native_id=native, data=dict(data), source_ts=ts,
+                  idempotency_key=key)
+
+
+def only(store: Store, et: EntityType = P) -> dict[str, object]:
+    recs = store.list_records(et, include_deleted=True)
+    assert len(recs) == 1, recs
+    return {"version": recs[0].version, "deleted": recs[0].deleted, **recs[0].data}
+
+
+def test_create_update_and_event_in_one_transaction(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    r = ing.ingest([product("erp", "100", sku="ABC-1", base_uom="EA", cost="4.20")])
+    assert (r.created, r.events, r.exceptions) == (1, 1, 0)
+    rec = store.list_records(P)[0]
+    assert rec.data["cost"] == "4.20" and rec.version == 1
+    assert rec.provenance["cost"][0] == "erp"
+    assert store.resolve("erp", P, "100") == rec.id
+    ev = store.events_after(0)
+    assert [(e.entity_id, e.version, e.op) for e in ev] == [(rec.id, 1, ChangeOp.UPSERT)]
+    assert "cost" in ev[0].changed and ev[0].data["sku"] == "ABC-1"
+
+    r2 = ing.ingest([product("erp", "100", T0 + timedelta(1), cost="4.25")])
+    assert (r2.updated, r2.events) == (1, 1)
+    assert store.events_after(1)[0].changed == ["cost"]
+
+
+def test_duplicates_by_idempotency_key_are_dropped(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    c = product("erp", "1", key="file:1", sku="A-1")
+    r = ing.ingest([c, c])
+    assert (r.created, r.duplicates) == (1, 1)
+    r2 = ing.ingest([c])
+    assert (r2.duplicates, r2.events) == (1, 0)
+
+
+def test_identity_by_sku_links_systems_to_one_record(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    ing.ingest([product("erp", "100", sku="ABC-1", cost="1.00")])
+    ing.ingest([product("pim", "p-9", sku="ABC-1", description="Blue widget")])
+    rec = only(store)
+    assert rec["description"] == "Blue widget" and rec["cost"] == "1.00"
+    cid = store.list_records(P)[0].id
+    assert sorted(store.native_ids(P, cid)) == [("erp", "100"), ("pim", "p-9")]
+
+
+def test_non_owner_is_rejected_or_proposed_and_never_applied(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    ing.ingest([Change(system="erp", entity_type=C, native_id="C1",
+                       data={"account_number": "C1", "name": "Acme", "credit_limit": "1000"},
+                       source_ts=T0)])
+    r = ing.ingest([Change(system="crm", entity_type=C, native_id="crm-1",
+                           data={"account_number": "C1", "credit_limit": "99999",
+                                 "contacts": [{"name": "Ann"}]},
+                           source_ts=T0 + timedelta(1))])
+    rec = only(store, C)
+    assert rec["credit_limit"] == "1000", "a non-owner never changes an owned field"
+    assert rec["contacts"] == [{"name": "Ann"}], "the owned part of the change still applies"
+    assert r.exceptions == 1
+    exc = store.list_exceptions()[0]
+    assert exc.code == ErrorCode.OWNERSHIP_CONFLICT and exc.field == "credit_limit"
+    assert "crm does not own credit_limit (owner: erp)" in exc.reason
+
+    ing.ingest([product("erp", "100", sku="ABC-1", cost="1.00")])
+    r2 = ing.ingest([product("crm", "x", T0 + timedelta(2), sku="ABC-1", cost="0.50")])
+    assert r2.proposals == 1
+    assert store.list_proposals()[0].field == "cost"
+    assert store.get_record(P, store.resolve("erp", P, "100") or "")  # unchanged record
+    assert store.list_records(P)[0].data["cost"] == "1.00"
+
+
+def test_stale_field_update_is_dropped(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    ing.ingest([product("erp", "1", T0 + timedelta(hours=2), sku="A", cost="2.00")])
+    r = ing.ingest([product("erp", "1", T0, cost="1.00")])
+    assert r.stale_fields == 1 and r.events == 0
+    assert only(store)["cost"] == "2.00"
+
+
+def test_invalid_record_becomes_an_exception_and_the_batch_goes_on(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    r = ing.ingest([
+        product("erp", "1", sku="GOOD-1", cost="1.00"),
+        product("erp", "2", sku="BAD-1", cost="twelve"),
+        product("erp", "3", cost="1.00"),  # no SKU at all
+        SourceError(system="erp", reason="row has 3 fields, header has 5",
+                    code=ErrorCode.MALFORMED_ROW, ref="products.csv:9", raw="a;b;c"),
+        product("erp", "4", sku="GOOD-2"),
+    ])
+    assert (r.created, r.exceptions) == (2, 3)
+    excs = store.list_exceptions()
+    by_native = {e.native_id: e for e in excs}
+    assert by_native["2"].field == "cost" and by_native["2"].code == ErrorCode.VALIDATION_FAILED
+    assert by_native["3"].field == "sku"
+    assert any(e.ref == "products.csv:9" and e.code == ErrorCode.MALFORMED_ROW for e in excs)
+    assert store.resolve("erp", P, "2") is None, "nothing of an invalid change is written"
+    assert store.count_events() == 2
+
+
+def test_retrying_a_fixed_exception_applies_it(store: Store) -> None:
+    from crossdock.sync.runtime import Hub
+
+    h = Hub(hub(), store)
+    h.ingest([product("erp", "2", sku="BAD-1", cost="twelve")])
+    exc = store.list_exceptions()[0]
+    report = h.retry_exception(exc.id, actor="test", data={"sku": "BAD-1", "cost": "12.00"})
+    assert report.created == 1
+    assert store.get_exception(exc.id).status is ExceptionStatus.RESOLVED  # type: ignore[union-attr]
+    assert only(store)["cost"] == "12.00"
+
+
+def test_delete_becomes_a_tombstone_and_an_event(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    ing.ingest([product("erp", "1", sku="A", cost="1.00")])
+    r = ing.ingest([Change(system="erp", entity_type=P, native_id="1", op=ChangeOp.DELETE,
+                           source_ts=T0 + timedelta(1))])
+    assert r.deleted == 1
+    assert only(store)["deleted"] is True
+    assert store.events_after(1)[0].op is ChangeOp.DELETE
+    # an older upsert does not resurrect it; a newer one from the owner does
+    ing.ingest([product("erp", "1", T0 + timedelta(hours=1), cost="1.50")])
+    assert only(store)["deleted"] is True
+    ing.ingest([product("erp", "1", T0 + timedelta(2), cost="1.75")])
+    rec = only(store)
+    assert rec["deleted"] is False and rec["cost"] == "1.75"
+    # a non-owner cannot delete
+    ing.ingest([Change(system="pim", entity_type=P, native_id="p", op=ChangeOp.DELETE,
+                       data={}, source_ts=T0 + timedelta(3))])
+    assert only(store)["deleted"] is False
+
+
+def test_sku_conflict_between_two_records_is_an_exception(store: Store) -> None:
+    ing = Ingestor(store, hub())
+    ing.ingest([product("erp", "1", sku="A"), product("erp", "2", sku="B")])
+    r = ing.ingest([product("erp", "2", T0 + timedelta(1), sku="A")])
+    assert r.exceptions == 1
+    assert store.list_exceptions()[0].code == ErrorCode.CONFLICT
+
+
+def test_bulk_batches_commit_separately(store: Store) -> None:
+    ing = Ingestor(store, hub(), batch_size=100)
+    seen: list[int] = []
+    r = ing.ingest((product("erp", str(i), sku=f"S-{i}") for i in range(250)),
+                   progress=seen.append)
+    assert r.created == 250 and seen == [100, 100, 50]
+    assert store.count_records() == {"product": 250}
