@@ -1,11 +1,14 @@
-"""The store's JSON: compact, key-sorted, Decimal-safe text."""
+"""The store's JSON: compact, key-sorted, Decimal-safe text (orjson: the outbox is a hot path)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+import orjson
+
+_OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 def _default(value: Any) -> Any:
@@ -18,8 +21,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-_encoder = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_default, ensure_ascii=False)
-dumps = _encoder.encode
-loads = json.loads
+def dumps(value: Any) -> str:
+    return orjson.dumps(value, default=_default, option=_OPTS).decode()
+
+
+def loads(text: str | bytes) -> Any:
+    return orjson.loads(text)
+
 
 __all__ = ["dumps", "loads"]

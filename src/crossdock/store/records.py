@@ -28,6 +28,8 @@ class StoredRecord:
     deleted: bool = False
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    data_json: str | None = field(default=None, repr=False, compare=False)
+    """``data`` already serialised (ingest has it from the event), saving a second encode."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ class _Working:
     data: dict[str, Any]
     keys: set[tuple[str, str]]
     dirty: bool = False
+    data_json: str | None = None
 
     @property
     def exists(self) -> bool:
@@ -254,7 +255,10 @@ class Ingestor:
         for w in working.values():
             if not w.dirty:
                 continue
-            rec = StoredRecord(entity_type, w.id, w.version, w.data, w.provenance, w.deleted)
+            rec = StoredRecord(
+                entity_type, w.id, w.version, w.data, w.provenance, w.deleted,
+                data_json=w.data_json,
+            )
             old_keys = set(model.natural_keys(stored[w.id].data)) if w.id in stored else set()
             add_keys.extend((k, v, w.id) for k, v in w.keys - old_keys)
             drop_keys.extend(old_keys - w.keys)
@@ -303,7 +307,7 @@ class Ingestor:
             entity_type, w.state, w.provenance, fields,
             system=c.system, ts=ts, version=w.version + 1, matrix=self.matrix,
         )
-        report.stale_fields += len(result.stale)
+        report.stale_fields += sum(1 for p in result.stale if p != DELETED)
         problem: NewException | None = None
         if result.rejected:
             paths = ", ".join(f"{p} (owner: {o})" for p, o in result.rejected)
@@ -326,9 +330,14 @@ class Ingestor:
             return problem
 
         deleted = result.state.get(DELETED) is True
-        flat = {k: v for k, v in result.state.items() if k != DELETED}
+        fresh = not w.exists and not result.rejected and not result.proposals
         try:
-            obj = model.model_validate(unflatten(flat))
+            # A new record made of one change alone is that change's data: validate it as
+            # sent rather than rebuilding it from the merged leaves.
+            source = c.data if fresh else unflatten(
+                {k: v for k, v in result.state.items() if k != DELETED}
+            )
+            obj = model.model_validate(source)
         except ValidationError as exc:
             path, reason = _validation_problem(exc)
             return _exception(
@@ -366,6 +375,7 @@ class Ingestor:
         if deleted:
             w.state[DELETED] = True
         w.data = data
+        w.data_json = dumps(data)
         w.deleted = deleted
         if created:
             report.created += 1
@@ -382,7 +392,7 @@ class Ingestor:
                 "op": (ChangeOp.DELETE if deleted else ChangeOp.UPSERT).value,
                 "source_system": c.system,
                 "changed": dumps(changed),
-                "data": dumps(data),
+                "data": w.data_json,
                 "time": now,
             }
         )

@@ -39,6 +39,7 @@ class OwnershipMatrix:
             for entity, rule in self._rules.items()
         }
         self._owner_cache: dict[tuple[EntityType, str], str | None] = {}
+        self._verdicts: dict[tuple[EntityType, str, str], Verdict] = {}
 
     def owner(self, entity_type: EntityType, path: str) -> str | None:
         """The owning system of a field, or ``None`` when the entity has no system of record."""
@@ -60,6 +61,13 @@ class OwnershipMatrix:
         return found
 
     def verdict(self, entity_type: EntityType, path: str, system: str) -> Verdict:
+        key = (entity_type, path, system)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = self._decide(entity_type, path, system)
+        return found
+
+    def _decide(self, entity_type: EntityType, path: str, system: str) -> Verdict:
         owner = self.owner(entity_type, path)
         if owner is None or owner == system:
             return Verdict.APPLY
