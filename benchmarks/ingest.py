@@ -9,7 +9,7 @@ Anchor, measured in the same run on the same backend: the same rows
 inserted raw with ``executemany`` into one plain table in one transaction.
 
     python benchmarks/ingest.py                      # SQLite, 200k rows
-    python benchmarks/ingest.py --backend postgres   # uses CROSSDOCK_BENCH_PG_URL or the local server
+    python benchmarks/ingest.py --backend postgres   # CROSSDOCK_BENCH_PG_URL, or the local server
     python benchmarks/ingest.py --rows 20000         # a quick look
 
 The last line printed is one JSON object, for machines.
@@ -38,11 +38,19 @@ COLUMNS = ["ITEMNO", "DESCR", "BRAND", "CATEGORY", "UOM", "CASE_QTY", "WEIGHT", 
 def write_csv(path: Path, rows: int) -> list[tuple[str, ...]]:
     data = []
     for i in range(rows):
-        data.append((
-            f"SKU-{i:07d}", f"Widget {i % 977} size {i % 13}", f"Brand{i % 40}",
-            f"cat{i % 25}", "EA", str(6 + i % 20), f"{(i % 400) / 10}", f"{(i % 9000) / 100 + 1}",
-            f"{400000000000 + i:013d}",
-        ))
+        data.append(
+            (
+                f"SKU-{i:07d}",
+                f"Widget {i % 977} size {i % 13}",
+                f"Brand{i % 40}",
+                f"cat{i % 25}",
+                "EA",
+                str(6 + i % 20),
+                f"{(i % 400) / 10}",
+                f"{(i % 9000) / 100 + 1}",
+                f"{400000000000 + i:013d}",
+            )
+        )
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(COLUMNS)
@@ -84,18 +92,39 @@ def anchor_postgres(url: str, data: list[tuple[str, ...]]) -> float:
 
 def hub_config(inbox: Path) -> HubConfig:
     return HubConfig(
-        systems=[SystemConfig(name="erp", kind="files", settings={
-            "inbox": str(inbox),
-            "mappings": [{
-                "pattern": "products*.csv", "entity": "product", "id": "ITEMNO",
-                "columns": {"ITEMNO": "sku", "DESCR": "description", "BRAND": "brand",
-                            "CATEGORY": "category", "UOM": "base_uom",
-                            "CASE_QTY": "units[0].factor", "WEIGHT": "weight.value",
-                            "COST": "cost", "GTIN": "identifiers.gtin"},
-                "defaults": {"units[0].code": "CS", "weight.unit": "LB", "currency": "USD"},
-                "values": {"base_uom": {"EA": "EA"}},
-            }],
-        })],
+        systems=[
+            SystemConfig(
+                name="erp",
+                kind="files",
+                settings={
+                    "inbox": str(inbox),
+                    "mappings": [
+                        {
+                            "pattern": "products*.csv",
+                            "entity": "product",
+                            "id": "ITEMNO",
+                            "columns": {
+                                "ITEMNO": "sku",
+                                "DESCR": "description",
+                                "BRAND": "brand",
+                                "CATEGORY": "category",
+                                "UOM": "base_uom",
+                                "CASE_QTY": "units[0].factor",
+                                "WEIGHT": "weight.value",
+                                "COST": "cost",
+                                "GTIN": "identifiers.gtin",
+                            },
+                            "defaults": {
+                                "units[0].code": "CS",
+                                "weight.unit": "LB",
+                                "currency": "USD",
+                            },
+                            "values": {"base_uom": {"EA": "EA"}},
+                        }
+                    ],
+                },
+            )
+        ],
         ownership={},
     )
 
@@ -160,11 +189,18 @@ def main() -> None:
     print(f"pipeline: {rate:,.0f} records/s  ({report})")
     print(f"anchor:   {anchor:,.0f} rows/s")
     print(f"ratio:    {ratio:.3f}  (targets: ratio >= 0.25 and >= 50,000 records/s)")
-    print(json.dumps({
-        "benchmark": f"ingest_products_csv_{args.backend}", "value": round(rate),
-        "unit": "records/s", "anchor": f"raw executemany insert ({args.backend})",
-        "anchor_value": round(anchor), "ratio": round(ratio, 4),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": f"ingest_products_csv_{args.backend}",
+                "value": round(rate),
+                "unit": "records/s",
+                "anchor": f"raw executemany insert ({args.backend})",
+                "anchor_value": round(anchor),
+                "ratio": round(ratio, 4),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

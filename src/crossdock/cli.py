@@ -20,8 +20,10 @@ from crossdock.model.base import EntityType
 from crossdock.sync.runtime import Hub, load_checked
 
 app = typer.Typer(
-    name="crossdock", help="Crossdock: a sync hub for wholesale distributors.",
-    no_args_is_help=True, pretty_exceptions_enable=False,
+    name="crossdock",
+    help="Crossdock: a sync hub for wholesale distributors.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 exc_app = typer.Typer(help="Business exceptions.", no_args_is_help=True)
@@ -92,11 +94,17 @@ def sync(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> 
         raise _fail(exc) from exc
     finally:
         hub.close()
-    console.print_json(json.dumps({
-        "ingest": summary.ingest.as_dict(),
-        "delivery": {k: {"delivered": v.delivered, "parked": v.parked, "skipped": v.skipped}
-                     for k, v in summary.delivery.items()},
-    }))
+    console.print_json(
+        json.dumps(
+            {
+                "ingest": summary.ingest.as_dict(),
+                "delivery": {
+                    k: {"delivered": v.delivered, "parked": v.parked, "skipped": v.skipped}
+                    for k, v in summary.delivery.items()
+                },
+            }
+        )
+    )
 
 
 @app.command(name="import")
@@ -124,8 +132,11 @@ def import_file(
     finally:
         hub.close()
     rate = report.received / elapsed if elapsed else 0.0
-    console.print_json(json.dumps({**report.as_dict(), "seconds": round(elapsed, 3),
-                                   "records_per_second": round(rate)}))
+    console.print_json(
+        json.dumps(
+            {**report.as_dict(), "seconds": round(elapsed, 3), "records_per_second": round(rate)}
+        )
+    )
     if report.exceptions:
         err.print(f"{report.exceptions} rows became exceptions: `crossdock exceptions list`")
 
@@ -141,15 +152,27 @@ def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -
     finally:
         hub.close()
     table = Table(title="routes")
-    for col in ("route", "destination", "lag (events)", "lag (s)", "last success", "parked",
-                "delivered", "last error"):
+    for col in (
+        "route",
+        "destination",
+        "lag (events)",
+        "lag (s)",
+        "last success",
+        "parked",
+        "delivered",
+        "last error",
+    ):
         table.add_column(col)
     for r in rows:
         table.add_row(
-            r.route, r.destination, str(r.lag_events),
+            r.route,
+            r.destination,
+            str(r.lag_events),
             f"{r.lag_seconds:.1f}" if r.lag_seconds is not None else "-",
             r.last_success_at.isoformat(timespec="seconds") if r.last_success_at else "never",
-            str(r.parked), str(r.delivered), (r.last_error or "")[:60],
+            str(r.parked),
+            str(r.delivered),
+            (r.last_error or "")[:60],
         )
     console.print(table)
     console.print(f"records: {counts or 0}")
@@ -235,8 +258,15 @@ def exceptions_list(
     for col in ("id", "system", "entity", "native id", "field", "code", "reason"):
         table.add_column(col)
     for r in rows:
-        table.add_row(str(r.id), r.system, r.entity_type or "-", r.native_id or "-",
-                      r.field or "-", r.code, r.reason[:120])
+        table.add_row(
+            str(r.id),
+            r.system,
+            r.entity_type or "-",
+            r.native_id or "-",
+            r.field or "-",
+            r.code,
+            r.reason[:120],
+        )
     console.print(table)
 
 
@@ -272,7 +302,9 @@ def exceptions_dismiss(
         if hub.store.get_exception(exc_id) is None:
             raise _fail(KeyError(f"no exception {exc_id}"))
         hub.store.set_exception_status(
-            exc_id, ExceptionStatus.DISMISSED, actor=f"cli:{os.environ.get('USER', 'unknown')}",
+            exc_id,
+            ExceptionStatus.DISMISSED,
+            actor=f"cli:{os.environ.get('USER', 'unknown')}",
             note=note or None,
         )
     finally:
@@ -282,9 +314,9 @@ def exceptions_dismiss(
 
 @app.command()
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo keeps its files.")] = Path(
-        "crossdock-demo"
-    ),
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo keeps its files.")
+    ] = Path("crossdock-demo"),
     products: Annotated[int, typer.Option(min=10, max=1_000_000)] = 3000,
     customers: Annotated[int, typer.Option(min=5, max=100_000)] = 300,
     port: Annotated[int, typer.Option(help="API port.")] = 8080,
@@ -297,16 +329,27 @@ def demo(
     from crossdock.demo.runner import run_demo
 
     try:
-        run_demo(directory, products=products, customers=customers, port=port,
-                 exit_after_sync=exit_after_sync, seed=seed, console=console)
+        run_demo(
+            directory,
+            products=products,
+            customers=customers,
+            port=port,
+            exit_after_sync=exit_after_sync,
+            seed=seed,
+            console=console,
+        )
     except CrossdockError as exc:
         raise _fail(exc) from exc
 
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
     )
 
 

@@ -19,13 +19,21 @@ from crossdock.sync.projection import project
 
 P = EntityType.PRODUCT
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-ROUTE = RouteConfig(name="r", entities=[P], destination="shop", fields=["sku", "description",
-                    "brand"], batch_size=3,
-                    retry=RetryPolicy(attempts=2, base_seconds=0.001, cap_seconds=0.001))
+ROUTE = RouteConfig(
+    name="r",
+    entities=[P],
+    destination="shop",
+    fields=["sku", "description", "brand"],
+    batch_size=3,
+    retry=RetryPolicy(attempts=2, base_seconds=0.001, cap_seconds=0.001),
+)
 HUB = HubConfig(
     systems=[SystemConfig(name=n, kind="files") for n in ("erp", "pim", "shop")],
-    ownership={P: EntityOwnership(owner="erp", fields={"description": "pim", "brand": "shop"},
-                                  non_owner="ignore")},
+    ownership={
+        P: EntityOwnership(
+            owner="erp", fields={"description": "pim", "brand": "shop"}, non_owner="ignore"
+        )
+    },
     routes=[ROUTE],
 )
 
@@ -35,11 +43,14 @@ step = st.one_of(
         st.sampled_from(["erp", "pim", "shop"]),
         st.integers(0, 4),  # which product
         st.integers(0, 20),  # source time offset
-        st.fixed_dictionaries({}, optional={
-            "description": st.sampled_from(["a", "b", "c"]),
-            "brand": st.sampled_from(["x", "y"]),
-            "cost": st.sampled_from(["1.00", "2.50"]),
-        }),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "description": st.sampled_from(["a", "b", "c"]),
+                "brand": st.sampled_from(["x", "y"]),
+                "cost": st.sampled_from(["1.00", "2.50"]),
+            },
+        ),
         st.booleans(),  # delete instead (erp only has the right)
     ),
     st.tuples(st.just("deliver"), st.booleans()),  # deliver now; destination down first?
@@ -86,11 +97,29 @@ def test_destination_state_equals_canonical_projection(steps: list[Any]) -> None
         native = f"{system}-{n}"
         ts = T0 + timedelta(minutes=offset)
         if delete:
-            ing.ingest([Change(system=system, entity_type=P, native_id=native,
-                               op=ChangeOp.DELETE, source_ts=ts)])
+            ing.ingest(
+                [
+                    Change(
+                        system=system,
+                        entity_type=P,
+                        native_id=native,
+                        op=ChangeOp.DELETE,
+                        source_ts=ts,
+                    )
+                ]
+            )
         else:
-            ing.ingest([Change(system=system, entity_type=P, native_id=native,
-                               data={"sku": f"SKU-{n}", **data}, source_ts=ts)])
+            ing.ingest(
+                [
+                    Change(
+                        system=system,
+                        entity_type=P,
+                        native_id=native,
+                        data={"sku": f"SKU-{n}", **data},
+                        source_ts=ts,
+                    )
+                ]
+            )
     for parked in store.list_parked("r", limit=1000):
         worker.retry_parked(parked.entity_id, actor="test")
     worker.drain()

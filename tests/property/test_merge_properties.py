@@ -23,7 +23,7 @@ changes_st = st.lists(
     st.tuples(
         st.sampled_from(SYSTEMS),
         TIMES,
-        st.dictionaries(st.sampled_from(PATHS + [DELETED]), VALUES, min_size=1, max_size=4),
+        st.dictionaries(st.sampled_from([*PATHS, DELETED]), VALUES, min_size=1, max_size=4),
     ),
     min_size=1,
     max_size=8,
@@ -74,8 +74,14 @@ def test_a_non_owner_never_changes_an_owned_field(
     prov: dict[str, list[Any]] = {}
     for version, (system, ts, fields) in enumerate(changes, start=1):
         result = merge_fields(
-            EntityType.CUSTOMER, state, prov, fields,
-            system=system, ts=ts, version=version, matrix=matrix,
+            EntityType.CUSTOMER,
+            state,
+            prov,
+            fields,
+            system=system,
+            ts=ts,
+            version=version,
+            matrix=matrix,
         )
         for path in result.changed:
             assert matrix.owner(EntityType.CUSTOMER, path) == system

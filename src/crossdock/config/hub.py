@@ -89,7 +89,10 @@ class HubConfig(_Strict):
             raise ValueError(f"system names must be unique; repeated: {sorted(dupes)}")
         known = set(names)
         for entity, own in self.ownership.items():
-            for where, system in [("owner", own.owner), *((f"fields.{g}", s) for g, s in own.fields.items())]:
+            for where, system in [
+                ("owner", own.owner),
+                *((f"fields.{g}", s) for g, s in own.fields.items()),
+            ]:
                 if system not in known:
                     raise ValueError(
                         f"ownership.{entity.value}.{where}: unknown system {system!r}; "

@@ -29,8 +29,12 @@ class ConfigError(InvalidInput):
 
     def __init__(self, file: str, path: str, reason: str, line: int | None = None) -> None:
         where = f"{file}:{line}" if line else file
-        super().__init__(f"{where}: {path or '(top)'}: {reason}", field=path, reason=reason,
-                         code=ErrorCode.CONFIG_INVALID)
+        super().__init__(
+            f"{where}: {path or '(top)'}: {reason}",
+            field=path,
+            reason=reason,
+            code=ErrorCode.CONFIG_INVALID,
+        )
         self.file = file
         self.path = path
         self.line = line
@@ -50,6 +54,7 @@ def _lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
 
 def _interpolate(value: Any, path: str, file: str, lines: dict[str, int]) -> Any:
     if isinstance(value, str):
+
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in os.environ:
@@ -60,8 +65,10 @@ def _interpolate(value: Any, path: str, file: str, lines: dict[str, int]) -> Any
 
         return _ENV.sub(sub, value)
     if isinstance(value, dict):
-        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), file, lines)
-                for k, v in value.items()}
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else str(k), file, lines)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_interpolate(v, f"{path}[{i}]", file, lines) for i, v in enumerate(value)]
     return value
@@ -90,7 +97,9 @@ def parse_hub(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(file, "", f"not valid YAML: {getattr(exc, 'problem', exc)}", line) from exc
+        raise ConfigError(
+            file, "", f"not valid YAML: {getattr(exc, 'problem', exc)}", line
+        ) from exc
     lines: dict[str, int] = {}
     if node is not None:
         _lines(node, "", lines)

@@ -10,7 +10,7 @@ import yaml
 from crossdock.config.hub import HubConfig
 from crossdock.demo.generator import WAREHOUSES
 
-SECRET_ENV = "CROSSDOCK_DEMO_PORTAL_SECRET"
+SECRET_ENV = "CROSSDOCK_DEMO_PORTAL_SECRET"  # noqa: S105 (a variable name, not a secret)
 
 
 def demo_hub_document(root: Path, portal_url: str) -> dict[str, Any]:
@@ -18,37 +18,84 @@ def demo_hub_document(root: Path, portal_url: str) -> dict[str, Any]:
     return {
         "store": {"url": f"sqlite:///{root / 'hub.sqlite'}"},
         "systems": [
-            {"name": "erp", "kind": "files", "settings": {
-                "inbox": str(root / "inbox"),
-                "mappings": [
-                    {"pattern": "erp_products*.csv", "entity": "product", "id": "ITEMNO",
-                     "columns": {"ITEMNO": "sku", "DESCR": "description", "BRAND": "brand",
-                                 "CATEGORY": "category", "UOM": "base_uom",
-                                 "CASE_QTY": "units[1].factor", "PALLET_QTY": "units[2].factor",
-                                 "WEIGHT_LB": "weight.value", "COST": "cost", "LIST": "list_price",
-                                 "GTIN": "identifiers.gtin", "STATUS": "status"},
-                     "defaults": {"units[0].code": "EA", "units[0].factor": "1",
-                                  "units[1].code": "CS", "units[2].code": "PL",
-                                  "weight.unit": "LB", "currency": "USD"},
-                     "values": {"base_uom": {"EA": "EA", "CS": "CS", "PL": "PL"},
-                                "status": {"A": "active", "D": "discontinued", "I": "inactive"}}},
-                    {"pattern": "erp_customers*.jsonl", "entity": "customer",
-                     "id": "account_number"},
-                    {"pattern": "erp_price_lists*.jsonl", "entity": "price_list", "id": "code"},
-                    {"pattern": "erp_inventory*.csv", "entity": "inventory",
-                     "id": ["ITEMNO", "WHSE"],
-                     "columns": {"ITEMNO": "sku", "WHSE": "location", "ON_HAND": "on_hand",
-                                 "ALLOCATED": "allocated", "ON_HOLD": "on_hold",
-                                 "SAFETY": "safety_stock"},
-                     "values": {"location": dict(WAREHOUSES)}},
-                ],
-            }},
-            {"name": "portal", "kind": "webhook", "settings": {
-                "url": portal_url, "secret_env": SECRET_ENV, "inbound": True, "batch": True,
-            }},
-            {"name": "wms", "kind": "files", "settings": {
-                "export_dir": str(root / "export"), "export_format": "jsonl",
-            }},
+            {
+                "name": "erp",
+                "kind": "files",
+                "settings": {
+                    "inbox": str(root / "inbox"),
+                    "mappings": [
+                        {
+                            "pattern": "erp_products*.csv",
+                            "entity": "product",
+                            "id": "ITEMNO",
+                            "columns": {
+                                "ITEMNO": "sku",
+                                "DESCR": "description",
+                                "BRAND": "brand",
+                                "CATEGORY": "category",
+                                "UOM": "base_uom",
+                                "CASE_QTY": "units[1].factor",
+                                "PALLET_QTY": "units[2].factor",
+                                "WEIGHT_LB": "weight.value",
+                                "COST": "cost",
+                                "LIST": "list_price",
+                                "GTIN": "identifiers.gtin",
+                                "STATUS": "status",
+                            },
+                            "defaults": {
+                                "units[0].code": "EA",
+                                "units[0].factor": "1",
+                                "units[1].code": "CS",
+                                "units[2].code": "PL",
+                                "weight.unit": "LB",
+                                "currency": "USD",
+                            },
+                            "values": {
+                                "base_uom": {"EA": "EA", "CS": "CS", "PL": "PL"},
+                                "status": {"A": "active", "D": "discontinued", "I": "inactive"},
+                            },
+                        },
+                        {
+                            "pattern": "erp_customers*.jsonl",
+                            "entity": "customer",
+                            "id": "account_number",
+                        },
+                        {"pattern": "erp_price_lists*.jsonl", "entity": "price_list", "id": "code"},
+                        {
+                            "pattern": "erp_inventory*.csv",
+                            "entity": "inventory",
+                            "id": ["ITEMNO", "WHSE"],
+                            "columns": {
+                                "ITEMNO": "sku",
+                                "WHSE": "location",
+                                "ON_HAND": "on_hand",
+                                "ALLOCATED": "allocated",
+                                "ON_HOLD": "on_hold",
+                                "SAFETY": "safety_stock",
+                            },
+                            "values": {"location": dict(WAREHOUSES)},
+                        },
+                    ],
+                },
+            },
+            {
+                "name": "portal",
+                "kind": "webhook",
+                "settings": {
+                    "url": portal_url,
+                    "secret_env": SECRET_ENV,
+                    "inbound": True,
+                    "batch": True,
+                },
+            },
+            {
+                "name": "wms",
+                "kind": "files",
+                "settings": {
+                    "export_dir": str(root / "export"),
+                    "export_format": "jsonl",
+                },
+            },
         ],
         "ownership": {
             "product": {"owner": "erp", "fields": {"channels": "portal"}, "non_owner": "reject"},
@@ -57,17 +104,54 @@ def demo_hub_document(root: Path, portal_url: str) -> dict[str, Any]:
             "inventory": {"owner": "erp"},
         },
         "routes": [
-            {"name": "products-to-portal", "entities": ["product"], "destination": "portal",
-             "fields": ["sku", "description", "brand", "category", "base_uom", "units",
-                        "identifiers", "status", "list_price", "currency"],
-             "filter": {"status": ["active"]}},
-            {"name": "customers-to-portal", "entities": ["customer"], "destination": "portal",
-             "fields": ["account_number", "name", "status", "sites", "contacts", "price_lists",
-                        "credit_hold", "payment_terms"]},
+            {
+                "name": "products-to-portal",
+                "entities": ["product"],
+                "destination": "portal",
+                "fields": [
+                    "sku",
+                    "description",
+                    "brand",
+                    "category",
+                    "base_uom",
+                    "units",
+                    "identifiers",
+                    "status",
+                    "list_price",
+                    "currency",
+                ],
+                "filter": {"status": ["active"]},
+            },
+            {
+                "name": "customers-to-portal",
+                "entities": ["customer"],
+                "destination": "portal",
+                "fields": [
+                    "account_number",
+                    "name",
+                    "status",
+                    "sites",
+                    "contacts",
+                    "price_lists",
+                    "credit_hold",
+                    "payment_terms",
+                ],
+            },
             {"name": "prices-to-portal", "entities": ["price_list"], "destination": "portal"},
-            {"name": "items-to-wms", "entities": ["product"], "destination": "wms",
-             "fields": ["sku", "description", "base_uom", "units", "weight", "dimensions",
-                        "identifiers"]},
+            {
+                "name": "items-to-wms",
+                "entities": ["product"],
+                "destination": "wms",
+                "fields": [
+                    "sku",
+                    "description",
+                    "base_uom",
+                    "units",
+                    "weight",
+                    "dimensions",
+                    "identifiers",
+                ],
+            },
             {"name": "stock-to-wms", "entities": ["inventory"], "destination": "wms"},
         ],
     }

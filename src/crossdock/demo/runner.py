@@ -35,9 +35,9 @@ def run_demo(
     if root.exists():
         shutil.rmtree(root)
     (root / "inbox").mkdir(parents=True)
-    secret = os.environ.get(SECRET_ENV) or "whsec_" + base64.b64encode(
-        secrets.token_bytes(24)
-    ).decode()
+    secret = (
+        os.environ.get(SECRET_ENV) or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    )
     os.environ[SECRET_ENV] = secret
 
     console.print(f"[bold]Crossdock demo[/bold] in {root}")
@@ -53,8 +53,11 @@ def run_demo(
         hub = Hub(demo_hub(root, portal.url), Store.open(doc["store"]["url"]))
         start = time.perf_counter()
         with Progress(
-            TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=console,
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
         ) as progress:
 
             def on_unit(name: str, total: int | None):  # type: ignore[no-untyped-def]
@@ -88,18 +91,24 @@ def _print_summary(
     table.add_row("changes received", f"{ing.received:,}")
     table.add_row("events in the outbox", f"{hub.store.count_events():,}")
     for name, rep in summary.delivery.items():
-        table.add_row(f"delivered: {name}", f"{rep.delivered:,}" + (
-            f" (+{rep.parked} parked)" if rep.parked else ""))
-    table.add_row("portal receiver: applied / duplicates", f"{portal.state.applied:,} / "
-                  f"{portal.state.duplicates:,}")
+        table.add_row(
+            f"delivered: {name}",
+            f"{rep.delivered:,}" + (f" (+{rep.parked} parked)" if rep.parked else ""),
+        )
+    table.add_row(
+        "portal receiver: applied / duplicates",
+        f"{portal.state.applied:,} / {portal.state.duplicates:,}",
+    )
     table.add_row("exceptions", f"{ing.exceptions:,}")
     table.add_row("seconds", f"{elapsed:.1f}")
     console.print(table)
     for exc in hub.store.list_exceptions(limit=5):
         console.print(f"  exception {exc.id}: [{exc.code}] {exc.reason}")
-    console.print(f"summary: records_in={ing.received} events={hub.store.count_events()} "
-                  f"deliveries={sum(r.delivered for r in summary.delivery.values())} "
-                  f"exceptions={ing.exceptions} seconds={elapsed:.1f}")
+    console.print(
+        f"summary: records_in={ing.received} events={hub.store.count_events()} "
+        f"deliveries={sum(r.delivered for r in summary.delivery.values())} "
+        f"exceptions={ing.exceptions} seconds={elapsed:.1f}"
+    )
 
 
 def _serve(console: Console, hub: Hub, root: Path, port: int, secret: str) -> None:
@@ -114,8 +123,10 @@ def _serve(console: Console, hub: Hub, root: Path, port: int, secret: str) -> No
     console.print(f"admin API key: {key}")
     console.print(f"  curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/routes")
     console.print(f"drop more ERP files into {root / 'inbox'}; they sync every 2 s.")
-    console.print(f"other commands: export {SECRET_ENV}={secret}; "
-                  f"crossdock status -c {root / 'crossdock.yaml'}")
+    console.print(
+        f"other commands: export {SECRET_ENV}={secret}; "
+        f"crossdock status -c {root / 'crossdock.yaml'}"
+    )
     loop = SyncLoop(hub, 2.0)
     loop.start()
     try:

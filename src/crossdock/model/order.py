@@ -14,7 +14,13 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
-from crossdock.model.values import CurrencyCode, DecimalValue, NonNegativeDecimal, PositiveDecimal, UnitCode
+from crossdock.model.values import (
+    CurrencyCode,
+    DecimalValue,
+    NonNegativeDecimal,
+    PositiveDecimal,
+    UnitCode,
+)
 
 
 class OrderStatus(StrEnum):

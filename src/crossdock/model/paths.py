@@ -61,8 +61,6 @@ def any_glob_matches(globs: Iterable[str], path: str) -> bool:
     return any(glob_matches(g, path) for g in globs)
 
 
-
-
 def _submodel(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model inside ``X``, ``X | None`` or ``Optional[X]``, if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):

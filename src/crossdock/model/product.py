@@ -19,7 +19,6 @@ from pydantic import Field, field_validator, model_validator
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.values import (
     CurrencyCode,
-    DecimalValue,
     NonNegativeDecimal,
     PositiveDecimal,
     UnitCode,

@@ -19,7 +19,9 @@ def _to_decimal(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, float):
-        raise ValueError("floats are not accepted for money or quantities; send a string or integer")
+        raise ValueError(
+            "floats are not accepted for money or quantities; send a string or integer"
+        )
     if isinstance(value, str):
         try:
             dec = Decimal(value.strip())

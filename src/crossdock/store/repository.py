@@ -18,7 +18,7 @@ from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.store import schema as t
 from crossdock.store.engine import WRITE, create_store_engine
-from crossdock.store.jsoncodec import dumps, loads
+from crossdock.store.jsoncodec import loads
 from crossdock.store.migrate import upgrade
 from crossdock.store.records import (
     ApiKeyRow,
@@ -109,7 +109,9 @@ class Store:
         c = t.records.c
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(c.entity_type, func.count()).where(c.deleted.is_(False)).group_by(c.entity_type)
+                select(c.entity_type, func.count())
+                .where(c.deleted.is_(False))
+                .group_by(c.entity_type)
             ).all()
         return {r[0]: int(r[1]) for r in rows}
 
@@ -188,7 +190,9 @@ class Store:
 
     def last_seq(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one())
+            return int(
+                conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one()
+            )
 
     def event_time(self, seq: int) -> datetime | None:
         with self.engine.connect() as conn:
@@ -206,7 +210,11 @@ class Store:
         if r is None:
             return RouteCursor(route=route, position=0)
         return RouteCursor(
-            r.route, int(r.position), utc(r.updated_at), utc(r.last_success_at), r.last_error,
+            r.route,
+            int(r.position),
+            utc(r.updated_at),
+            utc(r.last_success_at),
+            r.last_error,
             int(r.delivered),
         )
 
@@ -218,8 +226,12 @@ class Store:
 
     # -- exceptions ---------------------------------------------------------------------
     def list_exceptions(
-        self, *, status: ExceptionStatus | None = ExceptionStatus.OPEN, after_id: int = 0,
-        limit: int = 100, system: str | None = None,
+        self,
+        *,
+        status: ExceptionStatus | None = ExceptionStatus.OPEN,
+        after_id: int = 0,
+        limit: int = 100,
+        system: str | None = None,
     ) -> list[ExceptionRow]:
         c = t.exceptions.c
         q = select(t.exceptions).where(c.id > after_id)
@@ -265,8 +277,15 @@ class Store:
             ).all()
         return [
             ProposalRow(
-                r.id, EntityType(r.entity_type), r.entity_id, r.system, r.field, loads(r.value),
-                utc(r.source_ts) or _now(), ProposalStatus(r.status), utc(r.created_at) or _now(),
+                r.id,
+                EntityType(r.entity_type),
+                r.entity_id,
+                r.system,
+                r.field,
+                loads(r.value),
+                utc(r.source_ts) or _now(),
+                ProposalStatus(r.status),
+                utc(r.created_at) or _now(),
             )
             for r in rows
         ]
@@ -298,7 +317,10 @@ class Store:
         with self.write() as tx:
             res = tx.conn.execute(
                 t.api_keys.insert().values(
-                    name=name, prefix=prefix, key_hash=key_hash, scopes=",".join(sorted(scopes)),
+                    name=name,
+                    prefix=prefix,
+                    key_hash=key_hash,
+                    scopes=",".join(sorted(scopes)),
                     created_at=_now(),
                 )
             )
@@ -312,7 +334,11 @@ class Store:
         if r is None:
             return None
         return ApiKeyRow(
-            r.id, r.name, r.prefix, r.key_hash, frozenset(s for s in r.scopes.split(",") if s),
+            r.id,
+            r.name,
+            r.prefix,
+            r.key_hash,
+            frozenset(s for s in r.scopes.split(",") if s),
             r.revoked_at is not None,
         )
 
@@ -329,8 +355,14 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(t.audit_log).order_by(c.id.desc()).limit(limit)).all()
         return [
-            {"id": r.id, "at": utc(r.at), "actor": r.actor, "action": r.action,
-             "target": r.target, "detail": loads(r.detail)}
+            {
+                "id": r.id,
+                "at": utc(r.at),
+                "actor": r.actor,
+                "action": r.action,
+                "target": r.target,
+                "detail": loads(r.detail),
+            }
             for r in rows
         ]
 
@@ -346,9 +378,7 @@ def save_cursor(
     if success:
         values["last_success_at"] = now
     if exists is None:
-        tx.conn.execute(
-            t.route_cursors.insert().values(route=route, delivered=delivered, **values)
-        )
+        tx.conn.execute(t.route_cursors.insert().values(route=route, delivered=delivered, **values))
     else:
         tx.conn.execute(
             update(t.route_cursors)
@@ -359,28 +389,52 @@ def save_cursor(
 
 def _event(r: Row[Any]) -> EventRow:
     return EventRow(
-        seq=int(r.seq), event_id=r.event_id, entity_type=EntityType(r.entity_type),
-        entity_id=r.entity_id, version=int(r.version), op=ChangeOp(r.op),
-        source_system=r.source_system, changed=loads(r.changed), data=loads(r.data),
+        seq=int(r.seq),
+        event_id=r.event_id,
+        entity_type=EntityType(r.entity_type),
+        entity_id=r.entity_id,
+        version=int(r.version),
+        op=ChangeOp(r.op),
+        source_system=r.source_system,
+        changed=loads(r.changed),
+        data=loads(r.data),
         time=utc(r.time) or _now(),
     )
 
 
 def _exception(r: Row[Any]) -> ExceptionRow:
     return ExceptionRow(
-        id=int(r.id), system=r.system, entity_type=r.entity_type, native_id=r.native_id,
-        ref=r.ref, field=r.field, code=r.code, reason=r.reason,
-        payload=loads(r.payload) if r.payload else None, status=ExceptionStatus(r.status),
-        created_at=utc(r.created_at) or _now(), updated_at=utc(r.updated_at) or _now(), note=r.note,
+        id=int(r.id),
+        system=r.system,
+        entity_type=r.entity_type,
+        native_id=r.native_id,
+        ref=r.ref,
+        field=r.field,
+        code=r.code,
+        reason=r.reason,
+        payload=loads(r.payload) if r.payload else None,
+        status=ExceptionStatus(r.status),
+        created_at=utc(r.created_at) or _now(),
+        updated_at=utc(r.updated_at) or _now(),
+        note=r.note,
     )
 
 
 def _parked(r: Row[Any]) -> ParkedRow:
     return ParkedRow(
-        id=int(r.id), route=r.route, entity_type=EntityType(r.entity_type), entity_id=r.entity_id,
-        version=int(r.version), seq=int(r.seq), delivery_id=r.delivery_id, code=r.code,
-        error=r.error, attempts=int(r.attempts), payload=loads(r.payload),
-        status=ParkedStatus(r.status), parked_at=utc(r.parked_at) or _now(),
+        id=int(r.id),
+        route=r.route,
+        entity_type=EntityType(r.entity_type),
+        entity_id=r.entity_id,
+        version=int(r.version),
+        seq=int(r.seq),
+        delivery_id=r.delivery_id,
+        code=r.code,
+        error=r.error,
+        attempts=int(r.attempts),
+        payload=loads(r.payload),
+        status=ParkedStatus(r.status),
+        parked_at=utc(r.parked_at) or _now(),
     )
 
 

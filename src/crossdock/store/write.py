@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, text, tuple_, update
+from sqlalchemy import Connection, and_, func, select, text, update
 
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.model.base import EntityType
@@ -21,7 +21,14 @@ from crossdock.store.records import NewException, StoredRecord
 
 CHUNK = 400
 EVENT_COLUMNS = (
-    "event_id", "entity_type", "entity_id", "version", "op", "source_system", "changed", "data",
+    "event_id",
+    "entity_type",
+    "entity_id",
+    "version",
+    "op",
+    "source_system",
+    "changed",
+    "data",
     "time",
 )
 
@@ -57,7 +64,9 @@ class WriteTx:
             return value
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    def _insert_many(self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    def _insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
         if not rows:
             return
         marks = ", ".join([self._mark] * len(columns))
@@ -72,7 +81,9 @@ class WriteTx:
         out: list[tuple[Any, ...]] = []
         for part in chunks(values):
             marks = ", ".join([self._mark] * len(part))
-            rows = self.conn.exec_driver_sql(sql.format(m=self._mark, inlist=marks), (*fixed, *part))
+            rows = self.conn.exec_driver_sql(
+                sql.format(m=self._mark, inlist=marks), (*fixed, *part)
+            )
             out.extend(tuple(r) for r in rows)
         return out
 
@@ -85,7 +96,9 @@ class WriteTx:
         if not self.is_postgres:
             return
         for key in sorted(set(keys)):
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+            self.conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}
+            )
 
     def lock_outbox(self) -> None:
         """Make outbox sequence order equal commit order on PostgreSQL.
@@ -106,15 +119,17 @@ class WriteTx:
         for system, keys in by_system.items():
             rows = self._select_in(
                 "SELECT key FROM inbound_keys WHERE system = {m} AND key IN ({inlist})",
-                (system,), keys,
+                (system,),
+                keys,
             )
             seen.update((system, r[0]) for r in rows)
         return seen
 
     def add_keys(self, pairs: Sequence[tuple[str, str]], now: datetime) -> None:
         ts = self._ts(now)
-        self._insert_many("inbound_keys", ("system", "key", "seen_at"),
-                          [(s, k, ts) for s, k in pairs])
+        self._insert_many(
+            "inbound_keys", ("system", "key", "seen_at"), [(s, k, ts) for s, k in pairs]
+        )
 
     # -- identity -----------------------------------------------------------------------
     def crosswalk_lookup(
@@ -128,7 +143,8 @@ class WriteTx:
             rows = self._select_in(
                 "SELECT native_id, canonical_id FROM crosswalk WHERE entity_type = {m} "
                 "AND system = {m} AND native_id IN ({inlist})",
-                (entity_type.value, system), natives,
+                (entity_type.value, system),
+                natives,
             )
             found.update({(system, r[0]): r[1] for r in rows})
         return found
@@ -144,7 +160,8 @@ class WriteTx:
             rows = self._select_in(
                 "SELECT value, record_id FROM record_keys WHERE entity_type = {m} "
                 "AND kind = {m} AND value IN ({inlist})",
-                (entity_type.value, kind), values,
+                (entity_type.value, kind),
+                values,
             )
             found.update({(kind, r[0]): r[1] for r in rows})
         return found
@@ -155,7 +172,8 @@ class WriteTx:
         """Rows of (system, native_id, canonical_id)."""
         ts = self._ts(now)
         self._insert_many(
-            "crosswalk", ("system", "entity_type", "native_id", "canonical_id", "created_at"),
+            "crosswalk",
+            ("system", "entity_type", "native_id", "canonical_id", "created_at"),
             [(s, entity_type.value, n, cid, ts) for s, n, cid in rows],
         )
 
@@ -174,7 +192,8 @@ class WriteTx:
                 )
             )
         self._insert_many(
-            "record_keys", ("entity_type", "kind", "value", "record_id"),
+            "record_keys",
+            ("entity_type", "kind", "value", "record_id"),
             [(entity_type.value, k, v, rid) for k, v, rid in add],
         )
 
@@ -184,7 +203,8 @@ class WriteTx:
         rows = self._select_in(
             "SELECT id, version, data, provenance, deleted FROM records "
             "WHERE entity_type = {m} AND id IN ({inlist})",
-            (entity_type.value,), ids,
+            (entity_type.value,),
+            ids,
         )
         for r in rows:
             out[r[0]] = StoredRecord(
@@ -196,18 +216,32 @@ class WriteTx:
         ts = self._ts(now)
         self._insert_many(
             "records",
-            ("entity_type", "id", "version", "data", "provenance", "deleted", "created_at",
-             "updated_at"),
+            (
+                "entity_type",
+                "id",
+                "version",
+                "data",
+                "provenance",
+                "deleted",
+                "created_at",
+                "updated_at",
+            ),
             [
-                (r.entity_type.value, r.id, r.version, r.data_json or dumps(r.data),
-                 dumps(r.provenance), r.deleted, ts, ts)
+                (
+                    r.entity_type.value,
+                    r.id,
+                    r.version,
+                    r.data_json or dumps(r.data),
+                    dumps(r.provenance),
+                    r.deleted,
+                    ts,
+                    ts,
+                )
                 for r in records
             ],
         )
 
-    def update_records(
-        self, records: Sequence[tuple[StoredRecord, int]], now: datetime
-    ) -> None:
+    def update_records(self, records: Sequence[tuple[StoredRecord, int]], now: datetime) -> None:
         """Update (record, expected_stored_version) pairs; a moved version is a conflict."""
         c = t.records.c
         for rec, expected in records:
@@ -236,12 +270,13 @@ class WriteTx:
 
     # -- events, exceptions, proposals -----------------------------------------------
     def add_events(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Rows with event_id, entity_type, entity_id, version, op, source_system, changed, data, time."""
+        """Append outbox rows (dicts keyed by ``EVENT_COLUMNS``) under the outbox lock."""
         if rows:
             self.lock_outbox()
             cols = EVENT_COLUMNS
             self._insert_many(
-                "events", cols,
+                "events",
+                cols,
                 [tuple(self._ts(r[c]) if c == "time" else r[c] for c in cols) for r in rows],
             )
 
@@ -275,12 +310,18 @@ class WriteTx:
     def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
         self.conn.execute(
             t.audit_log.insert().values(
-                at=datetime.now(UTC), actor=actor, action=action, target=target, detail=dumps(detail)
+                at=datetime.now(UTC),
+                actor=actor,
+                action=action,
+                target=target,
+                detail=dumps(detail),
             )
         )
 
     def max_seq(self) -> int:
-        return int(self.conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one())
+        return int(
+            self.conn.execute(select(func.coalesce(func.max(t.events.c.seq), 0))).scalar_one()
+        )
 
 
 __all__ = ["WriteTx", "chunks", "utc"]

@@ -143,12 +143,21 @@ class RouteWorker:
                         self._record_native_id(tx, d, res.native_id)
                 else:
                     report.parked += 1
-                    self._park(tx, ev, d, res.code or ErrorCode.PERMANENT, res.error or "", attempts)
+                    self._park(
+                        tx, ev, d, res.code or ErrorCode.PERMANENT, res.error or "", attempts
+                    )
             for ev in behind:
                 report.parked += 1
                 d = Delivery(
-                    delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version), route.name,
-                    ev.entity_type, ev.entity_id, ev.version, ev.op, ev.data, None, ev.time,
+                    delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
+                    route.name,
+                    ev.entity_type,
+                    ev.entity_id,
+                    ev.version,
+                    ev.op,
+                    ev.data,
+                    None,
+                    ev.time,
                     ev.source_system,
                 )
                 self._park(tx, ev, d, ErrorCode.PERMANENT, "parked behind an earlier version", 0)
@@ -175,7 +184,9 @@ class RouteWorker:
                 missing = [d for d in pending if d.delivery_id not in answered]
                 for d in missing:
                     answered[d.delivery_id] = DeliveryResult(
-                        d.delivery_id, DeliveryStatus.RETRY, error="no result from destination",
+                        d.delivery_id,
+                        DeliveryStatus.RETRY,
+                        error="no result from destination",
                         code=ErrorCode.TRANSIENT,
                     )
                 retry_after = None
@@ -207,7 +218,8 @@ class RouteWorker:
                 for d in pending:
                     prev = results[d.delivery_id]
                     results[d.delivery_id] = DeliveryResult(
-                        d.delivery_id, DeliveryStatus.FAILED,
+                        d.delivery_id,
+                        DeliveryStatus.FAILED,
                         error=f"retries exhausted after {attempt} attempts: {prev.error}",
                         code=prev.code or ErrorCode.TRANSIENT,
                     )
@@ -215,7 +227,9 @@ class RouteWorker:
             retries += 1
             backoff = min(policy.cap_seconds, policy.base_seconds * 2 ** (attempt - 1))
             delay = max(retry_after or 0.0, random.uniform(0, backoff))
-            log.info("route %s: retrying %d deliveries in %.2fs", self.route.name, len(pending), delay)
+            log.info(
+                "route %s: retrying %d deliveries in %.2fs", self.route.name, len(pending), delay
+            )
             self.sleep(min(delay, policy.cap_seconds))
         return results, retries, attempt
 
@@ -256,15 +270,26 @@ class RouteWorker:
     ) -> None:
         now = datetime.now(UTC)
         payload: dict[str, Any] = {
-            "delivery_id": d.delivery_id, "op": d.op.value, "data": dict(d.data),
+            "delivery_id": d.delivery_id,
+            "op": d.op.value,
+            "data": dict(d.data),
             "native_id": d.native_id,
         }
         tx.conn.execute(
             t.parked.insert().values(
-                route=self.route.name, entity_type=ev.entity_type.value, entity_id=ev.entity_id,
-                version=ev.version, seq=ev.seq, delivery_id=d.delivery_id, code=str(code),
-                error=error[:4000], attempts=attempts, payload=dumps(payload),
-                status=ParkedStatus.PARKED.value, parked_at=now, updated_at=now,
+                route=self.route.name,
+                entity_type=ev.entity_type.value,
+                entity_id=ev.entity_id,
+                version=ev.version,
+                seq=ev.seq,
+                delivery_id=d.delivery_id,
+                code=str(code),
+                error=error[:4000],
+                attempts=attempts,
+                payload=dumps(payload),
+                status=ParkedStatus.PARKED.value,
+                parked_at=now,
+                updated_at=now,
             )
         )
 
@@ -272,7 +297,8 @@ class RouteWorker:
         """Re-send a parked entity's current version; on success its parked rows are closed."""
         c = t.parked.c
         rows = [
-            p for p in self.store.list_parked(self.route.name, limit=10_000)
+            p
+            for p in self.store.list_parked(self.route.name, limit=10_000)
             if p.entity_id == entity_id
         ]
         report = DeliveryReport()
@@ -284,9 +310,16 @@ class RouteWorker:
             return report
         op = ChangeOp.DELETE if rec.deleted else ChangeOp.UPSERT
         d = Delivery(
-            delivery_id(self.route.name, et, entity_id, rec.version), self.route.name, et,
-            entity_id, rec.version, op, project(self.route, rec.data) if not rec.deleted else {},
-            self._native_ids([(et, entity_id)]).get((et, entity_id)), datetime.now(UTC), None,
+            delivery_id(self.route.name, et, entity_id, rec.version),
+            self.route.name,
+            et,
+            entity_id,
+            rec.version,
+            op,
+            project(self.route, rec.data) if not rec.deleted else {},
+            self._native_ids([(et, entity_id)]).get((et, entity_id)),
+            datetime.now(UTC),
+            None,
         )
         results, retries, _ = self._push_with_retry([d])
         res = results[d.delivery_id]
@@ -298,12 +331,19 @@ class RouteWorker:
                     self._record_native_id(tx, d, res.native_id)
                 tx.conn.execute(
                     update(t.parked)
-                    .where(c.route == self.route.name, c.entity_id == entity_id,
-                           c.status == ParkedStatus.PARKED.value)
+                    .where(
+                        c.route == self.route.name,
+                        c.entity_id == entity_id,
+                        c.status == ParkedStatus.PARKED.value,
+                    )
                     .values(status=ParkedStatus.DELIVERED.value, updated_at=datetime.now(UTC))
                 )
-            tx.audit(actor, "parked.retry", f"{self.route.name}/{entity_id}",
-                     {"status": res.status.value, "error": res.error})
+            tx.audit(
+                actor,
+                "parked.retry",
+                f"{self.route.name}/{entity_id}",
+                {"status": res.status.value, "error": res.error},
+            )
         return report
 
 

@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -209,7 +209,9 @@ class Ingestor:
             pair = (c.system, c.native_id)
             cid = known.get(pair) or new_pairs.get(pair)
             if cid is None:
-                cid = next((by_key[k] for k in nks if k in by_key), None) or _new_id(model.id_prefix)
+                cid = next((by_key[k] for k in nks if k in by_key), None) or _new_id(
+                    model.id_prefix
+                )
                 new_pairs[pair] = cid
                 for k in nks:
                     by_key.setdefault(k, cid)
@@ -228,7 +230,13 @@ class Ingestor:
                 if rec.deleted:
                     state[DELETED] = True
                 working[cid] = _Working(
-                    cid, rec.version, rec.version, state, rec.provenance, rec.deleted, rec.data,
+                    cid,
+                    rec.version,
+                    rec.version,
+                    state,
+                    rec.provenance,
+                    rec.deleted,
+                    rec.data,
                     set(model.natural_keys(rec.data)),
                 )
         owners_of_keys = dict(by_key)
@@ -256,7 +264,12 @@ class Ingestor:
             if not w.dirty:
                 continue
             rec = StoredRecord(
-                entity_type, w.id, w.version, w.data, w.provenance, w.deleted,
+                entity_type,
+                w.id,
+                w.version,
+                w.data,
+                w.provenance,
+                w.deleted,
                 data_json=w.data_json,
             )
             old_keys = set(model.natural_keys(stored[w.id].data)) if w.id in stored else set()
@@ -293,7 +306,9 @@ class Ingestor:
         else:
             if not w.exists and not self.matrix.may_create(entity_type, c.system):
                 return _exception(
-                    c, ErrorCode.OWNERSHIP_CONFLICT, None,
+                    c,
+                    ErrorCode.OWNERSHIP_CONFLICT,
+                    None,
                     f"{c.system} may not create {entity_type.value} records (ownership.create)",
                 )
             try:
@@ -304,15 +319,23 @@ class Ingestor:
                 fields[DELETED] = None
         ts = ts_key(c.source_ts)
         result = merge_fields(
-            entity_type, w.state, w.provenance, fields,
-            system=c.system, ts=ts, version=w.version + 1, matrix=self.matrix,
+            entity_type,
+            w.state,
+            w.provenance,
+            fields,
+            system=c.system,
+            ts=ts,
+            version=w.version + 1,
+            matrix=self.matrix,
         )
         report.stale_fields += sum(1 for p in result.stale if p != DELETED)
         problem: NewException | None = None
         if result.rejected:
             paths = ", ".join(f"{p} (owner: {o})" for p, o in result.rejected)
             problem = _exception(
-                c, ErrorCode.OWNERSHIP_CONFLICT, result.rejected[0][0],
+                c,
+                ErrorCode.OWNERSHIP_CONFLICT,
+                result.rejected[0][0],
                 f"{c.system} does not own {paths}; the value was not applied",
                 entity_id=w.id if w.exists else None,
             )
@@ -322,7 +345,9 @@ class Ingestor:
                 w.dirty = True
             if not w.exists and result.proposals:
                 return _exception(
-                    c, ErrorCode.OWNERSHIP_CONFLICT, result.proposals[0][0],
+                    c,
+                    ErrorCode.OWNERSHIP_CONFLICT,
+                    result.proposals[0][0],
                     f"{c.system} owns none of the fields it sent for a new {entity_type.value}",
                 )
             self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
@@ -334,14 +359,19 @@ class Ingestor:
         try:
             # A new record made of one change alone is that change's data: validate it as
             # sent rather than rebuilding it from the merged leaves.
-            source = c.data if fresh else unflatten(
-                {k: v for k, v in result.state.items() if k != DELETED}
+            source = (
+                c.data
+                if fresh
+                else unflatten({k: v for k, v in result.state.items() if k != DELETED})
             )
             obj = model.model_validate(source)
         except ValidationError as exc:
             path, reason = _validation_problem(exc)
             return _exception(
-                c, ErrorCode.VALIDATION_FAILED, path, f"{path}: {reason}",
+                c,
+                ErrorCode.VALIDATION_FAILED,
+                path,
+                f"{path}: {reason}",
                 entity_id=w.id if w.exists else None,
             )
         data = obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
@@ -353,7 +383,9 @@ class Ingestor:
             holder = owners_of_keys.get(key)
             if holder is not None and holder != w.id:
                 return _exception(
-                    c, ErrorCode.CONFLICT, key[0],
+                    c,
+                    ErrorCode.CONFLICT,
+                    key[0],
                     f"{key[0]} {key[1]!r} already identifies {entity_type.value} {holder}",
                     entity_id=w.id if w.exists else None,
                 )
@@ -466,9 +498,7 @@ def _source_exception(e: SourceError) -> NewException:
 
 def _is_transient(exc: DBAPIError) -> bool:
     text = str(exc.orig).lower()
-    return any(
-        s in text for s in ("deadlock", "could not serialize", "database is locked", "busy")
-    )
+    return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "busy"))
 
 
 __all__ = ["IngestReport", "Ingestor"]

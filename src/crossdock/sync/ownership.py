@@ -35,7 +35,9 @@ class OwnershipMatrix:
     def __init__(self, ownership: Mapping[EntityType, EntityOwnership]) -> None:
         self._rules = dict(ownership)
         self._globs = {
-            entity: sorted(rule.fields.items(), key=lambda kv: glob_specificity(kv[0]), reverse=True)
+            entity: sorted(
+                rule.fields.items(), key=lambda kv: glob_specificity(kv[0]), reverse=True
+            )
             for entity, rule in self._rules.items()
         }
         self._owner_cache: dict[tuple[EntityType, str], str | None] = {}

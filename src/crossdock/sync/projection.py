@@ -26,7 +26,9 @@ def project(route: RouteConfig, data: Mapping[str, Any]) -> dict[str, Any]:
     if route.fields == ["*"]:
         return dict(data)
     flat = flatten(data)
-    return unflatten({p: v for p, v in flat.items() if any(glob_matches(g, p) for g in route.fields)})
+    return unflatten(
+        {p: v for p, v in flat.items() if any(glob_matches(g, p) for g in route.fields)}
+    )
 
 
 def touches(route: RouteConfig, changed: list[str]) -> bool:

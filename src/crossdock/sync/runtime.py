@@ -26,7 +26,7 @@ from crossdock.store import ExceptionStatus, Store, dumps, loads
 from crossdock.store import schema as t
 from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.delivery import DeliveryReport, RouteWorker
-from crossdock.sync.ingest import IngestReport, Ingestor
+from crossdock.sync.ingest import Ingestor, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,9 @@ class Hub:
         with self.store.write() as tx:
             res = tx.conn.execute(
                 t.inbox.insert().values(
-                    system=system, received_at=datetime.now(UTC), items=dumps(doc),
+                    system=system,
+                    received_at=datetime.now(UTC),
+                    items=dumps(doc),
                     status="pending",
                 )
             )
@@ -145,7 +147,7 @@ class Hub:
         c = t.inbox.c
         with self.store.engine.connect() as conn:
             rows = conn.execute(
-                select(c.id, c.items).where(c.status == "pending").order_by(c.id).limit(limit)
+                select(c.id, c["items"]).where(c.status == "pending").order_by(c.id).limit(limit)
             ).all()
         for row_id, items_json in rows:
             items: list[SourceItem] = []
@@ -165,7 +167,9 @@ class Hub:
         if dest is None:
             raise InvalidInput(
                 f"system {system!r} is not a destination (its connector has no destination "
-                "settings)", field="destination", code=ErrorCode.CONFIG_INVALID,
+                "settings)",
+                field="destination",
+                code=ErrorCode.CONFIG_INVALID,
             )
         return dest
 
@@ -200,11 +204,14 @@ class Hub:
         if row is None:
             raise NotFound(f"no exception {exc_id}")
         if row.status is not ExceptionStatus.OPEN:
-            raise InvalidInput(f"exception {exc_id} is {row.status.value}, not open", field="status")
+            raise InvalidInput(
+                f"exception {exc_id} is {row.status.value}, not open", field="status"
+            )
         if not row.payload or "native_id" not in row.payload:
             raise InvalidInput(
                 f"exception {exc_id} kept no replayable change (a malformed input row); "
-                "fix the source and send it again", field="payload",
+                "fix the source and send it again",
+                field="payload",
             )
         doc = dict(row.payload)
         if data is not None:
@@ -228,8 +235,16 @@ class Hub:
             lag_seconds = (now - pending[0].time).total_seconds() if pending else 0.0
             out.append(
                 RouteStatus(
-                    route.name, route.destination, cur.position, head, lag_events, lag_seconds,
-                    cur.last_success_at, cur.last_error, parked.get(route.name, 0), cur.delivered,
+                    route.name,
+                    route.destination,
+                    cur.position,
+                    head,
+                    lag_events,
+                    lag_seconds,
+                    cur.last_success_at,
+                    cur.last_error,
+                    parked.get(route.name, 0),
+                    cur.delivered,
                 )
             )
         return out
@@ -237,9 +252,14 @@ class Hub:
 
 def _source_error_json(e: SourceError) -> dict[str, Any]:
     return {
-        "system": e.system, "reason": e.reason, "code": e.code.value, "ref": e.ref,
-        "field": e.field, "entity_type": e.entity_type.value if e.entity_type else None,
-        "native_id": e.native_id, "raw": e.raw if not isinstance(e.raw, dict) else dict(e.raw),
+        "system": e.system,
+        "reason": e.reason,
+        "code": e.code.value,
+        "ref": e.ref,
+        "field": e.field,
+        "entity_type": e.entity_type.value if e.entity_type else None,
+        "native_id": e.native_id,
+        "raw": e.raw if not isinstance(e.raw, dict) else dict(e.raw),
     }
 
 
@@ -247,10 +267,14 @@ def _source_error_from_json(d: dict[str, Any]) -> SourceError:
     from crossdock.model.base import EntityType
 
     return SourceError(
-        system=d["system"], reason=d["reason"], code=ErrorCode(d["code"]), ref=d.get("ref"),
+        system=d["system"],
+        reason=d["reason"],
+        code=ErrorCode(d["code"]),
+        ref=d.get("ref"),
         field=d.get("field"),
         entity_type=EntityType(d["entity_type"]) if d.get("entity_type") else None,
-        native_id=d.get("native_id"), raw=d.get("raw"),
+        native_id=d.get("native_id"),
+        raw=d.get("raw"),
     )
 
 

@@ -37,19 +37,33 @@ class RecordingDestination:
         out = []
         for d in batch:
             if d.data.get("sku") in self.reject:
-                out.append(DeliveryResult(d.delivery_id, DeliveryStatus.FAILED, error="bad sku",
-                                          code=ErrorCode.REJECTED_BY_DESTINATION))
+                out.append(
+                    DeliveryResult(
+                        d.delivery_id,
+                        DeliveryStatus.FAILED,
+                        error="bad sku",
+                        code=ErrorCode.REJECTED_BY_DESTINATION,
+                    )
+                )
                 continue
             self.state[d.entity_id] = d
-            out.append(DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED,
-                                      native_id=f"shop-{d.entity_id[-6:]}"))
+            out.append(
+                DeliveryResult(
+                    d.delivery_id, DeliveryStatus.DELIVERED, native_id=f"shop-{d.entity_id[-6:]}"
+                )
+            )
         return out
 
 
 def config(fields: list[str] | None = None) -> HubConfig:
-    route = RouteConfig(name="to-shop", entities=[P], destination="shop",
-                        fields=fields or ["sku", "description"], batch_size=50,
-                        retry=RetryPolicy(attempts=3, base_seconds=0.001, cap_seconds=0.01))
+    route = RouteConfig(
+        name="to-shop",
+        entities=[P],
+        destination="shop",
+        fields=fields or ["sku", "description"],
+        batch_size=50,
+        retry=RetryPolicy(attempts=3, base_seconds=0.001, cap_seconds=0.01),
+    )
     return HubConfig(
         systems=[SystemConfig(name="erp", kind="files"), SystemConfig(name="shop", kind="files")],
         ownership={P: EntityOwnership(owner="erp", fields={"channels": "shop"})},
@@ -115,8 +129,12 @@ def test_transient_failures_retry_then_deliver(store: Store) -> None:
 def test_poison_record_parks_alone_and_later_versions_park_behind(store: Store) -> None:
     hub = config()
     ing = Ingestor(store, hub)
-    ing.ingest([change("erp", "1", sku="BAD", description="x"),
-                change("erp", "2", sku="GOOD", description="y")])
+    ing.ingest(
+        [
+            change("erp", "1", sku="BAD", description="x"),
+            change("erp", "2", sku="GOOD", description="y"),
+        ]
+    )
     dest = RecordingDestination()
     dest.reject = {"BAD"}
     worker = RouteWorker(store, hub.routes[0], dest, sleep=lambda s: None)
@@ -132,8 +150,10 @@ def test_poison_record_parks_alone_and_later_versions_park_behind(store: Store) 
     retry = worker.retry_parked(parked[0].entity_id, actor="test")
     assert retry.delivered == 1
     assert store.list_parked("to-shop") == []
-    assert dest.state[parked[0].entity_id].version == 2 and dest.state[
-        parked[0].entity_id].data["description"] == "x2"
+    assert (
+        dest.state[parked[0].entity_id].version == 2
+        and dest.state[parked[0].entity_id].data["description"] == "x2"
+    )
 
 
 def test_retries_exhausted_park_with_history(store: Store) -> None:
@@ -154,8 +174,17 @@ def test_delete_is_delivered_as_delete(store: Store) -> None:
     dest = RecordingDestination()
     worker = RouteWorker(store, hub.routes[0], dest, sleep=lambda s: None)
     worker.drain()
-    ing.ingest([Change(system="erp", entity_type=P, native_id="1", op=ChangeOp.DELETE,
-                       source_ts=T0 + timedelta(1))])
+    ing.ingest(
+        [
+            Change(
+                system="erp",
+                entity_type=P,
+                native_id="1",
+                op=ChangeOp.DELETE,
+                source_ts=T0 + timedelta(1),
+            )
+        ]
+    )
     worker.drain()
     last = dest.calls[-1][0]
     assert last.op is ChangeOp.DELETE and last.native_id is not None

@@ -36,9 +36,13 @@ def test_racing_writers_keep_every_field_and_one_identity(store: Store) -> None:
         try:
             ing = Ingestor(store, HUB, batch_size=7)
             ing.ingest(
-                Change(system=f"s{i}", entity_type=P, native_id=f"n{n}",
-                       data={"sku": f"SKU-{n}", fields[i]: f"{fields[i]}-{n}"},
-                       source_ts=T0 + timedelta(seconds=n))
+                Change(
+                    system=f"s{i}",
+                    entity_type=P,
+                    native_id=f"n{n}",
+                    data={"sku": f"SKU-{n}", fields[i]: f"{fields[i]}-{n}"},
+                    source_ts=T0 + timedelta(seconds=n),
+                )
                 for n in range(50)
             )
         except BaseException as exc:  # surfaced below

@@ -25,10 +25,16 @@ def hub() -> HubConfig:
     return HubConfig(
         systems=[SystemConfig(name=n, kind="files") for n in ("erp", "crm", "portal", "pim")],
         ownership={
-            C: EntityOwnership(owner="erp", fields={"contacts": "crm", "sites": "crm"},
-                               non_owner=NonOwnerPolicy.REJECT),
-            P: EntityOwnership(owner="erp", fields={"description": "pim", "channels": "portal"},
-                               non_owner=NonOwnerPolicy.PROPOSE),
+            C: EntityOwnership(
+                owner="erp",
+                fields={"contacts": "crm", "sites": "crm"},
+                non_owner=NonOwnerPolicy.REJECT,
+            ),
+            P: EntityOwnership(
+                owner="erp",
+                fields={"description": "pim", "channels": "portal"},
+                non_owner=NonOwnerPolicy.PROPOSE,
+            ),
         },
     )
 
@@ -40,10 +46,17 @@ def store(store_url: str) -> Iterator[Store]:
     s.close()
 
 
-def product(system: str, native: str, ts: datetime = T0, key: str | None = None,
-            **data: object) -> Change:
-    return Change(system=system, entity_type=P, native_id=native, data=dict(data), source_ts=ts,
-                  idempotency_key=key)
+def product(
+    system: str, native: str, ts: datetime = T0, key: str | None = None, **data: object
+) -> Change:
+    return Change(
+        system=system,
+        entity_type=P,
+        native_id=native,
+        data=dict(data),
+        source_ts=ts,
+        idempotency_key=key,
+    )
 
 
 def only(store: Store, et: EntityType = P) -> dict[str, object]:
@@ -90,13 +103,32 @@ def test_identity_by_sku_links_systems_to_one_record(store: Store) -> None:
 
 def test_non_owner_is_rejected_or_proposed_and_never_applied(store: Store) -> None:
     ing = Ingestor(store, hub())
-    ing.ingest([Change(system="erp", entity_type=C, native_id="C1",
-                       data={"account_number": "C1", "name": "Acme", "credit_limit": "1000"},
-                       source_ts=T0)])
-    r = ing.ingest([Change(system="crm", entity_type=C, native_id="crm-1",
-                           data={"account_number": "C1", "credit_limit": "99999",
-                                 "contacts": [{"name": "Ann"}]},
-                           source_ts=T0 + timedelta(1))])
+    ing.ingest(
+        [
+            Change(
+                system="erp",
+                entity_type=C,
+                native_id="C1",
+                data={"account_number": "C1", "name": "Acme", "credit_limit": "1000"},
+                source_ts=T0,
+            )
+        ]
+    )
+    r = ing.ingest(
+        [
+            Change(
+                system="crm",
+                entity_type=C,
+                native_id="crm-1",
+                data={
+                    "account_number": "C1",
+                    "credit_limit": "99999",
+                    "contacts": [{"name": "Ann"}],
+                },
+                source_ts=T0 + timedelta(1),
+            )
+        ]
+    )
     rec = only(store, C)
     assert rec["credit_limit"] == "1000", "a non-owner never changes an owned field"
     assert rec["contacts"] == [{"name": "Ann"}], "the owned part of the change still applies"
@@ -123,14 +155,21 @@ def test_stale_field_update_is_dropped(store: Store) -> None:
 
 def test_invalid_record_becomes_an_exception_and_the_batch_goes_on(store: Store) -> None:
     ing = Ingestor(store, hub())
-    r = ing.ingest([
-        product("erp", "1", sku="GOOD-1", cost="1.00"),
-        product("erp", "2", sku="BAD-1", cost="twelve"),
-        product("erp", "3", cost="1.00"),  # no SKU at all
-        SourceError(system="erp", reason="row has 3 fields, header has 5",
-                    code=ErrorCode.MALFORMED_ROW, ref="products.csv:9", raw="a;b;c"),
-        product("erp", "4", sku="GOOD-2"),
-    ])
+    r = ing.ingest(
+        [
+            product("erp", "1", sku="GOOD-1", cost="1.00"),
+            product("erp", "2", sku="BAD-1", cost="twelve"),
+            product("erp", "3", cost="1.00"),  # no SKU at all
+            SourceError(
+                system="erp",
+                reason="row has 3 fields, header has 5",
+                code=ErrorCode.MALFORMED_ROW,
+                ref="products.csv:9",
+                raw="a;b;c",
+            ),
+            product("erp", "4", sku="GOOD-2"),
+        ]
+    )
     assert (r.created, r.exceptions) == (2, 3)
     excs = store.list_exceptions()
     by_native = {e.native_id: e for e in excs}
@@ -156,8 +195,17 @@ def test_retrying_a_fixed_exception_applies_it(store: Store) -> None:
 def test_delete_becomes_a_tombstone_and_an_event(store: Store) -> None:
     ing = Ingestor(store, hub())
     ing.ingest([product("erp", "1", sku="A", cost="1.00")])
-    r = ing.ingest([Change(system="erp", entity_type=P, native_id="1", op=ChangeOp.DELETE,
-                           source_ts=T0 + timedelta(1))])
+    r = ing.ingest(
+        [
+            Change(
+                system="erp",
+                entity_type=P,
+                native_id="1",
+                op=ChangeOp.DELETE,
+                source_ts=T0 + timedelta(1),
+            )
+        ]
+    )
     assert r.deleted == 1
     assert only(store)["deleted"] is True
     assert store.events_after(1)[0].op is ChangeOp.DELETE
@@ -168,8 +216,18 @@ def test_delete_becomes_a_tombstone_and_an_event(store: Store) -> None:
     rec = only(store)
     assert rec["deleted"] is False and rec["cost"] == "1.75"
     # a non-owner cannot delete
-    ing.ingest([Change(system="pim", entity_type=P, native_id="p", op=ChangeOp.DELETE,
-                       data={}, source_ts=T0 + timedelta(3))])
+    ing.ingest(
+        [
+            Change(
+                system="pim",
+                entity_type=P,
+                native_id="p",
+                op=ChangeOp.DELETE,
+                data={},
+                source_ts=T0 + timedelta(3),
+            )
+        ]
+    )
     assert only(store)["deleted"] is False
 
 
@@ -184,7 +242,6 @@ def test_sku_conflict_between_two_records_is_an_exception(store: Store) -> None:
 def test_bulk_batches_commit_separately(store: Store) -> None:
     ing = Ingestor(store, hub(), batch_size=100)
     seen: list[int] = []
-    r = ing.ingest((product("erp", str(i), sku=f"S-{i}") for i in range(250)),
-                   progress=seen.append)
+    r = ing.ingest((product("erp", str(i), sku=f"S-{i}") for i in range(250)), progress=seen.append)
     assert r.created == 250 and seen == [100, 100, 50]
     assert store.count_records() == {"product": 250}

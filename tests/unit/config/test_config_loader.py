@@ -43,7 +43,9 @@ def test_missing_secret_names_the_variable_and_path(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ConfigError) as err:
         parse_hub(GOOD, "hub.yaml")
     msg = str(err.value)
-    assert "hub.yaml:10" in msg and "systems[1].settings.secret_env" in msg and "PORTAL_SECRET" in msg
+    assert (
+        "hub.yaml:10" in msg and "systems[1].settings.secret_env" in msg and "PORTAL_SECRET" in msg
+    )
 
 
 def test_unknown_destination_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
