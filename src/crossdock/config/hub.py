@@ -39,7 +39,8 @@ class EntityOwnership(_Strict):
 
     owner: str = Field(description="system of record for fields no glob names")
     fields: dict[str, str] = Field(
-        default_factory=dict, description="field path glob -> owning system"
+        default_factory=dict,
+        description='field path glob -> owning system, or "*" for a field every system shares',
     )
     non_owner: NonOwnerPolicy = NonOwnerPolicy.REJECT
     create: list[str] | None = Field(
@@ -93,7 +94,7 @@ class HubConfig(_Strict):
                 ("owner", own.owner),
                 *((f"fields.{g}", s) for g, s in own.fields.items()),
             ]:
-                if system not in known:
+                if system not in known and not (system == "*" and where != "owner"):
                     raise ValueError(
                         f"ownership.{entity.value}.{where}: unknown system {system!r}; "
                         f"known: {sorted(known)}"

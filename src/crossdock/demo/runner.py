@@ -103,7 +103,7 @@ def _print_summary(
     table.add_row("seconds", f"{elapsed:.1f}")
     console.print(table)
     for exc in hub.store.list_exceptions(limit=5):
-        console.print(f"  exception {exc.id}: [{exc.code}] {exc.reason}")
+        console.print(f"  exception {exc.id}: ({exc.code}) {exc.reason}", markup=False)
     console.print(
         f"summary: records_in={ing.received} events={hub.store.count_events()} "
         f"deliveries={sum(r.delivered for r in summary.delivery.values())} "

@@ -88,7 +88,7 @@ def _validation_problem(exc: ValidationError) -> tuple[str, str]:
     first = exc.errors()[0]
     path = ".".join(str(p) for p in first["loc"]) or "(record)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return path, f"{first['msg']}{more}"
+    return path, f"{first['msg'].removeprefix('Value error, ')}{more}"
 
 
 class Ingestor:
@@ -244,12 +244,15 @@ class Ingestor:
         touched_pairs: list[tuple[str, str, str]] = []
         for c, cid in zip(changes, ids, strict=True):
             w = working[cid]
-            problem = self._apply_change(
-                tx, model, entity_type, c, w, now, report, events, proposals, owners_of_keys
-            )
-            if problem is not None:
-                exceptions.append(problem)
+            try:
+                problem = self._apply_change(
+                    tx, model, entity_type, c, w, now, report, events, proposals, owners_of_keys
+                )
+            except _Refused as refused:
+                exceptions.append(refused.exception)
                 continue
+            if problem is not None:  # applied, but a part of it was refused
+                exceptions.append(problem)
             if c.idempotency_key:
                 accepted_keys.append((c.system, c.idempotency_key))
             if (c.system, c.native_id) in new_pairs and w.exists:
@@ -297,24 +300,34 @@ class Ingestor:
         proposals: list[dict[str, Any]],
         owners_of_keys: dict[tuple[str, str], str],
     ) -> NewException | None:
-        """Apply one change to its working record; an exception when it must be refused."""
+        """Apply one change to its working record.
+
+        Raises :class:`_Refused` when nothing of the change may be written; returns
+        an exception to record when it applied but refused a part (a non-owner's field).
+        """
         if c.op is ChangeOp.DELETE:
-            if not w.exists:
+            if not w.exists and not self.matrix.may_delete(entity_type, c.system):
                 report.unchanged += 1
                 return None
+            # A delete of a record not seen yet leaves a bare tombstone, so that its create,
+            # arriving later with an older source time, cannot bring it to life.
             fields: dict[str, Any] = {DELETED: True}
         else:
             if not w.exists and not self.matrix.may_create(entity_type, c.system):
-                return _exception(
-                    c,
-                    ErrorCode.OWNERSHIP_CONFLICT,
-                    None,
-                    f"{c.system} may not create {entity_type.value} records (ownership.create)",
+                raise _Refused(
+                    _exception(
+                        c,
+                        ErrorCode.OWNERSHIP_CONFLICT,
+                        None,
+                        f"{c.system} may not create {entity_type.value} records (ownership.create)",
+                    )
                 )
             try:
                 fields = flatten_record(model, c.data)
             except AttributeError:
-                return _exception(c, ErrorCode.VALIDATION_FAILED, "data", "data must be an object")
+                raise _Refused(
+                    _exception(c, ErrorCode.VALIDATION_FAILED, "data", "data must be an object")
+                ) from None
             if self.matrix.may_delete(entity_type, c.system):
                 fields[DELETED] = None
         ts = ts_key(c.source_ts)
@@ -344,37 +357,51 @@ class Ingestor:
                 w.provenance = result.provenance
                 w.dirty = True
             if not w.exists and result.proposals:
-                return _exception(
-                    c,
-                    ErrorCode.OWNERSHIP_CONFLICT,
-                    result.proposals[0][0],
-                    f"{c.system} owns none of the fields it sent for a new {entity_type.value}",
+                raise _Refused(
+                    _exception(
+                        c,
+                        ErrorCode.OWNERSHIP_CONFLICT,
+                        result.proposals[0][0],
+                        f"{c.system} owns none of the fields it sent for a new {entity_type.value}",
+                    )
                 )
             self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
             report.unchanged += 1
             return problem
 
         deleted = result.state.get(DELETED) is True
-        fresh = not w.exists and not result.rejected and not result.proposals
-        try:
-            # A new record made of one change alone is that change's data: validate it as
-            # sent rather than rebuilding it from the merged leaves.
-            source = (
-                c.data
-                if fresh
-                else unflatten({k: v for k, v in result.state.items() if k != DELETED})
-            )
-            obj = model.model_validate(source)
-        except ValidationError as exc:
-            path, reason = _validation_problem(exc)
-            return _exception(
-                c,
-                ErrorCode.VALIDATION_FAILED,
-                path,
-                f"{path}: {reason}",
-                entity_id=w.id if w.exists else None,
-            )
-        data = obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+        # Fresh: a new record whose every asserted field was applied (none refused or
+        # ignored), so the change's own data is the record.
+        fresh = not w.exists and len(result.changed) == sum(
+            1 for k, v in fields.items() if v is not None and k != DELETED
+        )
+        obj: CanonicalEntity | None = None
+        if not (deleted and len(result.state) == 1):  # a bare tombstone has nothing to check
+            try:
+                # A new record made of one change alone is that change's data: validate it
+                # as sent rather than rebuilding it from the merged leaves.
+                source = (
+                    c.data
+                    if fresh
+                    else unflatten({k: v for k, v in result.state.items() if k != DELETED})
+                )
+                obj = model.model_validate(source)
+            except ValidationError as exc:
+                path, reason = _validation_problem(exc)
+                raise _Refused(
+                    _exception(
+                        c,
+                        ErrorCode.VALIDATION_FAILED,
+                        path,
+                        f"{path}: {reason}",
+                        entity_id=w.id if w.exists else None,
+                    )
+                ) from None
+        data = (
+            {}
+            if obj is None
+            else obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+        )
         flat = flatten_record(model, data)
         new_keys = set(model.natural_keys(data))
         for key in new_keys - w.keys:
@@ -382,12 +409,14 @@ class Ingestor:
                 owners_of_keys.update(tx.natural_lookup(entity_type, [key]))
             holder = owners_of_keys.get(key)
             if holder is not None and holder != w.id:
-                return _exception(
-                    c,
-                    ErrorCode.CONFLICT,
-                    key[0],
-                    f"{key[0]} {key[1]!r} already identifies {entity_type.value} {holder}",
-                    entity_id=w.id if w.exists else None,
+                raise _Refused(
+                    _exception(
+                        c,
+                        ErrorCode.CONFLICT,
+                        key[0],
+                        f"{key[0]} {key[1]!r} already identifies {entity_type.value} {holder}",
+                        entity_id=w.id if w.exists else None,
+                    )
                 )
         w.keys = new_keys
         for key in new_keys:
@@ -455,6 +484,14 @@ class Ingestor:
                     "created_at": now,
                 }
             )
+
+
+class _Refused(Exception):
+    """A change refused whole; carries the business exception that says why."""
+
+    def __init__(self, exception: NewException) -> None:
+        super().__init__(exception.reason)
+        self.exception = exception
 
 
 def _exception(

@@ -6,7 +6,8 @@ sends is a non-owner, and the entity's ``non_owner`` policy says what
 happens: ``reject`` (refused, and an exception names the field when the
 value differs), ``ignore`` (dropped silently) or ``propose`` (a pending
 change a person approves). An entity with no ownership entry has no system
-of record: every system may write, and the latest source time wins.
+of record: every system may write, and the latest source time wins; a field
+owned by ``"*"`` is shared in the same way within an owned entity.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from crossdock.model.paths import glob_matches, glob_specificity
 
 DELETED = "_deleted"
 """The pseudo-field a delete sets: owned by the entity's default owner."""
+
+ANY_SYSTEM = "*"
+"""An owner that means "shared": every system may write the field, the latest source time wins."""
 
 
 class Verdict(StrEnum):
@@ -71,7 +75,7 @@ class OwnershipMatrix:
 
     def _decide(self, entity_type: EntityType, path: str, system: str) -> Verdict:
         owner = self.owner(entity_type, path)
-        if owner is None or owner == system:
+        if owner is None or owner in (system, ANY_SYSTEM):
             return Verdict.APPLY
         policy = self._rules[entity_type].non_owner
         if policy is NonOwnerPolicy.IGNORE:
@@ -90,4 +94,4 @@ class OwnershipMatrix:
         return self.verdict(entity_type, DELETED, system) is Verdict.APPLY
 
 
-__all__ = ["DELETED", "OwnershipMatrix", "Verdict"]
+__all__ = ["ANY_SYSTEM", "DELETED", "OwnershipMatrix", "Verdict"]

@@ -245,3 +245,42 @@ def test_bulk_batches_commit_separately(store: Store) -> None:
     r = ing.ingest((product("erp", str(i), sku=f"S-{i}") for i in range(250)), progress=seen.append)
     assert r.created == 250 and seen == [100, 100, 50]
     assert store.count_records() == {"product": 250}
+
+
+def test_ignored_non_owner_field_is_not_applied_when_it_creates_the_record(store: Store) -> None:
+    cfg = HubConfig(
+        systems=[SystemConfig(name=n, kind="files") for n in ("erp", "shop")],
+        ownership={
+            P: EntityOwnership(
+                owner="erp",
+                fields={"sku": "*", "channels": "shop"},
+                non_owner=NonOwnerPolicy.IGNORE,
+            )
+        },
+    )
+    ing = Ingestor(store, cfg)
+    ing.ingest([product("shop", "s1", sku="A", channels=["web"], cost="0.01")])
+    assert only(store)["channels"] == ["web"] and "cost" not in only(store)
+    ing.ingest([product("erp", "e1", sku="A", cost="4.00", channels=["edi"])])
+    rec = only(store)
+    assert rec["cost"] == "4.00" and rec["channels"] == ["web"], "shared sku linked one record"
+
+
+def test_delete_before_create_leaves_a_tombstone_the_late_create_cannot_revive(
+    store: Store,
+) -> None:
+    ing = Ingestor(store, hub())
+    ing.ingest(
+        [
+            Change(
+                system="erp",
+                entity_type=P,
+                native_id="9",
+                op=ChangeOp.DELETE,
+                source_ts=T0 + timedelta(1),
+            )
+        ]
+    )
+    ing.ingest([product("erp", "9", T0, sku="LATE", cost="1.00")])
+    rec = only(store)
+    assert rec["deleted"] is True
