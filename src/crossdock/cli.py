@@ -152,16 +152,9 @@ def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -
     finally:
         hub.close()
     table = Table(title="routes")
-    for col in (
-        "route",
-        "destination",
-        "lag (events)",
-        "lag (s)",
-        "last success",
-        "parked",
-        "delivered",
-        "last error",
-    ):
+    table.add_column("route", no_wrap=True)
+    table.add_column("destination", no_wrap=True)
+    for col in ("lag (events)", "lag (s)", "last success", "parked", "delivered", "last error"):
         table.add_column(col)
     for r in rows:
         table.add_row(

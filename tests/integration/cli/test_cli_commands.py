@@ -1,0 +1,134 @@
+"""The `crossdock` command, run in-process with Typer's runner against real files and SQLite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crossdock.cli import app
+from crossdock.sync.runtime import load_checked
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+
+
+def test_init_writes_an_example_that_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PORTAL_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    hub = load_checked(tmp_path / "crossdock.yaml")
+    assert {s.name for s in hub.systems} == {"erp", "portal", "wms"}
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_schema_prints_every_entity() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert {
+        "customer",
+        "product",
+        "price_list",
+        "inventory",
+        "order",
+        "shipment",
+        "invoice",
+    } <= set(doc)
+    one = json.loads(runner.invoke(app, ["schema", "product"]).stdout)
+    assert "sku" in one["required"]
+
+
+def write_hub(tmp_path: Path) -> Path:
+    (tmp_path / "drop").mkdir()
+    cfg = tmp_path / "crossdock.yaml"
+    cfg.write_text(
+        f"""
+store: {{url: "sqlite:///{tmp_path / "hub.sqlite"}"}}
+systems:
+  - name: erp
+    kind: files
+    settings:
+      inbox: {tmp_path / "drop"}
+      mappings:
+        - pattern: "items*.csv"
+          entity: product
+          id: ITEM
+          columns: {{ITEM: sku, DESC: description, UOM: base_uom, COST: cost}}
+          values: {{base_uom: {{EA: EA, EACH: EA}}}}
+  - name: wms
+    kind: files
+    settings: {{export_dir: {tmp_path / "out"}}}
+ownership:
+  product: {{owner: erp}}
+routes:
+  - name: items-to-wms
+    entities: [product]
+    destination: wms
+    fields: [sku, description, base_uom]
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def test_import_sync_status_and_exceptions(tmp_path: Path) -> None:
+    cfg = write_hub(tmp_path)
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "ITEM,DESC,UOM,COST\nA-1,Bolt,EA,0.10\nA-2,Nut,BOX,0.05\nA-3,Washer,EACH,x\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", str(items), "-s", "erp", "-c", str(cfg)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert report["created"] == 1 and report["exceptions"] == 2
+
+    status = runner.invoke(app, ["status", "-c", str(cfg)])
+    assert status.exit_code == 0, status.output
+    assert "items-to-wms" in status.output and "open exceptions: 2" in status.output
+
+    sync = runner.invoke(app, ["sync", "-c", str(cfg)])
+    assert sync.exit_code == 0, sync.output
+    exported = list((tmp_path / "out").rglob("*.jsonl"))
+    assert exported, "the route exported a file"
+    line = json.loads(exported[0].read_text(encoding="utf-8").splitlines()[0])
+    assert line["data"] == {"sku": "A-1", "description": "Bolt", "base_uom": "EA"}
+
+    listed = runner.invoke(app, ["exceptions", "list", "-c", str(cfg)])
+    assert "unmapped_value" in listed.output or "BOX" in listed.output
+    dismissed = runner.invoke(app, ["exceptions", "dismiss", "1", "-c", str(cfg), "--note", "ok"])
+    assert dismissed.exit_code == 0, dismissed.output
+
+
+def test_bad_hub_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    cfg = tmp_path / "crossdock.yaml"
+    cfg.write_text("systems:\n  - name: erp\n    kind: nosuchkind\n", encoding="utf-8")
+    result = runner.invoke(app, ["status", "-c", str(cfg)])
+    assert result.exit_code == 2
+    assert "nosuchkind" in result.output and "Traceback" not in result.output
+
+
+def test_demo_runs_end_to_end_and_exits(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "demo",
+            "--dir",
+            str(tmp_path / "demo"),
+            "--products",
+            "60",
+            "--customers",
+            "12",
+            "--exit-after-sync",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "summary: records_in=" in result.output
+    summary = result.output[result.output.index("summary:") :].split()
+    fields = dict(part.split("=") for part in summary[1:] if "=" in part)
+    assert int(fields["deliveries"]) > 0 and int(fields["events"]) > 0
