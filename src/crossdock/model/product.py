@@ -96,6 +96,8 @@ class Product(CanonicalEntity):
     @classmethod
     def _unique_units(cls, units: list[UnitConversion]) -> list[UnitConversion]:
         codes = [u.code for u in units]
+        if len(set(codes)) == len(codes):
+            return units
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise ValueError(f"unit codes must be unique; repeated: {', '.join(dupes)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,13 @@ def _default(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return orjson.dumps(value, default=_default, option=_OPTS).decode()
+    try:
+        return orjson.dumps(value, default=_default, option=_OPTS).decode()
+    except TypeError:
+        # orjson refuses integers beyond 64 bits; the stdlib encoder writes them exactly.
+        return json.dumps(
+            value, default=_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
 
 
 def loads(text: str | bytes) -> Any:

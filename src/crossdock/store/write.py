@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, text, update
@@ -31,6 +32,11 @@ EVENT_COLUMNS = (
     "data",
     "time",
 )
+
+
+@lru_cache(maxsize=256)
+def _sqlite_ts(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -62,7 +68,7 @@ class WriteTx:
         """A timestamp as the driver takes it (SQLAlchemy's SQLite text format, naive UTC)."""
         if self.is_postgres:
             return value
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _sqlite_ts(value)
 
     def _insert_many(
         self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]

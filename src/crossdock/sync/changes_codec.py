@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from crossdock.model.base import EntityType
@@ -11,8 +12,12 @@ from crossdock.model.change import Change, ChangeOp
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+@lru_cache(maxsize=4096)
 def ts_key(value: datetime) -> str:
-    """Fixed-width UTC text: sorts as time sorts, which the merge relies on."""
+    """Fixed-width UTC text: sorts as time sorts, which the merge relies on.
+
+    Cached: a file's rows, or a batch's events, mostly share one timestamp.
+    """
     return value.astimezone(UTC).strftime(TS_FORMAT)
 
 

@@ -13,8 +13,8 @@ of the batch goes on. Nothing of an invalid change is written.
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,7 +81,7 @@ class _Working:
 
 
 def _new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
+    return f"{prefix}_{os.urandom(16).hex()}"
 
 
 def _validation_problem(exc: ValidationError) -> tuple[str, str]:
@@ -421,8 +421,13 @@ class Ingestor:
         w.keys = new_keys
         for key in new_keys:
             owners_of_keys[key] = w.id
-        old_flat = {k: v for k, v in w.state.items() if k != DELETED}
-        changed = sorted(p for p in flat.keys() | old_flat.keys() if flat.get(p) != old_flat.get(p))
+        if w.state:
+            old_flat = {k: v for k, v in w.state.items() if k != DELETED}
+            changed = sorted(
+                p for p in flat.keys() | old_flat.keys() if flat.get(p) != old_flat.get(p)
+            )
+        else:
+            changed = sorted(flat)
         if deleted != w.deleted:
             changed.append(DELETED)
         w.provenance = result.provenance
@@ -446,7 +451,7 @@ class Ingestor:
             report.updated += 1
         events.append(
             {
-                "event_id": uuid.uuid4().hex,
+                "event_id": os.urandom(16).hex(),
                 "entity_type": entity_type.value,
                 "entity_id": w.id,
                 "version": w.version,
