@@ -189,18 +189,23 @@ class Ingestor:
         accepted_keys: list[tuple[str, str]],
     ) -> None:
         model = model_for(entity_type)
-        tx.lock_keys(f"{entity_type.value}:{c.system}:{c.native_id}" for c in changes)
         pairs = list({(c.system, c.native_id) for c in changes})
+        change_keys = [
+            model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else [] for c in changes
+        ]
+        # Lock what this batch may create, its native ids and every natural key it names,
+        # before looking them up: another writer may be creating the same ones right now.
+        tx.lock_keys(
+            [f"{entity_type.value}:{s}:{n}" for s, n in pairs]
+            + [f"{entity_type.value}:nk:{k}:{v}" for nks in change_keys for k, v in nks]
+        )
         known = tx.crosswalk_lookup(entity_type, pairs)
-
-        wanted_keys: set[tuple[str, str]] = set()
-        change_keys: list[list[tuple[str, str]]] = []
-        for c in changes:
-            nks = model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else []
-            change_keys.append(nks)
-            if (c.system, c.native_id) not in known:
-                wanted_keys.update(nks)
-        tx.lock_keys(f"{entity_type.value}:nk:{k}:{v}" for k, v in wanted_keys)
+        wanted_keys = {
+            k
+            for c, nks in zip(changes, change_keys, strict=True)
+            if (c.system, c.native_id) not in known
+            for k in nks
+        }
         by_key = tx.natural_lookup(entity_type, list(wanted_keys)) if wanted_keys else {}
 
         ids: list[str] = []

@@ -284,3 +284,10 @@ def test_delete_before_create_leaves_a_tombstone_the_late_create_cannot_revive(
     ing.ingest([product("erp", "9", T0, sku="LATE", cost="1.00")])
     rec = only(store)
     assert rec["deleted"] is True
+
+
+def test_a_large_batch_holds_a_bounded_number_of_locks(store: Store) -> None:
+    """10k new records in one transaction (PostgreSQL's lock table holds far fewer)."""
+    ing = Ingestor(store, hub(), batch_size=10_000)
+    r = ing.ingest(product("erp", str(i), sku=f"S-{i}", cost="1.00") for i in range(10_000))
+    assert r.created == 10_000 and store.count_events() == 10_000
