@@ -85,7 +85,7 @@ def changes_of(payload: dict[str, Any]) -> tuple[list[Any], str]:
     return changes, "changes"
 
 
-class _BadChange(Exception):  # noqa: N818 - internal control flow, never escapes
+class _BadChange(Exception):
     def __init__(self, key: str, reason: str) -> None:
         super().__init__(reason)
         self.key = key
