@@ -86,8 +86,18 @@ class WriteTx:
     def _select_in(
         self, sql: str, fixed: Sequence[Any], values: Sequence[str]
     ) -> list[tuple[Any, ...]]:
-        """Run ``sql`` (ending in ``IN ({in})``) over ``values`` in chunks."""
+        """Run ``sql`` (whose last condition is ``{col} IN ({inlist})``) over ``values``.
+
+        PostgreSQL gets one array parameter (``= ANY``): a long ``IN`` list of
+        untyped parameters is planned badly there. SQLite gets ``IN`` lists in chunks.
+        """
         out: list[tuple[Any, ...]] = []
+        if self.is_postgres:
+            query = sql.replace("IN ({inlist})", "= ANY(%s)").format(m=self._mark)
+            for part in chunks(values, 10_000):
+                rows = self.conn.exec_driver_sql(query, (*fixed, list(part)))
+                out.extend(tuple(r) for r in rows)
+            return out
         for part in chunks(values):
             marks = ", ".join([self._mark] * len(part))
             rows = self.conn.exec_driver_sql(
