@@ -34,11 +34,14 @@ metadata = MetaData(
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 TS = DateTime(timezone=True)
 
+# Primary keys lead with their most selective column: batch lookups send one list of
+# values (``= ANY``) and PostgreSQL must be able to use it as an index condition even
+# before it has statistics for a table that grew by a million rows a minute ago.
 records = Table(
     "records",
     metadata,
-    Column("entity_type", String(32), primary_key=True),
     Column("id", String(64), primary_key=True),
+    Column("entity_type", String(32), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("data", Text, nullable=False),
     Column("provenance", Text, nullable=False),
@@ -51,18 +54,18 @@ Index("ix_records_type_updated", records.c.entity_type, records.c.updated_at)
 record_keys = Table(
     "record_keys",
     metadata,
-    Column("entity_type", String(32), primary_key=True),
-    Column("kind", String(32), primary_key=True),
     Column("value", String(255), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("entity_type", String(32), primary_key=True),
     Column("record_id", String(64), nullable=False),
 )
 
 crosswalk = Table(
     "crosswalk",
     metadata,
+    Column("native_id", String(255), primary_key=True),
     Column("system", String(64), primary_key=True),
     Column("entity_type", String(32), primary_key=True),
-    Column("native_id", String(255), primary_key=True),
     Column("canonical_id", String(64), nullable=False),
     Column("created_at", TS, nullable=False),
 )
@@ -71,8 +74,8 @@ Index("ix_crosswalk_canonical", crosswalk.c.entity_type, crosswalk.c.canonical_i
 inbound_keys = Table(
     "inbound_keys",
     metadata,
-    Column("system", String(64), primary_key=True),
     Column("key", String(255), primary_key=True),
+    Column("system", String(64), primary_key=True),
     Column("seen_at", TS, nullable=False),
 )
 

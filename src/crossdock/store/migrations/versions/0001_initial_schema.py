@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:36:35.019135
+Create Date: 2026-11-22 19:46:00.651793
 """
 
 from __future__ import annotations
@@ -53,12 +53,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "crosswalk",
+        sa.Column("native_id", sa.String(length=255), nullable=False),
         sa.Column("system", sa.String(length=64), nullable=False),
         sa.Column("entity_type", sa.String(length=32), nullable=False),
-        sa.Column("native_id", sa.String(length=255), nullable=False),
         sa.Column("canonical_id", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("system", "entity_type", "native_id", name=op.f("pk_crosswalk")),
+        sa.PrimaryKeyConstraint("native_id", "system", "entity_type", name=op.f("pk_crosswalk")),
     )
     with op.batch_alter_table("crosswalk", schema=None) as batch_op:
         batch_op.create_index(
@@ -116,10 +116,10 @@ def upgrade() -> None:
 
     op.create_table(
         "inbound_keys",
-        sa.Column("system", sa.String(length=64), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("system", sa.String(length=64), nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("system", "key", name=op.f("pk_inbound_keys")),
+        sa.PrimaryKeyConstraint("key", "system", name=op.f("pk_inbound_keys")),
     )
     op.create_table(
         "inbox",
@@ -193,23 +193,23 @@ def upgrade() -> None:
 
     op.create_table(
         "record_keys",
-        sa.Column("entity_type", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("value", sa.String(length=255), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("entity_type", sa.String(length=32), nullable=False),
         sa.Column("record_id", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("entity_type", "kind", "value", name=op.f("pk_record_keys")),
+        sa.PrimaryKeyConstraint("value", "kind", "entity_type", name=op.f("pk_record_keys")),
     )
     op.create_table(
         "records",
-        sa.Column("entity_type", sa.String(length=32), nullable=False),
         sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("entity_type", sa.String(length=32), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("provenance", sa.Text(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("entity_type", "id", name=op.f("pk_records")),
+        sa.PrimaryKeyConstraint("id", "entity_type", name=op.f("pk_records")),
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.create_index(
