@@ -1,0 +1,82 @@
+"""The HTTP API: ``create_app(hub)`` builds the FastAPI app serving one hub under ``/v1``.
+
+OpenAPI 3.1 at ``/v1/openapi.json`` (interactive docs at ``/v1/docs``). Every
+error is an RFC 9457 problem document (see :mod:`crossdock.api.problems`);
+every route but ``GET /v1/health`` and ``POST /v1/webhooks/{system}`` needs
+an API key (see :mod:`crossdock.api.auth`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from crossdock import __version__
+from crossdock.api.handlers import install_handlers
+from crossdock.api.middleware import BodyLimit, CatchAll, MiB
+from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
+from crossdock.api.routers import ROUTERS
+from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
+from crossdock.sync.runtime import Hub
+
+API_PREFIX = "/v1"
+MAX_BODY_BYTES = 16 * MiB
+
+_DESCRIPTION = """\
+Crossdock keeps customer, product, price, inventory, order, shipment and invoice
+data consistent across a distributor's systems.
+
+Authenticate with an API key: `Authorization: Bearer cdk_...` or `X-API-Key: cdk_...`.
+Scopes: `read`, `write`, `admin` (each implies the ones before it).
+Errors are `application/problem+json` (RFC 9457) with a stable `code`.
+"""
+
+
+class CrossdockAPI(FastAPI):
+    """FastAPI whose OpenAPI document serves error responses as problem+json."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            _problem_media_types(schema)
+        return super().openapi()
+
+
+def _problem_media_types(schema: dict[str, Any]) -> None:
+    """Document 4xx/5xx answers under ``application/problem+json``, as they are served."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content")
+                if str(status)[:1] in "45" and content and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+
+
+def create_app(hub: Hub, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """The API app serving ``hub``; the caller owns the hub (and closes it)."""
+    app = CrossdockAPI(
+        title="Crossdock",
+        version=__version__,
+        description=_DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.openapi_version = "3.1.0"
+    app.state.hub = hub
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=max_body_bytes,
+        prefix_limits={f"{API_PREFIX}/webhooks/": MAX_WEBHOOK_BYTES},
+    )
+    app.add_middleware(CatchAll)
+    return app
+
+
+__all__ = ["API_PREFIX", "MAX_BODY_BYTES", "CrossdockAPI", "create_app"]

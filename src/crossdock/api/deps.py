@@ -1,0 +1,67 @@
+"""Shared request dependencies and bounded parameter types for the routers.
+
+Every path and query parameter is bounded here (lengths, ranges, no control
+characters), so no input can reach the store in a shape it cannot hold.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import Depends, Path, Query
+from starlette.requests import Request
+
+from crossdock.sync.runtime import Hub
+
+MAX_INT = 2**63 - 1
+"""The largest id or sequence number the store can hold (a signed 64-bit integer)."""
+
+NO_CONTROL = r"^[^\x00-\x1f\x7f]+$"
+"""A non-empty string without control characters."""
+
+SYSTEM_NAME = r"^[a-z][a-z0-9_\-]*$"
+"""How a system or route is named in the hub file."""
+
+
+def get_hub(request: Request) -> Hub:
+    """The hub this app serves."""
+    return cast(Hub, request.app.state.hub)
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+Limit = Annotated[
+    int, Query(ge=1, le=1000, description="page size, 1 to 1000")
+]
+RecordId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="canonical record id")
+]
+NativeId = Annotated[
+    str,
+    Path(min_length=1, max_length=255, pattern=NO_CONTROL, description="the id in that system"),
+]
+SystemPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=SYSTEM_NAME, description="a system's name")
+]
+RouteName = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=SYSTEM_NAME, description="a route's name")
+]
+SeqAfter = Annotated[
+    int, Query(ge=0, le=MAX_INT, description="answer only what comes after this position")
+]
+RowId = Annotated[int, Path(ge=1, le=MAX_INT, description="row id")]
+
+__all__ = [
+    "MAX_INT",
+    "NO_CONTROL",
+    "SYSTEM_NAME",
+    "HubDep",
+    "Limit",
+    "NativeId",
+    "RecordId",
+    "RouteName",
+    "RowId",
+    "SeqAfter",
+    "SystemPath",
+    "get_hub",
+]

@@ -1,0 +1,29 @@
+"""One router per domain; :data:`ROUTERS` is what the app mounts under ``/v1``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from crossdock.api.routers import (
+    changes,
+    events,
+    exceptions,
+    health,
+    proposals,
+    records,
+    routes,
+    webhooks,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    records.router,
+    changes.router,
+    events.router,
+    exceptions.router,
+    routes.router,
+    proposals.router,
+    webhooks.router,
+)
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,45 @@
+"""``GET /v1/events``: the outbox as a feed of CloudEvents 1.0, read by position."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from crossdock.api.auth import Reader
+from crossdock.api.cloudevents import CloudEvent, to_cloudevent
+from crossdock.api.deps import HubDep, Limit, SeqAfter
+from crossdock.api.problems import problem_responses
+from crossdock.model.base import EntityType
+
+router = APIRouter(tags=["events"], responses=problem_responses(401, 403, 422))
+
+
+class EventPage(BaseModel):
+    items: list[CloudEvent]
+    next_after: int = Field(
+        description="pass as `after` to read on: the last sequence number answered "
+        "(or the `after` asked for, when there was nothing new)"
+    )
+
+
+@router.get(
+    "/events",
+    response_model=EventPage,
+    summary="Outbox events after a position",
+    description="Events in commit order, as CloudEvents 1.0 JSON; filter by entity type.",
+)
+def list_events(
+    hub: HubDep,
+    _who: Reader,
+    after: SeqAfter = 0,
+    limit: Limit = 100,
+    entity_types: list[EntityType] | None = Query(
+        default=None, alias="type", description="entity type; repeat for several"
+    ),
+) -> EventPage:
+    wanted = sorted(set(entity_types)) if entity_types else None
+    rows = hub.store.events_after(after, limit=limit, entity_types=wanted)
+    return EventPage(
+        items=[CloudEvent.model_validate(to_cloudevent(ev)) for ev in rows],
+        next_after=rows[-1].seq if rows else after,
+    )

@@ -1,0 +1,126 @@
+"""Delivery routes: their lag and health, their parked records, and re-sending one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from crossdock.api.auth import Admin, Reader
+from crossdock.api.deps import HubDep, Limit, RecordId, RouteName
+from crossdock.api.problems import problem_responses
+from crossdock.errors import NotFound
+from crossdock.model.base import EntityType
+from crossdock.store import ParkedRow, ParkedStatus
+from crossdock.sync.runtime import Hub
+
+router = APIRouter(
+    prefix="/routes", tags=["routes"], responses=problem_responses(401, 403, 404, 422)
+)
+
+
+class RouteStatusOut(BaseModel):
+    route: str
+    destination: str
+    position: int = Field(description="the route's cursor: last outbox seq handled")
+    head: int = Field(description="the outbox's last seq")
+    lag_events: int
+    lag_seconds: float | None
+    last_success_at: datetime | None
+    last_error: str | None
+    parked: int
+    delivered: int
+
+
+class RouteStatusList(BaseModel):
+    items: list[RouteStatusOut]
+
+
+class ParkedOut(BaseModel):
+    id: int
+    route: str
+    entity_type: EntityType
+    entity_id: str
+    version: int
+    seq: int
+    delivery_id: str
+    code: str
+    error: str
+    attempts: int
+    payload: dict[str, Any]
+    status: ParkedStatus
+    parked_at: datetime
+
+
+class ParkedPage(BaseModel):
+    items: list[ParkedOut]
+
+
+class DeliveryOut(BaseModel):
+    events: int
+    delivered: int
+    skipped: int
+    parked: int
+    retries: int
+    position: int
+
+
+def _check_route(hub: Hub, name: str) -> None:
+    if all(r.name != name for r in hub.config.routes):
+        raise NotFound(f"no route named {name!r}")
+
+
+def parked_out(p: ParkedRow) -> ParkedOut:
+    return ParkedOut(
+        id=p.id, route=p.route, entity_type=p.entity_type, entity_id=p.entity_id,
+        version=p.version, seq=p.seq, delivery_id=p.delivery_id, code=p.code, error=p.error,
+        attempts=p.attempts, payload=p.payload, status=p.status, parked_at=p.parked_at,
+    )
+
+
+@router.get("", response_model=RouteStatusList, summary="Every route's position, lag and health")
+def list_routes(hub: HubDep, _who: Reader) -> RouteStatusList:
+    return RouteStatusList(
+        items=[
+            RouteStatusOut(
+                route=s.route, destination=s.destination, position=s.position, head=s.head,
+                lag_events=s.lag_events, lag_seconds=s.lag_seconds,
+                last_success_at=s.last_success_at, last_error=s.last_error, parked=s.parked,
+                delivered=s.delivered,
+            )
+            for s in hub.route_status()
+        ]
+    )
+
+
+@router.get("/{name}/parked", response_model=ParkedPage, summary="A route's parked records")
+def list_parked(
+    name: RouteName,
+    hub: HubDep,
+    _who: Reader,
+    status: ParkedStatus = ParkedStatus.PARKED,
+    limit: Limit = 100,
+) -> ParkedPage:
+    _check_route(hub, name)
+    rows = hub.store.list_parked(name, status=status, limit=limit)
+    return ParkedPage(items=[parked_out(p) for p in rows])
+
+
+@router.post(
+    "/{name}/parked/{entity_id}/retry",
+    response_model=DeliveryOut,
+    summary="Re-send a parked entity's current version",
+    description="Needs the `admin` scope. 404 when nothing of that entity is parked on the route.",
+    responses=problem_responses(503),
+)
+def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Admin) -> DeliveryOut:
+    _check_route(hub, name)
+    if not any(p.entity_id == entity_id for p in hub.store.list_parked(name, limit=10_000)):
+        raise NotFound(f"nothing of {entity_id!r} is parked on route {name!r}")
+    report = hub.worker(name).retry_parked(entity_id, actor=who.name)
+    return DeliveryOut(
+        events=report.events, delivered=report.delivered, skipped=report.skipped,
+        parked=report.parked, retries=report.retries, position=report.position,
+    )

@@ -1,0 +1,104 @@
+"""API keys at the door: missing, wrong, revoked, and lacking a scope."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from crossdock import __version__
+from crossdock.api import create_api_key
+from crossdock.errors import InvalidInput
+from crossdock.sync.runtime import Hub
+
+PROBLEM = "application/problem+json"
+
+
+def _assert_401(response: Any) -> dict[str, Any]:
+    assert response.status_code == 401
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    body: dict[str, Any] = response.json()
+    assert body["code"] == "unauthorized"
+    assert body["status"] == 401
+    assert body["type"] == "https://crossdock.dev/problems/unauthorized"
+    return body
+
+
+def test_health_needs_no_key(client: TestClient) -> None:
+    r = client.get("/v1/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "version": __version__, "store": "sqlite", "last_seq": 0}
+
+
+def test_missing_key_is_401(client: TestClient) -> None:
+    body = _assert_401(client.get("/v1/records/product"))
+    assert body["instance"] == "/v1/records/product"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Authorization": "Bearer cdk_aaaaaaaa_" + "b" * 32},
+        {"Authorization": "Bearer not-a-key"},
+        {"X-API-Key": "cdk_zzzzzzzz_" + "0" * 32},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+    ],
+)
+def test_wrong_keys_are_401(client: TestClient, keys: Any, headers: dict[str, str]) -> None:
+    _assert_401(client.get("/v1/events", headers=headers))
+
+
+def test_right_prefix_wrong_secret_is_401(client: TestClient, keys: Any) -> None:
+    forged = keys.admin[:-1] + ("A" if keys.admin[-1] != "A" else "B")
+    _assert_401(client.get("/v1/events", headers={"Authorization": f"Bearer {forged}"}))
+
+
+def test_revoked_key_is_401(client: TestClient, keys: Any) -> None:
+    body = _assert_401(client.get("/v1/events", headers={"X-API-Key": keys.revoked}))
+    assert "revoked" in body["detail"]
+
+
+def test_both_headers_work(client: TestClient, keys: Any) -> None:
+    assert client.get("/v1/events", headers={"X-API-Key": keys.read}).status_code == 200
+    r = client.get("/v1/events", headers={"Authorization": f"Bearer {keys.read}"})
+    assert r.status_code == 200
+
+
+def test_read_key_may_not_write(client: TestClient, keys: Any) -> None:
+    r = client.post(
+        "/v1/changes",
+        headers={"X-API-Key": keys.read},
+        json={"system": "erp", "changes": [{"entity_type": "product", "native_id": "1"}]},
+    )
+    assert r.status_code == 403
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["code"] == "forbidden"
+
+
+def test_write_key_may_not_admin(client: TestClient, keys: Any) -> None:
+    r = client.post("/v1/routes/r1/parked/prd_1/retry", headers={"X-API-Key": keys.write})
+    assert r.status_code == 403
+
+
+def test_admin_implies_read(client: TestClient, keys: Any) -> None:
+    assert client.get("/v1/routes", headers={"X-API-Key": keys.admin}).status_code == 200
+
+
+def test_only_the_hash_is_stored(hub: Hub) -> None:
+    key = create_api_key(hub.store, "ci", ["read", "write"])
+    row = hub.store.api_key_by_prefix(key.split("_")[1])
+    assert row is not None
+    assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in row.key_hash
+    assert row.scopes == {"read", "write"}
+    assert row.name == "ci"
+
+
+@pytest.mark.parametrize(("name", "scopes"), [("x", ["root"]), ("x", []), ("  ", ["read"])])
+def test_create_api_key_refuses_bad_input(hub: Hub, name: str, scopes: list[str]) -> None:
+    with pytest.raises(InvalidInput):
+        create_api_key(hub.store, name, scopes)
