@@ -355,3 +355,7 @@ def _unit_progress(progress: Progress) -> Callable[[str, int | None], Callable[[
 
 
 __all__ = ["app"]
+
+
+if __name__ == "__main__":
+    app()

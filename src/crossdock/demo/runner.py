@@ -119,7 +119,7 @@ def _serve(console: Console, hub: Hub, root: Path, port: int, secret: str) -> No
     from crossdock.sync.loop import SyncLoop
 
     key = create_api_key(hub.store, "demo-admin", ["admin"])
-    console.print(f"\nAPI on http://127.0.0.1:{port}/v1  (OpenAPI: /docs)")
+    console.print(f"\nAPI on http://127.0.0.1:{port}/v1  (docs: /v1/docs)")
     console.print(f"admin API key: {key}")
     console.print(f"  curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/routes")
     console.print(f"drop more ERP files into {root / 'inbox'}; they sync every 2 s.")
