@@ -29,6 +29,10 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 exc_app = typer.Typer(help="Business exceptions.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(exc_app, name="exceptions")
+prop_app = typer.Typer(
+    help="Values non-owners proposed, waiting for a decision.", no_args_is_help=True
+)
+app.add_typer(prop_app, name="proposals")
 console = Console()
 err = Console(stderr=True)
 
@@ -303,6 +307,63 @@ def exceptions_dismiss(
     finally:
         hub.close()
     console.print(f"dismissed {exc_id}")
+
+
+@prop_app.command("list")
+def proposals_list(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
+    """Pending proposals, oldest first."""
+    hub = _hub(config, store)
+    try:
+        rows = hub.store.list_proposals()
+    finally:
+        hub.close()
+    table = Table(title="pending proposals")
+    for col in ("id", "entity", "record", "field", "proposed by", "value"):
+        table.add_column(col)
+    for p in rows:
+        table.add_row(
+            str(p.id), p.entity_type.value, p.entity_id, p.field, p.system, json.dumps(p.value)[:80]
+        )
+    console.print(table)
+
+
+def _decide(proposal_id: int, approve: bool, config: Path, store: str | None) -> None:
+    from crossdock.sync.proposals import decide_proposal
+
+    hub = _hub(config, store)
+    try:
+        version = decide_proposal(
+            hub.store,
+            proposal_id,
+            approve=approve,
+            actor=f"cli:{os.environ.get('USER', 'unknown')}",
+        )
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    verb = "approved" if approve else "rejected"
+    console.print(f"{verb} {proposal_id}" + (f" (record now v{version})" if version else ""))
+
+
+@prop_app.command("approve")
+def proposals_approve(
+    proposal_id: Annotated[int, typer.Argument(help="Proposal id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Apply a proposed value (bypasses ownership; audited)."""
+    _decide(proposal_id, True, config, store)
+
+
+@prop_app.command("reject")
+def proposals_reject(
+    proposal_id: Annotated[int, typer.Argument(help="Proposal id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Drop a proposed value (audited)."""
+    _decide(proposal_id, False, config, store)
 
 
 @app.command()

@@ -455,17 +455,7 @@ class Ingestor:
         else:
             report.updated += 1
         events.append(
-            {
-                "event_id": os.urandom(16).hex(),
-                "entity_type": entity_type.value,
-                "entity_id": w.id,
-                "version": w.version,
-                "op": (ChangeOp.DELETE if deleted else ChangeOp.UPSERT).value,
-                "source_system": c.system,
-                "changed": dumps(changed),
-                "data": w.data_json,
-                "time": now,
-            }
+            event_row(entity_type, w.id, w.version, deleted, c.system, changed, w.data_json, now)
         )
         self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
         return problem
@@ -494,6 +484,30 @@ class Ingestor:
                     "created_at": now,
                 }
             )
+
+
+def event_row(
+    entity_type: EntityType,
+    entity_id: str,
+    version: int,
+    deleted: bool,
+    source_system: str,
+    changed: list[str],
+    data_json: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """One outbox row, as :meth:`WriteTx.add_events` takes it."""
+    return {
+        "event_id": os.urandom(16).hex(),
+        "entity_type": entity_type.value,
+        "entity_id": entity_id,
+        "version": version,
+        "op": (ChangeOp.DELETE if deleted else ChangeOp.UPSERT).value,
+        "source_system": source_system,
+        "changed": dumps(changed),
+        "data": data_json,
+        "time": now,
+    }
 
 
 class _Refused(Exception):
@@ -548,4 +562,4 @@ def _is_transient(exc: DBAPIError) -> bool:
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "busy"))
 
 
-__all__ = ["IngestReport", "Ingestor"]
+__all__ = ["IngestReport", "Ingestor", "event_row"]

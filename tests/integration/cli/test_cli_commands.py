@@ -132,3 +132,52 @@ def test_demo_runs_end_to_end_and_exits(tmp_path: Path) -> None:
     summary = result.output[result.output.index("summary:") :].split()
     fields = dict(part.split("=") for part in summary[1:] if "=" in part)
     assert int(fields["deliveries"]) > 0 and int(fields["events"]) > 0
+
+
+def test_proposals_list_and_approve(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from crossdock.model.base import EntityType
+    from crossdock.model.change import Change
+
+    cfg = write_hub(tmp_path)
+    text = cfg.read_text(encoding="utf-8").replace(
+        "product: {owner: erp}", "product: {owner: erp, non_owner: propose}"
+    )
+    cfg.write_text(text, encoding="utf-8")
+    hub = load_checked(cfg)
+    from crossdock.store import Store
+    from crossdock.sync.ingest import Ingestor
+
+    store = Store.open(hub.store.url)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    ing = Ingestor(store, hub)
+    ing.ingest(
+        [
+            Change(
+                system="erp",
+                entity_type=EntityType.PRODUCT,
+                native_id="1",
+                data={"sku": "A", "description": "old"},
+                source_ts=t0,
+            )
+        ]
+    )
+    ing.ingest(
+        [
+            Change(
+                system="wms",
+                entity_type=EntityType.PRODUCT,
+                native_id="w1",
+                data={"sku": "A", "description": "new"},
+                source_ts=t0 + timedelta(1),
+            )
+        ]
+    )
+    store.close()
+    listed = runner.invoke(app, ["proposals", "list", "-c", str(cfg)])
+    assert listed.exit_code == 0 and "description" in listed.output
+    approved = runner.invoke(app, ["proposals", "approve", "1", "-c", str(cfg)])
+    assert approved.exit_code == 0 and "v2" in approved.output, approved.output
+    twice = runner.invoke(app, ["proposals", "approve", "1", "-c", str(cfg)])
+    assert twice.exit_code == 2 and "not pending" in twice.output

@@ -1,20 +1,22 @@
-"""``GET /v1/proposals``: values non-owning systems proposed, waiting for a person's decision."""
+"""``/v1/proposals``: values non-owning systems proposed, and a person's decision on them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from crossdock.api.auth import Reader
+from crossdock.api.auth import Admin, Reader
 from crossdock.api.deps import HubDep, Limit
 from crossdock.api.problems import problem_responses
 from crossdock.model.base import EntityType
 from crossdock.store import ProposalStatus
+from crossdock.sync.proposals import decide_proposal
 
 router = APIRouter(tags=["proposals"], responses=problem_responses(401, 403, 422))
+ProposalId = Annotated[int, Path(ge=1, le=2**62, description="proposal id")]
 
 
 class ProposalOut(BaseModel):
@@ -44,10 +46,44 @@ def list_proposals(
     return ProposalPage(
         items=[
             ProposalOut(
-                id=p.id, entity_type=p.entity_type, entity_id=p.entity_id, system=p.system,
-                field=p.field, value=p.value, source_ts=p.source_ts, status=p.status,
+                id=p.id,
+                entity_type=p.entity_type,
+                entity_id=p.entity_id,
+                system=p.system,
+                field=p.field,
+                value=p.value,
+                source_ts=p.source_ts,
+                status=p.status,
                 created_at=p.created_at,
             )
             for p in rows
         ]
     )
+
+
+class DecisionOut(BaseModel):
+    id: int
+    status: ProposalStatus
+    version: int | None = None
+
+
+@router.post(
+    "/proposals/{proposal_id}/approve",
+    response_model=DecisionOut,
+    summary="Approve: apply the proposed value (bypasses ownership; audited)",
+    responses=problem_responses(404),
+)
+def approve(proposal_id: ProposalId, hub: HubDep, who: Admin) -> DecisionOut:
+    version = decide_proposal(hub.store, proposal_id, approve=True, actor=who.name)
+    return DecisionOut(id=proposal_id, status=ProposalStatus.APPROVED, version=version)
+
+
+@router.post(
+    "/proposals/{proposal_id}/reject",
+    response_model=DecisionOut,
+    summary="Reject: the proposed value is dropped (audited)",
+    responses=problem_responses(404),
+)
+def reject(proposal_id: ProposalId, hub: HubDep, who: Admin) -> DecisionOut:
+    decide_proposal(hub.store, proposal_id, approve=False, actor=who.name)
+    return DecisionOut(id=proposal_id, status=ProposalStatus.REJECTED)
