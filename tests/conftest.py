@@ -14,6 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests derandomized, so a red run is reproducible and a green one
+# is not luck; locally they explore new examples on every run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PG_URL = os.environ.get("CROSSDOCK_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("CROSSDOCK_REQUIRE_PG") == "1"
