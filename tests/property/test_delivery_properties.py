@@ -127,14 +127,19 @@ def test_destination_state_equals_canonical_projection(steps: list[Any]) -> None
     for parked in store.list_parked("r", limit=1000):
         worker.retry_parked(parked.entity_id, actor="test")
     worker.drain()
+    # Echo suppression: the hub never sends the shop what the shop itself said, so the
+    # fields the shop wrote last are the shop's own and left out of the comparison
+    # (as is a record only the shop ever changed).
     expected: dict[str, dict[str, Any]] = {}
+    held: dict[str, dict[str, Any]] = {}
     for rec in store.list_records(P, limit=1000):
-        expected[rec.id] = project(ROUTE, rec.data)
-    # Echo suppression: a record only the shop itself ever changed is not sent back to it.
-    for rid in list(expected):
-        if rid not in shop.state and all(
-            e.source_system == "shop" for e in store.events_after(0, entity_id=rid)
+        own = {path for path, stamp in rec.provenance.items() if stamp[0] == "shop"}
+        if rec.id not in shop.state and all(
+            e.source_system == "shop" for e in store.events_after(0, entity_id=rec.id)
         ):
-            del expected[rid]
-    assert shop.state == expected
+            continue
+        expected[rec.id] = {k: v for k, v in project(ROUTE, rec.data).items() if k not in own}
+        held[rec.id] = {k: v for k, v in shop.state.get(rec.id, {}).items() if k not in own}
+    assert set(shop.state) == set(expected)
+    assert held == expected
     store.close()
