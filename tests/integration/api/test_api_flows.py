@@ -268,11 +268,6 @@ def test_signed_webhook_is_accepted(client: TestClient, sign: Any) -> None:
     assert client.post("/v1/webhooks/erp", content=body, headers=headers).json()["inbox_id"] == 2
 
 
-@pytest.mark.xfail(
-    reason="Hub.process_inbox selects t.inbox.c.items, which is ColumnCollection.items "
-    "(a method), not the 'items' column; it raises ArgumentError, so inbox rows stay pending",
-    strict=False,
-)
 def test_signed_webhook_is_ingested_behind_the_answer(
     client: TestClient, keys: Any, sign: Any
 ) -> None:
@@ -326,3 +321,17 @@ def test_deleted_records_and_their_event(client: TestClient, keys: Any) -> None:
     events = client.get("/v1/events", headers=_h(keys.read)).json()["items"]
     assert events[-1]["type"] == "dev.crossdock.product.deleted"
     assert events[-1]["entityversion"] == 2
+
+
+def test_decimal_numbers_stay_exact(client: TestClient, keys: Any) -> None:
+    raw = (
+        b'{"system": "erp", "changes": [{"entity_type": "product", "native_id": "P1", '
+        b'"data": {"sku": "ABC-1", "base_uom": "EA", "list_price": 12.50, "cost": 0.1}}]}'
+    )
+    r = client.post(
+        "/v1/changes", headers={**_h(keys.write), "Content-Type": "application/json"}, content=raw
+    )
+    assert r.json()["created"] == 1, r.text
+    rec = client.get("/v1/records/product/by-native/erp/P1", headers=_h(keys.read)).json()
+    assert rec["data"]["list_price"] == "12.50"
+    assert rec["data"]["cost"] == "0.1"

@@ -40,13 +40,38 @@ _json = st.recursive(
     ),
     max_leaves=16,
 )
+_number = (
+    st.integers(min_value=-5, max_value=10**6)
+    | st.decimals(allow_nan=False, allow_infinity=False).map(str)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _leaf
+)
+_units = st.lists(
+    st.fixed_dictionaries(
+        {"code": st.sampled_from(["EA", "CS", "PAL"]) | _leaf, "factor": _number},
+        optional={"gtin": st.sampled_from(["12345678", "012345678905"]) | _leaf},
+    ),
+    max_size=3,
+)
 _product = st.fixed_dictionaries(
     {},
     optional={
         "sku": st.text(max_size=12) | _leaf,
         "description": st.text(max_size=20) | _json,
         "base_uom": st.sampled_from(["EA", "CS", "PAL"]) | st.text(max_size=4) | _leaf,
-        "gtins": st.lists(st.text(max_size=14), max_size=3) | _json,
+        "identifiers": st.fixed_dictionaries(
+            {},
+            optional={
+                "gtin": st.sampled_from(["12345678", "012345678905", "1"]) | _leaf,
+                "channel_ids": st.dictionaries(st.text(max_size=5), _leaf, max_size=2),
+            },
+        )
+        | _json,
+        "units": _units | _json,
+        "weight": st.fixed_dictionaries({"value": _number}, optional={"unit": _leaf}) | _json,
+        "list_price": _number,
+        "currency": st.sampled_from(["USD", "usd", "EURO"]) | _leaf,
+        "status": _leaf,
         "dimensions": _json,
     },
 )
