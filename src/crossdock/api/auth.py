@@ -27,11 +27,14 @@ from crossdock.errors import ErrorCode
 from crossdock.store import Store
 
 _bearer = HTTPBearer(
-    auto_error=False, scheme_name="bearerKey",
+    auto_error=False,
+    scheme_name="bearerKey",
     description="An API key as a bearer token: `Authorization: Bearer cdk_...`",
 )
 _header = APIKeyHeader(
-    name="X-API-Key", auto_error=False, scheme_name="apiKeyHeader",
+    name="X-API-Key",
+    auto_error=False,
+    scheme_name="apiKeyHeader",
     description="An API key in the `X-API-Key` header.",
 )
 _DUMMY_HASH = hash_key("cdk_00000000_" + "0" * 32)
@@ -50,9 +53,7 @@ def unauthorized(detail: str, *, error: str | None = None) -> ApiError:
     challenge = 'Bearer realm="crossdock"'
     if error:
         challenge += f', error="{error}"'
-    return ApiError(
-        401, ErrorCode.UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge}
-    )
+    return ApiError(401, ErrorCode.UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge})
 
 
 def authenticate(store: Store, key: str) -> Principal:
@@ -97,7 +98,8 @@ def require(scope: Scope) -> Callable[..., Principal]:
         if scope not in principal.scopes:
             granted = ", ".join(sorted(principal.scopes)) or "none"
             raise ApiError(
-                403, ErrorCode.FORBIDDEN,
+                403,
+                ErrorCode.FORBIDDEN,
                 f"This API key lacks the '{scope.value}' scope (it has: {granted}).",
             )
         request.state.principal = principal

@@ -30,9 +30,7 @@ def get_hub(request: Request) -> Hub:
 
 HubDep = Annotated[Hub, Depends(get_hub)]
 
-Limit = Annotated[
-    int, Query(ge=1, le=1000, description="page size, 1 to 1000")
-]
+Limit = Annotated[int, Query(ge=1, le=1000, description="page size, 1 to 1000")]
 RecordId = Annotated[
     str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="canonical record id")
 ]

@@ -55,7 +55,8 @@ def validation_problem(errors: Sequence[Any]) -> ApiError:
             loc: Sequence[Any] = err.get("loc") or ()
             pos = loc[-1] if len(loc) > 1 else "?"
             return ApiError(
-                400, ErrorCode.INVALID_INPUT,
+                400,
+                ErrorCode.INVALID_INPUT,
                 f"The request body is not valid JSON ({ctx.get('error', 'decode error')} "
                 f"at position {pos}).",
                 title="Malformed request body",
@@ -66,7 +67,8 @@ def validation_problem(errors: Sequence[Any]) -> ApiError:
             and isinstance(err.get("input"), bytes)
         ):
             return ApiError(
-                415, ErrorCode.INVALID_INPUT,
+                415,
+                ErrorCode.INVALID_INPUT,
                 "The request body must be JSON sent with 'Content-Type: application/json'.",
                 title="Unsupported media type",
             )
@@ -78,7 +80,8 @@ def validation_problem(errors: Sequence[Any]) -> ApiError:
     summary = "; ".join(f"{f.field}: {f.reason}" for f in fields[:5])
     more = f" (and {len(fields) - 5} more)" if len(fields) > 5 else ""
     return ApiError(
-        422, ErrorCode.VALIDATION_FAILED,
+        422,
+        ErrorCode.VALIDATION_FAILED,
         f"{len(fields)} field(s) failed validation: {summary}{more}",
         errors=fields,
     )
@@ -92,9 +95,11 @@ def _http_problem(request: Request, exc: StarletteHTTPException) -> ApiError:
     if status == 405:
         allowed = headers.get("Allow") or headers.get("allow") or ""
         return ApiError(
-            405, ErrorCode.INVALID_INPUT,
+            405,
+            ErrorCode.INVALID_INPUT,
             f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}.",
-            title="Method not allowed", headers=headers,
+            title="Method not allowed",
+            headers=headers,
         )
     if status == 401:
         return ApiError(401, ErrorCode.UNAUTHORIZED, str(exc.detail), headers=headers)
@@ -121,7 +126,9 @@ def problem_for(request: Request, exc: Exception) -> ApiError:
     if isinstance(exc, OperationalError):
         log.warning("%s %s: store unavailable: %s", request.method, request.url.path, exc.orig)
         return ApiError(
-            503, ErrorCode.TRANSIENT, "The store is busy or unavailable; try again shortly.",
+            503,
+            ErrorCode.TRANSIENT,
+            "The store is busy or unavailable; try again shortly.",
             headers=retry_after_header(None),
         )
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)

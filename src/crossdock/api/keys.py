@@ -84,7 +84,8 @@ def create_api_key(store: Store, name: str, scopes: Iterable[str]) -> str:
     if unknown:
         raise InvalidInput(
             f"unknown scope(s) {', '.join(unknown)}; known: read, write, admin",
-            field="scopes", code=ErrorCode.INVALID_INPUT,
+            field="scopes",
+            code=ErrorCode.INVALID_INPUT,
         )
     for _ in range(5):
         key, prefix = generate_key()

@@ -119,7 +119,9 @@ class BodyLimit:
                     length = int(value)
                 except ValueError:
                     return ApiError(
-                        400, ErrorCode.INVALID_INPUT, "Content-Length is not a number.",
+                        400,
+                        ErrorCode.INVALID_INPUT,
+                        "Content-Length is not a number.",
                         title="Malformed request",
                     )
                 if length > limit:
@@ -129,7 +131,8 @@ class BodyLimit:
 
 def _too_large(limit: int) -> ApiError:
     return ApiError(
-        413, ErrorCode.INVALID_INPUT,
+        413,
+        ErrorCode.INVALID_INPUT,
         f"The request body is larger than this endpoint accepts ({limit} bytes).",
         title="Content too large",
     )

@@ -128,7 +128,8 @@ def retry_after_header(seconds: float | None) -> dict[str, str]:
 def internal_problem() -> ApiError:
     """The generic 500: never a stack trace, never an internal message."""
     return ApiError(
-        500, ErrorCode.INTERNAL,
+        500,
+        ErrorCode.INTERNAL,
         "The hub failed to answer this request; the error is logged on the server.",
     )
 
@@ -138,7 +139,9 @@ def from_crossdock_error(exc: CrossdockError) -> ApiError:
     if isinstance(exc, InvalidInput):
         if exc.code is ErrorCode.BAD_SIGNATURE:
             return ApiError(
-                401, exc.code, exc.message,
+                401,
+                exc.code,
+                exc.message,
                 headers={"WWW-Authenticate": 'StandardWebhooks realm="crossdock"'},
             )
         if exc.code is ErrorCode.CONFIG_INVALID:
@@ -158,9 +161,7 @@ def from_crossdock_error(exc: CrossdockError) -> ApiError:
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem answers for ``statuses``."""
-    return {
-        status: {"model": Problem, "description": _phrase(status)} for status in statuses
-    }
+    return {status: {"model": Problem, "description": _phrase(status)} for status in statuses}
 
 
 __all__ = [

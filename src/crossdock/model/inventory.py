@@ -36,8 +36,8 @@ class InventoryPosition(CanonicalEntity):
     id_prefix: ClassVar[str] = "inv"
 
     sku: str = Field(min_length=1)
-    location: str = Field(min_length=1)
-    unit: UnitCode | None = None
+    location: str = Field(min_length=1, description="warehouse or location code")
+    unit: UnitCode | None = Field(default=None, description="None: the item's base unit")
     on_hand: DecimalValue = Field(default=Decimal(0), description="may go negative in some WMSs")
     allocated: NonNegativeDecimal = Decimal(0)
     reserved: NonNegativeDecimal = Decimal(0)
@@ -50,8 +50,8 @@ class InventoryPosition(CanonicalEntity):
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:
         sku, loc = data.get("sku"), data.get("location")
-        if isinstance(sku, str) and isinstance(loc, str) and sku and loc:
-            return [("sku_location", f"{sku}@{loc}")]
+        if isinstance(sku, str) and isinstance(loc, str) and sku.strip() and loc.strip():
+            return [("sku_location", f"{sku.strip()}@{loc.strip()}")]
         return []
 
 

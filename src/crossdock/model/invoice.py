@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.order import Totals
@@ -41,27 +41,44 @@ class Invoice(CanonicalEntity):
 
     invoice_number: str = Field(min_length=1, max_length=64)
     order_number: str | None = None
-    customer_account: str | None = None
-    bill_to: str | None = None
+    customer_account: str | None = Field(default=None, description="the customer's account_number")
+    bill_to: str | None = Field(default=None, description="a site code of the customer")
     currency: CurrencyCode | None = None
     invoice_date: date | None = None
     due_date: date | None = None
-    status: InvoiceStatus = InvoiceStatus.OPEN
+    status: InvoiceStatus | None = None
     lines: list[InvoiceLine] = Field(default_factory=list)
     totals: Totals | None = None
 
-    @model_validator(mode="after")
-    def _subtotal_matches_lines(self) -> Invoice:
-        if self.lines and self.totals and self.totals.subtotal is not None:
-            total = sum((ln.extended_price for ln in self.lines), start=Decimal(0))
-            if total != self.totals.subtotal:
+    @field_validator("lines")
+    @classmethod
+    def _unique_lines(cls, lines: list[InvoiceLine]) -> list[InvoiceLine]:
+        nums = [ln.line_number for ln in lines]
+        dupes = sorted({n for n in nums if nums.count(n) > 1})
+        if dupes:
+            raise ValueError(f"line numbers must be unique; repeated: {dupes}")
+        return lines
+
+    @field_validator("totals")
+    @classmethod
+    def _subtotal_matches_lines(cls, totals: Totals | None, info: ValidationInfo) -> Totals | None:
+        lines: list[InvoiceLine] = info.data.get("lines") or []  # absent when lines failed
+        if lines and totals is not None and totals.subtotal is not None:
+            total = sum((ln.extended_price for ln in lines), start=Decimal(0))
+            if total != totals.subtotal:
                 raise ValueError(
-                    f"totals.subtotal {self.totals.subtotal} differs from the sum of the lines' "
+                    f"totals.subtotal {totals.subtotal} differs from the sum of the lines' "
                     f"extended_price {total}"
                 )
-        if self.due_date and self.invoice_date and self.due_date < self.invoice_date:
-            raise ValueError("due_date is before invoice_date")
-        return self
+        return totals
+
+    @field_validator("due_date")
+    @classmethod
+    def _due_after_invoiced(cls, due: date | None, info: ValidationInfo) -> date | None:
+        invoiced = info.data.get("invoice_date")
+        if due is not None and invoiced is not None and due < invoiced:
+            raise ValueError(f"due_date {due} is before invoice_date {invoiced}")
+        return due
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:

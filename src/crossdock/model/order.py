@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -35,18 +36,31 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-S = OrderStatus
-ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
-    S.SUBMITTED: frozenset({S.CONFIRMED, S.ON_HOLD, S.CANCELLED}),
-    S.ON_HOLD: frozenset({S.SUBMITTED, S.CONFIRMED, S.CANCELLED}),
-    S.CONFIRMED: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.ON_HOLD, S.CANCELLED}),
-    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.INVOICED}),
-    S.SHIPPED: frozenset({S.INVOICED, S.CLOSED}),
-    S.INVOICED: frozenset({S.CLOSED}),
-    S.CLOSED: frozenset(),
-    S.CANCELLED: frozenset(),
-}
+class OrderLineStatus(StrEnum):
+    OPEN = "open"
+    BACKORDERED = "backordered"
+    ALLOCATED = "allocated"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    INVOICED = "invoiced"
+    CANCELLED = "cancelled"
+
+
+_S = OrderStatus
+ALLOWED_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = MappingProxyType(
+    {
+        _S.DRAFT: frozenset({_S.SUBMITTED, _S.CANCELLED}),
+        _S.SUBMITTED: frozenset({_S.CONFIRMED, _S.ON_HOLD, _S.CANCELLED}),
+        _S.ON_HOLD: frozenset({_S.SUBMITTED, _S.CONFIRMED, _S.CANCELLED}),
+        _S.CONFIRMED: frozenset({_S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.ON_HOLD, _S.CANCELLED}),
+        _S.PARTIALLY_SHIPPED: frozenset({_S.SHIPPED, _S.INVOICED}),
+        _S.SHIPPED: frozenset({_S.INVOICED, _S.CLOSED}),
+        _S.INVOICED: frozenset({_S.CLOSED}),
+        _S.CLOSED: frozenset(),
+        _S.CANCELLED: frozenset(),
+    }
+)
+"""Status -> the statuses that may follow it (read-only)."""
 
 
 def can_transition(current: OrderStatus, new: OrderStatus) -> bool:
@@ -62,11 +76,13 @@ class OrderLine(CanonicalModel):
     unit_price: NonNegativeDecimal | None = None
     extended_price: DecimalValue | None = None
     requested_date: date | None = None
-    ship_from: str | None = None
-    status: str | None = None
+    ship_from: str | None = Field(default=None, description="location code")
+    status: OrderLineStatus | None = None
 
 
 class Totals(CanonicalModel):
+    """Document totals as the sending system states them (order or invoice)."""
+
     subtotal: DecimalValue | None = None
     tax: DecimalValue | None = None
     freight: DecimalValue | None = None
@@ -79,14 +95,15 @@ class Order(CanonicalEntity):
 
     order_number: str = Field(min_length=1, max_length=64)
     channel: str | None = None
-    customer_account: str | None = Field(default=None, description="the sold-to account number")
+    customer_account: str | None = Field(default=None, description="the customer's account_number")
+    sold_to: str | None = Field(default=None, description="a site code of the customer")
     ship_to: str | None = Field(default=None, description="a site code of the customer")
     bill_to: str | None = Field(default=None, description="a site code of the customer")
     customer_po: str | None = None
     currency: CurrencyCode | None = None
     order_date: datetime | None = None
     requested_date: date | None = None
-    status: OrderStatus = OrderStatus.SUBMITTED
+    status: OrderStatus | None = None
     lines: list[OrderLine] = Field(default_factory=list)
     totals: Totals | None = None
     notes: str | None = None
@@ -95,8 +112,9 @@ class Order(CanonicalEntity):
     @classmethod
     def _unique_lines(cls, lines: list[OrderLine]) -> list[OrderLine]:
         nums = [ln.line_number for ln in lines]
-        if len(set(nums)) != len(nums):
-            raise ValueError("line numbers must be unique")
+        dupes = sorted({n for n in nums if nums.count(n) > 1})
+        if dupes:
+            raise ValueError(f"line numbers must be unique; repeated: {dupes}")
         return lines
 
     @classmethod
@@ -109,6 +127,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "Order",
     "OrderLine",
+    "OrderLineStatus",
     "OrderStatus",
     "Totals",
     "can_transition",

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.values import CurrencyCode, DecimalValue, PositiveDecimal, UnitCode
@@ -60,33 +60,48 @@ class Scope(CanonicalModel):
 
 
 class PriceBreak(CanonicalModel):
+    """From ``min_quantity`` up: a price, a percent off, or a markup percent (per the method)."""
+
     min_quantity: PositiveDecimal = Field(description="in the entry's unit")
-    value: DecimalValue = Field(description="price, percent off, or markup percent")
+    value: DecimalValue = Field(description="price, percent off, or markup percent on cost")
 
 
 class PriceEntry(CanonicalModel):
+    """The price of one SKU or one category, in one unit, by quantity break."""
+
     sku: str | None = None
     category: str | None = None
-    unit: UnitCode | None = None
-    method: PriceMethod = PriceMethod.FIXED
+    unit: UnitCode | None = Field(default=None, description="None: the item's base unit")
     base_list: str | None = Field(default=None, description="for percent_off: the list's code")
     break_group: str | None = Field(default=None, description="lines sharing it pool quantity")
+    method: PriceMethod = PriceMethod.FIXED
     breaks: list[PriceBreak] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _check(self) -> PriceEntry:
-        if (self.sku is None) == (self.category is None):
-            raise ValueError("an entry prices exactly one of sku or category")
-        qty = [b.min_quantity for b in self.breaks]
+    @field_validator("method")
+    @classmethod
+    def _method_has_its_inputs(cls, method: PriceMethod, info: ValidationInfo) -> PriceMethod:
+        if method is PriceMethod.PERCENT_OFF and not info.data.get("base_list"):
+            raise ValueError("percent_off needs base_list: the code of the list it discounts")
+        return method
+
+    @field_validator("breaks")
+    @classmethod
+    def _check_breaks(cls, breaks: list[PriceBreak], info: ValidationInfo) -> list[PriceBreak]:
+        qty = [b.min_quantity for b in breaks]
         if qty != sorted(qty) or len(set(qty)) != len(qty):
             raise ValueError("breaks must be in ascending min_quantity order, without repeats")
-        for b in self.breaks:
-            if self.method is PriceMethod.PERCENT_OFF and not 0 <= b.value <= 100:
+        method = info.data.get("method")  # absent when method itself failed
+        for b in breaks:
+            if method is PriceMethod.PERCENT_OFF and not 0 <= b.value <= 100:
                 raise ValueError(f"percent_off must be between 0 and 100, not {b.value}")
-            if self.method is PriceMethod.FIXED and b.value < 0:
+            if method is PriceMethod.FIXED and b.value < 0:
                 raise ValueError(f"a fixed price cannot be negative ({b.value})")
-        if self.method is PriceMethod.PERCENT_OFF and not self.base_list:
-            raise ValueError("percent_off needs base_list: the code of the list it discounts")
+        return breaks
+
+    @model_validator(mode="after")
+    def _one_target(self) -> PriceEntry:
+        if (self.sku is None) == (self.category is None):
+            raise ValueError("an entry prices exactly one of sku or category")
         return self
 
 
@@ -96,15 +111,17 @@ class PriceList(CanonicalEntity):
 
     code: str = Field(min_length=1, max_length=64)
     name: str | None = None
-    kind: PriceListKind = PriceListKind.BASE
+    kind: PriceListKind | None = None
     currency: CurrencyCode | None = None
     scope: Scope | None = None
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
-    timezone: str = "UTC"
-    priority: int = 0
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = Field(default=None, description="exclusive")
+    timezone: str = Field(default="UTC", description="IANA zone for day-based rules")
+    priority: int | None = Field(default=None, description="higher wins; None counts as 0")
     rounding: Rounding | None = None
-    margin_floor_exempt: bool = Field(default=False, description="contracts may go below floor")
+    margin_floor_exempt: bool | None = Field(
+        default=None, description="contracts may go below the margin floor"
+    )
     entries: list[PriceEntry] = Field(default_factory=list)
 
     @field_validator("timezone")
@@ -116,11 +133,13 @@ class PriceList(CanonicalEntity):
             raise ValueError(f"{value!r} is not an IANA time zone") from None
         return value
 
-    @model_validator(mode="after")
-    def _window(self) -> PriceList:
-        if self.valid_from and self.valid_to and self.valid_to <= self.valid_from:
-            raise ValueError("valid_to must be after valid_from")
-        return self
+    @field_validator("valid_to")
+    @classmethod
+    def _window(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("valid_from")
+        if value is not None and start is not None and value <= start:
+            raise ValueError(f"valid_to ({value.isoformat()}) must be after valid_from")
+        return value
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:

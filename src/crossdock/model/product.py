@@ -5,16 +5,21 @@ base units one of each other unit holds, per item (a case of this item may
 hold 12, a case of that one 50). Quantities convert through
 :meth:`Product.to_base`; an unknown unit is an error that names the unit and
 the SKU.
+
+Natural keys are the SKU and every GTIN the record carries (the item's own,
+its UPC, and the GTIN of each packaging unit), each GTIN zero-padded to 14
+digits so that a UPC-12 from one system meets the GTIN-14 of another.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.values import (
@@ -24,12 +29,16 @@ from crossdock.model.values import (
     UnitCode,
 )
 
+_GTIN = r"^[0-9]{8}$|^[0-9]{12,14}$"
+Gtin = Annotated[str, Field(pattern=_GTIN, description="GTIN-8, -12, -13 or -14")]
+
 
 class UnknownUnitError(ValueError):
-    """A unit of measure the item does not define."""
+    """A unit of measure the item does not define; names the unit and the SKU."""
 
-    def __init__(self, unit: str, sku: str) -> None:
-        super().__init__(f"unit {unit!r} is not defined for SKU {sku!r}")
+    def __init__(self, unit: str, sku: str, known: list[str] | None = None) -> None:
+        hint = f" (it has: {', '.join(known)})" if known else ""
+        super().__init__(f"unit {unit!r} is not defined for SKU {sku!r}{hint}")
         self.unit = unit
         self.sku = sku
 
@@ -41,35 +50,54 @@ class ProductStatus(StrEnum):
     PENDING = "pending"
 
 
+class WeightUnit(StrEnum):
+    LB = "LB"
+    KG = "KG"
+    OZ = "OZ"
+    G = "G"
+
+
+class LengthUnit(StrEnum):
+    IN = "IN"
+    CM = "CM"
+    MM = "MM"
+    FT = "FT"
+    M = "M"
+
+
 class SupplierCode(CanonicalModel):
-    supplier: str
-    code: str
+    supplier: str = Field(min_length=1)
+    code: str = Field(min_length=1)
 
 
 class Identifiers(CanonicalModel):
-    gtin: str | None = Field(default=None, pattern=r"^\d{8}$|^\d{12,14}$")
-    upc: str | None = Field(default=None, pattern=r"^\d{12}$")
-    mpn: str | None = None
+    gtin: Gtin | None = Field(default=None, description="the base unit's GTIN")
+    upc: str | None = Field(default=None, pattern=r"^[0-9]{12}$")
+    mpn: str | None = Field(default=None, description="manufacturer part number")
     supplier_codes: list[SupplierCode] = Field(default_factory=list)
-    channel_ids: dict[str, str] = Field(default_factory=dict)
+    channel_ids: dict[str, str] = Field(
+        default_factory=dict, description="channel -> that channel's listing id"
+    )
 
 
 class UnitConversion(CanonicalModel):
     code: UnitCode
     factor: PositiveDecimal = Field(description="base units in one of this unit")
-    gtin: str | None = Field(default=None, pattern=r"^\d{8}$|^\d{12,14}$")
+    gtin: Gtin | None = None
 
 
 class Weight(CanonicalModel):
-    value: NonNegativeDecimal
-    unit: str = Field(default="LB", pattern=r"^(LB|KG|OZ|G)$")
+    """Shipping weight of one base unit; no unit is assumed when none is stated."""
+
+    value: NonNegativeDecimal | None = None
+    unit: WeightUnit | None = None
 
 
 class Dimensions(CanonicalModel):
     length: NonNegativeDecimal | None = None
     width: NonNegativeDecimal | None = None
     height: NonNegativeDecimal | None = None
-    unit: str = Field(default="IN", pattern=r"^(IN|CM|MM|FT|M)$")
+    unit: LengthUnit | None = None
 
 
 class Product(CanonicalEntity):
@@ -94,23 +122,18 @@ class Product(CanonicalEntity):
 
     @field_validator("units")
     @classmethod
-    def _unique_units(cls, units: list[UnitConversion]) -> list[UnitConversion]:
+    def _check_units(
+        cls, units: list[UnitConversion], info: ValidationInfo
+    ) -> list[UnitConversion]:
         codes = [u.code for u in units]
-        if len(set(codes)) == len(codes):
-            return units
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
             raise ValueError(f"unit codes must be unique; repeated: {', '.join(dupes)}")
+        base = info.data.get("base_uom")  # absent when base_uom itself failed
+        for u in units:
+            if u.code == base and u.factor != 1:
+                raise ValueError(f"the base unit {base} must have factor 1, not {u.factor}")
         return units
-
-    @model_validator(mode="after")
-    def _base_unit_is_one(self) -> Product:
-        for u in self.units:
-            if u.code == self.base_uom and u.factor != 1:
-                raise ValueError(
-                    f"units: the base unit {self.base_uom} must have factor 1, not {u.factor}"
-                )
-        return self
 
     def factor(self, unit: str) -> Decimal:
         """Base units in one ``unit`` of this item."""
@@ -119,7 +142,7 @@ class Product(CanonicalEntity):
         for u in self.units:
             if u.code == unit:
                 return u.factor
-        raise UnknownUnitError(unit, self.sku)
+        raise UnknownUnitError(unit, self.sku, [self.base_uom] + [u.code for u in self.units])
 
     def to_base(self, quantity: Decimal, unit: str) -> Decimal:
         """``quantity`` of ``unit`` in base units: 2 CS of 12 is 24 EA."""
@@ -131,21 +154,31 @@ class Product(CanonicalEntity):
         sku = data.get("sku")
         if isinstance(sku, str) and sku.strip():
             keys.append(("sku", sku.strip()))
+        gtins: list[object] = []
         ids = data.get("identifiers")
         if isinstance(ids, Mapping):
-            gtin = ids.get("gtin")
-            if isinstance(gtin, str) and gtin.strip():
-                keys.append(("gtin", gtin.strip()))
+            gtins += [ids.get("gtin"), ids.get("upc")]
+        units = data.get("units")
+        if isinstance(units, list):
+            gtins += [u.get("gtin") for u in units if isinstance(u, Mapping)]
+        for g in gtins:
+            if isinstance(g, str) and re.fullmatch(_GTIN, g.strip()):
+                key = ("gtin", g.strip().zfill(14))
+                if key not in keys:
+                    keys.append(key)
         return keys
 
 
 __all__ = [
     "Dimensions",
+    "Gtin",
     "Identifiers",
+    "LengthUnit",
     "Product",
     "ProductStatus",
     "SupplierCode",
     "UnitConversion",
     "UnknownUnitError",
     "Weight",
+    "WeightUnit",
 ]

@@ -25,6 +25,7 @@ ENTITY_MODELS: dict[EntityType, type[CanonicalEntity]] = {
 
 
 def model_for(entity_type: EntityType) -> type[CanonicalEntity]:
+    """The model class of ``entity_type``."""
     return ENTITY_MODELS[entity_type]
 
 

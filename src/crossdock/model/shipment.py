@@ -42,7 +42,7 @@ class Shipment(CanonicalEntity):
     carrier: str | None = None
     service: str | None = None
     tracking_numbers: list[str] = Field(default_factory=list)
-    status: ShipmentStatus = ShipmentStatus.PENDING
+    status: ShipmentStatus | None = None
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
     lines: list[ShipmentLine] = Field(default_factory=list)

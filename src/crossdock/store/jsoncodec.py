@@ -33,7 +33,10 @@ def dumps(value: Any) -> str:
 
 
 def loads(text: str | bytes) -> Any:
-    return orjson.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # what the stdlib fallback of dumps wrote
 
 
 __all__ = ["dumps", "loads"]

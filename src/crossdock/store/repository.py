@@ -136,6 +136,26 @@ class Store:
             ).all()
         return [(r[0], r[1]) for r in rows]
 
+    def native_ids_of(
+        self, entity_type: EntityType, canonical_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, str]]]:
+        """canonical_id -> its (system, native_id) pairs, oldest first; one query per 400 ids."""
+        c = t.crosswalk.c
+        out: dict[str, list[tuple[str, str]]] = {cid: [] for cid in canonical_ids}
+        with self.engine.connect() as conn:
+            for i in range(0, len(canonical_ids), 400):
+                rows = conn.execute(
+                    select(c.canonical_id, c.system, c.native_id)
+                    .where(
+                        c.entity_type == entity_type.value,
+                        c.canonical_id.in_(canonical_ids[i : i + 400]),
+                    )
+                    .order_by(c.created_at, c.native_id)
+                ).all()
+                for cid, system, native in rows:
+                    out[cid].append((system, native))
+        return out
+
     def native_ids_for(
         self, entity_type: EntityType, system: str, canonical_ids: Sequence[str]
     ) -> dict[str, str]:

@@ -29,7 +29,7 @@ from crossdock.model.change import Change, ChangeOp
 router = APIRouter(
     route_class=ExactJSONRoute,
     tags=["changes"],
-    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503)
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
 )
 
 MAX_CHANGES = 1000
@@ -81,7 +81,9 @@ class ChangesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     system: str = Field(
-        min_length=1, max_length=64, pattern=SYSTEM_NAME,
+        min_length=1,
+        max_length=64,
+        pattern=SYSTEM_NAME,
         description="the sending system, as named in the hub file",
     )
     changes: list[ChangeIn] = Field(min_length=1, max_length=MAX_CHANGES)
@@ -99,7 +101,7 @@ class IngestOut(IngestCounts):
     response_model=IngestOut,
     summary="Ingest changes from a system",
     description=f"Up to {MAX_CHANGES} changes. Needs the `write` scope. JSON numbers with a "
-    "fraction or exponent reach the model as their exact decimal text (`12.50` -> `\"12.50\"`).",
+    'fraction or exponent reach the model as their exact decimal text (`12.50` -> `"12.50"`).',
 )
 def post_changes(body: ChangesIn, hub: HubDep, who: Writer) -> IngestOut:
     declared = [s.name for s in hub.config.systems]

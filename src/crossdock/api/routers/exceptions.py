@@ -87,9 +87,19 @@ class DismissIn(BaseModel):
 
 def exception_out(row: ExceptionRow) -> ExceptionOut:
     return ExceptionOut(
-        id=row.id, system=row.system, entity_type=row.entity_type, native_id=row.native_id,
-        ref=row.ref, field=row.field, code=row.code, reason=row.reason, payload=row.payload,
-        status=row.status, created_at=row.created_at, updated_at=row.updated_at, note=row.note,
+        id=row.id,
+        system=row.system,
+        entity_type=row.entity_type,
+        native_id=row.native_id,
+        ref=row.ref,
+        field=row.field,
+        code=row.code,
+        reason=row.reason,
+        payload=row.payload,
+        status=row.status,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        note=row.note,
     )
 
 

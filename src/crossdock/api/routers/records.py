@@ -69,8 +69,12 @@ def _provenance(entry: Any) -> Provenance:
     )
 
 
-def record_out(store: Store, rec: StoredRecord) -> RecordOut:
+def record_out(
+    store: Store, rec: StoredRecord, natives: list[tuple[str, str]] | None = None
+) -> RecordOut:
     """A stored record with its provenance and native ids, as the API shows it."""
+    if natives is None:
+        natives = store.native_ids(rec.entity_type, rec.id)
     return RecordOut(
         id=rec.id,
         entity_type=rec.entity_type,
@@ -78,9 +82,7 @@ def record_out(store: Store, rec: StoredRecord) -> RecordOut:
         deleted=rec.deleted,
         data=rec.data,
         provenance={path: _provenance(p) for path, p in rec.provenance.items()},
-        native_ids=[
-            NativeRef(system=s, native_id=n) for s, n in store.native_ids(rec.entity_type, rec.id)
-        ],
+        native_ids=[NativeRef(system=s, native_id=n) for s, n in natives],
         updated_at=rec.updated_at,
     )
 
@@ -98,7 +100,10 @@ def list_records(
     hub: HubDep,
     _who: Reader,
     after: str | None = Query(
-        default=None, min_length=1, max_length=64, pattern=NO_CONTROL,
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=NO_CONTROL,
         description="the `next` of the previous page",
     ),
     limit: Limit = 100,
@@ -107,7 +112,8 @@ def list_records(
     rows = hub.store.list_records(
         entity_type, after_id=after, limit=limit, include_deleted=include_deleted
     )
-    items = [record_out(hub.store, r) for r in rows]
+    natives = hub.store.native_ids_of(entity_type, [r.id for r in rows])
+    items = [record_out(hub.store, r, natives[r.id]) for r in rows]
     return RecordPage(items=items, next=rows[-1].id if len(rows) == limit else None)
 
 

@@ -74,9 +74,19 @@ def _check_route(hub: Hub, name: str) -> None:
 
 def parked_out(p: ParkedRow) -> ParkedOut:
     return ParkedOut(
-        id=p.id, route=p.route, entity_type=p.entity_type, entity_id=p.entity_id,
-        version=p.version, seq=p.seq, delivery_id=p.delivery_id, code=p.code, error=p.error,
-        attempts=p.attempts, payload=p.payload, status=p.status, parked_at=p.parked_at,
+        id=p.id,
+        route=p.route,
+        entity_type=p.entity_type,
+        entity_id=p.entity_id,
+        version=p.version,
+        seq=p.seq,
+        delivery_id=p.delivery_id,
+        code=p.code,
+        error=p.error,
+        attempts=p.attempts,
+        payload=p.payload,
+        status=p.status,
+        parked_at=p.parked_at,
     )
 
 
@@ -85,9 +95,15 @@ def list_routes(hub: HubDep, _who: Reader) -> RouteStatusList:
     return RouteStatusList(
         items=[
             RouteStatusOut(
-                route=s.route, destination=s.destination, position=s.position, head=s.head,
-                lag_events=s.lag_events, lag_seconds=s.lag_seconds,
-                last_success_at=s.last_success_at, last_error=s.last_error, parked=s.parked,
+                route=s.route,
+                destination=s.destination,
+                position=s.position,
+                head=s.head,
+                lag_events=s.lag_events,
+                lag_seconds=s.lag_seconds,
+                last_success_at=s.last_success_at,
+                last_error=s.last_error,
+                parked=s.parked,
                 delivered=s.delivered,
             )
             for s in hub.route_status()
@@ -121,6 +137,10 @@ def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Admin) 
         raise NotFound(f"nothing of {entity_id!r} is parked on route {name!r}")
     report = hub.worker(name).retry_parked(entity_id, actor=who.name)
     return DeliveryOut(
-        events=report.events, delivered=report.delivered, skipped=report.skipped,
-        parked=report.parked, retries=report.retries, position=report.position,
+        events=report.events,
+        delivered=report.delivered,
+        skipped=report.skipped,
+        parked=report.parked,
+        retries=report.retries,
+        position=report.position,
     )

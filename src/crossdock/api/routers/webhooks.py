@@ -84,7 +84,8 @@ async def receive_webhook(
         raise InvalidInput(
             "the payload holds text that is not valid Unicode, such as an unpaired "
             "surrogate escape (\\ud800)",
-            field="body", code=ErrorCode.VALIDATION_FAILED,
+            field="body",
+            code=ErrorCode.VALIDATION_FAILED,
         ) from exc
     background.add_task(drain_inbox, hub)
     return WebhookAccepted(accepted=True, inbox_id=inbox_id)
