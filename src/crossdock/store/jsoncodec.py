@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,11 +33,17 @@ def dumps(value: Any) -> str:
         )
 
 
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
 def loads(text: str | bytes) -> Any:
+    raw = text.decode() if isinstance(text, bytes) else text
+    if _LONG_NUMBER.search(raw):
+        return json.loads(raw)  # orjson would turn an integer beyond 64 bits into a float
     try:
-        return orjson.loads(text)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(text)  # what the stdlib fallback of dumps wrote
+        return json.loads(raw)  # escaped unpaired surrogates, as the stdlib fallback wrote
 
 
 __all__ = ["dumps", "loads"]
