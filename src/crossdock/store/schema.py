@@ -195,6 +195,7 @@ inbox = Table(
     Column("received_at", TS, nullable=False),
     Column("items", Text, nullable=False),
     Column("status", String(16), nullable=False),
+    Column("claimed_at", TS, nullable=True),
     Column("error", Text, nullable=True),
 )
 Index("ix_inbox_status", inbox.c.status, inbox.c.id)

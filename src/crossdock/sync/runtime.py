@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from crossdock.sync.delivery import DeliveryReport, RouteWorker
 from crossdock.sync.ingest import Ingestor, IngestReport
 
 log = logging.getLogger(__name__)
+INBOX_CLAIM_SECONDS = 300
 
 
 def check_connector_settings(hub: HubConfig) -> None:
@@ -142,14 +143,27 @@ class Hub:
         return int(pk[0]) if pk else 0
 
     def process_inbox(self, limit: int = 100) -> IngestReport:
-        """Ingest recorded webhook payloads, oldest first."""
+        """Ingest recorded webhook payloads, oldest first.
+
+        Each row is claimed before it is ingested, so two workers (the sync loop and
+        the API's drain, or two processes) never ingest one row at the same time. A
+        claim older than ``INBOX_CLAIM_SECONDS`` belongs to a worker that died and is
+        taken over; re-ingesting its row is safe because every change carries an
+        idempotency key.
+        """
         total = IngestReport()
         c = t.inbox.c
         with self.store.engine.connect() as conn:
             rows = conn.execute(
-                select(c.id, c["items"]).where(c.status == "pending").order_by(c.id).limit(limit)
+                select(c.id)
+                .where(c.status.in_(("pending", "processing")))
+                .order_by(c.id)
+                .limit(limit)
             ).all()
-        for row_id, items_json in rows:
+        for (row_id,) in rows:
+            items_json = self._claim_inbox_row(row_id)
+            if items_json is None:
+                continue
             items: list[SourceItem] = []
             for doc in loads(items_json):
                 if "error" in doc:
@@ -160,6 +174,24 @@ class Hub:
             with self.store.write() as tx:
                 tx.conn.execute(update(t.inbox).where(c.id == row_id).values(status="done"))
         return total
+
+    def _claim_inbox_row(self, row_id: int) -> str | None:
+        c = t.inbox.c
+        now = datetime.now(UTC)
+        stale = now - timedelta(seconds=INBOX_CLAIM_SECONDS)
+        with self.store.write() as tx:
+            res = tx.conn.execute(
+                update(t.inbox)
+                .where(
+                    c.id == row_id,
+                    (c.status == "pending") | ((c.status == "processing") & (c.claimed_at < stale)),
+                )
+                .values(status="processing", claimed_at=now)
+            )
+            if res.rowcount != 1:
+                return None
+            items: str = tx.conn.execute(select(c["items"]).where(c.id == row_id)).scalar_one()
+            return items
 
     # -- outbound -----------------------------------------------------------------------
     def destination(self, system: str) -> Destination:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 19:46:00.651793
+Create Date: 2026-11-22 20:08:54.328277
 """
 
 from __future__ import annotations
@@ -133,6 +133,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("items", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox")),
     )
