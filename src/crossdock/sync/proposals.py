@@ -88,7 +88,8 @@ def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str
         if set(model.natural_keys(data)) != set(model.natural_keys(rec.data)):
             raise InvalidInput(
                 f"approving {row.field} would change the record's identity; "
-                "that change must come from its owner", field=row.field,
+                "that change must come from its owner",
+                field=row.field,
             )
         data_json = dumps(data)
         new = StoredRecord(
