@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from crossdock.model.base import CanonicalModel
 
@@ -39,14 +39,43 @@ def _dec_str(value: Decimal) -> str:
 
 DecimalValue = Annotated[
     Decimal,
+    WithJsonSchema(
+        {
+            "type": ["string", "integer"],
+            "pattern": r"^-?(\d+(\.\d*)?|\.\d+)$",
+            "description": "a decimal number, sent as text (floats are refused)",
+        }
+    ),
     BeforeValidator(_to_decimal),
     Field(allow_inf_nan=False),
     PlainSerializer(_dec_str, return_type=str, when_used="json"),
 ]
 """A finite decimal that serialises to a plain string (never exponent notation)."""
 
-NonNegativeDecimal = Annotated[DecimalValue, Field(ge=0)]
-PositiveDecimal = Annotated[DecimalValue, Field(gt=0)]
+NonNegativeDecimal = Annotated[
+    DecimalValue,
+    Field(ge=0),
+    WithJsonSchema(
+        {
+            "type": ["string", "integer"],
+            "pattern": r"^(\d+(\.\d*)?|\.\d+)$",
+            "minimum": 0,
+            "description": "a decimal number >= 0, sent as text (floats are refused)",
+        }
+    ),
+]
+PositiveDecimal = Annotated[
+    DecimalValue,
+    Field(gt=0),
+    WithJsonSchema(
+        {
+            "type": ["string", "integer"],
+            "pattern": r"^(\d+(\.\d*)?|\.\d+)$",
+            "exclusiveMinimum": 0,
+            "description": "a decimal number > 0, sent as text (floats are refused)",
+        }
+    ),
+]
 
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
