@@ -1,5 +1,6 @@
 """Logs, metrics and lineage an operator can act on."""
 
 from crossdock.observability.logging import configure_logging
+from crossdock.observability.metrics import RouteGauges, StoreGauges, render
 
-__all__ = ["configure_logging"]
+__all__ = ["RouteGauges", "StoreGauges", "configure_logging", "render"]

@@ -29,6 +29,7 @@ from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, 
 from crossdock.errors import ErrorCode, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
+from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RETRIES
 from crossdock.store import EventRow, ParkedStatus, Store, WriteTx, dumps, save_cursor
 from crossdock.store import schema as t
 from crossdock.sync.projection import passes_filter, project, touches
@@ -134,6 +135,10 @@ class RouteWorker:
 
         results, retries, attempts = self._push_with_retry([d for _, d in to_send])
         report.retries = retries
+        if to_send:
+            BATCH_SIZE.labels(route.name).observe(len(to_send))
+        if retries:
+            RETRIES.labels(route.name).inc(retries)
         with self.store.write() as tx:
             for ev, d in to_send:
                 res = results[d.delivery_id]
@@ -165,6 +170,17 @@ class RouteWorker:
                 tx, route.name, last_seq, success=True, delivered=report.delivered, error=None
             )
         report.position = last_seq
+        acked = datetime.now(UTC)
+        for ev, d in to_send:
+            if results[d.delivery_id].status is DeliveryStatus.DELIVERED:
+                LATENCY.labels(route.name).observe(max(0.0, (acked - ev.time).total_seconds()))
+        for outcome, n in (
+            ("delivered", report.delivered),
+            ("parked", report.parked),
+            ("skipped", report.skipped),
+        ):
+            if n:
+                DELIVERIES.labels(route.name, outcome).inc(n)
         return report
 
     # -- pushing ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from crossdock.model.base import CanonicalEntity, EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
+from crossdock.observability.metrics import INGESTED
 from crossdock.store import NewException, Store, StoredRecord, WriteTx, dumps
 from crossdock.sync.changes_codec import change_to_json, ts_key
 from crossdock.sync.merge import merge_fields
@@ -113,6 +114,10 @@ class Ingestor:
             total.add(self.ingest_batch(batch))
             if progress is not None:
                 progress(len(batch))
+        for outcome in ("created", "updated", "deleted", "unchanged", "duplicates", "exceptions"):
+            n = getattr(total, outcome)
+            if n:
+                INGESTED.labels(outcome).inc(n)
         return total
 
     def ingest_batch(self, batch: Sequence[SourceItem], *, attempts: int = 5) -> IngestReport:

@@ -9,6 +9,7 @@ from crossdock.api.routers import (
     events,
     exceptions,
     health,
+    metrics,
     proposals,
     records,
     routes,
@@ -24,6 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.router,
     proposals.router,
     webhooks.router,
+    metrics.router,
 )
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,37 @@
+"""``GET /v1/metrics``: Prometheus text exposition (read scope; scrapers send a bearer key)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from crossdock.api.auth import Reader
+from crossdock.api.deps import HubDep
+from crossdock.api.problems import problem_responses
+from crossdock.observability import RouteGauges, StoreGauges, render
+
+router = APIRouter(tags=["metrics"], responses=problem_responses(401, 403))
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    description=(
+        "Counters and histograms of this process (ingest outcomes, deliveries, retries, batch "
+        "sizes, delivery latency) and gauges read from the store at scrape time (lag per "
+        "route in events and seconds, parked records, open exceptions). Prometheus scrapes "
+        "it with `authorization: {credentials: <key>}` in its job."
+    ),
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+def metrics(hub: HubDep, _who: Reader) -> Response:
+    gauges = StoreGauges(
+        routes=lambda: [
+            RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked)
+            for r in hub.route_status()
+        ],
+        open_exceptions=hub.store.count_exceptions,
+    )
+    return Response(content=render(gauges), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,121 @@
+"""Prometheus metrics: counters the engine bumps, gauges read from the store at scrape time.
+
+Counters and histograms live in one registry per process (what a scrape of
+that process sees). Lag, parked and open-exception gauges are computed
+when scraped, from the store, so every API node reports the same truth
+about the shared store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+INGESTED = Counter(
+    "crossdock_ingest_changes_total",
+    "Changes ingest handled, by outcome.",
+    ["outcome"],
+    registry=REGISTRY,
+)
+DELIVERIES = Counter(
+    "crossdock_deliveries_total",
+    "Deliveries by route and outcome.",
+    ["route", "outcome"],
+    registry=REGISTRY,
+)
+RETRIES = Counter(
+    "crossdock_delivery_retries_total",
+    "Pushes retried after a transient failure.",
+    ["route"],
+    registry=REGISTRY,
+)
+BATCH_SIZE = Histogram(
+    "crossdock_delivery_batch_size",
+    "Deliveries per push.",
+    ["route"],
+    buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000),
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "crossdock_delivery_latency_seconds",
+    "From the change's commit to the destination's ack.",
+    ["route"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
+    registry=REGISTRY,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteGauges:
+    route: str
+    destination: str
+    lag_events: int
+    lag_seconds: float | None
+    parked: int
+
+
+class StoreGauges(Collector):
+    """Gauges computed at scrape time from callables over the store."""
+
+    def __init__(
+        self,
+        routes: Callable[[], Iterable[RouteGauges]],
+        open_exceptions: Callable[[], int],
+    ) -> None:
+        self._routes = routes
+        self._open_exceptions = open_exceptions
+
+    def collect(self) -> Iterator[Metric]:
+        lag = GaugeMetricFamily(
+            "crossdock_route_lag_events",
+            "Outbox events the route has not passed yet.",
+            labels=["route", "destination"],
+        )
+        lag_s = GaugeMetricFamily(
+            "crossdock_route_lag_seconds",
+            "Age of the oldest event the route has not passed.",
+            labels=["route", "destination"],
+        )
+        parked = GaugeMetricFamily(
+            "crossdock_route_parked", "Records parked on the route.", labels=["route"]
+        )
+        for r in self._routes():
+            lag.add_metric([r.route, r.destination], r.lag_events)
+            lag_s.add_metric([r.route, r.destination], r.lag_seconds or 0.0)
+            parked.add_metric([r.route], r.parked)
+        yield lag
+        yield lag_s
+        yield parked
+        yield GaugeMetricFamily(
+            "crossdock_exceptions_open",
+            "Business exceptions waiting for a person.",
+            value=self._open_exceptions(),
+        )
+
+
+def render(extra: Collector | None = None) -> bytes:
+    """The text exposition of this process's metrics plus ``extra``'s."""
+    if extra is None:
+        return generate_latest(REGISTRY)
+    scratch = CollectorRegistry(auto_describe=False)
+    scratch.register(extra)
+    return generate_latest(REGISTRY) + generate_latest(scratch)
+
+
+__all__ = [
+    "BATCH_SIZE",
+    "DELIVERIES",
+    "INGESTED",
+    "LATENCY",
+    "REGISTRY",
+    "RETRIES",
+    "RouteGauges",
+    "StoreGauges",
+    "render",
+]
