@@ -66,7 +66,9 @@ class RecordingDestination:
             if d.data.get("sku") in self.refuse:
                 out.append(
                     DeliveryResult(
-                        d.delivery_id, DeliveryStatus.FAILED, error="refused by the test",
+                        d.delivery_id,
+                        DeliveryStatus.FAILED,
+                        error="refused by the test",
                         code=ErrorCode.REJECTED_BY_DESTINATION,
                     )
                 )
@@ -93,8 +95,10 @@ class SignedReceiver:
             raise InvalidInput("body must be {'changes': [...]}", field="changes")
         return [
             Change(
-                system=self.system, entity_type=EntityType(c["entity_type"]),
-                native_id=str(c["native_id"]), data=c.get("data", {}),
+                system=self.system,
+                entity_type=EntityType(c["entity_type"]),
+                native_id=str(c["native_id"]),
+                data=c.get("data", {}),
                 idempotency_key=headers.get("webhook-id"),
             )
             for c in doc["changes"]

@@ -69,7 +69,8 @@ def test_record_after_posting_a_product(client: TestClient, keys: Any) -> None:
 def test_source_ts_and_updates(client: TestClient, keys: Any) -> None:
     _post(client, keys.write, _product("P1", WIDGET, source_ts="2024-01-01T00:00:00Z"))
     report = _post(
-        client, keys.write,
+        client,
+        keys.write,
         _product("P1", {"description": "Better widget"}, source_ts="2024-01-02T00:00:00+02:00"),
     )
     assert report["updated"] == 1
@@ -144,7 +145,9 @@ def test_events_feed(client: TestClient, keys: Any) -> None:
 
 def test_exceptions_list_retry_dismiss(client: TestClient, keys: Any) -> None:
     report = _post(
-        client, keys.write, _product("BAD1", {"description": "no sku"}),
+        client,
+        keys.write,
+        _product("BAD1", {"description": "no sku"}),
         _product("BAD2", {"description": "no sku either"}),
     )
     assert report["exceptions"] == 2
@@ -214,9 +217,7 @@ def test_dismiss_needs_a_note(client: TestClient, keys: Any) -> None:
     assert r.status_code == 403
 
 
-def test_routes_parked_and_retry(
-    client: TestClient, hub: Hub, keys: Any, refuse: set[str]
-) -> None:
+def test_routes_parked_and_retry(client: TestClient, hub: Hub, keys: Any, refuse: set[str]) -> None:
     refuse.add("BAD-SKU")
     _post(client, keys.write, _product("P1", WIDGET), _product("P2", {**WIDGET, "sku": "BAD-SKU"}))
     hub.deliver()
@@ -247,14 +248,20 @@ def test_routes_parked_and_retry(
 def test_proposals_from_a_non_owner(client: TestClient, keys: Any) -> None:
     _post(client, keys.write, _product("P1", WIDGET))
     rec = client.get("/v1/records/product/by-native/erp/P1", headers=_h(keys.read)).json()
-    report = _post(client, keys.write, _product("W1", {"sku": "ABC-1", "description": "Wms name"}),
-                   system="wms")
+    report = _post(
+        client,
+        keys.write,
+        _product("W1", {"sku": "ABC-1", "description": "Wms name"}),
+        system="wms",
+    )
     assert report["proposals"] == 1
     items = client.get("/v1/proposals", headers=_h(keys.read)).json()["items"]
     assert len(items) == 1
     assert items[0]["entity_id"] == rec["id"]
     assert (items[0]["system"], items[0]["field"], items[0]["value"]) == (
-        "wms", "description", "Wms name",
+        "wms",
+        "description",
+        "Wms name",
     )
     assert items[0]["status"] == "pending"
 

@@ -20,9 +20,7 @@ from crossdock.model.base import EntityType
 pytestmark = pytest.mark.integration
 
 PROBLEM = "application/problem+json"
-FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _leaf = (
     st.none()
@@ -137,9 +135,7 @@ def _json_bytes(value: Any) -> bytes:
 
 @FUZZ
 @given(body=_body)
-def test_posting_any_json_to_changes(
-    fuzz: tuple[TestClient, dict[str, str]], body: Any
-) -> None:
+def test_posting_any_json_to_changes(fuzz: tuple[TestClient, dict[str, str]], body: Any) -> None:
     client, auth = fuzz
     headers = {**auth, "Content-Type": "application/json"}
     _check(client.post("/v1/changes", headers=headers, content=_json_bytes(body)))
@@ -177,7 +173,9 @@ _GET_TEMPLATES = [
     ),
 )
 def test_getting_any_path(
-    fuzz: tuple[TestClient, dict[str, str]], template: str, parts: list[str],
+    fuzz: tuple[TestClient, dict[str, str]],
+    template: str,
+    parts: list[str],
     query: dict[str, str],
 ) -> None:
     client, auth = fuzz
@@ -215,8 +213,12 @@ def test_getting_any_query(
     sign_it=st.booleans(),
 )
 def test_posting_anywhere(
-    fuzz: tuple[TestClient, dict[str, str]], sign: Any, template: str, parts: list[str],
-    body: Any, sign_it: bool,
+    fuzz: tuple[TestClient, dict[str, str]],
+    sign: Any,
+    template: str,
+    parts: list[str],
+    body: Any,
+    sign_it: bool,
 ) -> None:
     client, auth = fuzz
     path = template.format(*(quote(p, safe="") for p in parts))

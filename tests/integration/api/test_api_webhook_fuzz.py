@@ -30,7 +30,11 @@ SECRET = "whsec_" + "ZnV6ei1mdXp6LWZ1enotZnV6ei1mdXp6LWZ1eno="
 PROBLEM = "application/problem+json"
 
 _leaf = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=10)
     | st.sampled_from(["\ud800", "ABC-1", "EA", "2024-01-01T00:00:00Z"])
 )
 _json = st.recursive(
@@ -49,7 +53,8 @@ _change = st.fixed_dictionaries(
         "op": st.sampled_from(["upsert", "delete"]) | _leaf,
         "data": st.fixed_dictionaries(
             {}, optional={"sku": _leaf, "description": _leaf, "base_uom": _leaf}
-        ) | _json,
+        )
+        | _json,
         "source_ts": _leaf,
         "idempotency_key": _leaf,
     },
