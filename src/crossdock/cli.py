@@ -158,7 +158,15 @@ def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -
     table = Table(title="routes")
     table.add_column("route", no_wrap=True)
     table.add_column("destination", no_wrap=True)
-    for col in ("lag (events)", "lag (s)", "last success", "parked", "delivered", "last error"):
+    for col in (
+        "lag (events)",
+        "lag (s)",
+        "last success",
+        "parked",
+        "delivered",
+        "circuit",
+        "last error",
+    ):
         table.add_column(col)
     for r in rows:
         table.add_row(
@@ -169,6 +177,7 @@ def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -
             r.last_success_at.isoformat(timespec="seconds") if r.last_success_at else "never",
             str(r.parked),
             str(r.delivered),
+            r.circuit,
             (r.last_error or "")[:60],
         )
     console.print(table)

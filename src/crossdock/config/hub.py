@@ -28,10 +28,26 @@ class NonOwnerPolicy(StrEnum):
     PROPOSE = "propose"
 
 
+class RateLimit(_Strict):
+    """At most ``per_second`` deliveries a second to one destination, ``burst`` at once."""
+
+    per_second: float = Field(gt=0)
+    burst: int = Field(default=1, ge=1)
+
+
+class CircuitPolicy(_Strict):
+    """Open after ``failures`` consecutive failed pushes; probe again after ``open_seconds``."""
+
+    failures: int = Field(default=5, ge=1, le=1000)
+    open_seconds: float = Field(default=30.0, gt=0)
+
+
 class SystemConfig(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$", description="unique system name")
     kind: str = Field(description="connector kind, e.g. files, webhook")
     settings: dict[str, Any] = Field(default_factory=dict)
+    rate_limit: RateLimit | None = Field(default=None, description="as a destination")
+    circuit: CircuitPolicy = CircuitPolicy()
 
 
 class EntityOwnership(_Strict):
@@ -124,9 +140,11 @@ class HubConfig(_Strict):
 
 
 __all__ = [
+    "CircuitPolicy",
     "EntityOwnership",
     "HubConfig",
     "NonOwnerPolicy",
+    "RateLimit",
     "RetryPolicy",
     "RouteConfig",
     "StoreConfig",

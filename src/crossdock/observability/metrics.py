@@ -58,6 +58,7 @@ class RouteGauges:
     lag_events: int
     lag_seconds: float | None
     parked: int
+    circuit: str = "closed"
 
 
 class StoreGauges(Collector):
@@ -85,13 +86,23 @@ class StoreGauges(Collector):
         parked = GaugeMetricFamily(
             "crossdock_route_parked", "Records parked on the route.", labels=["route"]
         )
+        circuit = GaugeMetricFamily(
+            "crossdock_circuit_open",
+            "1 when the destination's circuit is open or half-open (probing), else 0.",
+            labels=["destination", "state"],
+        )
+        seen: set[str] = set()
         for r in self._routes():
             lag.add_metric([r.route, r.destination], r.lag_events)
             lag_s.add_metric([r.route, r.destination], r.lag_seconds or 0.0)
             parked.add_metric([r.route], r.parked)
+            if r.destination not in seen:
+                seen.add(r.destination)
+                circuit.add_metric([r.destination, r.circuit], 0 if r.circuit == "closed" else 1)
         yield lag
         yield lag_s
         yield parked
+        yield circuit
         yield GaugeMetricFamily(
             "crossdock_exceptions_open",
             "Business exceptions waiting for a person.",

@@ -32,6 +32,7 @@ from crossdock.model.change import ChangeOp
 from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RETRIES
 from crossdock.store import EventRow, ParkedStatus, Store, WriteTx, dumps, save_cursor
 from crossdock.store import schema as t
+from crossdock.sync.guards import CircuitState, DestinationGuard
 from crossdock.sync.projection import passes_filter, project, touches
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class DeliveryReport:
     parked: int = 0
     retries: int = 0
     position: int = 0
+    blocked: bool = False
+    """The destination's circuit is open: nothing was pushed, the cursor did not move."""
 
     def add(self, other: DeliveryReport) -> None:
         self.events += other.events
@@ -53,6 +56,11 @@ class DeliveryReport:
         self.parked += other.parked
         self.retries += other.retries
         self.position = max(self.position, other.position)
+        self.blocked = self.blocked or other.blocked
+
+
+class _CircuitOpen(Exception):
+    """The destination's circuit is open: stop, keep the cursor, try on a later pass."""
 
 
 def delivery_id(route: str, entity_type: EntityType, entity_id: str, version: int) -> str:
@@ -68,11 +76,13 @@ class RouteWorker:
         route: RouteConfig,
         destination: Destination,
         *,
+        guard: DestinationGuard | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.route = route
         self.destination = destination
+        self.guard = guard
         self.sleep = sleep
 
     def drain(self, *, max_batches: int | None = None) -> DeliveryReport:
@@ -83,7 +93,7 @@ class RouteWorker:
             report = self.run_once()
             total.add(report)
             n += 1
-            if report.events == 0:
+            if report.events == 0 or report.blocked:
                 break
         return total
 
@@ -133,7 +143,15 @@ class RouteWorker:
             )
             to_send.append((ev, d))
 
-        results, retries, attempts = self._push_with_retry([d for _, d in to_send])
+        try:
+            results, retries, attempts = self._push_with_retry([d for _, d in to_send])
+        except _CircuitOpen as exc:
+            with self.store.write() as tx:
+                save_cursor(
+                    tx, route.name, cursor.position, success=False, delivered=0, error=str(exc)
+                )
+            report.blocked = True
+            return report
         report.retries = retries
         if to_send:
             BATCH_SIZE.labels(route.name).observe(len(to_send))
@@ -193,10 +211,20 @@ class RouteWorker:
         pending = deliveries
         retries = 0
         attempt = 0
+        guard = self.guard
         while pending:
             attempt += 1
+            if guard is not None:
+                if not guard.breaker.allow():
+                    raise _CircuitOpen(f"circuit to {self.route.destination} is open")
+                if guard.bucket is not None:
+                    wait = guard.bucket.reserve(len(pending))
+                    if wait > 0:
+                        self.sleep(wait)
             try:
                 answered = {r.delivery_id: r for r in self.destination.push(pending)}
+                if guard is not None:
+                    guard.breaker.record_success()
                 missing = [d for d in pending if d.delivery_id not in answered]
                 for d in missing:
                     answered[d.delivery_id] = DeliveryResult(
@@ -218,6 +246,13 @@ class RouteWorker:
                 pending = again
             except RetryableError as exc:
                 retry_after = exc.retry_after
+                if guard is not None:
+                    guard.breaker.record_failure()
+                    if guard.breaker.state is not CircuitState.CLOSED:
+                        # The destination is down, not the records: leave them for later.
+                        raise _CircuitOpen(
+                            f"circuit to {self.route.destination} opened: {exc.message}"
+                        ) from exc
                 for d in pending:
                     results[d.delivery_id] = DeliveryResult(
                         d.delivery_id, DeliveryStatus.RETRY, error=exc.message, code=exc.code

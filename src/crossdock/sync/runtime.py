@@ -26,6 +26,7 @@ from crossdock.store import ExceptionStatus, Store, dumps, loads
 from crossdock.store import schema as t
 from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.delivery import DeliveryReport, RouteWorker
+from crossdock.sync.guards import DestinationGuard
 from crossdock.sync.ingest import Ingestor, IngestReport
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class RouteStatus:
     last_error: str | None
     parked: int
     delivered: int
+    circuit: str = "closed"
 
 
 @dataclass(slots=True)
@@ -75,6 +77,7 @@ class Hub:
         self.store = store
         self.ingestor = Ingestor(store, config, batch_size=batch_size)
         self._connectors: dict[str, Connector] = {}
+        self._guards: dict[str, DestinationGuard] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -210,7 +213,22 @@ class Hub:
             route = self.config.route(route_name)
         except KeyError:
             raise NotFound(f"no route named {route_name!r}") from None
-        return RouteWorker(self.store, route, self.destination(route.destination))
+        return RouteWorker(
+            self.store,
+            route,
+            self.destination(route.destination),
+            guard=self.guard(route.destination),
+        )
+
+    def guard(self, system: str) -> DestinationGuard:
+        """The rate limit and circuit breaker of a destination, shared by its routes."""
+        with self._lock:
+            if system not in self._guards:
+                cfg = self.config.system(system)
+                self._guards[system] = DestinationGuard.for_policy(
+                    system, cfg.circuit, cfg.rate_limit
+                )
+            return self._guards[system]
 
     def deliver(self, routes: list[str] | None = None) -> dict[str, DeliveryReport]:
         out: dict[str, DeliveryReport] = {}
@@ -277,6 +295,7 @@ class Hub:
                     cur.last_error,
                     parked.get(route.name, 0),
                     cur.delivered,
+                    self.guard(route.destination).breaker.state.value,
                 )
             )
         return out

@@ -188,3 +188,47 @@ def test_delete_is_delivered_as_delete(store: Store) -> None:
     worker.drain()
     last = dest.calls[-1][0]
     assert last.op is ChangeOp.DELETE and last.native_id is not None
+
+
+def test_open_circuit_keeps_the_cursor_and_parks_nothing(store: Store) -> None:
+    from crossdock.config.hub import CircuitPolicy
+    from crossdock.sync.guards import DestinationGuard
+
+    hub = config()
+    Ingestor(store, hub).ingest([change("erp", "1", sku="A", description="one")])
+    now = [0.0]
+    guard = DestinationGuard.for_policy(
+        "shop", CircuitPolicy(failures=2, open_seconds=30), None, clock=lambda: now[0]
+    )
+    dest = RecordingDestination()
+    dest.fail_next = [RetryableError("down")] * 2
+    worker = RouteWorker(store, hub.routes[0], dest, guard=guard, sleep=lambda s: None)
+    report = worker.drain()
+    assert report.blocked and report.parked == 0 and report.delivered == 0
+    assert store.cursor("to-shop").position == 0, "nothing is lost: the cursor stayed"
+    assert "circuit" in (store.cursor("to-shop").last_error or "")
+    assert worker.drain().blocked, "still open: no push at all"
+    assert len(dest.calls) == 2
+    now[0] = 31.0  # half-open: one probe, it succeeds, the circuit closes
+    report = worker.drain()
+    assert report.delivered == 1 and not report.blocked
+    assert guard.breaker.state.value == "closed"
+
+
+def test_rate_limit_spaces_the_pushes(store: Store) -> None:
+    from crossdock.config.hub import CircuitPolicy, RateLimit
+    from crossdock.sync.guards import DestinationGuard
+
+    hub = config()
+    Ingestor(store, hub).ingest([change("erp", str(i), sku=f"S{i}") for i in range(120)])
+    now = [0.0]
+    guard = DestinationGuard.for_policy(
+        "shop", CircuitPolicy(), RateLimit(per_second=100, burst=50), clock=lambda: now[0]
+    )
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    worker = RouteWorker(store, hub.routes[0], RecordingDestination(), guard=guard, sleep=sleep)
+    assert worker.drain().delivered == 120
+    assert now[0] == pytest.approx(0.7), "120 deliveries at 100/s after a burst of 50"

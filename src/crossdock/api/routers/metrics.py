@@ -29,7 +29,7 @@ router = APIRouter(tags=["metrics"], responses=problem_responses(401, 403))
 def metrics(hub: HubDep, _who: Reader) -> Response:
     gauges = StoreGauges(
         routes=lambda: [
-            RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked)
+            RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked, r.circuit)
             for r in hub.route_status()
         ],
         open_exceptions=hub.store.count_exceptions,

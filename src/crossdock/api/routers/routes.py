@@ -32,6 +32,7 @@ class RouteStatusOut(BaseModel):
     last_error: str | None
     parked: int
     delivered: int
+    circuit: str = Field(description="the destination's circuit: closed, open or half_open")
 
 
 class RouteStatusList(BaseModel):
@@ -105,6 +106,7 @@ def list_routes(hub: HubDep, _who: Reader) -> RouteStatusList:
                 last_error=s.last_error,
                 parked=s.parked,
                 delivered=s.delivered,
+                circuit=s.circuit,
             )
             for s in hub.route_status()
         ]

@@ -1,0 +1,125 @@
+"""What stands between a route worker and its destination: a rate limit and a circuit breaker.
+
+Both are per destination and shared by every route that pushes to it within
+one process (the hub keeps one :class:`DestinationGuard` per system); the
+clock is injectable, so each is tested alone. Sharing them across processes
+is the delivery-hardening issue's business.
+
+* :class:`TokenBucket`: ``rate`` tokens a second, at most ``burst`` banked;
+  one token per delivery. ``reserve(n)`` answers how long to wait first.
+* :class:`CircuitBreaker`: opens after ``failures`` consecutive transient
+  failures of whole pushes, refuses pushes for ``open_seconds``, then lets
+  one probe through (half-open): its success closes the circuit, its failure
+  opens it again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from crossdock.config.hub import CircuitPolicy, RateLimit
+
+Clock = Callable[[], float]
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: int, clock: Clock = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def reserve(self, n: int) -> float:
+        """Take ``n`` tokens; the seconds to wait before using them (0 when banked)."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            self._tokens -= n  # may go negative: the debt is the wait
+            return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+class CircuitState(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    HALF_OPEN = "half_open"
+
+
+class CircuitBreaker:
+    def __init__(self, failures: int, open_seconds: float, clock: Clock = time.monotonic) -> None:
+        self.failures = failures
+        self.open_seconds = open_seconds
+        self._clock = clock
+        self._state = CircuitState.CLOSED
+        self._consecutive = 0
+        self._opened_at = 0.0
+        self._probing = False
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> CircuitState:
+        with self._lock:
+            return self._current()
+
+    def _current(self) -> CircuitState:
+        if (
+            self._state is CircuitState.OPEN
+            and self._clock() - self._opened_at >= self.open_seconds
+        ):
+            self._state = CircuitState.HALF_OPEN
+            self._probing = False
+        return self._state
+
+    def allow(self) -> bool:
+        """Whether a push may go now (in half-open, only the one probe)."""
+        with self._lock:
+            state = self._current()
+            if state is CircuitState.CLOSED:
+                return True
+            if state is CircuitState.HALF_OPEN and not self._probing:
+                self._probing = True
+                return True
+            return False
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._state = CircuitState.CLOSED
+            self._consecutive = 0
+            self._probing = False
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._consecutive += 1
+            if self._current() is CircuitState.HALF_OPEN or self._consecutive >= self.failures:
+                self._state = CircuitState.OPEN
+                self._opened_at = self._clock()
+                self._probing = False
+
+
+@dataclass
+class DestinationGuard:
+    """The rate limit (if any) and the circuit breaker of one destination."""
+
+    breaker: CircuitBreaker
+    bucket: TokenBucket | None = None
+    name: str = field(default="")
+
+    @classmethod
+    def for_policy(
+        cls,
+        name: str,
+        circuit: CircuitPolicy,
+        rate: RateLimit | None,
+        clock: Clock = time.monotonic,
+    ) -> DestinationGuard:
+        bucket = TokenBucket(rate.per_second, rate.burst, clock) if rate else None
+        return cls(CircuitBreaker(circuit.failures, circuit.open_seconds, clock), bucket, name)
+
+
+__all__ = ["CircuitBreaker", "CircuitState", "DestinationGuard", "TokenBucket"]
