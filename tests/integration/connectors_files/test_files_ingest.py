@@ -34,19 +34,42 @@ STOCK = "ITEMNO,WHSE,ONHAND,ALLOC\nBLT-1,W01,100,5\nBLT-1,W02,40,0\nBLT-2,W09,7,
 ERP_SETTINGS = {
     "mappings": [
         {
-            "pattern": "erp_products*.csv", "entity": "product", "id": "ITEMNO",
-            "columns": {"ITEMNO": "sku", "DESCR": "description", "UOM": "base_uom",
-                        "CASE_QTY": "units[1].factor", "PALLET_QTY": "units[2].factor",
-                        "WEIGHT_LB": "weight.value", "COST": "cost", "STATUS": "status"},
-            "defaults": {"units[0].code": "EA", "units[0].factor": "1", "units[1].code": "CS",
-                         "units[2].code": "PL", "weight.unit": "LB", "currency": "USD"},
-            "values": {"base_uom": {"EA": "EA", "CS": "CS"},
-                       "status": {"A": "active", "D": "discontinued"}},
+            "pattern": "erp_products*.csv",
+            "entity": "product",
+            "id": "ITEMNO",
+            "columns": {
+                "ITEMNO": "sku",
+                "DESCR": "description",
+                "UOM": "base_uom",
+                "CASE_QTY": "units[1].factor",
+                "PALLET_QTY": "units[2].factor",
+                "WEIGHT_LB": "weight.value",
+                "COST": "cost",
+                "STATUS": "status",
+            },
+            "defaults": {
+                "units[0].code": "EA",
+                "units[0].factor": "1",
+                "units[1].code": "CS",
+                "units[2].code": "PL",
+                "weight.unit": "LB",
+                "currency": "USD",
+            },
+            "values": {
+                "base_uom": {"EA": "EA", "CS": "CS"},
+                "status": {"A": "active", "D": "discontinued"},
+            },
         },
         {
-            "pattern": "erp_stock*.csv", "entity": "inventory", "id": ["ITEMNO", "WHSE"],
-            "columns": {"ITEMNO": "sku", "WHSE": "location", "ONHAND": "on_hand",
-                        "ALLOC": "allocated"},
+            "pattern": "erp_stock*.csv",
+            "entity": "inventory",
+            "id": ["ITEMNO", "WHSE"],
+            "columns": {
+                "ITEMNO": "sku",
+                "WHSE": "location",
+                "ONHAND": "on_hand",
+                "ALLOC": "allocated",
+            },
             "values": {"location": {"W01": "DAL", "W02": "ATL"}},
         },
     ],
@@ -63,13 +86,19 @@ def store(store_url: str) -> Iterator[Store]:
 def hub(tmp_path: Path) -> HubConfig:
     return HubConfig(
         systems=[
-            SystemConfig(name="erp", kind="files",
-                         settings={"inbox": str(tmp_path / "inbox"), **ERP_SETTINGS}),
-            SystemConfig(name="wms", kind="files",
-                         settings={"export_dir": str(tmp_path / "export")}),
+            SystemConfig(
+                name="erp",
+                kind="files",
+                settings={"inbox": str(tmp_path / "inbox"), **ERP_SETTINGS},
+            ),
+            SystemConfig(
+                name="wms", kind="files", settings={"export_dir": str(tmp_path / "export")}
+            ),
         ],
-        ownership={EntityType.PRODUCT: EntityOwnership(owner="erp"),
-                   EntityType.INVENTORY: EntityOwnership(owner="erp")},
+        ownership={
+            EntityType.PRODUCT: EntityOwnership(owner="erp"),
+            EntityType.INVENTORY: EntityOwnership(owner="erp"),
+        },
     )
 
 
@@ -95,11 +124,13 @@ def test_drop_folder_to_store_and_export(tmp_path: Path, store: Store) -> None:
     assert sorted(products) == ["BLT-1", "BLT-2", "BLT-4"]
     assert products["BLT-1"]["description"] == "Hex bolt Müller"
     assert products["BLT-1"]["units"] == [
-        {"code": "EA", "factor": "1"}, {"code": "CS", "factor": "12"},
+        {"code": "EA", "factor": "1"},
+        {"code": "CS", "factor": "12"},
         {"code": "PL", "factor": "480"},
     ]
     assert products["BLT-2"]["units"] == [
-        {"code": "EA", "factor": "1"}, {"code": "CS", "factor": "50"}
+        {"code": "EA", "factor": "1"},
+        {"code": "CS", "factor": "50"},
     ]
     assert products["BLT-1"]["weight"] == {"value": "1.5", "unit": "LB"}
     assert products["BLT-4"].get("weight") is None  # no weight given: no "LB" alone
@@ -131,9 +162,19 @@ def test_drop_folder_to_store_and_export(tmp_path: Path, store: Store) -> None:
     wms = build_connector(config.system("wms"), config).destination()
     assert wms is not None
     record = store.list_records(EntityType.PRODUCT)[0]
-    batch = [Delivery(f"items:{record.id}:{record.version}", "items", EntityType.PRODUCT,
-                      record.id, record.version, ChangeOp.UPSERT, record.data, None,
-                      datetime.now(UTC))]
+    batch = [
+        Delivery(
+            f"items:{record.id}:{record.version}",
+            "items",
+            EntityType.PRODUCT,
+            record.id,
+            record.version,
+            ChangeOp.UPSERT,
+            record.data,
+            None,
+            datetime.now(UTC),
+        )
+    ]
     wms.push(batch)
     wms.push(batch)  # redelivered: the same file again
     (written,) = (tmp_path / "export" / "items").glob("items-*.jsonl")
@@ -148,8 +189,10 @@ def test_mapping_rate_of_a_large_products_file(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     lines = ["ITEMNO;DESCR;UOM;CASE_QTY;PALLET_QTY;WEIGHT_LB;COST;STATUS"]
-    lines += [f"SKU-{i};Hex bolt Müller {i};EA;12;{'' if i % 3 else '480'};1.5;4.20;A"
-              for i in range(rows)]
+    lines += [
+        f"SKU-{i};Hex bolt Müller {i};EA;12;{'' if i % 3 else '480'};1.5;4.20;A"
+        for i in range(rows)
+    ]
     (inbox / "erp_products.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
     system = SystemConfig(name="erp", kind="files", settings={"inbox": str(inbox), **ERP_SETTINGS})
     source = build_connector(system, HubConfig(systems=[system])).source()

@@ -157,7 +157,8 @@ def test_batch_post_is_delivered_and_verifiable(
     assert req.payload["type"] == "crossdock.deliveries"
     assert [d["id"] for d in req.payload["deliveries"]] == [d.delivery_id for d in batch]
     assert req.payload["deliveries"][0]["data"]["list_price"] == {
-        "amount": "12.50", "currency": "USD"
+        "amount": "12.50",
+        "currency": "USD",
     }
 
 
@@ -182,9 +183,7 @@ def test_single_mode_uses_the_delivery_id_as_webhook_id(
     assert receiver.requests[1].headers["Idempotency-Key"] == batch[1].delivery_id
 
 
-def test_server_error_is_retryable(
-    connect: Callable[..., Destination], receiver: Receiver
-) -> None:
+def test_server_error_is_retryable(connect: Callable[..., Destination], receiver: Receiver) -> None:
     receiver.reply = lambda r: (500, {}, b"database down")
     with pytest.raises(RetryableError) as info:
         connect().push([delivery(1)])
@@ -257,7 +256,9 @@ def test_per_delivery_results_and_native_ids(
     receiver.reply = reply
     results = connect().push(batch)
     assert [r.status for r in results] == [
-        DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.RETRY,
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.RETRY,
     ]
     assert results[0].native_id == "PORTAL-1"
     assert results[1].error == "sku S-2 is blocked"

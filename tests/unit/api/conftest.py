@@ -69,4 +69,3 @@ def keys(hub: Hub) -> Keys:
 def client(hub: Hub) -> Iterator[TestClient]:
     with TestClient(create_app(hub)) as c:
         yield c
-

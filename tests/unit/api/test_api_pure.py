@@ -108,8 +108,15 @@ def test_scopes_imply_each_other() -> None:
 
 def _event(op: ChangeOp = ChangeOp.UPSERT, source: str | None = "erp") -> EventRow:
     return EventRow(
-        seq=42, event_id="e1", entity_type=EntityType.PRODUCT, entity_id="prd_1", version=3,
-        op=op, source_system=source, changed=["description", "sku"], data={"sku": "A"},
+        seq=42,
+        event_id="e1",
+        entity_type=EntityType.PRODUCT,
+        entity_id="prd_1",
+        version=3,
+        op=op,
+        source_system=source,
+        changed=["description", "sku"],
+        data={"sku": "A"},
         time=datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
     )
 

@@ -113,17 +113,35 @@ def test_csv_export_flattens_data_into_field_path_columns(
     build: BuildFiles, tmp_path: Path
 ) -> None:
     dest = destination(build, tmp_path, "csv")
-    dest.push([
-        delivery(1, sku="P-1", weight={"value": Decimal("1.50"), "unit": "LB"},
-                 units=[{"code": "CS", "factor": "12"}], description="Bolt, hex \"M8\""),
-        delivery(2, sku="P-2", id="clash", channels=[], active=True),
-    ])
+    dest.push(
+        [
+            delivery(
+                1,
+                sku="P-1",
+                weight={"value": Decimal("1.50"), "unit": "LB"},
+                units=[{"code": "CS", "factor": "12"}],
+                description='Bolt, hex "M8"',
+            ),
+            delivery(2, sku="P-2", id="clash", channels=[], active=True),
+        ]
+    )
     (path,) = [p for p in files_in(tmp_path / "export") if p.is_file()]
     assert path.suffix == ".csv"
     rows = list(csv.reader(io.StringIO(path.read_text(), newline="")))
     assert rows[0] == [
-        "id", "type", "entity_id", "version", "op", "native_id",
-        "active", "channels", "description", "data.id", "sku", "units", "weight.unit",
+        "id",
+        "type",
+        "entity_id",
+        "version",
+        "op",
+        "native_id",
+        "active",
+        "channels",
+        "description",
+        "data.id",
+        "sku",
+        "units",
+        "weight.unit",
         "weight.value",
     ]
     one = dict(zip(rows[0], rows[1], strict=True))

@@ -15,7 +15,9 @@ from crossdock.model.change import Change
 
 Read = Callable[..., tuple[list[Change], list[SourceError]]]
 CUSTOMERS: dict[str, Any] = {
-    "entity": "customer", "id": "ACCT", "columns": {"ACCT": "account_number", "NAME": "name"}
+    "entity": "customer",
+    "id": "ACCT",
+    "columns": {"ACCT": "account_number", "NAME": "name"},
 }
 TEXT = "ACCT;NAME\nC1;Müller Supply\nC2;Crème & Café €5\n"
 
@@ -91,8 +93,13 @@ def test_a_few_broken_bytes_in_utf8_fail_only_their_rows(read: Read) -> None:
 @pytest.mark.parametrize("delimiter", [";", "\t", "|", ","])
 def test_delimiter_is_detected(read: Read, delimiter: str) -> None:
     lines = [["ACCT", "NAME"], ["C1", "Bolts, nuts and screws"], ["C2", "Two"]]
-    text = "\n".join(delimiter.join(cells) if delimiter != "," else
-                     ",".join(f'"{c}"' for c in cells) for cells in lines) + "\n"
+    text = (
+        "\n".join(
+            delimiter.join(cells) if delimiter != "," else ",".join(f'"{c}"' for c in cells)
+            for cells in lines
+        )
+        + "\n"
+    )
     assert sniff_delimiter(text) == delimiter
     changes, errors = read("customers.csv", text, **CUSTOMERS)
     assert errors == []

@@ -49,8 +49,16 @@ def plan(header: list[str] = HEADER, **overrides: Any) -> RowPlan:
 
 
 def row(**cells: str) -> list[str]:
-    base = {"ITEMNO": "P-1", "DESCR": "Hex bolt", "UOM": "EA", "CASE_QTY": "12",
-            "PALLET_QTY": "480", "WEIGHT_LB": "1.50", "COST": "4.20", "STATUS": "A"}
+    base = {
+        "ITEMNO": "P-1",
+        "DESCR": "Hex bolt",
+        "UOM": "EA",
+        "CASE_QTY": "12",
+        "PALLET_QTY": "480",
+        "WEIGHT_LB": "1.50",
+        "COST": "4.20",
+        "STATUS": "A",
+    }
     base.update(cells)
     return [base[h] for h in HEADER]
 
@@ -135,16 +143,26 @@ def test_passthrough_lets_unmapped_values_through() -> None:
 def test_a_wildcard_value_map_covers_every_list_item() -> None:
     header = ["ITEMNO", "U1", "F1", "U2", "F2"]
     p = RowPlan(
-        FileMapping.model_validate({
-            "pattern": "x.csv", "entity": "product", "id": "ITEMNO",
-            "columns": {"ITEMNO": "sku", "U1": "units[0].code", "F1": "units[0].factor",
-                        "U2": "units[1].code", "F2": "units[1].factor"},
-            "values": {"units[*].code": {"KS": "CS", "PAL": "PL"}},
-        }),
+        FileMapping.model_validate(
+            {
+                "pattern": "x.csv",
+                "entity": "product",
+                "id": "ITEMNO",
+                "columns": {
+                    "ITEMNO": "sku",
+                    "U1": "units[0].code",
+                    "F1": "units[0].factor",
+                    "U2": "units[1].code",
+                    "F2": "units[1].factor",
+                },
+                "values": {"units[*].code": {"KS": "CS", "PAL": "PL"}},
+            }
+        ),
         header,
     )
     assert p.build(["P", "KS", "12", "PAL", "480"])["units"] == [
-        {"code": "CS", "factor": "12"}, {"code": "PL", "factor": "480"}
+        {"code": "CS", "factor": "12"},
+        {"code": "PL", "factor": "480"},
     ]
     with pytest.raises(RowProblem) as info:
         p.build(["P", "KS", "12", "BOX", "480"])
@@ -162,11 +180,15 @@ def test_delete_rows_carry_no_data() -> None:
 def test_composite_ids_join_with_a_bar_and_name_the_missing_column() -> None:
     header = ["ITEMNO", "WHSE", "ONHAND"]
     p = RowPlan(
-        FileMapping.model_validate({
-            "pattern": "stock*.csv", "entity": "inventory", "id": ["ITEMNO", "WHSE"],
-            "columns": {"ITEMNO": "sku", "WHSE": "location", "ONHAND": "on_hand"},
-            "values": {"location": {"W01": "DAL"}},
-        }),
+        FileMapping.model_validate(
+            {
+                "pattern": "stock*.csv",
+                "entity": "inventory",
+                "id": ["ITEMNO", "WHSE"],
+                "columns": {"ITEMNO": "sku", "WHSE": "location", "ONHAND": "on_hand"},
+                "values": {"location": {"W01": "DAL"}},
+            }
+        ),
         header,
     )
     nid, _, data, _ = p.map_row(["P-1", "W01", "7"])
@@ -214,7 +236,10 @@ def test_a_missing_id_column_fails_the_file_a_missing_other_column_is_reported()
     p = plan(header=["ITEMNO", "COST"])
     assert p.missing == ["DESCR", "UOM", "CASE_QTY", "PALLET_QTY", "WEIGHT_LB", "STATUS"]
     assert p.map_row(["P-1", "1"])[2] == {
-        "sku": "P-1", "cost": "1", "currency": "USD", "units": [{"code": "EA", "factor": "1"}]
+        "sku": "P-1",
+        "cost": "1",
+        "currency": "USD",
+        "units": [{"code": "EA", "factor": "1"}],
     }
 
 
@@ -225,7 +250,9 @@ def test_without_columns_headers_are_field_paths() -> None:
     p = RowPlan(mapping, ["sku", "weight.value", "units[0].code", "units[0].factor", "changed"])
     _, _, data, ts = p.map_row(["P-1", "2", "EA", "1", "2026-01-01T00:00:00Z"])
     assert data == {
-        "sku": "P-1", "weight": {"value": "2"}, "units": [{"code": "EA", "factor": "1"}]
+        "sku": "P-1",
+        "weight": {"value": "2"},
+        "units": [{"code": "EA", "factor": "1"}],
     }
     assert ts == datetime(2026, 1, 1, tzinfo=UTC)
     with pytest.raises(FileProblem, match="header"):
@@ -233,21 +260,39 @@ def test_without_columns_headers_are_field_paths() -> None:
 
 
 def test_json_objects_are_canonical_as_they_are() -> None:
-    p = ObjectPlan(FileMapping.model_validate({
-        "pattern": "c.jsonl", "entity": "customer", "id": "account_number",
-        "timestamp": "updated", "delete_column": "deleted", "delete_values": ["true"],
-        "values": {"sites[*].address.country": {"USA": "US"}},
-        "defaults": {"currency": "USD", "sites[0].name": "main"},
-    }))
-    obj = {"account_number": "C1", "name": "Müller", "note": "", "updated": "2026-02-01T00:00:00Z",
-           "credit_limit": "5000.00", "deleted": False,
-           "sites": [{"code": "BT", "address": {"country": "USA", "city": ""}}]}
+    p = ObjectPlan(
+        FileMapping.model_validate(
+            {
+                "pattern": "c.jsonl",
+                "entity": "customer",
+                "id": "account_number",
+                "timestamp": "updated",
+                "delete_column": "deleted",
+                "delete_values": ["true"],
+                "values": {"sites[*].address.country": {"USA": "US"}},
+                "defaults": {"currency": "USD", "sites[0].name": "main"},
+            }
+        )
+    )
+    obj = {
+        "account_number": "C1",
+        "name": "Müller",
+        "note": "",
+        "updated": "2026-02-01T00:00:00Z",
+        "credit_limit": "5000.00",
+        "deleted": False,
+        "sites": [{"code": "BT", "address": {"country": "USA", "city": ""}}],
+    }
     nid, op, data, ts = p.map_object(obj)
     assert (nid, op) == ("C1", ChangeOp.UPSERT)
     assert ts == datetime(2026, 2, 1, tzinfo=UTC)
-    assert data == {"account_number": "C1", "name": "Müller", "credit_limit": "5000.00",
-                    "currency": "USD",
-                    "sites": [{"code": "BT", "name": "main", "address": {"country": "US"}}]}
+    assert data == {
+        "account_number": "C1",
+        "name": "Müller",
+        "credit_limit": "5000.00",
+        "currency": "USD",
+        "sites": [{"code": "BT", "name": "main", "address": {"country": "US"}}],
+    }
     assert p.map_object({"account_number": "C2", "deleted": True})[1:3] == (ChangeOp.DELETE, {})
     with pytest.raises(RowProblem) as info:
         p.map_object({"account_number": "C3", "sites": [{"address": {"country": "XX"}}]})
@@ -257,11 +302,22 @@ def test_json_objects_are_canonical_as_they_are() -> None:
 
 
 def test_json_columns_read_keys_and_keep_json_types() -> None:
-    p = JsonColumnsPlan(FileMapping.model_validate({
-        "pattern": "s.jsonl", "entity": "inventory", "id": ["item", "wh.code"],
-        "columns": {"item": "sku", "wh.code": "location", "qty": "on_hand", "held": "on_hold"},
-        "values": {"location": {"1": "DAL"}},
-    }))
+    p = JsonColumnsPlan(
+        FileMapping.model_validate(
+            {
+                "pattern": "s.jsonl",
+                "entity": "inventory",
+                "id": ["item", "wh.code"],
+                "columns": {
+                    "item": "sku",
+                    "wh.code": "location",
+                    "qty": "on_hand",
+                    "held": "on_hold",
+                },
+                "values": {"location": {"1": "DAL"}},
+            }
+        )
+    )
     nid, _, data, _ = p.map_object({"item": " P-1 ", "wh": {"code": 1}, "qty": 12, "held": None})
     assert nid == "P-1|1"
     assert data == {"sku": "P-1", "location": "DAL", "on_hand": 12}

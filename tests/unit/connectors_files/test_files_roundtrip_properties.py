@@ -21,8 +21,11 @@ ROWS = st.lists(st.tuples(IDS, TEXT, TEXT), min_size=1, max_size=8, unique_by=la
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=ROWS, delimiter=st.sampled_from(",;\t|"),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
+@given(
+    rows=ROWS,
+    delimiter=st.sampled_from(",;\t|"),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
 def test_cells_come_back_exactly(
     rows: list[tuple[str, str, str]], delimiter: str, encoding: str
 ) -> None:
@@ -32,13 +35,22 @@ def test_cells_come_back_exactly(
     writer.writerows(rows)
     with tempfile.TemporaryDirectory() as tmp:
         inbox = Path(tmp) / "inbox"
-        system = SystemConfig(name="erp", kind="files", settings={
-            "inbox": str(inbox),
-            "mappings": [{"pattern": "*.csv", "entity": "product", "id": "ID",
-                          "delimiter": delimiter,
-                          "columns": {"ID": "sku", "NAME": "description",
-                                      "NOTE": "long_description"}}],
-        })
+        system = SystemConfig(
+            name="erp",
+            kind="files",
+            settings={
+                "inbox": str(inbox),
+                "mappings": [
+                    {
+                        "pattern": "*.csv",
+                        "entity": "product",
+                        "id": "ID",
+                        "delimiter": delimiter,
+                        "columns": {"ID": "sku", "NAME": "description", "NOTE": "long_description"},
+                    }
+                ],
+            },
+        )
         source = build_connector(system, HubConfig(systems=[system])).source()
         assert isinstance(source, FilesSource)
         (inbox / "items.csv").write_bytes(out.getvalue().encode(encoding))

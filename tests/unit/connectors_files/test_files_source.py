@@ -262,7 +262,7 @@ def test_broken_quoting_and_huge_fields_fail_only_their_records(read: Read) -> N
         "ITEMNO,WHSE,ONHAND\n"
         'P-1,"W01"x,1\n'  # text after a closing quote
         "P-2,W01," + "9" * 200_000 + "\n"  # beyond the csv field limit
-        'P-3,W02,3\n'
+        "P-3,W02,3\n"
         'P-4,"W01,4\n'  # a quote never closed
         "P-5,W01,5\n"
     )

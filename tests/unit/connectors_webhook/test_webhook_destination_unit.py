@@ -50,11 +50,16 @@ def push(secret: str) -> Iterator[Callable[..., tuple[Destination, list[httpx.Re
             seen.append(request)
             return handler(request)
 
-        raw = {"secret_env": "PORTAL_WEBHOOK_SECRET", "url": "https://portal.example/hooks",
-               **settings}
+        raw = {
+            "secret_env": "PORTAL_WEBHOOK_SECRET",
+            "url": "https://portal.example/hooks",
+            **settings,
+        }
         system = SystemConfig(name="portal", kind="webhook", settings=raw)
         connector = WebhookConnector(
-            system, WebhookSettings.model_validate(raw), HubConfig(systems=[system]),
+            system,
+            WebhookSettings.model_validate(raw),
+            HubConfig(systems=[system]),
             transport=httpx.MockTransport(record),
         )
         made.append(connector)
@@ -85,9 +90,15 @@ def test_batch_post_shape_and_headers(push: Any, secret: str) -> None:
     body = Webhook(secret).verify(req.content, dict(req.headers))
     assert body["type"] == "crossdock.deliveries"
     assert body["deliveries"][0] == {
-        "id": "to-portal:product:prd_1:3", "route": "to-portal", "entity_type": "product",
-        "entity_id": "prd_1", "version": 3, "op": "upsert", "native_id": None,
-        "time": "2024-05-01T12:00:00+00:00", "data": {"sku": "S-1", "price": "12.50"},
+        "id": "to-portal:product:prd_1:3",
+        "route": "to-portal",
+        "entity_type": "product",
+        "entity_id": "prd_1",
+        "version": 3,
+        "op": "upsert",
+        "native_id": None,
+        "time": "2024-05-01T12:00:00+00:00",
+        "data": {"sku": "S-1", "price": "12.50"},
     }
     assert body["deliveries"][1]["native_id"] == "N-2"
 
@@ -102,7 +113,8 @@ def test_single_mode_posts_each_delivery_under_its_own_id(push: Any) -> None:
     dest, seen = push(lambda r: httpx.Response(202), batch=False)
     dest.push([delivery(1), delivery(2)])
     assert [r.headers["webhook-id"] for r in seen] == [
-        "to-portal:product:prd_1:3", "to-portal:product:prd_2:3",
+        "to-portal:product:prd_1:3",
+        "to-portal:product:prd_2:3",
     ]
     assert json.loads(seen[0].content)["id"] == "to-portal:product:prd_1:3"
 
@@ -111,8 +123,11 @@ def test_single_mode_keeps_what_was_delivered_when_a_later_post_fails(push: Any)
     answers = iter([httpx.Response(200), httpx.Response(503, headers={"Retry-After": "3"})])
     dest, seen = push(lambda r: next(answers), batch=False)
     results = dest.push([delivery(1), delivery(2), delivery(3)])
-    assert statuses(results) == [DeliveryStatus.DELIVERED, DeliveryStatus.RETRY,
-                                 DeliveryStatus.RETRY]
+    assert statuses(results) == [
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.RETRY,
+        DeliveryStatus.RETRY,
+    ]
     assert results[1].retry_after == 3
     assert results[2].code is ErrorCode.DESTINATION_UNAVAILABLE
     assert len(seen) == 2
@@ -134,17 +149,24 @@ def test_unencodable_delivery_fails_alone(push: Any) -> None:
 
 def test_per_delivery_results(push: Any) -> None:
     batch = [delivery(1), delivery(2), delivery(3), delivery(4), delivery(5)]
-    answer = {"results": [
-        {"id": batch[0].delivery_id, "status": "ok", "native_id": 901},
-        {"id": batch[1].delivery_id, "status": "failed", "error": {"sku": "unknown"}},
-        {"id": batch[2].delivery_id, "status": "retry"},
-        {"id": batch[3].delivery_id, "status": "maybe"},
-        {"id": "someone-else", "status": "failed"},
-    ]}
+    answer = {
+        "results": [
+            {"id": batch[0].delivery_id, "status": "ok", "native_id": 901},
+            {"id": batch[1].delivery_id, "status": "failed", "error": {"sku": "unknown"}},
+            {"id": batch[2].delivery_id, "status": "retry"},
+            {"id": batch[3].delivery_id, "status": "maybe"},
+            {"id": "someone-else", "status": "failed"},
+        ]
+    }
     dest, _ = push(lambda r: httpx.Response(200, json=answer, headers={"Retry-After": "4"}))
     r = dest.push(batch)
-    assert statuses(r) == [DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.RETRY,
-                           DeliveryStatus.FAILED, DeliveryStatus.DELIVERED]
+    assert statuses(r) == [
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.RETRY,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.DELIVERED,
+    ]
     assert r[0].native_id == "901"
     assert r[1].error == '{"sku": "unknown"}'
     assert r[1].code is ErrorCode.REJECTED_BY_DESTINATION
@@ -162,8 +184,9 @@ def test_rejections_fail_every_delivery(push: Any, status: int) -> None:
     assert (results[0].error or "").endswith(": " + "x" * 500)
 
 
-@pytest.mark.parametrize(("status", "code"), [(429, ErrorCode.RATE_LIMITED), (408, None),
-                                              (500, None), (503, None)])
+@pytest.mark.parametrize(
+    ("status", "code"), [(429, ErrorCode.RATE_LIMITED), (408, None), (500, None), (503, None)]
+)
 def test_throttling_and_server_errors_retry_the_batch(
     push: Any, status: int, code: ErrorCode | None
 ) -> None:
@@ -187,10 +210,12 @@ def test_retry_after_forms() -> None:
     now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     assert parse_retry_after("7") == 7
     assert parse_retry_after(" 1.5 ") == 1.5
-    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True),
-                             now=now) == 30
-    assert parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True),
-                             now=now) == 0
+    assert (
+        parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now=now) == 30
+    )
+    assert (
+        parse_retry_after(format_datetime(now - timedelta(seconds=30), usegmt=True), now=now) == 0
+    )
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("inf") is None

@@ -55,8 +55,13 @@ def test_single_change_maps_with_defaults(build: BuildConnector) -> None:
 def test_batch_maps_each_change_with_its_index(build: BuildConnector) -> None:
     changes = [
         GOOD,
-        {"entity_type": "customer", "native_id": 42, "op": "delete",
-         "source_ts": "2024-05-01T10:00:00+02:00", "idempotency_key": "k-7"},
+        {
+            "entity_type": "customer",
+            "native_id": 42,
+            "op": "delete",
+            "source_ts": "2024-05-01T10:00:00+02:00",
+            "idempotency_key": "k-7",
+        },
     ]
     headers, body = _signed({"changes": changes})
     first, second = _receiver(build).receive(headers, body)
@@ -72,8 +77,7 @@ def test_batch_maps_each_change_with_its_index(build: BuildConnector) -> None:
 
 
 def test_json_numbers_keep_their_exact_decimal_text(build: BuildConnector) -> None:
-    change = {"entity_type": "price_list", "native_id": "PL",
-              "data": {"price": 12.50, "qty": 3}}
+    change = {"entity_type": "price_list", "native_id": "PL", "data": {"price": 12.50, "qty": 3}}
     headers, body = _signed(json.dumps(change).replace("12.5", "12.50").encode())
     [item] = _receiver(build).receive(headers, body)
     assert isinstance(item, Change)
@@ -107,10 +111,14 @@ def test_one_bad_change_among_good_ones_becomes_a_source_error(build: BuildConne
         ({"entity_type": "product", "native_id": "P", "op": "merge"}, "changes[0].op"),
         ({"entity_type": "product", "native_id": "P", "source_ts": "noon"}, "changes[0].source_ts"),
         ({"entity_type": "product", "native_id": "P", "source_ts": 17}, "changes[0].source_ts"),
-        ({"entity_type": "product", "native_id": "P", "source_ts": "0001-01-01T00:00:00+14:00"},
-         "changes[0].source_ts"),
-        ({"entity_type": "product", "native_id": "P", "idempotency_key": 5},
-         "changes[0].idempotency_key"),
+        (
+            {"entity_type": "product", "native_id": "P", "source_ts": "0001-01-01T00:00:00+14:00"},
+            "changes[0].source_ts",
+        ),
+        (
+            {"entity_type": "product", "native_id": "P", "idempotency_key": 5},
+            "changes[0].idempotency_key",
+        ),
         ({"entity_type": "product", "native_id": "P", "nativeId": "x"}, "changes[0].nativeId"),
         ("just a string", "changes[0]"),
     ],

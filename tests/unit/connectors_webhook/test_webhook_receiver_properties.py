@@ -22,13 +22,18 @@ SECRET = "whsec_" + base64.b64encode(b"crossdock-property-secret-32byte").decode
 RECEIVER = WebhookSource("portal", Signer(SECRET))
 
 _leaf = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=10)
     | st.sampled_from(["\ud800", "P-1", "0001-01-01T00:00:00+14:00", "2024-01-01T00:00:00Z"])
 )
 _json = st.recursive(
     _leaf,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 _change = st.fixed_dictionaries(

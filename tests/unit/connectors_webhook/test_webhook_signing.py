@@ -37,7 +37,9 @@ def test_interoperates_with_the_standardwebhooks_library() -> None:
     now = datetime.now(UTC)
     ours = sign_request(SECRET, "msg_2", now, BODY)
     assert Webhook(SECRET).verify(BODY, ours) == {
-        "entity_type": "product", "native_id": "P-1", "data": {"sku": "P-1"}
+        "entity_type": "product",
+        "native_id": "P-1",
+        "data": {"sku": "P-1"},
     }
     theirs = {
         "webhook-id": "msg_3",

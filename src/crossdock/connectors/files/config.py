@@ -208,7 +208,7 @@ class FileMapping(BaseModel):
         if value is None:
             return None
         value = _DELIMITER_ALIASES.get(value.lower(), value)
-        if len(value) != 1 or value in "\"\r\n" or value.isalnum():
+        if len(value) != 1 or value in '"\r\n' or value.isalnum():
             raise ValueError(f"{value!r} cannot be a delimiter; use one of , ; | tab or similar")
         return value
 
@@ -270,7 +270,9 @@ class FilesSettings(BaseModel):
     )
     mappings: list[FileMapping] = Field(default_factory=list)
     settle_seconds: float = Field(
-        default=0.0, ge=0, le=3600,
+        default=0.0,
+        ge=0,
+        le=3600,
         description="leave files alone until they have not changed for this long",
     )
     export_dir: Path | None = Field(

@@ -65,10 +65,15 @@ class JsonColumnsPlan:
     """A JSON Lines mapping with ``columns``: each named key is a column of a row."""
 
     def __init__(self, mapping: FileMapping) -> None:
-        keys = list(dict.fromkeys([
-            *mapping.columns, *mapping.id,
-            *(k for k in (mapping.timestamp, mapping.delete_column) if k is not None),
-        ]))
+        keys = list(
+            dict.fromkeys(
+                [
+                    *mapping.columns,
+                    *mapping.id,
+                    *(k for k in (mapping.timestamp, mapping.delete_column) if k is not None),
+                ]
+            )
+        )
         self._keys = tuple((k, _key_parts(k)) for k in keys)
         self._plan = RowPlan(mapping, keys, fold=str)
 
@@ -231,9 +236,7 @@ def csv_table(batch: Sequence[Delivery]) -> tuple[list[str], list[list[str]]]:
     rows: list[list[str]] = []
     for d, flat in zip(batch, flats, strict=True):
         meta = delivery_object(d)
-        rows.append(
-            [_cell(meta[c]) for c in META_COLUMNS] + [_cell(flat.get(p)) for p in paths]
-        )
+        rows.append([_cell(meta[c]) for c in META_COLUMNS] + [_cell(flat.get(p)) for p in paths])
     return [*META_COLUMNS, *names], rows
 
 

@@ -159,7 +159,8 @@ class RowPlan:
             if i is None:
                 shown = ", ".join(n.strip() for n in names if n.strip())
                 raise FileProblem(
-                    ErrorCode.MALFORMED_ROW, column,
+                    ErrorCode.MALFORMED_ROW,
+                    column,
                     f"{what} column {column!r} is not in the header (header: {shown})",
                 )
             return i
@@ -191,7 +192,7 @@ class RowPlan:
             if anchor is None:
                 _place(root, parts, constant)
             else:
-                _place(templates.setdefault(anchor, {}), parts[len(anchor):], constant)
+                _place(templates.setdefault(anchor, {}), parts[len(anchor) :], constant)
         self._root_scalars = {k: v for k, v in root.items() if type(v) not in _CONTAINERS}
         self._root_nested = tuple(
             (k, _cloner(v)) for k, v in root.items() if type(v) in _CONTAINERS
@@ -216,8 +217,10 @@ class RowPlan:
                     mapped.append((at, path, vmap, loose, column))
                 continue
             steps = tuple(
-                (parts[d], _cloner(templates[parts[: d + 1]]) if parts[: d + 1] in templates
-                 else dict)
+                (
+                    parts[d],
+                    _cloner(templates[parts[: d + 1]]) if parts[: d + 1] in templates else dict,
+                )
                 for d in range(len(parts) - 1)
             )
             in_list = any(isinstance(p, int) for p in parts)

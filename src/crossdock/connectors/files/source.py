@@ -91,7 +91,8 @@ def _printable(text: str) -> str:
 
 def _undecodable_problem() -> RowProblem:
     return RowProblem(
-        ErrorCode.MALFORMED_ROW, None,
+        ErrorCode.MALFORMED_ROW,
+        None,
         "holds bytes the file's encoding cannot decode; fix the export's encoding",
     )
 
@@ -119,11 +120,16 @@ def _csv_items(f: _File) -> Iterator[SourceItem]:
         return
     header_line = reader.line_num
     for column in plan.missing:
-        yield f.error(header_line, RowProblem(
-            ErrorCode.MAPPING_FAILED, column,
-            f"column {column!r} named in the mapping is not in the header; "
-            "its field is not read from this file",
-        ), delimiter.join(header))
+        yield f.error(
+            header_line,
+            RowProblem(
+                ErrorCode.MAPPING_FAILED,
+                column,
+                f"column {column!r} named in the mapping is not in the header; "
+                "its field is not read from this file",
+            ),
+            delimiter.join(header),
+        )
     names = [h.strip() for h in header]
     width = plan.width
     prefix = f"{f.digest}:"
@@ -152,8 +158,13 @@ def _csv_items(f: _File) -> Iterator[SourceItem]:
                         yield f.error(start, problem, dict(zip(names, cells, strict=True)))
                     continue
                 yield Change(
-                    system=system, entity_type=entity, native_id=nid, data=data, op=op,
-                    source_ts=ts or mtime, idempotency_key=f"{prefix}{start}",
+                    system=system,
+                    entity_type=entity,
+                    native_id=nid,
+                    data=data,
+                    op=op,
+                    source_ts=ts or mtime,
+                    idempotency_key=f"{prefix}{start}",
                     ref=f"{name}:{start}",
                 )
             return
@@ -177,7 +188,8 @@ def _width_problem(cells: list[str], names: list[str]) -> RowProblem:
         field = names[len(cells)] or f"column {len(cells) + 1}"
         what = f"no value for {field}" if len(cells) + 1 == width else f"no values from {field} on"
     return RowProblem(
-        ErrorCode.MALFORMED_ROW, field,
+        ErrorCode.MALFORMED_ROW,
+        field,
         f"expected {width} fields like the header, got {len(cells)} ({what})",
     )
 
@@ -208,14 +220,16 @@ def _jsonl_items(f: _File) -> Iterator[SourceItem]:
             continue
         if not isinstance(obj, dict):
             problem = RowProblem(
-                ErrorCode.MALFORMED_ROW, None,
+                ErrorCode.MALFORMED_ROW,
+                None,
                 f"expected a JSON object per line, got {type(obj).__name__}",
             )
             yield f.error(number, problem, text)
             continue
         if "\\u" in text and _undecodable(json.dumps(obj, ensure_ascii=False)):
             problem = RowProblem(
-                ErrorCode.MALFORMED_ROW, None,
+                ErrorCode.MALFORMED_ROW,
+                None,
                 "holds an unpaired surrogate escape such as \\ud800, which is not text",
             )
             yield f.error(number, problem, text)
@@ -226,8 +240,14 @@ def _jsonl_items(f: _File) -> Iterator[SourceItem]:
             yield f.error(number, problem, json.loads(text, parse_float=str))
             continue
         yield Change(
-            system=system, entity_type=entity, native_id=nid, data=data, op=op,
-            source_ts=ts or mtime, idempotency_key=f"{prefix}{number}", ref=f"{name}:{number}",
+            system=system,
+            entity_type=entity,
+            native_id=nid,
+            data=data,
+            op=op,
+            source_ts=ts or mtime,
+            idempotency_key=f"{prefix}{number}",
+            ref=f"{name}:{number}",
         )
 
 
@@ -287,8 +307,13 @@ class FilesSource:
         fmt = mapping.format_of(path.name)
         decoded = decode(data, mapping.encoding)
         f = _File(
-            system=self.system, name=path.name, mapping=mapping, text=decoded.text,
-            lossy=decoded.lossy, digest=hashlib.sha256(data).hexdigest()[:16], mtime=mtime,
+            system=self.system,
+            name=path.name,
+            mapping=mapping,
+            text=decoded.text,
+            lossy=decoded.lossy,
+            digest=hashlib.sha256(data).hexdigest()[:16],
+            mtime=mtime,
         )
         items = _csv_items(f) if fmt is FileFormat.CSV else _jsonl_items(f)
         in_inbox = path.resolve().parent == self.drop.inbox.resolve()

@@ -38,9 +38,7 @@ def _signer(system: str, var: str, environ: Mapping[str, str]) -> Signer:
     try:
         return Signer(secret)
     except ValueError as exc:
-        raise config_invalid(
-            system, "secret_env", f"environment variable {var}: {exc}"
-        ) from None
+        raise config_invalid(system, "secret_env", f"environment variable {var}: {exc}") from None
 
 
 class WebhookConnector(Connector):
@@ -81,9 +79,7 @@ class WebhookConnector(Connector):
                 headers=headers,
                 transport=transport,
             )
-            self._destination = WebhookDestination(
-                self._client, self._signer, batch=settings.batch
-            )
+            self._destination = WebhookDestination(self._client, self._signer, batch=settings.batch)
 
     def webhook_receiver(self) -> WebhookReceiver | None:
         return self._receiver

@@ -67,8 +67,10 @@ class WebhookDestination:
                 ready.append((d, dumps(delivery_json(d))))
             except (TypeError, ValueError) as exc:
                 results[d.delivery_id] = DeliveryResult(
-                    d.delivery_id, DeliveryStatus.FAILED,
-                    error=f"cannot encode delivery as JSON: {exc}", code=ErrorCode.MAPPING_FAILED,
+                    d.delivery_id,
+                    DeliveryStatus.FAILED,
+                    error=f"cannot encode delivery as JSON: {exc}",
+                    code=ErrorCode.MAPPING_FAILED,
                 )
         try:
             if self.batch:
@@ -86,7 +88,10 @@ class WebhookDestination:
                 results.setdefault(
                     d.delivery_id,
                     DeliveryResult(
-                        d.delivery_id, DeliveryStatus.RETRY, error=exc.message, code=exc.code,
+                        d.delivery_id,
+                        DeliveryStatus.RETRY,
+                        error=exc.message,
+                        code=exc.code,
                         retry_after=exc.retry_after,
                     ),
                 )
@@ -111,7 +116,9 @@ class WebhookDestination:
         error = f"HTTP {answer.status} {answer.reason}" + (f": {body_text}" if body_text else "")
         return {
             d.delivery_id: DeliveryResult(
-                d.delivery_id, DeliveryStatus.FAILED, error=error,
+                d.delivery_id,
+                DeliveryStatus.FAILED,
+                error=error,
                 code=ErrorCode.REJECTED_BY_DESTINATION,
             )
             for d in deliveries
@@ -164,8 +171,11 @@ def _result(did: str, entry: dict[str, Any], retry_after: float | None) -> Deliv
         return DeliveryResult(did, DeliveryStatus.DELIVERED, native_id=native_id or None)
     if status == "retry":
         return DeliveryResult(
-            did, DeliveryStatus.RETRY, error=_clip(error or "destination asked to retry"),
-            code=ErrorCode.TRANSIENT, retry_after=retry_after,
+            did,
+            DeliveryStatus.RETRY,
+            error=_clip(error or "destination asked to retry"),
+            code=ErrorCode.TRANSIENT,
+            retry_after=retry_after,
         )
     if status == "failed":
         reason = error or "destination reported the delivery as failed"
@@ -173,7 +183,9 @@ def _result(did: str, entry: dict[str, Any], retry_after: float | None) -> Deliv
         reason = f"destination answered an unknown result status {status!r}"
         reason += f": {error}" if error else ""
     return DeliveryResult(
-        did, DeliveryStatus.FAILED, error=_clip(reason),
+        did,
+        DeliveryStatus.FAILED,
+        error=_clip(reason),
         code=ErrorCode.REJECTED_BY_DESTINATION,
     )
 

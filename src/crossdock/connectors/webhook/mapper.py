@@ -64,13 +64,14 @@ def parse_body(text: str) -> dict[str, Any]:
         raise malformed_body("body", f"not valid JSON: {exc}") from exc
     if "\\u" in text and not _valid_unicode(payload):
         raise malformed_body(
-            "body", "holds text that is not valid Unicode: an unpaired surrogate escape "
-            "such as \\ud800"
+            "body",
+            "holds text that is not valid Unicode: an unpaired surrogate escape such as \\ud800",
         )
     if not isinstance(payload, dict):
         raise malformed_body(
-            "body", f"expected a JSON object (a change or {{\"changes\": [...]}}), "
-            f"got {type(payload).__name__}"
+            "body",
+            f'expected a JSON object (a change or {{"changes": [...]}}), '
+            f"got {type(payload).__name__}",
         )
     return payload
 

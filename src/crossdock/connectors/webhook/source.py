@@ -42,8 +42,11 @@ class WebhookSource:
     def receive(self, headers: Mapping[str, str], body: bytes) -> list[SourceItem]:
         """Verify (``InvalidInput``/``BAD_SIGNATURE``), parse (``VALIDATION_FAILED``) and map."""
         checked = verify(
-            self.signer, headers, body,
-            tolerance_seconds=self.tolerance_seconds, now=self._clock(),
+            self.signer,
+            headers,
+            body,
+            tolerance_seconds=self.tolerance_seconds,
+            now=self._clock(),
         )
         payload = parse_body(checked.text)
         return map_inbound(
