@@ -46,6 +46,10 @@ systems:
     settings:
       url: https://portal.example.com/crossdock/hooks
       secret_env: PORTAL_WEBHOOK_SECRET     # whsec_... in the environment
+    # As a destination: at most 50 deliveries a second (bursts of 200), and stop
+    # pushing for 30 s after 5 failed pushes in a row, then probe once.
+    rate_limit: {per_second: 50, burst: 200}
+    circuit: {failures: 5, open_seconds: 30}
 
   # The WMS reads item and stock files we export.
   - name: wms
