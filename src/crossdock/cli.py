@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,10 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 exc_app = typer.Typer(help="Business exceptions.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(exc_app, name="exceptions")
+routes_app = typer.Typer(help="Operator actions on routes.", no_args_is_help=True)
+parked_app = typer.Typer(help="Parked deliveries.", no_args_is_help=True)
+app.add_typer(routes_app, name="routes")
+app.add_typer(parked_app, name="parked")
 prop_app = typer.Typer(
     help="Values non-owners proposed, waiting for a decision.", no_args_is_help=True
 )
@@ -316,6 +321,116 @@ def exceptions_dismiss(
     finally:
         hub.close()
     console.print(f"dismissed {exc_id}")
+
+
+def _actor() -> str:
+    return f"cli:{os.environ.get('USER', 'unknown')}"
+
+
+@routes_app.command("replay")
+def routes_replay(
+    route: Annotated[str, typer.Argument(help="Route name.")],
+    from_seq: Annotated[int | None, typer.Option(help="Send again from this outbox seq.")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(help="Send again what changed since (ISO 8601, UTC).")
+    ] = None,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Move a route's cursor back (never forward); audited."""
+    hub = _hub(config, store)
+    try:
+        when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+        position = hub.replay(route, from_seq=from_seq, since=when, actor=_actor())
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print(f"{route}: cursor at {position}; the next sync sends from there")
+
+
+@routes_app.command("resend")
+def routes_resend(
+    route: Annotated[str, typer.Argument(help="Route name.")],
+    entity_type: Annotated[EntityType, typer.Argument(help="Entity type.")],
+    record_id: Annotated[str, typer.Argument(help="Canonical record id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Send one record's current version through a route again."""
+    hub = _hub(config, store)
+    try:
+        report = hub.worker(route).resend(entity_type, record_id, actor=_actor())
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print(f"delivered={report.delivered} blocked={report.blocked}")
+
+
+@parked_app.command("list")
+def parked_list(
+    route: Annotated[str | None, typer.Option(help="Only this route.")] = None,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Parked deliveries, oldest first."""
+    hub = _hub(config, store)
+    try:
+        rows = hub.store.list_parked(route, limit=1000)
+    finally:
+        hub.close()
+    table = Table(title="parked")
+    for col in ("route", "entity", "record", "version", "code", "attempts", "error"):
+        table.add_column(col)
+    for p in rows:
+        table.add_row(
+            p.route,
+            p.entity_type.value,
+            p.entity_id,
+            str(p.version),
+            p.code,
+            str(p.attempts),
+            p.error[:80],
+        )
+    console.print(table)
+
+
+@parked_app.command("retry")
+def parked_retry(
+    route: Annotated[str, typer.Argument(help="Route name.")],
+    record_id: Annotated[str, typer.Argument(help="Canonical record id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Re-send a parked record's current version; its parked rows close on success."""
+    hub = _hub(config, store)
+    try:
+        report = hub.worker(route).retry_parked(record_id, actor=_actor())
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print(f"delivered={report.delivered} blocked={report.blocked}")
+
+
+@parked_app.command("skip")
+def parked_skip(
+    route: Annotated[str, typer.Argument(help="Route name.")],
+    record_id: Annotated[str, typer.Argument(help="Canonical record id.")],
+    note: Annotated[str, typer.Option(help="Why (kept in the audit log).")] = "",
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Give up on a parked record's versions (audited)."""
+    hub = _hub(config, store)
+    try:
+        n = hub.worker(route).skip_parked(record_id, actor=_actor(), note=note or None)
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print(f"skipped {n} parked version(s)")
 
 
 @prop_app.command("list")

@@ -218,6 +218,13 @@ class Store:
         with self.engine.connect() as conn:
             return utc(conn.execute(select(t.events.c.time).where(t.events.c.seq == seq)).scalar())
 
+    def first_seq_since(self, since: datetime) -> int | None:
+        """The first outbox sequence number at or after ``since``."""
+        c = t.events.c
+        with self.engine.connect() as conn:
+            found = conn.execute(select(func.min(c.seq)).where(c.time >= since)).scalar()
+        return int(found) if found is not None else None
+
     def count_events(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t.events)).scalar_one())

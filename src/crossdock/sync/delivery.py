@@ -345,34 +345,66 @@ class RouteWorker:
         )
 
     def retry_parked(self, entity_id: str, *, actor: str) -> DeliveryReport:
-        """Re-send a parked entity's current version; on success its parked rows are closed."""
-        c = t.parked.c
-        rows = [
+        """Re-send a parked entity's current version; on success its parked rows close."""
+        parked = [
             p
             for p in self.store.list_parked(self.route.name, limit=10_000)
             if p.entity_id == entity_id
         ]
+        if not parked:
+            return DeliveryReport()
+        return self._send_current(parked[0].entity_type, entity_id, actor, "parked.retry")
+
+    def resend(self, entity_type: EntityType, entity_id: str, *, actor: str) -> DeliveryReport:
+        """Send one entity's current version again (it also closes any parked rows)."""
+        return self._send_current(entity_type, entity_id, actor, "route.resend")
+
+    def skip_parked(self, entity_id: str, *, actor: str, note: str | None = None) -> int:
+        """Give up on a parked entity's versions (audited); later versions flow again."""
+        c = t.parked.c
+        with self.store.write() as tx:
+            res = tx.conn.execute(
+                update(t.parked)
+                .where(
+                    c.route == self.route.name,
+                    c.entity_id == entity_id,
+                    c.status == ParkedStatus.PARKED.value,
+                )
+                .values(status=ParkedStatus.SKIPPED.value, updated_at=datetime.now(UTC))
+            )
+            tx.audit(
+                actor,
+                "parked.skip",
+                f"{self.route.name}/{entity_id}",
+                {"rows": res.rowcount, "note": note},
+            )
+            return int(res.rowcount)
+
+    def _send_current(
+        self, entity_type: EntityType, entity_id: str, actor: str, action: str
+    ) -> DeliveryReport:
+        c = t.parked.c
         report = DeliveryReport()
-        if not rows:
-            return report
-        et = rows[0].entity_type
-        rec = self.store.get_record(et, entity_id)
+        rec = self.store.get_record(entity_type, entity_id)
         if rec is None:
             return report
-        op = ChangeOp.DELETE if rec.deleted else ChangeOp.UPSERT
         d = Delivery(
-            delivery_id(self.route.name, et, entity_id, rec.version),
+            delivery_id(self.route.name, entity_type, entity_id, rec.version),
             self.route.name,
-            et,
+            entity_type,
             entity_id,
             rec.version,
-            op,
+            ChangeOp.DELETE if rec.deleted else ChangeOp.UPSERT,
             project(self.route, rec.data) if not rec.deleted else {},
-            self._native_ids([(et, entity_id)]).get((et, entity_id)),
+            self._native_ids([(entity_type, entity_id)]).get((entity_type, entity_id)),
             datetime.now(UTC),
             None,
         )
-        results, retries, _ = self._push_with_retry([d])
+        try:
+            results, retries, _ = self._push_with_retry([d])
+        except _CircuitOpen:
+            report.blocked = True
+            return report
         res = results[d.delivery_id]
         report.retries = retries
         with self.store.write() as tx:
@@ -391,9 +423,9 @@ class RouteWorker:
                 )
             tx.audit(
                 actor,
-                "parked.retry",
+                action,
                 f"{self.route.name}/{entity_id}",
-                {"status": res.status.value, "error": res.error},
+                {"version": rec.version, "status": res.status.value, "error": res.error},
             )
         return report
 

@@ -230,6 +230,37 @@ class Hub:
                 )
             return self._guards[system]
 
+    def replay(
+        self,
+        route_name: str,
+        *,
+        from_seq: int | None = None,
+        since: datetime | None = None,
+        actor: str,
+    ) -> int:
+        """Move a route's cursor back so it sends again from a sequence number or a time.
+
+        Returns the new position. It never moves a cursor forward (that would skip
+        changes). Receivers see the same delivery ids again for versions they
+        already had, and drop them.
+        """
+        if route_name not in {r.name for r in self.config.routes}:
+            raise NotFound(f"no route named {route_name!r}")
+        if (from_seq is None) == (since is None):
+            raise InvalidInput("give exactly one of from_seq or since", field="from_seq")
+        if since is not None:
+            first = self.store.first_seq_since(since)
+            position = (first - 1) if first is not None else self.store.last_seq()
+        elif from_seq is not None:
+            if from_seq < 1:
+                raise InvalidInput("from_seq starts at 1", field="from_seq")
+            position = from_seq - 1
+        position = min(position, self.store.cursor(route_name).position)
+        self.store.set_cursor(
+            route_name, position, actor=actor, reason=f"replay from_seq={from_seq} since={since}"
+        )
+        return position
+
     def deliver(self, routes: list[str] | None = None) -> dict[str, DeliveryReport]:
         out: dict[str, DeliveryReport] = {}
         for route in self.config.routes:

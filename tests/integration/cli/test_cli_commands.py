@@ -181,3 +181,21 @@ def test_proposals_list_and_approve(tmp_path: Path) -> None:
     assert approved.exit_code == 0 and "v2" in approved.output, approved.output
     twice = runner.invoke(app, ["proposals", "approve", "1", "-c", str(cfg)])
     assert twice.exit_code == 2 and "not pending" in twice.output
+
+
+def test_routes_replay_and_parked_commands(tmp_path: Path) -> None:
+    cfg = write_hub(tmp_path)
+    items = tmp_path / "items.csv"
+    items.write_text("ITEM,DESC,UOM,COST\nA-1,Bolt,EA,0.10\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", str(items), "-s", "erp", "-c", str(cfg)]).exit_code == 0
+    assert runner.invoke(app, ["sync", "-c", str(cfg)]).exit_code == 0
+    replay = runner.invoke(
+        app, ["routes", "replay", "items-to-wms", "--from-seq", "1", "-c", str(cfg)]
+    )
+    assert replay.exit_code == 0 and "cursor at 0" in replay.output, replay.output
+    bad = runner.invoke(app, ["routes", "replay", "items-to-wms", "-c", str(cfg)])
+    assert bad.exit_code == 2 and "exactly one" in bad.output
+    listed = runner.invoke(app, ["parked", "list", "-c", str(cfg)])
+    assert listed.exit_code == 0
+    skipped = runner.invoke(app, ["parked", "skip", "items-to-wms", "prd_x", "-c", str(cfg)])
+    assert skipped.exit_code == 0 and "skipped 0" in skipped.output

@@ -1,4 +1,4 @@
-"""Delivery routes: their lag and health, their parked records, and re-sending one."""
+"""Delivery routes: lag and health, parked records, and the operator's actions on them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from crossdock.api.auth import Admin, Reader
 from crossdock.api.deps import HubDep, Limit, RecordId, RouteName
 from crossdock.api.problems import problem_responses
-from crossdock.errors import NotFound
+from crossdock.errors import InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.store import ParkedRow, ParkedStatus
 from crossdock.sync.runtime import Hub
@@ -137,7 +137,10 @@ def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Admin) 
     _check_route(hub, name)
     if not any(p.entity_id == entity_id for p in hub.store.list_parked(name, limit=10_000)):
         raise NotFound(f"nothing of {entity_id!r} is parked on route {name!r}")
-    report = hub.worker(name).retry_parked(entity_id, actor=who.name)
+    return _delivery_out(hub.worker(name).retry_parked(entity_id, actor=who.name))
+
+
+def _delivery_out(report: Any) -> DeliveryOut:
     return DeliveryOut(
         events=report.events,
         delivered=report.delivered,
@@ -146,3 +149,69 @@ def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Admin) 
         retries=report.retries,
         position=report.position,
     )
+
+
+class SkipIn(BaseModel):
+    note: str = Field(min_length=1, max_length=2000, description="why (kept in the audit log)")
+
+
+class SkipOut(BaseModel):
+    skipped: int
+
+
+@router.post(
+    "/{name}/parked/{entity_id}/skip",
+    response_model=SkipOut,
+    summary="Give up on a parked entity's versions (audited)",
+    description="Needs the `admin` scope; later versions of the entity flow again.",
+)
+def skip_parked(
+    name: RouteName, entity_id: RecordId, body: SkipIn, hub: HubDep, who: Admin
+) -> SkipOut:
+    _check_route(hub, name)
+    n = hub.worker(name).skip_parked(entity_id, actor=who.name, note=body.note)
+    if n == 0:
+        raise NotFound(f"nothing of {entity_id!r} is parked on route {name!r}")
+    return SkipOut(skipped=n)
+
+
+class ReplayIn(BaseModel):
+    from_seq: int | None = Field(default=None, ge=1, le=2**62)
+    since: datetime | None = Field(default=None, description="ISO 8601 with a time zone")
+
+
+class ReplayOut(BaseModel):
+    position: int
+
+
+@router.post(
+    "/{name}/replay",
+    response_model=ReplayOut,
+    summary="Move the route's cursor back to send again from a seq or a time",
+    description=(
+        "Needs the `admin` scope; audited. Give exactly one of `from_seq` or `since`. The "
+        "cursor never moves forward; receivers drop versions they already had by delivery id."
+    ),
+)
+def replay(name: RouteName, body: ReplayIn, hub: HubDep, who: Admin) -> ReplayOut:
+    _check_route(hub, name)
+    if body.since is not None and body.since.tzinfo is None:
+        raise InvalidInput("since needs a time zone (e.g. 2026-01-01T00:00:00Z)", field="since")
+    position = hub.replay(name, from_seq=body.from_seq, since=body.since, actor=who.name)
+    return ReplayOut(position=position)
+
+
+@router.post(
+    "/{name}/resend/{entity_type}/{entity_id}",
+    response_model=DeliveryOut,
+    summary="Send one record's current version through the route again",
+    description="Needs the `admin` scope; audited.",
+    responses=problem_responses(503),
+)
+def resend(
+    name: RouteName, entity_type: EntityType, entity_id: RecordId, hub: HubDep, who: Admin
+) -> DeliveryOut:
+    _check_route(hub, name)
+    if hub.store.get_record(entity_type, entity_id) is None:
+        raise NotFound(f"no {entity_type.value} record {entity_id!r}")
+    return _delivery_out(hub.worker(name).resend(entity_type, entity_id, actor=who.name))
