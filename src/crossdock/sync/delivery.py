@@ -59,8 +59,16 @@ class DeliveryReport:
         self.blocked = self.blocked or other.blocked
 
 
-class _CircuitOpen(Exception):
-    """The destination's circuit is open: stop, keep the cursor, try on a later pass."""
+MAX_INLINE_WAIT = 60.0
+"""Longest Retry-After a worker sleeps through; a longer one defers the batch to a later pass."""
+
+
+class _Deferred(Exception):
+    """The destination cannot take it now (circuit open, a long Retry-After).
+
+    Stop, keep the cursor, try on a later pass. Nothing is parked: the records are not
+    at fault.
+    """
 
 
 def delivery_id(route: str, entity_type: EntityType, entity_id: str, version: int) -> str:
@@ -145,7 +153,7 @@ class RouteWorker:
 
         try:
             results, retries, attempts = self._push_with_retry([d for _, d in to_send])
-        except _CircuitOpen as exc:
+        except _Deferred as exc:
             with self.store.write() as tx:
                 save_cursor(
                     tx, route.name, cursor.position, success=False, delivered=0, error=str(exc)
@@ -216,7 +224,7 @@ class RouteWorker:
             attempt += 1
             if guard is not None:
                 if not guard.breaker.allow():
-                    raise _CircuitOpen(f"circuit to {self.route.destination} is open")
+                    raise _Deferred(f"circuit to {self.route.destination} is open")
                 if guard.bucket is not None:
                     wait = guard.bucket.reserve(len(pending))
                     if wait > 0:
@@ -250,7 +258,7 @@ class RouteWorker:
                     guard.breaker.record_failure()
                     if guard.breaker.state is not CircuitState.CLOSED:
                         # The destination is down, not the records: leave them for later.
-                        raise _CircuitOpen(
+                        raise _Deferred(
                             f"circuit to {self.route.destination} opened: {exc.message}"
                         ) from exc
                 for d in pending:
@@ -277,11 +285,18 @@ class RouteWorker:
                 break
             retries += 1
             backoff = min(policy.cap_seconds, policy.base_seconds * 2 ** (attempt - 1))
-            delay = max(retry_after or 0.0, random.uniform(0, backoff))
+            delay = random.uniform(0, backoff)
+            if retry_after is not None:
+                if retry_after > MAX_INLINE_WAIT:
+                    # Too long to hold the worker: stop here, keep the cursor, come back later.
+                    raise _Deferred(
+                        f"{self.route.destination} asked to wait {retry_after:.0f}s (Retry-After)"
+                    )
+                delay = max(delay, retry_after)  # the destination's word beats our backoff
             log.info(
                 "route %s: retrying %d deliveries in %.2fs", self.route.name, len(pending), delay
             )
-            self.sleep(min(delay, policy.cap_seconds))
+            self.sleep(delay)
         return results, retries, attempt
 
     # -- bookkeeping --------------------------------------------------------------------
@@ -402,7 +417,7 @@ class RouteWorker:
         )
         try:
             results, retries, _ = self._push_with_retry([d])
-        except _CircuitOpen:
+        except _Deferred:
             report.blocked = True
             return report
         res = results[d.delivery_id]

@@ -232,3 +232,19 @@ def test_rate_limit_spaces_the_pushes(store: Store) -> None:
     worker = RouteWorker(store, hub.routes[0], RecordingDestination(), guard=guard, sleep=sleep)
     assert worker.drain().delivered == 120
     assert now[0] == pytest.approx(0.7), "120 deliveries at 100/s after a burst of 50"
+
+
+def test_a_long_retry_after_defers_instead_of_holding_the_worker(store: Store) -> None:
+    from crossdock.config.hub import CircuitPolicy
+    from crossdock.sync.guards import DestinationGuard
+
+    hub = config()
+    Ingestor(store, hub).ingest([change("erp", "1", sku="A", description="one")])
+    dest = RecordingDestination()
+    dest.fail_next = [RetryableError("429", retry_after=3600)]
+    slept: list[float] = []
+    guard = DestinationGuard.for_policy("shop", CircuitPolicy(failures=10), None)
+    report = RouteWorker(store, hub.routes[0], dest, guard=guard, sleep=slept.append).drain()
+    assert report.blocked and not slept and report.parked == 0
+    assert store.cursor("to-shop").position == 0
+    assert "Retry-After" in (store.cursor("to-shop").last_error or "")
