@@ -80,11 +80,27 @@ class RouteConfig(_Strict):
         default_factory=dict, description="field path -> allowed values (all must match)"
     )
     batch_size: int = Field(default=500, ge=1, le=10_000)
+    partitions: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="split by entity; each partition is ordered and worked by one lease holder",
+    )
     retry: RetryPolicy = RetryPolicy()
 
     def sends(self, path: str) -> bool:
         """Whether a field path is one this route sends."""
         return any_glob_matches(self.fields, path)
+
+
+class DeliveryConfig(_Strict):
+    lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="how long a worker holds a route partition without renewing it; "
+        "also how long a dead worker's partitions wait before another takes them",
+    )
 
 
 class StoreConfig(_Strict):
@@ -94,6 +110,7 @@ class StoreConfig(_Strict):
 class HubConfig(_Strict):
     version: int = 1
     store: StoreConfig = StoreConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     systems: list[SystemConfig] = Field(default_factory=list)
     ownership: dict[EntityType, EntityOwnership] = Field(default_factory=dict)
     routes: list[RouteConfig] = Field(default_factory=list)
@@ -141,6 +158,7 @@ class HubConfig(_Strict):
 
 __all__ = [
     "CircuitPolicy",
+    "DeliveryConfig",
     "EntityOwnership",
     "HubConfig",
     "NonOwnerPolicy",

@@ -114,6 +114,7 @@ class RouteCursor:
     last_success_at: datetime | None = None
     last_error: str | None = None
     delivered: int = 0
+    partition: int = 0
 
 
 class ProposalStatus(StrEnum):

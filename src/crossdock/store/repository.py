@@ -196,9 +196,13 @@ class Store:
         limit: int = 500,
         entity_types: Sequence[EntityType] | None = None,
         entity_id: str | None = None,
+        partition: tuple[int, int] | None = None,
     ) -> list[EventRow]:
+        """Events after ``after``; ``partition=(p, n)`` keeps those whose bucket % n == p."""
         c = t.events.c
         q = select(t.events).where(c.seq > after)
+        if partition is not None and partition[1] > 1:
+            q = q.where(c.bucket % partition[1] == partition[0])
         if entity_types:
             q = q.where(c.entity_type.in_([e.value for e in entity_types]))
         if entity_id is not None:
@@ -230,25 +234,34 @@ class Store:
             return int(conn.execute(select(func.count()).select_from(t.events)).scalar_one())
 
     # -- route cursors ------------------------------------------------------------------
-    def cursor(self, route: str) -> RouteCursor:
+    def cursor(self, route: str, partition: int = 0) -> RouteCursor:
         c = t.route_cursors.c
         with self.engine.connect() as conn:
-            r = conn.execute(select(t.route_cursors).where(c.route == route)).first()
+            r = conn.execute(
+                select(t.route_cursors).where(c.route == route, c.partition == partition)
+            ).first()
         if r is None:
-            return RouteCursor(route=route, position=0)
-        return RouteCursor(
-            r.route,
-            int(r.position),
-            utc(r.updated_at),
-            utc(r.last_success_at),
-            r.last_error,
-            int(r.delivered),
-        )
+            return RouteCursor(route=route, position=0, partition=partition)
+        return _cursor(r)
 
-    def set_cursor(self, route: str, position: int, *, actor: str, reason: str) -> None:
-        """Move a route's cursor by hand (replay); audited."""
+    def cursors(self, route: str) -> list[RouteCursor]:
+        """Every partition's cursor of a route that has one."""
+        c = t.route_cursors.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.route_cursors).where(c.route == route).order_by(c.partition)
+            ).all()
+        return [_cursor(r) for r in rows]
+
+    def set_cursor(
+        self, route: str, position: int, *, partitions: int = 1, actor: str, reason: str
+    ) -> None:
+        """Move every partition's cursor of a route by hand (replay); audited."""
         with self.write() as tx:
-            save_cursor(tx, route, position, success=False, delivered=0, error=None)
+            for p in range(partitions):
+                save_cursor(
+                    tx, route, position, partition=p, success=False, delivered=0, error=None
+                )
             tx.audit(actor, "route.cursor.set", route, {"position": position, "reason": reason})
 
     # -- exceptions ---------------------------------------------------------------------
@@ -395,23 +408,47 @@ class Store:
 
 
 def save_cursor(
-    tx: WriteTx, route: str, position: int, *, success: bool, delivered: int, error: str | None
+    tx: WriteTx,
+    route: str,
+    position: int,
+    *,
+    partition: int = 0,
+    success: bool,
+    delivered: int,
+    error: str | None,
 ) -> None:
-    """Upsert a route cursor inside a write transaction."""
+    """Upsert one partition's cursor of a route inside a write transaction."""
     now = _now()
     c = t.route_cursors.c
-    exists = tx.conn.execute(select(c.route).where(c.route == route)).first()
+    where = (c.route == route, c.partition == partition)
+    exists = tx.conn.execute(select(c.route).where(*where)).first()
     values: dict[str, Any] = {"position": position, "updated_at": now, "last_error": error}
     if success:
         values["last_success_at"] = now
     if exists is None:
-        tx.conn.execute(t.route_cursors.insert().values(route=route, delivered=delivered, **values))
+        tx.conn.execute(
+            t.route_cursors.insert().values(
+                route=route, partition=partition, delivered=delivered, **values
+            )
+        )
     else:
         tx.conn.execute(
             update(t.route_cursors)
-            .where(c.route == route)
+            .where(*where)
             .values(delivered=c.delivered + delivered, **values)
         )
+
+
+def _cursor(r: Row[Any]) -> RouteCursor:
+    return RouteCursor(
+        r.route,
+        int(r.position),
+        utc(r.updated_at),
+        utc(r.last_success_at),
+        r.last_error,
+        int(r.delivered),
+        int(r.partition),
+    )
 
 
 def _event(r: Row[Any]) -> EventRow:

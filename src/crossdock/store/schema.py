@@ -92,6 +92,7 @@ events = Table(
     Column("changed", Text, nullable=False),
     Column("data", Text, nullable=False),
     Column("time", TS, nullable=False),
+    Column("bucket", Integer, nullable=False, default=0),
     UniqueConstraint("entity_type", "entity_id", "version", name="uq_events_entity_version"),
 )
 Index("ix_events_time", events.c.time)
@@ -100,11 +101,24 @@ route_cursors = Table(
     "route_cursors",
     metadata,
     Column("route", String(64), primary_key=True),
+    Column("partition", Integer, primary_key=True, default=0),
     Column("position", BigInteger, nullable=False, default=0),
     Column("updated_at", TS, nullable=False),
     Column("last_success_at", TS, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("delivered", BigInteger, nullable=False, default=0),
+)
+
+# Who works one partition of a route now. ``token`` grows with every change of owner
+# (the fencing token): a worker whose lease was taken over cannot move the cursor.
+leases = Table(
+    "leases",
+    metadata,
+    Column("route", String(64), primary_key=True),
+    Column("partition", Integer, primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("token", BigInteger, nullable=False),
+    Column("expires_at", TS, nullable=False),
 )
 
 parked = Table(
@@ -208,6 +222,7 @@ __all__ = [
     "exceptions",
     "inbound_keys",
     "inbox",
+    "leases",
     "metadata",
     "parked",
     "proposals",

@@ -34,7 +34,10 @@ EVENT_COLUMNS = (
     "changed",
     "data",
     "time",
+    "bucket",
 )
+BUCKETS = 1024
+"""Events carry ``crc32(entity id) % BUCKETS``; a route with N partitions works bucket % N."""
 
 
 @lru_cache(maxsize=256)

@@ -32,6 +32,7 @@ from crossdock.model.change import ChangeOp
 from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RETRIES
 from crossdock.store import EventRow, ParkedStatus, Store, WriteTx, dumps, save_cursor
 from crossdock.store import schema as t
+from crossdock.store.leases import hold
 from crossdock.sync.guards import CircuitState, DestinationGuard
 from crossdock.sync.projection import passes_filter, project, touches
 
@@ -63,6 +64,15 @@ MAX_INLINE_WAIT = 60.0
 """Longest Retry-After a worker sleeps through; a longer one defers the batch to a later pass."""
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """The lease a worker holds on its partition: checked when the cursor moves."""
+
+    owner: str
+    token: int
+    ttl: float
+
+
 class _Deferred(Exception):
     """The destination cannot take it now (circuit open, a long Retry-After).
 
@@ -85,13 +95,40 @@ class RouteWorker:
         destination: Destination,
         *,
         guard: DestinationGuard | None = None,
+        partition: int = 0,
+        lease: Lease | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.route = route
         self.destination = destination
         self.guard = guard
+        self.partition = partition
+        self.lease = lease
         self.sleep = sleep
+
+    def _save_cursor(
+        self, tx: WriteTx, position: int, *, success: bool, delivered: int, error: str | None
+    ) -> None:
+        """Move this partition's cursor, if the lease (when there is one) is still ours."""
+        if self.lease is not None:
+            hold(
+                tx,
+                self.route.name,
+                self.partition,
+                self.lease.owner,
+                self.lease.token,
+                self.lease.ttl,
+            )
+        save_cursor(
+            tx,
+            self.route.name,
+            position,
+            partition=self.partition,
+            success=success,
+            delivered=delivered,
+            error=error,
+        )
 
     def drain(self, *, max_batches: int | None = None) -> DeliveryReport:
         """Deliver until the route has caught up with the outbox."""
@@ -107,9 +144,12 @@ class RouteWorker:
 
     def run_once(self) -> DeliveryReport:
         route = self.route
-        cursor = self.store.cursor(route.name)
+        cursor = self.store.cursor(route.name, self.partition)
         events = self.store.events_after(
-            cursor.position, limit=route.batch_size, entity_types=route.entities
+            cursor.position,
+            limit=route.batch_size,
+            entity_types=route.entities,
+            partition=(self.partition, route.partitions),
         )
         report = DeliveryReport(events=len(events), position=cursor.position)
         if not events:
@@ -155,9 +195,7 @@ class RouteWorker:
             results, retries, attempts = self._push_with_retry([d for _, d in to_send])
         except _Deferred as exc:
             with self.store.write() as tx:
-                save_cursor(
-                    tx, route.name, cursor.position, success=False, delivered=0, error=str(exc)
-                )
+                self._save_cursor(tx, cursor.position, success=False, delivered=0, error=str(exc))
             report.blocked = True
             return report
         report.retries = retries
@@ -192,9 +230,7 @@ class RouteWorker:
                     ev.source_system,
                 )
                 self._park(tx, ev, d, ErrorCode.PERMANENT, "parked behind an earlier version", 0)
-            save_cursor(
-                tx, route.name, last_seq, success=True, delivered=report.delivered, error=None
-            )
+            self._save_cursor(tx, last_seq, success=True, delivered=report.delivered, error=None)
         report.position = last_seq
         acked = datetime.now(UTC)
         for ev, d in to_send:
@@ -445,4 +481,4 @@ class RouteWorker:
         return report
 
 
-__all__ = ["DeliveryReport", "RouteWorker", "delivery_id"]
+__all__ = ["DeliveryReport", "Lease", "RouteWorker", "delivery_id"]

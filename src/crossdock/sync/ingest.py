@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
 from crossdock.observability.metrics import INGESTED
 from crossdock.store import NewException, Store, StoredRecord, WriteTx, dumps
+from crossdock.store.write import BUCKETS
 from crossdock.sync.changes_codec import change_to_json, ts_key
 from crossdock.sync.merge import merge_fields
 from crossdock.sync.ownership import DELETED, OwnershipMatrix
@@ -512,6 +514,7 @@ def event_row(
         "changed": dumps(changed),
         "data": data_json,
         "time": now,
+        "bucket": zlib.crc32(entity_id.encode()) % BUCKETS,
     }
 
 

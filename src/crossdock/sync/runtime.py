@@ -8,7 +8,10 @@ the registry by kind; this module never names one.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,8 +27,11 @@ from crossdock.connectors.registry import build_connector
 from crossdock.errors import ErrorCode, InvalidInput, NotFound
 from crossdock.store import ExceptionStatus, Store, dumps, loads
 from crossdock.store import schema as t
+from crossdock.store.leases import LeaseLost
+from crossdock.store.leases import acquire as acquire_lease
+from crossdock.store.records import RouteCursor
 from crossdock.sync.changes_codec import change_from_json, change_to_json
-from crossdock.sync.delivery import DeliveryReport, RouteWorker
+from crossdock.sync.delivery import DeliveryReport, Lease, RouteWorker
 from crossdock.sync.guards import DestinationGuard
 from crossdock.sync.ingest import Ingestor, IngestReport
 
@@ -78,6 +84,7 @@ class Hub:
         self.ingestor = Ingestor(store, config, batch_size=batch_size)
         self._connectors: dict[str, Connector] = {}
         self._guards: dict[str, DestinationGuard] = {}
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
 
     @classmethod
@@ -208,7 +215,9 @@ class Hub:
             )
         return dest
 
-    def worker(self, route_name: str) -> RouteWorker:
+    def worker(
+        self, route_name: str, partition: int = 0, lease: Lease | None = None
+    ) -> RouteWorker:
         try:
             route = self.config.route(route_name)
         except KeyError:
@@ -218,6 +227,8 @@ class Hub:
             route,
             self.destination(route.destination),
             guard=self.guard(route.destination),
+            partition=partition,
+            lease=lease,
         )
 
     def guard(self, system: str) -> DestinationGuard:
@@ -255,18 +266,42 @@ class Hub:
             if from_seq < 1:
                 raise InvalidInput("from_seq starts at 1", field="from_seq")
             position = from_seq - 1
-        position = min(position, self.store.cursor(route_name).position)
+        route = self.config.route(route_name)
+        positions = [c.position for c in self.store.cursors(route_name)] or [0]
+        position = min(position, min(positions))
         self.store.set_cursor(
-            route_name, position, actor=actor, reason=f"replay from_seq={from_seq} since={since}"
+            route_name,
+            position,
+            partitions=route.partitions,
+            actor=actor,
+            reason=f"replay from_seq={from_seq} since={since}",
         )
         return position
 
     def deliver(self, routes: list[str] | None = None) -> dict[str, DeliveryReport]:
+        """Drain every partition of every route this hub can lease right now.
+
+        Several hubs (processes) on one store share the work: each partition is
+        worked by the one holding its lease; a lease lost mid-way (this worker
+        stalled past its TTL and another took over) ends that partition's turn
+        without moving its cursor.
+        """
         out: dict[str, DeliveryReport] = {}
         for route in self.config.routes:
             if routes is not None and route.name not in routes:
                 continue
-            out[route.name] = self.worker(route.name).drain()
+            total = DeliveryReport()
+            for p in range(route.partitions):
+                ttl = self.config.delivery.lease_seconds
+                token = acquire_lease(self.store, route.name, p, self.owner, ttl)
+                if token is None:
+                    continue
+                lease = Lease(self.owner, token, ttl)
+                try:
+                    total.add(self.worker(route.name, p, lease).drain())
+                except LeaseLost as exc:
+                    log.warning("%s", exc)
+            out[route.name] = total
         return out
 
     def sync_once(self) -> SyncSummary:
@@ -310,10 +345,23 @@ class Hub:
         now = datetime.now(UTC)
         out: list[RouteStatus] = []
         for route in self.config.routes:
-            cur = self.store.cursor(route.name)
-            pending = self.store.events_after(cur.position, limit=1, entity_types=route.entities)
-            lag_events = max(0, head - cur.position) if pending else 0
-            lag_seconds = (now - pending[0].time).total_seconds() if pending else 0.0
+            cursors = self.store.cursors(route.name)
+            if len(cursors) < route.partitions:  # a partition never worked yet starts at 0
+                cursors.append(RouteCursor(route.name, 0))
+            cur = min(cursors, key=lambda c: c.position)
+            oldest = [
+                ev
+                for c in cursors
+                for ev in self.store.events_after(
+                    c.position,
+                    limit=1,
+                    entity_types=route.entities,
+                    partition=(c.partition, route.partitions),
+                )
+            ]
+            lag_events = max(0, head - cur.position) if oldest else 0
+            lag_seconds = (now - min(e.time for e in oldest)).total_seconds() if oldest else 0.0
+            successes = [c.last_success_at for c in cursors if c.last_success_at]
             out.append(
                 RouteStatus(
                     route.name,
@@ -322,10 +370,10 @@ class Hub:
                     head,
                     lag_events,
                     lag_seconds,
-                    cur.last_success_at,
-                    cur.last_error,
+                    max(successes) if successes else None,
+                    next((c.last_error for c in cursors if c.last_error), None),
                     parked.get(route.name, 0),
-                    cur.delivered,
+                    sum(c.delivered for c in cursors),
                     self.guard(route.destination).breaker.state.value,
                 )
             )

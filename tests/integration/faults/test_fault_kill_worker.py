@@ -107,6 +107,7 @@ def test_kill_9_never_loses_reorders_or_changes_a_delivery(
     cfg.write_text(
         f"""
 store: {{url: "sqlite:///{tmp_path / "hub.sqlite"}"}}
+delivery: {{lease_seconds: 1.5}}
 systems:
   - name: erp
     kind: files
@@ -114,7 +115,7 @@ systems:
     kind: webhook
     settings: {{url: "{recorder.url}", secret_env: PORTAL_SECRET}}
 routes:
-  - {{name: to-portal, entities: [product], destination: portal, batch_size: 100,
+  - {{name: to-portal, entities: [product], destination: portal, batch_size: 100, partitions: 4,
       fields: [sku, description, cost]}}
 """,
         encoding="utf-8",
@@ -158,7 +159,14 @@ routes:
             feed(k + 1, 400)  # the world goes on while the worker is dead
             worker = start_worker(cfg, env)
         deadline = time.monotonic() + 120
-        while store.cursor("to-portal").position < store.last_seq():
+
+        def behind() -> bool:
+            return any(
+                store.events_after(store.cursor("to-portal", p).position, limit=1, partition=(p, 4))
+                for p in range(4)
+            )
+
+        while behind():
             assert time.monotonic() < deadline, "the worker never caught up"
             assert worker.poll() is None, "the worker died on its own"
             time.sleep(0.2)

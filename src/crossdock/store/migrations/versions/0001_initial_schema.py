@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 20:08:54.328277
+Create Date: 2026-11-22 20:29:54.388511
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("changed", sa.Text(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_events")),
         sa.UniqueConstraint("entity_type", "entity_id", "version", name="uq_events_entity_version"),
         sa.UniqueConstraint("event_id", name=op.f("uq_events_event_id")),
@@ -140,6 +141,15 @@ def upgrade() -> None:
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.create_index("ix_inbox_status", ["status", "id"], unique=False)
 
+    op.create_table(
+        "leases",
+        sa.Column("route", sa.String(length=64), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
+        sa.Column("owner", sa.String(length=128), nullable=False),
+        sa.Column("token", sa.BigInteger(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("route", "partition", name=op.f("pk_leases")),
+    )
     op.create_table(
         "parked",
         sa.Column(
@@ -220,12 +230,13 @@ def upgrade() -> None:
     op.create_table(
         "route_cursors",
         sa.Column("route", sa.String(length=64), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("delivered", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("route", name=op.f("pk_route_cursors")),
+        sa.PrimaryKeyConstraint("route", "partition", name=op.f("pk_route_cursors")),
     )
     # ### end Alembic commands ###
 
@@ -247,6 +258,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_parked_route_entity")
 
     op.drop_table("parked")
+    op.drop_table("leases")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_status")
 

@@ -1,0 +1,82 @@
+"""Leases: which worker works one partition of a route, and for how long.
+
+A worker acquires a lease (route, partition) for ``ttl`` seconds; the lease
+row's ``token`` grows each time it changes hands (a fencing token). Every
+transaction that moves the partition's cursor first calls :func:`hold`,
+which checks that the lease is still this worker's with this token and
+extends it; a worker whose lease expired and was taken over finds out there,
+its transaction rolls back, and its cursor move never happens. On PostgreSQL
+acquisition skips rows another worker has locked (``FOR UPDATE SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from crossdock.errors import ConflictError, ErrorCode
+from crossdock.store import schema as t
+from crossdock.store.repository import Store
+from crossdock.store.write import WriteTx, utc
+
+
+class LeaseLost(ConflictError):
+    """The lease was taken over by another worker: stop working the partition."""
+
+    code = ErrorCode.CONFLICT
+
+
+def acquire(store: Store, route: str, partition: int, owner: str, ttl: float) -> int | None:
+    """The fencing token if ``owner`` now holds the lease, else ``None`` (someone else does)."""
+    c = t.leases.c
+    now = datetime.now(UTC)
+    expires = now + timedelta(seconds=ttl)
+    with store.write() as tx:
+        q = select(c.owner, c.token, c.expires_at).where(c.route == route, c.partition == partition)
+        if tx.is_postgres:
+            q = q.with_for_update(skip_locked=True)
+        row = tx.conn.execute(q).first()
+        if row is None:
+            if tx.is_postgres and _locked_elsewhere(tx, route, partition):
+                return None
+            tx.conn.execute(
+                t.leases.insert().values(
+                    route=route, partition=partition, owner=owner, token=1, expires_at=expires
+                )
+            )
+            return 1
+        held_until = utc(row.expires_at)
+        if row.owner != owner and held_until is not None and held_until > now:
+            return None
+        token = int(row.token) if row.owner == owner else int(row.token) + 1
+        tx.conn.execute(
+            update(t.leases)
+            .where(c.route == route, c.partition == partition)
+            .values(owner=owner, token=token, expires_at=expires)
+        )
+        return token
+
+
+def _locked_elsewhere(tx: WriteTx, route: str, partition: int) -> bool:
+    """A row SKIP LOCKED hid from us exists: another worker is deciding about it."""
+    c = t.leases.c
+    found = tx.conn.execute(
+        select(c.route).where(c.route == route, c.partition == partition)
+    ).first()
+    return found is not None
+
+
+def hold(tx: WriteTx, route: str, partition: int, owner: str, token: int, ttl: float) -> None:
+    """Inside the transaction that moves the cursor: still ours? Then extend it."""
+    c = t.leases.c
+    res = tx.conn.execute(
+        update(t.leases)
+        .where(c.route == route, c.partition == partition, c.owner == owner, c.token == token)
+        .values(expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
+    )
+    if res.rowcount != 1:
+        raise LeaseLost(f"lost the lease of {route}/{partition} (token {token})")
+
+
+__all__ = ["LeaseLost", "acquire", "hold"]

@@ -1,0 +1,141 @@
+"""Partitions and leases: several workers on one store share a route, never the same partition."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import BaseModel
+from sqlalchemy import update
+
+from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
+from crossdock.connectors.base import Connector, Delivery, DeliveryResult, DeliveryStatus
+from crossdock.connectors.registry import register
+from crossdock.model.base import EntityType
+from crossdock.model.change import Change
+from crossdock.store import Store
+from crossdock.store import schema as t
+from crossdock.store.leases import LeaseLost, acquire, hold
+from crossdock.sync.delivery import Lease
+from crossdock.sync.runtime import Hub
+
+pytestmark = pytest.mark.integration
+P = EntityType.PRODUCT
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+ARRIVALS: list[tuple[str, Delivery]] = []
+LOCK = threading.Lock()
+
+
+class Shared:
+    """A destination shared by every hub in the test, recording who sent what."""
+
+    def __init__(self, who: str) -> None:
+        self.who = who
+
+    def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
+        with LOCK:
+            ARRIVALS.extend((self.who, d) for d in batch)
+        return [DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED) for d in batch]
+
+
+class _NoSettings(BaseModel):
+    pass
+
+
+class SharedConnector(Connector):
+    kind = "shared-test"
+    Settings = _NoSettings
+
+    def destination(self) -> Shared:
+        return Shared(self.name)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    register("shared-test", SharedConnector)
+    ARRIVALS.clear()
+    s = Store.open(store_url)
+    yield s
+    s.close()
+
+
+def config(partitions: int) -> HubConfig:
+    return HubConfig(
+        systems=[
+            SystemConfig(name="erp", kind="files"),
+            SystemConfig(name="shop", kind="shared-test"),
+        ],
+        routes=[
+            RouteConfig(
+                name="r", entities=[P], destination="shop", partitions=partitions, batch_size=25
+            )
+        ],
+    )
+
+
+def feed(hub: Hub, n: int, versions: int) -> None:
+    for v in range(versions):
+        hub.ingest(
+            [
+                Change(
+                    system="erp",
+                    entity_type=P,
+                    native_id=str(i),
+                    data={"sku": f"S{i}", "description": f"v{v}"},
+                    source_ts=T0 + timedelta(minutes=v),
+                )
+                for i in range(n)
+            ]
+        )
+
+
+def test_a_lease_is_exclusive_expires_and_fences(store: Store) -> None:
+    assert acquire(store, "r", 0, "a", ttl=30) == 1
+    assert acquire(store, "r", 0, "b", ttl=30) is None, "held by a"
+    assert acquire(store, "r", 0, "a", ttl=30) == 1, "a renews, same token"
+    assert acquire(store, "r", 1, "b", ttl=30) == 1, "another partition is free"
+    with store.write() as tx:  # a stalls past its lease
+        tx.conn.execute(update(t.leases).values(expires_at=T0))
+    assert acquire(store, "r", 0, "b", ttl=30) == 2, "b takes over with a new token"
+    with pytest.raises(LeaseLost), store.write() as tx:
+        hold(tx, "r", 0, "a", 1, ttl=30)
+
+
+def test_two_hubs_share_the_partitions_and_keep_each_entity_in_order(store: Store) -> None:
+    a, b = Hub(config(4), store), Hub(config(4), store)
+    feed(a, 60, 3)
+    threads = [threading.Thread(target=h.deliver) for h in (a, b)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    a.deliver()  # whatever one hub left (its lease was busy), a second pass finishes
+    cursors = store.cursors("r")
+    assert [c.partition for c in cursors] == [0, 1, 2, 3]
+    last: dict[str, int] = {}
+    senders: dict[str, set[str]] = {}
+    for who, d in ARRIVALS:
+        assert d.version >= last.get(d.entity_id, 0), "an entity's versions never go back"
+        last[d.entity_id] = d.version
+        senders.setdefault(d.entity_id, set()).add(who)
+    assert len(last) == 60 and set(last.values()) == {3}
+    ids = [d.delivery_id for _, d in ARRIVALS]
+    assert len(ids) == len(set(ids)), "no partition was worked twice"
+    status = a.route_status()[0]
+    assert status.lag_events == 0 and status.delivered == len(ids)
+
+
+def test_a_worker_that_lost_its_lease_cannot_move_the_cursor(store: Store) -> None:
+    hub = Hub(config(1), store)
+    feed(hub, 5, 1)
+    token = acquire(store, "r", 0, "old", ttl=30)
+    assert token is not None
+    with store.write() as tx:
+        tx.conn.execute(update(t.leases).values(expires_at=T0))
+    assert acquire(store, "r", 0, "new", ttl=30) == token + 1
+    stale = hub.worker("r", 0, Lease("old", token, 30))
+    with pytest.raises(LeaseLost):
+        stale.run_once()
+    assert store.cursor("r", 0).position == 0, "the stale worker's batch did not count"
