@@ -414,6 +414,24 @@ def parked_retry(
     console.print(f"delivered={report.delivered} blocked={report.blocked}")
 
 
+@parked_app.command("retry-all")
+def parked_retry_all(
+    route: Annotated[str, typer.Argument(help="Route name.")],
+    code: Annotated[str | None, typer.Option(help="Only records parked with this code.")] = None,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Re-send every parked record of a route (or those with one error code)."""
+    hub = _hub(config, store)
+    try:
+        report = hub.worker(route).retry_all_parked(actor=_actor(), code=code)
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+    console.print(f"delivered={report.delivered} blocked={report.blocked}")
+
+
 @parked_app.command("skip")
 def parked_skip(
     route: Annotated[str, typer.Argument(help="Route name.")],

@@ -406,6 +406,23 @@ class RouteWorker:
             return DeliveryReport()
         return self._send_current(parked[0].entity_type, entity_id, actor, "parked.retry")
 
+    def retry_all_parked(self, *, actor: str, code: str | None = None) -> DeliveryReport:
+        """Retry every parked entity of the route (only those parked with ``code``, if given).
+
+        Entities go in the order they were parked; an open circuit stops the run.
+        """
+        total = DeliveryReport()
+        seen: set[str] = set()
+        for p in self.store.list_parked(self.route.name, limit=100_000):
+            if p.entity_id in seen or (code is not None and p.code != code):
+                continue
+            seen.add(p.entity_id)
+            report = self._send_current(p.entity_type, p.entity_id, actor, "parked.retry")
+            total.add(report)
+            if report.blocked:
+                break
+        return total
+
     def resend(self, entity_type: EntityType, entity_id: str, *, actor: str) -> DeliveryReport:
         """Send one entity's current version again (it also closes any parked rows)."""
         return self._send_current(entity_type, entity_id, actor, "route.resend")

@@ -67,3 +67,20 @@ def test_skip_replay_and_resend(client: TestClient, hub: Hub, keys: Any, refuse:
         ).status_code
         == 404
     )
+
+
+def test_retry_all_parked_by_code(
+    client: TestClient, hub: Hub, keys: Any, refuse: set[str]
+) -> None:
+    refuse.update({"X1", "X2"})
+    post_products(client, keys.write, "OK", "X1", "X2")
+    hub.deliver()
+    assert len(client.get("/v1/routes/to-wms/parked", headers=h(keys.read)).json()["items"]) == 2
+    url = "/v1/routes/to-wms/parked/retry"
+    assert client.post(url, json={}, headers=h(keys.write)).status_code == 403
+    none = client.post(url, json={"code": "no_such_code"}, headers=h(keys.admin))
+    assert none.status_code == 200 and none.json()["delivered"] == 0
+    refuse.clear()
+    r = client.post(url, json={"code": "rejected_by_destination"}, headers=h(keys.admin))
+    assert r.status_code == 200 and r.json()["delivered"] == 2
+    assert client.get("/v1/routes/to-wms/parked", headers=h(keys.read)).json()["items"] == []

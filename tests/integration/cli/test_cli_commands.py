@@ -199,3 +199,9 @@ def test_routes_replay_and_parked_commands(tmp_path: Path) -> None:
     assert listed.exit_code == 0
     skipped = runner.invoke(app, ["parked", "skip", "items-to-wms", "prd_x", "-c", str(cfg)])
     assert skipped.exit_code == 0 and "skipped 0" in skipped.output
+
+
+def test_parked_retry_all_command(tmp_path: Path) -> None:
+    cfg = write_hub(tmp_path)
+    result = runner.invoke(app, ["parked", "retry-all", "items-to-wms", "-c", str(cfg)])
+    assert result.exit_code == 0 and "delivered=0" in result.output

@@ -151,6 +151,22 @@ def _delivery_out(report: Any) -> DeliveryOut:
     )
 
 
+class RetryAllIn(BaseModel):
+    code: str | None = Field(default=None, max_length=64, description="only this error code")
+
+
+@router.post(
+    "/{name}/parked/retry",
+    response_model=DeliveryOut,
+    summary="Re-send every parked record of the route (or those with one error code)",
+    description="Needs the `admin` scope; audited per record. An open circuit stops the run.",
+    responses=problem_responses(503),
+)
+def retry_all_parked(name: RouteName, body: RetryAllIn, hub: HubDep, who: Admin) -> DeliveryOut:
+    _check_route(hub, name)
+    return _delivery_out(hub.worker(name).retry_all_parked(actor=who.name, code=body.code))
+
+
 class SkipIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000, description="why (kept in the audit log)")
 
