@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.store import schema as t
@@ -38,8 +39,19 @@ def acquire(store: Store, route: str, partition: int, owner: str, ttl: float) ->
             q = q.with_for_update(skip_locked=True)
         row = tx.conn.execute(q).first()
         if row is None:
-            if tx.is_postgres and _locked_elsewhere(tx, route, partition):
-                return None
+            if tx.is_postgres:
+                if _locked_elsewhere(tx, route, partition):
+                    return None
+                # Two workers may both find no row: the first insert wins, the other backs off.
+                res = tx.conn.execute(
+                    pg_insert(t.leases)
+                    .values(
+                        route=route, partition=partition, owner=owner, token=1, expires_at=expires
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(t.leases.c.token)
+                )
+                return 1 if res.first() is not None else None
             tx.conn.execute(
                 t.leases.insert().values(
                     route=route, partition=partition, owner=owner, token=1, expires_at=expires
