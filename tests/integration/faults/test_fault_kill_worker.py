@@ -1,4 +1,4 @@
-"""Kill -9 the delivery worker again and again while it pushes to a real receiver.
+"""Kill -9 the delivery worker again and again while 20k changes flow to a real receiver.
 
 The worker is `crossdock serve` in its own process (API + sync loop), the
 receiver an HTTP server on loopback that records every request in arrival
@@ -133,9 +133,9 @@ routes:
             Change(
                 system="erp",
                 entity_type=EntityType.PRODUCT,
-                native_id=str(i % 400),
+                native_id=str(i % 2000),
                 data={
-                    "sku": f"S-{i % 400}",
+                    "sku": f"S-{i % 2000}",
                     "description": f"r{round_} i{i}",
                     "cost": f"{rng.randint(1, 9999) / 100:.2f}",
                 },
@@ -144,7 +144,7 @@ routes:
             for i in range(n)
         )
 
-    feed(0, 1500)
+    feed(0, 10_000)
     worker = start_worker(cfg, env)
     try:
         for k in range(KILLS):
@@ -156,7 +156,7 @@ routes:
             time.sleep(rng.uniform(0.0, 0.05))
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)
-            feed(k + 1, 400)  # the world goes on while the worker is dead
+            feed(k + 1, 2_000)  # the world goes on while the worker is dead
             worker = start_worker(cfg, env)
         deadline = time.monotonic() + 120
 
