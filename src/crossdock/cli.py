@@ -6,7 +6,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -55,6 +56,18 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(2)
 
 
+@contextmanager
+def _open_hub(config: Path, store: str | None) -> Iterator[Hub]:
+    """The hub for one command; closed after it, its errors turned into a clean exit."""
+    hub = _hub(config, store)
+    try:
+        yield hub
+    except CrossdockError as exc:
+        raise _fail(exc) from exc
+    finally:
+        hub.close()
+
+
 def _hub(config: Path, store: str | None) -> Hub:
     try:
         return Hub.open(load_checked(config), store_url=store)
@@ -93,16 +106,11 @@ def schema(
 @app.command()
 def sync(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
     """Pull every source, ingest, deliver every route, once."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         with _progress() as progress:
             summary = hub.pull(on_unit=_unit_progress(progress))
         summary.ingest.add(hub.process_inbox())
         summary.delivery = hub.deliver()
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print_json(
         json.dumps(
             {
@@ -124,8 +132,7 @@ def import_file(
     store: StoreOpt = None,
 ) -> None:
     """Bulk-import one file through a files system's mapping, with a progress bar."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         source = hub.connector(system).source()
         reader = getattr(source, "read_file", None)
         if reader is None:
@@ -136,10 +143,6 @@ def import_file(
             task = progress.add_task(file.name, total=unit.total)
             report = hub.ingestor.ingest(unit.items, progress=lambda n: progress.advance(task, n))
         elapsed = time.perf_counter() - start
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     rate = report.received / elapsed if elapsed else 0.0
     console.print_json(
         json.dumps(
@@ -153,13 +156,10 @@ def import_file(
 @app.command()
 def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
     """Per route: lag, last success, parked; open exceptions."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         rows = hub.route_status()
         open_exc = hub.store.count_exceptions()
         counts = hub.store.count_records()
-    finally:
-        hub.close()
     table = Table(title="routes")
     table.add_column("route", no_wrap=True)
     table.add_column("destination", no_wrap=True)
@@ -226,13 +226,8 @@ def keys_create(
     """Create an API key; it is shown once and stored hashed."""
     from crossdock.api.keys import create_api_key
 
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         key = create_api_key(hub.store, name, scope)
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print(key, soft_wrap=True, highlight=False)
 
 
@@ -243,11 +238,8 @@ def keys_revoke(
     store: StoreOpt = None,
 ) -> None:
     """Revoke an API key."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         found = hub.store.revoke_api_key(prefix)
-    finally:
-        hub.close()
     if not found:
         raise _fail(KeyError(f"no key with prefix {prefix}"))
     console.print(f"revoked {prefix}")
@@ -260,11 +252,8 @@ def exceptions_list(
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
 ) -> None:
     """Open business exceptions, oldest first."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         rows = hub.store.list_exceptions(limit=limit)
-    finally:
-        hub.close()
     table = Table(title="open exceptions")
     for col in ("id", "system", "entity", "native id", "field", "code", "reason"):
         table.add_column(col)
@@ -288,13 +277,8 @@ def exceptions_retry(
     store: StoreOpt = None,
 ) -> None:
     """Re-ingest the change an exception kept."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         report = hub.retry_exception(exc_id, actor=f"cli:{os.environ.get('USER', 'unknown')}")
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print_json(json.dumps(report.as_dict()))
 
 
@@ -308,8 +292,7 @@ def exceptions_dismiss(
     """Dismiss an exception (audited)."""
     from crossdock.store import ExceptionStatus
 
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         if hub.store.get_exception(exc_id) is None:
             raise _fail(KeyError(f"no exception {exc_id}"))
         hub.store.set_exception_status(
@@ -318,8 +301,6 @@ def exceptions_dismiss(
             actor=f"cli:{os.environ.get('USER', 'unknown')}",
             note=note or None,
         )
-    finally:
-        hub.close()
     console.print(f"dismissed {exc_id}")
 
 
@@ -338,14 +319,9 @@ def routes_replay(
     store: StoreOpt = None,
 ) -> None:
     """Move a route's cursor back (never forward); audited."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
         position = hub.replay(route, from_seq=from_seq, since=when, actor=_actor())
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print(f"{route}: cursor at {position}; the next sync sends from there")
 
 
@@ -358,13 +334,8 @@ def routes_resend(
     store: StoreOpt = None,
 ) -> None:
     """Send one record's current version through a route again."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         report = hub.worker(route).resend(entity_type, record_id, actor=_actor())
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print(f"delivered={report.delivered} blocked={report.blocked}")
 
 
@@ -375,11 +346,8 @@ def parked_list(
     store: StoreOpt = None,
 ) -> None:
     """Parked deliveries, oldest first."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         rows = hub.store.list_parked(route, limit=1000)
-    finally:
-        hub.close()
     table = Table(title="parked")
     for col in ("route", "entity", "record", "version", "code", "attempts", "error"):
         table.add_column(col)
@@ -404,13 +372,8 @@ def parked_retry(
     store: StoreOpt = None,
 ) -> None:
     """Re-send a parked record's current version; its parked rows close on success."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         report = hub.worker(route).retry_parked(record_id, actor=_actor())
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print(f"delivered={report.delivered} blocked={report.blocked}")
 
 
@@ -422,13 +385,8 @@ def parked_retry_all(
     store: StoreOpt = None,
 ) -> None:
     """Re-send every parked record of a route (or those with one error code)."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         report = hub.worker(route).retry_all_parked(actor=_actor(), code=code)
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print(f"delivered={report.delivered} blocked={report.blocked}")
 
 
@@ -441,24 +399,16 @@ def parked_skip(
     store: StoreOpt = None,
 ) -> None:
     """Give up on a parked record's versions (audited)."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         n = hub.worker(route).skip_parked(record_id, actor=_actor(), note=note or None)
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     console.print(f"skipped {n} parked version(s)")
 
 
 @prop_app.command("list")
 def proposals_list(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
     """Pending proposals, oldest first."""
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         rows = hub.store.list_proposals()
-    finally:
-        hub.close()
     table = Table(title="pending proposals")
     for col in ("id", "entity", "record", "field", "proposed by", "value"):
         table.add_column(col)
@@ -472,18 +422,13 @@ def proposals_list(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt =
 def _decide(proposal_id: int, approve: bool, config: Path, store: str | None) -> None:
     from crossdock.sync.proposals import decide_proposal
 
-    hub = _hub(config, store)
-    try:
+    with _open_hub(config, store) as hub:
         version = decide_proposal(
             hub.store,
             proposal_id,
             approve=approve,
             actor=f"cli:{os.environ.get('USER', 'unknown')}",
         )
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
     verb = "approved" if approve else "rejected"
     console.print(f"{verb} {proposal_id}" + (f" (record now v{version})" if version else ""))
 
