@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -214,10 +215,25 @@ inbox = Table(
 )
 Index("ix_inbox_status", inbox.c.status, inbox.c.id)
 
+# One row per destination: its token bucket and circuit breaker, shared by every worker
+# process. Times are wall-clock epoch seconds (a monotonic clock is per process).
+destination_guards = Table(
+    "destination_guards",
+    metadata,
+    Column("system", String(64), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("tokens_at", Float, nullable=False),
+    Column("circuit", String(16), nullable=False),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("opened_at", Float, nullable=False),
+    Column("probe_until", Float, nullable=False),
+)
+
 __all__ = [
     "api_keys",
     "audit_log",
     "crosswalk",
+    "destination_guards",
     "events",
     "exceptions",
     "inbound_keys",

@@ -1,9 +1,11 @@
 """What stands between a route worker and its destination: a rate limit and a circuit breaker.
 
-Both are per destination and shared by every route that pushes to it within
-one process (the hub keeps one :class:`DestinationGuard` per system); the
-clock is injectable, so each is tested alone. Sharing them across processes
-is the delivery-hardening issue's business.
+Both are per destination. The hub's are :class:`SharedTokenBucket` and
+:class:`SharedCircuitBreaker`, whose state is a row in the store, so every
+worker process pushing to one destination shares one rate limit and one
+circuit. :class:`TokenBucket` and :class:`CircuitBreaker` are the same rules
+in memory, for one process and for tests; the clock is injectable, so each is
+tested alone.
 
 * :class:`TokenBucket`: ``rate`` tokens a second, at most ``burst`` banked;
   one token per delivery. ``reserve(n)`` answers how long to wait first.
@@ -20,10 +22,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from crossdock.config.hub import CircuitPolicy, RateLimit
+from crossdock.store import guard_state
+from crossdock.store.repository import Store
 
 Clock = Callable[[], float]
+
+
+class RateLimiter(Protocol):
+    def reserve(self, n: int) -> float:
+        """Take ``n`` tokens; the seconds to wait before using them (0 when banked)."""
+        ...
+
+
+class Breaker(Protocol):
+    @property
+    def state(self) -> CircuitState: ...
+
+    def allow(self) -> bool:
+        """Whether a push may go now (in half-open, only the one probe)."""
+        ...
+
+    def record_success(self) -> None: ...
+
+    def record_failure(self) -> None: ...
 
 
 class TokenBucket:
@@ -102,12 +126,72 @@ class CircuitBreaker:
                 self._probing = False
 
 
+class SharedTokenBucket:
+    """A token bucket whose tokens live in the store: one rate for all worker processes."""
+
+    def __init__(
+        self, store: Store, system: str, rate: float, burst: int, clock: Clock = time.time
+    ) -> None:
+        self.store = store
+        self.system = system
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+
+    def reserve(self, n: int) -> float:
+        return guard_state.take_tokens(
+            self.store, self.system, n, self.rate, self.burst, self._clock()
+        )
+
+
+class SharedCircuitBreaker:
+    """A circuit breaker whose state lives in the store: opened by one worker, open for all.
+
+    In half-open, one probe goes at a time across all processes; a probe's
+    claim lapses after ``open_seconds`` so that a worker dying mid-probe does
+    not keep the circuit shut.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        system: str,
+        failures: int,
+        open_seconds: float,
+        clock: Clock = time.time,
+    ) -> None:
+        self.store = store
+        self.system = system
+        self.failures = failures
+        self.open_seconds = open_seconds
+        self._clock = clock
+
+    @property
+    def state(self) -> CircuitState:
+        return CircuitState(
+            guard_state.circuit_state(self.store, self.system, self.open_seconds, self._clock())
+        )
+
+    def allow(self) -> bool:
+        return guard_state.circuit_allow(
+            self.store, self.system, self.open_seconds, self.open_seconds, self._clock()
+        )
+
+    def record_success(self) -> None:
+        guard_state.circuit_success(self.store, self.system)
+
+    def record_failure(self) -> None:
+        guard_state.circuit_failure(
+            self.store, self.system, self.failures, self.open_seconds, self._clock()
+        )
+
+
 @dataclass
 class DestinationGuard:
     """The rate limit (if any) and the circuit breaker of one destination."""
 
-    breaker: CircuitBreaker
-    bucket: TokenBucket | None = None
+    breaker: Breaker
+    bucket: RateLimiter | None = None
     name: str = field(default="")
 
     @classmethod
@@ -118,8 +202,34 @@ class DestinationGuard:
         rate: RateLimit | None,
         clock: Clock = time.monotonic,
     ) -> DestinationGuard:
+        """In-memory guards: one process's view (tests, a single worker)."""
         bucket = TokenBucket(rate.per_second, rate.burst, clock) if rate else None
         return cls(CircuitBreaker(circuit.failures, circuit.open_seconds, clock), bucket, name)
 
+    @classmethod
+    def shared(
+        cls,
+        store: Store,
+        name: str,
+        circuit: CircuitPolicy,
+        rate: RateLimit | None,
+        clock: Clock = time.time,
+    ) -> DestinationGuard:
+        """Guards kept in the store, shared by every worker process of this store."""
+        bucket = (
+            SharedTokenBucket(store, name, rate.per_second, rate.burst, clock) if rate else None
+        )
+        breaker = SharedCircuitBreaker(store, name, circuit.failures, circuit.open_seconds, clock)
+        return cls(breaker, bucket, name)
 
-__all__ = ["CircuitBreaker", "CircuitState", "DestinationGuard", "TokenBucket"]
+
+__all__ = [
+    "Breaker",
+    "CircuitBreaker",
+    "CircuitState",
+    "DestinationGuard",
+    "RateLimiter",
+    "SharedCircuitBreaker",
+    "SharedTokenBucket",
+    "TokenBucket",
+]

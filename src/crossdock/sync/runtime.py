@@ -236,8 +236,8 @@ class Hub:
         with self._lock:
             if system not in self._guards:
                 cfg = self.config.system(system)
-                self._guards[system] = DestinationGuard.for_policy(
-                    system, cfg.circuit, cfg.rate_limit
+                self._guards[system] = DestinationGuard.shared(
+                    self.store, system, cfg.circuit, cfg.rate_limit
                 )
             return self._guards[system]
 
