@@ -82,6 +82,7 @@ routes:
     fields: [sku, description, base_uom, units, identifiers, status]
     filter: {status: [active]}
     batch_size: 500
+    batch_wait_seconds: 0  # > 0: hold a partial batch until its oldest change is this old
     partitions: 4          # ordered per product; up to 4 workers push in parallel
     retry: {attempts: 5, base_seconds: 0.5, cap_seconds: 60}
   - name: stock-to-wms

@@ -80,6 +80,13 @@ class RouteConfig(_Strict):
         default_factory=dict, description="field path -> allowed values (all must match)"
     )
     batch_size: int = Field(default=500, ge=1, le=10_000)
+    batch_wait_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=300,
+        description="hold a partial batch until its oldest change is this old (0: send at once); "
+        "a batch closes at batch_size or at this age, whichever comes first",
+    )
     partitions: int = Field(
         default=1,
         ge=1,

@@ -49,6 +49,8 @@ class DeliveryReport:
     position: int = 0
     blocked: bool = False
     """The destination's circuit is open: nothing was pushed, the cursor did not move."""
+    waiting: bool = False
+    """A partial batch younger than the route's ``batch_wait_seconds``: held to fill up."""
 
     def add(self, other: DeliveryReport) -> None:
         self.events += other.events
@@ -58,6 +60,7 @@ class DeliveryReport:
         self.retries += other.retries
         self.position = max(self.position, other.position)
         self.blocked = self.blocked or other.blocked
+        self.waiting = self.waiting or other.waiting
 
 
 MAX_INLINE_WAIT = 60.0
@@ -138,7 +141,7 @@ class RouteWorker:
             report = self.run_once()
             total.add(report)
             n += 1
-            if report.events == 0 or report.blocked:
+            if report.events == 0 or report.blocked or report.waiting:
                 break
         return total
 
@@ -153,6 +156,10 @@ class RouteWorker:
         )
         report = DeliveryReport(events=len(events), position=cursor.position)
         if not events:
+            return report
+        if self._still_filling(events):
+            report.events = 0
+            report.waiting = True
             return report
         last_seq = events[-1].seq
         newest: dict[tuple[EntityType, str], EventRow] = {}
@@ -244,6 +251,13 @@ class RouteWorker:
             if n:
                 DELIVERIES.labels(route.name, outcome).inc(n)
         return report
+
+    def _still_filling(self, events: list[EventRow]) -> bool:
+        """A batch closes at ``batch_size`` events or once its oldest is ``batch_wait_seconds``."""
+        wait = self.route.batch_wait_seconds
+        if wait <= 0 or len(events) >= self.route.batch_size:
+            return False
+        return (datetime.now(UTC) - events[0].time).total_seconds() < wait
 
     # -- pushing ------------------------------------------------------------------------
     def _push_with_retry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -248,3 +249,25 @@ def test_a_long_retry_after_defers_instead_of_holding_the_worker(store: Store) -
     assert report.blocked and not slept and report.parked == 0
     assert store.cursor("to-shop").position == 0
     assert "Retry-After" in (store.cursor("to-shop").last_error or "")
+
+
+def test_a_partial_batch_waits_for_its_time_limit_and_a_full_one_goes_at_once(
+    store: Store,
+) -> None:
+    route = config().routes[0].model_copy(update={"batch_size": 3, "batch_wait_seconds": 0.3})
+    ing = Ingestor(store, config())
+    dest = RecordingDestination()
+    worker = RouteWorker(store, route, dest)
+    ing.ingest([change("erp", "1", sku="A"), change("erp", "2", sku="B")])
+    report = worker.drain()
+    assert report.waiting and not dest.calls
+    assert store.cursor("to-shop").position == 0
+    ing.ingest([change("erp", "3", sku="C")])
+    assert worker.drain().delivered == 3  # the size limit closes the batch
+    ing.ingest([change("erp", "4", sku="D")])
+    assert worker.drain().waiting
+    deadline = datetime.now(UTC) + timedelta(seconds=30)
+    while len(dest.calls) < 2 and datetime.now(UTC) < deadline:
+        worker.drain()  # the time limit closes it
+        time.sleep(0.02)
+    assert [d.data["sku"] for d in dest.calls[-1]] == ["D"]
