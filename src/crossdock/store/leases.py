@@ -91,4 +91,15 @@ def hold(tx: WriteTx, route: str, partition: int, owner: str, token: int, ttl: f
         raise LeaseLost(f"lost the lease of {route}/{partition} (token {token})")
 
 
-__all__ = ["LeaseLost", "acquire", "hold"]
+def release(store: Store, route: str, partition: int, owner: str, token: int) -> None:
+    """Give the lease up at once (if still ours), so any worker may take the partition next."""
+    c = t.leases.c
+    with store.write() as tx:
+        tx.conn.execute(
+            update(t.leases)
+            .where(c.route == route, c.partition == partition, c.owner == owner, c.token == token)
+            .values(expires_at=datetime.now(UTC))
+        )
+
+
+__all__ = ["LeaseLost", "acquire", "hold", "release"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import uuid
@@ -29,6 +30,7 @@ from crossdock.store import ExceptionStatus, Store, dumps, loads
 from crossdock.store import schema as t
 from crossdock.store.leases import LeaseLost
 from crossdock.store.leases import acquire as acquire_lease
+from crossdock.store.leases import release as release_lease
 from crossdock.store.records import RouteCursor
 from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.delivery import DeliveryReport, Lease, RouteWorker
@@ -279,30 +281,51 @@ class Hub:
         return position
 
     def deliver(self, routes: list[str] | None = None) -> dict[str, DeliveryReport]:
-        """Drain every partition of every route this hub can lease right now.
+        """Drain every partition of every route that has work and that this hub can lease.
 
         Several hubs (processes) on one store share the work: each partition is
-        worked by the one holding its lease; a lease lost mid-way (this worker
-        stalled past its TTL and another took over) ends that partition's turn
-        without moving its cursor.
+        worked by the one holding its lease, and a lease is given up as soon as
+        its partition has caught up, so the next pass of any worker may take it.
+        Each pass starts at a random partition, so workers spread over the
+        partitions instead of queueing for the same one. A lease lost mid-way
+        (this worker stalled past its TTL and another took over) ends that
+        partition's turn without moving its cursor.
         """
         out: dict[str, DeliveryReport] = {}
+        ttl = self.config.delivery.lease_seconds
         for route in self.config.routes:
             if routes is not None and route.name not in routes:
                 continue
             total = DeliveryReport()
-            for p in range(route.partitions):
-                ttl = self.config.delivery.lease_seconds
+            start = random.randrange(route.partitions)
+            for i in range(route.partitions):
+                p = (start + i) % route.partitions
+                if not self._has_work(route.name, p):
+                    continue
                 token = acquire_lease(self.store, route.name, p, self.owner, ttl)
                 if token is None:
                     continue
-                lease = Lease(self.owner, token, ttl)
                 try:
-                    total.add(self.worker(route.name, p, lease).drain())
+                    total.add(self.worker(route.name, p, Lease(self.owner, token, ttl)).drain())
                 except LeaseLost as exc:
                     log.warning("%s", exc)
+                finally:
+                    release_lease(self.store, route.name, p, self.owner, token)
             out[route.name] = total
         return out
+
+    def _has_work(self, route_name: str, partition: int) -> bool:
+        """Whether events wait after the partition's cursor (a read: idle passes write nothing)."""
+        route = self.config.route(route_name)
+        cursor = self.store.cursor(route.name, partition)
+        return bool(
+            self.store.events_after(
+                cursor.position,
+                limit=1,
+                entity_types=route.entities,
+                partition=(partition, route.partitions),
+            )
+        )
 
     def sync_once(self) -> SyncSummary:
         """Pull every source, ingest recorded webhooks, deliver every route."""

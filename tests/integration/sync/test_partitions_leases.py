@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.connectors.base import Connector, Delivery, DeliveryResult, DeliveryStatus
@@ -17,7 +17,7 @@ from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store import Store
 from crossdock.store import schema as t
-from crossdock.store.leases import LeaseLost, acquire, hold
+from crossdock.store.leases import LeaseLost, acquire, hold, release
 from crossdock.sync.delivery import Lease
 from crossdock.sync.runtime import Hub
 
@@ -101,6 +101,23 @@ def test_a_lease_is_exclusive_expires_and_fences(store: Store) -> None:
     assert acquire(store, "r", 0, "b", ttl=30) == 2, "b takes over with a new token"
     with pytest.raises(LeaseLost), store.write() as tx:
         hold(tx, "r", 0, "a", 1, ttl=30)
+
+
+def test_a_released_lease_is_free_at_once_and_fences_its_old_holder(store: Store) -> None:
+    assert acquire(store, "r", 0, "a", ttl=30) == 1
+    release(store, "r", 0, "b", 1)  # not b's to give up: nothing happens
+    assert acquire(store, "r", 0, "b", ttl=30) is None
+    release(store, "r", 0, "a", 1)
+    assert acquire(store, "r", 0, "b", ttl=30) == 2
+    with pytest.raises(LeaseLost), store.write() as tx:
+        hold(tx, "r", 0, "a", 1, ttl=30)
+
+
+def test_an_idle_pass_takes_no_lease(store: Store) -> None:
+    hub = Hub(config(4), store)
+    hub.deliver()
+    with store.engine.connect() as conn:
+        assert conn.execute(select(t.leases.c.route)).all() == []
 
 
 def test_two_hubs_share_the_partitions_and_keep_each_entity_in_order(store: Store) -> None:
