@@ -141,8 +141,8 @@ class RouteWorker:
             report = self.run_once()
             total.add(report)
             n += 1
-            if report.events == 0 or report.blocked or report.waiting:
-                break
+            if report.events < self.route.batch_size or report.blocked or report.waiting:
+                break  # a short read means it has caught up: no second read to learn that
         return total
 
     def run_once(self) -> DeliveryReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from crossdock.config.hub import RouteConfig
@@ -21,10 +22,22 @@ def passes_filter(route: RouteConfig, data: Mapping[str, Any]) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
+def _top_level_names(fields: tuple[str, ...]) -> frozenset[str] | None:
+    """The names, when every glob is a plain top-level field name (the common route)."""
+    if any(c in g for g in fields for c in "*?[."):
+        return None
+    return frozenset(fields)
+
+
 def project(route: RouteConfig, data: Mapping[str, Any]) -> dict[str, Any]:
     """The record reduced to the route's fields (nested form)."""
     if route.fields == ["*"]:
         return dict(data)
+    names = _top_level_names(tuple(route.fields))
+    if names is not None:
+        # A plain name selects that field and everything below it: no need to flatten.
+        return {k: v for k, v in data.items() if k in names}
     flat = flatten(data)
     return unflatten(
         {p: v for p, v in flat.items() if any(glob_matches(g, p) for g in route.fields)}
