@@ -14,7 +14,8 @@ same receiver (a separate process that records each delivery's arrival):
    feeder POSTing each group straight to the receiver. Target: p99 <= 100 ms.
 3. (``--scaling``, PostgreSQL) 1, 2 and 3 ``crossdock serve`` worker processes
    on one PostgreSQL store draining the same backlog over a 6-partition route
-   to a receiver that takes 20 ms per request (a real destination's latency):
+   in batches of 50 to a receiver that takes 20 ms per request (a real
+   destination's latency):
    records/s per worker count. Reported, no target; the anchor is one worker.
 
     python benchmarks/delivery.py                  # SQLite, 50k records
@@ -128,7 +129,9 @@ class Receiver:
 
 
 # -- the hub side ----------------------------------------------------------------------------
-def write_config(path: Path, store_url: str, receiver_url: str, partitions: int) -> Path:
+def write_config(
+    path: Path, store_url: str, receiver_url: str, partitions: int, batch: int = BATCH
+) -> Path:
     cfg = path / "crossdock.yaml"
     cfg.write_text(
         f"""
@@ -141,7 +144,7 @@ systems:
     kind: webhook
     settings: {{url: "{receiver_url}", secret_env: PORTAL_SECRET}}
 routes:
-  - {{name: to-portal, entities: [product], destination: portal, batch_size: {BATCH},
+  - {{name: to-portal, entities: [product], destination: portal, batch_size: {batch},
       partitions: {partitions}, fields: [sku, description, cost]}}
 """,
         encoding="utf-8",
@@ -334,7 +337,7 @@ def measure_scaling(pg: str, n: int) -> dict[int, float]:
             sep = "&" if "?" in pg else "?"
             url = f"{pg}{sep}options=-csearch_path%3D{schema}"
             with tempfile.TemporaryDirectory() as tmp:
-                cfg = write_config(Path(tmp), url, receiver.url, 6)
+                cfg = write_config(Path(tmp), url, receiver.url, 6, batch=50)
                 config = load_checked(cfg)
                 store = Store.open(url)
                 ingestor = Ingestor(store, config, batch_size=5000)

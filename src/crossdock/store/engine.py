@@ -47,9 +47,10 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     if backend == "postgresql":
         if importlib.util.find_spec("psycopg") is None:
             raise MissingDependency("a PostgreSQL store", "postgres")
-        return create_engine(
-            url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, future=True
-        )
+        # No pre-ping: it is a round trip on every checkout (a delivery pass makes about
+        # eight). A connection the server dropped fails one operation, SQLAlchemy then
+        # discards the pool, and the sync loop's next pass starts from committed state.
+        return create_engine(url, echo=echo, pool_size=10, max_overflow=20, future=True)
     raise InvalidInput(
         f"store.url: backend {backend!r} is not supported; use sqlite:/// or postgresql://",
         field="store.url",

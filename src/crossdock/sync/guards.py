@@ -165,6 +165,7 @@ class SharedCircuitBreaker:
         self.failures = failures
         self.open_seconds = open_seconds
         self._clock = clock
+        self._clean = False
 
     @property
     def state(self) -> CircuitState:
@@ -173,12 +174,19 @@ class SharedCircuitBreaker:
         )
 
     def allow(self) -> bool:
+        row = guard_state.read(self.store, self.system)
+        if row.circuit == guard_state.CLOSED:
+            # Closed with no failures counted: a success after this push has nothing to reset.
+            self._clean = row.consecutive_failures == 0
+            return True
+        self._clean = False
         return guard_state.circuit_allow(
             self.store, self.system, self.open_seconds, self.open_seconds, self._clock()
         )
 
     def record_success(self) -> None:
-        guard_state.circuit_success(self.store, self.system)
+        if not self._clean:
+            guard_state.circuit_success(self.store, self.system)
 
     def record_failure(self) -> None:
         guard_state.circuit_failure(
