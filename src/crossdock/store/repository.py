@@ -212,6 +212,23 @@ class Store:
             rows = conn.execute(q).all()
         return [_event(r) for r in rows]
 
+    def count_events_after(
+        self,
+        after: int,
+        *,
+        entity_types: Sequence[EntityType] | None = None,
+        partition: tuple[int, int] | None = None,
+    ) -> int:
+        """How many events after ``after`` (of these types, in this partition) wait."""
+        c = t.events.c
+        q = select(func.count()).select_from(t.events).where(c.seq > after)
+        if partition is not None and partition[1] > 1:
+            q = q.where(c.bucket % partition[1] == partition[0])
+        if entity_types:
+            q = q.where(c.entity_type.in_([e.value for e in entity_types]))
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
     def last_seq(self) -> int:
         with self.engine.connect() as conn:
             return int(

@@ -368,22 +368,26 @@ class Hub:
         now = datetime.now(UTC)
         out: list[RouteStatus] = []
         for route in self.config.routes:
-            cursors = self.store.cursors(route.name)
-            if len(cursors) < route.partitions:  # a partition never worked yet starts at 0
-                cursors.append(RouteCursor(route.name, 0))
-            cur = min(cursors, key=lambda c: c.position)
-            oldest = [
-                ev
-                for c in cursors
-                for ev in self.store.events_after(
-                    c.position,
-                    limit=1,
-                    entity_types=route.entities,
-                    partition=(c.partition, route.partitions),
-                )
+            worked = {c.partition: c for c in self.store.cursors(route.name)}
+            # A partition never worked yet starts at 0.
+            cursors = [
+                worked.get(p, RouteCursor(route.name, 0, partition=p))
+                for p in range(route.partitions)
             ]
-            lag_events = max(0, head - cur.position) if oldest else 0
-            lag_seconds = (now - min(e.time for e in oldest)).total_seconds() if oldest else 0.0
+            cur = min(cursors, key=lambda c: c.position)
+            oldest: list[datetime] = []
+            lag_events = 0
+            for c in cursors:
+                part = (c.partition, route.partitions)
+                waiting = self.store.events_after(
+                    c.position, limit=1, entity_types=route.entities, partition=part
+                )
+                if waiting:
+                    oldest.append(waiting[0].time)
+                    lag_events += self.store.count_events_after(
+                        c.position, entity_types=route.entities, partition=part
+                    )
+            lag_seconds = (now - min(oldest)).total_seconds() if oldest else 0.0
             successes = [c.last_success_at for c in cursors if c.last_success_at]
             out.append(
                 RouteStatus(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from crossdock.model.change import Change
 from crossdock.store import Store
 from crossdock.store import schema as t
 from crossdock.store.leases import LeaseLost, acquire, hold, release
+from crossdock.store.write import BUCKETS
 from crossdock.sync.delivery import Lease
 from crossdock.sync.runtime import Hub
 
@@ -156,3 +158,15 @@ def test_a_worker_that_lost_its_lease_cannot_move_the_cursor(store: Store) -> No
     with pytest.raises(LeaseLost):
         stale.run_once()
     assert store.cursor("r", 0).position == 0, "the stale worker's batch did not count"
+
+
+def test_lag_counts_exactly_the_events_each_partition_has_still_to_send(store: Store) -> None:
+    hub = Hub(config(4), store)
+    feed(hub, 40, 2)
+    hub.worker("r", 0, None).drain()  # only partition 0 catches up
+    events = store.events_after(0, limit=1000)
+    waiting = [e for e in events if zlib.crc32(e.entity_id.encode()) % BUCKETS % 4 != 0]
+    status = hub.route_status()[0]
+    assert 0 < status.lag_events == len(waiting) < len(events)
+    hub.deliver()
+    assert hub.route_status()[0].lag_events == 0
