@@ -468,14 +468,19 @@ def _cursor(r: Row[Any]) -> RouteCursor:
     )
 
 
+_ENTITY_TYPES = {e.value: e for e in EntityType}
+_OPS = {o.value: o for o in ChangeOp}
+
+
 def _event(r: Row[Any]) -> EventRow:
+    # Delivery decodes every event it reads: dictionary lookups, not Enum() calls.
     return EventRow(
         seq=int(r.seq),
         event_id=r.event_id,
-        entity_type=EntityType(r.entity_type),
+        entity_type=_ENTITY_TYPES[r.entity_type],
         entity_id=r.entity_id,
         version=int(r.version),
-        op=ChangeOp(r.op),
+        op=_OPS[r.op],
         source_system=r.source_system,
         changed=loads(r.changed),
         data=loads(r.data),

@@ -240,9 +240,10 @@ class RouteWorker:
             self._save_cursor(tx, last_seq, success=True, delivered=report.delivered, error=None)
         report.position = last_seq
         acked = datetime.now(UTC)
+        latency = LATENCY.labels(route.name)
         for ev, d in to_send:
             if results[d.delivery_id].status is DeliveryStatus.DELIVERED:
-                LATENCY.labels(route.name).observe(max(0.0, (acked - ev.time).total_seconds()))
+                latency.observe(max(0.0, (acked - ev.time).total_seconds()))
         for outcome, n in (
             ("delivered", report.delivered),
             ("parked", report.parked),

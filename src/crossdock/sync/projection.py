@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from crossdock.config.hub import RouteConfig
-from crossdock.model.paths import flatten, glob_matches, unflatten
+from crossdock.model.paths import any_glob_matches, flatten, glob_matches, unflatten
 
 
 def passes_filter(route: RouteConfig, data: Mapping[str, Any]) -> bool:
@@ -48,7 +48,13 @@ def touches(route: RouteConfig, changed: list[str]) -> bool:
     """Whether a change of these paths is one the route must send."""
     if route.fields == ["*"]:
         return True
-    return any(p == "_deleted" or route.sends(p) for p in changed)
+    return _touches(tuple(route.fields), tuple(changed))
+
+
+@lru_cache(maxsize=4096)
+def _touches(fields: tuple[str, ...], changed: tuple[str, ...]) -> bool:
+    # The same few sets of changed paths recur across a route's events.
+    return any(p == "_deleted" or any_glob_matches(fields, p) for p in changed)
 
 
 __all__ = ["passes_filter", "project", "touches"]
