@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crossdock.connectors.base import SourceItem
 from crossdock.errors import CrossdockError
 from crossdock.model.base import EntityType
 from crossdock.sync.runtime import Hub, load_checked
@@ -151,6 +152,58 @@ def import_file(
     )
     if report.exceptions:
         err.print(f"{report.exceptions} rows became exceptions: `crossdock exceptions list`")
+
+
+@app.command()
+def reconcile(
+    system: Annotated[str, typer.Argument(help="The system whose snapshot to compare.")],
+    file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            "-f",
+            exists=True,
+            dir_okay=False,
+            help="A full export of a files system (repeatable); else the connector's snapshot.",
+        ),
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option(help="The snapshot is not everything: do not report missing records.")
+    ] = False,
+    heal: Annotated[bool, typer.Option(help="Apply each drift's remedy (audited).")] = False,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Compare a system's snapshot with the hub, field by field; report (and heal) the drift.
+
+    Exits 0 when the system agrees with the hub, 1 when there is drift.
+    """
+    with _open_hub(config, store) as hub:
+        source = hub.connector(system).source()
+        if file:
+            reader = getattr(source, "read_file", None)
+            if reader is None:
+                raise _fail(ValueError(f"system {system!r} is not a files system; drop --file"))
+            items: Iterable[SourceItem] = (i for f in file for i in reader(f).items)
+        else:
+            snapshot = getattr(source, "snapshot", None)
+            if snapshot is None:
+                raise _fail(
+                    ValueError(
+                        f"system {system!r} cannot take a snapshot of itself; "
+                        "give its full export with --file"
+                    )
+                )
+            items = snapshot()
+        with _progress() as progress:
+            progress.add_task(f"comparing {system} with the hub", total=None)
+            report = hub.reconcile(system, items, check_missing=not partial)
+        doc = report.as_dict()
+        if heal and report.drifts:
+            doc["healed"] = hub.heal(report, actor=_actor())
+    console.print_json(json.dumps(doc, default=str))
+    if not report.in_sync:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -79,6 +79,32 @@ class Store:
             entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]), utc(r[5]), utc(r[6])
         )
 
+    def get_records(
+        self, entity_type: EntityType, record_ids: Sequence[str]
+    ) -> dict[str, StoredRecord]:
+        """Many records by id (tombstones included); one query per 400 ids."""
+        c = t.records.c
+        out: dict[str, StoredRecord] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(record_ids), 400):
+                rows = conn.execute(
+                    select(
+                        c.id, c.version, c.data, c.provenance, c.deleted, c.created_at, c.updated_at
+                    ).where(c.entity_type == entity_type.value, c.id.in_(record_ids[i : i + 400]))
+                ).all()
+                for r in rows:
+                    out[r[0]] = StoredRecord(
+                        entity_type,
+                        r[0],
+                        r[1],
+                        loads(r[2]),
+                        loads(r[3]),
+                        bool(r[4]),
+                        utc(r[5]),
+                        utc(r[6]),
+                    )
+        return out
+
     def list_records(
         self,
         entity_type: EntityType,
@@ -176,6 +202,17 @@ class Store:
                 for cid, nid in rows:
                     out[cid] = nid
         return out
+
+    def crosswalk_of(self, system: str, entity_type: EntityType) -> dict[str, str]:
+        """Every native id ``system`` has for records of this type -> its canonical id."""
+        c = t.crosswalk.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.native_id, c.canonical_id).where(
+                    c.system == system, c.entity_type == entity_type.value
+                )
+            )
+            return {r[0]: r[1] for r in rows}
 
     def resolve(self, system: str, entity_type: EntityType, native_id: str) -> str | None:
         c = t.crosswalk.c

@@ -13,8 +13,8 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,8 @@ from crossdock.config.loader import load_hub, parse_hub
 from crossdock.connectors.base import Connector, Destination, SourceError, SourceItem
 from crossdock.connectors.registry import build_connector
 from crossdock.errors import ErrorCode, InvalidInput, NotFound
+from crossdock.model.base import EntityType
+from crossdock.model.change import Change
 from crossdock.store import ExceptionStatus, Store, dumps, loads
 from crossdock.store import schema as t
 from crossdock.store.leases import LeaseLost
@@ -36,6 +38,7 @@ from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.delivery import DeliveryReport, Lease, RouteWorker
 from crossdock.sync.guards import DestinationGuard
 from crossdock.sync.ingest import Ingestor, IngestReport
+from crossdock.sync.reconcile import Reconciler, ReconcileReport, Remedy
 
 log = logging.getLogger(__name__)
 INBOX_CLAIM_SECONDS = 300
@@ -360,6 +363,48 @@ class Hub:
         status = ExceptionStatus.RESOLVED if report.exceptions == 0 else ExceptionStatus.RETRIED
         self.store.set_exception_status(exc_id, status, actor=actor, note="retried")
         return report
+
+    # -- reconciliation ---------------------------------------------------------------------
+    def reconcile(
+        self, system: str, items: Iterable[SourceItem], *, check_missing: bool = True
+    ) -> ReconcileReport:
+        """The drift between a system's snapshot and the canonical store (reads only)."""
+        return Reconciler(self.store, self.config).reconcile(
+            system, items, check_missing=check_missing
+        )
+
+    def heal(self, report: ReconcileReport, *, actor: str) -> dict[str, int]:
+        """Apply each drift's remedy through the normal paths, audited.
+
+        ``ingest`` drifts re-ingest the system's snapshot record (its merge rules
+        hold: an owned field only moves for its owner, an older value is dropped);
+        ``resend`` drifts have their route send the record's current version.
+        ``report`` drifts are left for a person.
+        """
+        to_ingest: dict[tuple[EntityType, str], Change] = {}
+        to_resend: set[tuple[str, EntityType, str]] = set()
+        for d in report.drifts:
+            if d.remedy is Remedy.INGEST and d.native_id is not None:
+                snap = report.snapshot.get((d.entity_type, d.native_id))
+                if snap is not None:
+                    to_ingest[(d.entity_type, d.native_id)] = replace(snap, idempotency_key=None)
+            elif d.remedy is Remedy.RESEND and d.route and d.entity_id:
+                to_resend.add((d.route, d.entity_type, d.entity_id))
+        ingested = self.ingestor.ingest(list(to_ingest.values()))
+        delivered = 0
+        for route, et, entity_id in sorted(to_resend):
+            delivered += self.worker(route).resend(et, entity_id, actor=actor).delivered
+        out = {
+            "ingested": len(to_ingest),
+            "changed": ingested.created + ingested.updated + ingested.deleted,
+            "exceptions": ingested.exceptions,
+            "resent": len(to_resend),
+            "delivered": delivered,
+            "left_for_a_person": sum(1 for d in report.drifts if d.remedy is Remedy.REPORT),
+        }
+        with self.store.write() as tx:
+            tx.audit(actor, "reconcile.heal", report.system, out)
+        return out
 
     # -- status -----------------------------------------------------------------------------
     def route_status(self) -> list[RouteStatus]:

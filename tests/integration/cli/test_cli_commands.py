@@ -205,3 +205,35 @@ def test_parked_retry_all_command(tmp_path: Path) -> None:
     cfg = write_hub(tmp_path)
     result = runner.invoke(app, ["parked", "retry-all", "items-to-wms", "-c", str(cfg)])
     assert result.exit_code == 0 and "delivered=0" in result.output
+
+
+def test_reconcile_a_full_erp_export_and_heal_the_hub(tmp_path: Path) -> None:
+    cfg = write_hub(tmp_path)
+    items = tmp_path / "items.csv"
+    items.write_text("ITEM,DESC,UOM,COST\nA-1,Bolt,EA,0.10\nA-2,Nut,EA,0.05\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", str(items), "-s", "erp", "-c", str(cfg)]).exit_code == 0
+    same = tmp_path / "items-full.csv"
+    same.write_text("ITEM,DESC,UOM,COST\nA-1,Bolt,EA,0.1\nA-2,Nut,EA,0.050\n", encoding="utf-8")
+    agreed = runner.invoke(app, ["reconcile", "erp", "-f", str(same), "-c", str(cfg)])
+    assert agreed.exit_code == 0, agreed.output
+    assert json.loads(agreed.stdout)["in_sync"] is True
+
+    drifted = tmp_path / "items-later.csv"
+    drifted.write_text("ITEM,DESC,UOM,COST\nA-1,Bolt,EA,0.12\n", encoding="utf-8")
+    result = runner.invoke(app, ["reconcile", "erp", "-f", str(drifted), "-c", str(cfg), "--heal"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert doc["drifts_by_kind"] == {"different": 1, "missing_in_system": 1}
+    cost = next(d for d in doc["drifts"] if d["kind"] == "different")
+    assert (cost["field"], cost["system_value"], cost["hub_value"]) == ("cost", "0.12", "0.10")
+    assert cost["remedy"] == "ingest" and doc["healed"]["changed"] == 1
+    healed = runner.invoke(
+        app, ["reconcile", "erp", "-f", str(drifted), "-c", str(cfg), "--partial"]
+    )
+    assert healed.exit_code == 0, healed.output
+
+
+def test_reconcile_without_a_snapshot_says_what_to_give(tmp_path: Path) -> None:
+    cfg = write_hub(tmp_path)
+    result = runner.invoke(app, ["reconcile", "erp", "-c", str(cfg)])
+    assert result.exit_code == 2 and "--file" in result.output
