@@ -30,6 +30,7 @@ from crossdock.model.values import (
 )
 
 _GTIN = r"^[0-9]{8}$|^[0-9]{12,14}$"
+_GTIN_RE = re.compile(_GTIN)
 Gtin = Annotated[str, Field(pattern=_GTIN, description="GTIN-8, -12, -13 or -14")]
 
 
@@ -162,7 +163,7 @@ class Product(CanonicalEntity):
         if isinstance(units, list):
             gtins += [u.get("gtin") for u in units if isinstance(u, Mapping)]
         for g in gtins:
-            if isinstance(g, str) and re.fullmatch(_GTIN, g.strip()):
+            if isinstance(g, str) and _GTIN_RE.fullmatch(g.strip()):
                 key = ("gtin", g.strip().zfill(14))
                 if key not in keys:
                     keys.append(key)

@@ -62,9 +62,12 @@ def merge_fields(
     new_state = dict(state)
     new_prov = dict(provenance)
     result = MergeResult(new_state, new_prov)
+    verdicts = matrix.verdict_table(entity_type, system)
     for path, value in fields.items():
         current = new_state.get(path)
-        verdict = matrix.verdict(entity_type, path, system)
+        verdict = verdicts.get(path)
+        if verdict is None:
+            verdict = verdicts[path] = matrix.verdict(entity_type, path, system)
         if verdict is not Verdict.APPLY:
             if value != current:
                 if verdict is Verdict.REJECT:

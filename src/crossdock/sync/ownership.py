@@ -46,6 +46,7 @@ class OwnershipMatrix:
         }
         self._owner_cache: dict[tuple[EntityType, str], str | None] = {}
         self._verdicts: dict[tuple[EntityType, str, str], Verdict] = {}
+        self._tables: dict[tuple[EntityType, str], dict[str, Verdict]] = {}
 
     def owner(self, entity_type: EntityType, path: str) -> str | None:
         """The owning system of a field, or ``None`` when the entity has no system of record."""
@@ -65,6 +66,18 @@ class OwnershipMatrix:
                         break
         self._owner_cache[key] = found
         return found
+
+    def verdict_table(self, entity_type: EntityType, system: str) -> dict[str, Verdict]:
+        """Verdicts by path for one sender, filled as paths are met (the merge's hot lookup).
+
+        Keyed by path alone: hashing an Enum member runs Python code, and the merge
+        looks up every field of every change.
+        """
+        key = (entity_type, system)
+        table = self._tables.get(key)
+        if table is None:
+            table = self._tables[key] = {}
+        return table
 
     def verdict(self, entity_type: EntityType, path: str, system: str) -> Verdict:
         key = (entity_type, path, system)
