@@ -249,6 +249,25 @@ class Store:
             rows = conn.execute(q).all()
         return [_event(r) for r in rows]
 
+    def previous_event(
+        self, entity_type: EntityType, entity_id: str, before_version: int
+    ) -> EventRow | None:
+        """The entity's newest event older than ``before_version``."""
+        c = t.events.c
+        q = (
+            select(t.events)
+            .where(
+                c.entity_type == entity_type.value,
+                c.entity_id == entity_id,
+                c.version < before_version,
+            )
+            .order_by(c.version.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else _event(row)
+
     def count_events_after(
         self,
         after: int,

@@ -34,7 +34,7 @@ from crossdock.store import EventRow, ParkedStatus, Store, WriteTx, dumps, save_
 from crossdock.store import schema as t
 from crossdock.store.leases import hold
 from crossdock.sync.guards import CircuitState, DestinationGuard
-from crossdock.sync.projection import passes_filter, project, touches
+from crossdock.sync.projection import changes_filter, passes_filter, project, touches
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +163,20 @@ class RouteWorker:
             return report
         last_seq = events[-1].seq
         newest: dict[tuple[EntityType, str], EventRow] = {}
+        first: dict[tuple[EntityType, str], int] = {}
         foreign: set[tuple[EntityType, str]] = set()
+        filter_moved: set[tuple[EntityType, str]] = set()
         for ev in events:
             key = (ev.entity_type, ev.entity_id)
             newest[key] = ev
-            if ev.source_system != route.destination and touches(route, ev.changed):
+            first.setdefault(key, ev.version)
+            if ev.source_system == route.destination:
+                continue
+            if touches(route, ev.changed):
                 foreign.add(key)
+            if changes_filter(route, ev.changed):
+                foreign.add(key)
+                filter_moved.add(key)
         parked_now = self._parked_entities([k[1] for k in newest])
         to_send: list[tuple[EventRow, Delivery]] = []
         behind: list[EventRow] = []
@@ -180,17 +188,20 @@ class RouteWorker:
             if key[1] in parked_now:
                 behind.append(ev)
                 continue
-            if ev.op is ChangeOp.UPSERT and not passes_filter(route, ev.data):
-                report.skipped += 1
-                continue
-            data = project(route, ev.data) if ev.op is ChangeOp.UPSERT else {}
+            op = ev.op
+            if op is ChangeOp.UPSERT and not passes_filter(route, ev.data):
+                if key not in filter_moved or not self._passed_before(ev, first[key]):
+                    report.skipped += 1
+                    continue
+                op = ChangeOp.DELETE  # it left the filter: withdraw it from the destination
+            data = project(route, ev.data) if op is ChangeOp.UPSERT else {}
             d = Delivery(
                 delivery_id=delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
                 route=route.name,
                 entity_type=ev.entity_type,
                 entity_id=ev.entity_id,
                 version=ev.version,
-                op=ev.op,
+                op=op,
                 data=data,
                 native_id=native.get(key),
                 event_time=ev.time,
@@ -252,6 +263,17 @@ class RouteWorker:
             if n:
                 DELIVERIES.labels(route.name, outcome).inc(n)
         return report
+
+    def _passed_before(self, ev: EventRow, first_in_batch: int) -> bool:
+        """Whether the version before this batch's first one passed the route's filter.
+
+        Only then did the destination (probably) get the record, and a version that
+        fails the filter must withdraw it; a record that never passed is not sent.
+        """
+        prev = self.store.previous_event(ev.entity_type, ev.entity_id, first_in_batch)
+        return (
+            prev is not None and prev.op is ChangeOp.UPSERT and passes_filter(self.route, prev.data)
+        )
 
     def _still_filling(self, events: list[EventRow]) -> bool:
         """A batch closes at ``batch_size`` events or once its oldest is ``batch_wait_seconds``."""

@@ -57,4 +57,11 @@ def _touches(fields: tuple[str, ...], changed: tuple[str, ...]) -> bool:
     return any(p == "_deleted" or any_glob_matches(fields, p) for p in changed)
 
 
-__all__ = ["passes_filter", "project", "touches"]
+def changes_filter(route: RouteConfig, changed: list[str]) -> bool:
+    """Whether a change moved a field the route filters on (it may have entered or left)."""
+    if not route.filter:
+        return False
+    return any(p == f or p.startswith(f + ".") for f in route.filter for p in changed)
+
+
+__all__ = ["changes_filter", "passes_filter", "project", "touches"]

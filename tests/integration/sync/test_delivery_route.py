@@ -271,3 +271,30 @@ def test_a_partial_batch_waits_for_its_time_limit_and_a_full_one_goes_at_once(
         worker.drain()  # the time limit closes it
         time.sleep(0.02)
     assert [d.data["sku"] for d in dest.calls[-1]] == ["D"]
+
+
+def test_a_record_that_leaves_the_filter_is_withdrawn_and_one_that_enters_is_sent(
+    store: Store,
+) -> None:
+    route = config().routes[0].model_copy(update={"filter": {"status": ["active"]}})
+    ing = Ingestor(store, config())
+    dest = RecordingDestination()
+    worker = RouteWorker(store, route, dest)
+    ing.ingest([change("erp", "1", sku="A", description="one", status="active")])
+    ing.ingest([change("erp", "2", sku="B", description="two", status="discontinued")])
+    worker.drain()
+    assert [(d.data.get("sku"), d.op) for c in dest.calls for d in c] == [("A", ChangeOp.UPSERT)]
+
+    dest.calls.clear()  # A leaves the filter, then changes again in the same batch
+    ing.ingest([change("erp", "1", T0 + timedelta(1), status="discontinued")])
+    ing.ingest([change("erp", "1", T0 + timedelta(2), description="one, gone")])
+    ing.ingest([change("erp", "2", T0 + timedelta(1), description="two, still out")])
+    worker.drain()
+    sent = [d for c in dest.calls for d in c]
+    assert [(d.op, d.data) for d in sent] == [(ChangeOp.DELETE, {})], "withdrawn, B never sent"
+
+    dest.calls.clear()  # B enters the filter by a field the route does not even send
+    ing.ingest([change("erp", "2", T0 + timedelta(3), status="active")])
+    worker.drain()
+    sent = [d for c in dest.calls for d in c]
+    assert [(d.op, d.data["sku"]) for d in sent] == [(ChangeOp.UPSERT, "B")]
