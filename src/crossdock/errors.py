@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     CONFIG_INVALID = "config_invalid"
     CONFLICT = "conflict"
     OWNERSHIP_CONFLICT = "ownership_conflict"
+    WAITING_FOR_RECORD = "waiting_for_record"
     VERSION_CONFLICT = "version_conflict"
     NOT_FOUND = "not_found"
     UNAUTHORIZED = "unauthorized"

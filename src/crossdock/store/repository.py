@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, func, select, update
 
+from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.store import schema as t
@@ -355,6 +356,23 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(q.order_by(c.id).limit(limit)).all()
         return [_exception(r) for r in rows]
+
+    def waiting_for(self, entity_type: EntityType, keys: Sequence[str]) -> list[ExceptionRow]:
+        """Open ``waiting_for_record`` exceptions of this type waiting for one of ``keys``."""
+        c = t.exceptions.c
+        base = select(t.exceptions).where(
+            c.status == ExceptionStatus.OPEN.value,
+            c.code == ErrorCode.WAITING_FOR_RECORD.value,
+            c.entity_type == entity_type.value,
+        )
+        out: list[ExceptionRow] = []
+        with self.engine.connect() as conn:
+            if conn.execute(base.limit(1)).first() is None:
+                return out  # the common case: nothing waits, one cheap query
+            for i in range(0, len(keys), 400):
+                rows = conn.execute(base.where(c.field.in_(keys[i : i + 400])).order_by(c.id))
+                out.extend(_exception(r) for r in rows)
+        return out
 
     def get_exception(self, exc_id: int) -> ExceptionRow | None:
         with self.engine.connect() as conn:

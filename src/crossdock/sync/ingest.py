@@ -33,9 +33,9 @@ from crossdock.model.change import Change, ChangeOp
 from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
 from crossdock.observability.metrics import INGESTED
-from crossdock.store import NewException, Store, StoredRecord, WriteTx, dumps
+from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, WriteTx, dumps
 from crossdock.store.write import BUCKETS
-from crossdock.sync.changes_codec import change_to_json, ts_key
+from crossdock.sync.changes_codec import change_from_json, change_to_json, ts_key
 from crossdock.sync.merge import merge_fields
 from crossdock.sync.ownership import DELETED, OwnershipMatrix
 
@@ -54,6 +54,8 @@ class IngestReport:
     proposals: int = 0
     events: int = 0
     stale_fields: int = 0
+    released: int = 0
+    """Changes that waited for a record this ingest created, applied now."""
 
     def add(self, other: IngestReport) -> None:
         for name in self.__slots__:
@@ -125,9 +127,10 @@ class Ingestor:
     def ingest_batch(self, batch: Sequence[SourceItem], *, attempts: int = 5) -> IngestReport:
         """One transaction; retried when a concurrent writer moved a record under us."""
         for attempt in range(1, attempts + 1):
+            created: dict[EntityType, list[str]] = {}
             try:
                 with self.store.write() as tx:
-                    return self._apply(tx, batch)
+                    report = self._apply(tx, batch, created)
             except (ConflictError, IntegrityError) as exc:
                 if attempt == attempts:
                     raise
@@ -136,11 +139,43 @@ class Ingestor:
                 if attempt == attempts or not _is_transient(exc):
                     raise
                 log.info("ingest batch transient error, retrying (%s): %s", attempt, exc)
+            else:
+                if created:
+                    report.released = self._release_waiting(created)
+                return report
             time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")
 
+    def _release_waiting(self, created: dict[EntityType, list[str]]) -> int:
+        """Apply the changes that waited for a record this batch created; how many were applied.
+
+        Each one goes alone, so its exception can say whether it went through.
+        """
+        released = 0
+        for entity_type, keys in created.items():
+            for row in self.store.waiting_for(entity_type, keys):
+                if not row.payload:
+                    continue
+                report = self.ingest_batch([change_from_json(dict(row.payload))])
+                applied = report.exceptions == 0
+                released += applied
+                self.store.set_exception_status(
+                    row.id,
+                    ExceptionStatus.RESOLVED if applied else ExceptionStatus.RETRIED,
+                    actor="crossdock",
+                    note="applied once the record it waited for arrived"
+                    if applied
+                    else "retried when the record arrived; see the newer exception",
+                )
+        return released
+
     # -- the batch ----------------------------------------------------------------------
-    def _apply(self, tx: WriteTx, batch: Sequence[SourceItem]) -> IngestReport:
+    def _apply(
+        self,
+        tx: WriteTx,
+        batch: Sequence[SourceItem],
+        created: dict[EntityType, list[str]] | None = None,
+    ) -> IngestReport:
         now = datetime.now(UTC)
         report = IngestReport(received=len(batch))
         exceptions: list[NewException] = []
@@ -171,9 +206,11 @@ class Ingestor:
         events: list[dict[str, Any]] = []
         proposals: list[dict[str, Any]] = []
         for entity_type, group in by_type.items():
-            self._apply_type(
+            new_keys = self._apply_type(
                 tx, entity_type, group, now, report, exceptions, events, proposals, accepted_keys
             )
+            if new_keys and created is not None:
+                created.setdefault(entity_type, []).extend(new_keys)
         tx.add_keys(accepted_keys, now)
         tx.add_exceptions(exceptions, now)
         tx.add_proposals(proposals)
@@ -194,7 +231,8 @@ class Ingestor:
         events: list[dict[str, Any]],
         proposals: list[dict[str, Any]],
         accepted_keys: list[tuple[str, str]],
-    ) -> None:
+    ) -> list[str]:
+        """Apply one type's changes; the natural keys (``kind:value``) of records it created."""
         model = model_for(entity_type)
         pairs = list({(c.system, c.native_id) for c in changes})
         change_keys = [
@@ -298,6 +336,7 @@ class Ingestor:
         tx.insert_records(inserts, now)
         tx.update_records(updates, now)
         tx.add_crosswalk(entity_type, touched_pairs, now)
+        return [waiting_key(k) for rec in inserts for k in working[rec.id].keys]
 
     def _apply_change(
         self,
@@ -327,10 +366,9 @@ class Ingestor:
         else:
             if not w.exists and not self.matrix.may_create(entity_type, c.system):
                 raise _Refused(
-                    _exception(
+                    _waiting_or_refused(
                         c,
-                        ErrorCode.OWNERSHIP_CONFLICT,
-                        None,
+                        model,
                         f"{c.system} may not create {entity_type.value} records (ownership.create)",
                     )
                 )
@@ -370,11 +408,11 @@ class Ingestor:
                 w.dirty = True
             if not w.exists and result.proposals:
                 raise _Refused(
-                    _exception(
+                    _waiting_or_refused(
                         c,
-                        ErrorCode.OWNERSHIP_CONFLICT,
-                        result.proposals[0][0],
+                        model,
                         f"{c.system} owns none of the fields it sent for a new {entity_type.value}",
+                        result.proposals[0][0],
                     )
                 )
             self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
@@ -542,6 +580,36 @@ def _exception(
         ref=c.ref,
         field=path,
         payload=change_to_json(c),
+    )
+
+
+def waiting_key(key: tuple[str, str]) -> str:
+    """How a waiting change names the record it waits for: ``kind:value`` of a natural key."""
+    return f"{key[0]}:{key[1]}"
+
+
+def _waiting_or_refused(
+    c: Change, model: type[CanonicalEntity], reason: str, path: str | None = None
+) -> NewException:
+    """A change that needs an existing record: it waits for one it names by natural key.
+
+    A system that may not create records (a CRM's contacts before the ERP's
+    customer) is not wrong, only early. When the change names the record by a
+    natural key, it is kept as a ``waiting_for_record`` exception and applied
+    as soon as a record with that key is created; otherwise it is refused.
+    """
+    try:
+        keys = model.natural_keys(c.data)
+    except (AttributeError, TypeError):
+        keys = []
+    if not keys:
+        return _exception(c, ErrorCode.OWNERSHIP_CONFLICT, path, reason)
+    kind, value = keys[0]
+    return _exception(
+        c,
+        ErrorCode.WAITING_FOR_RECORD,
+        waiting_key(keys[0]),
+        f"{reason}; kept until a {c.entity_type.value} with {kind} {value!r} exists, then applied",
     )
 
 
