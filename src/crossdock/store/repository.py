@@ -76,9 +76,7 @@ class Store:
             ).first()
         if r is None:
             return None
-        return StoredRecord(
-            entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]), utc(r[5]), utc(r[6])
-        )
+        return _record(entity_type, r)
 
     def get_records(
         self, entity_type: EntityType, record_ids: Sequence[str]
@@ -94,16 +92,7 @@ class Store:
                     ).where(c.entity_type == entity_type.value, c.id.in_(record_ids[i : i + 400]))
                 ).all()
                 for r in rows:
-                    out[r[0]] = StoredRecord(
-                        entity_type,
-                        r[0],
-                        r[1],
-                        loads(r[2]),
-                        loads(r[3]),
-                        bool(r[4]),
-                        utc(r[5]),
-                        utc(r[6]),
-                    )
+                    out[r[0]] = _record(entity_type, r)
         return out
 
     def list_records(
@@ -125,12 +114,7 @@ class Store:
         q = q.order_by(c.id).limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return [
-            StoredRecord(
-                entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]), utc(r[5]), utc(r[6])
-            )
-            for r in rows
-        ]
+        return [_record(entity_type, r) for r in rows]
 
     def count_records(self) -> dict[str, int]:
         c = t.records.c
@@ -528,6 +512,13 @@ def save_cursor(
             .where(*where)
             .values(delivered=c.delivered + delivered, **values)
         )
+
+
+def _record(entity_type: EntityType, r: Row[Any]) -> StoredRecord:
+    """A row of (id, version, data, provenance, deleted, created_at, updated_at)."""
+    return StoredRecord(
+        entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]), utc(r[5]), utc(r[6])
+    )
 
 
 def _cursor(r: Row[Any]) -> RouteCursor:
