@@ -514,7 +514,7 @@ def save_cursor(
         )
 
 
-def _record(entity_type: EntityType, r: Row[Any]) -> StoredRecord:
+def _record(entity_type: EntityType, r: Sequence[Any]) -> StoredRecord:
     """A row of (id, version, data, provenance, deleted, created_at, updated_at)."""
     return StoredRecord(
         entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]), utc(r[5]), utc(r[6])
