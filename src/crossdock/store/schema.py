@@ -214,9 +214,21 @@ inbox = Table(
 )
 Index("ix_inbox_status", inbox.c.status, inbox.c.id)
 
+# Connector bookmarks (0004_connector_state): one text value per (system, key), e.g. the
+# newest change timestamp a source has committed; see crossdock.store.connector_state.
+connector_state = Table(
+    "connector_state",
+    metadata,
+    Column("system", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
 __all__ = [
     "api_keys",
     "audit_log",
+    "connector_state",
     "crosswalk",
     "events",
     "exceptions",

@@ -1,0 +1,103 @@
+"""Pull from a real Tryton: customers, products, price lists, stock; bookmark; price change."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from crossdock.connectors.tryton import TrytonConnector
+from crossdock.model.base import EntityType
+from crossdock.sync.runtime import Hub, parse_checked
+
+from .conftest import TrytonServer, hub_yaml
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("hub_env")]
+
+
+def _hub(server: TrytonServer, tmp_path: Path) -> Hub:
+    return Hub.open(parse_checked(hub_yaml(server, tmp_path)))
+
+
+def _by(hub: Hub, et: EntityType, key: str) -> dict[str, dict]:
+    return {r.data[key]: r.data for r in hub.store.list_records(et, limit=1000)}
+
+
+def test_pull_customers_products_price_lists_stock(tryton: TrytonServer, tmp_path: Path) -> None:
+    hub = _hub(tryton, tmp_path)
+    try:
+        summary = hub.pull(["tryton"])
+        assert summary.ingest.exceptions == 1  # the catch-all price list line, reported
+        customers = _by(hub, EntityType.CUSTOMER, "account_number")
+        acme = customers["C-100"]
+        assert acme["name"] == "Acme Hardware"
+        assert acme["payment_terms"] == "Net 30"
+        assert Decimal(acme["credit_limit"]) == Decimal("5000")
+        roles = {tuple(s["roles"]) for s in acme["sites"]}
+        assert roles == {("bill_to",), ("ship_to",)}
+        products = _by(hub, EntityType.PRODUCT, "sku")
+        assert set(products) == {"WID-1", "WID-2", "GAD-1"}
+        assert products["WID-1"]["list_price"] == "10.00"
+        assert products["WID-1"]["cost"] == "6.00"
+        assert products["GAD-1"]["units"] == [{"code": "DZ", "factor": "12"}]
+        lists = _by(hub, EntityType.PRICE_LIST, "code")
+        entry = lists["Wholesale"]["entries"][0]
+        assert entry["sku"] == "WID-1"
+        assert entry["breaks"] == [
+            {"min_quantity": "1", "value": "9.00"},
+            {"min_quantity": "100", "value": "8.50"},
+        ]
+        stock = _by(hub, EntityType.INVENTORY, "sku")
+        assert stock["WID-1"]["location"] == "DAL"
+        assert Decimal(stock["WID-1"]["on_hand"]) == 40
+        exc = hub.store.list_exceptions(limit=10)[0]
+        assert "applies to every product" in exc.reason
+
+        # Nothing changed: the next pull reads only the overlap and changes nothing.
+        again = hub.pull(["tryton"])
+        assert again.ingest.created == again.ingest.updated == 0
+    finally:
+        hub.close()
+
+
+def test_bookmark_persists_and_price_change_reaches_a_route(
+    tryton: TrytonServer, tmp_path: Path
+) -> None:
+    hub = _hub(tryton, tmp_path)
+    try:
+        hub.pull(["tryton"])
+        conn = hub.connector("tryton")
+        assert isinstance(conn, TrytonConnector)
+        marks = conn.state.all() if conn.state else {}
+        assert set(marks) >= {"since:customers", "since:products", "since:price_lists"}
+
+        client = conn.client
+        tpl = client.search("product.template", [["code", "=", "GAD"]])
+        client.write("product.template", tpl, {"list_price": Decimal("27.25")})
+        line = client.search("product.price_list.line", [["quantity", "=", 100]])
+        client.write("product.price_list.line", line, {"formula": "Decimal('8.25')"})
+    finally:
+        hub.close()
+
+    # A new hub process (same store) resumes from the persisted bookmark.
+    hub = _hub(tryton, tmp_path)
+    try:
+        summary = hub.pull(["tryton"])
+        assert summary.ingest.updated == 2  # GAD-1's list price, the Wholesale list
+        assert summary.ingest.created == 0
+        report = hub.deliver(["catalog"])["catalog"]
+        assert report.parked == 0
+        assert report.delivered > 0
+        sent = [
+            json.loads(x)
+            for f in sorted((tmp_path / "catalog").rglob("*.jsonl"))
+            for x in f.read_text().splitlines()
+        ]
+        gad = [x for x in sent if x["type"] == "product" and "GAD-1" in json.dumps(x)]
+        assert gad and "27.25" in json.dumps(gad[-1])
+        wholesale = [x for x in sent if "Wholesale" in json.dumps(x)]
+        assert wholesale and "8.25" in json.dumps(wholesale[-1])
+    finally:
+        hub.close()
