@@ -1,3 +1,4 @@
+# ruff: noqa: N806  (proteus model classes are named like classes)
 """Seed a freshly activated Tryton database: company, chart, fiscal year, master data.
 
 Run as a subprocess (``python seed.py``) with ``TRYTOND_DATABASE_URI``,
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from proteus import Model, Wizard, config
+from proteus import Model, config
 from trytond.modules.account.tests.tools import create_chart, create_fiscalyear, get_accounts
 from trytond.modules.account_invoice.tests.tools import set_fiscalyear_invoice_sequences
 from trytond.modules.company.tests.tools import create_company
