@@ -141,7 +141,9 @@ def test_retry_after_a_timeout_makes_no_second_sale(tryton: TrytonServer, tmp_pa
         transport = _DropAnswer()
         cfg = hub.config.system("tryton")
         conn = TrytonConnector(
-            cfg, TrytonConnector.Settings.model_validate(cfg.settings), hub.config,
+            cfg,
+            TrytonConnector.Settings.model_validate(cfg.settings),
+            hub.config,
             transport=transport,
         )
         conn.bind_store(hub.store)
@@ -169,7 +171,9 @@ def test_tryton_errors_park_with_a_reason(tryton: TrytonServer, tmp_path: Path) 
         )
         report = hub.deliver(["orders-to-tryton"])["orders-to-tryton"]
         assert report.parked == 4
-        parked = {p.payload["data"]["order_number"]: p for p in hub.store.list_parked("orders-to-tryton")}
+        parked = {
+            p.payload["data"]["order_number"]: p for p in hub.store.list_parked("orders-to-tryton")
+        }
         assert "'NOPE-1' is not a Tryton product code" in parked["WEB-3001"].error
         assert parked["WEB-3002"].code == "unknown_unit"
         assert "credit limit" in parked["WEB-3003"].error.lower()
