@@ -265,3 +265,43 @@ def test_errors_are_translated_with_trytons_message(tryton: TrytonServer) -> Non
         admin.close()
         clerk.close()
         wrong.close()
+
+
+def test_a_long_order_goes_in_batches_and_a_cut_short_push_is_completed(
+    tryton: TrytonServer, tmp_path: Path
+) -> None:
+    """120 lines exceed what SQLite takes in one create; a push cut after the first batch
+    leaves a draft sale with 50 lines, which the next push completes (no line twice)."""
+    hub = _hub(tryton, tmp_path)
+    try:
+        many = [line(n, "WID-1", "1", "EA", "9.00") for n in range(1, 121)]
+        hub.ingest([order("WEB-4001", *many)])
+        (rec,) = hub.store.list_records(EntityType.ORDER)
+        conn = tryton_of(hub)
+        dest = conn.destination()
+        assert dest is not None
+        from crossdock.connectors.base import Delivery
+        from crossdock.model.change import ChangeOp
+
+        d = Delivery(
+            "x",
+            "orders-to-tryton",
+            EntityType.ORDER,
+            rec.id,
+            1,
+            ChangeOp.UPSERT,
+            rec.data,
+            None,
+            rec.updated_at,
+        )
+        sale, lines = dest.sale_values(d)  # type: ignore[attr-defined]
+        dest.create_sale(sale, lines[:50])  # type: ignore[attr-defined]  # then the "crash"
+
+        report = hub.deliver(["orders-to-tryton"])["orders-to-tryton"]
+        assert report.delivered == 1
+        (got,) = sales_for(conn, "WEB-4001")
+        assert got["state"] == "processing"
+        seqs = [r["sequence"] for r in conn.client.read("sale.line", got["lines"], ["sequence"])]
+        assert sorted(seqs) == list(range(1, 121))
+    finally:
+        hub.close()

@@ -175,10 +175,12 @@ class TrytonDestination:
     def push_order(self, d: Delivery) -> str:
         existing = self.find_sale(d.entity_id)
         if existing is None:
-            sale_id = self.create_sale(d)
-            state = "draft"
+            sale, lines = self.sale_values(d)
+            sale_id, state = self.create_sale(sale, lines), "draft"
         else:
             sale_id, state = int(existing["id"]), str(existing["state"])
+            if state == "draft":  # a push cut short may have left lines out
+                self._complete_lines(sale_id, self.sale_values(d)[1])
         if self.settings.confirm_sales:
             if state == "draft":
                 self.client.button("sale.sale", "quote", [sale_id])
@@ -186,6 +188,15 @@ class TrytonDestination:
             if state == "quotation":
                 self.client.button("sale.sale", "confirm", [sale_id])
         return str(sale_id)
+
+    def _complete_lines(self, sale_id: int, lines: list[dict[str, Any]]) -> None:
+        have = {
+            int(r["sequence"] or 0)
+            for r in self.client.search_read("sale.line", [["sale", "=", sale_id]], ["sequence"])
+        }
+        missing = [{**ln, "sale": sale_id} for ln in lines if ln["sequence"] not in have]
+        if missing:
+            self.client.create("sale.line", missing, batch=self.settings.write_batch)
 
     def _uom(self, code: str) -> int:
         symbol = self.settings.unit_symbol(code)
@@ -201,7 +212,8 @@ class TrytonDestination:
             self._uoms[symbol] = ids[0]
         return self._uoms[symbol]
 
-    def create_sale(self, d: Delivery) -> int:
+    def sale_values(self, d: Delivery) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The sale's values and its lines' values for one order delivery."""
         data = d.data
         c = self.client
         account = data.get("customer_account")
@@ -271,10 +283,20 @@ class TrytonDestination:
             else:
                 values["unit_price"] = self._tryton_price(sale, values)
             lines.append(values)
-        sale["lines"] = [["create", lines]]
-        sale = {k: v for k, v in sale.items() if v is not None}
-        ids = c.create("sale.sale", [sale])
-        return ids[0]
+        return {k: v for k, v in sale.items() if v is not None}, lines
+
+    def create_sale(self, sale: dict[str, Any], lines: list[dict[str, Any]]) -> int:
+        """Create the sale with its first lines, then the rest in batches.
+
+        SQLite's parser gives up on one statement of more than about 80 records. The sale
+        carries its marker from the first call, so a push cut short between batches is
+        found again and completed by :meth:`_complete_lines` (lines are keyed by sequence).
+        """
+        first, rest = lines[: self.settings.write_batch], lines[self.settings.write_batch :]
+        sale_id = self.client.create("sale.sale", [{**sale, "lines": [["create", first]]}])[0]
+        if rest:
+            self._complete_lines(sale_id, rest)
+        return sale_id
 
     def _tryton_price(self, sale: Mapping[str, Any], line: Mapping[str, Any]) -> Decimal:
         """Tryton's own price for a line (its price list, quantity breaks), via on_change."""

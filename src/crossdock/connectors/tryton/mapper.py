@@ -15,7 +15,9 @@ Inbound (Tryton rows → partial canonical data, as :class:`Change` objects):
   ``cost_price * x`` a markup on cost; lines for one product become quantity
   breaks. A line the hub cannot express is a :class:`SourceError`.
 * product quantities per warehouse → ``inventory`` (on hand; what the forecast
-  is short of on hand counts as allocated).
+  is short of on hand counts as allocated). Positions carry no idempotency key
+  and no read time: a position read again unchanged makes no new version, and
+  40 → 30 → 40 is three versions, not a duplicate dropped.
 * ``sale.sale`` pushed by the hub → ``order`` status.
 
 Outbound values for sales and parties are built in :mod:`.destination`.
@@ -343,16 +345,13 @@ def inventory_change(
         "unit": unit,
         "on_hand": _plain(on_hand),
         "allocated": _plain(allocated),
-        "as_of": as_of.isoformat(),
     }
-    key = f"inventory:{native}:{_plain(on_hand)}:{_plain(allocated)}"
     return Change(
         system=system,
         entity_type=EntityType.INVENTORY,
         native_id=native,
         data=data,
         source_ts=as_of,
-        idempotency_key=key,
         ref=f"tryton:stock/{native}",
     )
 
