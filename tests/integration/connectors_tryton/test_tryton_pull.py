@@ -10,6 +10,7 @@ import pytest
 
 from crossdock.connectors.tryton import TrytonConnector
 from crossdock.model.base import EntityType
+from crossdock.model.change import Change
 from crossdock.sync.runtime import Hub, parse_checked
 
 from .conftest import TrytonServer, hub_yaml
@@ -17,8 +18,8 @@ from .conftest import TrytonServer, hub_yaml
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.usefixtures("hub_env")]
 
 
-def _hub(server: TrytonServer, tmp_path: Path) -> Hub:
-    return Hub.open(parse_checked(hub_yaml(server, tmp_path)))
+def _hub(server: TrytonServer, tmp_path: Path, store_url: str | None = None) -> Hub:
+    return Hub.open(parse_checked(hub_yaml(server, tmp_path)), store_url=store_url)
 
 
 def _by(hub: Hub, et: EntityType, key: str) -> dict[str, dict]:
@@ -63,9 +64,10 @@ def test_pull_customers_products_price_lists_stock(tryton: TrytonServer, tmp_pat
 
 
 def test_bookmark_persists_and_price_change_reaches_a_route(
-    tryton: TrytonServer, tmp_path: Path
+    tryton: TrytonServer, tmp_path: Path, store_url: str
 ) -> None:
-    hub = _hub(tryton, tmp_path)
+    """On SQLite and PostgreSQL hub stores."""
+    hub = _hub(tryton, tmp_path, store_url)
     try:
         hub.pull(["tryton"])
         conn = hub.connector("tryton")
@@ -82,7 +84,7 @@ def test_bookmark_persists_and_price_change_reaches_a_route(
         hub.close()
 
     # A new hub process (same store) resumes from the persisted bookmark.
-    hub = _hub(tryton, tmp_path)
+    hub = _hub(tryton, tmp_path, store_url)
     try:
         summary = hub.pull(["tryton"])
         assert summary.ingest.updated == 2  # GAD-1's list price, the Wholesale list
@@ -99,5 +101,37 @@ def test_bookmark_persists_and_price_change_reaches_a_route(
         assert gad and "27.25" in json.dumps(gad[-1])
         wholesale = [x for x in sent if "Wholesale" in json.dumps(x)]
         assert wholesale and "8.25" in json.dumps(wholesale[-1])
+    finally:
+        hub.close()
+
+
+def test_snapshot_reads_everything_without_moving_bookmarks(
+    tryton: TrytonServer, tmp_path: Path
+) -> None:
+    """What reconciliation compares: every record Tryton holds now, deletions included."""
+    hub = _hub(tryton, tmp_path)
+    try:
+        hub.pull(["tryton"])
+        conn = hub.connector("tryton")
+        assert isinstance(conn, TrytonConnector) and conn.state is not None
+        marks = conn.state.all()
+        client = conn.client
+        client.call(
+            "model.product.product.delete",
+            client.search("product.product", [["code", "=", "WID-2"]]),
+        )
+        snap = [i for i in conn.tryton_source.snapshot() if isinstance(i, Change)]
+        skus = {c.data["sku"] for c in snap if c.entity_type is EntityType.PRODUCT}
+        assert skus == {"WID-1", "GAD-1"}
+        # The hub still holds WID-2: the drift a reconciliation reports.
+        held = set(_by(hub, EntityType.PRODUCT, "sku"))
+        assert held - skus == {"WID-2"}
+        assert {c.entity_type for c in snap} == {
+            EntityType.CUSTOMER,
+            EntityType.PRODUCT,
+            EntityType.PRICE_LIST,
+            EntityType.INVENTORY,
+        }
+        assert conn.state.all() == marks
     finally:
         hub.close()
