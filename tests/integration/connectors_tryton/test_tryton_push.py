@@ -3,6 +3,9 @@ sale states come back as order status, Tryton's errors park records with its mes
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ import pytest
 
 from crossdock.connectors.tryton import TrytonConnector
 from crossdock.connectors.tryton.mapper import SALE_MARKER
+from crossdock.connectors.webhook import sign_request
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.sync.runtime import Hub, parse_checked
@@ -67,15 +71,19 @@ def test_order_becomes_a_confirmed_sale_and_its_state_comes_back(
 ) -> None:
     hub = _hub(tryton, tmp_path)
     try:
-        hub.ingest(
-            [
-                order(
-                    "WEB-1001",
-                    line(1, "WID-1", "5", "EA", "9.00"),
-                    line(2, "GAD-1", "2", "DZ"),  # no price: Tryton's own (list price)
-                )
-            ]
+        # The portal sends the order as a signed webhook.
+        placed = order(
+            "WEB-1001",
+            line(1, "WID-1", "5", "EA", "9.00"),
+            line(2, "GAD-1", "2", "DZ"),  # no price: Tryton's own (list price)
         )
+        body = json.dumps(
+            {"entity_type": "order", "native_id": placed.native_id, "data": placed.data}
+        )
+        secret = os.environ["PORTAL_WEBHOOK_SECRET"]
+        headers = sign_request(secret, "msg_1001", int(time.time()), body)
+        hub.receive_webhook("portal", headers, body.encode())
+        assert hub.process_inbox().created == 1
         report = hub.deliver(["orders-to-tryton"])["orders-to-tryton"]
         assert (report.delivered, report.parked) == (1, 0)
         conn = tryton_of(hub)
@@ -112,6 +120,7 @@ def test_order_becomes_a_confirmed_sale_and_its_state_comes_back(
         hub.pull(["tryton"])
         rec = hub.store.get_record(EntityType.ORDER, ord_rec.id)
         assert rec is not None and rec.data["status"] == "shipped"
+        assert hub.deliver(["orders-to-tryton"])["orders-to-tryton"].delivered == 0  # no echo
     finally:
         hub.close()
 
@@ -303,5 +312,47 @@ def test_a_long_order_goes_in_batches_and_a_cut_short_push_is_completed(
         assert got["state"] == "processing"
         seqs = [r["sequence"] for r in conn.client.read("sale.line", got["lines"], ["sequence"])]
         assert sorted(seqs) == list(range(1, 121))
+    finally:
+        hub.close()
+
+
+def test_a_withdrawn_order_cancels_its_draft_sale(tryton: TrytonServer, tmp_path: Path) -> None:
+    hub = _hub(tryton, tmp_path)
+    try:
+        hub.ingest([order("WEB-5001", line(1, "WID-1", "1", "EA", "9.00"))])
+        conn = tryton_of(hub)
+        (rec,) = hub.store.list_records(EntityType.ORDER)
+        from crossdock.connectors.base import Delivery
+        from crossdock.model.change import ChangeOp
+
+        d = Delivery(
+            "x",
+            "orders-to-tryton",
+            EntityType.ORDER,
+            rec.id,
+            1,
+            ChangeOp.UPSERT,
+            rec.data,
+            None,
+            rec.updated_at,
+        )
+        dest = conn.destination()
+        sale, lines = dest.sale_values(d)  # type: ignore[union-attr]
+        dest.create_sale(sale, lines)  # type: ignore[union-attr]  # a draft, as confirm_sales: false
+        hub.ingest(
+            [
+                Change(
+                    system="portal",
+                    entity_type=EntityType.ORDER,
+                    native_id="web-WEB-5001",
+                    op=ChangeOp.DELETE,
+                    idempotency_key="del-5001",
+                )
+            ]
+        )
+        report = hub.deliver(["orders-to-tryton"])["orders-to-tryton"]
+        assert report.parked == 0
+        (got,) = sales_for(conn, "WEB-5001")
+        assert got["state"] == "cancelled"
     finally:
         hub.close()

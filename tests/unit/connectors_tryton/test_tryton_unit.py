@@ -329,3 +329,9 @@ def test_example_hub_file_loads_and_gives_tryton_the_erp_fields(
     assert not {"name", "sites", "contacts", "account_number"} & owned
     assert hub.ownership[EntityType.PRODUCT].owner == "tryton"  # cost, list price
     assert hub.ownership[EntityType.ORDER].fields["status"] == "tryton"
+
+
+def test_public_face() -> None:
+    import crossdock.connectors.tryton as pkg
+
+    assert sorted(pkg.__all__) == ["PullKind", "TrytonClient", "TrytonConnector", "TrytonSettings"]

@@ -94,13 +94,15 @@ class TrytonDestination:
         out: list[DeliveryResult] = []
         for d in batch:
             try:
-                if d.op is ChangeOp.DELETE:
+                if d.op is ChangeOp.DELETE and d.entity_type is EntityType.ORDER:
+                    native = self.cancel_order(d)
+                elif d.op is ChangeOp.DELETE:
                     raise PermanentError(
                         f"deleting a {d.entity_type.value} is not pushed to Tryton; "
-                        "cancel or deactivate it there",
+                        "deactivate it there",
                         code=ErrorCode.REJECTED_BY_DESTINATION,
                     )
-                if d.entity_type is EntityType.ORDER:
+                elif d.entity_type is EntityType.ORDER:
                     native = self.push_order(d)
                 elif d.entity_type is EntityType.CUSTOMER:
                     native = self.push_customer(d)
@@ -187,6 +189,22 @@ class TrytonDestination:
                 state = "quotation"
             if state == "quotation":
                 self.client.button("sale.sale", "confirm", [sale_id])
+        return str(sale_id)
+
+    def cancel_order(self, d: Delivery) -> str | None:
+        """An order deleted in the hub: cancel its sale while Tryton still allows it."""
+        existing = self.find_sale(d.entity_id)
+        if existing is None:
+            return None
+        sale_id, state = int(existing["id"]), str(existing["state"])
+        if state in ("draft", "quotation"):
+            self.client.button("sale.sale", "cancel", [sale_id])
+        elif state != "cancelled":
+            raise PermanentError(
+                f"the order was withdrawn but its Tryton sale {sale_id} is {state}: "
+                "cancel it (or its shipment) in Tryton",
+                code=ErrorCode.REJECTED_BY_DESTINATION,
+            )
         return str(sale_id)
 
     def _complete_lines(self, sale_id: int, lines: list[dict[str, Any]]) -> None:
