@@ -91,9 +91,10 @@ def main() -> None:
     PriceList = Model.get("product.price_list")
     wid = Product.find([("code", "=", "WID-1")])[0]
     pl = PriceList(name="Wholesale")
-    pl.lines.new(product=wid, formula="Decimal('9.00')")
-    pl.lines.new(product=wid, quantity=100, formula="Decimal('8.50')")
-    pl.lines.new(formula="unit_price * Decimal('0.95')")
+    # First match wins in Tryton: the quantity break comes before the general line.
+    pl.lines.new(product=wid, quantity=100, formula="Decimal('8.50')", sequence=1)
+    pl.lines.new(product=wid, formula="Decimal('9.00')", sequence=2)
+    pl.lines.new(formula="unit_price * Decimal('0.95')", sequence=3)
     pl.save()
 
     # Stock: 40 widgets in the warehouse's storage location.

@@ -356,3 +356,22 @@ def test_a_withdrawn_order_cancels_its_draft_sale(tryton: TrytonServer, tmp_path
         assert got["state"] == "cancelled"
     finally:
         hub.close()
+
+
+def test_unpriced_lines_take_the_customers_tryton_price_list(
+    tryton: TrytonServer, tmp_path: Path
+) -> None:
+    hub = _hub(tryton, tmp_path)
+    try:
+        c = tryton_of(hub).client
+        (pl,) = c.search("product.price_list", [["name", "=", "Wholesale"]])
+        (acme,) = c.search("party.party", [["code", "=", "C-100"]])
+        c.write("party.party", [acme], {"sale_price_list": pl})
+        hub.ingest([order("WEB-6001", line(1, "WID-1", "100", "EA"), line(2, "WID-1", "2", "EA"))])
+        assert hub.deliver(["orders-to-tryton"])["orders-to-tryton"].delivered == 1
+        (sale,) = sales_for(tryton_of(hub), "WEB-6001")
+        got = c.read("sale.line", sale["lines"], ["quantity", "unit_price"])
+        by_qty = {Decimal(str(ln["quantity"])): ln["unit_price"] for ln in got}
+        assert by_qty == {Decimal("100"): Decimal("8.50"), Decimal("2"): Decimal("9.00")}
+    finally:
+        hub.close()

@@ -239,8 +239,10 @@ def test_product_units_from_tryton_factors() -> None:
 
 def test_price_list_formulas_map_to_methods() -> None:
     lines = [
-        {"id": 1, "product": 1, "quantity": None, "formula": "Decimal('9.00')"},
-        {"id": 2, "product": 1, "quantity": 100.0, "formula": "8.5"},
+        {"id": 2, "product": 1, "quantity": None, "formula": "Decimal('9.00')", "sequence": 2},
+        {"id": 1, "product": 1, "quantity": 100.0, "formula": "8.5", "sequence": 1},
+        # After the line for any quantity, Tryton never reaches this one: left out.
+        {"id": 7, "product": 1, "quantity": 50.0, "formula": "7", "sequence": 3},
         {"id": 3, "category": 4, "formula": "unit_price * Decimal('0.9')"},
         {"id": 4, "category": 5, "formula": "cost_price * 1.25"},
         {"id": 5, "product": 1, "formula": "unit_price - 1"},
@@ -257,14 +259,15 @@ def test_price_list_formulas_map_to_methods() -> None:
     )
     change, *errors = out
     assert isinstance(change, Change)
-    entries = change.data["entries"]
-    assert entries[0] == {
+    by = {e.get("sku") or e.get("category"): e for e in change.data["entries"]}
+    assert by["WID-1"] == {
         "sku": "WID-1",
         "method": "fixed",
         "breaks": [{"min_quantity": "1", "value": "9.00"}, {"min_quantity": "100", "value": "8.5"}],
     }
-    assert entries[1]["method"] == "percent_off" and entries[1]["breaks"][0]["value"] == "10.0"
-    assert entries[2]["method"] == "markup_on_cost" and entries[2]["breaks"][0]["value"] == "25.00"
+    assert by["Tools"]["method"] == "percent_off" and by["Tools"]["breaks"][0]["value"] == "10.0"
+    assert by["Bolts"]["method"] == "markup_on_cost"
+    assert by["Bolts"]["breaks"][0]["value"] == "25.00"
     assert [e.ref for e in errors] == [
         "tryton:product.price_list.line/5",
         "tryton:product.price_list.line/6",

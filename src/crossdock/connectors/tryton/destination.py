@@ -322,7 +322,20 @@ class TrytonDestination:
             **line,
             "sale": {k: sale.get(k) for k in ("party", "currency", "price_list", "company")},
         }
-        changes = self.client.call("model.sale.line.on_change", values, ["product", "quantity"])
+        # Tryton prices a line from its context: customer, price list, quantity, unit.
+        context = {
+            "customer": sale.get("party"),
+            "currency": sale.get("currency"),
+            "price_list": sale.get("price_list"),
+            "quantity": line.get("quantity"),
+            "uom": line.get("unit"),
+        }
+        changes = self.client.call(
+            "model.sale.line.on_change",
+            values,
+            ["product", "quantity"],
+            context={k: v for k, v in context.items() if v is not None},
+        )
         price = changes.get("unit_price") if isinstance(changes, dict) else None
         if not isinstance(price, Decimal):
             raise InvalidInput(

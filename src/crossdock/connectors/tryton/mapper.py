@@ -13,7 +13,9 @@ Inbound (Tryton rows → partial canonical data, as :class:`Change` objects):
   its code): a literal formula is a fixed price, ``unit_price * x`` or
   ``list_price * x`` a percent off the list price (``base_list: LIST``),
   ``cost_price * x`` a markup on cost; lines for one product become quantity
-  breaks. A line the hub cannot express is a :class:`SourceError`.
+  breaks, in Tryton's first-match order (a line shadowed by an earlier one with
+  a lower quantity is left out, as Tryton never applies it). A line the hub
+  cannot express is a :class:`SourceError`.
 * product quantities per warehouse → ``inventory`` (on hand; what the forecast
   is short of on hand counts as allocated). Positions carry no idempotency key
   and no read time: a position read again unchanged makes no new version, and
@@ -272,7 +274,14 @@ def price_list_change(
     ref = f"tryton:product.price_list/{plid}"
     out: list[Change | SourceError] = []
     entries: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for line in sorted(lines, key=lambda r: (r.get("sequence") or 0, r["id"])):
+    # Tryton takes the first line (sequence, nulls first, then id) whose quantity the
+    # ordered quantity reaches; a line after one for the same target with a quantity at or
+    # below its own never applies, and is left out.
+    reach: dict[tuple[str, str], Decimal] = {}
+    order = sorted(
+        lines, key=lambda r: (r.get("sequence") is not None, r.get("sequence") or 0, r["id"])
+    )
+    for line in order:
         target: tuple[str, str] | None = None
         if line.get("product") and line["product"] in skus:
             target = ("sku", skus[line["product"]])
@@ -300,13 +309,15 @@ def price_list_change(
             )
             continue
         method, value = parsed
+        raw_qty = number(line.get("quantity")) or Decimal(0)
+        if target in reach and reach[target] <= raw_qty:
+            continue  # shadowed by an earlier line
+        reach[target] = raw_qty
         key = (target[0], target[1], method)
         entry = entries.setdefault(key, {target[0]: target[1], "method": method, "breaks": []})
         if method == "percent_off":
             entry["base_list"] = LIST_PRICE_LIST
-        qty = number(line.get("quantity")) or Decimal(1)
-        if qty <= 0:
-            qty = Decimal(1)
+        qty = raw_qty if raw_qty > 0 else Decimal(1)
         if all(Decimal(b["min_quantity"]) != qty for b in entry["breaks"]):
             entry["breaks"].append({"min_quantity": _plain(qty), "value": _plain(value)})
     for entry in entries.values():
