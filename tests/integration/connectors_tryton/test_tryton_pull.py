@@ -135,3 +135,40 @@ def test_snapshot_reads_everything_without_moving_bookmarks(
         assert conn.state.all() == marks
     finally:
         hub.close()
+
+
+def test_incremental_pull_follows_addresses_credit_and_stock(
+    tryton: TrytonServer, tmp_path: Path
+) -> None:
+    """A change in a row a record is made of (an address, a credit limit, a stock move)
+    brings that record, and only that record, in the next pull."""
+    hub = _hub(tryton, tmp_path)
+    try:
+        hub.pull(["tryton"])
+        conn = hub.connector("tryton")
+        assert isinstance(conn, TrytonConnector)
+        c = conn.client
+        (acme,) = c.search_read("party.party", [["code", "=", "C-100"]], ["addresses"])
+        ship = [
+            a for a in c.read("party.address", acme["addresses"], ["delivery"]) if a["delivery"]
+        ][0]
+        c.write("party.address", [ship["id"]], {"city": "Arlington"})
+        c.write("party.party", [acme["id"]], {"credit_limit_amount": Decimal("7500")})
+        (storage,) = c.search("stock.location", [["code", "=", "STO"]])
+        (wid,) = c.search("product.product", [["code", "=", "WID-1"]])
+        (inv,) = c.create(
+            "stock.inventory",
+            [{"location": storage, "lines": [["create", [{"product": wid, "quantity": 25.0}]]]}],
+        )
+        c.button("stock.inventory", "confirm", [inv])
+
+        summary = hub.pull(["tryton"])
+        assert summary.ingest.updated == 2  # Acme, WID-1 at DAL
+        acme_rec = _by(hub, EntityType.CUSTOMER, "account_number")["C-100"]
+        assert acme_rec["credit_limit"] == "7500"
+        cities = {s["address"].get("city") for s in acme_rec["sites"]}
+        assert "Arlington" in cities
+        stock = _by(hub, EntityType.INVENTORY, "sku")
+        assert Decimal(stock["WID-1"]["on_hand"]) == 25
+    finally:
+        hub.close()
