@@ -100,3 +100,92 @@ def test_kill_after_create_then_restart_makes_no_duplicate_sale(
     finally:
         hub.close()
         tryton_client.close()
+
+
+def test_real_worker_killed_mid_push_then_restarted_makes_no_duplicate_sale(
+    tryton: TrytonServer, tmp_path: Path
+) -> None:
+    """The same with an unmodified ``crossdock sync`` process, killed the moment the sale
+    shows in Tryton. Its window (quote and confirm before the id is recorded) is short: a
+    round where the worker got through anyway proves nothing and is repeated."""
+    hub_file = tmp_path / "crossdock.yaml"
+    hub_file.write_text(hub_yaml(tryton, tmp_path) + "\ndelivery:\n  lease_seconds: 1\n")
+    client = TrytonClient(tryton.url, tryton.database, "admin", PASSWORD)
+    crossdock = [sys.executable, "-m", "crossdock.cli", "sync", "--config", str(hub_file)]
+    caught = None
+    try:
+        for attempt in range(1, 6):
+            number = f"WEB-95{attempt:02d}"
+            hub = Hub.open(load_checked(hub_file))
+            hub.ingest(
+                [
+                    Change(
+                        system="portal",
+                        entity_type=EntityType.ORDER,
+                        native_id=f"web-{number}",
+                        data={
+                            "order_number": number,
+                            "customer_account": "C-100",
+                            "lines": [
+                                {
+                                    "line_number": n,
+                                    "sku": "WID-1",
+                                    "quantity": "1",
+                                    "unit": "EA",
+                                    "unit_price": "9.00",
+                                }
+                                for n in range(1, 31)
+                            ],
+                        },
+                    )
+                ]
+            )
+            (order,) = [
+                r
+                for r in hub.store.list_records(EntityType.ORDER, limit=100)
+                if r.data["order_number"] == number
+            ]
+            hub.close()
+            time.sleep(1.2)  # a previous round's lease runs out
+            worker = subprocess.Popen(
+                crossdock,
+                env=os.environ.copy(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                while worker.poll() is None:
+                    if client.search("sale.sale", [["reference", "=", number]]):
+                        worker.send_signal(signal.SIGKILL)
+                        break
+                worker.wait(timeout=60)
+            finally:
+                if worker.poll() is None:
+                    worker.kill()
+                    worker.wait()
+            hub = Hub.open(load_checked(hub_file))
+            try:
+                recorded = hub.store.native_ids_for(EntityType.ORDER, "tryton", [order.id])
+            finally:
+                hub.close()
+            if worker.returncode == -signal.SIGKILL and not recorded:
+                caught = (number, order.id)
+                print(f"kill landed on attempt {attempt}")
+                break
+        assert caught is not None, "the kill never landed between create and record"
+        number, order_id = caught
+        time.sleep(1.2)
+        done = subprocess.run(crossdock, env=os.environ.copy(), capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr.decode()[-2000:]
+        sales = client.search_read("sale.sale", [["reference", "=", number]], ["state", "lines"])
+        assert len(sales) == 1
+        assert sales[0]["state"] == "processing" and len(sales[0]["lines"]) == 30
+        hub = Hub.open(load_checked(hub_file))
+        try:
+            assert hub.store.native_ids_for(EntityType.ORDER, "tryton", [order_id]) == {
+                order_id: str(sales[0]["id"])
+            }
+        finally:
+            hub.close()
+    finally:
+        client.close()

@@ -149,9 +149,9 @@ def test_incremental_pull_follows_addresses_credit_and_stock(
         assert isinstance(conn, TrytonConnector)
         c = conn.client
         (acme,) = c.search_read("party.party", [["code", "=", "C-100"]], ["addresses"])
-        ship = [
+        ship = next(
             a for a in c.read("party.address", acme["addresses"], ["delivery"]) if a["delivery"]
-        ][0]
+        )
         c.write("party.address", [ship["id"]], {"city": "Arlington"})
         c.write("party.party", [acme["id"]], {"credit_limit_amount": Decimal("7500")})
         (storage,) = c.search("stock.location", [["code", "=", "STO"]])
