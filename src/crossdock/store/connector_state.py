@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from crossdock.store import schema as t
 from crossdock.store.repository import Store
@@ -55,5 +55,23 @@ class ConnectorState:
                     )
                 )
 
+    def reset(self, *, actor: str, key: str | None = None) -> int:
+        """Forget one value (or all of the system's), audited: the next pull reads everything."""
+        c = t.connector_state.c
+        with self.store.write() as tx:
+            q = delete(t.connector_state).where(c.system == self.system)
+            if key is not None:
+                q = q.where(c.key == key)
+            n = int(tx.conn.execute(q).rowcount)
+            tx.audit(actor, "bookmarks.reset", self.system, {"key": key, "rows": n})
+        return n
 
-__all__ = ["ConnectorState"]
+
+def systems_with_state(store: Store) -> list[str]:
+    """Systems that keep any connector state."""
+    c = t.connector_state.c
+    with store.engine.connect() as conn:
+        return [str(r[0]) for r in conn.execute(select(c.system).distinct().order_by(c.system))]
+
+
+__all__ = ["ConnectorState", "systems_with_state"]

@@ -172,3 +172,30 @@ def test_incremental_pull_follows_addresses_credit_and_stock(
         assert Decimal(stock["WID-1"]["on_hand"]) == 25
     finally:
         hub.close()
+
+
+def test_cli_lists_and_resets_bookmarks(tryton: TrytonServer, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crossdock.cli import app
+
+    hub_file = tmp_path / "crossdock.yaml"
+    hub_file.write_text(hub_yaml(tryton, tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(app, ["sync", "-c", str(hub_file)]).exit_code == 0
+    listed = runner.invoke(app, ["bookmarks", "list", "-c", str(hub_file)])
+    assert listed.exit_code == 0 and "since:products" in listed.output
+    reset = runner.invoke(app, ["bookmarks", "reset", "tryton", "-c", str(hub_file)])
+    assert reset.exit_code == 0 and "reset=4" in reset.output  # no sales yet: no bookmark
+    unknown = runner.invoke(app, ["bookmarks", "reset", "nope", "-c", str(hub_file)])
+    assert unknown.exit_code != 0 and "nope" in unknown.output
+    hub = _hub(tryton, tmp_path)
+    try:
+        conn = hub.connector("tryton")
+        assert isinstance(conn, TrytonConnector) and conn.state is not None
+        assert conn.state.all() == {}
+        # The next pull reads everything again; ingest finds nothing new.
+        summary = hub.pull(["tryton"])
+        assert summary.ingest.received > 0 and summary.ingest.created == 0
+    finally:
+        hub.close()

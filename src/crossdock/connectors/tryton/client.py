@@ -187,9 +187,10 @@ class TrytonClient:
         domain: list[Any],
         *,
         order: list[list[str]] | None = None,
+        limit: int | None = None,
         context: dict[str, Any] | None = None,
     ) -> list[int]:
-        ids = self.call(f"model.{model}.search", domain, 0, None, order, context=context)
+        ids = self.call(f"model.{model}.search", domain, 0, limit, order, context=context)
         return [int(i) for i in ids]
 
     def read(

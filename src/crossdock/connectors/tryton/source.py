@@ -62,6 +62,12 @@ class _Reader:
             self.seen = newest(self.seen, row_ts(r))
         return rows
 
+    def _note_newest(self, model: str) -> None:
+        """Note the newest change timestamp of ``model`` without reading all its rows."""
+        for column in _TS:
+            ids = self.client.search(model, [], order=[[column, "DESC NULLS LAST"]], limit=1)
+            self._note(self.client.read(model, ids, _TS))
+
     def _ids_of(self, model: str, field: str, since: Since) -> set[int]:
         rows = self._note(
             self.client.search_read(model, _changed(since), [field, *_TS], context=self.inactive)
@@ -278,6 +284,7 @@ class _Reader:
         c = self.client
         if since is None:
             ids = set(c.search("product.product", [["type", "=", "goods"]], context=self.inactive))
+            self._note_newest("stock.move")  # the bookmark: the newest move read up to now
         else:
             ids = self._ids_of("stock.move", "product", since)
         if not ids:
