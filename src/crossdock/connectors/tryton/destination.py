@@ -39,6 +39,7 @@ from crossdock.errors import (
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.model.paths import any_glob_matches
+from crossdock.model.registry import model_for
 
 
 class _Retry(Exception):
@@ -50,20 +51,7 @@ def owned_fields(hub: HubConfig, system: str, entity: EntityType) -> set[str]:
     own = hub.ownership.get(entity)
     if own is None:
         return set()
-    names = {
-        "name",
-        "account_number",
-        "legal_name",
-        "status",
-        "currency",
-        "payment_terms",
-        "credit_limit",
-        "credit_hold",
-        "price_lists",
-        "sites",
-        "contacts",
-        "tax_ids",
-    }
+    names = set(model_for(entity).model_fields)
     out: set[str] = set()
     for name in names:
         globs = {g: s for g, s in own.fields.items() if any_glob_matches([g], name)}
