@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crossdock.cli_bookmarks import app as bookmarks_app
 from crossdock.connectors.base import SourceItem
 from crossdock.errors import CrossdockError
 from crossdock.model.base import EntityType
@@ -40,6 +41,7 @@ prop_app = typer.Typer(
     help="Values non-owners proposed, waiting for a decision.", no_args_is_help=True
 )
 app.add_typer(prop_app, name="proposals")
+app.add_typer(bookmarks_app, name="bookmarks")
 console = Console()
 err = Console(stderr=True)
 

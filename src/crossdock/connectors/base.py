@@ -28,6 +28,7 @@ from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
+from crossdock.store.repository import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,9 @@ class Connector:
     def webhook_receiver(self) -> WebhookReceiver | None:
         """The system's inbound HTTP endpoint, if it has one."""
         return None
+
+    def bind_store(self, store: Store) -> None:
+        """Called by the hub with its store (for bookmarks, see ``store.connector_state``)."""
 
     def close(self) -> None:
         """Release clients and files."""

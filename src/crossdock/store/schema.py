@@ -229,9 +229,21 @@ destination_guards = Table(
     Column("probe_until", Float, nullable=False),
 )
 
+# Connector bookmarks (0004_connector_state): one text value per (system, key), e.g. the
+# newest change timestamp a source has committed; see crossdock.store.connector_state.
+connector_state = Table(
+    "connector_state",
+    metadata,
+    Column("system", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
 __all__ = [
     "api_keys",
     "audit_log",
+    "connector_state",
     "crosswalk",
     "destination_guards",
     "events",

@@ -110,6 +110,7 @@ class Hub:
                 except KeyError:
                     raise NotFound(f"no system named {system!r} in the hub file") from None
                 self._connectors[system] = build_connector(cfg, self.config)
+                self._connectors[system].bind_store(self.store)
             return self._connectors[system]
 
     # -- inbound ------------------------------------------------------------------------

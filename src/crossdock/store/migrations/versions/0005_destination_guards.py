@@ -1,7 +1,7 @@
 """destination guards: a rate limit and circuit breaker shared by worker processes
 
 Revision ID: 0005_destination_guards
-Revises: 0001
+Revises: 0004_connector_state
 Create Date: 2026-12-01 21:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_destination_guards"
-down_revision = "0001"
+down_revision = "0004_connector_state"
 branch_labels = None
 depends_on = None
 

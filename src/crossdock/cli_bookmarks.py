@@ -1,0 +1,67 @@
+"""`crossdock bookmarks`: what pull sources have read up to, and forgetting it.
+
+A source that pulls "changes since" (the ``tryton`` connector) keeps one
+bookmark per kind in the store. ``reset`` forgets them (audited), so the next
+``crossdock sync`` reads the system in full: a snapshot on demand, after
+which ingest keeps only what differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from crossdock.store.connector_state import ConnectorState, systems_with_state
+
+app = typer.Typer(help="Pull sources' bookmarks.", no_args_is_help=True)
+# The same options as the other commands (crossdock.cli imports this module).
+ConfigOpt = Annotated[
+    Path, typer.Option("--config", "-c", envvar="CROSSDOCK_CONFIG", help="The hub file.")
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option("--store", envvar="CROSSDOCK_STORE_URL", help="Store URL; overrides the file."),
+]
+
+
+@app.command("list")
+def bookmarks_list(
+    system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Every bookmark, per system."""
+    from crossdock.cli import _open_hub, console
+
+    with _open_hub(config, store) as hub:
+        names = [system] if system else systems_with_state(hub.store)
+        rows = [
+            (n, k, v) for n in names for k, v in sorted(ConnectorState(hub.store, n).all().items())
+        ]
+    table = Table(title="bookmarks")
+    for col in ("system", "key", "value"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command("reset")
+def bookmarks_reset(
+    system: Annotated[str, typer.Argument(help="The system whose bookmarks to forget.")],
+    key: Annotated[
+        str | None, typer.Option(help="Only this bookmark, e.g. since:products.")
+    ] = None,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Forget bookmarks: the next sync pulls the system in full."""
+    from crossdock.cli import _actor, _open_hub, console
+
+    with _open_hub(config, store) as hub:
+        hub.connector(system)  # an unknown system is an error, not a silent no-op
+        n = ConnectorState(hub.store, system).reset(actor=_actor(), key=key)
+    console.print(f"reset={n}")

@@ -1,0 +1,437 @@
+"""Tryton as a destination: orders become confirmed sales, customers become parties.
+
+Never twice: a sale the hub creates carries ``crossdock:<canonical order id>``
+as the first line of its comment (and the order number as its reference).
+Before creating, the destination looks for that marker, so a push repeated
+after a timeout or a crash between Tryton's ``create`` and the hub recording
+the sale id finds the sale it made and carries on (quote, confirm) instead
+of making a second one. Parties are found by code (the account number) the
+same way.
+
+Fields the hub file gives to this system (``ownership``) are never written
+to Tryton: Tryton is their system of record.
+
+Per delivery: ``DELIVERED`` with the Tryton id (it goes to the crosswalk);
+``RETRY`` for what may resolve itself (the customer not in Tryton yet, a
+concurrent change); ``FAILED`` with Tryton's message for what a person must
+fix (a validation error, a credit-limit block, an unknown SKU or unit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from crossdock.config.hub import HubConfig
+from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
+from crossdock.connectors.tryton.client import TrytonClient
+from crossdock.connectors.tryton.config import TrytonSettings
+from crossdock.connectors.tryton.mapper import SALE_MARKER, address_id_of
+from crossdock.errors import (
+    CrossdockError,
+    ErrorCode,
+    InvalidInput,
+    PermanentError,
+    RetryableError,
+)
+from crossdock.model.base import EntityType
+from crossdock.model.change import ChangeOp
+from crossdock.model.paths import any_glob_matches
+from crossdock.model.registry import model_for
+
+
+class _Retry(Exception):
+    """The delivery may succeed later without anyone acting (e.g. its customer is on the way)."""
+
+
+def owned_fields(hub: HubConfig, system: str, entity: EntityType) -> set[str]:
+    """Top-level fields of ``entity`` the hub file gives to ``system`` (never overwritten)."""
+    own = hub.ownership.get(entity)
+    if own is None:
+        return set()
+    names = set(model_for(entity).model_fields)
+    out: set[str] = set()
+    for name in names:
+        globs = {g: s for g, s in own.fields.items() if any_glob_matches([g], name)}
+        if globs:
+            winner = globs[max(globs, key=len)]
+            if winner == system:
+                out.add(name)
+        elif own.owner == system:
+            out.add(name)
+    return out
+
+
+class TrytonDestination:
+    """Pushes orders and customers to one Tryton database."""
+
+    def __init__(
+        self, client: TrytonClient, settings: TrytonSettings, system: str, hub: HubConfig
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.system = system
+        self.customer_owned = owned_fields(hub, system, EntityType.CUSTOMER)
+        self._uoms: dict[str, int] = {}
+        self._company: dict[str, Any] | None = None
+
+    def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
+        """One result per delivery; ``RetryableError`` only when Tryton cannot be reached."""
+        out: list[DeliveryResult] = []
+        for d in batch:
+            try:
+                if d.op is ChangeOp.DELETE and d.entity_type is EntityType.ORDER:
+                    native = self.cancel_order(d)
+                elif d.op is ChangeOp.DELETE:
+                    raise PermanentError(
+                        f"deleting a {d.entity_type.value} is not pushed to Tryton; "
+                        "deactivate it there",
+                        code=ErrorCode.REJECTED_BY_DESTINATION,
+                    )
+                elif d.entity_type is EntityType.ORDER:
+                    native = self.push_order(d)
+                elif d.entity_type is EntityType.CUSTOMER:
+                    native = self.push_customer(d)
+                else:
+                    raise PermanentError(
+                        f"the Tryton destination takes orders and customers, "
+                        f"not {d.entity_type.value}",
+                        code=ErrorCode.CONFIG_INVALID,
+                    )
+                out.append(
+                    DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED, native_id=native)
+                )
+            except _Retry as exc:
+                out.append(
+                    DeliveryResult(
+                        d.delivery_id,
+                        DeliveryStatus.RETRY,
+                        error=str(exc),
+                        code=ErrorCode.TRANSIENT,
+                    )
+                )
+            except RetryableError as exc:
+                if (
+                    exc.code in (ErrorCode.DESTINATION_UNAVAILABLE, ErrorCode.RATE_LIMITED)
+                    and not out
+                ):
+                    raise
+                out.append(
+                    DeliveryResult(
+                        d.delivery_id, DeliveryStatus.RETRY, error=exc.message, code=exc.code
+                    )
+                )
+            except CrossdockError as exc:
+                code = (
+                    exc.code
+                    if isinstance(exc, PermanentError | InvalidInput)
+                    else ErrorCode.PERMANENT
+                )
+                out.append(
+                    DeliveryResult(
+                        d.delivery_id, DeliveryStatus.FAILED, error=exc.message, code=code
+                    )
+                )
+        return out
+
+    # -- orders -------------------------------------------------------------------------
+    def _company_row(self) -> dict[str, Any]:
+        if self._company is None:
+            cid = self.client.context.get("company")
+            rows = (
+                self.client.read("company.company", [int(cid)], ["currency", "party"])
+                if cid
+                else []
+            )
+            if not rows:
+                raise PermanentError(
+                    "the Tryton user has no current company", code=ErrorCode.CONFIG_INVALID
+                )
+            self._company = rows[0]
+        return self._company
+
+    def find_sale(self, entity_id: str) -> dict[str, Any] | None:
+        """The sale the hub created for a canonical order, if any (the idempotency check)."""
+        ids = self.client.search("sale.sale", [["comment", "ilike", f"{SALE_MARKER}{entity_id}%"]])
+        rows = self.client.read("sale.sale", ids, ["state", "comment"]) if ids else []
+        for r in rows:
+            first = (r.get("comment") or "").splitlines()[0] if r.get("comment") else ""
+            if first == f"{SALE_MARKER}{entity_id}":
+                return r
+        return None
+
+    def push_order(self, d: Delivery) -> str:
+        existing = self.find_sale(d.entity_id)
+        if existing is None:
+            sale, lines = self.sale_values(d)
+            sale_id, state = self.create_sale(sale, lines), "draft"
+        else:
+            sale_id, state = int(existing["id"]), str(existing["state"])
+            if state == "draft":  # a push cut short may have left lines out
+                self._complete_lines(sale_id, self.sale_values(d)[1])
+        if self.settings.confirm_sales:
+            if state == "draft":
+                self.client.button("sale.sale", "quote", [sale_id])
+                state = "quotation"
+            if state == "quotation":
+                self.client.button("sale.sale", "confirm", [sale_id])
+        return str(sale_id)
+
+    def cancel_order(self, d: Delivery) -> str | None:
+        """An order deleted in the hub: cancel its sale while Tryton still allows it."""
+        existing = self.find_sale(d.entity_id)
+        if existing is None:
+            return None
+        sale_id, state = int(existing["id"]), str(existing["state"])
+        if state in ("draft", "quotation"):
+            self.client.button("sale.sale", "cancel", [sale_id])
+        elif state != "cancelled":
+            raise PermanentError(
+                f"the order was withdrawn but its Tryton sale {sale_id} is {state}: "
+                "cancel it (or its shipment) in Tryton",
+                code=ErrorCode.REJECTED_BY_DESTINATION,
+            )
+        return str(sale_id)
+
+    def _complete_lines(self, sale_id: int, lines: list[dict[str, Any]]) -> None:
+        have = {
+            int(r["sequence"] or 0)
+            for r in self.client.search_read("sale.line", [["sale", "=", sale_id]], ["sequence"])
+        }
+        missing = [{**ln, "sale": sale_id} for ln in lines if ln["sequence"] not in have]
+        if missing:
+            self.client.create("sale.line", missing, batch=self.settings.write_batch)
+
+    def _uom(self, code: str) -> int:
+        symbol = self.settings.unit_symbol(code)
+        if symbol not in self._uoms:
+            ids = self.client.search("product.uom", [["symbol", "=", symbol]])
+            if not ids:
+                raise InvalidInput(
+                    f"unit {code!r} (Tryton symbol {symbol!r}) is not a Tryton unit; "
+                    "map it under settings.units",
+                    field="lines.unit",
+                    code=ErrorCode.UNKNOWN_UNIT,
+                )
+            self._uoms[symbol] = ids[0]
+        return self._uoms[symbol]
+
+    def sale_values(self, d: Delivery) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The sale's values and its lines' values for one order delivery."""
+        data = d.data
+        c = self.client
+        account = data.get("customer_account")
+        if not account:
+            raise InvalidInput("the order has no customer_account", field="customer_account")
+        parties = c.search_read(
+            "party.party",
+            [["code", "=", account]],
+            ["addresses", "customer_payment_term", "sale_price_list"],
+        )
+        if not parties:
+            raise _Retry(
+                f"customer {account!r} is not in Tryton (yet): push the customer or create a "
+                "party with that code"
+            )
+        party = parties[0]
+        addrs = c.read("party.address", party["addresses"], ["delivery", "invoice", "party"])
+        ship = self._address(addrs, data.get("ship_to"), "delivery")
+        bill = self._address(addrs, data.get("bill_to"), "invoice")
+        company = self._company_row()
+        lines_in = list(data.get("lines") or [])
+        if not lines_in:
+            raise InvalidInput("the order has no lines", field="lines")
+        skus = sorted({str(ln["sku"]) for ln in lines_in})
+        products = {
+            p["code"]: p
+            for p in c.search_read(
+                "product.product", [["code", "in", skus]], ["code", "sale_uom", "salable"]
+            )
+        }
+        sale: dict[str, Any] = {
+            "party": party["id"],
+            "company": self.client.context.get("company"),
+            "currency": company["currency"],
+            "invoice_address": bill,
+            "shipment_address": ship,
+            "reference": data.get("order_number"),
+            "description": data.get("customer_po"),
+            "comment": f"{SALE_MARKER}{d.entity_id}\n{data.get('notes') or ''}".rstrip(),
+            "payment_term": party.get("customer_payment_term"),
+            "price_list": party.get("sale_price_list"),
+        }
+        if isinstance(data.get("order_date"), str):
+            sale["sale_date"] = datetime.fromisoformat(data["order_date"]).date()
+        warehouse = self._warehouse(lines_in)
+        if warehouse is not None:
+            sale["warehouse"] = warehouse
+        lines: list[dict[str, Any]] = []
+        for i, ln in enumerate(sorted(lines_in, key=lambda x: int(x.get("line_number", 0)))):
+            p = products.get(str(ln["sku"]))
+            if p is None:
+                raise InvalidInput(
+                    f"lines[{i}].sku: {ln['sku']!r} is not a Tryton product code",
+                    field=f"lines[{i}].sku",
+                )
+            unit = self._uom(str(ln["unit"])) if ln.get("unit") else p["sale_uom"]
+            qty = Decimal(str(ln["quantity"]))
+            values: dict[str, Any] = {
+                "type": "line",
+                "product": p["id"],
+                "quantity": float(qty),
+                "unit": unit,
+                "sequence": int(ln.get("line_number", i + 1)),
+            }
+            if ln.get("unit_price") is not None:
+                values["unit_price"] = Decimal(str(ln["unit_price"]))
+            else:
+                values["unit_price"] = self._tryton_price(sale, values)
+            lines.append(values)
+        return {k: v for k, v in sale.items() if v is not None}, lines
+
+    def create_sale(self, sale: dict[str, Any], lines: list[dict[str, Any]]) -> int:
+        """Create the sale with its first lines, then the rest in batches.
+
+        SQLite's parser gives up on one statement of more than about 80 records. The sale
+        carries its marker from the first call, so a push cut short between batches is
+        found again and completed by :meth:`_complete_lines` (lines are keyed by sequence).
+        """
+        first, rest = lines[: self.settings.write_batch], lines[self.settings.write_batch :]
+        sale_id = self.client.create("sale.sale", [{**sale, "lines": [["create", first]]}])[0]
+        if rest:
+            self._complete_lines(sale_id, rest)
+        return sale_id
+
+    def _tryton_price(self, sale: Mapping[str, Any], line: Mapping[str, Any]) -> Decimal:
+        """Tryton's own price for a line (its price list, quantity breaks), via on_change."""
+        values = {
+            **line,
+            "sale": {k: sale.get(k) for k in ("party", "currency", "price_list", "company")},
+        }
+        # Tryton prices a line from its context: customer, price list, quantity, unit.
+        context = {
+            "customer": sale.get("party"),
+            "currency": sale.get("currency"),
+            "price_list": sale.get("price_list"),
+            "quantity": line.get("quantity"),
+            "uom": line.get("unit"),
+        }
+        changes = self.client.call(
+            "model.sale.line.on_change",
+            values,
+            ["product", "quantity"],
+            context={k: v for k, v in context.items() if v is not None},
+        )
+        price = changes.get("unit_price") if isinstance(changes, dict) else None
+        if not isinstance(price, Decimal):
+            raise InvalidInput(
+                f"Tryton gave no price for product {line['product']}", field="lines.unit_price"
+            )
+        return price
+
+    @staticmethod
+    def _address(addrs: list[dict[str, Any]], code: Any, flag: str) -> int | None:
+        wanted = address_id_of(code if isinstance(code, str) else None)
+        if wanted is not None and any(a["id"] == wanted for a in addrs):
+            return wanted
+        for a in addrs:
+            if a.get(flag):
+                return int(a["id"])
+        return int(addrs[0]["id"]) if addrs else None
+
+    def _warehouse(self, lines: list[Mapping[str, Any]]) -> int | None:
+        froms = {ln.get("ship_from") for ln in lines if ln.get("ship_from")}
+        if len(froms) != 1:
+            return None
+        code = self.settings.warehouse_for(str(froms.pop()))
+        if code is None:
+            return None
+        ids = self.client.search(
+            "stock.location", [["type", "=", "warehouse"], ["code", "=", code]]
+        )
+        return ids[0] if ids else None
+
+    # -- customers ----------------------------------------------------------------------
+    def push_customer(self, d: Delivery) -> str:
+        data = d.data
+        c = self.client
+        account = data.get("account_number")
+        party_id: int | None = None
+        if d.native_id and d.native_id.isdigit():
+            found = c.search(
+                "party.party", [["id", "=", int(d.native_id)]], context={"active_test": False}
+            )
+            party_id = found[0] if found else None
+        if party_id is None and account:
+            found = c.search(
+                "party.party", [["code", "=", account]], context={"active_test": False}
+            )
+            party_id = found[0] if found else None
+        writable = {k: v for k, v in data.items() if k not in self.customer_owned}
+        if party_id is None:
+            if not self.settings.create_customers:
+                raise PermanentError(
+                    f"customer {account!r} is not in Tryton and create_customers is off",
+                    code=ErrorCode.REJECTED_BY_DESTINATION,
+                )
+            if not account:
+                raise InvalidInput(
+                    "a customer needs an account_number to become a Tryton party (its code)",
+                    field="account_number",
+                )
+            values: dict[str, Any] = {"name": data.get("name") or account, "code": account}
+            addresses = [self._address_values(s) for s in writable.get("sites") or []]
+            if addresses:
+                values["addresses"] = [["create", addresses]]
+            mechs = self._mechanisms(writable.get("contacts") or [])
+            if mechs:
+                values["contact_mechanisms"] = [["create", mechs]]
+            return str(c.create("party.party", [values])[0])
+        update: dict[str, Any] = {}
+        if writable.get("name"):
+            update["name"] = writable["name"]
+        if update:
+            c.write("party.party", [party_id], update)
+        if "contacts" in writable:
+            have = {
+                m["value"]
+                for m in c.search_read(
+                    "party.contact_mechanism", [["party", "=", party_id]], ["value"]
+                )
+            }
+            new = [m for m in self._mechanisms(writable["contacts"]) if m["value"] not in have]
+            if new:
+                c.create("party.contact_mechanism", [{**m, "party": party_id} for m in new])
+        return str(party_id)
+
+    def _address_values(self, site: Mapping[str, Any]) -> dict[str, Any]:
+        addr = site.get("address") or {}
+        roles = site.get("roles") or []
+        street = "\n".join(x for x in (addr.get("line1"), addr.get("line2")) if x)
+        values: dict[str, Any] = {
+            "street": street or None,
+            "city": addr.get("city"),
+            "postal_code": addr.get("postal_code"),
+            "party_name": site.get("name"),
+            "delivery": "ship_to" in roles,
+            "invoice": "bill_to" in roles,
+        }
+        if addr.get("country"):
+            ids = self.client.search("country.country", [["code", "=", addr["country"]]])
+            if ids:
+                values["country"] = ids[0]
+        return {k: v for k, v in values.items() if v is not None}
+
+    @staticmethod
+    def _mechanisms(contacts: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for ct in contacts:
+            for kind in ("email", "phone"):
+                if ct.get(kind):
+                    out.append({"type": kind, "value": ct[kind], "name": ct.get("name")})
+        return [{k: v for k, v in m.items() if v is not None} for m in out]
+
+
+__all__ = ["TrytonDestination", "owned_fields"]
