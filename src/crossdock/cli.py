@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crossdock.cli_bookmarks import app as bookmarks_app
-from crossdock.connectors.base import SourceItem
+from crossdock.connectors.base import SnapshotSource, SourceItem
 from crossdock.errors import CrossdockError
 from crossdock.model.base import EntityType
 from crossdock.sync.runtime import Hub, load_checked
@@ -188,15 +188,14 @@ def reconcile(
                 raise _fail(ValueError(f"system {system!r} is not a files system; drop --file"))
             items: Iterable[SourceItem] = (i for f in file for i in reader(f).items)
         else:
-            snapshot = getattr(source, "snapshot", None)
-            if snapshot is None:
+            if not isinstance(source, SnapshotSource):
                 raise _fail(
                     ValueError(
                         f"system {system!r} cannot take a snapshot of itself; "
                         "give its full export with --file"
                     )
                 )
-            items = snapshot()
+            items = source.snapshot()
         with _progress() as progress:
             progress.add_task(f"comparing {system} with the hub", total=None)
             report = hub.reconcile(system, items, check_missing=not partial)

@@ -75,6 +75,13 @@ class Source(Protocol):
         ...
 
 
+@runtime_checkable
+class SnapshotSource(Protocol):
+    def snapshot(self) -> Iterator[SourceItem]:
+        """Everything the system holds now, as changes; moves no bookmark (reconciliation)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One record version going to one destination through one route."""
@@ -168,6 +175,7 @@ __all__ = [
     "DeliveryStatus",
     "Destination",
     "InboundUnit",
+    "SnapshotSource",
     "Source",
     "SourceError",
     "SourceItem",
