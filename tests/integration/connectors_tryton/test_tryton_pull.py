@@ -133,6 +133,18 @@ def test_snapshot_reads_everything_without_moving_bookmarks(
             EntityType.INVENTORY,
         }
         assert conn.state.all() == marks
+        # Reconciled right after a pull: the deleted product and its stock are missing in
+        # Tryton, and the contacts Tryton keeps are not the hub's (the portal owns contacts,
+        # so the hub ignored Tryton's; the route to Tryton would send the hub's). All else
+        # agrees field by field.
+        report = hub.reconcile("tryton", conn.tryton_source.snapshot())
+        drifts = sorted((d.kind.value, d.entity_type.value, d.field or "") for d in report.drifts)
+        assert drifts == [
+            ("different", "customer", "contacts"),
+            ("missing_in_system", "inventory", ""),
+            ("missing_in_system", "product", ""),
+        ]
+        assert report.agreeing == report.records - 1 > 0
     finally:
         hub.close()
 
