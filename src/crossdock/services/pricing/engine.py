@@ -1,0 +1,466 @@
+"""The resolver: price every line of a quote from the index under the hub's policy.
+
+Per request: the customer, its eligible lists (memoised per customer,
+ship-to and channel), those active at the quote's instant (or day, in each
+list's time zone), each with its precedence key. Per line: the item's unit
+factor, the quantity in base units (pooled across lines sharing a break
+group when an entry has one), then each active entry's price: a bisect into
+its breaks, the method (fixed, percent off another list, markup on cost),
+unit and currency conversion, the list's rounding; candidates below the
+margin floor drop out unless their list is exempt. The policy picks the
+winner; with ``explain`` every other candidate (also the lists that did not
+apply) is listed with the reason it lost.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import UTC, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from crossdock.config.pricing import PrecedenceMode, PricingConfig, RuleKind
+from crossdock.errors import InvalidInput
+from crossdock.model.price_list import PriceMethod
+from crossdock.services.pricing.compiled import CEILING, HUNDRED, ONE, CustomerInfo, Entry, PList
+from crossdock.services.pricing.compiled import ProductInfo as Product
+from crossdock.services.pricing.index import EligibleKey, PriceIndex, scope_miss
+from crossdock.services.pricing.policy import Scored, choose, loss
+from crossdock.services.pricing.results import (
+    Candidate,
+    LineCode,
+    LineProblem,
+    Outcome,
+    PricedLine,
+    Quote,
+    QuoteLine,
+    QuoteRequest,
+)
+
+_CENT = Decimal("0.01")
+_FIXED = PriceMethod.FIXED
+_PERCENT = PriceMethod.PERCENT_OFF
+_MAX_DEPTH = 4
+_MISSING: object = object()
+
+
+class _Context:
+    """One request's customer, currency, instant and active lists."""
+
+    __slots__ = ("active", "at", "currency", "customer", "key", "on", "rates", "region")
+
+    def __init__(self, customer: CustomerInfo, request: QuoteRequest, currency: str) -> None:
+        self.customer = customer
+        self.key = EligibleKey(customer.account, request.ship_to, request.channel)
+        self.region = customer.regions.get(request.ship_to) if request.ship_to else None
+        self.currency = currency
+        self.at = request.at
+        self.on = request.on
+        self.active: dict[str, tuple[int, int, str]] = {}
+        self.rates: dict[str, Decimal | None] = {}
+
+    def instant(self, pl: PList) -> datetime:
+        if self.on is not None:
+            return datetime.combine(self.on, time(0), tzinfo=pl.tz)
+        return self.at if self.at is not None else datetime.now(UTC)
+
+    def window(self, pl: PList) -> Outcome | None:
+        at = self.instant(pl)
+        if pl.valid_from is not None and at < pl.valid_from:
+            return Outcome.NOT_YET_VALID
+        if pl.valid_to is not None and at >= pl.valid_to:
+            return Outcome.EXPIRED
+        return None
+
+
+class Engine:
+    """Resolves quotes against one :class:`PriceIndex` under one :class:`PricingConfig`."""
+
+    def __init__(self, index: PriceIndex, config: PricingConfig) -> None:
+        self.index = index
+        self.config = config
+        self.lowest = config.mode is PrecedenceMode.LOWEST
+        self.floor = (
+            None
+            if config.margin_floor_percent is None
+            else ONE + config.margin_floor_percent / HUNDRED
+        )
+        self._ranks = {k: config.rank(k) for k in RuleKind}
+        self._if_lower = frozenset(config.if_lower)
+        self._list_price = RuleKind.LIST_PRICE in config.precedence or self.lowest
+
+    # -- requests ---------------------------------------------------------------------
+    def context(self, request: QuoteRequest) -> _Context:
+        """The request's context; :class:`InvalidInput` naming the field when it cannot be."""
+        customer = self.index.customer(request.customer)
+        if customer is None:
+            raise InvalidInput(
+                f"unknown customer {request.customer!r}",
+                field="customer",
+                reason="no customer with this account number or id",
+            )
+        if request.ship_to is not None and request.ship_to not in customer.ship_tos:
+            raise InvalidInput(
+                f"customer {customer.account} has no ship-to site {request.ship_to!r}",
+                field="ship_to",
+                reason=f"known ship-to sites: {sorted(customer.ship_tos)}",
+            )
+        currency = request.currency or customer.currency or self.config.default_currency
+        ctx = _Context(customer, request, currency)
+        for pl in self.index.eligible(customer, ctx.key):
+            if ctx.window(pl) is None:
+                ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
+        return ctx
+
+    def quote(self, request: QuoteRequest, *, explain: bool = False) -> Quote:
+        """Price every line; bad lines become :class:`LineProblem` and the others still price."""
+        if len(request.lines) > self.config.max_lines:
+            raise InvalidInput(
+                f"a quote takes at most {self.config.max_lines} lines, not {len(request.lines)}",
+                field="lines",
+                reason=f"at most {self.config.max_lines} lines",
+            )
+        ctx = self.context(request)
+        quote = Quote(
+            request.customer,
+            ctx.customer.id,
+            request.ship_to,
+            request.channel,
+            ctx.currency,
+            request.at,
+            request.on,
+        )
+        parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem] = []
+        for i, line in enumerate(request.lines):
+            parsed.append(self._parse(i, line))
+        pool = self._pool(ctx, parsed) if self.index.has_groups else None
+        out = quote.lines
+        for item in parsed:
+            if isinstance(item, LineProblem):
+                out.append(item)
+            else:
+                out.append(self._line(ctx, item[0], item[1], item[2], item[3], pool, explain))
+        return quote
+
+    def _parse(
+        self, i: int, line: QuoteLine
+    ) -> tuple[int, QuoteLine, Product, Decimal] | LineProblem:
+        product = self.index.products.get(line.sku)
+        if product is None:
+            return LineProblem(
+                i, f"lines.{i}.sku", LineCode.UNKNOWN_SKU, f"unknown SKU {line.sku!r}"
+            )
+        if not line.quantity > 0:
+            return LineProblem(
+                i, f"lines.{i}.quantity", LineCode.BAD_QUANTITY, "quantity must be greater than 0"
+            )
+        factor = product.factors.get(line.unit or product.base_uom)
+        if factor is None:
+            known = ", ".join(sorted(product.factors))
+            return LineProblem(
+                i,
+                f"lines.{i}.unit",
+                LineCode.UNKNOWN_UNIT,
+                f"unit {line.unit!r} is not defined for SKU {line.sku!r} (it has: {known})",
+            )
+        return (i, line, product, factor)
+
+    def _pool(
+        self, ctx: _Context, parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem]
+    ) -> dict[tuple[str, str], Decimal]:
+        """Base quantity per (list, break group) across the order's lines (mix and match)."""
+        pool: dict[tuple[str, str], Decimal] = {}
+        for item in parsed:
+            if isinstance(item, LineProblem):
+                continue
+            _, line, product, factor = item
+            qb = line.quantity * factor
+            for lid, e in self.index.entries(product.sku).items():
+                if e.break_group is not None and lid in ctx.active:
+                    k = (lid, e.break_group)
+                    pool[k] = pool.get(k, Decimal(0)) + qb
+        return pool
+
+    # -- one line ---------------------------------------------------------------------
+    def _line(
+        self,
+        ctx: _Context,
+        i: int,
+        line: QuoteLine,
+        p: Product,
+        f: Decimal,
+        pool: dict[tuple[str, str], Decimal] | None,
+        explain: bool,
+    ) -> PricedLine | LineProblem:
+        qb = line.quantity * f
+        active = ctx.active
+        floor = self._floor(ctx, p, f)
+        scored: list[Scored] = []
+        dropped: list[Candidate] | None = [] if explain else None
+        for lid, e in self.index.entries(p.sku).items():
+            key = active.get(lid)
+            if key is None:
+                if dropped is not None:
+                    dropped.append(self._inactive(ctx, e))
+                continue
+            qbreak = qb
+            if pool is not None and e.break_group is not None:
+                qbreak = pool.get((lid, e.break_group), qb)
+            price, brk, why = self._price(ctx, e, p, f, qbreak, 0)
+            pl = e.plist
+            if price is None:
+                if dropped is not None:
+                    dropped.append(self._cand(e, why or Outcome.NO_BASE_PRICE, None, None, ctx))
+                continue
+            if floor is not None and price < floor and not pl.floor_exempt:
+                if dropped is not None:
+                    dropped.append(self._cand(e, Outcome.BELOW_FLOOR, price, brk, ctx))
+                continue
+            scored.append((key[0], key[1], price, key[2], pl.kind in self._if_lower, (e, brk)))
+        if self._list_price and p.list_price is not None:
+            lp = self._list_price_of(ctx, p, f)
+            if lp is not None:
+                if floor is not None and lp < floor:
+                    if dropped is not None:
+                        dropped.append(self._lp_cand(p, Outcome.BELOW_FLOOR, lp, ctx))
+                else:
+                    rank = self._ranks[RuleKind.LIST_PRICE]
+                    scored.append((rank, 0, lp, "", False, None))
+        if not scored:
+            if floor is not None and dropped is None:
+                # without explain we do not know whether something was dropped: recount
+                again = self._line(ctx, i, line, p, f, pool, True)
+                if isinstance(again, PricedLine):
+                    again.candidates = None
+                return again
+            if (
+                floor is not None
+                and dropped
+                and any(c.outcome is Outcome.BELOW_FLOOR for c in dropped)
+            ):
+                return self._floor_line(ctx, i, line, p, qb, floor, dropped)
+            return LineProblem(
+                i,
+                f"lines.{i}.sku",
+                LineCode.NO_PRICE,
+                f"no price list prices SKU {p.sku!r} for customer {ctx.customer.account}",
+            )
+        w = choose(scored, self.lowest)
+        win = scored[w]
+        unit_price = win[2]
+        payload = win[5]
+        if payload is None:
+            rule = self._lp_cand(p, Outcome.WON, unit_price, ctx)
+            quantum = _CENT
+            rounding = ROUND_HALF_UP
+        else:
+            e, brk = payload
+            rule = self._cand(e, Outcome.WON, unit_price, brk, ctx)
+            quantum = e.plist.quantum
+            rounding = e.plist.rounding
+        extended = (unit_price * line.quantity).quantize(quantum, rounding=rounding)
+        cands = None
+        if dropped is not None:
+            cands = [rule]
+            for j, s in enumerate(scored):
+                if j == w:
+                    continue
+                outcome = loss(s, win, self.lowest)
+                if s[5] is None:
+                    cands.append(self._lp_cand(p, outcome, s[2], ctx))
+                else:
+                    cands.append(self._cand(s[5][0], outcome, s[2], s[5][1], ctx))
+            cands.extend(dropped)
+        return PricedLine(
+            i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
+            ctx.currency, rule, cands,
+        )  # fmt: skip
+
+    def _floor(self, ctx: _Context, p: Product, f: Decimal) -> Decimal | None:
+        if self.floor is None or p.cost is None:
+            return None
+        rate = self._rate(ctx, p.currency)
+        if rate is None:
+            return None
+        return p.cost * f * self.floor * rate
+
+    def _floor_line(
+        self,
+        ctx: _Context,
+        i: int,
+        line: QuoteLine,
+        p: Product,
+        qb: Decimal,
+        floor: Decimal,
+        dropped: list[Candidate],
+    ) -> PricedLine:
+        price = floor.quantize(_CENT, rounding=CEILING)
+        rule = Candidate(
+            RuleKind.MARGIN_FLOOR,
+            Outcome.WON,
+            unit_price=price,
+            currency=ctx.currency,
+            detail="every candidate was below the margin floor: cost plus the floor margin",
+        )
+        extended = (price * line.quantity).quantize(_CENT, rounding=ROUND_HALF_UP)
+        unit = line.unit or p.base_uom
+        return PricedLine(
+            i, p.sku, line.quantity, unit, qb, price, extended, ctx.currency, rule, [rule, *dropped]
+        )
+
+    # -- a candidate's price ----------------------------------------------------------
+    def _rate(self, ctx: _Context, currency: str) -> Decimal | None:
+        found = ctx.rates.get(currency, ctx)
+        if found is ctx:
+            found = self.config.rate(currency, ctx.currency)
+            ctx.rates[currency] = found
+        return found  # type: ignore[return-value]
+
+    def _price(
+        self, ctx: _Context, e: Entry, p: Product, f: Decimal, qb: Decimal, depth: int
+    ) -> tuple[Decimal | None, int, Outcome | None]:
+        """The entry's unit price in the request's currency, rounded by its list."""
+        pl = e.plist
+        rate = self._rate(ctx, pl.currency)
+        if rate is None:
+            return None, -1, Outcome.NO_RATE
+        i = bisect_right(e.mins, qb) - 1
+        if i < 0:
+            return None, -1, Outcome.BELOW_MIN_QUANTITY
+        if rate == ONE:
+            if e.method is _FIXED and f == e.unit_factor:
+                return e.values_q[i], i, None
+            table = e.fast.get(f, _MISSING)
+            if table is _MISSING:
+                table = self._table(ctx, e, p, f)
+                e.fast[f] = table
+            if table is not None:
+                price = table[1][bisect_right(table[0], qb) - 1]
+                if price is not None:
+                    return price, i, None
+        raw, why = self._raw(ctx, e, i, p, f, qb, depth)
+        if raw is None:
+            return None, i, why
+        if rate != ONE:
+            raw = raw * rate
+        return pl.round(raw), i, None
+
+    def _table(
+        self, ctx: _Context, e: Entry, p: Product, f: Decimal
+    ) -> tuple[tuple[Decimal, ...], tuple[Decimal | None, ...]] | None:
+        """The entry's rounded price at every break of its chain, for unit factor ``f``.
+
+        None when a list the chain refers to is dated (its price depends on
+        the instant) or the chain is broken: those entries are priced each time.
+        """
+        mins: set[Decimal] = set(e.mins)
+        cur: Entry | None = e
+        for _ in range(_MAX_DEPTH):
+            if cur is None or cur.method is not _PERCENT:
+                break
+            base_id = self.index.list_ids.get(cur.base_list or "")
+            nxt = self.index.entries(p.sku).get(base_id) if base_id else None
+            if nxt is None or nxt.plist.valid_from is not None or nxt.plist.valid_to is not None:
+                return None
+            mins.update(nxt.mins)
+            cur = nxt
+        else:
+            return None
+        points = tuple(sorted(m for m in mins if m >= e.mins[0]))
+        prices: list[Decimal | None] = []
+        for q in points:
+            i = bisect_right(e.mins, q) - 1
+            raw, _ = self._raw(ctx, e, i, p, f, q, 0)
+            prices.append(None if raw is None else e.plist.round(raw))
+        return points, tuple(prices)
+
+    def _raw(
+        self, ctx: _Context, e: Entry, i: int, p: Product, f: Decimal, qb: Decimal, depth: int
+    ) -> tuple[Decimal | None, Outcome | None]:
+        """Break ``i``'s unrounded unit price, in the entry's list currency."""
+        v = e.values[i]
+        if e.method is _FIXED:
+            return (v if f == e.unit_factor else v * f / e.unit_factor), None
+        if e.method is _PERCENT:
+            base = self._base_price(ctx, e, p, f, qb, depth)
+            if base is None:
+                return None, Outcome.NO_BASE_PRICE
+            return base * (HUNDRED - v) / HUNDRED, None
+        if p.cost is None:
+            return None, Outcome.NO_COST
+        rate = self.config.rate(p.currency, e.plist.currency)
+        if rate is None:
+            return None, Outcome.NO_RATE
+        return p.cost * f * rate * (HUNDRED + v) / HUNDRED, None
+
+    def _base_price(
+        self, ctx: _Context, e: Entry, p: Product, f: Decimal, qb: Decimal, depth: int
+    ) -> Decimal | None:
+        """The referenced list's rounded price, in ``e``'s list currency."""
+        if depth >= _MAX_DEPTH or e.base_list is None:
+            return None
+        base_id = self.index.list_ids.get(e.base_list)
+        base = self.index.entries(p.sku).get(base_id) if base_id else None
+        if base is None or ctx.window(base.plist) is not None:
+            return None
+        i = bisect_right(base.mins, qb) - 1
+        if i < 0:
+            return None
+        raw, _ = self._raw(ctx, base, i, p, f, qb, depth + 1)
+        if raw is None:
+            return None
+        rate = self.config.rate(base.plist.currency, e.plist.currency)
+        if rate is None:
+            return None
+        return base.plist.round(raw) * rate
+
+    def _list_price_of(self, ctx: _Context, p: Product, f: Decimal) -> Decimal | None:
+        assert p.list_price is not None
+        rate = self._rate(ctx, p.currency)
+        if rate is None:
+            return None
+        return (p.list_price * f * rate).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+    # -- explanation ------------------------------------------------------------------
+    def _cand(
+        self, e: Entry, outcome: Outcome, price: Decimal | None, brk: int | None, ctx: _Context
+    ) -> Candidate:
+        pl = e.plist
+        return Candidate(
+            pl.kind,
+            outcome,
+            list_code=pl.code,
+            list_id=pl.id,
+            priority=pl.priority,
+            method=e.method.value,
+            unit_price=price,
+            currency=ctx.currency if price is not None else pl.currency,
+            break_min_quantity=e.mins[brk] if brk is not None and brk >= 0 else None,
+        )
+
+    def _lp_cand(self, p: Product, outcome: Outcome, price: Decimal, ctx: _Context) -> Candidate:
+        return Candidate(
+            RuleKind.LIST_PRICE,
+            outcome,
+            unit_price=price,
+            currency=ctx.currency,
+            detail=f"the product's list price ({p.list_price} {p.currency} per {p.base_uom})",
+        )
+
+    def _inactive(self, ctx: _Context, e: Entry) -> Candidate:
+        pl = e.plist
+        miss = scope_miss(pl, ctx.customer, ctx.key.ship_to, ctx.region, ctx.key.channel)
+        if miss is not None:
+            c = self._cand(e, Outcome.OTHER_SCOPE, None, None, ctx)
+            c.detail = f"{miss} does not include this request"
+            return c
+        outcome = ctx.window(pl) or Outcome.OTHER_SCOPE
+        c = self._cand(e, outcome, None, None, ctx)
+        c.detail = f"valid {_iso(pl.valid_from)} to {_iso(pl.valid_to)} ({pl.tz.key})"
+        return c
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else "open"
+
+
+__all__ = ["Engine"]
