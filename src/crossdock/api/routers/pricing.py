@@ -9,7 +9,7 @@ unknown customer or ship-to, or more lines than the hub's limit.
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date as Day
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -55,7 +55,7 @@ class QuoteIn(_In):
     channel: Text64 | None = None
     currency: CurrencyCode | None = Field(default=None, description="default: the customer's")
     at: AwareDatetime | None = Field(default=None, description="the instant; default now")
-    date: date | None = Field(
+    date: Day | None = Field(
         default=None, description="a calendar day, at 00:00 in each list's own time zone"
     )
     lines: list[QuoteLineIn] = Field(min_length=1)
