@@ -4,7 +4,7 @@ exempt; more quantity never raises a list's unit price; the precedence order is 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal as D
+from decimal import Decimal as D  # noqa: N817
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings

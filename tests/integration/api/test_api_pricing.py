@@ -50,7 +50,7 @@ def catalog(hub: Hub) -> None:
                 },
                 {"sku": "W-2", "breaks": [{"min_quantity": "1", "value": "3.10"}]},
             ],
-        },  # fmt: skip
+        },
     )
 
 

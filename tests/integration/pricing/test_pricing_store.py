@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import Decimal as D
+from decimal import Decimal as D  # noqa: N817
 from typing import Any
 
 import pytest

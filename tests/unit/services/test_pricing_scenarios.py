@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal as D
+from decimal import Decimal as D  # noqa: N817
 from typing import Any
 
 import pytest
@@ -225,7 +225,8 @@ def test_mix_and_match_pools_quantity_across_a_break_group() -> None:
         "kind": "base",
         "entries": [
             {"sku": s, "break_group": "paint",
-             "breaks": [{"min_quantity": "1", "value": "5.00"}, {"min_quantity": "10", "value": "4.00"}]}
+             "breaks": [{"min_quantity": "1", "value": "5.00"},
+                        {"min_quantity": "10", "value": "4.00"}]}
             for s in ("RED", "BLUE")
         ],
     }  # fmt: skip

@@ -8,8 +8,8 @@ unknown customer or ship-to, or more lines than the hub's limit.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from datetime import date as Day
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -55,7 +55,7 @@ class QuoteIn(_In):
     channel: Text64 | None = None
     currency: CurrencyCode | None = Field(default=None, description="default: the customer's")
     at: AwareDatetime | None = Field(default=None, description="the instant; default now")
-    date: Day | None = Field(
+    date: dt.date | None = Field(
         default=None, description="a calendar day, at 00:00 in each list's own time zone"
     )
     lines: list[QuoteLineIn] = Field(min_length=1)
@@ -183,7 +183,7 @@ def book(
     channel: str | None = Query(default=None, min_length=1, max_length=64, pattern=NO_CONTROL),
     ship_to: str | None = Query(default=None, min_length=1, max_length=64, pattern=NO_CONTROL),
     currency: str | None = Query(default=None, pattern=r"^[A-Z]{3}$"),
-    format: Literal["jsonl", "csv"] = Query(default="jsonl"),  # noqa: A002
+    format: Literal["jsonl", "csv"] = Query(default="jsonl"),
 ) -> StreamingResponse:
     service = pricing_service(request, hub)
     req = QuoteRequest(customer, [], ship_to, channel, currency)

@@ -40,7 +40,6 @@ _CENT = Decimal("0.01")
 _FIXED = PriceMethod.FIXED
 _PERCENT = PriceMethod.PERCENT_OFF
 _MAX_DEPTH = 4
-_MISSING: object = object()
 
 
 class _Context:
@@ -329,10 +328,10 @@ class Engine:
         if rate == ONE:
             if e.method is _FIXED and f == e.unit_factor:
                 return e.values_q[i], i, None
-            table = e.fast.get(f, _MISSING)
-            if table is _MISSING:
-                table = self._table(ctx, e, p, f)
-                e.fast[f] = table
+            if f in e.fast:
+                table = e.fast[f]
+            else:
+                table = e.fast[f] = self._table(ctx, e, p, f)
             if table is not None:
                 price = table[1][bisect_right(table[0], qb) - 1]
                 if price is not None:
