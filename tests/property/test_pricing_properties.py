@@ -211,3 +211,35 @@ def test_the_policy_order_is_respected(
             # an if-lower kind wins only from above the best normal candidate, and cheaper
             assert cfg.rank(win.kind) <= cfg.rank(best.kind)
             assert win.unit_price < best.unit_price  # type: ignore[operator]
+
+
+@SETTINGS
+@given(worlds(), policies(), lines, st.data())
+def test_the_resolution_cache_never_outlives_a_change(
+    world: tuple[PriceIndex, list[dict[str, Any]]],
+    cfg: PricingConfig,
+    ls: list[tuple[str, D, str | None]],
+    data: st.DataObject,
+) -> None:
+    idx, lists = world
+    cached = Engine(idx, cfg)
+    req = QuoteRequest("ACME", [QuoteLine(s, q, u) for s, q, u in ls], at=AT)
+    cached.quote(req)
+    cached.quote(req)  # now from the cache
+    # one committed change: a list replaced, or a product's cost moved
+    if data.draw(st.booleans()):
+        n = data.draw(st.integers(0, len(lists) - 1))
+        idx.put_list(f"l{n}", 2, PriceList.model_validate(data.draw(price_list(n))))
+    else:
+        sku = data.draw(st.sampled_from(SKUS))
+        idx.put_product(
+            f"p{SKUS.index(sku)}",
+            2,
+            Product(sku=sku, units=[{"code": "CS", "factor": "12"}], cost=data.draw(money)),
+        )
+    fresh = Engine(idx, cfg, cache_size=0)
+    a, b = cached.quote(req), fresh.quote(req)
+    for x, y in zip(a.lines, b.lines, strict=True):
+        assert type(x) is type(y)
+        if isinstance(x, PricedLine) and isinstance(y, PricedLine):
+            assert (x.unit_price, x.rule.list_code) == (y.unit_price, y.rule.list_code)

@@ -167,6 +167,7 @@ class ProductInfo:
         "cost",
         "currency",
         "factors",
+        "floor_memo",
         "id",
         "list_price",
         "sellable",
@@ -187,6 +188,8 @@ class ProductInfo:
         self.category = product.category
         self.channels = frozenset(product.channels)
         self.sellable = product.status in (None, ProductStatus.ACTIVE)
+        self.floor_memo: tuple[object, str, Decimal | None] | None = None
+        """(the engine's floor factor, currency, floor per base unit): the engine's memo."""
 
 
 class CustomerInfo:

@@ -37,6 +37,9 @@ from crossdock.services.pricing.results import (
 )
 
 _CENT = Decimal("0.01")
+_MIN_TIME = datetime.min.replace(tzinfo=UTC)
+_MAX_TIME = datetime.max.replace(tzinfo=UTC)
+_MISS: object = object()
 _FIXED = PriceMethod.FIXED
 _PERCENT = PriceMethod.PERCENT_OFF
 _MAX_DEPTH = 4
@@ -45,7 +48,7 @@ _MAX_DEPTH = 4
 class _Context:
     """One request's customer, currency, instant and active lists."""
 
-    __slots__ = ("active", "at", "currency", "customer", "key", "on", "rates", "region")
+    __slots__ = ("active", "at", "currency", "customer", "key", "on", "rates", "region", "token")
 
     def __init__(self, customer: CustomerInfo, request: QuoteRequest, currency: str) -> None:
         self.customer = customer
@@ -56,6 +59,7 @@ class _Context:
         self.on = request.on
         self.active: dict[str, tuple[int, int, str]] = {}
         self.rates: dict[str, Decimal | None] = {}
+        self.token = 0
 
     def instant(self, pl: PList) -> datetime:
         if self.on is not None:
@@ -72,9 +76,17 @@ class _Context:
 
 
 class Engine:
-    """Resolves quotes against one :class:`PriceIndex` under one :class:`PricingConfig`."""
+    """Resolves quotes against one :class:`PriceIndex` under one :class:`PricingConfig`.
 
-    def __init__(self, index: PriceIndex, config: PricingConfig) -> None:
+    The resolution cache (``cache_size`` winners, 0: none) maps (active lists,
+    currency, SKU, unit, base quantity) to the winner; it is emptied whenever
+    the index changes (``PriceIndex.generation``), so it never outlives a
+    change the index has taken in.
+    """
+
+    def __init__(
+        self, index: PriceIndex, config: PricingConfig, *, cache_size: int = 100_000
+    ) -> None:
         self.index = index
         self.config = config
         self.lowest = config.mode is PrecedenceMode.LOWEST
@@ -86,6 +98,20 @@ class Engine:
         self._ranks = {k: config.rank(k) for k in RuleKind}
         self._if_lower = frozenset(config.if_lower)
         self._list_price = RuleKind.LIST_PRICE in config.precedence or self.lowest
+        self._active_memo: dict[
+            EligibleKey,
+            tuple[int, datetime, datetime, dict[str, tuple[int, int, str]], tuple[PList, ...], int],
+        ] = {}
+        """Per customer/ship-to/channel: the active lists, valid between two list edges."""
+        self._ranked_memo: dict[
+            str, tuple[dict[str, Entry], tuple[tuple[int, bool, Entry | None, str], ...]]
+        ] = {}
+        self._cache_size = cache_size
+        self._cache: dict[tuple[int, str, str, Decimal, Decimal], object] | None = (
+            {} if cache_size > 0 else None
+        )
+        self._cache_generation = index.generation
+        self._tokens = 0
 
     # -- requests ---------------------------------------------------------------------
     def context(self, request: QuoteRequest) -> _Context:
@@ -105,9 +131,50 @@ class Engine:
             )
         currency = request.currency or customer.currency or self.config.default_currency
         ctx = _Context(customer, request, currency)
-        for pl in self.index.eligible(customer, ctx.key):
+        eligible = self.index.eligible(customer, ctx.key)
+        if ctx.on is not None:  # each list's own midnight: no shared interval to reuse
+            self._tokens += 1
+            ctx.token = self._tokens
+            for pl in eligible:
+                if ctx.window(pl) is None:
+                    ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
+            return ctx
+        if ctx.at is None:
+            ctx.at = datetime.now(UTC)
+        at = ctx.at
+        found = self._active_memo.get(ctx.key)
+        if (
+            found is not None
+            and found[0] == self.index.generation
+            and found[1] <= at < found[2]
+            and found[4] is eligible
+        ):
+            ctx.active = found[3]
+            ctx.token = found[5]
+            return ctx
+        lo, hi = _MIN_TIME, _MAX_TIME
+        for pl in eligible:
+            for edge in (pl.valid_from, pl.valid_to):
+                if edge is None:
+                    continue
+                if edge <= at:
+                    lo = max(lo, edge)
+                else:
+                    hi = min(hi, edge)
             if ctx.window(pl) is None:
                 ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
+        if len(self._active_memo) > 100_000:
+            self._active_memo.clear()
+        self._tokens += 1
+        ctx.token = self._tokens
+        self._active_memo[ctx.key] = (
+            self.index.generation,
+            lo,
+            hi,
+            ctx.active,
+            eligible,
+            ctx.token,
+        )
         return ctx
 
     def quote(self, request: QuoteRequest, *, explain: bool = False) -> Quote:
@@ -118,6 +185,9 @@ class Engine:
                 field="lines",
                 reason=f"at most {self.config.max_lines} lines",
             )
+        if self._cache is not None and self._cache_generation != self.index.generation:
+            self._cache.clear()
+            self._cache_generation = self.index.generation
         ctx = self.context(request)
         quote = Quote(
             request.customer,
@@ -128,14 +198,28 @@ class Engine:
             request.at,
             request.on,
         )
+        out = quote.lines
+        fast = not explain and not self.lowest
+        products = self.index.products
+        if not self.index.has_groups and fast:
+            # the hot path: no pooling pass, no intermediate list
+            for i, line in enumerate(request.lines):
+                p = products.get(line.sku)
+                f = p.factors.get(line.unit or p.base_uom) if p is not None else None
+                if p is None or f is None or not line.quantity > 0:
+                    out.append(self._parse(i, line))  # type: ignore[arg-type]
+                else:
+                    out.append(self._fast_line(ctx, i, line, p, f, None))
+            return quote
         parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem] = []
         for i, line in enumerate(request.lines):
             parsed.append(self._parse(i, line))
         pool = self._pool(ctx, parsed) if self.index.has_groups else None
-        out = quote.lines
         for item in parsed:
             if isinstance(item, LineProblem):
                 out.append(item)
+            elif fast:
+                out.append(self._fast_line(ctx, item[0], item[1], item[2], item[3], pool))
             else:
                 out.append(self._line(ctx, item[0], item[1], item[2], item[3], pool, explain))
         return quote
@@ -179,7 +263,142 @@ class Engine:
                     pool[k] = pool.get(k, Decimal(0)) + qb
         return pool
 
-    # -- one line ---------------------------------------------------------------------
+    # -- one line, the fast way ----------------------------------------------------------
+    def _ranked(self, sku: str) -> tuple[tuple[int, bool, Entry | None, str], ...]:
+        """The SKU's candidates in precedence order, as (group, if_lower, entry, list id).
+
+        ``group`` numbers the distinct (rank, priority) pairs in order; the list
+        price is a pseudo-entry (``None``).
+        """
+        entries = self.index.entries(sku)
+        found = self._ranked_memo.get(sku)
+        if found is not None and found[0] is entries:
+            return found[1]
+        items: list[tuple[int, int, str, bool, Entry | None, str]] = []
+        for lid, e in entries.items():
+            pl = e.plist
+            items.append(
+                (self._ranks[pl.kind], -pl.priority, pl.code, pl.kind in self._if_lower, e, lid)
+            )
+        if self._list_price:
+            kind = RuleKind.LIST_PRICE
+            items.append((self._ranks[kind], 0, "", kind in self._if_lower, None, ""))
+        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        ranked: list[tuple[int, bool, Entry | None, str]] = []
+        group, last = -1, None
+        for rank, negp, _, if_lower, entry, lid in items:
+            if (rank, negp) != last:
+                group, last = group + 1, (rank, negp)
+            ranked.append((group, if_lower, entry, lid))
+        out = tuple(ranked)
+        self._ranked_memo[sku] = (entries, out)
+        return out
+
+    def _resolve(
+        self,
+        ctx: _Context,
+        p: Product,
+        f: Decimal,
+        qb: Decimal,
+        pool: dict[tuple[str, str], Decimal] | None,
+    ) -> tuple[Decimal, Entry | None, int] | None:
+        """Order mode: the winner, stopping at the first normal candidate group that prices.
+
+        Candidates come in precedence order; if-lower kinds above the first
+        normal candidate are kept aside (the cheapest, ties to the higher
+        precedence) and win only when cheaper. Same answer as :meth:`_line`
+        (a property test holds them to it), without pricing what cannot win.
+        """
+        active = ctx.active
+        floor = None
+        if self.floor is not None and p.cost is not None:
+            memo = p.floor_memo
+            if memo is None or memo[0] is not self.floor or memo[1] != ctx.currency:
+                memo = p.floor_memo = (self.floor, ctx.currency, self._floor(ctx, p, ONE))
+            floor = memo[2] if f is ONE or memo[2] is None else memo[2] * f
+        aside: tuple[Decimal, Entry | None, int] | None = None
+        win: tuple[Decimal, Entry | None, int] | None = None
+        stop = -1
+        currency = ctx.currency
+        for group, if_lower, e, lid in self._ranked(p.sku):
+            if stop >= 0 and group != stop:
+                break
+            if e is None:
+                if p.list_price is None:
+                    continue
+                price = self._list_price_of(ctx, p, f)
+                brk = -1
+                exempt = False
+            else:
+                if lid not in active:
+                    continue
+                qbreak = qb
+                if pool is not None and e.break_group is not None:
+                    qbreak = pool.get((lid, e.break_group), qb)
+                pl = e.plist
+                if e.method is _FIXED and f is e.unit_factor and pl.currency == currency:
+                    brk = bisect_right(e.mins, qbreak) - 1
+                    price = e.values_q[brk] if brk >= 0 else None
+                else:
+                    price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
+                exempt = pl.floor_exempt
+            if price is None or (floor is not None and price < floor and not exempt):
+                continue
+            if if_lower:
+                if aside is None or price < aside[0]:
+                    aside = (price, e, brk)
+                continue
+            if win is None or price < win[0]:
+                win = (price, e, brk)
+            stop = group
+        if aside is not None and (win is None or aside[0] < win[0]):
+            return aside
+        return win
+
+    def _fast_line(
+        self,
+        ctx: _Context,
+        i: int,
+        line: QuoteLine,
+        p: Product,
+        f: Decimal,
+        pool: dict[tuple[str, str], Decimal] | None,
+    ) -> PricedLine | LineProblem:
+        qb = line.quantity if f is ONE else line.quantity * f
+        win: tuple[Decimal, Entry | None, int] | None
+        if pool is None and self._cache is not None:
+            key = (ctx.token, ctx.currency, p.sku, f, qb)
+            cached = self._cache.get(key, _MISS)
+            if cached is _MISS:
+                win = self._resolve(ctx, p, f, qb, None)
+                if len(self._cache) >= self._cache_size:
+                    self._cache.clear()
+                self._cache[key] = win
+            else:
+                win = cached  # type: ignore[assignment]
+        else:
+            win = self._resolve(ctx, p, f, qb, pool)
+        if win is None:  # nothing prices: the full path says why (floor or no price)
+            again = self._line(ctx, i, line, p, f, pool, True)
+            if isinstance(again, PricedLine):
+                again.candidates = None
+            return again
+        unit_price, e, brk = win
+        if e is None:
+            rule = self._lp_cand(p, Outcome.WON, unit_price, ctx)
+            extended = (unit_price * line.quantity).quantize(_CENT, rounding=ROUND_HALF_UP)
+            return PricedLine(
+                i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
+                ctx.currency, rule,
+            )  # fmt: skip
+        pl = e.plist
+        extended = (unit_price * line.quantity).quantize(pl.quantum, rounding=pl.rounding)
+        return PricedLine(
+            i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
+            ctx.currency, None, None, (e, brk),
+        )  # fmt: skip
+
+    # -- one line, explained ------------------------------------------------------------
     def _line(
         self,
         ctx: _Context,
@@ -319,14 +538,18 @@ class Engine:
     ) -> tuple[Decimal | None, int, Outcome | None]:
         """The entry's unit price in the request's currency, rounded by its list."""
         pl = e.plist
-        rate = self._rate(ctx, pl.currency)
-        if rate is None:
-            return None, -1, Outcome.NO_RATE
         i = bisect_right(e.mins, qb) - 1
         if i < 0:
             return None, -1, Outcome.BELOW_MIN_QUANTITY
+        if pl.currency == ctx.currency:
+            rate = ONE
+        else:
+            found = self._rate(ctx, pl.currency)
+            if found is None:
+                return None, -1, Outcome.NO_RATE
+            rate = found
         if rate == ONE:
-            if e.method is _FIXED and f == e.unit_factor:
+            if e.method is _FIXED and (f is e.unit_factor or f == e.unit_factor):
                 return e.values_q[i], i, None
             if f in e.fast:
                 table = e.fast[f]

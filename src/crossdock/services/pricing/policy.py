@@ -4,9 +4,9 @@ A scored candidate is ``(rank, -priority, price, list code, if_lower)``
 followed by whatever the caller carries. ``mode: order`` walks the
 candidates from the lowest precedence up: a normal kind replaces the
 current winner, an ``if_lower`` kind replaces it only with a strictly
-lower price. So the first normal candidate in precedence order beats all
-below it, and an ``if_lower`` candidate above it wins only by being
-cheaper. ``mode: lowest`` takes the lowest price. Ties follow
+lower price (or, against another ``if_lower`` winner, an equal one). So
+the first normal candidate in precedence order beats all below it, and the
+cheapest ``if_lower`` candidate above it wins only by being cheaper. ``mode: lowest`` takes the lowest price. Ties follow
 :data:`crossdock.config.pricing.TIE_BREAK`.
 """
 
@@ -36,7 +36,10 @@ def choose(items: list[Scored], lowest: bool) -> int:
     winner = order[-1]
     for j in reversed(order[:-1]):
         item = items[j]
-        if not item[4] or item[2] < items[winner][2]:
+        w = items[winner]
+        # a normal kind always replaces; an if-lower kind must be cheaper than a normal
+        # winner, or no dearer than an if-lower one (then the higher precedence wins)
+        if not item[4] or item[2] < w[2] or (w[4] and item[2] == w[2]):
             winner = j
     return winner
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from crossdock.config.pricing import RuleKind
 
@@ -77,18 +78,74 @@ class Candidate:
     detail: str | None = None
 
 
-@dataclass(slots=True)
 class PricedLine:
-    index: int
-    sku: str
-    quantity: Decimal
-    unit: str
-    base_quantity: Decimal
-    unit_price: Decimal
-    extended_price: Decimal
-    currency: str
-    rule: Candidate
-    candidates: list[Candidate] | None = None
+    """A priced line: the price, the rule that won and (explained) every other candidate.
+
+    On the fast path the winning rule is described only when asked for
+    (``rule``): ``source`` holds the winning entry and break until then.
+    """
+
+    __slots__ = (
+        "_rule",
+        "base_quantity",
+        "candidates",
+        "currency",
+        "extended_price",
+        "index",
+        "quantity",
+        "sku",
+        "source",
+        "unit",
+        "unit_price",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        sku: str,
+        quantity: Decimal,
+        unit: str,
+        base_quantity: Decimal,
+        unit_price: Decimal,
+        extended_price: Decimal,
+        currency: str,
+        rule: Candidate | None,
+        candidates: list[Candidate] | None = None,
+        source: tuple[Any, int] | None = None,
+    ) -> None:
+        self.index = index
+        self.sku = sku
+        self.quantity = quantity
+        self.unit = unit
+        self.base_quantity = base_quantity
+        self.unit_price = unit_price
+        self.extended_price = extended_price
+        self.currency = currency
+        self._rule = rule
+        self.candidates = candidates
+        self.source = source
+
+    @property
+    def rule(self) -> Candidate:
+        if self._rule is None:
+            assert self.source is not None
+            e, brk = self.source
+            pl = e.plist
+            self._rule = Candidate(
+                pl.kind,
+                Outcome.WON,
+                list_code=pl.code,
+                list_id=pl.id,
+                priority=pl.priority,
+                method=e.method.value,
+                unit_price=self.unit_price,
+                currency=self.currency,
+                break_min_quantity=e.mins[brk] if brk >= 0 else None,
+            )
+        return self._rule
+
+    def __repr__(self) -> str:
+        return f"PricedLine({self.index}, {self.sku!r}, {self.unit_price} {self.currency})"
 
 
 @dataclass(frozen=True, slots=True)
