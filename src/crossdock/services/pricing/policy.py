@@ -6,7 +6,8 @@ candidates from the lowest precedence up: a normal kind replaces the
 current winner, an ``if_lower`` kind replaces it only with a strictly
 lower price (or, against another ``if_lower`` winner, an equal one). So
 the first normal candidate in precedence order beats all below it, and the
-cheapest ``if_lower`` candidate above it wins only by being cheaper. ``mode: lowest`` takes the lowest price. Ties follow
+cheapest ``if_lower`` candidate above it wins only by being cheaper.
+``mode: lowest`` takes the lowest price. Ties follow
 :data:`crossdock.config.pricing.TIE_BREAK`.
 """
 
