@@ -156,6 +156,23 @@ class Store:
             rows = conn.execute(q).all()
         return [(int(r[0]), EntityType(r[1]), r[2]) for r in rows]
 
+    def record_as_of(
+        self, entity_type: EntityType, record_id: str, at: datetime
+    ) -> dict[str, Any] | None:
+        """A record's data as the hub held it at ``at`` (from its outbox events); None if absent."""
+        c = t.events.c
+        with self.engine.connect() as conn:
+            r = conn.execute(
+                select(c.op, c.data)
+                .where(c.entity_type == entity_type.value, c.entity_id == record_id, c.time <= at)
+                .order_by(c.seq.desc())
+                .limit(1)
+            ).first()
+        if r is None or r[0] == ChangeOp.DELETE.value:
+            return None
+        data = loads(r[1])
+        return data if isinstance(data, dict) else None
+
     def count_records(self) -> dict[str, int]:
         c = t.records.c
         with self.engine.connect() as conn:

@@ -94,3 +94,44 @@ def test_loads_from_the_store_and_no_quote_returns_a_superseded_price(store: Sto
     assert product.customers is None and product.skus == ["W-1"]
     # a fresh service (another API node) answers the same
     assert price(PricingService(store, PricingConfig())) == D("7.00")
+
+
+def test_a_locked_contract_holds_when_its_base_list_rises(store: Store) -> None:
+    ingest(store, EntityType.PRODUCT, "W-1", {"sku": "W-1", "cost": "2.00"})
+    ingest(store, EntityType.CUSTOMER, "ACME", {"account_number": "ACME"})
+    ingest(store, EntityType.PRICE_LIST, "BASE", base("10.00"))
+    signed = datetime.now(UTC)
+
+    def contract(code: str, locked: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "code": code,
+            "kind": "contract",
+            "scope": {"customers": ["ACME"]},
+            "entries": [
+                {
+                    "sku": "W-1",
+                    "method": "percent_off",
+                    "base_list": "BASE",
+                    "breaks": [{"min_quantity": "1", "value": "10"}],
+                }
+            ],
+        }
+        data["locked_at"] = signed.isoformat() if locked else None  # absent: not asserted
+        return data
+
+    ingest(store, EntityType.PRICE_LIST, "LOCKED", contract("LOCKED", True))
+    service = PricingService(store, PricingConfig())
+    assert price(service) == D("9.00")
+    ingest(store, EntityType.PRICE_LIST, "BASE", base("12.00"))
+    assert price(service) == D("9.00")  # 10 % off the base as it stood when signed
+    line = service.quote(QuoteRequest("ACME", [QuoteLine("W-1", D(1))], at=AT), explain=True).lines[
+        0
+    ]
+    assert isinstance(line, PricedLine)
+    assert [c.list_code for c in line.candidates or []] == ["LOCKED", "BASE"]
+    # the same contract without the lock follows the base list
+    ingest(store, EntityType.PRICE_LIST, "LOCKED", contract("LOCKED", False))
+    assert price(service) == D("10.80")
+    # and a fresh service (another node) rebuilds the lock from the outbox
+    ingest(store, EntityType.PRICE_LIST, "LOCKED", contract("LOCKED", True))
+    assert price(PricingService(store, PricingConfig())) == D("9.00")

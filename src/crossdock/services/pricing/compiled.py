@@ -37,6 +37,7 @@ _ROUNDING = {
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
 CEILING = ROUND_CEILING
+FastTable = tuple[tuple[Decimal, ...], tuple["Decimal | None", ...], tuple[int, ...]]
 
 
 def rule_kind(plist: PriceList) -> RuleKind:
@@ -67,6 +68,7 @@ class PList:
         "currency",
         "customers",
         "floor_exempt",
+        "frozen",
         "groups",
         "id",
         "kind",
@@ -99,6 +101,8 @@ class PList:
         self.quantum = ONE.scaleb(-self.places)
         self.rounding = _ROUNDING[rounding.mode] if rounding else ROUND_HALF_UP
         self.floor_exempt = bool(plist.margin_floor_exempt)
+        self.frozen = False
+        """A copy frozen behind a price lock: referable by code, never a candidate."""
         self.customers = frozenset(scope.customers) if scope else frozenset()
         self.groups = frozenset(scope.groups) if scope else frozenset()
         self.tiers = frozenset(scope.tiers) if scope else frozenset()
@@ -152,9 +156,10 @@ class Entry:
                 best.append(min(best[-1], v))
         self.values = tuple(best)
         self.values_q = tuple(plist.round(v) for v in best)
-        self.fast: dict[Decimal, tuple[tuple[Decimal, ...], tuple[Decimal | None, ...]] | None] = {}
-        """Per request unit factor: (breaks, rounded prices) in the list's currency, when the
-        price cannot change without this entry being rebuilt (no dated list in its chain)."""
+        self.fast: dict[Decimal, FastTable | None] = {}
+        """Per request unit factor: (breaks, rounded prices, own break index) in the list's
+        currency, when the price cannot change without this entry being rebuilt (no dated
+        list in its chain)."""
 
 
 class ProductInfo:

@@ -21,7 +21,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from crossdock.config.pricing import PrecedenceMode, PricingConfig, RuleKind
 from crossdock.errors import InvalidInput
 from crossdock.model.price_list import PriceMethod
-from crossdock.services.pricing.compiled import CEILING, HUNDRED, ONE, CustomerInfo, Entry, PList
+from crossdock.services.pricing.compiled import (
+    CEILING,
+    HUNDRED,
+    ONE,
+    CustomerInfo,
+    Entry,
+    FastTable,
+    PList,
+)
 from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.index import EligibleKey, PriceIndex, scope_miss
 from crossdock.services.pricing.policy import Scored, choose, loss
@@ -336,11 +344,23 @@ class Engine:
                 if pool is not None and e.break_group is not None:
                     qbreak = pool.get((lid, e.break_group), qb)
                 pl = e.plist
-                if e.method is _FIXED and f is e.unit_factor and pl.currency == currency:
+                if pl.currency != currency:
+                    price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
+                elif e.method is _FIXED and f is e.unit_factor:
                     brk = bisect_right(e.mins, qbreak) - 1
                     price = e.values_q[brk] if brk >= 0 else None
                 else:
-                    price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
+                    table = e.fast.get(f, _MISS)
+                    if table is _MISS:
+                        table = e.fast[f] = self._table(ctx, e, p, f)
+                    price = None
+                    if table is not None:
+                        j = bisect_right(table[0], qbreak) - 1  # type: ignore[index]
+                        if j >= 0:
+                            price = table[1][j]  # type: ignore[index]
+                            brk = table[2][j]  # type: ignore[index]
+                    if price is None:
+                        price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
                 exempt = pl.floor_exempt
             if price is None or (floor is not None and price < floor and not exempt):
                 continue
@@ -417,7 +437,7 @@ class Engine:
         for lid, e in self.index.entries(p.sku).items():
             key = active.get(lid)
             if key is None:
-                if dropped is not None:
+                if dropped is not None and not e.plist.frozen:
                     dropped.append(self._inactive(ctx, e))
                 continue
             qbreak = qb
@@ -566,9 +586,7 @@ class Engine:
             raw = raw * rate
         return pl.round(raw), i, None
 
-    def _table(
-        self, ctx: _Context, e: Entry, p: Product, f: Decimal
-    ) -> tuple[tuple[Decimal, ...], tuple[Decimal | None, ...]] | None:
+    def _table(self, ctx: _Context, e: Entry, p: Product, f: Decimal) -> FastTable | None:
         """The entry's rounded price at every break of its chain, for unit factor ``f``.
 
         None when a list the chain refers to is dated (its price depends on
@@ -589,11 +607,13 @@ class Engine:
             return None
         points = tuple(sorted(m for m in mins if m >= e.mins[0]))
         prices: list[Decimal | None] = []
+        own: list[int] = []
         for q in points:
             i = bisect_right(e.mins, q) - 1
             raw, _ = self._raw(ctx, e, i, p, f, q, 0)
             prices.append(None if raw is None else e.plist.round(raw))
-        return points, tuple(prices)
+            own.append(i)
+        return points, tuple(prices), tuple(own)
 
     def _raw(
         self, ctx: _Context, e: Entry, i: int, p: Product, f: Decimal, qb: Decimal, depth: int

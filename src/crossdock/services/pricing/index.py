@@ -125,7 +125,11 @@ class PriceIndex:
             self._cands.pop(info.sku, None)
         self.generation += 1
 
-    def put_list(self, record_id: str, version: int, plist: PriceList | None) -> None:
+    def put_list(
+        self, record_id: str, version: int, plist: PriceList | None, *, eligible: bool = True
+    ) -> None:
+        """Add, replace or (``None``) remove a list; ``eligible=False``: only referable by code
+        (the frozen copies behind a price lock), never a candidate of its own."""
         old = self.lists.pop(record_id, None)
         touched: set[str] = set()
         had_categories = False
@@ -141,6 +145,7 @@ class PriceIndex:
                 bucket.discard(record_id)
         if plist is not None:
             pl = PList(plist, record_id, version, self.currency)
+            pl.frozen = not eligible
             self.lists[record_id] = pl
             self.list_ids[pl.code] = record_id
             skus, cats = [], []
@@ -157,7 +162,8 @@ class PriceIndex:
             self._list_cats[record_id] = cats
             touched.update(skus)
             had_categories = had_categories or bool(cats)
-            self._index_scope(pl)
+            if eligible:
+                self._index_scope(pl)
         if had_categories:
             self._cands.clear()
         else:

@@ -85,8 +85,14 @@ class PricingService:
         index = PriceIndex(self.config.default_currency)
         for rec in self.store.iter_records(EntityType.PRODUCT):
             _put(index, rec)
+        locked = []
         for rec in self.store.iter_records(EntityType.PRICE_LIST):
-            _put(index, rec)
+            if rec.data.get("locked_at"):
+                locked.append(rec)  # after every list it may refer to
+            else:
+                _put(index, rec)
+        for rec in locked:
+            _put(index, rec, self.store)
         for rec in self.store.iter_records(EntityType.CUSTOMER):
             _put(index, rec)
         self._index = index
@@ -115,7 +121,7 @@ class PricingService:
                     if rec is None:
                         _drop(self._index, etype, rid)
                     else:
-                        _put(self._index, rec)
+                        _put(self._index, rec, self.store)
             self.seq = refs[-1][0]
             self.reloads += len(refs)
 
@@ -209,7 +215,41 @@ _MODELS: dict[EntityType, Any] = {
 }
 
 
-def _put(index: PriceIndex, rec: StoredRecord) -> None:
+def _lock(store: Store, index: PriceIndex, plist: PriceList, depth: int = 0) -> PriceList:
+    """A locked list whose ``base_list`` references point at frozen copies.
+
+    Each list it refers to is read as the hub held it at ``locked_at`` (the
+    outbox keeps every version) and put in the index under
+    ``code@instant``, never eligible itself; the copies' own references are
+    frozen at the same instant. A reference the store cannot date stays live.
+    """
+    at = plist.locked_at
+    if at is None:
+        return plist
+    stamp = at.isoformat()
+    mapping: dict[str, str] = {}
+    for code in sorted({e.base_list for e in plist.entries if e.base_list}):
+        rid = index.list_ids.get(code) or store.find_by_key(EntityType.PRICE_LIST, "code", code)
+        data = store.record_as_of(EntityType.PRICE_LIST, rid, at) if rid else None
+        if rid is None or data is None:
+            continue
+        try:
+            then = PriceList.model_validate(data)
+        except ValidationError:
+            continue
+        then = then.model_copy(update={"code": f"{code}@{stamp}", "locked_at": at})
+        if depth < 3:
+            then = _lock(store, index, then, depth + 1)
+        index.put_list(f"{rid}@{stamp}", 0, then, eligible=False)
+        mapping[code] = f"{code}@{stamp}"
+    entries = [
+        e.model_copy(update={"base_list": mapping[e.base_list]}) if e.base_list in mapping else e
+        for e in plist.entries
+    ]
+    return plist.model_copy(update={"entries": entries})
+
+
+def _put(index: PriceIndex, rec: StoredRecord, store: Store | None = None) -> None:
     if rec.deleted:
         _drop(index, rec.entity_type, rec.id)
         return
@@ -223,6 +263,8 @@ def _put(index: PriceIndex, rec: StoredRecord) -> None:
     if rec.entity_type is EntityType.PRODUCT:
         index.put_product(rec.id, rec.version, model)
     elif rec.entity_type is EntityType.PRICE_LIST:
+        if store is not None and model.locked_at is not None:
+            model = _lock(store, index, model)
         index.put_list(rec.id, rec.version, model)
     else:
         index.put_customer(rec.id, rec.version, model)
