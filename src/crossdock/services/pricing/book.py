@@ -57,16 +57,33 @@ def line_dict(line: PricedLine | LineProblem) -> dict[str, Any]:
             "index": line.index,
             "problem": {"field": line.field, "code": line.code.value, "reason": line.reason},
         }
+    src = line.source
+    if src is not None and line.candidates is None:  # the fast path's winner, undescribed yet
+        e, brk = src
+        pl = e.plist
+        rule: dict[str, Any] = {
+            "kind": pl.kind,
+            "outcome": "won",
+            "list_code": pl.code,
+            "list_id": pl.id,
+            "priority": pl.priority,
+            "method": e.method,
+            "unit_price": format(line.unit_price, "f"),
+            "currency": line.currency,
+            "break_min_quantity": format(e.mins[brk], "f") if brk >= 0 else None,
+        }
+    else:
+        rule = candidate_dict(line.rule)
     out: dict[str, Any] = {
         "index": line.index,
         "sku": line.sku,
-        "quantity": _d(line.quantity),
+        "quantity": format(line.quantity, "f"),
         "unit": line.unit,
-        "base_quantity": _d(line.base_quantity),
-        "unit_price": _d(line.unit_price),
-        "extended_price": _d(line.extended_price),
+        "base_quantity": format(line.base_quantity, "f"),
+        "unit_price": format(line.unit_price, "f"),
+        "extended_price": format(line.extended_price, "f"),
         "currency": line.currency,
-        "rule": candidate_dict(line.rule),
+        "rule": rule,
     }
     if line.candidates is not None:
         out["candidates"] = [candidate_dict(c) for c in line.candidates]

@@ -128,8 +128,11 @@ class PriceIndex:
     def put_list(
         self, record_id: str, version: int, plist: PriceList | None, *, eligible: bool = True
     ) -> None:
-        """Add, replace or (``None``) remove a list; ``eligible=False``: only referable by code
-        (the frozen copies behind a price lock), never a candidate of its own."""
+        """Add, replace or (``None``) remove a list.
+
+        ``eligible=False``: only referable by code (the frozen copies behind a
+        price lock), never a candidate of its own.
+        """
         old = self.lists.pop(record_id, None)
         touched: set[str] = set()
         had_categories = False
