@@ -302,3 +302,26 @@ def test_request_level_errors_name_the_field() -> None:
     with pytest.raises(InvalidInput) as err:
         e.quote(QuoteRequest("ACME", [QuoteLine("W-1", D(1))] * 1001, at=AT))
     assert err.value.field == "lines"
+
+
+def test_cached_prices_follow_the_window_of_a_list_they_refer_to() -> None:
+    summer = {
+        "code": "SUMMER",
+        "kind": "base",
+        "scope": {"channels": ["catalog-only"]},  # never the customer's own candidate
+        "valid_to": "2026-09-01T00:00:00+00:00",
+        "entries": [fixed("W-1", ("1", "8.00"))],
+    }
+    contract = {
+        "code": "C",
+        "kind": "contract",
+        "scope": {"customers": ["ACME"]},
+        "entries": [{"sku": "W-1", "method": "percent_off", "base_list": "SUMMER",
+                     "breaks": [{"min_quantity": "1", "value": "10"}]}],
+    }  # fmt: skip
+    e = Engine(index([WIDGET], [BASE, summer, contract], [ACME]), PricingConfig())
+    req = [QuoteLine("W-1", D(1))]
+    assert one(e, QuoteRequest("ACME", req, at=AT), explain=False).unit_price == D("7.20")
+    later = datetime(2026, 9, 2, tzinfo=UTC)
+    after = one(e, QuoteRequest("ACME", req, at=later), explain=False)
+    assert (after.unit_price, after.rule.list_code) == (D("10.00"), "BASE")

@@ -56,7 +56,9 @@ _MAX_DEPTH = 4
 class _Context:
     """One request's customer, currency, instant and active lists."""
 
-    __slots__ = ("active", "at", "currency", "customer", "key", "on", "rates", "region", "token")
+    __slots__ = (
+        "active", "at", "currency", "customer", "epoch", "key", "on", "rates", "region", "token",
+    )  # fmt: skip
 
     def __init__(self, customer: CustomerInfo, request: QuoteRequest, currency: str) -> None:
         self.customer = customer
@@ -68,6 +70,8 @@ class _Context:
         self.active: dict[str, tuple[int, int, str]] = {}
         self.rates: dict[str, Decimal | None] = {}
         self.token = 0
+        self.epoch = -1
+        """Which interval between list edges ``at`` falls in; -1: no result cache."""
 
     def instant(self, pl: PList) -> datetime:
         if self.on is not None:
@@ -115,9 +119,12 @@ class Engine:
             str, tuple[dict[str, Entry], tuple[tuple[int, bool, Entry | None, str], ...]]
         ] = {}
         self._cache_size = cache_size
-        self._cache: dict[tuple[int, str, str, Decimal, Decimal], object] | None = (
+        self._cache: dict[tuple[int, int, str, str, Decimal, Decimal], object] | None = (
             {} if cache_size > 0 else None
         )
+        self._edges = self._all_edges()
+        """Every list's window edges, sorted: a cached winner holds between two of them
+        (a list a price refers to may be dated without being one the customer may use)."""
         self._cache_generation = index.generation
         self._tokens = 0
 
@@ -193,10 +200,14 @@ class Engine:
                 field="lines",
                 reason=f"at most {self.config.max_lines} lines",
             )
-        if self._cache is not None and self._cache_generation != self.index.generation:
-            self._cache.clear()
+        if self._cache_generation != self.index.generation:
+            if self._cache is not None:
+                self._cache.clear()
+            self._edges = self._all_edges()
             self._cache_generation = self.index.generation
         ctx = self.context(request)
+        if ctx.on is None and ctx.at is not None:
+            ctx.epoch = bisect_right(self._edges, ctx.at)
         quote = Quote(
             request.customer,
             ctx.customer.id,
@@ -270,6 +281,15 @@ class Engine:
                     k = (lid, e.break_group)
                     pool[k] = pool.get(k, Decimal(0)) + qb
         return pool
+
+    def _all_edges(self) -> tuple[datetime, ...]:
+        edges = set()
+        for pl in self.index.lists.values():
+            if pl.valid_from is not None:
+                edges.add(pl.valid_from)
+            if pl.valid_to is not None:
+                edges.add(pl.valid_to)
+        return tuple(sorted(edges))
 
     # -- one line, the fast way ----------------------------------------------------------
     def _ranked(self, sku: str) -> tuple[tuple[int, bool, Entry | None, str], ...]:
@@ -386,8 +406,8 @@ class Engine:
     ) -> PricedLine | LineProblem:
         qb = line.quantity if f is ONE else line.quantity * f
         win: tuple[Decimal, Entry | None, int] | None
-        if pool is None and self._cache is not None:
-            key = (ctx.token, ctx.currency, p.sku, f, qb)
+        if pool is None and self._cache is not None and ctx.epoch >= 0:
+            key = (ctx.token, ctx.epoch, ctx.currency, p.sku, f, qb)
             cached = self._cache.get(key, _MISS)
             if cached is _MISS:
                 win = self._resolve(ctx, p, f, qb, None)

@@ -73,7 +73,7 @@ class PricingService:
             if self._engine is None:
                 self._load()
             elif last > self.seq:
-                self._apply()
+                self._apply(last)
             assert self._engine is not None
             return self._engine
 
@@ -104,13 +104,18 @@ class PricingService:
         gc.collect()
         gc.freeze()
 
-    def _apply(self) -> None:
+    def _apply(self, last: int, limit: int = 5000) -> None:
+        """Apply the price-relevant changes after ``self.seq``; ``last`` was read before.
+
+        Every event up to ``last`` committed before ``last`` was read (outbox
+        order is commit order), so once a page comes back short, the index has
+        every price-relevant change up to ``last`` and may say so.
+        """
         assert self._index is not None
         while True:
-            refs = self.store.changed_after(self.seq, PRICE_ENTITIES)
+            refs = self.store.changed_after(self.seq, PRICE_ENTITIES, limit=limit)
             if not refs:
-                # nothing price-relevant: still move past the unrelated events
-                self.seq = max(self.seq, self.store.last_seq())
+                self.seq = max(self.seq, last)
                 return
             by_type: dict[EntityType, list[str]] = {}
             for _, etype, eid in refs:
@@ -127,8 +132,11 @@ class PricingService:
                         _drop(self._index, etype, rid)
                     else:
                         _put(self._index, rec, self.store)
-            self.seq = refs[-1][0]
             self.reloads += len(refs)
+            if len(refs) < limit:
+                self.seq = max(self.seq, last, refs[-1][0])
+                return
+            self.seq = refs[-1][0]
 
     # -- questions ------------------------------------------------------------------------
     def quote(self, request: QuoteRequest, *, explain: bool = False) -> Quote:
