@@ -325,3 +325,19 @@ def test_cached_prices_follow_the_window_of_a_list_they_refer_to() -> None:
     later = datetime(2026, 9, 2, tzinfo=UTC)
     after = one(e, QuoteRequest("ACME", req, at=later), explain=False)
     assert (after.unit_price, after.rule.list_code) == (D("10.00"), "BASE")
+
+
+def test_quantities_beyond_exact_arithmetic_are_line_problems() -> None:
+    huge = {"code": "HUGE", "kind": "base", "entries": [fixed("W-1", ("1", "1E+25"))]}
+    e = Engine(index([WIDGET], [huge], [ACME]), PricingConfig())
+    for explain in (False, True):
+        q = e.quote(
+            QuoteRequest(
+                "ACME",
+                [QuoteLine("W-1", D("1E+9")), QuoteLine("W-1", D("1E+13")), QuoteLine("W-1", D(1))],
+                at=AT,
+            ),
+            explain=explain,
+        )
+        assert [p.field for p in q.problems] == ["lines.0.quantity", "lines.1.quantity"]
+        assert q.priced[0].unit_price == D("1E+25")

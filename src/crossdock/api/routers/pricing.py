@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -131,17 +133,55 @@ def pricing_service(request: Request, hub: Hub) -> PricingService:
     return found
 
 
+def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON Schema with its ``$defs`` inlined (OpenAPI resolves refs from its root)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    out: dict[str, Any] = walk(schema)
+    return out
+
+
+_QUOTE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _inline_defs(QuoteIn.model_json_schema())}},
+    }
+}
+
+
 @router.post(
-    "/quote", response_model=QuoteOut, summary="Price lines for a customer, optionally explained"
+    "/quote",
+    response_model=QuoteOut,
+    summary="Price lines for a customer, optionally explained",
+    openapi_extra=_QUOTE_BODY,
 )
-def quote(
-    body: QuoteIn,
+async def quote(
     request: Request,
     hub: HubDep,
     _who: Reader,
     explain: bool = Query(default=False, description="list every candidate and why it lost"),
 ) -> Response:
+    # The body is parsed by pydantic-core straight from the bytes (a 1,000-line quote is
+    # several times faster than FastAPI's dict-then-validate), then priced off the loop.
+    try:
+        body = QuoteIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
     service = pricing_service(request, hub)
+    return await run_in_threadpool(_answer, service, body, explain)
+
+
+def _answer(service: PricingService, body: QuoteIn, explain: bool) -> Response:
     req = QuoteRequest(
         body.customer,
         [QuoteLine(x.sku, x.quantity, x.unit) for x in body.lines],

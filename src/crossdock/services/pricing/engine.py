@@ -15,26 +15,17 @@ apply) is listed with the reason it lost.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from crossdock.config.pricing import PrecedenceMode, PricingConfig, RuleKind
+from crossdock.config.pricing import PricingConfig, RuleKind
 from crossdock.errors import InvalidInput
-from crossdock.model.price_list import PriceMethod
-from crossdock.services.pricing.compiled import (
-    CEILING,
-    HUNDRED,
-    ONE,
-    CustomerInfo,
-    Entry,
-    FastTable,
-    PList,
-)
+from crossdock.services.pricing.candidates import CENT, FIXED, QuoteContext
+from crossdock.services.pricing.compiled import ONE, Entry, PList
 from crossdock.services.pricing.compiled import ProductInfo as Product
-from crossdock.services.pricing.index import EligibleKey, PriceIndex, scope_miss
-from crossdock.services.pricing.policy import Scored, choose, loss
+from crossdock.services.pricing.explain import Explainer
+from crossdock.services.pricing.index import EligibleKey, PriceIndex
 from crossdock.services.pricing.results import (
-    Candidate,
     LineCode,
     LineProblem,
     Outcome,
@@ -44,50 +35,23 @@ from crossdock.services.pricing.results import (
     QuoteRequest,
 )
 
-_CENT = Decimal("0.01")
 _MIN_TIME = datetime.min.replace(tzinfo=UTC)
 _MAX_TIME = datetime.max.replace(tzinfo=UTC)
 _MISS: object = object()
-_FIXED = PriceMethod.FIXED
-_PERCENT = PriceMethod.PERCENT_OFF
-_MAX_DEPTH = 4
+MAX_QUANTITY = Decimal(10) ** 12
+"""The largest quantity a line may ask for (prices stay exact well past it)."""
 
 
-class _Context:
-    """One request's customer, currency, instant and active lists."""
-
-    __slots__ = (
-        "active", "at", "currency", "customer", "epoch", "key", "on", "rates", "region", "token",
-    )  # fmt: skip
-
-    def __init__(self, customer: CustomerInfo, request: QuoteRequest, currency: str) -> None:
-        self.customer = customer
-        self.key = EligibleKey(customer.account, request.ship_to, request.channel)
-        self.region = customer.regions.get(request.ship_to) if request.ship_to else None
-        self.currency = currency
-        self.at = request.at
-        self.on = request.on
-        self.active: dict[str, tuple[int, int, str]] = {}
-        self.rates: dict[str, Decimal | None] = {}
-        self.token = 0
-        self.epoch = -1
-        """Which interval between list edges ``at`` falls in; -1: no result cache."""
-
-    def instant(self, pl: PList) -> datetime:
-        if self.on is not None:
-            return datetime.combine(self.on, time(0), tzinfo=pl.tz)
-        return self.at if self.at is not None else datetime.now(UTC)
-
-    def window(self, pl: PList) -> Outcome | None:
-        at = self.instant(pl)
-        if pl.valid_from is not None and at < pl.valid_from:
-            return Outcome.NOT_YET_VALID
-        if pl.valid_to is not None and at >= pl.valid_to:
-            return Outcome.EXPIRED
-        return None
+def _beyond(i: int) -> LineProblem:
+    return LineProblem(
+        i,
+        f"lines.{i}.quantity",
+        LineCode.BAD_QUANTITY,
+        "this quantity's price is beyond what the hub computes exactly (28 significant digits)",
+    )
 
 
-class Engine:
+class Engine(Explainer):
     """Resolves quotes against one :class:`PriceIndex` under one :class:`PricingConfig`.
 
     The resolution cache (``cache_size`` winners, 0: none) maps (active lists,
@@ -99,17 +63,7 @@ class Engine:
     def __init__(
         self, index: PriceIndex, config: PricingConfig, *, cache_size: int = 100_000
     ) -> None:
-        self.index = index
-        self.config = config
-        self.lowest = config.mode is PrecedenceMode.LOWEST
-        self.floor = (
-            None
-            if config.margin_floor_percent is None
-            else ONE + config.margin_floor_percent / HUNDRED
-        )
-        self._ranks = {k: config.rank(k) for k in RuleKind}
-        self._if_lower = frozenset(config.if_lower)
-        self._list_price = RuleKind.LIST_PRICE in config.precedence or self.lowest
+        super().__init__(index, config)
         self._active_memo: dict[
             EligibleKey,
             tuple[int, datetime, datetime, dict[str, tuple[int, int, str]], tuple[PList, ...], int],
@@ -129,7 +83,7 @@ class Engine:
         self._tokens = 0
 
     # -- requests ---------------------------------------------------------------------
-    def context(self, request: QuoteRequest) -> _Context:
+    def context(self, request: QuoteRequest) -> QuoteContext:
         """The request's context; :class:`InvalidInput` naming the field when it cannot be."""
         customer = self.index.customer(request.customer)
         if customer is None:
@@ -145,7 +99,7 @@ class Engine:
                 reason=f"known ship-to sites: {sorted(customer.ship_tos)}",
             )
         currency = request.currency or customer.currency or self.config.default_currency
-        ctx = _Context(customer, request, currency)
+        ctx = QuoteContext(customer, request, currency)
         eligible = self.index.eligible(customer, ctx.key)
         if ctx.on is not None:  # each list's own midnight: no shared interval to reuse
             self._tokens += 1
@@ -225,10 +179,14 @@ class Engine:
             for i, line in enumerate(request.lines):
                 p = products.get(line.sku)
                 f = p.factors.get(line.unit or p.base_uom) if p is not None else None
-                if p is None or f is None or not line.quantity > 0:
+                q = line.quantity
+                if p is None or f is None or not (0 < q <= MAX_QUANTITY):
                     out.append(self._parse(i, line))  # type: ignore[arg-type]
-                else:
+                    continue
+                try:
                     out.append(self._fast_line(ctx, i, line, p, f, None))
+                except ArithmeticError:
+                    out.append(_beyond(i))
             return quote
         parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem] = []
         for i, line in enumerate(request.lines):
@@ -237,10 +195,14 @@ class Engine:
         for item in parsed:
             if isinstance(item, LineProblem):
                 out.append(item)
-            elif fast:
-                out.append(self._fast_line(ctx, item[0], item[1], item[2], item[3], pool))
-            else:
-                out.append(self._line(ctx, item[0], item[1], item[2], item[3], pool, explain))
+                continue
+            try:
+                if fast:
+                    out.append(self._fast_line(ctx, item[0], item[1], item[2], item[3], pool))
+                else:
+                    out.append(self._line(ctx, item[0], item[1], item[2], item[3], pool, explain))
+            except ArithmeticError:
+                out.append(_beyond(item[0]))
         return quote
 
     def _parse(
@@ -255,6 +217,10 @@ class Engine:
             return LineProblem(
                 i, f"lines.{i}.quantity", LineCode.BAD_QUANTITY, "quantity must be greater than 0"
             )
+        if line.quantity > MAX_QUANTITY:
+            return LineProblem(
+                i, f"lines.{i}.quantity", LineCode.BAD_QUANTITY, f"quantity above {MAX_QUANTITY}"
+            )
         factor = product.factors.get(line.unit or product.base_uom)
         if factor is None:
             known = ", ".join(sorted(product.factors))
@@ -267,7 +233,7 @@ class Engine:
         return (i, line, product, factor)
 
     def _pool(
-        self, ctx: _Context, parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem]
+        self, ctx: QuoteContext, parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem]
     ) -> dict[tuple[str, str], Decimal]:
         """Base quantity per (list, break group) across the order's lines (mix and match)."""
         pool: dict[tuple[str, str], Decimal] = {}
@@ -324,7 +290,7 @@ class Engine:
 
     def _resolve(
         self,
-        ctx: _Context,
+        ctx: QuoteContext,
         p: Product,
         f: Decimal,
         qb: Decimal,
@@ -366,7 +332,7 @@ class Engine:
                 pl = e.plist
                 if pl.currency != currency:
                     price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
-                elif e.method is _FIXED and f is e.unit_factor:
+                elif e.method is FIXED and f is e.unit_factor:
                     brk = bisect_right(e.mins, qbreak) - 1
                     price = e.values_q[brk] if brk >= 0 else None
                 else:
@@ -397,7 +363,7 @@ class Engine:
 
     def _fast_line(
         self,
-        ctx: _Context,
+        ctx: QuoteContext,
         i: int,
         line: QuoteLine,
         p: Product,
@@ -426,7 +392,7 @@ class Engine:
         unit_price, e, brk = win
         if e is None:
             rule = self._lp_cand(p, Outcome.WON, unit_price, ctx)
-            extended = (unit_price * line.quantity).quantize(_CENT, rounding=ROUND_HALF_UP)
+            extended = (unit_price * line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
             return PricedLine(
                 i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
                 ctx.currency, rule,
@@ -437,292 +403,6 @@ class Engine:
             i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
             ctx.currency, None, None, (e, brk),
         )  # fmt: skip
-
-    # -- one line, explained ------------------------------------------------------------
-    def _line(
-        self,
-        ctx: _Context,
-        i: int,
-        line: QuoteLine,
-        p: Product,
-        f: Decimal,
-        pool: dict[tuple[str, str], Decimal] | None,
-        explain: bool,
-    ) -> PricedLine | LineProblem:
-        qb = line.quantity * f
-        active = ctx.active
-        floor = self._floor(ctx, p, f)
-        scored: list[Scored] = []
-        dropped: list[Candidate] | None = [] if explain else None
-        for lid, e in self.index.entries(p.sku).items():
-            key = active.get(lid)
-            if key is None:
-                if dropped is not None and not e.plist.frozen:
-                    dropped.append(self._inactive(ctx, e))
-                continue
-            qbreak = qb
-            if pool is not None and e.break_group is not None:
-                qbreak = pool.get((lid, e.break_group), qb)
-            price, brk, why = self._price(ctx, e, p, f, qbreak, 0)
-            pl = e.plist
-            if price is None:
-                if dropped is not None:
-                    dropped.append(self._cand(e, why or Outcome.NO_BASE_PRICE, None, None, ctx))
-                continue
-            if floor is not None and price < floor and not pl.floor_exempt:
-                if dropped is not None:
-                    dropped.append(self._cand(e, Outcome.BELOW_FLOOR, price, brk, ctx))
-                continue
-            scored.append((key[0], key[1], price, key[2], pl.kind in self._if_lower, (e, brk)))
-        if self._list_price and p.list_price is not None:
-            lp = self._list_price_of(ctx, p, f)
-            if lp is not None:
-                if floor is not None and lp < floor:
-                    if dropped is not None:
-                        dropped.append(self._lp_cand(p, Outcome.BELOW_FLOOR, lp, ctx))
-                else:
-                    rank = self._ranks[RuleKind.LIST_PRICE]
-                    scored.append((rank, 0, lp, "", False, None))
-        if not scored:
-            if floor is not None and dropped is None:
-                # without explain we do not know whether something was dropped: recount
-                again = self._line(ctx, i, line, p, f, pool, True)
-                if isinstance(again, PricedLine):
-                    again.candidates = None
-                return again
-            if (
-                floor is not None
-                and dropped
-                and any(c.outcome is Outcome.BELOW_FLOOR for c in dropped)
-            ):
-                return self._floor_line(ctx, i, line, p, qb, floor, dropped)
-            return LineProblem(
-                i,
-                f"lines.{i}.sku",
-                LineCode.NO_PRICE,
-                f"no price list prices SKU {p.sku!r} for customer {ctx.customer.account}",
-            )
-        w = choose(scored, self.lowest)
-        win = scored[w]
-        unit_price = win[2]
-        payload = win[5]
-        if payload is None:
-            rule = self._lp_cand(p, Outcome.WON, unit_price, ctx)
-            quantum = _CENT
-            rounding = ROUND_HALF_UP
-        else:
-            e, brk = payload
-            rule = self._cand(e, Outcome.WON, unit_price, brk, ctx)
-            quantum = e.plist.quantum
-            rounding = e.plist.rounding
-        extended = (unit_price * line.quantity).quantize(quantum, rounding=rounding)
-        cands = None
-        if dropped is not None:
-            cands = [rule]
-            for j, s in enumerate(scored):
-                if j == w:
-                    continue
-                outcome = loss(s, win, self.lowest)
-                if s[5] is None:
-                    cands.append(self._lp_cand(p, outcome, s[2], ctx))
-                else:
-                    cands.append(self._cand(s[5][0], outcome, s[2], s[5][1], ctx))
-            cands.extend(dropped)
-        return PricedLine(
-            i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
-            ctx.currency, rule, cands,
-        )  # fmt: skip
-
-    def _floor(self, ctx: _Context, p: Product, f: Decimal) -> Decimal | None:
-        if self.floor is None or p.cost is None:
-            return None
-        rate = self._rate(ctx, p.currency)
-        if rate is None:
-            return None
-        return p.cost * f * self.floor * rate
-
-    def _floor_line(
-        self,
-        ctx: _Context,
-        i: int,
-        line: QuoteLine,
-        p: Product,
-        qb: Decimal,
-        floor: Decimal,
-        dropped: list[Candidate],
-    ) -> PricedLine:
-        price = floor.quantize(_CENT, rounding=CEILING)
-        rule = Candidate(
-            RuleKind.MARGIN_FLOOR,
-            Outcome.WON,
-            unit_price=price,
-            currency=ctx.currency,
-            detail="every candidate was below the margin floor: cost plus the floor margin",
-        )
-        extended = (price * line.quantity).quantize(_CENT, rounding=ROUND_HALF_UP)
-        unit = line.unit or p.base_uom
-        return PricedLine(
-            i, p.sku, line.quantity, unit, qb, price, extended, ctx.currency, rule, [rule, *dropped]
-        )
-
-    # -- a candidate's price ----------------------------------------------------------
-    def _rate(self, ctx: _Context, currency: str) -> Decimal | None:
-        found = ctx.rates.get(currency, ctx)
-        if found is ctx:
-            found = self.config.rate(currency, ctx.currency)
-            ctx.rates[currency] = found
-        return found  # type: ignore[return-value]
-
-    def _price(
-        self, ctx: _Context, e: Entry, p: Product, f: Decimal, qb: Decimal, depth: int
-    ) -> tuple[Decimal | None, int, Outcome | None]:
-        """The entry's unit price in the request's currency, rounded by its list."""
-        pl = e.plist
-        i = bisect_right(e.mins, qb) - 1
-        if i < 0:
-            return None, -1, Outcome.BELOW_MIN_QUANTITY
-        if pl.currency == ctx.currency:
-            rate = ONE
-        else:
-            found = self._rate(ctx, pl.currency)
-            if found is None:
-                return None, -1, Outcome.NO_RATE
-            rate = found
-        if rate == ONE:
-            if e.method is _FIXED and (f is e.unit_factor or f == e.unit_factor):
-                return e.values_q[i], i, None
-            if f in e.fast:
-                table = e.fast[f]
-            else:
-                table = e.fast[f] = self._table(ctx, e, p, f)
-            if table is not None:
-                price = table[1][bisect_right(table[0], qb) - 1]
-                if price is not None:
-                    return price, i, None
-        raw, why = self._raw(ctx, e, i, p, f, qb, depth)
-        if raw is None:
-            return None, i, why
-        if rate != ONE:
-            raw = raw * rate
-        return pl.round(raw), i, None
-
-    def _table(self, ctx: _Context, e: Entry, p: Product, f: Decimal) -> FastTable | None:
-        """The entry's rounded price at every break of its chain, for unit factor ``f``.
-
-        None when a list the chain refers to is dated (its price depends on
-        the instant) or the chain is broken: those entries are priced each time.
-        """
-        mins: set[Decimal] = set(e.mins)
-        cur: Entry | None = e
-        for _ in range(_MAX_DEPTH):
-            if cur is None or cur.method is not _PERCENT:
-                break
-            base_id = self.index.list_ids.get(cur.base_list or "")
-            nxt = self.index.entries(p.sku).get(base_id) if base_id else None
-            if nxt is None or nxt.plist.valid_from is not None or nxt.plist.valid_to is not None:
-                return None
-            mins.update(nxt.mins)
-            cur = nxt
-        else:
-            return None
-        points = tuple(sorted(m for m in mins if m >= e.mins[0]))
-        prices: list[Decimal | None] = []
-        own: list[int] = []
-        for q in points:
-            i = bisect_right(e.mins, q) - 1
-            raw, _ = self._raw(ctx, e, i, p, f, q, 0)
-            prices.append(None if raw is None else e.plist.round(raw))
-            own.append(i)
-        return points, tuple(prices), tuple(own)
-
-    def _raw(
-        self, ctx: _Context, e: Entry, i: int, p: Product, f: Decimal, qb: Decimal, depth: int
-    ) -> tuple[Decimal | None, Outcome | None]:
-        """Break ``i``'s unrounded unit price, in the entry's list currency."""
-        v = e.values[i]
-        if e.method is _FIXED:
-            return (v if f == e.unit_factor else v * f / e.unit_factor), None
-        if e.method is _PERCENT:
-            base = self._base_price(ctx, e, p, f, qb, depth)
-            if base is None:
-                return None, Outcome.NO_BASE_PRICE
-            return base * (HUNDRED - v) / HUNDRED, None
-        if p.cost is None:
-            return None, Outcome.NO_COST
-        rate = self.config.rate(p.currency, e.plist.currency)
-        if rate is None:
-            return None, Outcome.NO_RATE
-        return p.cost * f * rate * (HUNDRED + v) / HUNDRED, None
-
-    def _base_price(
-        self, ctx: _Context, e: Entry, p: Product, f: Decimal, qb: Decimal, depth: int
-    ) -> Decimal | None:
-        """The referenced list's rounded price, in ``e``'s list currency."""
-        if depth >= _MAX_DEPTH or e.base_list is None:
-            return None
-        base_id = self.index.list_ids.get(e.base_list)
-        base = self.index.entries(p.sku).get(base_id) if base_id else None
-        if base is None or ctx.window(base.plist) is not None:
-            return None
-        i = bisect_right(base.mins, qb) - 1
-        if i < 0:
-            return None
-        raw, _ = self._raw(ctx, base, i, p, f, qb, depth + 1)
-        if raw is None:
-            return None
-        rate = self.config.rate(base.plist.currency, e.plist.currency)
-        if rate is None:
-            return None
-        return base.plist.round(raw) * rate
-
-    def _list_price_of(self, ctx: _Context, p: Product, f: Decimal) -> Decimal | None:
-        assert p.list_price is not None
-        rate = self._rate(ctx, p.currency)
-        if rate is None:
-            return None
-        return (p.list_price * f * rate).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-    # -- explanation ------------------------------------------------------------------
-    def _cand(
-        self, e: Entry, outcome: Outcome, price: Decimal | None, brk: int | None, ctx: _Context
-    ) -> Candidate:
-        pl = e.plist
-        return Candidate(
-            pl.kind,
-            outcome,
-            list_code=pl.code,
-            list_id=pl.id,
-            priority=pl.priority,
-            method=e.method.value,
-            unit_price=price,
-            currency=ctx.currency if price is not None else pl.currency,
-            break_min_quantity=e.mins[brk] if brk is not None and brk >= 0 else None,
-        )
-
-    def _lp_cand(self, p: Product, outcome: Outcome, price: Decimal, ctx: _Context) -> Candidate:
-        return Candidate(
-            RuleKind.LIST_PRICE,
-            outcome,
-            unit_price=price,
-            currency=ctx.currency,
-            detail=f"the product's list price ({p.list_price} {p.currency} per {p.base_uom})",
-        )
-
-    def _inactive(self, ctx: _Context, e: Entry) -> Candidate:
-        pl = e.plist
-        miss = scope_miss(pl, ctx.customer, ctx.key.ship_to, ctx.region, ctx.key.channel)
-        if miss is not None:
-            c = self._cand(e, Outcome.OTHER_SCOPE, None, None, ctx)
-            c.detail = f"{miss} does not include this request"
-            return c
-        outcome = ctx.window(pl) or Outcome.OTHER_SCOPE
-        c = self._cand(e, outcome, None, None, ctx)
-        c.detail = f"valid {_iso(pl.valid_from)} to {_iso(pl.valid_to)} ({pl.tz.key})"
-        return c
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else "open"
 
 
 __all__ = ["Engine"]
