@@ -341,3 +341,10 @@ def test_quantities_beyond_exact_arithmetic_are_line_problems() -> None:
         )
         assert [p.field for p in q.problems] == ["lines.0.quantity", "lines.1.quantity"]
         assert q.priced[0].unit_price == D("1E+25")
+
+
+def test_a_naive_instant_is_refused() -> None:
+    e = Engine(index([WIDGET], [BASE], [ACME]), PricingConfig())
+    with pytest.raises(InvalidInput) as err:
+        e.quote(QuoteRequest("ACME", [QuoteLine("W-1", D(1))], at=datetime(2026, 6, 1)))
+    assert err.value.field == "at"

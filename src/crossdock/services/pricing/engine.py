@@ -98,6 +98,10 @@ class Engine(Explainer):
                 field="ship_to",
                 reason=f"known ship-to sites: {sorted(customer.ship_tos)}",
             )
+        if request.at is not None and request.at.utcoffset() is None:
+            raise InvalidInput(
+                "the quote's instant has no time zone", field="at", reason="give a UTC offset"
+            )
         currency = request.currency or customer.currency or self.config.default_currency
         ctx = QuoteContext(customer, request, currency)
         eligible = self.index.eligible(customer, ctx.key)

@@ -105,6 +105,10 @@ class PriceIndex:
         self._eligible[key] = result
         return result
 
+    def sku_of(self, product_id: str) -> str | None:
+        """The SKU of a product record id, if the index holds it."""
+        return self._product_sku.get(product_id)
+
     def customer(self, ref: str) -> CustomerInfo | None:
         """A customer by account number or canonical id."""
         found = self.customers.get(ref)

@@ -205,8 +205,8 @@ def _impact(index: PriceIndex, seq: int, etype: EntityType, eid: str) -> PriceCh
         found = index.customer(eid)
         return PriceChange(seq, etype, eid, [found.account] if found else [], None)
     if etype is EntityType.PRODUCT:
-        skus = [p.sku for p in index.products.values() if p.id == eid]
-        return PriceChange(seq, etype, eid, None, skus)
+        sku = index.sku_of(eid)
+        return PriceChange(seq, etype, eid, None, [sku] if sku is not None else [])
     pl = index.lists.get(eid)
     if pl is None or pl.general:
         return PriceChange(seq, etype, eid, None, None)
