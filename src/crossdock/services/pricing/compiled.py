@@ -11,10 +11,8 @@ differ, one multiplication and a rounding.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from crossdock.config.pricing import RuleKind
@@ -226,46 +224,12 @@ class CustomerInfo:
         self.active = customer.status not in (CustomerStatus.BLOCKED, CustomerStatus.INACTIVE)
 
 
-def compile_entries(
-    plist: PList, entries: list[PriceEntry], products: Mapping[str, ProductInfo]
-) -> tuple[dict[str, Entry], dict[str, PriceEntry], list[str]]:
-    """SKU entries compiled against their products; category entries kept for later.
-
-    Returns (sku -> Entry, category -> PriceEntry, problems). An entry whose
-    SKU is unknown is kept uncompiled until the product arrives (it is
-    recompiled when the product changes); an entry in a unit the item does
-    not define is a problem that names both.
-    """
-    by_sku: dict[str, Entry] = {}
-    by_cat: dict[str, PriceEntry] = {}
-    problems: list[str] = []
-    for e in entries:
-        if e.category is not None:
-            by_cat[e.category] = e
-            continue
-        assert e.sku is not None
-        product = products.get(e.sku)
-        if product is None:
-            continue
-        compiled = compile_entry(plist, e, product)
-        if compiled is None:
-            problems.append(f"list {plist.code}: unit {e.unit!r} is not defined for SKU {e.sku}")
-        else:
-            by_sku[e.sku] = compiled
-    return by_sku, by_cat, problems
-
-
 def compile_entry(plist: PList, entry: PriceEntry, product: ProductInfo) -> Entry | None:
     unit = entry.unit or product.base_uom
     factor = product.factors.get(unit)
     if factor is None:
         return None
     return Entry(plist, entry, unit, factor)
-
-
-def as_model(data: Mapping[str, Any], model: type[Any]) -> Any:
-    """A stored record's data validated as its canonical model."""
-    return model.model_validate(dict(data))
 
 
 __all__ = [
@@ -276,8 +240,6 @@ __all__ = [
     "Entry",
     "PList",
     "ProductInfo",
-    "as_model",
-    "compile_entries",
     "compile_entry",
     "rule_kind",
 ]
