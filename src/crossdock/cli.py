@@ -561,3 +561,8 @@ __all__ = ["app"]
 
 if __name__ == "__main__":
     app()
+
+
+from crossdock.cli_pricing import pricing_app  # noqa: E402  (it builds on this module)
+
+app.add_typer(pricing_app, name="pricing")

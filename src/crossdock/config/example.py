@@ -88,6 +88,19 @@ routes:
   - name: stock-to-wms
     entities: [inventory]
     destination: wms
+
+pricing:
+  # Which rule wins when several price a line: the first kind in this order;
+  # a kind in if_lower wins over later ones only when cheaper. mode: lowest
+  # takes the lowest eligible price instead. Ties: list priority (higher
+  # first), then the lower price, then the list code.
+  mode: order
+  precedence: [override, contract, customer, promotion, tier, base, list_price]
+  if_lower: [promotion]
+  margin_floor_percent: "0"   # never below cost unless a list is margin_floor_exempt
+  default_currency: USD
+  rates:
+    - {from: USD, to: CAD, rate: "1.35"}
 """
 
 __all__ = ["EXAMPLE_HUB"]

@@ -1,7 +1,8 @@
 """Price list: who it applies to, when, in which currency, and the price of each item or category.
 
 A list is a base list, a customer group or tier list, a contract (per
-customer or per ship-to), a promotion or a channel override; ``priority``
+customer or per ship-to, optionally with a price lock: ``locked_at``), a
+promotion or a channel override; ``priority``
 and the hub file's precedence policy (the pricing service) decide between
 lists that both apply. Each entry prices one SKU or one category, in a unit,
 with quantity breaks; a break holds a fixed price, a percentage off another
@@ -121,6 +122,12 @@ class PriceList(CanonicalEntity):
     rounding: Rounding | None = None
     margin_floor_exempt: bool | None = Field(
         default=None, description="contracts may go below the margin floor"
+    )
+    locked_at: AwareDatetime | None = Field(
+        default=None,
+        description="price lock: the lists this one refers to (percent_off base_list) are read "
+        "as they stood at this instant, so a later rise of a base list does not raise this "
+        "list's prices",
     )
     entries: list[PriceEntry] = Field(default_factory=list)
 

@@ -116,6 +116,74 @@ class Store:
             rows = conn.execute(q).all()
         return [_record(entity_type, r) for r in rows]
 
+    def iter_records(self, entity_type: EntityType, *, page: int = 2000) -> Iterator[StoredRecord]:
+        """Every current (not deleted) record of one type, in id order, read a page at a time."""
+        after: str | None = None
+        while True:
+            rows = self.list_records(entity_type, after_id=after, limit=page)
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1].id
+
+    def records_by_ids(
+        self, entity_type: EntityType, ids: Sequence[str]
+    ) -> dict[str, StoredRecord]:
+        """The records of these ids that exist (deleted ones included, flagged)."""
+        c = t.records.c
+        out: dict[str, StoredRecord] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), 400):
+                rows = conn.execute(
+                    select(
+                        c.id,
+                        c.version,
+                        c.data,
+                        c.provenance,
+                        c.deleted,
+                        c.created_at,
+                        c.updated_at,
+                    ).where(c.entity_type == entity_type.value, c.id.in_(ids[i : i + 400]))
+                ).all()
+                for r in rows:
+                    out[r[0]] = StoredRecord(
+                        entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]),
+                        utc(r[5]), utc(r[6]),
+                    )  # fmt: skip
+        return out
+
+    def changed_after(
+        self, after: int, entity_types: Sequence[EntityType], *, limit: int = 5000
+    ) -> list[tuple[int, EntityType, str]]:
+        """(seq, entity type, entity id) of later events of these types, without payloads."""
+        c = t.events.c
+        q = (
+            select(c.seq, c.entity_type, c.entity_id)
+            .where(c.seq > after, c.entity_type.in_([e.value for e in entity_types]))
+            .order_by(c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [(int(r[0]), EntityType(r[1]), r[2]) for r in rows]
+
+    def record_as_of(
+        self, entity_type: EntityType, record_id: str, at: datetime
+    ) -> dict[str, Any] | None:
+        """A record's data as the hub held it at ``at`` (from its outbox events); None if absent."""
+        c = t.events.c
+        with self.engine.connect() as conn:
+            r = conn.execute(
+                select(c.op, c.data)
+                .where(c.entity_type == entity_type.value, c.entity_id == record_id, c.time <= at)
+                .order_by(c.seq.desc())
+                .limit(1)
+            ).first()
+        if r is None or r[0] == ChangeOp.DELETE.value:
+            return None
+        data = loads(r[1])
+        return data if isinstance(data, dict) else None
+
     def count_records(self) -> dict[str, int]:
         c = t.records.c
         with self.engine.connect() as conn:

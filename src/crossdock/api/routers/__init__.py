@@ -10,6 +10,7 @@ from crossdock.api.routers import (
     exceptions,
     health,
     metrics,
+    pricing,
     proposals,
     records,
     routes,
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     proposals.router,
     webhooks.router,
     metrics.router,
+    pricing.router,
 )
 
 __all__ = ["ROUTERS"]

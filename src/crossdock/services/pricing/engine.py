@@ -1,0 +1,412 @@
+"""The resolver: price every line of a quote from the index under the hub's policy.
+
+Per request: the customer, its eligible lists (memoised per customer,
+ship-to and channel), those active at the quote's instant (or day, in each
+list's time zone), each with its precedence key. Per line: the item's unit
+factor, the quantity in base units (pooled across lines sharing a break
+group when an entry has one), then each active entry's price: a bisect into
+its breaks, the method (fixed, percent off another list, markup on cost),
+unit and currency conversion, the list's rounding; candidates below the
+margin floor drop out unless their list is exempt. The policy picks the
+winner; with ``explain`` every other candidate (also the lists that did not
+apply) is listed with the reason it lost.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from crossdock.config.pricing import PricingConfig, RuleKind
+from crossdock.errors import InvalidInput
+from crossdock.services.pricing.candidates import CENT, FIXED, QuoteContext
+from crossdock.services.pricing.compiled import ONE, Entry, PList
+from crossdock.services.pricing.compiled import ProductInfo as Product
+from crossdock.services.pricing.explain import Explainer
+from crossdock.services.pricing.index import EligibleKey, PriceIndex
+from crossdock.services.pricing.results import (
+    LineCode,
+    LineProblem,
+    Outcome,
+    PricedLine,
+    Quote,
+    QuoteLine,
+    QuoteRequest,
+)
+
+_MIN_TIME = datetime.min.replace(tzinfo=UTC)
+_MAX_TIME = datetime.max.replace(tzinfo=UTC)
+_MISS: object = object()
+MAX_QUANTITY = Decimal(10) ** 12
+"""The largest quantity a line may ask for (prices stay exact well past it)."""
+
+
+def _beyond(i: int) -> LineProblem:
+    return LineProblem(
+        i,
+        f"lines.{i}.quantity",
+        LineCode.BAD_QUANTITY,
+        "this quantity's price is beyond what the hub computes exactly (28 significant digits)",
+    )
+
+
+class Engine(Explainer):
+    """Resolves quotes against one :class:`PriceIndex` under one :class:`PricingConfig`.
+
+    The resolution cache (``cache_size`` winners, 0: none) maps (active lists,
+    currency, SKU, unit, base quantity) to the winner; it is emptied whenever
+    the index changes (``PriceIndex.generation``), so it never outlives a
+    change the index has taken in.
+    """
+
+    def __init__(
+        self, index: PriceIndex, config: PricingConfig, *, cache_size: int = 100_000
+    ) -> None:
+        super().__init__(index, config)
+        self._active_memo: dict[
+            EligibleKey,
+            tuple[int, datetime, datetime, dict[str, tuple[int, int, str]], tuple[PList, ...], int],
+        ] = {}
+        """Per customer/ship-to/channel: the active lists, valid between two list edges."""
+        self._ranked_memo: dict[
+            str, tuple[dict[str, Entry], tuple[tuple[int, bool, Entry | None, str], ...]]
+        ] = {}
+        self._cache_size = cache_size
+        self._cache: dict[tuple[int, int, str, str, Decimal, Decimal], object] | None = (
+            {} if cache_size > 0 else None
+        )
+        self._edges = self._all_edges()
+        """Every list's window edges, sorted: a cached winner holds between two of them
+        (a list a price refers to may be dated without being one the customer may use)."""
+        self._cache_generation = index.generation
+        self._tokens = 0
+
+    # -- requests ---------------------------------------------------------------------
+    def context(self, request: QuoteRequest) -> QuoteContext:
+        """The request's context; :class:`InvalidInput` naming the field when it cannot be."""
+        customer = self.index.customer(request.customer)
+        if customer is None:
+            raise InvalidInput(
+                f"unknown customer {request.customer!r}",
+                field="customer",
+                reason="no customer with this account number or id",
+            )
+        if request.ship_to is not None and request.ship_to not in customer.ship_tos:
+            raise InvalidInput(
+                f"customer {customer.account} has no ship-to site {request.ship_to!r}",
+                field="ship_to",
+                reason=f"known ship-to sites: {sorted(customer.ship_tos)}",
+            )
+        if request.at is not None and request.at.utcoffset() is None:
+            raise InvalidInput(
+                "the quote's instant has no time zone", field="at", reason="give a UTC offset"
+            )
+        currency = request.currency or customer.currency or self.config.default_currency
+        ctx = QuoteContext(customer, request, currency)
+        eligible = self.index.eligible(customer, ctx.key)
+        if ctx.on is not None:  # each list's own midnight: no shared interval to reuse
+            self._tokens += 1
+            ctx.token = self._tokens
+            for pl in eligible:
+                if ctx.window(pl) is None:
+                    ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
+            return ctx
+        if ctx.at is None:
+            ctx.at = datetime.now(UTC)
+        at = ctx.at
+        found = self._active_memo.get(ctx.key)
+        if (
+            found is not None
+            and found[0] == self.index.generation
+            and found[1] <= at < found[2]
+            and found[4] is eligible
+        ):
+            ctx.active = found[3]
+            ctx.token = found[5]
+            return ctx
+        lo, hi = _MIN_TIME, _MAX_TIME
+        for pl in eligible:
+            for edge in (pl.valid_from, pl.valid_to):
+                if edge is None:
+                    continue
+                if edge <= at:
+                    lo = max(lo, edge)
+                else:
+                    hi = min(hi, edge)
+            if ctx.window(pl) is None:
+                ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
+        if len(self._active_memo) > 100_000:
+            self._active_memo.clear()
+        self._tokens += 1
+        ctx.token = self._tokens
+        self._active_memo[ctx.key] = (
+            self.index.generation,
+            lo,
+            hi,
+            ctx.active,
+            eligible,
+            ctx.token,
+        )
+        return ctx
+
+    def quote(self, request: QuoteRequest, *, explain: bool = False) -> Quote:
+        """Price every line; bad lines become :class:`LineProblem` and the others still price."""
+        if len(request.lines) > self.config.max_lines:
+            raise InvalidInput(
+                f"a quote takes at most {self.config.max_lines} lines, not {len(request.lines)}",
+                field="lines",
+                reason=f"at most {self.config.max_lines} lines",
+            )
+        if self._cache_generation != self.index.generation:
+            if self._cache is not None:
+                self._cache.clear()
+            self._edges = self._all_edges()
+            self._cache_generation = self.index.generation
+        ctx = self.context(request)
+        if ctx.on is None and ctx.at is not None:
+            ctx.epoch = bisect_right(self._edges, ctx.at)
+        quote = Quote(
+            request.customer,
+            ctx.customer.id,
+            request.ship_to,
+            request.channel,
+            ctx.currency,
+            request.at,
+            request.on,
+        )
+        out = quote.lines
+        fast = not explain and not self.lowest
+        products = self.index.products
+        if not self.index.has_groups and fast:
+            # the hot path: no pooling pass, no intermediate list
+            for i, line in enumerate(request.lines):
+                p = products.get(line.sku)
+                f = p.factors.get(line.unit or p.base_uom) if p is not None else None
+                q = line.quantity
+                if p is None or f is None or not (0 < q <= MAX_QUANTITY):
+                    out.append(self._parse(i, line))  # type: ignore[arg-type]
+                    continue
+                try:
+                    out.append(self._fast_line(ctx, i, line, p, f, None))
+                except ArithmeticError:
+                    out.append(_beyond(i))
+            return quote
+        parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem] = []
+        for i, line in enumerate(request.lines):
+            parsed.append(self._parse(i, line))
+        pool = self._pool(ctx, parsed) if self.index.has_groups else None
+        for item in parsed:
+            if isinstance(item, LineProblem):
+                out.append(item)
+                continue
+            try:
+                if fast:
+                    out.append(self._fast_line(ctx, item[0], item[1], item[2], item[3], pool))
+                else:
+                    out.append(self._line(ctx, item[0], item[1], item[2], item[3], pool, explain))
+            except ArithmeticError:
+                out.append(_beyond(item[0]))
+        return quote
+
+    def _parse(
+        self, i: int, line: QuoteLine
+    ) -> tuple[int, QuoteLine, Product, Decimal] | LineProblem:
+        product = self.index.products.get(line.sku)
+        if product is None:
+            return LineProblem(
+                i, f"lines.{i}.sku", LineCode.UNKNOWN_SKU, f"unknown SKU {line.sku!r}"
+            )
+        if not line.quantity > 0:
+            return LineProblem(
+                i, f"lines.{i}.quantity", LineCode.BAD_QUANTITY, "quantity must be greater than 0"
+            )
+        if line.quantity > MAX_QUANTITY:
+            return LineProblem(
+                i, f"lines.{i}.quantity", LineCode.BAD_QUANTITY, f"quantity above {MAX_QUANTITY}"
+            )
+        factor = product.factors.get(line.unit or product.base_uom)
+        if factor is None:
+            known = ", ".join(sorted(product.factors))
+            return LineProblem(
+                i,
+                f"lines.{i}.unit",
+                LineCode.UNKNOWN_UNIT,
+                f"unit {line.unit!r} is not defined for SKU {line.sku!r} (it has: {known})",
+            )
+        return (i, line, product, factor)
+
+    def _pool(
+        self, ctx: QuoteContext, parsed: list[tuple[int, QuoteLine, Product, Decimal] | LineProblem]
+    ) -> dict[tuple[str, str], Decimal]:
+        """Base quantity per (list, break group) across the order's lines (mix and match)."""
+        pool: dict[tuple[str, str], Decimal] = {}
+        for item in parsed:
+            if isinstance(item, LineProblem):
+                continue
+            _, line, product, factor = item
+            qb = line.quantity * factor
+            for lid, e in self.index.entries(product.sku).items():
+                if e.break_group is not None and lid in ctx.active:
+                    k = (lid, e.break_group)
+                    pool[k] = pool.get(k, Decimal(0)) + qb
+        return pool
+
+    def _all_edges(self) -> tuple[datetime, ...]:
+        edges = set()
+        for pl in self.index.lists.values():
+            if pl.valid_from is not None:
+                edges.add(pl.valid_from)
+            if pl.valid_to is not None:
+                edges.add(pl.valid_to)
+        return tuple(sorted(edges))
+
+    # -- one line, the fast way ----------------------------------------------------------
+    def _ranked(self, sku: str) -> tuple[tuple[int, bool, Entry | None, str], ...]:
+        """The SKU's candidates in precedence order, as (group, if_lower, entry, list id).
+
+        ``group`` numbers the distinct (rank, priority) pairs in order; the list
+        price is a pseudo-entry (``None``).
+        """
+        entries = self.index.entries(sku)
+        found = self._ranked_memo.get(sku)
+        if found is not None and found[0] is entries:
+            return found[1]
+        items: list[tuple[int, int, str, bool, Entry | None, str]] = []
+        for lid, e in entries.items():
+            pl = e.plist
+            items.append(
+                (self._ranks[pl.kind], -pl.priority, pl.code, pl.kind in self._if_lower, e, lid)
+            )
+        if self._list_price:
+            kind = RuleKind.LIST_PRICE
+            items.append((self._ranks[kind], 0, "", kind in self._if_lower, None, ""))
+        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        ranked: list[tuple[int, bool, Entry | None, str]] = []
+        group, last = -1, None
+        for rank, negp, _, if_lower, entry, lid in items:
+            if (rank, negp) != last:
+                group, last = group + 1, (rank, negp)
+            ranked.append((group, if_lower, entry, lid))
+        out = tuple(ranked)
+        self._ranked_memo[sku] = (entries, out)
+        return out
+
+    def _resolve(
+        self,
+        ctx: QuoteContext,
+        p: Product,
+        f: Decimal,
+        qb: Decimal,
+        pool: dict[tuple[str, str], Decimal] | None,
+    ) -> tuple[Decimal, Entry | None, int] | None:
+        """Order mode: the winner, stopping at the first normal candidate group that prices.
+
+        Candidates come in precedence order; if-lower kinds above the first
+        normal candidate are kept aside (the cheapest, ties to the higher
+        precedence) and win only when cheaper. Same answer as :meth:`_line`
+        (a property test holds them to it), without pricing what cannot win.
+        """
+        active = ctx.active
+        floor = None
+        if self.floor is not None and p.cost is not None:
+            memo = p.floor_memo
+            if memo is None or memo[0] is not self.floor or memo[1] != ctx.currency:
+                memo = p.floor_memo = (self.floor, ctx.currency, self._floor(ctx, p, ONE))
+            floor = memo[2] if f is ONE or memo[2] is None else memo[2] * f
+        aside: tuple[Decimal, Entry | None, int] | None = None
+        win: tuple[Decimal, Entry | None, int] | None = None
+        stop = -1
+        currency = ctx.currency
+        for group, if_lower, e, lid in self._ranked(p.sku):
+            if stop >= 0 and group != stop:
+                break
+            if e is None:
+                if p.list_price is None:
+                    continue
+                price = self._list_price_of(ctx, p, f)
+                brk = -1
+                exempt = False
+            else:
+                if lid not in active:
+                    continue
+                qbreak = qb
+                if pool is not None and e.break_group is not None:
+                    qbreak = pool.get((lid, e.break_group), qb)
+                pl = e.plist
+                if pl.currency != currency:
+                    price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
+                elif e.method is FIXED and f is e.unit_factor:
+                    brk = bisect_right(e.mins, qbreak) - 1
+                    price = e.values_q[brk] if brk >= 0 else None
+                else:
+                    table = e.fast.get(f, _MISS)
+                    if table is _MISS:
+                        table = e.fast[f] = self._table(ctx, e, p, f)
+                    price = None
+                    if table is not None:
+                        j = bisect_right(table[0], qbreak) - 1  # type: ignore[index]
+                        if j >= 0:
+                            price = table[1][j]  # type: ignore[index]
+                            brk = table[2][j]  # type: ignore[index]
+                    if price is None:
+                        price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
+                exempt = pl.floor_exempt
+            if price is None or (floor is not None and price < floor and not exempt):
+                continue
+            if if_lower:
+                if aside is None or price < aside[0]:
+                    aside = (price, e, brk)
+                continue
+            if win is None or price < win[0]:
+                win = (price, e, brk)
+            stop = group
+        if aside is not None and (win is None or aside[0] < win[0]):
+            return aside
+        return win
+
+    def _fast_line(
+        self,
+        ctx: QuoteContext,
+        i: int,
+        line: QuoteLine,
+        p: Product,
+        f: Decimal,
+        pool: dict[tuple[str, str], Decimal] | None,
+    ) -> PricedLine | LineProblem:
+        qb = line.quantity if f is ONE else line.quantity * f
+        win: tuple[Decimal, Entry | None, int] | None
+        if pool is None and self._cache is not None and ctx.epoch >= 0:
+            key = (ctx.token, ctx.epoch, ctx.currency, p.sku, f, qb)
+            cached = self._cache.get(key, _MISS)
+            if cached is _MISS:
+                win = self._resolve(ctx, p, f, qb, None)
+                if len(self._cache) >= self._cache_size:
+                    self._cache.clear()
+                self._cache[key] = win
+            else:
+                win = cached  # type: ignore[assignment]
+        else:
+            win = self._resolve(ctx, p, f, qb, pool)
+        if win is None:  # nothing prices: the full path says why (floor or no price)
+            again = self._line(ctx, i, line, p, f, pool, True)
+            if isinstance(again, PricedLine):
+                again.candidates = None
+            return again
+        unit_price, e, brk = win
+        if e is None:
+            rule = self._lp_cand(p, Outcome.WON, unit_price, ctx)
+            extended = (unit_price * line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+            return PricedLine(
+                i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
+                ctx.currency, rule,
+            )  # fmt: skip
+        pl = e.plist
+        extended = (unit_price * line.quantity).quantize(pl.quantum, rounding=pl.rounding)
+        return PricedLine(
+            i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
+            ctx.currency, None, None, (e, brk),
+        )  # fmt: skip
+
+
+__all__ = ["Engine"]

@@ -1,0 +1,236 @@
+"""The in-memory price index: per-SKU candidate entries and per-customer eligible lists.
+
+Built once from the store's current products, price lists and customers,
+then kept current record by record (:meth:`PriceIndex.put_product`,
+:meth:`put_list`, :meth:`put_customer`, each also taking a deletion). Memos
+(the merged candidates of a SKU, the eligible lists of a customer/ship-to/
+channel) are dropped for exactly what a change touches, and ``generation``
+counts changes so callers can tell an index has moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from crossdock.model.customer import Customer
+from crossdock.model.price_list import PriceEntry, PriceList
+from crossdock.model.product import Product
+from crossdock.services.pricing.compiled import (
+    CustomerInfo,
+    Entry,
+    PList,
+    ProductInfo,
+    compile_entry,
+)
+
+
+class EligibleKey(NamedTuple):
+    account: str
+    ship_to: str | None
+    channel: str | None
+
+
+class PriceIndex:
+    """Everything resolution reads, in memory, keyed for the hot path."""
+
+    def __init__(self, currency: str = "USD") -> None:
+        self.currency = currency
+        self.products: dict[str, ProductInfo] = {}
+        self._product_sku: dict[str, str] = {}
+        self.lists: dict[str, PList] = {}
+        self.list_ids: dict[str, str] = {}
+        self._raw_sku: dict[str, dict[str, PriceEntry]] = {}
+        self._raw_cat: dict[str, dict[str, PriceEntry]] = {}
+        self._list_skus: dict[str, list[str]] = {}
+        self._list_cats: dict[str, list[str]] = {}
+        self.customers: dict[str, CustomerInfo] = {}
+        self._customer_account: dict[str, str] = {}
+        self._general: set[str] = set()
+        self._by_customer: dict[str, set[str]] = {}
+        self._by_group: dict[str, set[str]] = {}
+        self._by_tier: dict[str, set[str]] = {}
+        self._cands: dict[str, dict[str, Entry]] = {}
+        self._eligible: dict[EligibleKey, tuple[PList, ...]] = {}
+        self.problems: dict[str, str] = {}
+        self.generation = 0
+        self.has_groups = False
+
+    # -- reads ----------------------------------------------------------------------------
+    def entries(self, sku: str) -> dict[str, Entry]:
+        """The entry pricing ``sku`` in each list, by list id (SKU entries over category ones)."""
+        found = self._cands.get(sku)
+        if found is not None:
+            return found
+        product = self.products.get(sku)
+        out: dict[str, Entry] = {}
+        if product is not None:
+            if product.category is not None:
+                for list_id, raw in self._raw_cat.get(product.category, {}).items():
+                    self._add(out, list_id, raw, product)
+            for list_id, raw in self._raw_sku.get(sku, {}).items():
+                self._add(out, list_id, raw, product)
+        self._cands[sku] = out
+        return out
+
+    def _add(self, out: dict[str, Entry], list_id: str, raw: PriceEntry, p: ProductInfo) -> None:
+        compiled = compile_entry(self.lists[list_id], raw, p)
+        if compiled is None:
+            self.problems[f"{list_id}:{p.sku}"] = (
+                f"list {self.lists[list_id].code}: unit {raw.unit!r} is not defined for SKU {p.sku}"
+            )
+            out.pop(list_id, None)
+        else:
+            out[list_id] = compiled
+
+    def eligible(self, customer: CustomerInfo, key: EligibleKey) -> tuple[PList, ...]:
+        """Lists whose scope (or the customer's assignment) admits this customer/site/channel."""
+        found = self._eligible.get(key)
+        if found is not None:
+            return found
+        ids = set(self._general)
+        ids |= self._by_customer.get(customer.account, set())
+        if customer.group is not None:
+            ids |= self._by_group.get(customer.group, set())
+        if customer.tier is not None:
+            ids |= self._by_tier.get(customer.tier, set())
+        ids |= {self.list_ids[c] for c in customer.assigned if c in self.list_ids}
+        region = customer.regions.get(key.ship_to) if key.ship_to else None
+        out = []
+        for list_id in sorted(ids):
+            pl = self.lists[list_id]
+            if scope_miss(pl, customer, key.ship_to, region, key.channel) is None:
+                out.append(pl)
+        result = tuple(out)
+        self._eligible[key] = result
+        return result
+
+    def sku_of(self, product_id: str) -> str | None:
+        """The SKU of a product record id, if the index holds it."""
+        return self._product_sku.get(product_id)
+
+    def customer(self, ref: str) -> CustomerInfo | None:
+        """A customer by account number or canonical id."""
+        found = self.customers.get(ref)
+        if found is None and ref in self._customer_account:
+            found = self.customers.get(self._customer_account[ref])
+        return found
+
+    # -- writes ---------------------------------------------------------------------------
+    def put_product(self, record_id: str, version: int, product: Product | None) -> None:
+        old_sku = self._product_sku.pop(record_id, None)
+        if old_sku is not None:
+            self.products.pop(old_sku, None)
+            self._cands.pop(old_sku, None)
+        if product is not None:
+            info = ProductInfo(product, record_id, version, self.currency)
+            self.products[info.sku] = info
+            self._product_sku[record_id] = info.sku
+            self._cands.pop(info.sku, None)
+        self.generation += 1
+
+    def put_list(
+        self, record_id: str, version: int, plist: PriceList | None, *, eligible: bool = True
+    ) -> None:
+        """Add, replace or (``None``) remove a list.
+
+        ``eligible=False``: only referable by code (the frozen copies behind a
+        price lock), never a candidate of its own.
+        """
+        old = self.lists.pop(record_id, None)
+        touched: set[str] = set()
+        had_categories = False
+        if old is not None:
+            self.list_ids.pop(old.code, None)
+            for sku in self._list_skus.pop(record_id, []):
+                self._raw_sku.get(sku, {}).pop(record_id, None)
+                touched.add(sku)
+            for cat in self._list_cats.pop(record_id, []):
+                self._raw_cat.get(cat, {}).pop(record_id, None)
+                had_categories = True
+            for bucket in (self._general, *self._scope_sets()):
+                bucket.discard(record_id)
+        if plist is not None:
+            pl = PList(plist, record_id, version, self.currency)
+            pl.frozen = not eligible
+            self.lists[record_id] = pl
+            self.list_ids[pl.code] = record_id
+            skus, cats = [], []
+            for e in plist.entries:
+                if e.break_group is not None:
+                    self.has_groups = True
+                if e.sku is not None:
+                    self._raw_sku.setdefault(e.sku, {})[record_id] = e
+                    skus.append(e.sku)
+                elif e.category is not None:
+                    self._raw_cat.setdefault(e.category, {})[record_id] = e
+                    cats.append(e.category)
+            self._list_skus[record_id] = skus
+            self._list_cats[record_id] = cats
+            touched.update(skus)
+            had_categories = had_categories or bool(cats)
+            if eligible:
+                self._index_scope(pl)
+        if had_categories:
+            self._cands.clear()
+        else:
+            for sku in touched:
+                self._cands.pop(sku, None)
+        self._eligible.clear()
+        self.generation += 1
+
+    def put_customer(self, record_id: str, version: int, customer: Customer | None) -> None:
+        old = self._customer_account.pop(record_id, None)
+        if old is not None:
+            self.customers.pop(old, None)
+        if customer is not None:
+            info = CustomerInfo(customer, record_id, version)
+            self.customers[info.account] = info
+            self._customer_account[record_id] = info.account
+        self._eligible.clear()
+        self.generation += 1
+
+    def _scope_sets(self) -> Iterable[set[str]]:
+        for mapping in (self._by_customer, self._by_group, self._by_tier):
+            yield from mapping.values()
+
+    def _index_scope(self, pl: PList) -> None:
+        if pl.general:
+            self._general.add(pl.id)
+        for c in pl.customers:
+            self._by_customer.setdefault(c, set()).add(pl.id)
+        for g in pl.groups:
+            self._by_group.setdefault(g, set()).add(pl.id)
+        for t in pl.tiers:
+            self._by_tier.setdefault(t, set()).add(pl.id)
+
+
+def scope_miss(
+    pl: PList,
+    customer: CustomerInfo,
+    ship_to: str | None,
+    region: str | None,
+    channel: str | None,
+) -> str | None:
+    """Why a list does not admit this customer/site/channel (None: it does).
+
+    A list the customer is assigned by code (``customer.price_lists``) skips
+    the customer, group and tier checks; ship-to, region and channel still apply.
+    """
+    if pl.code not in customer.assigned:
+        if pl.customers and customer.account not in pl.customers:
+            return "scope.customers"
+        if pl.groups and customer.group not in pl.groups:
+            return "scope.groups"
+        if pl.tiers and customer.tier not in pl.tiers:
+            return "scope.tiers"
+    if pl.ship_tos and ship_to not in pl.ship_tos:
+        return "scope.ship_tos"
+    if pl.regions and region not in pl.regions:
+        return "scope.regions"
+    if pl.channels and channel not in pl.channels:
+        return "scope.channels"
+    return None
+
+
+__all__ = ["EligibleKey", "PriceIndex", "scope_miss"]

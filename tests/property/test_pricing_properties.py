@@ -1,0 +1,245 @@
+"""Pricing properties: the price is the explanation's winner; the floor holds unless a list is
+exempt; more quantity never raises a list's unit price; the precedence order is respected."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal as D  # noqa: N817
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crossdock.config.pricing import PricingConfig, RuleKind
+from crossdock.model.customer import Customer
+from crossdock.model.price_list import PriceList
+from crossdock.model.product import Product
+from crossdock.services.pricing import (
+    Engine,
+    Outcome,
+    PricedLine,
+    PriceIndex,
+    QuoteLine,
+    QuoteRequest,
+)
+
+AT = datetime(2026, 6, 1, tzinfo=UTC)
+SKUS = ["A", "B", "C"]
+KINDS = ["base", "tier", "contract", "promotion", "override"]
+
+money = st.integers(min_value=1, max_value=50_000).map(lambda c: D(c) / 100)
+qty = st.integers(min_value=1, max_value=500).map(D)
+
+
+@st.composite
+def breaks(draw: st.DrawFn, method: str) -> list[dict[str, str]]:
+    mins = sorted(draw(st.sets(st.integers(1, 200), min_size=1, max_size=4)))
+    if method == "fixed":
+        values = [draw(money) for _ in mins]
+    else:
+        values = [D(draw(st.integers(0, 60))) for _ in mins]
+    return [{"min_quantity": str(m), "value": str(v)} for m, v in zip(mins, values, strict=True)]
+
+
+@st.composite
+def price_list(draw: st.DrawFn, n: int) -> dict[str, Any]:
+    kind = draw(st.sampled_from(KINDS))
+    entries = []
+    for sku in draw(st.sets(st.sampled_from(SKUS), min_size=1, max_size=3)):
+        method = draw(st.sampled_from(["fixed", "fixed", "markup_on_cost", "percent_off"]))
+        e: dict[str, Any] = {"sku": sku, "method": method, "breaks": draw(breaks(method))}
+        if method == "percent_off":
+            e["base_list"] = "L0"
+        if draw(st.booleans()):
+            e["unit"] = "CS"
+        entries.append(e)
+    pl: dict[str, Any] = {
+        "code": f"L{n}",
+        "kind": kind,
+        "priority": draw(st.integers(-2, 2)),
+        "entries": entries,
+    }
+    if kind == "contract":
+        pl["scope"] = {"customers": [draw(st.sampled_from(["ACME", "OTHER"]))]}
+        pl["margin_floor_exempt"] = draw(st.booleans())
+    if draw(st.integers(0, 4)) == 0:
+        pl["valid_to"] = "2026-05-01T00:00:00+00:00"  # expired
+    return pl
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> tuple[PriceIndex, list[dict[str, Any]]]:
+    idx = PriceIndex("USD")
+    for i, sku in enumerate(SKUS):
+        p = Product(
+            sku=sku,
+            units=[{"code": "CS", "factor": str(draw(st.sampled_from([6, 12, 24])))}],
+            cost=draw(st.one_of(st.none(), money)),
+        )
+        idx.put_product(f"p{i}", 1, p)
+    lists = [draw(price_list(n)) for n in range(draw(st.integers(1, 6)))]
+    for i, pl in enumerate(lists):
+        idx.put_list(f"l{i}", 1, PriceList.model_validate(pl))
+    idx.put_customer("c0", 1, Customer(account_number="ACME", tier="gold"))
+    return idx, lists
+
+
+def policies() -> st.SearchStrategy[PricingConfig]:
+    order = st.permutations([k for k in RuleKind if k is not RuleKind.MARGIN_FLOOR])
+    return st.builds(
+        lambda o, mode, floor, if_lower: PricingConfig(
+            precedence=o, mode=mode, margin_floor_percent=floor, if_lower=if_lower
+        ),
+        order,
+        st.sampled_from(["order", "lowest"]),
+        st.one_of(st.none(), st.integers(0, 30).map(D)),
+        st.sampled_from([[], [RuleKind.PROMOTION]]),
+    )
+
+
+lines = st.lists(
+    st.tuples(st.sampled_from(SKUS), qty, st.sampled_from([None, "CS"])), min_size=1, max_size=5
+)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(worlds(), policies(), lines)
+def test_price_is_the_explanations_winner(
+    world: tuple[PriceIndex, list[dict[str, Any]]],
+    cfg: PricingConfig,
+    ls: list[tuple[str, D, str | None]],
+) -> None:
+    idx, _ = world
+    engine = Engine(idx, cfg)
+    req = QuoteRequest("ACME", [QuoteLine(s, q, u) for s, q, u in ls], at=AT)
+    plain = engine.quote(req)
+    explained = engine.quote(req, explain=True)
+    for a, b in zip(plain.lines, explained.lines, strict=True):
+        assert type(a) is type(b)
+        if not isinstance(b, PricedLine):
+            continue
+        assert isinstance(a, PricedLine)
+        assert a.unit_price == b.unit_price and a.rule.list_code == b.rule.list_code
+        winners = [c for c in b.candidates or [] if c.outcome is Outcome.WON]
+        assert len(winners) == 1 and winners[0].unit_price == b.unit_price
+        assert b.extended_price == (b.unit_price * b.quantity).quantize(b.extended_price)
+
+
+@SETTINGS
+@given(worlds(), policies(), lines)
+def test_no_price_below_the_floor_without_an_exempt_list(
+    world: tuple[PriceIndex, list[dict[str, Any]]],
+    cfg: PricingConfig,
+    ls: list[tuple[str, D, str | None]],
+) -> None:
+    idx, _ = world
+    engine = Engine(idx, cfg)
+    q = engine.quote(QuoteRequest("ACME", [QuoteLine(s, q, u) for s, q, u in ls], at=AT))
+    if cfg.margin_floor_percent is None:
+        return
+    for line in q.priced:
+        p = idx.products[line.sku]
+        if p.cost is None:
+            continue
+        floor = p.cost * p.factors[line.unit] * (1 + cfg.margin_floor_percent / 100)
+        exempt = line.rule.list_id is not None and idx.lists[line.rule.list_id].floor_exempt
+        assert line.unit_price >= floor or exempt, (line, floor)
+
+
+@SETTINGS
+@given(worlds(), st.sampled_from(SKUS), qty, qty, st.sampled_from([None, "CS"]))
+def test_more_quantity_never_raises_a_lists_unit_price(
+    world: tuple[PriceIndex, list[dict[str, Any]]], sku: str, q1: D, q2: D, unit: str | None
+) -> None:
+    idx, lists = world
+    small, large = sorted([q1, q2])
+    for code in [pl["code"] for pl in lists]:
+        only = PricingConfig(margin_floor_percent=None)
+        engine = Engine(idx, only)
+        a = engine.quote(QuoteRequest("ACME", [QuoteLine(sku, small, unit)], at=AT), explain=True)
+        b = engine.quote(QuoteRequest("ACME", [QuoteLine(sku, large, unit)], at=AT), explain=True)
+        pa = _price_of(a.lines[0], code)
+        pb = _price_of(b.lines[0], code)
+        if pa is not None and pb is not None:
+            assert pb <= pa, (code, small, pa, large, pb)
+
+
+def _price_of(line: Any, code: str) -> D | None:
+    if not isinstance(line, PricedLine):
+        return None
+    for c in line.candidates or []:
+        if c.list_code == code and c.unit_price is not None:
+            return c.unit_price
+    return None
+
+
+@SETTINGS
+@given(worlds(), policies(), lines)
+def test_the_policy_order_is_respected(
+    world: tuple[PriceIndex, list[dict[str, Any]]],
+    cfg: PricingConfig,
+    ls: list[tuple[str, D, str | None]],
+) -> None:
+    idx, _ = world
+    engine = Engine(idx, cfg)
+    q = engine.quote(
+        QuoteRequest("ACME", [QuoteLine(s, q, u) for s, q, u in ls], at=AT), explain=True
+    )
+    for line in q.priced:
+        win = line.rule
+        valid = [
+            c
+            for c in line.candidates or []
+            if c.unit_price is not None and c.outcome is not Outcome.BELOW_FLOOR
+        ]
+        if win.kind is RuleKind.MARGIN_FLOOR:
+            assert not valid[1:]
+            continue
+        if cfg.mode.value == "lowest":
+            assert all(win.unit_price <= c.unit_price for c in valid)  # type: ignore[operator]
+            continue
+        normals = [c for c in valid if c.kind not in cfg.if_lower]
+        best = min(
+            normals,
+            key=lambda c: (cfg.rank(c.kind), -c.priority, c.unit_price, c.list_code or ""),
+            default=None,
+        )
+        if win.kind not in cfg.if_lower:
+            assert best is not None and (best.kind, best.list_code) == (win.kind, win.list_code)
+        elif best is not None:
+            # an if-lower kind wins only from above the best normal candidate, and cheaper
+            assert cfg.rank(win.kind) <= cfg.rank(best.kind)
+            assert win.unit_price < best.unit_price  # type: ignore[operator]
+
+
+@SETTINGS
+@given(worlds(), policies(), lines, st.data())
+def test_the_resolution_cache_never_outlives_a_change(
+    world: tuple[PriceIndex, list[dict[str, Any]]],
+    cfg: PricingConfig,
+    ls: list[tuple[str, D, str | None]],
+    data: st.DataObject,
+) -> None:
+    idx, lists = world
+    cached = Engine(idx, cfg)
+    req = QuoteRequest("ACME", [QuoteLine(s, q, u) for s, q, u in ls], at=AT)
+    cached.quote(req)
+    cached.quote(req)  # now from the cache
+    # one committed change: a list replaced, or a product's cost moved
+    if data.draw(st.booleans()):
+        n = data.draw(st.integers(0, len(lists) - 1))
+        idx.put_list(f"l{n}", 2, PriceList.model_validate(data.draw(price_list(n))))
+    else:
+        sku = data.draw(st.sampled_from(SKUS))
+        idx.put_product(
+            f"p{SKUS.index(sku)}",
+            2,
+            Product(sku=sku, units=[{"code": "CS", "factor": "12"}], cost=data.draw(money)),
+        )
+    fresh = Engine(idx, cfg, cache_size=0)
+    a, b = cached.quote(req), fresh.quote(req)
+    for x, y in zip(a.lines, b.lines, strict=True):
+        assert type(x) is type(y)
+        if isinstance(x, PricedLine) and isinstance(y, PricedLine):
+            assert (x.unit_price, x.rule.list_code) == (y.unit_price, y.rule.list_code)
