@@ -21,6 +21,7 @@ from crossdock.cli_bookmarks import app as bookmarks_app
 from crossdock.connectors.base import SnapshotSource, SourceItem
 from crossdock.errors import CrossdockError
 from crossdock.model.base import EntityType
+from crossdock.services import attach as attach_services
 from crossdock.sync.runtime import Hub, load_checked
 
 app = typer.Typer(
@@ -73,9 +74,11 @@ def _open_hub(config: Path, store: str | None) -> Iterator[Hub]:
 
 def _hub(config: Path, store: str | None) -> Hub:
     try:
-        return Hub.open(load_checked(config), store_url=store)
+        hub = Hub.open(load_checked(config), store_url=store)
     except CrossdockError as exc:
         raise _fail(exc) from exc
+    attach_services(hub)
+    return hub
 
 
 @app.command()

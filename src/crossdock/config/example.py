@@ -101,6 +101,10 @@ pricing:
   default_currency: USD
   rates:
     - {from: USD, to: CAD, rate: "1.35"}
+  # Keep these customers' prices as customer_price records; a route with
+  # entities: [customer_price] then delivers every price a change moves.
+  # publish:
+  #   - {channel: web, groups: [gold]}
 """
 
 __all__ = ["EXAMPLE_HUB"]

@@ -67,6 +67,27 @@ class CurrencyRate(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class PricePublish(_Strict):
+    """Whose prices the hub publishes as ``customer_price`` records, for routes to channels.
+
+    Every customer named (by account, or by group) gets one record per
+    sellable SKU of the channel, at one base unit; afterwards only the
+    prices a committed change moved are written again.
+    """
+
+    channel: str | None = Field(default=None, description="the channel priced for (None: any)")
+    customers: list[str] = Field(default_factory=list, description="account numbers")
+    groups: list[str] = Field(default_factory=list, description="customer groups")
+    all_customers: bool = Field(default=False, description="every active customer")
+    currency: CurrencyCode | None = Field(default=None, description="None: the customer's")
+
+    @model_validator(mode="after")
+    def _someone(self) -> PricePublish:
+        if not (self.customers or self.groups or self.all_customers):
+            raise ValueError("publish: name customers, groups or all_customers: true")
+        return self
+
+
 class PricingConfig(_Strict):
     mode: PrecedenceMode = PrecedenceMode.ORDER
     precedence: list[RuleKind] = Field(
@@ -93,6 +114,10 @@ class PricingConfig(_Strict):
     default_currency: CurrencyCode = "USD"
     rates: list[CurrencyRate] = Field(default_factory=list)
     max_lines: int = Field(default=1000, ge=1, le=100_000, description="lines per quote")
+    publish: list[PricePublish] = Field(
+        default_factory=list,
+        description="customer prices kept as customer_price records for routes to channels",
+    )
 
     @model_validator(mode="after")
     def _kinds(self) -> PricingConfig:
@@ -127,4 +152,11 @@ class PricingConfig(_Strict):
         return None
 
 
-__all__ = ["TIE_BREAK", "CurrencyRate", "PrecedenceMode", "PricingConfig", "RuleKind"]
+__all__ = [
+    "TIE_BREAK",
+    "CurrencyRate",
+    "PrecedenceMode",
+    "PricePublish",
+    "PricingConfig",
+    "RuleKind",
+]

@@ -7,6 +7,7 @@ the model (``__all__``); the modules' other names may move.
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.model.customer import Customer, CustomerStatus, Site, SiteRole, TaxId
+from crossdock.model.customer_price import CustomerPrice
 from crossdock.model.inventory import InboundKind, InboundReceipt, InventoryPosition
 from crossdock.model.invoice import Invoice, InvoiceLine, InvoiceStatus
 from crossdock.model.order import (
@@ -69,6 +70,7 @@ __all__ = [
     "CountryCode",
     "CurrencyCode",
     "Customer",
+    "CustomerPrice",
     "CustomerStatus",
     "DecimalValue",
     "Dimensions",

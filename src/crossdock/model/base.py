@@ -25,6 +25,7 @@ class EntityType(StrEnum):
     ORDER = "order"
     SHIPMENT = "shipment"
     INVOICE = "invoice"
+    CUSTOMER_PRICE = "customer_price"
 
 
 class CanonicalModel(BaseModel):

@@ -6,6 +6,7 @@ from typing import Any
 
 from crossdock.model.base import CanonicalEntity, EntityType
 from crossdock.model.customer import Customer
+from crossdock.model.customer_price import CustomerPrice
 from crossdock.model.inventory import InventoryPosition
 from crossdock.model.invoice import Invoice
 from crossdock.model.order import Order
@@ -21,6 +22,7 @@ ENTITY_MODELS: dict[EntityType, type[CanonicalEntity]] = {
     EntityType.ORDER: Order,
     EntityType.SHIPMENT: Shipment,
     EntityType.INVOICE: Invoice,
+    EntityType.CUSTOMER_PRICE: CustomerPrice,
 }
 
 

@@ -89,6 +89,7 @@ class Hub:
         self.ingestor = Ingestor(store, config, batch_size=batch_size)
         self._connectors: dict[str, Connector] = {}
         self._guards: dict[str, DestinationGuard] = {}
+        self._steps: list[tuple[str, Callable[[], object]]] = []
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
 
@@ -331,10 +332,24 @@ class Hub:
             )
         )
 
+    def add_step(self, name: str, step: Callable[[], object]) -> None:
+        """Run ``step`` in each sync pass, after ingest and before delivery.
+
+        For services that publish derived records, so they go out in the same pass.
+        """
+        self._steps.append((name, step))
+
     def sync_once(self) -> SyncSummary:
-        """Pull every source, ingest recorded webhooks, deliver every route."""
+        """Pull every source, ingest recorded webhooks, run the added steps, deliver every route."""
         summary = self.pull()
         summary.ingest.add(self.process_inbox())
+        for name, step in self._steps:
+            try:
+                step()
+            except Exception:
+                # One failing step (a service's bug or bad data) must not stop delivery;
+                # its next run starts from its own committed bookmark.
+                log.exception("sync step %s failed", name)
         summary.delivery = self.deliver()
         return summary
 

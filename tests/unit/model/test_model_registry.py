@@ -30,8 +30,9 @@ NATURAL_KEY_FIELDS = {
     EntityType.ORDER: {"order_number"},
     EntityType.SHIPMENT: {"shipment_number"},
     EntityType.INVOICE: {"invoice_number"},
+    EntityType.CUSTOMER_PRICE: {"customer", "sku"},
 }
-PREFIXES = {"cus", "prd", "prl", "inv", "ord", "shp", "ivc"}
+PREFIXES = {"cus", "prd", "prl", "inv", "ord", "shp", "ivc", "cpr"}
 
 
 def test_every_entity_type_has_a_model() -> None:

@@ -1,0 +1,46 @@
+"""Customer price: what one customer pays for one SKU through one channel, as published.
+
+Not a price list: a *result* of the pricing rules (the price book line), kept
+as a record so that routes can deliver it to channels like any entity and a
+change of a list, a cost or a customer's assignment reaches them as events.
+The pricing publisher writes these; nothing else should own them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from crossdock.model.base import CanonicalEntity, EntityType
+from crossdock.model.values import CurrencyCode, DecimalValue, UnitCode
+
+
+class CustomerPrice(CanonicalEntity):
+    entity_type: ClassVar[EntityType] = EntityType.CUSTOMER_PRICE
+    id_prefix: ClassVar[str] = "cpr"
+
+    customer: str = Field(min_length=1, description="the customer's account number")
+    sku: str = Field(min_length=1)
+    channel: str | None = Field(default=None, description="None: every channel")
+    currency: CurrencyCode | None = None
+    unit: UnitCode | None = Field(
+        default=None, description="the unit the price is for (the item's base unit)"
+    )
+    unit_price: DecimalValue | None = None
+    rule: str | None = Field(
+        default=None, description="the kind of rule that won: contract, promotion, base, ..."
+    )
+    list_code: str | None = Field(default=None, description="the price list that won")
+
+    @classmethod
+    def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+        customer, sku = data.get("customer"), data.get("sku")
+        if isinstance(customer, str) and isinstance(sku, str) and customer and sku:
+            channel = data.get("channel") or "*"
+            return [("customer_sku_channel", f"{customer}|{sku}|{channel}")]
+        return []
+
+
+__all__ = ["CustomerPrice"]
