@@ -267,7 +267,7 @@ def serve(
     loop = SyncLoop(hub, interval)
     loop.start()
     try:
-        uvicorn.run(create_app(hub), host=host, port=port, log_config=None)
+        uvicorn.run(create_app(hub, warm=True), host=host, port=port, log_config=None)
     finally:
         loop.stop()
         hub.close()

@@ -17,6 +17,7 @@ from crossdock.api.handlers import install_handlers
 from crossdock.api.middleware import BodyLimit, CatchAll, MiB
 from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from crossdock.api.routers import ROUTERS
+from crossdock.api.routers.pricing import warm_pricing
 from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
 from crossdock.sync.runtime import Hub
 
@@ -55,8 +56,12 @@ def _problem_media_types(schema: dict[str, Any]) -> None:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
 
 
-def create_app(hub: Hub, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The API app serving ``hub``; the caller owns the hub (and closes it)."""
+def create_app(hub: Hub, *, max_body_bytes: int = MAX_BODY_BYTES, warm: bool = False) -> FastAPI:
+    """The API app serving ``hub``; the caller owns the hub (and closes it).
+
+    ``warm`` builds the services' in-memory indexes in the background at once
+    (`crossdock serve`), rather than on the first request that needs them.
+    """
     app = CrossdockAPI(
         title="Crossdock",
         version=__version__,
@@ -76,6 +81,8 @@ def create_app(hub: Hub, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         prefix_limits={f"{API_PREFIX}/webhooks/": MAX_WEBHOOK_BYTES},
     )
     app.add_middleware(CatchAll)
+    if warm:
+        warm_pricing(app, hub)
     return app
 
 

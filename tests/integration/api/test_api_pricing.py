@@ -149,3 +149,14 @@ def test_price_book_streams_jsonl_and_csv(client: Any, keys: Any, catalog: None)
     assert [x["sku"] for x in table] == ["W-1"]  # W-2 is sold on b2b only
     r = client.get("/v1/prices/book/WHO", headers=auth(keys.read))
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "customer"
+
+
+def test_serve_warms_the_price_index_before_the_first_quote(hub: Hub, catalog: None) -> None:
+    from fastapi import FastAPI
+
+    from crossdock.api.routers.pricing import warm_pricing
+
+    app = FastAPI()
+    warm_pricing(app, hub).join(timeout=60)
+    service = app.state.pricing
+    assert service.seq == hub.store.last_seq() and "W-1" in service.index.products

@@ -9,6 +9,7 @@ unknown customer or ship-to, or more lines than the hub's limit.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from typing import Annotated, Any, Literal
 
@@ -121,9 +122,31 @@ class PriceChangesOut(BaseModel):
     next: int = Field(description="pass as `after` for the next page")
 
 
+def warm_pricing(app: Any, hub: Hub) -> threading.Thread:
+    """Build the pricing index in the background, so the first quote does not wait for it.
+
+    At 100k SKUs the index takes tens of seconds to build; `crossdock serve`
+    starts this at startup. A quote that comes earlier waits on the service's
+    lock and gets the same, complete index.
+    """
+
+    def build() -> None:
+        try:
+            _service_of(app.state, hub).refresh()
+        except Exception:
+            logging.getLogger(__name__).exception("warming the pricing index failed")
+
+    thread = threading.Thread(target=build, name="crossdock-pricing-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 def pricing_service(request: Request, hub: Hub) -> PricingService:
     """The app's pricing service, made on first use."""
-    state = request.app.state
+    return _service_of(request.app.state, hub)
+
+
+def _service_of(state: Any, hub: Hub) -> PricingService:
     with _lock:
         found = getattr(state, "pricing", None)
         if found is None:
