@@ -36,6 +36,8 @@ class ErrorCode(StrEnum):
     OWNERSHIP_CONFLICT = "ownership_conflict"
     VERSION_CONFLICT = "version_conflict"
     NOT_FOUND = "not_found"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    RESERVATION_EXPIRED = "reservation_expired"
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
     MISSING_DEPENDENCY = "missing_dependency"

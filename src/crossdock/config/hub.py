@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossdock.config.availability import AvailabilityConfig
 from crossdock.model.base import EntityType
 from crossdock.model.paths import any_glob_matches
 
@@ -114,6 +115,7 @@ class HubConfig(_Strict):
     systems: list[SystemConfig] = Field(default_factory=list)
     ownership: dict[EntityType, EntityOwnership] = Field(default_factory=dict)
     routes: list[RouteConfig] = Field(default_factory=list)
+    availability: AvailabilityConfig | None = None
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:

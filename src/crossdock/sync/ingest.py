@@ -139,6 +139,14 @@ class Ingestor:
             time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")
 
+    def apply_in(self, tx: WriteTx, batch: Sequence[SourceItem]) -> IngestReport:
+        """Apply ``batch`` inside a write transaction the caller owns.
+
+        For services that emit a change together with writes of their own: one
+        commit holds both, so the outbox never says what the store does not.
+        """
+        return self._apply(tx, batch)
+
     # -- the batch ----------------------------------------------------------------------
     def _apply(self, tx: WriteTx, batch: Sequence[SourceItem]) -> IngestReport:
         now = datetime.now(UTC)

@@ -1,0 +1,292 @@
+"""Feeds: WMS inventory events (deltas, idempotent) and ERP snapshots (absolute, reconciled).
+
+A WMS event moves one position and is applied once: its idempotency key is
+kept with its on-hand delta and the time it happened, which is what
+reconciliation later needs to tell picks in flight from drift. An ERP
+snapshot sets what the ERP owns (per ``availability.precedence``) and is
+compared, per SKU x location, with the event-fed on hand; see
+:mod:`.reconcile`. Every change that moves ATP past the publish rule is
+emitted in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crossdock.config.availability import Feed
+from crossdock.errors import InvalidInput, NotFound
+from crossdock.model.values import DecimalValue, NonNegativeDecimal, PositiveDecimal
+from crossdock.services.availability.buckets import from_units, to_units
+from crossdock.services.availability.context import Context, as_utc, now_utc
+from crossdock.services.availability.reconcile import Resolution, reconcile_on_hand
+from crossdock.store.availability import InboundRow, PositionRow, StockTx
+
+
+class EventKind(StrEnum):
+    RECEIPT = "receipt"
+    PICK = "pick"
+    ADJUSTMENT = "adjustment"
+    CYCLE_COUNT = "cycle_count"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+
+
+_OUTBOUND = (EventKind.PICK, EventKind.TRANSFER_OUT)
+_INBOUND = (EventKind.RECEIPT, EventKind.TRANSFER_IN)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class WmsEvent(_In):
+    """One inventory movement as the WMS reports it."""
+
+    idempotency_key: str = Field(min_length=1, max_length=255)
+    kind: EventKind
+    sku: str = Field(min_length=1, max_length=64)
+    location: str = Field(min_length=1, max_length=64)
+    quantity: DecimalValue = Field(
+        description="units moved (> 0); signed for an adjustment; the count for a cycle count"
+    )
+    occurred_at: datetime | None = Field(
+        default=None, description="when it happened; now if omitted"
+    )
+    reference: str | None = Field(
+        default=None, max_length=128, description="inbound reference a receipt is against"
+    )
+
+
+class InboundIn(_In):
+    reference: str = Field(min_length=1, max_length=128)
+    quantity: PositiveDecimal
+    eta: date
+    kind: str = Field(default="purchase_order", pattern=r"^(purchase_order|transfer|return)$")
+
+
+class SnapshotItem(_In):
+    sku: str = Field(min_length=1, max_length=64)
+    location: str = Field(min_length=1, max_length=64)
+    on_hand: DecimalValue
+    on_hold: NonNegativeDecimal | None = None
+    safety_stock: NonNegativeDecimal | None = None
+    inbound: list[InboundIn] | None = Field(default=None, max_length=1000)
+
+
+class ErpSnapshot(_In):
+    """Absolute figures from the ERP as of one moment."""
+
+    as_of: datetime
+    items: list[SnapshotItem] = Field(min_length=1, max_length=10_000)
+
+
+@dataclass(frozen=True, slots=True)
+class EventResult:
+    key: str
+    duplicate: bool
+    position: PositionRow | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotLine:
+    sku: str
+    location: str
+    on_hand: Decimal
+    expected: Decimal
+    in_flight: Decimal
+    drift: Decimal
+    resolution: Resolution
+    reported: bool
+
+
+def _check_quantity(event: WmsEvent) -> None:
+    q = event.quantity
+    if event.kind is EventKind.ADJUSTMENT:
+        if q == 0:
+            raise InvalidInput("quantity: an adjustment of zero moves nothing", field="quantity")
+    elif event.kind is EventKind.CYCLE_COUNT:
+        if q < 0:
+            raise InvalidInput("quantity: a counted quantity cannot be negative", field="quantity")
+    elif q <= 0:
+        raise InvalidInput(
+            f"quantity: a {event.kind.value} moves a positive quantity, not {q}", field="quantity"
+        )
+
+
+class Feeds:
+    """Applies WMS events and ERP snapshots."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def apply_wms_event(self, event: WmsEvent) -> EventResult:
+        """Apply one event once; a key seen before is a no-op that says so."""
+        _check_quantity(event)
+        self.ctx.check_location(event.location)
+        qty = to_units(event.quantity, "quantity")
+        occurred = as_utc(event.occurred_at, "occurred_at") if event.occurred_at else now_utc()
+        return self.ctx.retry(lambda: self._apply(event, qty, occurred))
+
+    def _apply(self, event: WmsEvent, qty: int, occurred: datetime) -> EventResult:
+        now = now_utc()
+        with self.ctx.stock.write() as stx:
+            if stx.event_seen(event.idempotency_key):
+                return EventResult(
+                    event.idempotency_key, True, stx.position(event.sku, event.location, lock=False)
+                )
+            if event.kind in _OUTBOUND:
+                pos = stx.position(event.sku, event.location)
+                if pos is None:
+                    raise NotFound(
+                        f"sku/location: no stock position for {event.sku!r} at "
+                        f"{event.location!r}; a {event.kind.value} needs stock that was received"
+                    )
+            else:
+                pos = stx.ensure_position(event.sku, event.location, now)
+            delta_alloc = 0
+            if event.kind in _INBOUND:
+                delta = qty
+                if event.reference:
+                    stx.receive_inbound(event.sku, event.location, event.reference, qty)
+            elif event.kind is EventKind.PICK:
+                delta = -qty
+                delta_alloc = -min(qty, max(pos.allocated, 0))
+            elif event.kind is EventKind.TRANSFER_OUT:
+                delta = -qty
+            elif event.kind is EventKind.CYCLE_COUNT:
+                delta = qty - pos.on_hand
+            else:
+                delta = qty
+            row = stx.change(
+                event.sku,
+                event.location,
+                now,
+                event_at=now,
+                on_hand=delta,
+                allocated=delta_alloc,
+            )
+            stx.record_event(
+                event.idempotency_key,
+                event.sku,
+                event.location,
+                event.kind.value,
+                delta,
+                occurred,
+                now,
+            )
+            self.ctx.publisher.flush(stx, [row])
+            return EventResult(event.idempotency_key, False, row)
+
+    def apply_erp_snapshot(self, snapshot: ErpSnapshot) -> list[SnapshotLine]:
+        """Set what the ERP owns and reconcile on hand, per SKU x location, in one transaction."""
+        as_of = as_utc(snapshot.as_of, "as_of")
+        seen: set[tuple[str, str]] = set()
+        for i, item in enumerate(snapshot.items):
+            self.ctx.check_location(item.location, f"items.{i}.location")
+            if (item.sku, item.location) in seen:
+                raise InvalidInput(
+                    f"items.{i}: {item.sku}@{item.location} appears twice in the snapshot",
+                    field=f"items.{i}",
+                )
+            seen.add((item.sku, item.location))
+            to_units(item.on_hand, f"items.{i}.on_hand")
+        items = sorted(snapshot.items, key=lambda it: (it.sku, it.location))
+        return self.ctx.retry(lambda: self._snapshot(items, as_of))
+
+    def _snapshot(self, items: list[SnapshotItem], as_of: datetime) -> list[SnapshotLine]:
+        now = now_utc()
+        prec = self.ctx.config.precedence
+        tolerance = self.ctx.config.reconcile_tolerance
+        out: list[SnapshotLine] = []
+        rows: list[PositionRow] = []
+        with self.ctx.stock.write() as stx:
+            for item in items:
+                pos = stx.ensure_position(item.sku, item.location, now)
+                line = self._reconcile(stx, pos, item, as_of, now, prec.on_hand, tolerance)
+                out.append(line)
+                values: dict[str, int] = {}
+                if line.resolution is not Resolution.KEPT_WMS:
+                    values["on_hand"] = to_units(line.on_hand, "on_hand")
+                if prec.on_hold is Feed.ERP and item.on_hold is not None:
+                    values["on_hold"] = to_units(item.on_hold, "on_hold")
+                if prec.safety_stock is Feed.ERP and item.safety_stock is not None:
+                    values["safety_stock"] = to_units(item.safety_stock, "safety_stock")
+                if prec.inbound is Feed.ERP and item.inbound is not None:
+                    stx.replace_inbound(
+                        item.sku,
+                        item.location,
+                        [
+                            InboundRow(
+                                item.sku,
+                                item.location,
+                                r.reference,
+                                r.kind,
+                                to_units(r.quantity, "inbound.quantity"),
+                                r.eta,
+                            )
+                            for r in item.inbound
+                        ],
+                    )
+                if values:
+                    rows.append(stx.set_values(item.sku, item.location, now, **values))
+            self.ctx.publisher.flush(stx, rows)
+        return out
+
+    def _reconcile(
+        self,
+        stx: StockTx,
+        pos: PositionRow,
+        item: SnapshotItem,
+        as_of: datetime,
+        now: datetime,
+        owner: Feed,
+        tolerance: Decimal,
+    ) -> SnapshotLine:
+        in_flight = stx.in_flight(item.sku, item.location, as_of)
+        rec = reconcile_on_hand(
+            from_units(pos.on_hand),
+            item.on_hand,
+            from_units(in_flight),
+            owner,
+            has_events=pos.last_event_at is not None,
+        )
+        reported = abs(rec.drift) > tolerance
+        if reported:
+            stx.add_drift(
+                item.sku,
+                item.location,
+                as_of,
+                to_units(item.on_hand, "on_hand"),
+                pos.on_hand,
+                in_flight,
+                to_units(rec.drift, "drift"),
+                rec.resolution.value,
+                now,
+            )
+        return SnapshotLine(
+            item.sku,
+            item.location,
+            rec.on_hand,
+            rec.expected,
+            from_units(in_flight),
+            rec.drift,
+            rec.resolution,
+            reported,
+        )
+
+
+__all__ = [
+    "ErpSnapshot",
+    "EventKind",
+    "EventResult",
+    "Feeds",
+    "InboundIn",
+    "SnapshotItem",
+    "SnapshotLine",
+    "WmsEvent",
+]
