@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crossdock.availability_cli import availability_app, print_freshness
 from crossdock.errors import CrossdockError
 from crossdock.model.base import EntityType
 from crossdock.sync.runtime import Hub, load_checked
@@ -39,6 +40,7 @@ prop_app = typer.Typer(
     help="Values non-owners proposed, waiting for a decision.", no_args_is_help=True
 )
 app.add_typer(prop_app, name="proposals")
+app.add_typer(availability_app, name="availability")
 console = Console()
 err = Console(stderr=True)
 
@@ -160,6 +162,7 @@ def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -
         rows = hub.route_status()
         open_exc = hub.store.count_exceptions()
         counts = hub.store.count_records()
+        print_freshness(hub, console)
     table = Table(title="routes")
     table.add_column("route", no_wrap=True)
     table.add_column("destination", no_wrap=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from crossdock.api.routers import (
+    availability,
     changes,
     events,
     exceptions,
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     proposals.router,
     webhooks.router,
     metrics.router,
+    *(availability.router, availability.reservations_router),
 )
 
 __all__ = ["ROUTERS"]
