@@ -1,9 +1,10 @@
 """The publish threshold: which ATP changes are worth sending to channel routes.
 
 Zero is always published (a channel must stop selling at once). Otherwise a
-change is published when it crosses one of the configured levels (in either
-direction, landing on a level counts as crossing it), or moves by at least
-``min_change``. With neither configured, every change is published. The
+change is published when it crosses one of the configured levels, in either
+direction: a level ``L`` splits ATP into "at or below L" (low) and "above L",
+so 6 -> 5 crosses a level of 5 and 5 -> 4 does not. Or when it moves by at
+least ``min_change``. With neither configured, every change is published. The
 first figure for a position (nothing published yet) is always published.
 """
 
@@ -24,9 +25,8 @@ def should_publish(previous: Decimal | None, current: Decimal, rule: PublishRule
         return False
     if current == 0:
         return True
-    low, high = min(previous, current), max(previous, current)
     for level in rule.levels:
-        if low < level <= high or (current == level):
+        if (previous <= level) != (current <= level):
             return True
     if rule.min_change > 0:
         return abs(current - previous) >= rule.min_change
