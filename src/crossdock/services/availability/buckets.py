@@ -34,15 +34,19 @@ def to_units(value: Decimal, field: str) -> int:
     return int(scaled)
 
 
+def tidy(d: Decimal) -> Decimal:
+    """The same quantity without trailing zeros (``6.250000`` is ``6.25``, ``100`` stays)."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
 def from_units(value: int) -> Decimal:
     """A stored integer (millionths) as a Decimal quantity, without trailing noise."""
-    d = Decimal(value) / SCALE
-    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+    return tidy(Decimal(value) / SCALE)
 
 
 def floor_units(value: Decimal) -> Decimal:
     """Round down to the stored precision: never promise a fraction more than there is."""
-    return value.quantize(_QUANTUM, rounding=ROUND_FLOOR)
+    return tidy(value.quantize(_QUANTUM, rounding=ROUND_FLOOR))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +82,4 @@ class Buckets:
         )
 
 
-__all__ = ["MAX_UNITS", "SCALE", "Buckets", "floor_units", "from_units", "to_units"]
+__all__ = ["MAX_UNITS", "SCALE", "Buckets", "floor_units", "from_units", "tidy", "to_units"]
