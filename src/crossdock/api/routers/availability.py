@@ -153,9 +153,10 @@ def get_availability(
     channel: Code64 | None = None,
     on: Annotated[date | None, Query(alias="date", description="project ATP to this date")] = None,
 ) -> AvailabilityOut:
-    for i, s in enumerate(sku):
-        if not s.strip() or len(s) > 64 or any(ord(c) < 32 for c in s):
-            raise InvalidInput(f"sku.{i}: {s!r} is not a SKU", field=f"sku.{i}")
+    for name, values in (("sku", sku), ("location", location or [])):
+        for i, s in enumerate(values):
+            if not s.strip() or len(s) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in s):
+                raise InvalidInput(f"{name}.{i}: {s!r} is not a {name}", field=f"{name}.{i}")
     items = service_for(hub).availability(sku, locations=location or (), channel=channel, on=on)
     return AvailabilityOut(channel=channel, date=on, items=[_sku_out(s) for s in items])
 

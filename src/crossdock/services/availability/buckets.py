@@ -18,8 +18,10 @@ from crossdock.errors import InvalidInput
 SCALE = 1_000_000
 """Stored integers are millionths of a unit: six decimal places, exact."""
 _QUANTUM = Decimal("0.000001")
-MAX_UNITS = 10**12
-"""The largest quantity accepted (a million million units): keeps every sum inside 64 bits."""
+MAX_UNITS = 10**9
+"""The largest quantity one request may carry (a thousand million units)."""
+MAX_STORED = 10**12 * SCALE
+"""The largest bucket a position may hold, in millionths: far inside a signed 64-bit integer."""
 
 
 def to_units(value: Decimal, field: str) -> int:
@@ -82,4 +84,13 @@ class Buckets:
         )
 
 
-__all__ = ["MAX_UNITS", "SCALE", "Buckets", "floor_units", "from_units", "tidy", "to_units"]
+__all__ = [
+    "MAX_STORED",
+    "MAX_UNITS",
+    "SCALE",
+    "Buckets",
+    "floor_units",
+    "from_units",
+    "tidy",
+    "to_units",
+]

@@ -33,7 +33,10 @@ def now_utc() -> datetime:
 def as_utc(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
         raise InvalidInput(f"{field}: a time zone is required (e.g. 'Z')", field=field)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"{field}: {value} is out of range", field=field) from None
 
 
 @dataclass(slots=True)

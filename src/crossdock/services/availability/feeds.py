@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from crossdock.config.availability import Feed
 from crossdock.errors import InvalidInput, NotFound
 from crossdock.model.values import DecimalValue, NonNegativeDecimal, PositiveDecimal
-from crossdock.services.availability.buckets import from_units, to_units
+from crossdock.services.availability.buckets import MAX_STORED, from_units, to_units
 from crossdock.services.availability.context import Context, as_utc, now_utc
 from crossdock.services.availability.reconcile import Resolution, reconcile_on_hand
 from crossdock.store.availability import InboundRow, PositionRow, StockTx
@@ -40,6 +40,9 @@ _OUTBOUND = (EventKind.PICK, EventKind.TRANSFER_OUT)
 _INBOUND = (EventKind.RECEIPT, EventKind.TRANSFER_IN)
 
 
+NO_CONTROL = r"^[^\x00-\x1f\x7f]+$"
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -47,10 +50,10 @@ class _In(BaseModel):
 class WmsEvent(_In):
     """One inventory movement as the WMS reports it."""
 
-    idempotency_key: str = Field(min_length=1, max_length=255)
+    idempotency_key: str = Field(min_length=1, max_length=255, pattern=NO_CONTROL)
     kind: EventKind
-    sku: str = Field(min_length=1, max_length=64)
-    location: str = Field(min_length=1, max_length=64)
+    sku: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
+    location: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
     quantity: DecimalValue = Field(
         description="units moved (> 0); signed for an adjustment; the count for a cycle count"
     )
@@ -58,20 +61,23 @@ class WmsEvent(_In):
         default=None, description="when it happened; now if omitted"
     )
     reference: str | None = Field(
-        default=None, max_length=128, description="inbound reference a receipt is against"
+        default=None,
+        max_length=128,
+        pattern=NO_CONTROL,
+        description="inbound reference a receipt is against",
     )
 
 
 class InboundIn(_In):
-    reference: str = Field(min_length=1, max_length=128)
+    reference: str = Field(min_length=1, max_length=128, pattern=NO_CONTROL)
     quantity: PositiveDecimal
     eta: date
     kind: str = Field(default="purchase_order", pattern=r"^(purchase_order|transfer|return)$")
 
 
 class SnapshotItem(_In):
-    sku: str = Field(min_length=1, max_length=64)
-    location: str = Field(min_length=1, max_length=64)
+    sku: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
+    location: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
     on_hand: DecimalValue
     on_hold: NonNegativeDecimal | None = None
     safety_stock: NonNegativeDecimal | None = None
@@ -118,6 +124,22 @@ def _check_quantity(event: WmsEvent) -> None:
         )
 
 
+def _check_item(item: SnapshotItem, where: str) -> None:
+    for name in ("on_hand", "on_hold", "safety_stock"):
+        value = getattr(item, name)
+        if value is not None:
+            to_units(value, f"{where}.{name}")
+    refs: set[str] = set()
+    for j, r in enumerate(item.inbound or []):
+        to_units(r.quantity, f"{where}.inbound.{j}.quantity")
+        if r.reference in refs:
+            raise InvalidInput(
+                f"{where}.inbound.{j}.reference: {r.reference!r} appears twice",
+                field=f"{where}.inbound.{j}.reference",
+            )
+        refs.add(r.reference)
+
+
 class Feeds:
     """Applies WMS events and ERP snapshots."""
 
@@ -162,6 +184,11 @@ class Feeds:
                 delta = qty - pos.on_hand
             else:
                 delta = qty
+            if abs(pos.on_hand + delta) > MAX_STORED:
+                raise InvalidInput(
+                    f"quantity: on hand of {event.sku}@{event.location} would pass the limit",
+                    field="quantity",
+                )
             row = stx.change(
                 event.sku,
                 event.location,
@@ -194,7 +221,7 @@ class Feeds:
                     field=f"items.{i}",
                 )
             seen.add((item.sku, item.location))
-            to_units(item.on_hand, f"items.{i}.on_hand")
+            _check_item(item, f"items.{i}")
         items = sorted(snapshot.items, key=lambda it: (it.sku, it.location))
         return self.ctx.retry(lambda: self._snapshot(items, as_of))
 

@@ -30,6 +30,7 @@ from crossdock.model.values import PositiveDecimal
 from crossdock.services.availability.buckets import from_units, to_units
 from crossdock.services.availability.channels import channel_atp
 from crossdock.services.availability.context import Context, now_utc
+from crossdock.services.availability.feeds import NO_CONTROL
 from crossdock.services.availability.publisher import buckets_of
 from crossdock.store.availability import PositionRow, ReservationRow, StockTx
 
@@ -44,11 +45,11 @@ class ReservationStatus(StrEnum):
 class ReserveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    idempotency_key: str = Field(min_length=1, max_length=255)
-    sku: str = Field(min_length=1, max_length=64)
-    location: str = Field(min_length=1, max_length=64)
+    idempotency_key: str = Field(min_length=1, max_length=255, pattern=NO_CONTROL)
+    sku: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
+    location: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
     quantity: PositiveDecimal
-    channel: str | None = Field(default=None, max_length=64)
+    channel: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
     ttl_seconds: int | None = Field(default=None, ge=1, le=30 * 86_400)
 
 

@@ -23,10 +23,10 @@ from crossdock.errors import InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.product import Product
 from crossdock.model.values import PositiveDecimal
-from crossdock.services.availability.buckets import Buckets, from_units
+from crossdock.services.availability.buckets import Buckets, from_units, to_units
 from crossdock.services.availability.channels import channel_atp
 from crossdock.services.availability.context import Context, now_utc
-from crossdock.services.availability.feeds import Feeds
+from crossdock.services.availability.feeds import NO_CONTROL, Feeds
 from crossdock.services.availability.projection import Inbound, projected_on, timeline
 from crossdock.services.availability.publisher import Publisher, buckets_of
 from crossdock.services.availability.reservations import Reservations
@@ -68,8 +68,8 @@ class SkuAvailability:
 class ShipTo(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    region: str | None = Field(default=None, max_length=64)
-    zone: str | None = Field(default=None, max_length=64)
+    region: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
+    zone: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
     country: str | None = Field(default=None, max_length=2)
     postal_code: str | None = Field(default=None, max_length=32)
 
@@ -77,8 +77,8 @@ class ShipTo(BaseModel):
 class SourceLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    line: str | None = Field(default=None, max_length=64)
-    sku: str = Field(min_length=1, max_length=64)
+    line: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
+    sku: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
     quantity: PositiveDecimal
 
 
@@ -87,7 +87,7 @@ class SourceRequest(BaseModel):
 
     lines: list[SourceLineIn] = Field(min_length=1, max_length=500)
     ship_to: ShipTo = ShipTo()
-    channel: str | None = Field(default=None, max_length=64)
+    channel: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
     split: bool | None = Field(default=None, description="override the hub file's split rule")
     substitutes: bool = True
 
@@ -188,6 +188,8 @@ class AvailabilityService:
     def source(self, req: SourceRequest) -> list[LinePlan]:
         """A sourcing plan for an order's lines and a ship-to (reserves nothing)."""
         rule = self.ctx.channel_rule(req.channel)
+        for i, line in enumerate(req.lines):
+            to_units(line.quantity, f"lines.{i}.quantity")
         skus = list(dict.fromkeys(line.sku for line in req.lines))
         subs: dict[str, list[str]] = {}
         if req.substitutes:
