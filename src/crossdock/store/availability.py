@@ -249,9 +249,14 @@ class StockTx:
             )
 
     # -- feed idempotency and history -------------------------------------------------
-    def event_seen(self, key: str) -> bool:
+    def events_seen(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` were applied before."""
         c = t.inventory_event_keys.c
-        return self.conn.execute(select(c.key).where(c.key == key)).first() is not None
+        found: set[str] = set()
+        for i in range(0, len(keys), 400):
+            rows = self.conn.execute(select(c.key).where(c.key.in_(list(keys[i : i + 400]))))
+            found.update(r[0] for r in rows)
+        return found
 
     def record_event(
         self,

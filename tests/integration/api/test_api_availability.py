@@ -132,7 +132,7 @@ def test_problems_name_the_field(setup: Any) -> None:
         json=events(ev("e2", "pick", "A", "W1", -2)),
         headers=keys["write"],
     )
-    assert neg.status_code == 422 and neg.json()["errors"][0]["field"] == "quantity"
+    assert neg.status_code == 422 and neg.json()["errors"][0]["field"] == "events.0.quantity"
     neg_res = client.post(
         "/v1/reservations",
         json={"idempotency_key": "k", "sku": "A", "location": "W1", "quantity": "-1"},

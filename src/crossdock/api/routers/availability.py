@@ -229,6 +229,7 @@ class EventOut(_Out):
     location: str
     kind: EventKind
     atp: NonNegativeDecimal | None
+    version: int | None = Field(description="the position's version after the event")
 
 
 class EventsOut(_Out):
@@ -236,13 +237,14 @@ class EventsOut(_Out):
 
 
 @router.post(
-    "/events", response_model=EventsOut, summary="WMS inventory events (deltas, idempotent)"
+    "/events",
+    response_model=EventsOut,
+    summary="WMS inventory events (deltas, idempotent), applied in order in one transaction",
 )
 def post_events(body: EventsIn, hub: HubDep, _who: Writer) -> EventsOut:
-    feeds = service_for(hub).feeds
+    results = service_for(hub).feeds.apply_wms_events(body.events)
     out: list[EventOut] = []
-    for ev in body.events:
-        res = feeds.apply_wms_event(ev)
+    for ev, res in zip(body.events, results, strict=True):
         out.append(
             EventOut(
                 idempotency_key=ev.idempotency_key,
@@ -251,6 +253,7 @@ def post_events(body: EventsIn, hub: HubDep, _who: Writer) -> EventsOut:
                 location=ev.location,
                 kind=ev.kind,
                 atp=buckets_of(res.position).atp if res.position else None,
+                version=res.position.version if res.position else None,
             )
         )
     return EventsOut(items=out)

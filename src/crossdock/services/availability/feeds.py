@@ -11,6 +11,7 @@ emitted in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -110,17 +111,17 @@ class SnapshotLine:
     reported: bool
 
 
-def _check_quantity(event: WmsEvent) -> None:
-    q = event.quantity
+def _check_quantity(event: WmsEvent, where: str = "") -> None:
+    q, field = event.quantity, f"{where}quantity"
     if event.kind is EventKind.ADJUSTMENT:
         if q == 0:
-            raise InvalidInput("quantity: an adjustment of zero moves nothing", field="quantity")
+            raise InvalidInput(f"{field}: an adjustment of zero moves nothing", field=field)
     elif event.kind is EventKind.CYCLE_COUNT:
         if q < 0:
-            raise InvalidInput("quantity: a counted quantity cannot be negative", field="quantity")
+            raise InvalidInput(f"{field}: a counted quantity cannot be negative", field=field)
     elif q <= 0:
         raise InvalidInput(
-            f"quantity: a {event.kind.value} moves a positive quantity, not {q}", field="quantity"
+            f"{field}: a {event.kind.value} moves a positive quantity, not {q}", field=field
         )
 
 
@@ -148,66 +149,97 @@ class Feeds:
 
     def apply_wms_event(self, event: WmsEvent) -> EventResult:
         """Apply one event once; a key seen before is a no-op that says so."""
-        _check_quantity(event)
-        self.ctx.check_location(event.location)
-        qty = to_units(event.quantity, "quantity")
-        occurred = as_utc(event.occurred_at, "occurred_at") if event.occurred_at else now_utc()
-        return self.ctx.retry(lambda: self._apply(event, qty, occurred))
+        return self.apply_wms_events([event], prefix="")[0]
 
-    def _apply(self, event: WmsEvent, qty: int, occurred: datetime) -> EventResult:
+    def apply_wms_events(
+        self, events: Sequence[WmsEvent], *, prefix: str = "events"
+    ) -> list[EventResult]:
+        """Apply a batch of events in order, in one transaction; all or nothing.
+
+        Every event is checked first (a bad one refuses the batch, naming it as
+        ``events.3.quantity``); seen keys are no-ops that say so.
+        """
+        prepared: list[tuple[WmsEvent, int, datetime]] = []
+        for i, event in enumerate(events):
+            where = f"{prefix}.{i}." if prefix else ""
+            _check_quantity(event, where)
+            self.ctx.check_location(event.location, f"{where}location")
+            qty = to_units(event.quantity, f"{where}quantity")
+            occurred = (
+                as_utc(event.occurred_at, f"{where}occurred_at") if event.occurred_at else now_utc()
+            )
+            prepared.append((event, qty, occurred))
+        return self.ctx.retry(lambda: self._apply(prepared, prefix))
+
+    def _apply(
+        self, prepared: list[tuple[WmsEvent, int, datetime]], prefix: str
+    ) -> list[EventResult]:
         now = now_utc()
+        out: list[EventResult] = []
         with self.ctx.stock.write() as stx:
-            if stx.event_seen(event.idempotency_key):
-                return EventResult(
-                    event.idempotency_key, True, stx.position(event.sku, event.location, lock=False)
-                )
+            # Lock every position of the batch first, in one order, so batches never deadlock.
+            pos: dict[tuple[str, str], PositionRow | None] = {
+                k: stx.position(*k) for k in sorted({(e.sku, e.location) for e, _, _ in prepared})
+            }
+            seen = stx.events_seen([e.idempotency_key for e, _, _ in prepared])
+            touched: list[PositionRow] = []
+            for i, (event, qty, occurred) in enumerate(prepared):
+                where = f"{prefix}.{i}." if prefix else ""
+                key = (event.sku, event.location)
+                if event.idempotency_key in seen:
+                    out.append(EventResult(event.idempotency_key, True, pos[key]))
+                    continue
+                seen.add(event.idempotency_key)
+                row = self._one(stx, event, qty, occurred, pos[key], now, where)
+                pos[key] = row
+                touched.append(row)
+                out.append(EventResult(event.idempotency_key, False, row))
+            self.ctx.publisher.flush(stx, touched)
+        return out
+
+    def _one(
+        self,
+        stx: StockTx,
+        event: WmsEvent,
+        qty: int,
+        occurred: datetime,
+        pos: PositionRow | None,
+        now: datetime,
+        where: str,
+    ) -> PositionRow:
+        if pos is None:
             if event.kind in _OUTBOUND:
-                pos = stx.position(event.sku, event.location)
-                if pos is None:
-                    raise NotFound(
-                        f"sku/location: no stock position for {event.sku!r} at "
-                        f"{event.location!r}; a {event.kind.value} needs stock that was received"
-                    )
-            else:
-                pos = stx.ensure_position(event.sku, event.location, now)
-            delta_alloc = 0
-            if event.kind in _INBOUND:
-                delta = qty
-                if event.reference:
-                    stx.receive_inbound(event.sku, event.location, event.reference, qty)
-            elif event.kind is EventKind.PICK:
-                delta = -qty
-                delta_alloc = -min(qty, max(pos.allocated, 0))
-            elif event.kind is EventKind.TRANSFER_OUT:
-                delta = -qty
-            elif event.kind is EventKind.CYCLE_COUNT:
-                delta = qty - pos.on_hand
-            else:
-                delta = qty
-            if abs(pos.on_hand + delta) > MAX_STORED:
-                raise InvalidInput(
-                    f"quantity: on hand of {event.sku}@{event.location} would pass the limit",
-                    field="quantity",
+                raise NotFound(
+                    f"{where}sku: no stock position for {event.sku!r} at "
+                    f"{event.location!r}; a {event.kind.value} needs stock that was received"
                 )
-            row = stx.change(
-                event.sku,
-                event.location,
-                now,
-                event_at=now,
-                on_hand=delta,
-                allocated=delta_alloc,
+            pos = stx.ensure_position(event.sku, event.location, now)
+        delta_alloc = 0
+        if event.kind in _INBOUND:
+            delta = qty
+            if event.reference:
+                stx.receive_inbound(event.sku, event.location, event.reference, qty)
+        elif event.kind is EventKind.PICK:
+            delta = -qty
+            delta_alloc = -min(qty, max(pos.allocated, 0))
+        elif event.kind is EventKind.TRANSFER_OUT:
+            delta = -qty
+        elif event.kind is EventKind.CYCLE_COUNT:
+            delta = qty - pos.on_hand
+        else:
+            delta = qty
+        if abs(pos.on_hand + delta) > MAX_STORED:
+            raise InvalidInput(
+                f"{where}quantity: on hand of {event.sku}@{event.location} would pass the limit",
+                field=f"{where}quantity",
             )
-            stx.record_event(
-                event.idempotency_key,
-                event.sku,
-                event.location,
-                event.kind.value,
-                delta,
-                occurred,
-                now,
-            )
-            self.ctx.publisher.flush(stx, [row])
-            return EventResult(event.idempotency_key, False, row)
+        row = stx.change(
+            event.sku, event.location, now, event_at=now, on_hand=delta, allocated=delta_alloc
+        )
+        stx.record_event(
+            event.idempotency_key, event.sku, event.location, event.kind.value, delta, occurred, now
+        )
+        return row
 
     def apply_erp_snapshot(self, snapshot: ErpSnapshot) -> list[SnapshotLine]:
         """Set what the ERP owns and reconcile on hand, per SKU x location, in one transaction."""
