@@ -91,6 +91,10 @@ class AvailabilityConfig(_Strict):
         default="crossdock-atp", description="the pseudo-system published changes come from"
     )
     reservation_ttl_seconds: int = Field(default=900, ge=1, le=30 * 86_400)
+    group_commit: bool = Field(
+        default=True,
+        description="concurrent reservations and events share a transaction (one commit)",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> AvailabilityConfig:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,7 +27,6 @@ from crossdock.store.write import WriteTx, utc
 
 _P = t.stock_positions.c
 _R = t.reservations.c
-_ATP = _P.on_hand - _P.allocated - _P.reserved - _P.safety_stock - _P.on_hold
 _POSITION_COLS = (
     _P.sku,
     _P.location,
@@ -96,34 +95,55 @@ class DriftRow:
     created_at: datetime
 
 
+def _ts(value: Any) -> datetime | None:
+    """A timestamp as a driver hands it back (SQLite: text) as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value)
+
+
 def _position(r: Any) -> PositionRow:
+    """A position from a row in ``_POSITION_COLS`` order."""
     return PositionRow(
-        r.sku,
-        r.location,
-        int(r.on_hand),
-        int(r.allocated),
-        int(r.reserved),
-        int(r.safety_stock),
-        int(r.on_hold),
-        int(r.version),
-        None if r.published_atp is None else int(r.published_atp),
-        utc(r.last_event_at),
+        r[0],
+        r[1],
+        int(r[2]),
+        int(r[3]),
+        int(r[4]),
+        int(r[5]),
+        int(r[6]),
+        int(r[7]),
+        None if r[8] is None else int(r[8]),
+        _ts(r[9]),
     )
 
 
-def _reservation(r: Row[Any]) -> ReservationRow:
+def _reservation(r: Any) -> ReservationRow:
+    """A reservation from a row in ``_RES_COLS`` order."""
     return ReservationRow(
-        r.id,
-        r.idempotency_key,
-        r.sku,
-        r.location,
-        r.channel,
-        int(r.quantity),
-        r.status,
-        r.order_ref,
-        utc(r.expires_at) or r.expires_at,
-        utc(r.created_at) or r.created_at,
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        int(r[5]),
+        r[6],
+        r[7],
+        _ts(r[8]) or r[8],
+        _ts(r[9]) or r[9],
     )
+
+
+_POS_SQL = (
+    "sku, location, on_hand, allocated, reserved, safety_stock, on_hold, version, "
+    "published_atp, last_event_at"
+)
+_RES_SQL = (
+    "id, idempotency_key, sku, location, channel, quantity, status, order_ref, "
+    "expires_at, created_at"
+)
+_RES_COLS = tuple(getattr(_R, c.strip()) for c in _RES_SQL.split(","))
+_BUCKETS = ("on_hand", "allocated", "reserved", "safety_stock", "on_hold")
 
 
 class StockTx:
@@ -134,13 +154,20 @@ class StockTx:
         self.conn = tx.conn
         self.is_postgres = tx.is_postgres
 
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.is_postgres else sql
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        return self.conn.exec_driver_sql(self._sql(sql), params).first()
+
     # -- positions ----------------------------------------------------------------------
     def position(self, sku: str, location: str, *, lock: bool = True) -> PositionRow | None:
         """The row, locked for this transaction on PostgreSQL (SQLite: the tx already is)."""
-        q = select(*_POSITION_COLS).where(_P.sku == sku, _P.location == location)
-        if lock and self.is_postgres:
-            q = q.with_for_update()
-        r = self.conn.execute(q).first()
+        lock_sql = " FOR UPDATE" if lock and self.is_postgres else ""
+        r = self._one(
+            f"SELECT {_POS_SQL} FROM stock_positions WHERE sku = ? AND location = ?{lock_sql}",
+            (sku, location),
+        )
         return _position(r) if r is not None else None
 
     def ensure_position(self, sku: str, location: str, now: datetime) -> PositionRow:
@@ -149,7 +176,7 @@ class StockTx:
         if found is not None:
             return found
         values = {"sku": sku, "location": location, "version": 1, "updated_at": now}
-        for col in ("on_hand", "allocated", "reserved", "safety_stock", "on_hold"):
+        for col in _BUCKETS:
             values[col] = 0
         stmt = (pg_insert if self.is_postgres else sqlite_insert)(t.stock_positions)
         self.conn.execute(stmt.values(**values).on_conflict_do_nothing())
@@ -167,20 +194,34 @@ class StockTx:
         **deltas: int,
     ) -> PositionRow:
         """Add ``deltas`` (column -> millionths) to a position; the row as it is now."""
-        values: dict[str, Any] = {c: getattr(_P, c) + d for c, d in deltas.items() if d}
-        values["version"] = _P.version + 1
-        values["updated_at"] = now
+        cols = [c for c in _BUCKETS if deltas.get(c)]
+        sets = [f"{c} = {c} + ?" for c in cols] + ["version = version + 1", "updated_at = ?"]
+        params: list[Any] = [deltas[c] for c in cols] + [self.tx._ts(now)]
         if event_at is not None:
-            values["last_event_at"] = event_at
-        r = self.conn.execute(
-            update(t.stock_positions)
-            .where(_P.sku == sku, _P.location == location)
-            .values(**values)
-            .returning(*_POSITION_COLS)
-        ).first()
+            sets.append("last_event_at = ?")
+            params.append(self.tx._ts(event_at))
+        r = self._one(
+            f"UPDATE stock_positions SET {', '.join(sets)} WHERE sku = ? AND location = ? "
+            f"RETURNING {_POS_SQL}",
+            (*params, sku, location),
+        )
         if r is None:
             raise LookupError(f"no stock position {sku}@{location}")
         return _position(r)
+
+    def reserve(self, sku: str, location: str, quantity: int, now: datetime) -> PositionRow | None:
+        """Add ``quantity`` to reserved only if ATP still covers it; ``None`` when it does not.
+
+        The no-oversell guarantee: the condition and the addition are one statement.
+        """
+        r = self._one(
+            "UPDATE stock_positions SET reserved = reserved + ?, version = version + 1, "
+            "updated_at = ? WHERE sku = ? AND location = ? AND "
+            "on_hand - allocated - reserved - safety_stock - on_hold >= ? "
+            f"RETURNING {_POS_SQL}",
+            (quantity, self.tx._ts(now), sku, location, quantity),
+        )
+        return _position(r) if r is not None else None
 
     def set_values(self, sku: str, location: str, now: datetime, **values: int) -> PositionRow:
         """Set bucket columns to absolute values (millionths)."""
@@ -193,19 +234,6 @@ class StockTx:
         if r is None:
             raise LookupError(f"no stock position {sku}@{location}")
         return _position(r)
-
-    def reserve(self, sku: str, location: str, quantity: int, now: datetime) -> PositionRow | None:
-        """Add ``quantity`` to reserved only if ATP still covers it; ``None`` when it does not.
-
-        The no-oversell guarantee: the condition and the addition are one statement.
-        """
-        r = self.conn.execute(
-            update(t.stock_positions)
-            .where(_P.sku == sku, _P.location == location, _ATP >= quantity)  # noqa: SIM300
-            .values(reserved=_P.reserved + quantity, version=_P.version + 1, updated_at=now)
-            .returning(*_POSITION_COLS)
-        ).first()
-        return _position(r) if r is not None else None
 
     def set_published(self, sku: str, location: str, atp: int) -> None:
         self.conn.execute(
@@ -251,12 +279,10 @@ class StockTx:
     # -- feed idempotency and history -------------------------------------------------
     def events_seen(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` were applied before."""
-        c = t.inventory_event_keys.c
-        found: set[str] = set()
-        for i in range(0, len(keys), 400):
-            rows = self.conn.execute(select(c.key).where(c.key.in_(list(keys[i : i + 400]))))
-            found.update(r[0] for r in rows)
-        return found
+        rows = self.tx._select_in(
+            "SELECT key FROM inventory_event_keys WHERE key IN ({inlist})", (), list(keys)
+        )
+        return {r[0] for r in rows}
 
     def record_event(
         self,
@@ -268,16 +294,12 @@ class StockTx:
         occurred_at: datetime,
         now: datetime,
     ) -> None:
-        self.conn.execute(
-            insert(t.inventory_event_keys).values(
-                key=key,
-                sku=sku,
-                location=location,
-                kind=kind,
-                delta=delta,
-                occurred_at=occurred_at,
-                applied_at=now,
-            )
+        self.conn.exec_driver_sql(
+            self._sql(
+                "INSERT INTO inventory_event_keys (key, sku, location, kind, delta, occurred_at, "
+                "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ),
+            (key, sku, location, kind, delta, self.tx._ts(occurred_at), self.tx._ts(now)),
         )
 
     def in_flight(self, sku: str, location: str, after: datetime) -> int:
@@ -318,31 +340,34 @@ class StockTx:
 
     # -- reservations -------------------------------------------------------------------
     def reservation_by_key(self, key: str) -> ReservationRow | None:
-        r = self.conn.execute(select(t.reservations).where(_R.idempotency_key == key)).first()
+        r = self._one(f"SELECT {_RES_SQL} FROM reservations WHERE idempotency_key = ?", (key,))
         return _reservation(r) if r is not None else None
 
     def reservation(self, rid: str) -> ReservationRow | None:
-        q = select(t.reservations).where(_R.id == rid)
-        if self.is_postgres:
-            q = q.with_for_update()
-        r = self.conn.execute(q).first()
+        lock_sql = " FOR UPDATE" if self.is_postgres else ""
+        r = self._one(f"SELECT {_RES_SQL} FROM reservations WHERE id = ?{lock_sql}", (rid,))
         return _reservation(r) if r is not None else None
 
     def insert_reservation(self, row: ReservationRow, now: datetime) -> None:
-        self.conn.execute(
-            insert(t.reservations).values(
-                id=row.id,
-                idempotency_key=row.idempotency_key,
-                sku=row.sku,
-                location=row.location,
-                channel=row.channel,
-                quantity=row.quantity,
-                status=row.status,
-                order_ref=row.order_ref,
-                expires_at=row.expires_at,
-                created_at=now,
-                updated_at=now,
-            )
+        ts = self.tx._ts(now)
+        self.conn.exec_driver_sql(
+            self._sql(
+                f"INSERT INTO reservations ({_RES_SQL}, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
+            (
+                row.id,
+                row.idempotency_key,
+                row.sku,
+                row.location,
+                row.channel,
+                row.quantity,
+                row.status,
+                row.order_ref,
+                self.tx._ts(row.expires_at),
+                ts,
+                ts,
+            ),
         )
 
     def move_reservation(
@@ -354,13 +379,16 @@ class StockTx:
         order_ref: str | None = None,
     ) -> bool:
         """Change a reservation's status only if it is still ``from_status``."""
-        values: dict[str, Any] = {"status": to_status, "updated_at": now}
+        ref_sql = ", order_ref = ?" if order_ref is not None else ""
+        params: tuple[Any, ...] = (to_status, self.tx._ts(now))
         if order_ref is not None:
-            values["order_ref"] = order_ref
-        res = self.conn.execute(
-            update(t.reservations)
-            .where(and_(_R.id == rid, _R.status == from_status))
-            .values(**values)
+            params += (order_ref,)
+        res = self.conn.exec_driver_sql(
+            self._sql(
+                f"UPDATE reservations SET status = ?, updated_at = ?{ref_sql} "
+                "WHERE id = ? AND status = ?"
+            ),
+            (*params, rid, from_status),
         )
         return bool(res.rowcount)
 
@@ -368,7 +396,7 @@ class StockTx:
         self, now: datetime, limit: int, *, sku: str | None = None, location: str | None = None
     ) -> list[ReservationRow]:
         """Held reservations whose time ran out (optionally of one position)."""
-        q = select(t.reservations).where(_R.status == "held", _R.expires_at < now)
+        q = select(*_RES_COLS).where(_R.status == "held", _R.expires_at < now)
         if sku is not None and location is not None:
             q = q.where(_R.sku == sku, _R.location == location)
         rows = self.conn.execute(q.order_by(_R.expires_at).limit(limit)).all()
@@ -389,28 +417,40 @@ class StockStore:
     def positions(
         self, skus: Sequence[str], locations: Sequence[str] | None = None
     ) -> list[PositionRow]:
-        q = select(*_POSITION_COLS).where(_P.sku.in_(list(skus)))
-        if locations:
-            q = q.where(_P.location.in_(list(locations)))
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(q.order_by(_P.sku, _P.location)).all()
-        return [_position(r) for r in rows]
-
-    def position(self, sku: str, location: str) -> PositionRow | None:
-        found = self.positions([sku], [location])
-        return found[0] if found else None
+        return self.positions_and_inbound(skus, locations, inbound=False)[0]
 
     def inbound(self, skus: Sequence[str]) -> list[InboundRow]:
+        return self.positions_and_inbound(skus, None, positions=False)[1]
+
+    def positions_and_inbound(
+        self,
+        skus: Sequence[str],
+        locations: Sequence[str] | None = None,
+        *,
+        positions: bool = True,
+        inbound: bool = True,
+    ) -> tuple[list[PositionRow], list[InboundRow]]:
+        """Positions of ``skus`` (at ``locations``) and their inbound, read on one connection."""
         c = t.stock_inbound.c
+        pos: list[PositionRow] = []
+        inb: list[InboundRow] = []
         with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                select(t.stock_inbound)
-                .where(c.sku.in_(list(skus)))
-                .order_by(c.sku, c.location, c.eta, c.reference)
-            ).all()
-        return [
-            InboundRow(r.sku, r.location, r.reference, r.kind, int(r.quantity), r.eta) for r in rows
-        ]
+            if positions:
+                q = select(*_POSITION_COLS).where(_P.sku.in_(list(skus)))
+                if locations:
+                    q = q.where(_P.location.in_(list(locations)))
+                pos = [_position(r) for r in conn.execute(q.order_by(_P.sku, _P.location))]
+            if inbound:
+                rows = conn.execute(
+                    select(t.stock_inbound)
+                    .where(c.sku.in_(list(skus)))
+                    .order_by(c.sku, c.location, c.eta, c.reference)
+                ).all()
+                inb = [
+                    InboundRow(r.sku, r.location, r.reference, r.kind, int(r.quantity), r.eta)
+                    for r in rows
+                ]
+        return pos, inb
 
     def locations(self) -> list[str]:
         with self.store.engine.connect() as conn:
@@ -429,13 +469,13 @@ class StockStore:
 
     def reservation(self, rid: str) -> ReservationRow | None:
         with self.store.engine.connect() as conn:
-            r = conn.execute(select(t.reservations).where(_R.id == rid)).first()
+            r = conn.execute(select(*_RES_COLS).where(_R.id == rid)).first()
         return _reservation(r) if r is not None else None
 
     def reservations(
         self, *, status: str | None = None, sku: str | None = None, limit: int = 100
     ) -> list[ReservationRow]:
-        q = select(t.reservations)
+        q = select(*_RES_COLS)
         if status is not None:
             q = q.where(_R.status == status)
         if sku is not None:

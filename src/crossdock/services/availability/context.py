@@ -18,9 +18,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crossdock.config.availability import AvailabilityConfig, ChannelRule
 from crossdock.errors import InvalidInput, NotFound
+from crossdock.services.availability.committer import GroupCommitter
 from crossdock.services.availability.publisher import Publisher
 from crossdock.store import Store
-from crossdock.store.availability import StockStore
+from crossdock.store.availability import StockStore, StockTx
 
 T = TypeVar("T")
 _TRANSIENT = ("40001", "40P01", "55P03")  # serialization failure, deadlock, lock not available
@@ -45,6 +46,29 @@ class Context:
     stock: StockStore
     config: AvailabilityConfig
     publisher: Publisher
+    committer: GroupCommitter | None = None
+
+    def __post_init__(self) -> None:
+        if self.committer is None and self.config.group_commit:
+            self.committer = GroupCommitter(self.store, self.solo)
+
+    def write(self, work: Callable[[StockTx], T], *, savepoint: bool = True) -> T:
+        """Run ``work`` inside a write transaction: shared with others (group commit) or alone.
+
+        See :meth:`GroupCommitter.submit` for ``savepoint``.
+        """
+        if self.committer is not None:
+            return self.committer.submit(work, savepoint=savepoint)
+        return self.solo(work)
+
+    def solo(self, work: Callable[[StockTx], T]) -> T:
+        """Run ``work`` in a write transaction of its own, again if the database lost a race."""
+
+        def once() -> T:
+            with self.stock.write() as stx:
+                return work(stx)
+
+        return self.retry(once)
 
     def check_location(self, location: str, field: str = "location") -> None:
         if self.config.locations and location not in self.config.locations:

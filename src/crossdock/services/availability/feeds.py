@@ -169,32 +169,31 @@ class Feeds:
                 as_utc(event.occurred_at, f"{where}occurred_at") if event.occurred_at else now_utc()
             )
             prepared.append((event, qty, occurred))
-        return self.ctx.retry(lambda: self._apply(prepared, prefix))
+        return self.ctx.write(lambda stx: self._apply(stx, prepared, prefix))
 
     def _apply(
-        self, prepared: list[tuple[WmsEvent, int, datetime]], prefix: str
+        self, stx: StockTx, prepared: list[tuple[WmsEvent, int, datetime]], prefix: str
     ) -> list[EventResult]:
         now = now_utc()
         out: list[EventResult] = []
-        with self.ctx.stock.write() as stx:
-            # Lock every position of the batch first, in one order, so batches never deadlock.
-            pos: dict[tuple[str, str], PositionRow | None] = {
-                k: stx.position(*k) for k in sorted({(e.sku, e.location) for e, _, _ in prepared})
-            }
-            seen = stx.events_seen([e.idempotency_key for e, _, _ in prepared])
-            touched: list[PositionRow] = []
-            for i, (event, qty, occurred) in enumerate(prepared):
-                where = f"{prefix}.{i}." if prefix else ""
-                key = (event.sku, event.location)
-                if event.idempotency_key in seen:
-                    out.append(EventResult(event.idempotency_key, True, pos[key]))
-                    continue
-                seen.add(event.idempotency_key)
-                row = self._one(stx, event, qty, occurred, pos[key], now, where)
-                pos[key] = row
-                touched.append(row)
-                out.append(EventResult(event.idempotency_key, False, row))
-            self.ctx.publisher.flush(stx, touched)
+        # Lock every position of the batch first, in one order, so batches never deadlock.
+        pos: dict[tuple[str, str], PositionRow | None] = {
+            k: stx.position(*k) for k in sorted({(e.sku, e.location) for e, _, _ in prepared})
+        }
+        seen = stx.events_seen([e.idempotency_key for e, _, _ in prepared])
+        touched: list[PositionRow] = []
+        for i, (event, qty, occurred) in enumerate(prepared):
+            where = f"{prefix}.{i}." if prefix else ""
+            key = (event.sku, event.location)
+            if event.idempotency_key in seen:
+                out.append(EventResult(event.idempotency_key, True, pos[key]))
+                continue
+            seen.add(event.idempotency_key)
+            row = self._one(stx, event, qty, occurred, pos[key], now, where)
+            pos[key] = row
+            touched.append(row)
+            out.append(EventResult(event.idempotency_key, False, row))
+        self.ctx.publisher.flush(stx, touched)
         return out
 
     def _one(
@@ -255,45 +254,46 @@ class Feeds:
             seen.add((item.sku, item.location))
             _check_item(item, f"items.{i}")
         items = sorted(snapshot.items, key=lambda it: (it.sku, it.location))
-        return self.ctx.retry(lambda: self._snapshot(items, as_of))
+        return self.ctx.write(lambda stx: self._snapshot(stx, items, as_of))
 
-    def _snapshot(self, items: list[SnapshotItem], as_of: datetime) -> list[SnapshotLine]:
+    def _snapshot(
+        self, stx: StockTx, items: list[SnapshotItem], as_of: datetime
+    ) -> list[SnapshotLine]:
         now = now_utc()
         prec = self.ctx.config.precedence
         tolerance = self.ctx.config.reconcile_tolerance
         out: list[SnapshotLine] = []
         rows: list[PositionRow] = []
-        with self.ctx.stock.write() as stx:
-            for item in items:
-                pos = stx.ensure_position(item.sku, item.location, now)
-                line = self._reconcile(stx, pos, item, as_of, now, prec.on_hand, tolerance)
-                out.append(line)
-                values: dict[str, int] = {}
-                if line.resolution is not Resolution.KEPT_WMS:
-                    values["on_hand"] = to_units(line.on_hand, "on_hand")
-                if prec.on_hold is Feed.ERP and item.on_hold is not None:
-                    values["on_hold"] = to_units(item.on_hold, "on_hold")
-                if prec.safety_stock is Feed.ERP and item.safety_stock is not None:
-                    values["safety_stock"] = to_units(item.safety_stock, "safety_stock")
-                if prec.inbound is Feed.ERP and item.inbound is not None:
-                    stx.replace_inbound(
-                        item.sku,
-                        item.location,
-                        [
-                            InboundRow(
-                                item.sku,
-                                item.location,
-                                r.reference,
-                                r.kind,
-                                to_units(r.quantity, "inbound.quantity"),
-                                r.eta,
-                            )
-                            for r in item.inbound
-                        ],
-                    )
-                if values:
-                    rows.append(stx.set_values(item.sku, item.location, now, **values))
-            self.ctx.publisher.flush(stx, rows)
+        for item in items:
+            pos = stx.ensure_position(item.sku, item.location, now)
+            line = self._reconcile(stx, pos, item, as_of, now, prec.on_hand, tolerance)
+            out.append(line)
+            values: dict[str, int] = {}
+            if line.resolution is not Resolution.KEPT_WMS:
+                values["on_hand"] = to_units(line.on_hand, "on_hand")
+            if prec.on_hold is Feed.ERP and item.on_hold is not None:
+                values["on_hold"] = to_units(item.on_hold, "on_hold")
+            if prec.safety_stock is Feed.ERP and item.safety_stock is not None:
+                values["safety_stock"] = to_units(item.safety_stock, "safety_stock")
+            if prec.inbound is Feed.ERP and item.inbound is not None:
+                stx.replace_inbound(
+                    item.sku,
+                    item.location,
+                    [
+                        InboundRow(
+                            item.sku,
+                            item.location,
+                            r.reference,
+                            r.kind,
+                            to_units(r.quantity, "inbound.quantity"),
+                            r.eta,
+                        )
+                        for r in item.inbound
+                    ],
+                )
+            if values:
+                rows.append(stx.set_values(item.sku, item.location, now, **values))
+        self.ctx.publisher.flush(stx, rows)
         return out
 
     def _reconcile(

@@ -103,49 +103,52 @@ class Reservations:
         qty = to_units(req.quantity, "quantity")
         ttl = req.ttl_seconds or self.ctx.config.reservation_ttl_seconds
 
-        def work() -> Reservation:
+        def work(stx: StockTx) -> Reservation:
             now = now_utc()
-            with self.ctx.stock.write() as stx:
-                found = stx.reservation_by_key(req.idempotency_key)
-                if found is not None:
-                    return self._replay(found, req, qty)
-                pos = stx.position(req.sku, req.location)
-                if pos is None:
-                    raise NotFound(
-                        f"sku/location: no stock position for {req.sku!r} at {req.location!r}"
-                    )
-                if rule is not None:
+            found = stx.reservation_by_key(req.idempotency_key)
+            if found is not None:
+                return self._replay(found, req, qty)
+            if rule is not None:  # the channel's view needs the locked row first
+                pos = self._position(stx, req)
+                allowed = channel_atp(buckets_of(pos).atp, rule, req.location)
+                if req.quantity > allowed:
+                    pos = self._expire_at(stx, pos, now)
                     allowed = channel_atp(buckets_of(pos).atp, rule, req.location)
                     if req.quantity > allowed:
-                        pos = self._expire_at(stx, pos, now)
-                        allowed = channel_atp(buckets_of(pos).atp, rule, req.location)
-                        if req.quantity > allowed:
-                            raise _insufficient(req.sku, req.location, req.quantity, allowed)
+                        raise _insufficient(req.sku, req.location, req.quantity, allowed)
+            row = stx.reserve(req.sku, req.location, qty, now)
+            if row is None:  # too little (or no such position): give overdue holds back first
+                self._expire_at(stx, self._position(stx, req), now)
                 row = stx.reserve(req.sku, req.location, qty, now)
-                if row is None:
-                    self._expire_at(stx, pos, now)
-                    row = stx.reserve(req.sku, req.location, qty, now)
-                if row is None:
-                    fresh = stx.position(req.sku, req.location, lock=False)
-                    have = buckets_of(fresh).atp if fresh else Decimal(0)
-                    raise _insufficient(req.sku, req.location, req.quantity, have)
-                res = ReservationRow(
-                    "rsv_" + os.urandom(12).hex(),
-                    req.idempotency_key,
-                    req.sku,
-                    req.location,
-                    req.channel,
-                    qty,
-                    ReservationStatus.HELD.value,
-                    None,
-                    now + timedelta(seconds=ttl),
-                    now,
-                )
-                stx.insert_reservation(res, now)
-                self.ctx.publisher.flush(stx, [row])
-                return Reservation.of(res)
+            if row is None:
+                fresh = stx.position(req.sku, req.location, lock=False)
+                have = buckets_of(fresh).atp if fresh else Decimal(0)
+                raise _insufficient(req.sku, req.location, req.quantity, have)
+            res = ReservationRow(
+                "rsv_" + os.urandom(12).hex(),
+                req.idempotency_key,
+                req.sku,
+                req.location,
+                req.channel,
+                qty,
+                ReservationStatus.HELD.value,
+                None,
+                now + timedelta(seconds=ttl),
+                now,
+            )
+            stx.insert_reservation(res, now)
+            self.ctx.publisher.flush(stx, [row])
+            return Reservation.of(res)
 
-        return self.ctx.retry(work)
+        # It refuses only before it writes, or after expiring overdue holds (which stand).
+        return self.ctx.write(work, savepoint=False)
+
+    @staticmethod
+    def _position(stx: StockTx, req: ReserveRequest) -> PositionRow:
+        pos = stx.position(req.sku, req.location)
+        if pos is None:
+            raise NotFound(f"sku/location: no stock position for {req.sku!r} at {req.location!r}")
+        return pos
 
     @staticmethod
     def _replay(found: ReservationRow, req: ReserveRequest, qty: int) -> Reservation:
@@ -179,38 +182,35 @@ class Reservations:
         """Held -> confirmed: the units move from reserved to allocated. Idempotent."""
         expired_now = False
 
-        def work() -> Reservation:
+        def work(stx: StockTx) -> Reservation:
             nonlocal expired_now
             now = now_utc()
-            with self.ctx.stock.write() as stx:
-                row = stx.reservation(rid)
-                if row is None:
-                    raise NotFound(f"no reservation {rid!r}")
-                status = ReservationStatus(row.status)
-                if status is ReservationStatus.CONFIRMED:
-                    return Reservation.of(row, replayed=True)
-                if status is ReservationStatus.HELD and row.expires_at <= now:
-                    if stx.move_reservation(rid, "held", "expired", now):
-                        pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
-                        self.ctx.publisher.flush(stx, [pos])
-                    expired_now = True
-                    return Reservation.of(row)
-                if status is not ReservationStatus.HELD:
-                    raise ConflictError(
-                        f"reservation {rid} is {status.value}; only a held one can be confirmed",
-                        code=ErrorCode.RESERVATION_EXPIRED
-                        if status is ReservationStatus.EXPIRED
-                        else ErrorCode.CONFLICT,
-                    )
-                stx.move_reservation(rid, "held", "confirmed", now, order_ref)
-                stx.change(
-                    row.sku, row.location, now, reserved=-row.quantity, allocated=row.quantity
+            row = stx.reservation(rid)
+            if row is None:
+                raise NotFound(f"no reservation {rid!r}")
+            status = ReservationStatus(row.status)
+            if status is ReservationStatus.CONFIRMED:
+                return Reservation.of(row, replayed=True)
+            if status is ReservationStatus.HELD and row.expires_at <= now:
+                if stx.move_reservation(rid, "held", "expired", now):
+                    pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
+                    self.ctx.publisher.flush(stx, [pos])
+                expired_now = True
+                return Reservation.of(row)
+            if status is not ReservationStatus.HELD:
+                raise ConflictError(
+                    f"reservation {rid} is {status.value}; only a held one can be confirmed",
+                    code=ErrorCode.RESERVATION_EXPIRED
+                    if status is ReservationStatus.EXPIRED
+                    else ErrorCode.CONFLICT,
                 )
-                confirmed = stx.reservation(rid)
-                assert confirmed is not None
-                return Reservation.of(confirmed)
+            stx.move_reservation(rid, "held", "confirmed", now, order_ref)
+            stx.change(row.sku, row.location, now, reserved=-row.quantity, allocated=row.quantity)
+            confirmed = stx.reservation(rid)
+            assert confirmed is not None
+            return Reservation.of(confirmed)
 
-        out = self.ctx.retry(work)
+        out = self.ctx.write(work)
         if expired_now:
             raise ConflictError(
                 f"reservation {rid} expired at {out.expires_at.isoformat()}; its units went back",
@@ -221,46 +221,44 @@ class Reservations:
     def release(self, rid: str) -> Reservation:
         """Held -> released: the units go back. Releasing again is a no-op."""
 
-        def work() -> Reservation:
+        def work(stx: StockTx) -> Reservation:
             now = now_utc()
-            with self.ctx.stock.write() as stx:
-                row = stx.reservation(rid)
-                if row is None:
-                    raise NotFound(f"no reservation {rid!r}")
-                status = ReservationStatus(row.status)
-                if status is ReservationStatus.CONFIRMED:
-                    raise ConflictError(
-                        f"reservation {rid} is confirmed: it is an allocation of order "
-                        f"{row.order_ref or '(unnamed)'} now, released by the order, not here"
-                    )
-                if status is not ReservationStatus.HELD:
-                    return Reservation.of(row, replayed=True)
-                stx.move_reservation(rid, "held", "released", now)
-                pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
-                self.ctx.publisher.flush(stx, [pos])
-                done = stx.reservation(rid)
-                assert done is not None
-                return Reservation.of(done)
+            row = stx.reservation(rid)
+            if row is None:
+                raise NotFound(f"no reservation {rid!r}")
+            status = ReservationStatus(row.status)
+            if status is ReservationStatus.CONFIRMED:
+                raise ConflictError(
+                    f"reservation {rid} is confirmed: it is an allocation of order "
+                    f"{row.order_ref or '(unnamed)'} now, released by the order, not here"
+                )
+            if status is not ReservationStatus.HELD:
+                return Reservation.of(row, replayed=True)
+            stx.move_reservation(rid, "held", "released", now)
+            pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
+            self.ctx.publisher.flush(stx, [pos])
+            done = stx.reservation(rid)
+            assert done is not None
+            return Reservation.of(done)
 
-        return self.ctx.retry(work)
+        return self.ctx.write(work)
 
     def sweep(self, limit: int = 1000) -> int:
         """Expire overdue held reservations and give their units back; how many."""
 
-        def work() -> int:
+        def work(stx: StockTx) -> int:
             now = now_utc()
             count = 0
-            with self.ctx.stock.write() as stx:
-                rows = sorted(stx.expired(now, limit), key=lambda r: (r.sku, r.location, r.id))
-                touched: list[PositionRow] = []
-                for r in rows:
-                    if stx.move_reservation(r.id, "held", "expired", now):
-                        touched.append(stx.change(r.sku, r.location, now, reserved=-r.quantity))
-                        count += 1
-                self.ctx.publisher.flush(stx, touched)
+            rows = sorted(stx.expired(now, limit), key=lambda r: (r.sku, r.location, r.id))
+            touched: list[PositionRow] = []
+            for r in rows:
+                if stx.move_reservation(r.id, "held", "expired", now):
+                    touched.append(stx.change(r.sku, r.location, now, reserved=-r.quantity))
+                    count += 1
+            self.ctx.publisher.flush(stx, touched)
             return count
 
-        return self.ctx.retry(work)
+        return self.ctx.write(work)
 
 
 __all__ = ["Reservation", "ReservationStatus", "Reservations", "ReserveRequest"]

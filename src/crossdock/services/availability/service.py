@@ -140,9 +140,11 @@ class AvailabilityService:
             for loc in locations:
                 if loc not in held:
                     raise NotFound(f"location: unknown location {loc!r}")
-        rows = self.stock.positions(list(dict.fromkeys(skus)), list(locations) or None)
+        rows, inbound_rows = self.stock.positions_and_inbound(
+            list(dict.fromkeys(skus)), list(locations) or None
+        )
         inbound: dict[tuple[str, str], list[Inbound]] = {}
-        for ir in self.stock.inbound(list(skus)):
+        for ir in inbound_rows:
             inbound.setdefault((ir.sku, ir.location), []).extend(_inbound([ir]))
         today = now_utc().date()
         out: list[SkuAvailability] = []
