@@ -419,6 +419,10 @@ class StockStore:
     ) -> list[PositionRow]:
         return self.positions_and_inbound(skus, locations, inbound=False)[0]
 
+    def position(self, sku: str, location: str) -> PositionRow | None:
+        found = self.positions([sku], [location])
+        return found[0] if found else None
+
     def inbound(self, skus: Sequence[str]) -> list[InboundRow]:
         return self.positions_and_inbound(skus, None, positions=False)[1]
 
