@@ -63,8 +63,19 @@ def receive(svc: AvailabilityService, sku: str, loc: str, qty: str, key: str, **
     )
 
 
-def test_64_clients_racing_for_the_last_units_never_oversell(hub: Hub) -> None:
-    svc = AvailabilityService(hub)
+@pytest.mark.parametrize("mode", ["each_alone", "group_commit_two_nodes"])
+def test_64_clients_racing_for_the_last_units_never_oversell(store_url: str, mode: str) -> None:
+    """Each client's write in its own transaction (the database arbitrates), or shared
+    transactions from two services on one store (two API nodes, each a writer thread)."""
+    hub = make(store_url, group_commit=mode != "each_alone")
+    try:
+        _race(hub, [AvailabilityService(hub) for _ in range(1 if mode == "each_alone" else 2)])
+    finally:
+        hub.close()
+
+
+def _race(hub: Hub, services: list[AvailabilityService]) -> None:
+    svc = services[0]
     skus = [f"S{i:02d}" for i in range(24)]
     for sku in skus:
         receive(svc, sku, "W1", "5", f"r-{sku}")
@@ -84,7 +95,7 @@ def test_64_clients_racing_for_the_last_units_never_oversell(hub: Hub) -> None:
                     idempotency_key=f"c{n}-{i}", sku=sku, location="W1", quantity=q
                 )
                 try:
-                    svc.reservations.reserve(req)
+                    services[n % len(services)].reservations.reserve(req)
                 except ConflictError as exc:
                     if exc.code is not ErrorCode.INSUFFICIENT_STOCK:
                         raise
