@@ -46,7 +46,7 @@ from crossdock.store.engine import WRITE
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Write = Callable[[StockTx], Any]
-Item = tuple[Write, "Future[Any]", bool]
+Item = tuple[Write, "Future[Any]", bool, tuple[str, ...]]
 
 
 class GroupCommitter:
@@ -69,15 +69,23 @@ class GroupCommitter:
         self._thread: threading.Thread | None = None
         self._hold = store.backend == "sqlite"
 
-    def submit(self, write: Callable[[StockTx], T], *, savepoint: bool = True) -> T:
+    def submit(
+        self,
+        write: Callable[[StockTx], T],
+        *,
+        savepoint: bool = True,
+        order: tuple[str, ...] = (),
+    ) -> T:
         """Run ``write`` in a shared transaction; its result once that commits (or its error).
 
         ``savepoint=False`` saves two statements for a write that refuses (raises a
         :class:`CrossdockError`) only before it writes anything, or after writes that
         stand on their own; a database error in it fails the whole batch instead.
+        ``order`` (the first row it locks) sorts a batch, so two writers' batches lock
+        rows in the same order and do not deadlock on PostgreSQL.
         """
         fut: Future[Any] = Future()
-        self._queue.put((write, fut, savepoint))
+        self._queue.put((write, fut, savepoint, order))
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -94,6 +102,7 @@ class GroupCommitter:
                 items.append(self._queue.get_nowait())
             except queue.Empty:
                 break
+        items.sort(key=lambda item: item[3])
         return items
 
     def _run(self) -> None:
@@ -124,7 +133,7 @@ class GroupCommitter:
                         conn.close()
                         conn = None
                 except BaseException as exc:  # no connection at all: every caller hears it
-                    for _, fut, _sp in items:
+                    for _, fut, _sp, _o in items:
                         if not fut.done():
                             fut.set_exception(exc)
                     conn = None
@@ -139,7 +148,7 @@ class GroupCommitter:
         try:
             with conn.begin():
                 stx = StockTx(WriteTx(conn))
-                for write, fut, savepoint in items:
+                for write, fut, savepoint, _o in items:
                     if not savepoint:
                         try:
                             done.append((fut, write(stx), None))
@@ -155,7 +164,7 @@ class GroupCommitter:
                         again.append((write, fut))
         except BaseException as exc:  # the batch as a whole failed: every write alone
             log.info("availability batch of %d failed (%s); running each alone", len(items), exc)
-            for write, fut, _sp in items:
+            for write, fut, _sp, _o in items:
                 self._alone(write, fut)
             return False
         for fut, result, error in done:

@@ -52,13 +52,19 @@ class Context:
         if self.committer is None and self.config.group_commit:
             self.committer = GroupCommitter(self.store, self.solo)
 
-    def write(self, work: Callable[[StockTx], T], *, savepoint: bool = True) -> T:
+    def write(
+        self,
+        work: Callable[[StockTx], T],
+        *,
+        savepoint: bool = True,
+        order: tuple[str, ...] = (),
+    ) -> T:
         """Run ``work`` inside a write transaction: shared with others (group commit) or alone.
 
-        See :meth:`GroupCommitter.submit` for ``savepoint``.
+        See :meth:`GroupCommitter.submit` for ``savepoint`` and ``order``.
         """
         if self.committer is not None:
-            return self.committer.submit(work, savepoint=savepoint)
+            return self.committer.submit(work, savepoint=savepoint, order=order)
         return self.solo(work)
 
     def solo(self, work: Callable[[StockTx], T]) -> T:

@@ -169,7 +169,8 @@ class Feeds:
                 as_utc(event.occurred_at, f"{where}occurred_at") if event.occurred_at else now_utc()
             )
             prepared.append((event, qty, occurred))
-        return self.ctx.write(lambda stx: self._apply(stx, prepared, prefix))
+        first = min(((e.sku, e.location) for e, _, _ in prepared), default=("", ""))
+        return self.ctx.write(lambda stx: self._apply(stx, prepared, prefix), order=first)
 
     def _apply(
         self, stx: StockTx, prepared: list[tuple[WmsEvent, int, datetime]], prefix: str

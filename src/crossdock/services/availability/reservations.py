@@ -141,7 +141,7 @@ class Reservations:
             return Reservation.of(res)
 
         # It refuses only before it writes, or after expiring overdue holds (which stand).
-        return self.ctx.write(work, savepoint=False)
+        return self.ctx.write(work, savepoint=False, order=(req.sku, req.location))
 
     @staticmethod
     def _position(stx: StockTx, req: ReserveRequest) -> PositionRow:
