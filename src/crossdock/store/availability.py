@@ -242,6 +242,30 @@ class StockTx:
             .values(published_atp=atp)
         )
 
+    def queue_publish(self, sku: str, location: str, now: datetime) -> None:
+        """Mark a position's ATP change for publishing (once, however often it is marked)."""
+        stmt = (pg_insert if self.is_postgres else sqlite_insert)(t.atp_publish_queue)
+        self.conn.execute(
+            stmt.values(sku=sku, location=location, queued_at=now).on_conflict_do_nothing()
+        )
+
+    def take_publish(self, limit: int) -> list[PositionRow]:
+        """Take up to ``limit`` queued positions (skipping those another drain holds)."""
+        q = t.atp_publish_queue.c
+        sel = select(q.sku, q.location).order_by(q.sku, q.location).limit(limit)
+        if self.is_postgres:
+            sel = sel.with_for_update(skip_locked=True)
+        keys = [(r[0], r[1]) for r in self.conn.execute(sel)]
+        out: list[PositionRow] = []
+        for sku, location in keys:
+            self.conn.execute(
+                delete(t.atp_publish_queue).where(q.sku == sku, q.location == location)
+            )
+            row = self.position(sku, location, lock=False)
+            if row is not None:
+                out.append(row)
+        return out
+
     # -- inbound ------------------------------------------------------------------------
     def replace_inbound(self, sku: str, location: str, rows: Sequence[InboundRow]) -> None:
         c = t.stock_inbound.c

@@ -301,8 +301,19 @@ stock_drift = Table(
 )
 Index("ix_stock_drift_position", stock_drift.c.sku, stock_drift.c.location, stock_drift.c.id)
 
+# Positions whose ATP change is decided (in the stock change's transaction) but not yet
+# ingested as an inventory change; drained right after, or by the next drain after a crash.
+atp_publish_queue = Table(
+    "atp_publish_queue",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("location", String(64), primary_key=True),
+    Column("queued_at", TS, nullable=False),
+)
+
 __all__ = [
     "api_keys",
+    "atp_publish_queue",
     "audit_log",
     "crosswalk",
     "events",

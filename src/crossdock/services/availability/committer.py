@@ -59,9 +59,11 @@ class GroupCommitter:
         *,
         max_batch: int = 128,
         idle_seconds: float = 0.25,
+        after_batch: Callable[[], object] | None = None,
     ) -> None:
         self.store = store
         self._solo = solo
+        self._after = after_batch
         self.max_batch = max_batch
         self.idle_seconds = idle_seconds
         self._queue: queue.Queue[Item] = queue.Queue()
@@ -167,13 +169,18 @@ class GroupCommitter:
             for write, fut, _sp, _o in items:
                 self._alone(write, fut)
             return False
+        for write, fut in again:
+            self._alone(write, fut)
+        if self._after is not None:  # before the answers: a caller sees its change published
+            try:
+                self._after()
+            except Exception:  # the queue keeps it; the next drain publishes it
+                log.exception("availability publish drain failed; it will be retried")
         for fut, result, error in done:
             if error is None:
                 fut.set_result(result)
             else:
                 fut.set_exception(error)
-        for write, fut in again:
-            self._alone(write, fut)
         return True
 
     def _alone(self, write: Write, fut: Future[Any]) -> None:

@@ -8,6 +8,7 @@ key taken by a concurrent writer with the same idempotency key).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from crossdock.store import Store
 from crossdock.store.availability import StockStore, StockTx
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _TRANSIENT = ("40001", "40P01", "55P03")  # serialization failure, deadlock, lock not available
 
 
@@ -49,8 +51,13 @@ class Context:
     committer: GroupCommitter | None = None
 
     def __post_init__(self) -> None:
-        if self.committer is None and self.config.group_commit:
-            self.committer = GroupCommitter(self.store, self.solo)
+        group = self.config.group_commit
+        if group is None:
+            group = self.store.backend == "sqlite"
+        if self.committer is None and group:
+            self.committer = GroupCommitter(
+                self.store, self.solo, after_batch=self.publisher.drain_if_pending
+            )
 
     def write(
         self,
@@ -63,9 +70,14 @@ class Context:
 
         See :meth:`GroupCommitter.submit` for ``savepoint`` and ``order``.
         """
-        if self.committer is not None:
+        if self.committer is not None:  # its writer drains after each batch, then answers
             return self.committer.submit(work, savepoint=savepoint, order=order)
-        return self.solo(work)
+        out = self.solo(work)
+        try:
+            self.publisher.drain_if_pending()
+        except Exception:  # committed already; the queue keeps it for the next drain
+            log.exception("availability publish drain failed; it will be retried")
+        return out
 
     def solo(self, work: Callable[[StockTx], T]) -> T:
         """Run ``work`` in a write transaction of its own, again if the database lost a race."""

@@ -1,12 +1,15 @@
 """Publishing availability changes to channel routes, through ingest and the outbox.
 
 When a position's ATP moves in a way the publish rule cares about (see
-:mod:`.publish`), the service ingests an ``inventory`` change from the
-pseudo-system ``availability.publish_system`` (``crossdock-atp``) carrying the
-published ATP and what each channel may promise, inside the same write
-transaction as the stock change itself. Routes that carry inventory deliver
-it like any other change; the last published figure is kept on the position,
-so the threshold compares against what channels were last told.
+:mod:`.publish`), the decision is written with the stock change itself (the
+published figure on the position and a row in ``atp_publish_queue``, one
+transaction). Right after that commit the service drains the queue: it
+ingests, in one batch, an ``inventory`` change per queued position from the
+pseudo-system ``availability.publish_system`` (``crossdock-atp``) carrying
+its current ATP and what each channel may promise. Routes that carry
+inventory deliver it like any other change. A process that dies between the
+two leaves the queue row, and the next drain publishes it: nothing is lost,
+and hot reservations never wait on the outbox's lock.
 
 Ownership: the publisher's own ingestor owns ``available`` and
 ``available_by_channel`` and shares ``sku`` and ``location`` (needed to find
@@ -16,7 +19,9 @@ no other field is ever sent by it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from crossdock.config.availability import AvailabilityConfig
@@ -54,22 +59,25 @@ def _publisher_hub(hub: HubConfig, system: str) -> HubConfig:
 
 
 class Publisher:
-    """Decides and emits availability changes inside the caller's write transaction."""
+    """Decides in the caller's write transaction; emits right after it, in batches."""
 
     def __init__(self, store: Store, hub: HubConfig, config: AvailabilityConfig) -> None:
+        self.store = store
         self.config = config
         self.system = config.publish_system
         self.ingestor = Ingestor(store, _publisher_hub(hub, self.system))
+        self.pending = threading.Event()
 
     def channels_of(self, atp: Decimal, location: str) -> dict[str, Decimal]:
         return {c.name: channel_atp(atp, c, location) for c in self.config.channels}
 
     def flush(self, stx: StockTx, rows: Iterable[PositionRow]) -> int:
-        """Publish what the rule says of ``rows`` (the latest row per position wins)."""
+        """Queue what the rule says of ``rows`` for publishing (the latest row per position)."""
         latest: dict[tuple[str, str], PositionRow] = {}
         for row in rows:
             latest[(row.sku, row.location)] = row
-        changes: list[Change] = []
+        queued = 0
+        now = datetime.now(UTC)
         for key in sorted(latest):
             row = latest[key]
             atp = buckets_of(row).atp
@@ -77,26 +85,44 @@ class Publisher:
             if not should_publish(previous, atp, self.config.publish):
                 continue
             stx.set_published(row.sku, row.location, to_units(atp, "atp"))
-            changes.append(
-                Change(
-                    system=self.system,
-                    entity_type=EntityType.INVENTORY,
-                    native_id=f"{row.sku}@{row.location}",
-                    data={
-                        "sku": row.sku,
-                        "location": row.location,
-                        "available": format(atp, "f"),
-                        "available_by_channel": {
-                            k: format(v, "f")
-                            for k, v in self.channels_of(atp, row.location).items()
-                        },
-                    },
-                    idempotency_key=f"atp:{row.sku}@{row.location}:v{row.version}",
-                )
-            )
-        if changes:
-            self.ingestor.apply_in(stx.tx, changes)
-        return len(changes)
+            stx.queue_publish(row.sku, row.location, now)
+            queued += 1
+        if queued:
+            self.pending.set()
+        return queued
+
+    def drain(self, limit: int = 500) -> int:
+        """Ingest the queued positions' current ATP as inventory changes; how many."""
+        total = 0
+        while True:
+            self.pending.clear()
+            with self.store.write() as tx:
+                rows = StockTx(tx).take_publish(limit)
+                if rows:
+                    self.ingestor.apply_in(tx, [self._change(r) for r in rows])
+            total += len(rows)
+            if len(rows) < limit:
+                return total
+
+    def drain_if_pending(self) -> int:
+        return self.drain() if self.pending.is_set() else 0
+
+    def _change(self, row: PositionRow) -> Change:
+        atp = buckets_of(row).atp
+        return Change(
+            system=self.system,
+            entity_type=EntityType.INVENTORY,
+            native_id=f"{row.sku}@{row.location}",
+            data={
+                "sku": row.sku,
+                "location": row.location,
+                "available": format(atp, "f"),
+                "available_by_channel": {
+                    k: format(v, "f") for k, v in self.channels_of(atp, row.location).items()
+                },
+            },
+            idempotency_key=f"atp:{row.sku}@{row.location}:v{row.version}",
+        )
 
 
 __all__ = ["PUBLISHED_FIELDS", "Publisher", "buckets_of"]
