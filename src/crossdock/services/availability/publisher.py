@@ -67,6 +67,7 @@ class Publisher:
         self.system = config.publish_system
         self.ingestor = Ingestor(store, _publisher_hub(hub, self.system))
         self.pending = threading.Event()
+        self._draining = threading.Lock()
 
     def channels_of(self, atp: Decimal, location: str) -> dict[str, Decimal]:
         return {c.name: channel_atp(atp, c, location) for c in self.config.channels}
@@ -105,7 +106,20 @@ class Publisher:
                 return total
 
     def drain_if_pending(self) -> int:
-        return self.drain() if self.pending.is_set() else 0
+        """Drain when something was queued; one thread of the process at a time.
+
+        A thread that finds another draining leaves it to that one, which looks at
+        the flag again when it is done, so nothing queued here waits for a later write.
+        """
+        total = 0
+        while self.pending.is_set():
+            if not self._draining.acquire(blocking=False):
+                return total
+            try:
+                total += self.drain()
+            finally:
+                self._draining.release()
+        return total
 
     def _change(self, row: PositionRow) -> Change:
         atp = buckets_of(row).atp
