@@ -91,10 +91,10 @@ class AvailabilityConfig(_Strict):
         default="crossdock-atp", description="the pseudo-system published changes come from"
     )
     reservation_ttl_seconds: int = Field(default=900, ge=1, le=30 * 86_400)
-    group_commit: bool | None = Field(
-        default=None,
-        description="concurrent reservations and events share a transaction (one commit); "
-        "default: on for SQLite (one writer at a time anyway), off for PostgreSQL",
+    group_commit: bool = Field(
+        default=True,
+        description="concurrent reservations and events of one process share a transaction "
+        "(one writer thread, one commit); off: each in a transaction of its own",
     )
 
     @model_validator(mode="after")

@@ -51,10 +51,7 @@ class Context:
     committer: GroupCommitter | None = None
 
     def __post_init__(self) -> None:
-        group = self.config.group_commit
-        if group is None:
-            group = self.store.backend == "sqlite"
-        if self.committer is None and group:
+        if self.committer is None and self.config.group_commit:
             self.committer = GroupCommitter(
                 self.store, self.solo, after_batch=self.publisher.drain_if_pending
             )

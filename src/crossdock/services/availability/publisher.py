@@ -92,8 +92,12 @@ class Publisher:
             self.pending.set()
         return queued
 
-    def drain(self, limit: int = 500) -> int:
-        """Ingest the queued positions' current ATP as inventory changes; how many."""
+    def drain(self, limit: int = 64) -> int:
+        """Ingest the queued positions' current ATP as inventory changes; how many.
+
+        In transactions of at most ``limit`` positions: a writer marking one of them
+        again waits for the drain's commit, so a drain stays short.
+        """
         total = 0
         while True:
             self.pending.clear()
