@@ -407,3 +407,27 @@ def test_time_phased_availability_from_inbound(hub: Hub) -> None:
         ("PO-1", D(4)),
         ("TR-1", D(4)),
     ]
+
+
+def test_a_publish_decided_but_not_yet_sent_survives_for_the_next_drain(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = make(store_url, group_commit=False)
+    try:
+        svc = AvailabilityService(hub)
+        receive(svc, "A", "W1", "1", "r1")
+        # The process "dies" after the reservation commits and before it drains.
+        monkeypatch.setattr(svc.ctx.publisher, "drain_if_pending", lambda: 0)
+        svc.reservations.reserve(
+            ReserveRequest(idempotency_key="a", sku="A", location="W1", quantity=D(1))
+        )
+        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        assert [e.data["available"] for e in events] == ["1"]
+        # A new process: its first drain sends what the queue kept.
+        fresh = AvailabilityService(hub)
+        assert fresh.ctx.publisher.drain() == 1
+        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        assert [e.data["available"] for e in events] == ["1", "0"]
+        assert fresh.ctx.publisher.drain() == 0
+    finally:
+        hub.close()
