@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crossdock.availability_cli import availability_app, print_freshness
 from crossdock.cli_bookmarks import app as bookmarks_app
 from crossdock.connectors.base import SnapshotSource, SourceItem
 from crossdock.errors import CrossdockError
@@ -43,6 +44,7 @@ prop_app = typer.Typer(
 )
 app.add_typer(prop_app, name="proposals")
 app.add_typer(bookmarks_app, name="bookmarks")
+app.add_typer(availability_app, name="availability")
 console = Console()
 err = Console(stderr=True)
 
@@ -217,6 +219,7 @@ def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -
         rows = hub.route_status()
         open_exc = hub.store.count_exceptions()
         counts = hub.store.count_records()
+        print_freshness(hub, console)
     table = Table(title="routes")
     table.add_column("route", no_wrap=True)
     table.add_column("destination", no_wrap=True)

@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     WAITING_FOR_RECORD = "waiting_for_record"
     VERSION_CONFLICT = "version_conflict"
     NOT_FOUND = "not_found"
+    INSUFFICIENT_STOCK = "insufficient_stock"
+    RESERVATION_EXPIRED = "reservation_expired"
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
     MISSING_DEPENDENCY = "missing_dependency"

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.pricing import PricingConfig
 from crossdock.model.base import EntityType
 from crossdock.model.paths import any_glob_matches
@@ -123,6 +124,7 @@ class HubConfig(_Strict):
     ownership: dict[EntityType, EntityOwnership] = Field(default_factory=dict)
     routes: list[RouteConfig] = Field(default_factory=list)
     pricing: PricingConfig = PricingConfig()
+    availability: AvailabilityConfig | None = None
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:

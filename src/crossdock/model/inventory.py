@@ -46,6 +46,12 @@ class InventoryPosition(CanonicalEntity):
     on_hold: NonNegativeDecimal = Decimal(0)
     inbound: list[InboundReceipt] = Field(default_factory=list)
     as_of: datetime | None = None
+    available: NonNegativeDecimal | None = Field(
+        default=None, description="ATP as the availability service last published it"
+    )
+    available_by_channel: dict[str, NonNegativeDecimal] = Field(
+        default_factory=dict, description="channel -> what that channel may promise here"
+    )
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -101,6 +101,19 @@ class Dimensions(CanonicalModel):
     unit: LengthUnit | None = None
 
 
+class RelationshipKind(StrEnum):
+    SUBSTITUTE = "substitute"
+    REPLACEMENT = "replacement"
+    ACCESSORY = "accessory"
+
+
+class ProductRelationship(CanonicalModel):
+    """Another item related to this one: a substitute when this one is short, and so on."""
+
+    kind: RelationshipKind
+    sku: str = Field(min_length=1, max_length=64)
+
+
 class Product(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.PRODUCT
     id_prefix: ClassVar[str] = "prd"
@@ -120,6 +133,17 @@ class Product(CanonicalEntity):
     cost: NonNegativeDecimal | None = None
     list_price: NonNegativeDecimal | None = None
     currency: CurrencyCode | None = None
+    relationships: list[ProductRelationship] = Field(
+        default_factory=list, description="related items, in order of preference"
+    )
+
+    def substitutes(self) -> list[str]:
+        """SKUs that may ship in this item's place when it is short, in preference order."""
+        return [
+            r.sku
+            for r in self.relationships
+            if r.kind in (RelationshipKind.SUBSTITUTE, RelationshipKind.REPLACEMENT)
+        ]
 
     @field_validator("units")
     @classmethod
@@ -176,7 +200,9 @@ __all__ = [
     "Identifiers",
     "LengthUnit",
     "Product",
+    "ProductRelationship",
     "ProductStatus",
+    "RelationshipKind",
     "SupplierCode",
     "UnitConversion",
     "UnknownUnitError",

@@ -8,8 +8,9 @@ about the shared store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -68,9 +69,11 @@ class StoreGauges(Collector):
         self,
         routes: Callable[[], Iterable[RouteGauges]],
         open_exceptions: Callable[[], int],
+        freshness: Callable[[], Mapping[str, datetime | None]] | None = None,
     ) -> None:
         self._routes = routes
         self._open_exceptions = open_exceptions
+        self._freshness = freshness
 
     def collect(self) -> Iterator[Metric]:
         lag = GaugeMetricFamily(
@@ -108,6 +111,21 @@ class StoreGauges(Collector):
             "Business exceptions waiting for a person.",
             value=self._open_exceptions(),
         )
+        if self._freshness is not None:
+            yield _freshness_gauge(self._freshness())
+
+
+def _freshness_gauge(last: Mapping[str, datetime | None]) -> GaugeMetricFamily:
+    """Seconds since the last WMS event per location (-1: never heard from)."""
+    gauge = GaugeMetricFamily(
+        "crossdock_wms_freshness_seconds",
+        "Seconds since the last WMS inventory event applied at the location (-1: none yet).",
+        labels=["location"],
+    )
+    now = datetime.now(UTC)
+    for location, at in last.items():
+        gauge.add_metric([location], (now - at).total_seconds() if at else -1.0)
+    return gauge
 
 
 def render(extra: Collector | None = None) -> bytes:

@@ -169,6 +169,14 @@ class Ingestor:
                 )
         return released
 
+    def apply_in(self, tx: WriteTx, batch: Sequence[SourceItem]) -> IngestReport:
+        """Apply ``batch`` inside a write transaction the caller owns.
+
+        For services that emit a change together with writes of their own: one
+        commit holds both, so the outbox never says what the store does not.
+        """
+        return self._apply(tx, batch)
+
     # -- the batch ----------------------------------------------------------------------
     def _apply(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from crossdock.api.routers import (
+    availability,
     changes,
     events,
     exceptions,
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks.router,
     metrics.router,
     pricing.router,
+    *(availability.router, availability.reservations_router),
 )
 
 __all__ = ["ROUTERS"]

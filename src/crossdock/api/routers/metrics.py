@@ -10,6 +10,7 @@ from crossdock.api.auth import Reader
 from crossdock.api.deps import HubDep
 from crossdock.api.problems import problem_responses
 from crossdock.observability import RouteGauges, StoreGauges, render
+from crossdock.services.availability import service_for
 
 router = APIRouter(tags=["metrics"], responses=problem_responses(401, 403))
 
@@ -33,5 +34,6 @@ def metrics(hub: HubDep, _who: Reader) -> Response:
             for r in hub.route_status()
         ],
         open_exceptions=hub.store.count_exceptions,
+        freshness=service_for(hub).freshness,
     )
     return Response(content=render(gauges), media_type=CONTENT_TYPE_LATEST)

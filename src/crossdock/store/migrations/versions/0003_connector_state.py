@@ -1,7 +1,7 @@
 """connector state: per-system bookmarks of pull sources
 
-Revision ID: 0004_connector_state
-Revises: 0001
+Revision ID: 0003_connector_state
+Revises: 0002_availability
 Create Date: 2026-12-01 21:50:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0004_connector_state"
-down_revision = "0001"
+revision = "0003_connector_state"
+down_revision = "0002_availability"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """destination guards: a rate limit and circuit breaker shared by worker processes
 
-Revision ID: 0005_destination_guards
-Revises: 0004_connector_state
+Revision ID: 0004_destination_guards
+Revises: 0003_connector_state
 Create Date: 2026-12-01 21:50:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_destination_guards"
-down_revision = "0004_connector_state"
+revision = "0004_destination_guards"
+down_revision = "0003_connector_state"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,264 @@
+"""Reservations: reserve (idempotent, with a TTL), confirm into an allocation, release, sweep.
+
+A reservation holds units of one SKU at one location for a channel until it
+is confirmed (the order was posted: the units move from ``reserved`` to
+``allocated``), released, or it expires. Expired reservations give their
+units back when swept, and a reserve that finds too little stock first
+expires what is overdue at that position, so stock never waits for the
+sweeper.
+
+The guarantee: a reservation is written only by
+:meth:`~crossdock.store.availability.StockTx.reserve`, one conditional
+statement inside a write transaction, so concurrent reservations of the last
+units never together exceed ATP, on SQLite and on PostgreSQL. Channel rules
+(ring-fence, channel safety stock, locations served) are checked against
+the same locked row.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crossdock.errors import ConflictError, ErrorCode, NotFound
+from crossdock.model.values import PositiveDecimal
+from crossdock.services.availability.buckets import from_units, to_units
+from crossdock.services.availability.channels import channel_atp
+from crossdock.services.availability.context import Context, now_utc
+from crossdock.services.availability.feeds import NO_CONTROL
+from crossdock.services.availability.publisher import buckets_of
+from crossdock.store.availability import PositionRow, ReservationRow, StockTx
+
+
+class ReservationStatus(StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+class ReserveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    idempotency_key: str = Field(min_length=1, max_length=255, pattern=NO_CONTROL)
+    sku: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
+    location: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
+    quantity: PositiveDecimal
+    channel: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
+    ttl_seconds: int | None = Field(default=None, ge=1, le=30 * 86_400)
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    id: str
+    idempotency_key: str
+    sku: str
+    location: str
+    channel: str | None
+    quantity: Decimal
+    status: ReservationStatus
+    order_ref: str | None
+    expires_at: datetime
+    created_at: datetime
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, row: ReservationRow, *, replayed: bool = False) -> Reservation:
+        return cls(
+            row.id,
+            row.idempotency_key,
+            row.sku,
+            row.location,
+            row.channel,
+            from_units(row.quantity),
+            ReservationStatus(row.status),
+            row.order_ref,
+            row.expires_at,
+            row.created_at,
+            replayed,
+        )
+
+
+def _insufficient(sku: str, location: str, wanted: Decimal, available: Decimal) -> ConflictError:
+    return ConflictError(
+        f"quantity: only {available} of {sku!r} can be promised at {location!r}; {wanted} asked",
+        code=ErrorCode.INSUFFICIENT_STOCK,
+    )
+
+
+class Reservations:
+    """Reserve, confirm, release and sweep; every change in one write transaction."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def reserve(self, req: ReserveRequest) -> Reservation:
+        self.ctx.check_location(req.location)
+        rule = self.ctx.channel_rule(req.channel)
+        qty = to_units(req.quantity, "quantity")
+        ttl = req.ttl_seconds or self.ctx.config.reservation_ttl_seconds
+
+        def work(stx: StockTx) -> Reservation:
+            now = now_utc()
+            found = stx.reservation_by_key(req.idempotency_key)
+            if found is not None:
+                return self._replay(found, req, qty)
+            if rule is not None:  # the channel's view needs the locked row first
+                pos = self._position(stx, req)
+                allowed = channel_atp(buckets_of(pos).atp, rule, req.location)
+                if req.quantity > allowed:
+                    pos = self._expire_at(stx, pos, now)
+                    allowed = channel_atp(buckets_of(pos).atp, rule, req.location)
+                    if req.quantity > allowed:
+                        raise _insufficient(req.sku, req.location, req.quantity, allowed)
+            row = stx.reserve(req.sku, req.location, qty, now)
+            if row is None:  # too little (or no such position): give overdue holds back first
+                self._expire_at(stx, self._position(stx, req), now)
+                row = stx.reserve(req.sku, req.location, qty, now)
+            if row is None:
+                fresh = stx.position(req.sku, req.location, lock=False)
+                have = buckets_of(fresh).atp if fresh else Decimal(0)
+                raise _insufficient(req.sku, req.location, req.quantity, have)
+            res = ReservationRow(
+                "rsv_" + os.urandom(12).hex(),
+                req.idempotency_key,
+                req.sku,
+                req.location,
+                req.channel,
+                qty,
+                ReservationStatus.HELD.value,
+                None,
+                now + timedelta(seconds=ttl),
+                now,
+            )
+            stx.insert_reservation(res, now)
+            self.ctx.publisher.flush(stx, [row])
+            return Reservation.of(res)
+
+        # It refuses only before it writes, or after expiring overdue holds (which stand).
+        return self.ctx.write(work, savepoint=False, order=(req.sku, req.location))
+
+    @staticmethod
+    def _position(stx: StockTx, req: ReserveRequest) -> PositionRow:
+        pos = stx.position(req.sku, req.location)
+        if pos is None:
+            raise NotFound(f"sku/location: no stock position for {req.sku!r} at {req.location!r}")
+        return pos
+
+    @staticmethod
+    def _replay(found: ReservationRow, req: ReserveRequest, qty: int) -> Reservation:
+        same = (found.sku, found.location, found.quantity, found.channel) == (
+            req.sku,
+            req.location,
+            qty,
+            req.channel,
+        )
+        if not same:
+            raise ConflictError(
+                f"idempotency_key: {req.idempotency_key!r} was used for another reservation "
+                f"({found.id}: {from_units(found.quantity)} of {found.sku} at {found.location})"
+            )
+        return Reservation.of(found, replayed=True)
+
+    def _expire_at(self, stx: StockTx, pos: PositionRow, now: datetime) -> PositionRow:
+        """Expire the overdue reservations of one position; the position afterwards."""
+        for r in stx.expired(now, 10_000, sku=pos.sku, location=pos.location):
+            if stx.move_reservation(r.id, "held", "expired", now):
+                pos = stx.change(r.sku, r.location, now, reserved=-r.quantity)
+        return pos
+
+    def get(self, rid: str) -> Reservation:
+        row = self.ctx.stock.reservation(rid)
+        if row is None:
+            raise NotFound(f"no reservation {rid!r}")
+        return Reservation.of(row)
+
+    def confirm(self, rid: str, order_ref: str | None = None) -> Reservation:
+        """Held -> confirmed: the units move from reserved to allocated. Idempotent."""
+        expired_now = False
+
+        def work(stx: StockTx) -> Reservation:
+            nonlocal expired_now
+            now = now_utc()
+            row = stx.reservation(rid)
+            if row is None:
+                raise NotFound(f"no reservation {rid!r}")
+            status = ReservationStatus(row.status)
+            if status is ReservationStatus.CONFIRMED:
+                return Reservation.of(row, replayed=True)
+            if status is ReservationStatus.HELD and row.expires_at <= now:
+                if stx.move_reservation(rid, "held", "expired", now):
+                    pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
+                    self.ctx.publisher.flush(stx, [pos])
+                expired_now = True
+                return Reservation.of(row)
+            if status is not ReservationStatus.HELD:
+                raise ConflictError(
+                    f"reservation {rid} is {status.value}; only a held one can be confirmed",
+                    code=ErrorCode.RESERVATION_EXPIRED
+                    if status is ReservationStatus.EXPIRED
+                    else ErrorCode.CONFLICT,
+                )
+            stx.move_reservation(rid, "held", "confirmed", now, order_ref)
+            stx.change(row.sku, row.location, now, reserved=-row.quantity, allocated=row.quantity)
+            confirmed = stx.reservation(rid)
+            assert confirmed is not None
+            return Reservation.of(confirmed)
+
+        out = self.ctx.write(work)
+        if expired_now:
+            raise ConflictError(
+                f"reservation {rid} expired at {out.expires_at.isoformat()}; its units went back",
+                code=ErrorCode.RESERVATION_EXPIRED,
+            )
+        return out
+
+    def release(self, rid: str) -> Reservation:
+        """Held -> released: the units go back. Releasing again is a no-op."""
+
+        def work(stx: StockTx) -> Reservation:
+            now = now_utc()
+            row = stx.reservation(rid)
+            if row is None:
+                raise NotFound(f"no reservation {rid!r}")
+            status = ReservationStatus(row.status)
+            if status is ReservationStatus.CONFIRMED:
+                raise ConflictError(
+                    f"reservation {rid} is confirmed: it is an allocation of order "
+                    f"{row.order_ref or '(unnamed)'} now, released by the order, not here"
+                )
+            if status is not ReservationStatus.HELD:
+                return Reservation.of(row, replayed=True)
+            stx.move_reservation(rid, "held", "released", now)
+            pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
+            self.ctx.publisher.flush(stx, [pos])
+            done = stx.reservation(rid)
+            assert done is not None
+            return Reservation.of(done)
+
+        return self.ctx.write(work)
+
+    def sweep(self, limit: int = 1000) -> int:
+        """Expire overdue held reservations and give their units back; how many."""
+
+        def work(stx: StockTx) -> int:
+            now = now_utc()
+            count = 0
+            rows = sorted(stx.expired(now, limit), key=lambda r: (r.sku, r.location, r.id))
+            touched: list[PositionRow] = []
+            for r in rows:
+                if stx.move_reservation(r.id, "held", "expired", now):
+                    touched.append(stx.change(r.sku, r.location, now, reserved=-r.quantity))
+                    count += 1
+            self.ctx.publisher.flush(stx, touched)
+            return count
+
+        return self.ctx.write(work)
+
+
+__all__ = ["Reservation", "ReservationStatus", "Reservations", "ReserveRequest"]

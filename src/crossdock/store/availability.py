@@ -1,0 +1,550 @@
+"""The availability tables behind one repository: stock positions, inbound, reservations, feeds.
+
+Quantities are integers in millionths of a unit (the service converts). The
+one guarantee that matters lives in :meth:`StockTx.reserve`: a single
+conditional ``UPDATE`` that adds to ``reserved`` only while
+``on_hand - allocated - reserved - safety_stock - on_hold`` still covers the
+quantity. Inside a write transaction (``BEGIN IMMEDIATE`` on SQLite; a row
+lock taken by ``SELECT ... FOR UPDATE`` or the update itself on PostgreSQL)
+no two reservations can both take the last units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from crossdock.store import schema as t
+from crossdock.store.repository import Store
+from crossdock.store.write import WriteTx, utc
+
+_P = t.stock_positions.c
+_R = t.reservations.c
+_POSITION_COLS = (
+    _P.sku,
+    _P.location,
+    _P.on_hand,
+    _P.allocated,
+    _P.reserved,
+    _P.safety_stock,
+    _P.on_hold,
+    _P.version,
+    _P.published_atp,
+    _P.last_event_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRow:
+    """One SKU at one location as stored (millionths of a unit)."""
+
+    sku: str
+    location: str
+    on_hand: int
+    allocated: int
+    reserved: int
+    safety_stock: int
+    on_hold: int
+    version: int
+    published_atp: int | None
+    last_event_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRow:
+    sku: str
+    location: str
+    reference: str
+    kind: str
+    quantity: int
+    eta: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationRow:
+    id: str
+    idempotency_key: str
+    sku: str
+    location: str
+    channel: str | None
+    quantity: int
+    status: str
+    order_ref: str | None
+    expires_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DriftRow:
+    id: int
+    sku: str
+    location: str
+    snapshot_as_of: datetime
+    snapshot_on_hand: int
+    event_on_hand: int
+    in_flight: int
+    drift: int
+    resolution: str
+    created_at: datetime
+
+
+def _ts(value: Any) -> datetime | None:
+    """A timestamp as a driver hands it back (SQLite: text) as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value)
+
+
+def _position(r: Any) -> PositionRow:
+    """A position from a row in ``_POSITION_COLS`` order."""
+    return PositionRow(
+        r[0],
+        r[1],
+        int(r[2]),
+        int(r[3]),
+        int(r[4]),
+        int(r[5]),
+        int(r[6]),
+        int(r[7]),
+        None if r[8] is None else int(r[8]),
+        _ts(r[9]),
+    )
+
+
+def _reservation(r: Any) -> ReservationRow:
+    """A reservation from a row in ``_RES_COLS`` order."""
+    return ReservationRow(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        int(r[5]),
+        r[6],
+        r[7],
+        _ts(r[8]) or r[8],
+        _ts(r[9]) or r[9],
+    )
+
+
+_POS_SQL = (
+    "sku, location, on_hand, allocated, reserved, safety_stock, on_hold, version, "
+    "published_atp, last_event_at"
+)
+_RES_SQL = (
+    "id, idempotency_key, sku, location, channel, quantity, status, order_ref, "
+    "expires_at, created_at"
+)
+_RES_COLS = tuple(getattr(_R, c.strip()) for c in _RES_SQL.split(","))
+_BUCKETS = ("on_hand", "allocated", "reserved", "safety_stock", "on_hold")
+
+
+class StockTx:
+    """Availability writes inside one open write transaction."""
+
+    def __init__(self, tx: WriteTx) -> None:
+        self.tx = tx
+        self.conn = tx.conn
+        self.is_postgres = tx.is_postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.is_postgres else sql
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        return self.conn.exec_driver_sql(self._sql(sql), params).first()
+
+    # -- positions ----------------------------------------------------------------------
+    def position(self, sku: str, location: str, *, lock: bool = True) -> PositionRow | None:
+        """The row, locked for this transaction on PostgreSQL (SQLite: the tx already is)."""
+        lock_sql = " FOR UPDATE" if lock and self.is_postgres else ""
+        r = self._one(
+            f"SELECT {_POS_SQL} FROM stock_positions WHERE sku = ? AND location = ?{lock_sql}",
+            (sku, location),
+        )
+        return _position(r) if r is not None else None
+
+    def ensure_position(self, sku: str, location: str, now: datetime) -> PositionRow:
+        """The row, created empty first if it does not exist (racing creators both succeed)."""
+        found = self.position(sku, location)
+        if found is not None:
+            return found
+        values = {"sku": sku, "location": location, "version": 1, "updated_at": now}
+        for col in _BUCKETS:
+            values[col] = 0
+        stmt = (pg_insert if self.is_postgres else sqlite_insert)(t.stock_positions)
+        self.conn.execute(stmt.values(**values).on_conflict_do_nothing())
+        row = self.position(sku, location)
+        assert row is not None
+        return row
+
+    def change(
+        self,
+        sku: str,
+        location: str,
+        now: datetime,
+        *,
+        event_at: datetime | None = None,
+        **deltas: int,
+    ) -> PositionRow:
+        """Add ``deltas`` (column -> millionths) to a position; the row as it is now."""
+        cols = [c for c in _BUCKETS if deltas.get(c)]
+        sets = [f"{c} = {c} + ?" for c in cols] + ["version = version + 1", "updated_at = ?"]
+        params: list[Any] = [deltas[c] for c in cols] + [self.tx._ts(now)]
+        if event_at is not None:
+            sets.append("last_event_at = ?")
+            params.append(self.tx._ts(event_at))
+        r = self._one(
+            f"UPDATE stock_positions SET {', '.join(sets)} WHERE sku = ? AND location = ? "
+            f"RETURNING {_POS_SQL}",
+            (*params, sku, location),
+        )
+        if r is None:
+            raise LookupError(f"no stock position {sku}@{location}")
+        return _position(r)
+
+    def reserve(self, sku: str, location: str, quantity: int, now: datetime) -> PositionRow | None:
+        """Add ``quantity`` to reserved only if ATP still covers it; ``None`` when it does not.
+
+        The no-oversell guarantee: the condition and the addition are one statement.
+        """
+        r = self._one(
+            "UPDATE stock_positions SET reserved = reserved + ?, version = version + 1, "
+            "updated_at = ? WHERE sku = ? AND location = ? AND "
+            "on_hand - allocated - reserved - safety_stock - on_hold >= ? "
+            f"RETURNING {_POS_SQL}",
+            (quantity, self.tx._ts(now), sku, location, quantity),
+        )
+        return _position(r) if r is not None else None
+
+    def set_values(self, sku: str, location: str, now: datetime, **values: int) -> PositionRow:
+        """Set bucket columns to absolute values (millionths)."""
+        r = self.conn.execute(
+            update(t.stock_positions)
+            .where(_P.sku == sku, _P.location == location)
+            .values(version=_P.version + 1, updated_at=now, **values)
+            .returning(*_POSITION_COLS)
+        ).first()
+        if r is None:
+            raise LookupError(f"no stock position {sku}@{location}")
+        return _position(r)
+
+    def set_published(self, sku: str, location: str, atp: int) -> None:
+        self.conn.execute(
+            update(t.stock_positions)
+            .where(_P.sku == sku, _P.location == location)
+            .values(published_atp=atp)
+        )
+
+    def queue_publish(self, sku: str, location: str, now: datetime) -> None:
+        """Mark a position's ATP change for publishing (once, however often it is marked)."""
+        stmt = (pg_insert if self.is_postgres else sqlite_insert)(t.atp_publish_queue)
+        self.conn.execute(
+            stmt.values(sku=sku, location=location, queued_at=now).on_conflict_do_nothing()
+        )
+
+    def take_publish(self, limit: int) -> list[PositionRow]:
+        """Take up to ``limit`` queued positions (skipping those another drain holds)."""
+        q = t.atp_publish_queue.c
+        sel = select(q.sku, q.location).order_by(q.sku, q.location).limit(limit)
+        if self.is_postgres:
+            sel = sel.with_for_update(skip_locked=True)
+        keys = [(r[0], r[1]) for r in self.conn.execute(sel)]
+        out: list[PositionRow] = []
+        for sku, location in keys:
+            self.conn.execute(
+                delete(t.atp_publish_queue).where(q.sku == sku, q.location == location)
+            )
+            row = self.position(sku, location, lock=False)
+            if row is not None:
+                out.append(row)
+        return out
+
+    # -- inbound ------------------------------------------------------------------------
+    def replace_inbound(self, sku: str, location: str, rows: Sequence[InboundRow]) -> None:
+        c = t.stock_inbound.c
+        self.conn.execute(delete(t.stock_inbound).where(c.sku == sku, c.location == location))
+        if rows:
+            self.conn.execute(
+                insert(t.stock_inbound),
+                [
+                    {
+                        "sku": sku,
+                        "location": location,
+                        "reference": r.reference,
+                        "kind": r.kind,
+                        "quantity": r.quantity,
+                        "eta": r.eta,
+                    }
+                    for r in rows
+                ],
+            )
+
+    def receive_inbound(self, sku: str, location: str, reference: str, quantity: int) -> None:
+        """A receipt against an inbound reference: that much is no longer expected."""
+        c = t.stock_inbound.c
+        where = (c.sku == sku, c.location == location, c.reference == reference)
+        left = self.conn.execute(select(c.quantity).where(*where)).scalar()
+        if left is None:
+            return
+        if int(left) <= quantity:
+            self.conn.execute(delete(t.stock_inbound).where(*where))
+        else:
+            self.conn.execute(
+                update(t.stock_inbound).where(*where).values(quantity=c.quantity - quantity)
+            )
+
+    # -- feed idempotency and history -------------------------------------------------
+    def events_seen(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` were applied before."""
+        rows = self.tx._select_in(
+            "SELECT key FROM inventory_event_keys WHERE key IN ({inlist})", (), list(keys)
+        )
+        return {r[0] for r in rows}
+
+    def record_event(
+        self,
+        key: str,
+        sku: str,
+        location: str,
+        kind: str,
+        delta: int,
+        occurred_at: datetime,
+        now: datetime,
+    ) -> None:
+        self.conn.exec_driver_sql(
+            self._sql(
+                "INSERT INTO inventory_event_keys (key, sku, location, kind, delta, occurred_at, "
+                "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ),
+            (key, sku, location, kind, delta, self.tx._ts(occurred_at), self.tx._ts(now)),
+        )
+
+    def in_flight(self, sku: str, location: str, after: datetime) -> int:
+        """The on-hand deltas of WMS events that happened after ``after``."""
+        c = t.inventory_event_keys.c
+        total = self.conn.execute(
+            select(func.coalesce(func.sum(c.delta), 0)).where(
+                c.sku == sku, c.location == location, c.occurred_at > after
+            )
+        ).scalar_one()
+        return int(total)
+
+    def add_drift(
+        self,
+        sku: str,
+        location: str,
+        as_of: datetime,
+        snapshot_on_hand: int,
+        event_on_hand: int,
+        in_flight: int,
+        drift: int,
+        resolution: str,
+        now: datetime,
+    ) -> None:
+        self.conn.execute(
+            insert(t.stock_drift).values(
+                sku=sku,
+                location=location,
+                snapshot_as_of=as_of,
+                snapshot_on_hand=snapshot_on_hand,
+                event_on_hand=event_on_hand,
+                in_flight=in_flight,
+                drift=drift,
+                resolution=resolution,
+                created_at=now,
+            )
+        )
+
+    # -- reservations -------------------------------------------------------------------
+    def reservation_by_key(self, key: str) -> ReservationRow | None:
+        r = self._one(f"SELECT {_RES_SQL} FROM reservations WHERE idempotency_key = ?", (key,))
+        return _reservation(r) if r is not None else None
+
+    def reservation(self, rid: str) -> ReservationRow | None:
+        lock_sql = " FOR UPDATE" if self.is_postgres else ""
+        r = self._one(f"SELECT {_RES_SQL} FROM reservations WHERE id = ?{lock_sql}", (rid,))
+        return _reservation(r) if r is not None else None
+
+    def insert_reservation(self, row: ReservationRow, now: datetime) -> None:
+        ts = self.tx._ts(now)
+        self.conn.exec_driver_sql(
+            self._sql(
+                f"INSERT INTO reservations ({_RES_SQL}, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
+            (
+                row.id,
+                row.idempotency_key,
+                row.sku,
+                row.location,
+                row.channel,
+                row.quantity,
+                row.status,
+                row.order_ref,
+                self.tx._ts(row.expires_at),
+                ts,
+                ts,
+            ),
+        )
+
+    def move_reservation(
+        self,
+        rid: str,
+        from_status: str,
+        to_status: str,
+        now: datetime,
+        order_ref: str | None = None,
+    ) -> bool:
+        """Change a reservation's status only if it is still ``from_status``."""
+        ref_sql = ", order_ref = ?" if order_ref is not None else ""
+        params: tuple[Any, ...] = (to_status, self.tx._ts(now))
+        if order_ref is not None:
+            params += (order_ref,)
+        res = self.conn.exec_driver_sql(
+            self._sql(
+                f"UPDATE reservations SET status = ?, updated_at = ?{ref_sql} "
+                "WHERE id = ? AND status = ?"
+            ),
+            (*params, rid, from_status),
+        )
+        return bool(res.rowcount)
+
+    def expired(
+        self, now: datetime, limit: int, *, sku: str | None = None, location: str | None = None
+    ) -> list[ReservationRow]:
+        """Held reservations whose time ran out (optionally of one position)."""
+        q = select(*_RES_COLS).where(_R.status == "held", _R.expires_at < now)
+        if sku is not None and location is not None:
+            q = q.where(_R.sku == sku, _R.location == location)
+        rows = self.conn.execute(q.order_by(_R.expires_at).limit(limit)).all()
+        return [_reservation(r) for r in rows]
+
+
+class StockStore:
+    """The availability repository: reads here, writes through :meth:`write`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @contextmanager
+    def write(self) -> Iterator[StockTx]:
+        with self.store.write() as tx:
+            yield StockTx(tx)
+
+    def positions(
+        self, skus: Sequence[str], locations: Sequence[str] | None = None
+    ) -> list[PositionRow]:
+        return self.positions_and_inbound(skus, locations, inbound=False)[0]
+
+    def position(self, sku: str, location: str) -> PositionRow | None:
+        found = self.positions([sku], [location])
+        return found[0] if found else None
+
+    def inbound(self, skus: Sequence[str]) -> list[InboundRow]:
+        return self.positions_and_inbound(skus, None, positions=False)[1]
+
+    def positions_and_inbound(
+        self,
+        skus: Sequence[str],
+        locations: Sequence[str] | None = None,
+        *,
+        positions: bool = True,
+        inbound: bool = True,
+    ) -> tuple[list[PositionRow], list[InboundRow]]:
+        """Positions of ``skus`` (at ``locations``) and their inbound, read on one connection."""
+        c = t.stock_inbound.c
+        pos: list[PositionRow] = []
+        inb: list[InboundRow] = []
+        with self.store.engine.connect() as conn:
+            if positions:
+                q = select(*_POSITION_COLS).where(_P.sku.in_(list(skus)))
+                if locations:
+                    q = q.where(_P.location.in_(list(locations)))
+                pos = [_position(r) for r in conn.execute(q.order_by(_P.sku, _P.location))]
+            if inbound:
+                rows = conn.execute(
+                    select(t.stock_inbound)
+                    .where(c.sku.in_(list(skus)))
+                    .order_by(c.sku, c.location, c.eta, c.reference)
+                ).all()
+                inb = [
+                    InboundRow(r.sku, r.location, r.reference, r.kind, int(r.quantity), r.eta)
+                    for r in rows
+                ]
+        return pos, inb
+
+    def locations(self) -> list[str]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(_P.location).distinct().order_by(_P.location)).all()
+        return [r[0] for r in rows]
+
+    def freshness(self) -> dict[str, datetime | None]:
+        """Per location: the time of the last WMS event applied there."""
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(_P.location, func.max(_P.last_event_at))
+                .group_by(_P.location)
+                .order_by(_P.location)
+            ).all()
+        return {r[0]: utc(r[1]) for r in rows}
+
+    def reservation(self, rid: str) -> ReservationRow | None:
+        with self.store.engine.connect() as conn:
+            r = conn.execute(select(*_RES_COLS).where(_R.id == rid)).first()
+        return _reservation(r) if r is not None else None
+
+    def reservations(
+        self, *, status: str | None = None, sku: str | None = None, limit: int = 100
+    ) -> list[ReservationRow]:
+        q = select(*_RES_COLS)
+        if status is not None:
+            q = q.where(_R.status == status)
+        if sku is not None:
+            q = q.where(_R.sku == sku)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(q.order_by(_R.created_at, _R.id).limit(limit)).all()
+        return [_reservation(r) for r in rows]
+
+    def drift(
+        self, *, sku: str | None = None, location: str | None = None, limit: int = 100
+    ) -> list[DriftRow]:
+        c = t.stock_drift.c
+        q = select(t.stock_drift)
+        if sku is not None:
+            q = q.where(c.sku == sku)
+        if location is not None:
+            q = q.where(c.location == location)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(q.order_by(c.id.desc()).limit(limit)).all()
+        return [
+            DriftRow(
+                int(r.id),
+                r.sku,
+                r.location,
+                utc(r.snapshot_as_of) or r.snapshot_as_of,
+                int(r.snapshot_on_hand),
+                int(r.event_on_hand),
+                int(r.in_flight),
+                int(r.drift),
+                r.resolution,
+                utc(r.created_at) or r.created_at,
+            )
+            for r in rows
+        ]
+
+
+__all__ = [
+    "DriftRow",
+    "InboundRow",
+    "PositionRow",
+    "ReservationRow",
+    "StockStore",
+    "StockTx",
+]

@@ -1,0 +1,69 @@
+"""Group commit: many callers, one transaction; a refused write fails alone, a DB error reruns."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from crossdock.errors import InvalidInput
+from crossdock.services.availability.committer import GroupCommitter
+from crossdock.store import Store
+from crossdock.store.availability import StockStore, StockTx
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = Store.open(store_url)
+    yield s
+    s.close()
+
+
+def test_writes_share_commits_and_fail_alone(store: Store) -> None:
+    stock = StockStore(store)
+
+    def solo(work: Any) -> Any:
+        with stock.write() as stx:
+            return work(stx)
+
+    committer = GroupCommitter(store, solo, max_batch=16)
+    now = datetime.now(UTC)
+    with stock.write() as stx:
+        stx.ensure_position("A", "W1", now)
+    results: dict[int, Any] = {}
+    start = threading.Barrier(40)
+
+    def write(i: int) -> None:
+        def work(stx: StockTx) -> int:
+            stx.change("A", "W1", now, on_hand=1_000_000)
+            if i % 10 == 3:
+                raise InvalidInput(f"write {i} refused after it wrote", field="n")
+            if i % 10 == 7:  # a database error: rerun alone, where it fails again
+                stx.conn.execute(text("SELECT * FROM no_such_table"))
+            return i
+
+        start.wait()
+        try:
+            results[i] = committer.submit(work)
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    refused = [i for i, r in results.items() if isinstance(r, InvalidInput)]
+    failed = [i for i, r in results.items() if isinstance(r, Exception) and i not in refused]
+    ok = [i for i, r in results.items() if r == i]
+    assert sorted(refused) == [i for i in range(40) if i % 10 == 3]
+    assert sorted(failed) == [i for i in range(40) if i % 10 == 7]
+    assert len(ok) == 32
+    pos = stock.position("A", "W1")
+    assert pos is not None and pos.on_hand == 32_000_000, "only the writes that succeeded count"
