@@ -1,7 +1,8 @@
 """Services: domain logic on canonical data (pricing, availability, ...).
 
 :func:`attach` gives a hub the sync steps its hub file asks of the services
-(today: publishing customer prices for routes to channels). The faces that run
+(publishing customer prices for routes to channels; sweeping expired
+reservations and sending queued availability changes). The faces that run
 sync passes (`crossdock serve`, `crossdock sync`) call it once per hub.
 """
 
@@ -19,6 +20,18 @@ def attach(hub: Hub) -> None:
 
         publisher = PricePublisher(PricingService(hub.store, pricing), hub.ingestor)
         hub.add_step("pricing.publish", publisher.run)
+    if hub.config.availability is not None:
+        from crossdock.services.availability.service import service_for
+
+        availability = service_for(hub)
+
+        def sweep_and_publish() -> None:
+            # Expired holds give their units back; ATP changes a crashed process had
+            # queued but not yet sent go out now.
+            availability.reservations.sweep()
+            availability.ctx.publisher.drain()
+
+        hub.add_step("availability.sweep", sweep_and_publish)
 
 
 __all__ = ["attach"]

@@ -431,3 +431,20 @@ def test_a_publish_decided_but_not_yet_sent_survives_for_the_next_drain(
         assert fresh.ctx.publisher.drain() == 0
     finally:
         hub.close()
+
+
+def test_each_sync_pass_sweeps_expired_reservations(hub: Hub) -> None:
+    from crossdock.services import attach
+    from crossdock.services.availability.service import service_for
+
+    attach(hub)
+    svc = service_for(hub)
+    receive(svc, "A", "W1", "5", "r-sweep")
+    held = svc.reservations.reserve(
+        ReserveRequest(idempotency_key="s", sku="A", location="W1", quantity=D(5))
+    )
+    assert svc.availability(["A"])[0].atp == D(0)
+    _expire(hub, held.id)
+    hub.sync_once()  # what `crossdock serve` runs every interval
+    assert svc.reservations.get(held.id).status.value == "expired"
+    assert svc.availability(["A"])[0].atp == D(5)
