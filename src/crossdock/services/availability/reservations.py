@@ -118,12 +118,12 @@ class Reservations:
                         raise _insufficient(req.sku, req.location, req.quantity, allowed)
             row = stx.reserve(req.sku, req.location, qty, now)
             if row is None:  # too little (or no such position): give overdue holds back first
-                self._expire_at(stx, self._position(stx, req), now)
-                row = stx.reserve(req.sku, req.location, qty, now)
-            if row is None:
-                fresh = stx.position(req.sku, req.location, lock=False)
-                have = buckets_of(fresh).atp if fresh else Decimal(0)
-                raise _insufficient(req.sku, req.location, req.quantity, have)
+                before = self._position(stx, req)
+                pos = self._expire_at(stx, before, now)
+                if pos is not before:  # something expired: try again
+                    row = stx.reserve(req.sku, req.location, qty, now)
+                if row is None:  # the locked row says what there is: no second read
+                    raise _insufficient(req.sku, req.location, req.quantity, buckets_of(pos).atp)
             res = ReservationRow(
                 "rsv_" + os.urandom(12).hex(),
                 req.idempotency_key,
