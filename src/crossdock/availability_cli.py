@@ -21,7 +21,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from crossdock.errors import CrossdockError
+from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
 from crossdock.services.availability import (
     AvailabilityService,
     ErpSnapshot,
@@ -32,22 +32,11 @@ from crossdock.services.availability import (
     from_units,
     service_for,
 )
-from crossdock.sync.runtime import Hub, load_checked
+from crossdock.sync.runtime import Hub
 
 availability_app = typer.Typer(
     help="Available to promise, sourcing, reservations, WMS/ERP feeds.", no_args_is_help=True
 )
-console = Console()
-err = Console(stderr=True)
-
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", envvar="CROSSDOCK_CONFIG", help="The hub file.")
-]
-StoreOpt = Annotated[
-    str | None,
-    typer.Option("--store", envvar="CROSSDOCK_STORE_URL", help="Store URL; overrides the file."),
-]
-DEFAULT_CONFIG = Path("crossdock.yaml")
 
 
 def _plain(value: Any) -> Any:
@@ -72,18 +61,8 @@ def _print(doc: Any) -> None:
 
 @contextmanager
 def _service(config: Path, store: str | None) -> Iterator[AvailabilityService]:
-    try:
-        hub = Hub.open(load_checked(config), store_url=store)
-    except CrossdockError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    try:
+    with open_hub(config, store, refused=(ValidationError,)) as hub:
         yield service_for(hub)
-    except (CrossdockError, ValidationError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    finally:
-        hub.close()
 
 
 def print_freshness(hub: Hub, out: Console) -> None:

@@ -6,24 +6,26 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crossdock.availability_cli import availability_app, print_freshness
 from crossdock.cli_bookmarks import app as bookmarks_app
+from crossdock.cli_options import ConfigOpt, StoreOpt, console, err
+from crossdock.cli_options import actor as _actor
+from crossdock.cli_options import fail as _fail
+from crossdock.cli_options import hub_for as _hub
+from crossdock.cli_options import open_hub as _open_hub
+from crossdock.cli_pricing import pricing_app
 from crossdock.connectors.base import SnapshotSource, SourceItem
 from crossdock.errors import CrossdockError
 from crossdock.model.base import EntityType
-from crossdock.services import attach as attach_services
-from crossdock.sync.runtime import Hub, load_checked
 
 app = typer.Typer(
     name="crossdock",
@@ -45,42 +47,7 @@ prop_app = typer.Typer(
 app.add_typer(prop_app, name="proposals")
 app.add_typer(bookmarks_app, name="bookmarks")
 app.add_typer(availability_app, name="availability")
-console = Console()
-err = Console(stderr=True)
-
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", envvar="CROSSDOCK_CONFIG", help="The hub file.")
-]
-StoreOpt = Annotated[
-    str | None,
-    typer.Option("--store", envvar="CROSSDOCK_STORE_URL", help="Store URL; overrides the file."),
-]
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
-    return typer.Exit(2)
-
-
-@contextmanager
-def _open_hub(config: Path, store: str | None) -> Iterator[Hub]:
-    """The hub for one command; closed after it, its errors turned into a clean exit."""
-    hub = _hub(config, store)
-    try:
-        yield hub
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    finally:
-        hub.close()
-
-
-def _hub(config: Path, store: str | None) -> Hub:
-    try:
-        hub = Hub.open(load_checked(config), store_url=store)
-    except CrossdockError as exc:
-        raise _fail(exc) from exc
-    attach_services(hub)
-    return hub
+app.add_typer(pricing_app, name="pricing")
 
 
 @app.command()
@@ -338,7 +305,7 @@ def exceptions_retry(
 ) -> None:
     """Re-ingest the change an exception kept."""
     with _open_hub(config, store) as hub:
-        report = hub.retry_exception(exc_id, actor=f"cli:{os.environ.get('USER', 'unknown')}")
+        report = hub.retry_exception(exc_id, actor=_actor())
     console.print_json(json.dumps(report.as_dict()))
 
 
@@ -358,14 +325,10 @@ def exceptions_dismiss(
         hub.store.set_exception_status(
             exc_id,
             ExceptionStatus.DISMISSED,
-            actor=f"cli:{os.environ.get('USER', 'unknown')}",
+            actor=_actor(),
             note=note or None,
         )
     console.print(f"dismissed {exc_id}")
-
-
-def _actor() -> str:
-    return f"cli:{os.environ.get('USER', 'unknown')}"
 
 
 @routes_app.command("replay")
@@ -487,7 +450,7 @@ def _decide(proposal_id: int, approve: bool, config: Path, store: str | None) ->
             hub.store,
             proposal_id,
             approve=approve,
-            actor=f"cli:{os.environ.get('USER', 'unknown')}",
+            actor=_actor(),
         )
     verb = "approved" if approve else "rejected"
     console.print(f"{verb} {proposal_id}" + (f" (record now v{version})" if version else ""))
@@ -567,8 +530,3 @@ __all__ = ["app"]
 
 if __name__ == "__main__":
     app()
-
-
-from crossdock.cli_pricing import pricing_app  # noqa: E402  (it builds on this module)
-
-app.add_typer(pricing_app, name="pricing")

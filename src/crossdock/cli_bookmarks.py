@@ -8,35 +8,25 @@ which ingest keeps only what differs.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, actor, console, open_hub
 from crossdock.store.connector_state import ConnectorState, systems_with_state
 
 app = typer.Typer(help="Pull sources' bookmarks.", no_args_is_help=True)
-# The same options as the other commands (crossdock.cli imports this module).
-ConfigOpt = Annotated[
-    Path, typer.Option("--config", "-c", envvar="CROSSDOCK_CONFIG", help="The hub file.")
-]
-StoreOpt = Annotated[
-    str | None,
-    typer.Option("--store", envvar="CROSSDOCK_STORE_URL", help="Store URL; overrides the file."),
-]
 
 
 @app.command("list")
 def bookmarks_list(
     system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
-    config: ConfigOpt = Path("crossdock.yaml"),
+    config: ConfigOpt = DEFAULT_CONFIG,
     store: StoreOpt = None,
 ) -> None:
     """Every bookmark, per system."""
-    from crossdock.cli import _open_hub, console
-
-    with _open_hub(config, store) as hub:
+    with open_hub(config, store) as hub:
         names = [system] if system else systems_with_state(hub.store)
         rows = [
             (n, k, v) for n in names for k, v in sorted(ConnectorState(hub.store, n).all().items())
@@ -55,13 +45,11 @@ def bookmarks_reset(
     key: Annotated[
         str | None, typer.Option(help="Only this bookmark, e.g. since:products.")
     ] = None,
-    config: ConfigOpt = Path("crossdock.yaml"),
+    config: ConfigOpt = DEFAULT_CONFIG,
     store: StoreOpt = None,
 ) -> None:
     """Forget bookmarks: the next sync pulls the system in full."""
-    from crossdock.cli import _actor, _open_hub, console
-
-    with _open_hub(config, store) as hub:
+    with open_hub(config, store) as hub:
         hub.connector(system)  # an unknown system is an error, not a silent no-op
-        n = ConnectorState(hub.store, system).reset(actor=_actor(), key=key)
+        n = ConnectorState(hub.store, system).reset(actor=actor(), key=key)
     console.print(f"reset={n}")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from crossdock.cli import ConfigOpt, StoreOpt, _open_hub, console
+from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
 from crossdock.services.pricing import PricingService, QuoteRequest, book_csv, book_jsonl
 
 pricing_app = typer.Typer(help="Prices: price books for channel sync.", no_args_is_help=True)
@@ -22,13 +22,13 @@ def book(
     currency: Annotated[str | None, typer.Option(help="Currency; default the customer's.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
     out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
-    config: ConfigOpt = Path("crossdock.yaml"),
+    config: ConfigOpt = DEFAULT_CONFIG,
     store: StoreOpt = None,
 ) -> None:
     """Every sellable SKU's price for one customer/channel, as JSON Lines or CSV."""
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("--format must be jsonl or csv")
-    with _open_hub(config, store) as hub:
+    with open_hub(config, store) as hub:
         service = PricingService(hub.store, hub.config.pricing)
         items = service.book(QuoteRequest(customer, [], ship_to, channel, currency))
         sink = out.open("wb") if out is not None else sys.stdout.buffer
