@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.errors import ErrorCode
+from crossdock.errors import ErrorCode, InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.store.repository import Store
@@ -168,6 +168,16 @@ class Connector:
         """Release clients and files."""
 
 
+def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
+    """A connector setting that cannot be used; ``field`` is relative to ``settings``."""
+    return InvalidInput(
+        f"systems.{system}.settings.{field}: {reason}",
+        field=f"settings.{field}",
+        reason=reason,
+        code=ErrorCode.CONFIG_INVALID,
+    )
+
+
 __all__ = [
     "Connector",
     "Delivery",
@@ -180,4 +190,5 @@ __all__ = [
     "SourceError",
     "SourceItem",
     "WebhookReceiver",
+    "config_invalid",
 ]

@@ -126,32 +126,6 @@ class Store:
                 return
             after = rows[-1].id
 
-    def records_by_ids(
-        self, entity_type: EntityType, ids: Sequence[str]
-    ) -> dict[str, StoredRecord]:
-        """The records of these ids that exist (deleted ones included, flagged)."""
-        c = t.records.c
-        out: dict[str, StoredRecord] = {}
-        with self.engine.connect() as conn:
-            for i in range(0, len(ids), 400):
-                rows = conn.execute(
-                    select(
-                        c.id,
-                        c.version,
-                        c.data,
-                        c.provenance,
-                        c.deleted,
-                        c.created_at,
-                        c.updated_at,
-                    ).where(c.entity_type == entity_type.value, c.id.in_(ids[i : i + 400]))
-                ).all()
-                for r in rows:
-                    out[r[0]] = StoredRecord(
-                        entity_type, r[0], r[1], loads(r[2]), loads(r[3]), bool(r[4]),
-                        utc(r[5]), utc(r[6]),
-                    )  # fmt: skip
-        return out
-
     def changed_after(
         self, after: int, entity_types: Sequence[EntityType], *, limit: int = 5000
     ) -> list[tuple[int, EntityType, str]]:

@@ -9,7 +9,8 @@ file system error escapes a destination except ``RetryableError``.
 
 from __future__ import annotations
 
-from crossdock.errors import ErrorCode, InvalidInput, RetryableError
+from crossdock.connectors.base import config_invalid
+from crossdock.errors import ErrorCode, RetryableError
 
 
 class RowProblem(Exception):
@@ -49,16 +50,6 @@ def export_failed(where: str, exc: OSError) -> RetryableError:
     """Writing an export file failed (disk full, permissions, a missing mount): retry later."""
     return RetryableError(
         f"cannot write {where}: {exc.strerror or exc}", code=ErrorCode.DESTINATION_UNAVAILABLE
-    )
-
-
-def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
-    """A setting that cannot be used; ``field`` is relative to ``settings``."""
-    return InvalidInput(
-        f"systems.{system}.settings.{field}: {reason}",
-        field=f"settings.{field}",
-        reason=reason,
-        code=ErrorCode.CONFIG_INVALID,
     )
 
 

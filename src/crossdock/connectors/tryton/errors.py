@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from crossdock.connectors.base import config_invalid
 from crossdock.errors import (
     CrossdockError,
     ErrorCode,
@@ -121,15 +122,6 @@ def from_transport(method: str, exc: httpx.RequestError, where: str) -> Retryabl
     return RetryableError(
         f"{where} is unreachable ({type(exc).__name__}): {exc}",
         code=ErrorCode.DESTINATION_UNAVAILABLE,
-    )
-
-
-def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
-    return InvalidInput(
-        f"systems.{system}.settings.{field}: {reason}",
-        field=f"settings.{field}",
-        reason=reason,
-        code=ErrorCode.CONFIG_INVALID,
     )
 
 

@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from crossdock.connectors.base import config_invalid
 from crossdock.errors import ErrorCode, InvalidInput, RetryableError
 
 #: Statuses that mean "try again later" rather than "this request is wrong".
@@ -93,16 +94,6 @@ def malformed_body(field: str, reason: str) -> InvalidInput:
     """An inbound body that is not the documented JSON shape as a whole."""
     return InvalidInput(
         f"{field}: {reason}", field=field, reason=reason, code=ErrorCode.VALIDATION_FAILED
-    )
-
-
-def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
-    """A setting that cannot be used; ``field`` is relative to ``settings``."""
-    return InvalidInput(
-        f"systems.{system}.settings.{field}: {reason}",
-        field=f"settings.{field}",
-        reason=reason,
-        code=ErrorCode.CONFIG_INVALID,
     )
 
 

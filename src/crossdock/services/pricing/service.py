@@ -125,7 +125,7 @@ class PricingService:
                 ids = sorted(set(by_type.get(etype, [])))
                 if not ids:
                     continue
-                found = self.store.records_by_ids(etype, ids)
+                found = self.store.get_records(etype, ids)
                 for rid in ids:
                     rec = found.get(rid)
                     if rec is None:
