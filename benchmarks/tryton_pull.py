@@ -1,7 +1,7 @@
 """Pulling products from a real Tryton: batched reads against one read per record.
 
 Starts ``trytond`` on loopback on a fresh copy of a seeded database (built
-with ``trytond-admin`` and the integration tests' ``seed.py``, or reused with
+with the integration tests' ``tryton_server.build_template``, or reused with
 ``--template``), adds ``--products`` products, then times a full pull of the
 products kind through the hub (map + ingest into a SQLite store) twice:
 
@@ -20,95 +20,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
-
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
-BIN = Path(sys.executable).parent
-SEED = Path(__file__).parents[1] / "tests/integration/connectors_tryton/seed.py"
+# The integration tests' way to build and start a trytond (no pytest in it).
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "integration"))
+from connectors_tryton.tryton_server import build_template, start_server
+
 PASSWORD = "admin-password-1"
 
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def env(path: Path, **extra: str) -> dict[str, str]:
-    e = {k: v for k, v in os.environ.items() if not k.startswith("TRYTON")}
-    e.update(TRYTOND_DATABASE_URI="sqlite://", TRYTOND_DATABASE__PATH=str(path), **extra)
-    return e
-
-
-def build_template(root: Path) -> Path:
-    (root / "template.sqlite").touch()
-    (root / "pass").write_text("bootstrap-password-1\n")
-    subprocess.run(
-        [
-            str(BIN / "trytond-admin"),
-            "-d",
-            "template",
-            "--all",
-            "-u",
-            "sale",
-            "sale_price_list",
-            "sale_credit_limit",
-            "--activate-dependencies",
-            "--email",
-            "admin@example.com",
-        ],
-        env=env(root, TRYTONPASSFILE=str(root / "pass")),
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, str(SEED)],
-        env=env(root, DB_NAME="template"),
-        check=True,
-        capture_output=True,
-    )
-    return root / "template.sqlite"
-
-
-def start(template: Path, where: Path) -> tuple[subprocess.Popen[bytes], str]:
-    shutil.copyfile(template, where / "erp.sqlite")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    conf = where / "trytond.conf"
-    conf.write_text(
-        f"[database]\nuri = sqlite://\npath = {where}\n[web]\nlisten = 127.0.0.1:{port}\n"
-    )
-    with (where / "trytond.log").open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "trytond"), "-c", str(conf), "-d", "erp"],
-            env=env(where),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.post(
-                f"{url}/erp/rpc/",
-                json={"id": 0, "method": "common.server.version", "params": []},
-                timeout=5,
-            )
-            break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    return proc, url
 
 
 def add_products(client: TrytonClient, n: int) -> None:
@@ -173,7 +104,8 @@ def main() -> None:
             (root / "tpl").mkdir()
             template = build_template(root / "tpl")
         (root / "srv").mkdir()
-        proc, url = start(template, root / "srv")
+        server = start_server(template, root / "srv")
+        url = server.url
         try:
             client = TrytonClient(url, "erp", "admin", PASSWORD)
             log(f"adding {args.products} products ...")
@@ -186,8 +118,8 @@ def main() -> None:
             slow, n_slow, calls_slow = pull(url, 1, root)
             log(f"  {n_slow} products in {slow:.2f}s, {calls_slow} RPC calls")
         finally:
-            proc.terminate()
-            proc.wait()
+            server.process.terminate()
+            server.process.wait()
     print(
         json.dumps(
             {
