@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from crossdock.config.hub import HubConfig
+from crossdock.config.hub import HubConfig, RouteConfig
 from crossdock.config.loader import load_hub, parse_hub
 from crossdock.connectors.base import Connector, Destination, SourceError, SourceItem
 from crossdock.connectors.registry import build_connector
@@ -305,7 +305,7 @@ class Hub:
             start = random.randrange(route.partitions)
             for i in range(route.partitions):
                 p = (start + i) % route.partitions
-                if not self._has_work(route.name, p):
+                if not self._has_work(route, p):
                     continue
                 token = acquire_lease(self.store, route.name, p, self.owner, ttl)
                 if token is None:
@@ -319,9 +319,8 @@ class Hub:
             out[route.name] = total
         return out
 
-    def _has_work(self, route_name: str, partition: int) -> bool:
+    def _has_work(self, route: RouteConfig, partition: int) -> bool:
         """Whether events wait after the partition's cursor (a read: idle passes write nothing)."""
-        route = self.config.route(route_name)
         cursor = self.store.cursor(route.name, partition)
         return bool(
             self.store.events_after(
