@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.model.base import EntityType
@@ -22,6 +23,8 @@ from crossdock.store.jsoncodec import dumps, loads
 from crossdock.store.records import NewException, StoredRecord
 
 CHUNK = 400
+COPY_FROM = 50
+"""Inserts of at least this many rows go through COPY on PostgreSQL."""
 LOCK_BUCKETS = 512
 LOCK_NAMESPACE = 73630
 EVENT_COLUMNS = (
@@ -81,10 +84,34 @@ class WriteTx:
     ) -> None:
         if not rows:
             return
+        if self.is_postgres and len(rows) >= COPY_FROM:
+            self._copy_rows(table, columns, rows)
+            return
         marks = ", ".join([self._mark] * len(columns))
         self.conn.exec_driver_sql(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows)
         )
+
+    def _copy_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """PostgreSQL's ``COPY FROM STDIN`` in this transaction.
+
+        One stream instead of a statement per row (several times faster for a
+        bulk batch). Errors come back
+        wrapped as SQLAlchemy's, so a unique violation is the ``IntegrityError`` that
+        ingest retries on, exactly as from an ``INSERT``.
+        """
+        import psycopg
+
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        raw = self.conn.connection.driver_connection
+        try:
+            with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
     def _select_in(
         self, sql: str, fixed: Sequence[Any], values: Sequence[str]
@@ -198,10 +225,11 @@ class WriteTx:
     ) -> None:
         """Rows of (system, native_id, canonical_id)."""
         ts = self._ts(now)
+        et = entity_type.value
         self._insert_many(
             "crosswalk",
             ("system", "entity_type", "native_id", "canonical_id", "created_at"),
-            [(s, entity_type.value, n, cid, ts) for s, n, cid in rows],
+            [(s, et, n, cid, ts) for s, n, cid in rows],
         )
 
     def set_record_keys(
@@ -212,16 +240,15 @@ class WriteTx:
     ) -> None:
         """Add (kind, value, record_id) keys; remove (kind, value) keys that moved away."""
         c = t.record_keys.c
+        et = entity_type.value
         for kind, value in remove:
             self.conn.execute(
-                t.record_keys.delete().where(
-                    c.entity_type == entity_type.value, c.kind == kind, c.value == value
-                )
+                t.record_keys.delete().where(c.entity_type == et, c.kind == kind, c.value == value)
             )
         self._insert_many(
             "record_keys",
             ("entity_type", "kind", "value", "record_id"),
-            [(entity_type.value, k, v, rid) for k, v, rid in add],
+            [(et, k, v, rid) for k, v, rid in add],
         )
 
     # -- records ------------------------------------------------------------------------
@@ -255,7 +282,7 @@ class WriteTx:
             ),
             [
                 (
-                    r.entity_type.value,
+                    r.entity_type._value_,
                     r.id,
                     r.version,
                     r.data_json or dumps(r.data),

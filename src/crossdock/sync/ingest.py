@@ -13,13 +13,12 @@ of the batch goes on. Nothing of an invalid change is written.
 from __future__ import annotations
 
 import logging
-import os
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,6 +33,7 @@ from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
 from crossdock.observability.metrics import INGESTED
 from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, WriteTx, dumps
+from crossdock.store.ids import new_record_id, time_ordered_hex
 from crossdock.store.write import BUCKETS
 from crossdock.sync.changes_codec import change_from_json, change_to_json, ts_key
 from crossdock.sync.merge import merge_fields
@@ -83,10 +83,6 @@ class _Working:
     @property
     def exists(self) -> bool:
         return self.stored_version is not None or self.version > 0
-
-
-def _new_id(prefix: str) -> str:
-    return f"{prefix}_{os.urandom(16).hex()}"
 
 
 def _validation_problem(exc: ValidationError) -> tuple[str, str]:
@@ -248,9 +244,12 @@ class Ingestor:
         ]
         # Lock what this batch may create, its native ids and every natural key it names,
         # before looking them up: another writer may be creating the same ones right now.
+        et = entity_type.value
         tx.lock_keys(
-            [f"{entity_type.value}:{s}:{n}" for s, n in pairs]
-            + [f"{entity_type.value}:nk:{k}:{v}" for nks in change_keys for k, v in nks]
+            chain(
+                (f"{et}:{s}:{n}" for s, n in pairs),
+                (f"{et}:nk:{k}:{v}" for nks in change_keys for k, v in nks),
+            )
         )
         known = tx.crosswalk_lookup(entity_type, pairs)
         wanted_keys = {
@@ -267,7 +266,7 @@ class Ingestor:
             pair = (c.system, c.native_id)
             cid = known.get(pair) or new_pairs.get(pair)
             if cid is None:
-                cid = next((by_key[k] for k in nks if k in by_key), None) or _new_id(
+                cid = next((by_key[k] for k in nks if k in by_key), None) or new_record_id(
                     model.id_prefix
                 )
                 new_pairs[pair] = cid
@@ -430,9 +429,7 @@ class Ingestor:
         deleted = result.state.get(DELETED) is True
         # Fresh: a new record whose every asserted field was applied (none refused or
         # ignored), so the change's own data is the record.
-        fresh = not w.exists and len(result.changed) == sum(
-            1 for k, v in fields.items() if v is not None and k != DELETED
-        )
+        fresh = not w.exists and not result.withheld
         obj: CanonicalEntity | None = None
         if not (deleted and len(result.state) == 1):  # a bare tombstone has nothing to check
             try:
@@ -539,6 +536,9 @@ class Ingestor:
             )
 
 
+_DELETE, _UPSERT = ChangeOp.DELETE.value, ChangeOp.UPSERT.value
+
+
 def event_row(
     entity_type: EntityType,
     entity_id: str,
@@ -551,11 +551,11 @@ def event_row(
 ) -> dict[str, Any]:
     """One outbox row, as :meth:`WriteTx.add_events` takes it."""
     return {
-        "event_id": os.urandom(16).hex(),
+        "event_id": time_ordered_hex(),
         "entity_type": entity_type.value,
         "entity_id": entity_id,
         "version": version,
-        "op": (ChangeOp.DELETE if deleted else ChangeOp.UPSERT).value,
+        "op": _DELETE if deleted else _UPSERT,
         "source_system": source_system,
         "changed": dumps(changed),
         "data": data_json,

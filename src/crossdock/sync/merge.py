@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from crossdock.model.base import EntityType
@@ -31,11 +31,13 @@ from crossdock.sync.ownership import OwnershipMatrix, Verdict
 class MergeResult:
     state: dict[str, Any]
     provenance: dict[str, list[Any]]
-    changed: list[str] = field(default_factory=list)
-    touched: bool = False
-    rejected: list[tuple[str, str | None]] = field(default_factory=list)
-    proposals: list[tuple[str, Any]] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
+    changed: list[str]
+    touched: bool
+    rejected: list[tuple[str, str | None]]
+    proposals: list[tuple[str, Any]]
+    stale: list[str]
+    withheld: int = 0
+    """Values that differ from the record and were not applied (not owned, or stale)."""
 
 
 def _digest(value: Any) -> str:
@@ -61,7 +63,12 @@ def merge_fields(
     """
     new_state = dict(state)
     new_prov = dict(provenance)
-    result = MergeResult(new_state, new_prov)
+    changed: list[str] = []
+    rejected: list[tuple[str, str | None]] = []
+    proposals: list[tuple[str, Any]] = []
+    stale: list[str] = []
+    touched = False
+    withheld = 0
     verdicts = matrix.verdict_table(entity_type, system)
     for path, value in fields.items():
         current = new_state.get(path)
@@ -70,33 +77,36 @@ def merge_fields(
             verdict = verdicts[path] = matrix.verdict(entity_type, path, system)
         if verdict is not Verdict.APPLY:
             if value != current:
+                withheld += 1
                 if verdict is Verdict.REJECT:
-                    result.rejected.append((path, matrix.owner(entity_type, path)))
+                    rejected.append((path, matrix.owner(entity_type, path)))
                 elif verdict is Verdict.PROPOSE:
-                    result.proposals.append((path, value))
+                    proposals.append((path, value))
             continue
         stamp = new_prov.get(path)
         if stamp is not None:
             if ts < stamp[1]:
-                result.stale.append(path)
+                stale.append(path)
+                withheld += value != current
                 continue
             if ts == stamp[1]:
                 if value == current:
                     continue  # this very write is already in place
                 if _digest(value) < _digest(current):
-                    result.stale.append(path)
+                    stale.append(path)
+                    withheld += 1
                     continue
         if value != current:
             if value is None:
                 new_state.pop(path, None)
             else:
                 new_state[path] = value
-            result.changed.append(path)
+            changed.append(path)
             new_prov[path] = [system, ts, version]
         else:
             new_prov[path] = [system, ts, stamp[2] if stamp else version]
-            result.touched = True
-    return result
+            touched = True
+    return MergeResult(new_state, new_prov, changed, touched, rejected, proposals, stale, withheld)
 
 
 __all__ = ["MergeResult", "merge_fields"]
