@@ -150,10 +150,11 @@ class Product(CanonicalEntity):
     def _check_units(
         cls, units: list[UnitConversion], info: ValidationInfo
     ) -> list[UnitConversion]:
-        codes = [u.code for u in units]
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            raise ValueError(f"unit codes must be unique; repeated: {', '.join(dupes)}")
+        if len(units) > 1:
+            codes = [u.code for u in units]
+            dupes = sorted({c for c in codes if codes.count(c) > 1})
+            if dupes:
+                raise ValueError(f"unit codes must be unique; repeated: {', '.join(dupes)}")
         base = info.data.get("base_uom")  # absent when base_uom itself failed
         for u in units:
             if u.code == base and u.factor != 1:
@@ -182,10 +183,13 @@ class Product(CanonicalEntity):
         gtins: list[object] = []
         ids = data.get("identifiers")
         if isinstance(ids, Mapping):
-            gtins += [ids.get("gtin"), ids.get("upc")]
+            gtins.append(ids.get("gtin"))
+            gtins.append(ids.get("upc"))
         units = data.get("units")
         if isinstance(units, list):
-            gtins += [u.get("gtin") for u in units if isinstance(u, Mapping)]
+            for u in units:
+                if isinstance(u, Mapping) and "gtin" in u:
+                    gtins.append(u["gtin"])
         for g in gtins:
             if isinstance(g, str) and _GTIN_RE.fullmatch(g.strip()):
                 key = ("gtin", g.strip().zfill(14))

@@ -16,13 +16,7 @@ from crossdock.model.base import CanonicalModel
 
 
 def _to_decimal(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a number")
-    if isinstance(value, float):
-        raise ValueError(
-            "floats are not accepted for money or quantities; send a string or integer"
-        )
-    if isinstance(value, str):
+    if isinstance(value, str):  # first: files and JSON send numbers as text
         try:
             dec = Decimal(value.strip())
         except InvalidOperation:
@@ -30,6 +24,12 @@ def _to_decimal(value: Any) -> Any:
         if not dec.is_finite():
             raise ValueError(f"{value!r} is not a finite number")
         return dec
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, float):
+        raise ValueError(
+            "floats are not accepted for money or quantities; send a string or integer"
+        )
     return value
 
 

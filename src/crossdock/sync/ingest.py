@@ -492,7 +492,7 @@ class Ingestor:
             return problem
         created = not w.exists
         w.version += 1
-        w.state = dict(flat)
+        w.state = flat  # built for this version alone: nothing else holds it
         if deleted:
             w.state[DELETED] = True
         w.data = data
