@@ -232,6 +232,26 @@ class WriteTx:
             [(s, et, n, cid, ts) for s, n, cid in rows],
         )
 
+    def merge_tombstone(self, entity_type: EntityType, tombstone_id: str, into_id: str) -> None:
+        """Move a bare tombstone's native ids to ``into_id`` and remove the tombstone.
+
+        Its outbox events stay: they are history, and a delete of an id nobody
+        was sent is harmless to a receiver.
+        """
+        et = entity_type.value
+        self.conn.execute(
+            update(t.crosswalk)
+            .where(t.crosswalk.c.entity_type == et, t.crosswalk.c.canonical_id == tombstone_id)
+            .values(canonical_id=into_id)
+        )
+        self.conn.execute(
+            t.records.delete().where(
+                t.records.c.entity_type == et,
+                t.records.c.id == tombstone_id,
+                t.records.c.deleted.is_(True),
+            )
+        )
+
     def set_record_keys(
         self,
         entity_type: EntityType,

@@ -35,7 +35,7 @@ from crossdock.observability.metrics import INGESTED
 from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, WriteTx, dumps
 from crossdock.store.ids import new_record_id, time_ordered_hex
 from crossdock.store.write import BUCKETS
-from crossdock.sync.changes_codec import change_from_json, change_to_json, ts_key
+from crossdock.sync.changes_codec import TS_FORMAT, change_from_json, change_to_json, ts_key
 from crossdock.sync.merge import merge_fields
 from crossdock.sync.ownership import DELETED, OwnershipMatrix
 
@@ -83,6 +83,22 @@ class _Working:
     @property
     def exists(self) -> bool:
         return self.stored_version is not None or self.version > 0
+
+
+def _working_of(model: type[CanonicalEntity], rec: StoredRecord) -> _Working:
+    state = flatten_record(model, rec.data)
+    if rec.deleted:
+        state[DELETED] = True
+    return _Working(
+        rec.id,
+        rec.version,
+        rec.version,
+        state,
+        rec.provenance,
+        rec.deleted,
+        rec.data,
+        set(model.natural_keys(rec.data)),
+    )
 
 
 def _validation_problem(exc: ValidationError) -> tuple[str, str]:
@@ -283,24 +299,22 @@ class Ingestor:
             if rec is None:
                 working[cid] = _Working(cid, None, 0, {}, {}, False, {}, set())
             else:
-                state = flatten_record(model, rec.data)
-                if rec.deleted:
-                    state[DELETED] = True
-                working[cid] = _Working(
-                    cid,
-                    rec.version,
-                    rec.version,
-                    state,
-                    rec.provenance,
-                    rec.deleted,
-                    rec.data,
-                    set(model.natural_keys(rec.data)),
-                )
+                working[cid] = _working_of(model, rec)
         owners_of_keys = dict(by_key)
 
         touched_pairs: list[tuple[str, str, str]] = []
-        for c, cid in zip(changes, ids, strict=True):
+        merged_into: dict[str, str] = {}
+        for c, nks, first_cid in zip(changes, change_keys, ids, strict=True):
+            cid = merged_into.get(first_cid, first_cid)
             w = working[cid]
+            if nks and not w.keys and not w.data and (w.deleted or not w.exists):
+                into = self._join_by_keys(
+                    tx, model, entity_type, c, w, nks, working, stored, now, report, events,
+                    proposals, owners_of_keys,
+                )  # fmt: skip
+                if into is not None:
+                    merged_into[cid] = into
+                    cid, w = into, working[into]
             try:
                 problem = self._apply_change(
                     tx, model, entity_type, c, w, now, report, events, proposals, owners_of_keys
@@ -316,6 +330,8 @@ class Ingestor:
                 touched_pairs.append((c.system, c.native_id, cid))
                 del new_pairs[(c.system, c.native_id)]
 
+        if merged_into:
+            touched_pairs = [(s, n, merged_into.get(i, i)) for s, n, i in touched_pairs]
         inserts: list[StoredRecord] = []
         updates: list[tuple[StoredRecord, int]] = []
         add_keys: list[tuple[str, str, str]] = []
@@ -344,6 +360,82 @@ class Ingestor:
         tx.update_records(updates, now)
         tx.add_crosswalk(entity_type, touched_pairs, now)
         return [waiting_key(k) for rec in inserts for k in working[rec.id].keys]
+
+    def _join_by_keys(
+        self,
+        tx: WriteTx,
+        model: type[CanonicalEntity],
+        entity_type: EntityType,
+        c: Change,
+        w: _Working,
+        keys: list[tuple[str, str]],
+        working: dict[str, _Working],
+        stored: dict[str, StoredRecord],
+        now: datetime,
+        report: IngestReport,
+        events: list[dict[str, Any]],
+        proposals: list[dict[str, Any]],
+        owners_of_keys: dict[tuple[str, str], str],
+    ) -> str | None:
+        """The record ``c``'s natural keys name, for a record with no identity of its own yet.
+
+        Two kinds have none: an id this batch set aside for a native id whose
+        earlier change did nothing (a non-owner's delete of an unknown record),
+        and a bare tombstone. A delete of a record the hub has not seen leaves
+        one: no data, no natural key, only the sender's native id. When that
+        system's create arrives after another system created the same record
+        (same SKU), both are one record: the tombstone's native ids move to that
+        record, its delete is applied there with its own source time and sender,
+        and the tombstone goes. Any arrival order then ends in the same state.
+        Returns the record ``c`` joins, or ``None`` when the keys name no other.
+        """
+        unseen = [k for k in keys if k not in owners_of_keys]
+        if unseen:
+            owners_of_keys.update(tx.natural_lookup(entity_type, unseen))
+        into = next((owners_of_keys[k] for k in keys if owners_of_keys.get(k, w.id) != w.id), None)
+        if into is None:
+            return None
+        target = working.get(into)
+        if target is None:  # found in the store: not loaded by this batch yet
+            rec = tx.load_records(entity_type, [into]).get(into)
+            if rec is None:
+                return None
+            stored[into] = rec
+            target = working[into] = _working_of(model, rec)
+        if not w.exists:
+            return into
+        stamp = w.provenance.get(DELETED)
+        if stamp is None:
+            return None
+        delete = Change(
+            system=stamp[0],
+            entity_type=entity_type,
+            native_id=c.native_id,
+            op=ChangeOp.DELETE,
+            source_ts=datetime.strptime(stamp[1], TS_FORMAT).replace(tzinfo=UTC),
+            ref=f"delete first kept as {w.id}",
+        )
+        try:
+            self._apply_change(
+                tx, model, entity_type, delete, target, now, report, events, proposals,
+                owners_of_keys,
+            )  # fmt: skip
+        except _Refused:
+            return None
+        if w.stored_version is None:  # made by this batch: it never reaches the store
+            before = len(events)
+            events[:] = [e for e in events if e["entity_id"] != w.id]
+            report.created -= before > len(events)
+        else:
+            tx.merge_tombstone(entity_type, w.id, into)
+        w.dirty = False
+        tx.audit(
+            "crossdock",
+            "tombstone.merge",
+            f"{entity_type.value}/{w.id}",
+            {"into": into, "system": c.system, "native_id": c.native_id, "deleted": stamp[:2]},
+        )
+        return into
 
     def _apply_change(
         self,

@@ -286,6 +286,61 @@ def test_delete_before_create_leaves_a_tombstone_the_late_create_cannot_revive(
     assert rec["deleted"] is True
 
 
+def _delete(system: str, native: str, ts: datetime) -> Change:
+    return Change(system=system, entity_type=P, native_id=native, op=ChangeOp.DELETE, source_ts=ts)
+
+
+@pytest.mark.parametrize("one_batch", [False, True])
+def test_an_early_delete_joins_the_record_its_late_create_names_by_sku(
+    store: Store, one_batch: bool
+) -> None:
+    """The ERP's delete arrives first, the PIM creates the SKU, then the ERP's own create.
+
+    Arrived in order, the three make one deleted record; arrived like this, they
+    must too, not a bare tombstone beside a live record and an SKU conflict.
+    """
+    changes = [
+        _delete("erp", "9", T0 + timedelta(hours=2)),
+        product("pim", "p9", T0 + timedelta(hours=1), sku="LATE", description="from the PIM"),
+        product("erp", "9", T0, sku="LATE", cost="1.00"),
+    ]
+    cfg = HubConfig(
+        systems=[SystemConfig(name=n, kind="files") for n in ("erp", "pim")],
+        ownership={
+            P: EntityOwnership(
+                owner="erp", fields={"sku": "*", "description": "pim"}, non_owner="reject"
+            )
+        },
+    )
+    ing = Ingestor(store, cfg)
+    if one_batch:
+        r = ing.ingest(changes)
+        assert (r.exceptions, r.created) == (0, 1)
+    else:
+        for c in changes:
+            assert ing.ingest([c]).exceptions == 0
+    rec = only(store)
+    assert rec["deleted"] is True
+    assert (rec["sku"], rec["cost"], rec["description"]) == ("LATE", "1.00", "from the PIM")
+    got = store.list_records(P, include_deleted=True)[0]
+    assert got.provenance["_deleted"][:2] == ["erp", "2026-03-01T14:00:00.000000Z"]
+    with store.write() as tx:
+        ids = tx.crosswalk_lookup(P, [("erp", "9"), ("pim", "p9")])
+    assert set(ids.values()) == {got.id}, "both native ids name the one record"
+    # The same changes in their natural order end in the same record.
+    other = Store.open("sqlite://")
+    try:
+        Ingestor(other, cfg).ingest([changes[2], changes[1], changes[0]])
+        assert only(other) | {"version": None} == rec | {"version": None}
+    finally:
+        other.close()
+    # A newer create from the owner brings it back, as on any tombstone.
+    ing.ingest([product("erp", "9", T0 + timedelta(hours=3), sku="LATE", cost="2.00")])
+    assert only(store)["deleted"] is False and only(store)["cost"] == "2.00"
+    merges = [a for a in store.audit_entries() if a["action"] == "tombstone.merge"]
+    assert len(merges) == 1 and merges[0]["detail"]["into"] == got.id
+
+
 def test_a_large_batch_holds_a_bounded_number_of_locks(store: Store) -> None:
     """10k new records in one transaction (PostgreSQL's lock table holds far fewer)."""
     ing = Ingestor(store, hub(), batch_size=10_000)
