@@ -11,11 +11,12 @@ inserted raw with ``executemany`` into one plain table in one transaction.
 A second figure says how much of the gap is the store's own shape: the
 *store floor* writes the very rows the pipeline wrote (records, per-field
 provenance, crosswalk, natural keys, idempotency keys, outbox events), already
-built, into an empty store of the same schema in one transaction, with the
-driver alone (``executemany`` on SQLite, ``COPY`` on PostgreSQL, as the store
-does) and no Python work per record. No pipeline that writes those rows can
-beat it, so ``pipeline / floor`` is the share of the reachable speed the
-Python side reaches, and ``floor / anchor`` is the cost of the schema.
+built, into an empty store of the same schema in transactions of the
+pipeline's batch size, with the driver alone (``executemany`` on SQLite,
+``COPY`` on PostgreSQL, as the store does) and no Python work per record. No
+pipeline that writes those rows can beat it, so ``pipeline / floor`` is the
+share of the reachable speed the Python side reaches, and ``floor / anchor``
+is the cost of the schema.
 
     python benchmarks/ingest.py                      # SQLite, 200k rows
     python benchmarks/ingest.py --backend postgres   # CROSSDOCK_BENCH_PG_URL, or the local server
@@ -100,6 +101,18 @@ def anchor_postgres(url: str, data: list[tuple[str, ...]]) -> float:
 
 
 STORE_TABLES = ("records", "record_keys", "crosswalk", "inbound_keys", "events")
+BATCH = 5000
+
+
+def in_batches(
+    built: dict[str, list[tuple[object, ...]]], rows: int
+) -> list[dict[str, list[tuple[object, ...]]]]:
+    """The rows cut into the pipeline's transactions: each table's n-th share in the n-th."""
+    n = max(1, -(-rows // BATCH))
+    return [
+        {t: data[len(data) * i // n : len(data) * (i + 1) // n] for t, data in built.items()}
+        for i in range(n)
+    ]
 
 
 def floor_sqlite(hub_db: Path, empty_db: Path, rows: int) -> float:
@@ -113,11 +126,12 @@ def floor_sqlite(hub_db: Path, empty_db: Path, rows: int) -> float:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA cache_size=-65536")  # as the store's own connections
     start = time.perf_counter()
-    with conn:
-        for table, data in built.items():
-            if data:
-                marks = ", ".join("?" * len(data[0]))
-                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", data)
+    for batch in in_batches(built, rows):
+        with conn:
+            for table, data in batch.items():
+                if data:
+                    marks = ", ".join("?" * len(data[0]))
+                    conn.executemany(f"INSERT INTO {table} VALUES ({marks})", data)
     elapsed = time.perf_counter() - start
     conn.close()
     return rows / elapsed
@@ -137,12 +151,13 @@ def floor_postgres(url: str, hub_schema: str, rows: int) -> float:
             }
             conn.commit()
             start = time.perf_counter()
-            with conn.cursor() as cur:
-                for table, data in built.items():
-                    with cur.copy(f"COPY {empty}.{table} FROM STDIN") as copy:
-                        for row in data:
-                            copy.write_row(row)
-            conn.commit()
+            for batch in in_batches(built, rows):
+                with conn.cursor() as cur:
+                    for table, data in batch.items():
+                        with cur.copy(f"COPY {empty}.{table} FROM STDIN") as copy:
+                            for row in data:
+                                copy.write_row(row)
+                conn.commit()
             elapsed = time.perf_counter() - start
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
@@ -195,7 +210,7 @@ def hub_config(inbox: Path) -> HubConfig:
 
 
 def run_pipeline(store_url: str, inbox: Path, rows: int) -> tuple[float, dict[str, int]]:
-    hub = Hub(hub_config(inbox), Store.open(store_url), batch_size=5000)
+    hub = Hub(hub_config(inbox), Store.open(store_url), batch_size=BATCH)
     done = 0
     last = time.perf_counter()
 

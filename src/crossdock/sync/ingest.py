@@ -35,7 +35,15 @@ from crossdock.observability.metrics import INGESTED
 from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, WriteTx, dumps
 from crossdock.store.ids import new_record_id, time_ordered_hex
 from crossdock.store.write import BUCKETS
-from crossdock.sync.changes_codec import TS_FORMAT, change_from_json, change_to_json, ts_key
+from crossdock.sync.changes_codec import TS_FORMAT, change_from_json, ts_key
+from crossdock.sync.ingest_problems import (
+    Refused,
+    change_exception,
+    source_exception,
+    validation_problem,
+    waiting_key,
+    waiting_or_refused,
+)
 from crossdock.sync.merge import merge_fields
 from crossdock.sync.ownership import DELETED, OwnershipMatrix
 
@@ -85,6 +93,23 @@ class _Working:
         return self.stored_version is not None or self.version > 0
 
 
+@dataclass(slots=True)
+class _TypeBatch:
+    """What applying one entity type's share of a batch works on, in one transaction."""
+
+    tx: WriteTx
+    model: type[CanonicalEntity]
+    entity_type: EntityType
+    now: datetime
+    report: IngestReport
+    events: list[dict[str, Any]]
+    proposals: list[dict[str, Any]]
+    working: dict[str, _Working]
+    stored: dict[str, StoredRecord]
+    owners_of_keys: dict[tuple[str, str], str]
+    """Natural key -> the record holding it, as far as this batch has looked or assigned."""
+
+
 def _working_of(model: type[CanonicalEntity], rec: StoredRecord) -> _Working:
     state = flatten_record(model, rec.data)
     if rec.deleted:
@@ -99,13 +124,6 @@ def _working_of(model: type[CanonicalEntity], rec: StoredRecord) -> _Working:
         rec.data,
         set(model.natural_keys(rec.data)),
     )
-
-
-def _validation_problem(exc: ValidationError) -> tuple[str, str]:
-    first = exc.errors()[0]
-    path = ".".join(str(p) for p in first["loc"]) or "(record)"
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return path, f"{first['msg'].removeprefix('Value error, ')}{more}"
 
 
 class Ingestor:
@@ -202,7 +220,7 @@ class Ingestor:
         changes: list[Change] = []
         for item in batch:
             if isinstance(item, SourceError):
-                exceptions.append(_source_exception(item))
+                exceptions.append(source_exception(item))
             else:
                 changes.append(item)
 
@@ -300,7 +318,9 @@ class Ingestor:
                 working[cid] = _Working(cid, None, 0, {}, {}, False, {}, set())
             else:
                 working[cid] = _working_of(model, rec)
-        owners_of_keys = dict(by_key)
+        b = _TypeBatch(
+            tx, model, entity_type, now, report, events, proposals, working, stored, dict(by_key)
+        )
 
         touched_pairs: list[tuple[str, str, str]] = []
         merged_into: dict[str, str] = {}
@@ -308,18 +328,13 @@ class Ingestor:
             cid = merged_into.get(first_cid, first_cid)
             w = working[cid]
             if nks and not w.keys and not w.data and (w.deleted or not w.exists):
-                into = self._join_by_keys(
-                    tx, model, entity_type, c, w, nks, working, stored, now, report, events,
-                    proposals, owners_of_keys,
-                )  # fmt: skip
+                into = self._join_by_keys(b, c, w, nks)
                 if into is not None:
                     merged_into[cid] = into
                     cid, w = into, working[into]
             try:
-                problem = self._apply_change(
-                    tx, model, entity_type, c, w, now, report, events, proposals, owners_of_keys
-                )
-            except _Refused as refused:
+                problem = self._apply_change(b, c, w)
+            except Refused as refused:
                 exceptions.append(refused.exception)
                 continue
             if problem is not None:  # applied, but a part of it was refused
@@ -362,20 +377,7 @@ class Ingestor:
         return [waiting_key(k) for rec in inserts for k in working[rec.id].keys]
 
     def _join_by_keys(
-        self,
-        tx: WriteTx,
-        model: type[CanonicalEntity],
-        entity_type: EntityType,
-        c: Change,
-        w: _Working,
-        keys: list[tuple[str, str]],
-        working: dict[str, _Working],
-        stored: dict[str, StoredRecord],
-        now: datetime,
-        report: IngestReport,
-        events: list[dict[str, Any]],
-        proposals: list[dict[str, Any]],
-        owners_of_keys: dict[tuple[str, str], str],
+        self, b: _TypeBatch, c: Change, w: _Working, keys: list[tuple[str, str]]
     ) -> str | None:
         """The record ``c``'s natural keys name, for a record with no identity of its own yet.
 
@@ -389,19 +391,20 @@ class Ingestor:
         and the tombstone goes. Any arrival order then ends in the same state.
         Returns the record ``c`` joins, or ``None`` when the keys name no other.
         """
-        unseen = [k for k in keys if k not in owners_of_keys]
+        tx, entity_type, owners = b.tx, b.entity_type, b.owners_of_keys
+        unseen = [k for k in keys if k not in owners]
         if unseen:
-            owners_of_keys.update(tx.natural_lookup(entity_type, unseen))
-        into = next((owners_of_keys[k] for k in keys if owners_of_keys.get(k, w.id) != w.id), None)
+            owners.update(tx.natural_lookup(entity_type, unseen))
+        into = next((owners[k] for k in keys if owners.get(k, w.id) != w.id), None)
         if into is None:
             return None
-        target = working.get(into)
+        target = b.working.get(into)
         if target is None:  # found in the store: not loaded by this batch yet
             rec = tx.load_records(entity_type, [into]).get(into)
             if rec is None:
                 return None
-            stored[into] = rec
-            target = working[into] = _working_of(model, rec)
+            b.stored[into] = rec
+            target = b.working[into] = _working_of(b.model, rec)
         if not w.exists:
             return into
         stamp = w.provenance.get(DELETED)
@@ -416,16 +419,13 @@ class Ingestor:
             ref=f"delete first kept as {w.id}",
         )
         try:
-            self._apply_change(
-                tx, model, entity_type, delete, target, now, report, events, proposals,
-                owners_of_keys,
-            )  # fmt: skip
-        except _Refused:
+            self._apply_change(b, delete, target)
+        except Refused:
             return None
         if w.stored_version is None:  # made by this batch: it never reaches the store
-            before = len(events)
-            events[:] = [e for e in events if e["entity_id"] != w.id]
-            report.created -= before > len(events)
+            before = len(b.events)
+            b.events[:] = [e for e in b.events if e["entity_id"] != w.id]
+            b.report.created -= before > len(b.events)
         else:
             tx.merge_tombstone(entity_type, w.id, into)
         w.dirty = False
@@ -437,24 +437,14 @@ class Ingestor:
         )
         return into
 
-    def _apply_change(
-        self,
-        tx: WriteTx,
-        model: type[CanonicalEntity],
-        entity_type: EntityType,
-        c: Change,
-        w: _Working,
-        now: datetime,
-        report: IngestReport,
-        events: list[dict[str, Any]],
-        proposals: list[dict[str, Any]],
-        owners_of_keys: dict[tuple[str, str], str],
-    ) -> NewException | None:
+    def _apply_change(self, b: _TypeBatch, c: Change, w: _Working) -> NewException | None:
         """Apply one change to its working record.
 
-        Raises :class:`_Refused` when nothing of the change may be written; returns
+        Raises :class:`Refused` when nothing of the change may be written; returns
         an exception to record when it applied but refused a part (a non-owner's field).
         """
+        tx, model, entity_type, now, report = b.tx, b.model, b.entity_type, b.now, b.report
+        events, proposals, owners_of_keys = b.events, b.proposals, b.owners_of_keys
         if c.op is ChangeOp.DELETE:
             if not w.exists and not self.matrix.may_delete(entity_type, c.system):
                 report.unchanged += 1
@@ -464,8 +454,8 @@ class Ingestor:
             fields: dict[str, Any] = {DELETED: True}
         else:
             if not w.exists and not self.matrix.may_create(entity_type, c.system):
-                raise _Refused(
-                    _waiting_or_refused(
+                raise Refused(
+                    waiting_or_refused(
                         c,
                         model,
                         f"{c.system} may not create {entity_type.value} records (ownership.create)",
@@ -474,8 +464,10 @@ class Ingestor:
             try:
                 fields = flatten_record(model, c.data)
             except AttributeError:
-                raise _Refused(
-                    _exception(c, ErrorCode.VALIDATION_FAILED, "data", "data must be an object")
+                raise Refused(
+                    change_exception(
+                        c, ErrorCode.VALIDATION_FAILED, "data", "data must be an object"
+                    )
                 ) from None
             if self.matrix.may_delete(entity_type, c.system):
                 fields[DELETED] = None
@@ -494,7 +486,7 @@ class Ingestor:
         problem: NewException | None = None
         if result.rejected:
             paths = ", ".join(f"{p} (owner: {o})" for p, o in result.rejected)
-            problem = _exception(
+            problem = change_exception(
                 c,
                 ErrorCode.OWNERSHIP_CONFLICT,
                 result.rejected[0][0],
@@ -506,8 +498,8 @@ class Ingestor:
                 w.provenance = result.provenance
                 w.dirty = True
             if not w.exists and result.proposals:
-                raise _Refused(
-                    _waiting_or_refused(
+                raise Refused(
+                    waiting_or_refused(
                         c,
                         model,
                         f"{c.system} owns none of the fields it sent for a new {entity_type.value}",
@@ -534,9 +526,9 @@ class Ingestor:
                 )
                 obj = model.model_validate(source)
             except ValidationError as exc:
-                path, reason = _validation_problem(exc)
-                raise _Refused(
-                    _exception(
+                path, reason = validation_problem(exc)
+                raise Refused(
+                    change_exception(
                         c,
                         ErrorCode.VALIDATION_FAILED,
                         path,
@@ -556,8 +548,8 @@ class Ingestor:
                 owners_of_keys.update(tx.natural_lookup(entity_type, [key]))
             holder = owners_of_keys.get(key)
             if holder is not None and holder != w.id:
-                raise _Refused(
-                    _exception(
+                raise Refused(
+                    change_exception(
                         c,
                         ErrorCode.CONFLICT,
                         key[0],
@@ -654,83 +646,6 @@ def event_row(
         "time": now,
         "bucket": zlib.crc32(entity_id.encode()) % BUCKETS,
     }
-
-
-class _Refused(Exception):
-    """A change refused whole; carries the business exception that says why."""
-
-    def __init__(self, exception: NewException) -> None:
-        super().__init__(exception.reason)
-        self.exception = exception
-
-
-def _exception(
-    c: Change, code: ErrorCode, path: str | None, reason: str, *, entity_id: str | None = None
-) -> NewException:
-    where = f" ({c.ref})" if c.ref else ""
-    target = f"{c.entity_type.value} {c.native_id} from {c.system}{where}"
-    if entity_id:
-        target += f" [canonical {entity_id}]"
-    return NewException(
-        system=c.system,
-        code=code.value,
-        reason=f"{target}: {reason}",
-        entity_type=c.entity_type.value,
-        native_id=c.native_id,
-        ref=c.ref,
-        field=path,
-        payload=change_to_json(c),
-    )
-
-
-def waiting_key(key: tuple[str, str]) -> str:
-    """How a waiting change names the record it waits for: ``kind:value`` of a natural key."""
-    return f"{key[0]}:{key[1]}"
-
-
-def _waiting_or_refused(
-    c: Change, model: type[CanonicalEntity], reason: str, path: str | None = None
-) -> NewException:
-    """A change that needs an existing record: it waits for one it names by natural key.
-
-    A system that may not create records (a CRM's contacts before the ERP's
-    customer) is not wrong, only early. When the change names the record by a
-    natural key, it is kept as a ``waiting_for_record`` exception and applied
-    as soon as a record with that key is created; otherwise it is refused.
-    """
-    try:
-        keys = model.natural_keys(c.data)
-    except (AttributeError, TypeError):
-        keys = []
-    if not keys:
-        return _exception(c, ErrorCode.OWNERSHIP_CONFLICT, path, reason)
-    kind, value = keys[0]
-    return _exception(
-        c,
-        ErrorCode.WAITING_FOR_RECORD,
-        waiting_key(keys[0]),
-        f"{reason}; kept until a {c.entity_type.value} with {kind} {value!r} exists, then applied",
-    )
-
-
-def _source_exception(e: SourceError) -> NewException:
-    raw: dict[str, Any] | None
-    if e.raw is None:
-        raw = None
-    elif isinstance(e.raw, str):
-        raw = {"raw": e.raw}
-    else:
-        raw = {"raw": dict(e.raw)}
-    return NewException(
-        system=e.system,
-        code=e.code.value,
-        reason=f"{e.ref or e.system}: {e.reason}",
-        entity_type=e.entity_type.value if e.entity_type else None,
-        native_id=e.native_id,
-        ref=e.ref,
-        field=e.field,
-        payload=raw,
-    )
 
 
 def _is_transient(exc: DBAPIError) -> bool:
