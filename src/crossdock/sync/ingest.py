@@ -36,6 +36,7 @@ from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, 
 from crossdock.store.ids import new_record_id, time_ordered_hex
 from crossdock.store.write import BUCKETS
 from crossdock.sync.changes_codec import TS_FORMAT, change_from_json, ts_key
+from crossdock.sync.gc_pause import fewer_collections
 from crossdock.sync.ingest_problems import (
     Refused,
     change_exception,
@@ -144,8 +145,12 @@ class Ingestor:
         """Ingest everything in ``items``, committing every ``batch_size`` items."""
         total = IngestReport()
         it: Iterator[SourceItem] = iter(items)
-        while batch := list(islice(it, self.batch_size)):
-            total.add(self.ingest_batch(batch))
+        while True:
+            with fewer_collections():
+                batch = list(islice(it, self.batch_size))
+                if not batch:
+                    break
+                total.add(self.ingest_batch(batch))
             if progress is not None:
                 progress(len(batch))
         for outcome in ("created", "updated", "deleted", "unchanged", "duplicates", "exceptions"):
@@ -156,6 +161,10 @@ class Ingestor:
 
     def ingest_batch(self, batch: Sequence[SourceItem], *, attempts: int = 5) -> IngestReport:
         """One transaction; retried when a concurrent writer moved a record under us."""
+        with fewer_collections():
+            return self._ingest_batch(batch, attempts)
+
+    def _ingest_batch(self, batch: Sequence[SourceItem], attempts: int) -> IngestReport:
         for attempt in range(1, attempts + 1):
             created: dict[EntityType, list[str]] = {}
             try:
