@@ -432,9 +432,10 @@ class Ingestor:
         except Refused:
             return None
         if w.stored_version is None:  # made by this batch: it never reaches the store
-            before = len(b.events)
-            b.events[:] = [e for e in b.events if e["entity_id"] != w.id]
-            b.report.created -= before > len(b.events)
+            kept = [e for e in b.events if e["entity_id"] != w.id]
+            if len(kept) < len(b.events):
+                b.report.created -= 1  # the tombstone was counted as a record this batch made
+            b.events[:] = kept
         else:
             tx.merge_tombstone(entity_type, w.id, into)
         w.dirty = False
