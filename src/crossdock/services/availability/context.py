@@ -53,7 +53,10 @@ class Context:
     def __post_init__(self) -> None:
         if self.committer is None and self.config.group_commit:
             self.committer = GroupCommitter(
-                self.store, self.solo, after_batch=self.publisher.drain_if_pending
+                self.store,
+                self.solo,
+                after_batch=self.publisher.drain_if_pending,
+                end_of_batch=self.publisher.publish_in,
             )
 
     def write(

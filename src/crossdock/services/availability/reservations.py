@@ -118,9 +118,12 @@ class Reservations:
                         raise _insufficient(req.sku, req.location, req.quantity, allowed)
             row = stx.reserve(req.sku, req.location, qty, now)
             if row is None:  # too little (or no such position): give overdue holds back first
-                before = self._position(stx, req)
-                pos = self._expire_at(stx, before, now)
-                if pos is not before:  # something expired: try again
+                refused = stx.refusal(req.sku, req.location, now)
+                if refused is None:
+                    raise self._no_position(req)
+                pos, overdue = refused
+                if overdue:  # something can expire: expire it and try again
+                    pos = self._expire_at(stx, pos, now)
                     row = stx.reserve(req.sku, req.location, qty, now)
                 if row is None:  # the locked row says what there is: no second read
                     raise _insufficient(req.sku, req.location, req.quantity, buckets_of(pos).atp)
@@ -144,10 +147,14 @@ class Reservations:
         return self.ctx.write(work, savepoint=False, order=(req.sku, req.location))
 
     @staticmethod
-    def _position(stx: StockTx, req: ReserveRequest) -> PositionRow:
+    def _no_position(req: ReserveRequest) -> NotFound:
+        return NotFound(f"sku/location: no stock position for {req.sku!r} at {req.location!r}")
+
+    @classmethod
+    def _position(cls, stx: StockTx, req: ReserveRequest) -> PositionRow:
         pos = stx.position(req.sku, req.location)
         if pos is None:
-            raise NotFound(f"sku/location: no stock position for {req.sku!r} at {req.location!r}")
+            raise cls._no_position(req)
         return pos
 
     @staticmethod
