@@ -213,9 +213,11 @@ class StockTx:
         for i in range(0, len(ordered), 400):
             part = ordered[i : i + 400]
             pairs = ", ".join(["(?, ?)"] * len(part))
+            # The sub-select: SQLite plans a bare ``IN (VALUES ...)`` of row values as a scan.
             rows = self._all(
                 f"SELECT {_POS_SQL} FROM stock_positions WHERE (sku, location) IN "
-                f"(VALUES {pairs}) ORDER BY sku, location{lock_sql}",
+                f"(SELECT column1, column2 FROM (VALUES {pairs}) AS v) "
+                f"ORDER BY sku, location{lock_sql}",
                 tuple(v for k in part for v in k),
             )
             for r in rows:

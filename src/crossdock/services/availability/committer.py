@@ -33,6 +33,7 @@ nothing open.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -93,6 +94,23 @@ class GroupCommitter:
         ``order`` (the first row it locks) sorts a batch, so two writers' batches lock
         rows in the same order and do not deadlock on PostgreSQL.
         """
+        result: T = self._enqueue(write, savepoint, order).result()
+        return result
+
+    async def submit_async(
+        self,
+        write: Callable[[StockTx], T],
+        *,
+        savepoint: bool = True,
+        order: tuple[str, ...] = (),
+    ) -> T:
+        """:meth:`submit` for a caller on an event loop: it awaits the answer, no thread waits."""
+        result: T = await asyncio.wrap_future(self._enqueue(write, savepoint, order))
+        return result
+
+    def _enqueue(
+        self, write: Callable[[StockTx], Any], savepoint: bool, order: tuple[str, ...]
+    ) -> Future[Any]:
         fut: Future[Any] = Future()
         self._queue.put((write, fut, savepoint, order))
         with self._lock:
@@ -101,8 +119,7 @@ class GroupCommitter:
                     target=self._run, name="availability-writer", daemon=True
                 )
                 self._thread.start()
-        result: T = fut.result()
-        return result
+        return fut
 
     def _take(self, first: Item) -> list[Item]:
         items = [first]

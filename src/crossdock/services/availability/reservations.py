@@ -18,6 +18,7 @@ the same locked row.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -98,6 +99,17 @@ class Reservations:
         self.ctx = ctx
 
     def reserve(self, req: ReserveRequest) -> Reservation:
+        # It refuses only before it writes, or after expiring overdue holds (which stand).
+        return self.ctx.write(self._reserve(req), savepoint=False, order=(req.sku, req.location))
+
+    async def reserve_async(self, req: ReserveRequest) -> Reservation:
+        """:meth:`reserve` awaited on an event loop (the API route)."""
+        return await self.ctx.write_async(
+            self._reserve(req), savepoint=False, order=(req.sku, req.location)
+        )
+
+    def _reserve(self, req: ReserveRequest) -> Callable[[StockTx], Reservation]:
+        """The write of one reserve, checked first (a bad request fails before it is queued)."""
         self.ctx.check_location(req.location)
         rule = self.ctx.channel_rule(req.channel)
         qty = to_units(req.quantity, "quantity")
@@ -143,8 +155,7 @@ class Reservations:
             self.ctx.publisher.flush(stx, [row])
             return Reservation.of(res)
 
-        # It refuses only before it writes, or after expiring overdue holds (which stand).
-        return self.ctx.write(work, savepoint=False, order=(req.sku, req.location))
+        return work
 
     @staticmethod
     def _no_position(req: ReserveRequest) -> NotFound:
