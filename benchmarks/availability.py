@@ -1,9 +1,10 @@
 """Availability: WMS event to ATP visible through the API, and reservations under 64 clients.
 
 Both parts drive a real HTTP API the way its callers would: ``--api-workers``
-uvicorn processes (2 by default: a deployment runs several, and the
-no-oversell guarantee holds across processes because it rests in the SQL)
-accept on one listening socket; clients keep a connection each (stdlib
+uvicorn processes accept on one listening socket (by default one on SQLite,
+an embedded store on one node, and two on PostgreSQL, where a deployment
+runs several; the no-oversell guarantee holds across processes because it
+rests in the SQL); clients keep a connection each (stdlib
 ``http.client``, so the load generator takes little of the machine).
 
 (1) Latency. A paced WMS feed offers ``--rate`` events a second (2,000 by
@@ -458,11 +459,17 @@ def main() -> None:
     ap.add_argument("--skus", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=64)
     ap.add_argument(
-        "--api-workers", type=int, default=2, help="API processes sharing one listening socket"
+        "--api-workers",
+        type=int,
+        default=0,
+        help="API processes sharing one listening socket (default: 1 on SQLite, an embedded "
+        "store on one node; 2 on PostgreSQL, where a deployment runs several)",
     )
     ap.add_argument("--reservations", type=int, default=20_000)
     ap.add_argument("--part", choices=["both", "latency", "reservations"], default="both")
     args = ap.parse_args()
+    if args.api_workers <= 0:
+        args.api_workers = 1 if args.backend == "sqlite" else 2
     if args.serve:
         serve(args.serve, args.fd)
         return
