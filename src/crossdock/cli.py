@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -237,7 +238,11 @@ def serve(
     loop = SyncLoop(hub, interval)
     loop.start()
     try:
-        uvicorn.run(create_app(hub, warm=True), host=host, port=port, log_config=None)
+        api = create_app(hub, warm=True)
+        # What startup built lives as long as the process: keep it out of the collector's
+        # full passes, which otherwise stop every request for ~150 ms now and then.
+        gc.freeze()
+        uvicorn.run(api, host=host, port=port, log_config=None)
     finally:
         loop.stop()
         hub.close()

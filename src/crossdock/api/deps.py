@@ -23,8 +23,12 @@ SYSTEM_NAME = r"^[a-z][a-z0-9_\-]*$"
 """How a system or route is named in the hub file."""
 
 
-def get_hub(request: Request) -> Hub:
-    """The hub this app serves."""
+async def get_hub(request: Request) -> Hub:
+    """The hub this app serves.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency
+    in its thread pool, and that hop cost more than the rest of a small request.
+    """
     return cast(Hub, request.app.state.hub)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from crossdock.store import schema as t
 from crossdock.store.repository import Store
@@ -153,12 +154,39 @@ class StockTx:
         self.tx = tx
         self.conn = tx.conn
         self.is_postgres = tx.is_postgres
+        self._cursor: Any = None
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.is_postgres else sql
 
+    def _raw(self, sql: str, params: Any, *, many: bool = False) -> Any:
+        """Run ``sql`` on the transaction's own DBAPI cursor; the cursor.
+
+        The hot statements (a few per reservation or event) skip SQLAlchemy's
+        statement and result machinery, which cost four times SQLite's own work
+        per statement. A driver error is raised as SQLAlchemy raises it
+        (``IntegrityError``, ``DBAPIError`` with the SQLSTATE), so savepoint
+        reruns and race retries see what they always saw.
+        """
+        if self._cursor is None:
+            self._cursor = self.conn.connection.cursor()
+        sql = self._sql(sql)
+        try:
+            if many:
+                self._cursor.executemany(sql, params)
+            else:
+                self._cursor.execute(sql, params)
+        except self.conn.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                sql, params, exc, self.conn.dialect.loaded_dbapi.Error, dialect=self.conn.dialect
+            ) from exc
+        return self._cursor
+
     def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        return self.conn.exec_driver_sql(self._sql(sql), params).first()
+        return self._raw(sql, params).fetchone()
+
+    def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        return list(self._raw(sql, params).fetchall())
 
     # -- positions ----------------------------------------------------------------------
     def position(self, sku: str, location: str, *, lock: bool = True) -> PositionRow | None:
@@ -169,6 +197,43 @@ class StockTx:
             (sku, location),
         )
         return _position(r) if r is not None else None
+
+    def positions(
+        self, keys: Sequence[tuple[str, str]], *, lock: bool = True
+    ) -> dict[tuple[str, str], PositionRow]:
+        """Many rows by (sku, location); one statement per 400.
+
+        Locked on PostgreSQL, in sorted order (PostgreSQL locks above the sort,
+        row by row in ``ORDER BY`` order), so two writers locking overlapping sets
+        never deadlock. SQLite needs no lock: the write transaction already is one.
+        """
+        out: dict[tuple[str, str], PositionRow] = {}
+        ordered = sorted(set(keys))
+        lock_sql = " FOR UPDATE" if lock and self.is_postgres else ""
+        for i in range(0, len(ordered), 400):
+            part = ordered[i : i + 400]
+            pairs = ", ".join(["(?, ?)"] * len(part))
+            # The sub-select: SQLite plans a bare ``IN (VALUES ...)`` of row values as a scan.
+            rows = self._all(
+                f"SELECT {_POS_SQL} FROM stock_positions WHERE (sku, location) IN "
+                f"(SELECT column1, column2 FROM (VALUES {pairs}) AS v) "
+                f"ORDER BY sku, location{lock_sql}",
+                tuple(v for k in part for v in k),
+            )
+            for r in rows:
+                out[(r[0], r[1])] = _position(r)
+        return out
+
+    def refusal(self, sku: str, location: str, now: datetime) -> tuple[PositionRow, bool] | None:
+        """The locked row of a refused reserve, and whether it has overdue holds; one statement."""
+        lock_sql = " FOR UPDATE" if self.is_postgres else ""
+        r = self._one(
+            f"SELECT {_POS_SQL}, EXISTS (SELECT 1 FROM reservations r WHERE r.sku = ? AND "
+            "r.location = ? AND r.status = 'held' AND r.expires_at < ?) "
+            f"FROM stock_positions WHERE sku = ? AND location = ?{lock_sql}",
+            (sku, location, self.tx._ts(now), sku, location),
+        )
+        return None if r is None else (_position(r), bool(r[10]))
 
     def ensure_position(self, sku: str, location: str, now: datetime) -> PositionRow:
         """The row, created empty first if it does not exist (racing creators both succeed)."""
@@ -209,6 +274,21 @@ class StockTx:
             raise LookupError(f"no stock position {sku}@{location}")
         return _position(r)
 
+    def add_many(self, rows: Sequence[tuple[PositionRow, int, int, int]], now: datetime) -> None:
+        """Apply (row, on_hand delta, allocated delta, versions) to locked rows; one executemany.
+
+        The caller computed each row's new state from the row it locked; the
+        statement adds the same deltas, so the stored row and the computed one agree.
+        """
+        ts = self.tx._ts(now)
+        self._raw(
+            "UPDATE stock_positions SET on_hand = on_hand + ?, allocated = allocated + ?, "
+            "version = version + ?, updated_at = ?, last_event_at = ? "
+            "WHERE sku = ? AND location = ?",
+            [(d, a, n, ts, ts, r.sku, r.location) for r, d, a, n in rows],
+            many=True,
+        )
+
     def reserve(self, sku: str, location: str, quantity: int, now: datetime) -> PositionRow | None:
         """Add ``quantity`` to reserved only if ATP still covers it; ``None`` when it does not.
 
@@ -235,36 +315,38 @@ class StockTx:
             raise LookupError(f"no stock position {sku}@{location}")
         return _position(r)
 
-    def set_published(self, sku: str, location: str, atp: int) -> None:
-        self.conn.execute(
-            update(t.stock_positions)
-            .where(_P.sku == sku, _P.location == location)
-            .values(published_atp=atp)
+    def mark_published(self, marks: Sequence[tuple[str, str, int]], now: datetime) -> None:
+        """Record (sku, location, atp) as published and queue each once for the drain."""
+        if not marks:
+            return
+        self._raw(
+            "UPDATE stock_positions SET published_atp = ? WHERE sku = ? AND location = ?",
+            [(atp, sku, loc) for sku, loc, atp in marks],
+            many=True,
         )
-
-    def queue_publish(self, sku: str, location: str, now: datetime) -> None:
-        """Mark a position's ATP change for publishing (once, however often it is marked)."""
-        stmt = (pg_insert if self.is_postgres else sqlite_insert)(t.atp_publish_queue)
-        self.conn.execute(
-            stmt.values(sku=sku, location=location, queued_at=now).on_conflict_do_nothing()
+        self._raw(
+            "INSERT INTO atp_publish_queue (sku, location, queued_at) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [(sku, loc, self.tx._ts(now)) for sku, loc, _ in marks],
+            many=True,
         )
 
     def take_publish(self, limit: int) -> list[PositionRow]:
         """Take up to ``limit`` queued positions (skipping those another drain holds)."""
-        q = t.atp_publish_queue.c
-        sel = select(q.sku, q.location).order_by(q.sku, q.location).limit(limit)
-        if self.is_postgres:
-            sel = sel.with_for_update(skip_locked=True)
-        keys = [(r[0], r[1]) for r in self.conn.execute(sel)]
-        out: list[PositionRow] = []
-        for sku, location in keys:
-            self.conn.execute(
-                delete(t.atp_publish_queue).where(q.sku == sku, q.location == location)
+        lock_sql = " FOR UPDATE SKIP LOCKED" if self.is_postgres else ""
+        keys = [
+            (r[0], r[1])
+            for r in self._all(
+                "SELECT sku, location FROM atp_publish_queue ORDER BY sku, location "
+                f"LIMIT ?{lock_sql}",
+                (limit,),
             )
-            row = self.position(sku, location, lock=False)
-            if row is not None:
-                out.append(row)
-        return out
+        ]
+        if not keys:
+            return []
+        self._raw("DELETE FROM atp_publish_queue WHERE sku = ? AND location = ?", keys, many=True)
+        found = self.positions(keys, lock=False)
+        return [found[k] for k in keys if k in found]
 
     # -- inbound ------------------------------------------------------------------------
     def replace_inbound(self, sku: str, location: str, rows: Sequence[InboundRow]) -> None:
@@ -308,22 +390,16 @@ class StockTx:
         )
         return {r[0] for r in rows}
 
-    def record_event(
-        self,
-        key: str,
-        sku: str,
-        location: str,
-        kind: str,
-        delta: int,
-        occurred_at: datetime,
-        now: datetime,
+    def record_events(
+        self, events: Sequence[tuple[str, str, str, str, int, datetime]], now: datetime
     ) -> None:
-        self.conn.exec_driver_sql(
-            self._sql(
-                "INSERT INTO inventory_event_keys (key, sku, location, kind, delta, occurred_at, "
-                "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            ),
-            (key, sku, location, kind, delta, self.tx._ts(occurred_at), self.tx._ts(now)),
+        """Keep (key, sku, location, kind, delta, occurred_at) of each event; one executemany."""
+        ts = self.tx._ts(now)
+        self._raw(
+            "INSERT INTO inventory_event_keys (key, sku, location, kind, delta, occurred_at, "
+            "applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(k, s, loc, kind, d, self.tx._ts(at), ts) for k, s, loc, kind, d, at in events],
+            many=True,
         )
 
     def in_flight(self, sku: str, location: str, after: datetime) -> int:
@@ -374,11 +450,9 @@ class StockTx:
 
     def insert_reservation(self, row: ReservationRow, now: datetime) -> None:
         ts = self.tx._ts(now)
-        self.conn.exec_driver_sql(
-            self._sql(
-                f"INSERT INTO reservations ({_RES_SQL}, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            ),
+        self._raw(
+            f"INSERT INTO reservations ({_RES_SQL}, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row.id,
                 row.idempotency_key,
@@ -407,14 +481,12 @@ class StockTx:
         params: tuple[Any, ...] = (to_status, self.tx._ts(now))
         if order_ref is not None:
             params += (order_ref,)
-        res = self.conn.exec_driver_sql(
-            self._sql(
-                f"UPDATE reservations SET status = ?, updated_at = ?{ref_sql} "
-                "WHERE id = ? AND status = ?"
-            ),
+        cur = self._raw(
+            f"UPDATE reservations SET status = ?, updated_at = ?{ref_sql} "
+            "WHERE id = ? AND status = ?",
             (*params, rid, from_status),
         )
-        return bool(res.rowcount)
+        return bool(cur.rowcount)
 
     def expired(
         self, now: datetime, limit: int, *, sku: str | None = None, location: str | None = None

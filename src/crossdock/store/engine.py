@@ -74,8 +74,10 @@ def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
         # delivery pass). An idle pooled connection holds no read transaction, so it
         # does not hold checkpoints back.
         kwargs["poolclass"] = QueuePool
-        kwargs["pool_size"] = 8
-        kwargs["max_overflow"] = 56
+        # As many kept as the API's worker threads (40) can ask for at once: an
+        # overflow connection is opened, and closed again, per checkout past the pool.
+        kwargs["pool_size"] = 40
+        kwargs["max_overflow"] = 24
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")

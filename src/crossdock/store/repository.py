@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Row, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
@@ -486,17 +487,36 @@ class Store:
             return int(pk[0]) if pk else 0
 
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRow | None:
-        with self.engine.connect() as conn:
-            r = conn.execute(select(t.api_keys).where(t.api_keys.c.prefix == prefix)).first()
+        # Every API request asks this once: straight to the driver on a pooled
+        # connection (SQLAlchemy's connection and statement setup cost eight times
+        # SQLite's own work here; the pool still rolls the connection back on return).
+        mark = "%s" if self.backend == "postgresql" else "?"
+        sql = (
+            "SELECT id, name, prefix, key_hash, scopes, revoked_at FROM api_keys "
+            f"WHERE prefix = {mark}"
+        )
+        driver = self.engine.dialect.loaded_dbapi
+        dbapi = self.engine.raw_connection()
+        try:
+            cur = dbapi.cursor()
+            cur.execute(sql, (prefix,))
+            r = cur.fetchone()
+            cur.close()
+        except driver.Error as exc:  # as SQLAlchemy raises it (a busy store answers 503)
+            raise DBAPIError.instance(
+                sql, (prefix,), exc, driver.Error, dialect=self.engine.dialect
+            ) from exc
+        finally:
+            dbapi.close()
         if r is None:
             return None
         return ApiKeyRow(
-            r.id,
-            r.name,
-            r.prefix,
-            r.key_hash,
-            frozenset(s for s in r.scopes.split(",") if s),
-            r.revoked_at is not None,
+            int(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            frozenset(s for s in r[4].split(",") if s),
+            r[5] is not None,
         )
 
     def revoke_api_key(self, prefix: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -67,3 +68,71 @@ def test_writes_share_commits_and_fail_alone(store: Store) -> None:
     assert len(ok) == 32
     pos = stock.position("A", "W1")
     assert pos is not None and pos.on_hand == 32_000_000, "only the writes that succeeded count"
+
+
+def _solo(stock: StockStore) -> Any:
+    def solo(work: Any) -> Any:
+        with stock.write() as stx:
+            return work(stx)
+
+    return solo
+
+
+def test_a_failing_last_step_fails_no_write_and_runs_again_after_the_commit(
+    store: Store,
+) -> None:
+    stock = StockStore(store)
+    now = datetime.now(UTC)
+    with stock.write() as stx:
+        stx.ensure_position("A", "W1", now)
+    after: list[int] = []
+
+    def last_step(stx: StockTx) -> None:
+        stx.change("A", "W1", now, on_hand=500_000)  # rolled back with its savepoint
+        raise RuntimeError("publishing failed")
+
+    committer = GroupCommitter(
+        store, _solo(stock), end_of_batch=last_step, after_batch=lambda: after.append(1)
+    )
+    got = committer.submit(lambda stx: stx.change("A", "W1", now, on_hand=1_000_000).on_hand)
+    assert got == 1_000_000
+    pos = stock.position("A", "W1")
+    assert pos is not None and pos.on_hand == 1_000_000, "the write stands, the last step does not"
+    assert after == [1], "the drain after the commit runs (it retries what the step could not)"
+
+
+def test_writes_awaited_from_an_event_loop_get_each_their_own_answer(store: Store) -> None:
+    stock = StockStore(store)
+    committer = GroupCommitter(store, _solo(stock), max_batch=16)
+    now = datetime.now(UTC)
+    with stock.write() as stx:
+        stx.ensure_position("A", "W1", now)
+
+    def work(i: int) -> Any:
+        def write(stx: StockTx) -> int:
+            stx.change("A", "W1", now, on_hand=1_000_000)
+            if i % 10 == 3:
+                raise InvalidInput(f"write {i} refused after it wrote", field="n")
+            if i % 10 == 7:
+                stx.conn.execute(text("SELECT * FROM no_such_table"))
+            return i
+
+        return write
+
+    async def run() -> list[Any]:
+        return await asyncio.gather(
+            *(committer.submit_async(work(i)) for i in range(40)), return_exceptions=True
+        )
+
+    results = asyncio.run(run())
+    assert [i for i, r in enumerate(results) if isinstance(r, InvalidInput)] == list(
+        range(3, 40, 10)
+    )
+    assert [i for i, r in enumerate(results) if isinstance(r, Exception) and i % 10 != 3] == list(
+        range(7, 40, 10)
+    )
+    assert [r for r in results if not isinstance(r, Exception)] == [
+        i for i in range(40) if i % 10 not in (3, 7)
+    ]
+    pos = stock.position("A", "W1")
+    assert pos is not None and pos.on_hand == 32_000_000

@@ -18,8 +18,11 @@ from crossdock.api.routers import (
     webhooks,
 )
 
+# A request is matched against the routers in this order (FastAPI tries each in
+# turn), so the real-time routes that answer channels and the WMS come first.
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
+    *(availability.router, availability.reservations_router),
     records.router,
     changes.router,
     events.router,
@@ -29,7 +32,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks.router,
     metrics.router,
     pricing.router,
-    *(availability.router, availability.reservations_router),
 )
 
 __all__ = ["ROUTERS"]

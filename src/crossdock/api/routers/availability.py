@@ -7,6 +7,11 @@ ship-to; ``/v1/reservations`` reserves, confirms, releases and sweeps;
 ``POST /v1/availability/events`` and ``/snapshots`` take the WMS and ERP
 feeds; ``GET /v1/availability/drift`` and ``/freshness`` report on them.
 Quantities travel as decimal strings.
+
+The hot routes (reading ATP, taking WMS events, reserving) are ``async``: a
+plain ``def`` route costs FastAPI two thread-pool hops (the call and the
+response check), which cost more than the work. Their writes are awaited
+from the service's writer thread; the ATP read runs in the pool.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from crossdock.api.auth import Admin, Reader, Writer
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit
@@ -145,7 +151,7 @@ def _sku_out(s: SkuAvailability) -> SkuOut:
 
 
 @router.get("", response_model=AvailabilityOut, summary="Available to promise, with its buckets")
-def get_availability(
+async def get_availability(
     hub: HubDep,
     _who: Reader,
     sku: Annotated[list[str], Query(min_length=1, max_length=200, description="one or many")],
@@ -157,7 +163,10 @@ def get_availability(
         for i, s in enumerate(values):
             if not s.strip() or len(s) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in s):
                 raise InvalidInput(f"{name}.{i}: {s!r} is not a {name}", field=f"{name}.{i}")
-    items = service_for(hub).availability(sku, locations=location or (), channel=channel, on=on)
+    svc = service_for(hub)
+    items = await run_in_threadpool(
+        lambda: svc.availability(sku, locations=location or (), channel=channel, on=on)
+    )
     return AvailabilityOut(channel=channel, date=on, items=[_sku_out(s) for s in items])
 
 
@@ -241,8 +250,8 @@ class EventsOut(_Out):
     response_model=EventsOut,
     summary="WMS inventory events (deltas, idempotent), applied in order in one transaction",
 )
-def post_events(body: EventsIn, hub: HubDep, _who: Writer) -> EventsOut:
-    results = service_for(hub).feeds.apply_wms_events(body.events)
+async def post_events(body: EventsIn, hub: HubDep, _who: Writer) -> EventsOut:
+    results = await service_for(hub).feeds.apply_wms_events_async(body.events)
     out: list[EventOut] = []
     for ev, res in zip(body.events, results, strict=True):
         out.append(
@@ -407,8 +416,10 @@ def _res_out(r: Reservation) -> ReservationOut:
     summary="Reserve units (idempotent by key; 200 when the key was seen)",
     description="409 `insufficient_stock` when ATP (or the channel's share) does not cover it.",
 )
-def reserve(body: ReserveRequest, hub: HubDep, _who: Writer, response: Response) -> ReservationOut:
-    r = service_for(hub).reservations.reserve(body)
+async def reserve(
+    body: ReserveRequest, hub: HubDep, _who: Writer, response: Response
+) -> ReservationOut:
+    r = await service_for(hub).reservations.reserve_async(body)
     if r.replayed:
         response.status_code = 200
     return _res_out(r)

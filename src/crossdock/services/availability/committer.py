@@ -17,6 +17,11 @@ conditional statements inside a write transaction; only the commit is shared.
   in its own transaction, after the batch commits.
 * If the batch's commit itself fails, every write of it runs again alone.
 
+``end_of_batch`` runs last inside the shared transaction, in a savepoint of
+its own (the publisher ingests the batch's availability changes there, so
+they commit with the stock change); ``after_batch`` runs after the commit and
+before the answers (a drain of whatever the last step could not take).
+
 A caller is answered only after the commit that holds its write: the answer
 is durable when it arrives. On SQLite the writer keeps one connection while
 work keeps coming (there is no pool, and closing the last connection
@@ -28,6 +33,7 @@ nothing open.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -60,10 +66,12 @@ class GroupCommitter:
         max_batch: int = 128,
         idle_seconds: float = 0.25,
         after_batch: Callable[[], object] | None = None,
+        end_of_batch: Callable[[StockTx], object] | None = None,
     ) -> None:
         self.store = store
         self._solo = solo
         self._after = after_batch
+        self._end = end_of_batch
         self.max_batch = max_batch
         self.idle_seconds = idle_seconds
         self._queue: queue.Queue[Item] = queue.Queue()
@@ -86,6 +94,23 @@ class GroupCommitter:
         ``order`` (the first row it locks) sorts a batch, so two writers' batches lock
         rows in the same order and do not deadlock on PostgreSQL.
         """
+        result: T = self._enqueue(write, savepoint, order).result()
+        return result
+
+    async def submit_async(
+        self,
+        write: Callable[[StockTx], T],
+        *,
+        savepoint: bool = True,
+        order: tuple[str, ...] = (),
+    ) -> T:
+        """:meth:`submit` for a caller on an event loop: it awaits the answer, no thread waits."""
+        result: T = await asyncio.wrap_future(self._enqueue(write, savepoint, order))
+        return result
+
+    def _enqueue(
+        self, write: Callable[[StockTx], Any], savepoint: bool, order: tuple[str, ...]
+    ) -> Future[Any]:
         fut: Future[Any] = Future()
         self._queue.put((write, fut, savepoint, order))
         with self._lock:
@@ -94,8 +119,7 @@ class GroupCommitter:
                     target=self._run, name="availability-writer", daemon=True
                 )
                 self._thread.start()
-        result: T = fut.result()
-        return result
+        return fut
 
     def _take(self, first: Item) -> list[Item]:
         items = [first]
@@ -164,6 +188,7 @@ class GroupCommitter:
                         done.append((fut, None, exc))
                     except DBAPIError:
                         again.append((write, fut))
+                self._end_of_batch(conn, stx)
         except BaseException as exc:  # the batch as a whole failed: every write alone
             log.info("availability batch of %d failed (%s); running each alone", len(items), exc)
             for write, fut, _sp, _o in items:
@@ -182,6 +207,16 @@ class GroupCommitter:
             else:
                 fut.set_exception(error)
         return True
+
+    def _end_of_batch(self, conn: Connection, stx: StockTx) -> None:
+        """The batch's last step (publishing) in a savepoint: its failure fails no write."""
+        if self._end is None:
+            return
+        try:
+            with conn.begin_nested():
+                self._end(stx)
+        except Exception:  # rolled back to the savepoint; after_batch tries again after commit
+            log.exception("availability end-of-batch step failed; it runs again after the commit")
 
     def _alone(self, write: Write, fut: Future[Any]) -> None:
         try:

@@ -8,6 +8,7 @@ key taken by a concurrent writer with the same idempotency key).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -53,7 +54,10 @@ class Context:
     def __post_init__(self) -> None:
         if self.committer is None and self.config.group_commit:
             self.committer = GroupCommitter(
-                self.store, self.solo, after_batch=self.publisher.drain_if_pending
+                self.store,
+                self.solo,
+                after_batch=self.publisher.drain_if_pending,
+                end_of_batch=self.publisher.publish_in,
             )
 
     def write(
@@ -75,6 +79,21 @@ class Context:
         except Exception:  # committed already; the queue keeps it for the next drain
             log.exception("availability publish drain failed; it will be retried")
         return out
+
+    async def write_async(
+        self,
+        work: Callable[[StockTx], T],
+        *,
+        savepoint: bool = True,
+        order: tuple[str, ...] = (),
+    ) -> T:
+        """:meth:`write` awaited on an event loop (an API route): the writer thread answers it.
+
+        Without group commit the write runs in a worker thread, as a plain route would.
+        """
+        if self.committer is not None:
+            return await self.committer.submit_async(work, savepoint=savepoint, order=order)
+        return await asyncio.to_thread(self.write, work, savepoint=savepoint, order=order)
 
     def solo(self, work: Callable[[StockTx], T]) -> T:
         """Run ``work`` in a write transaction of its own, again if the database lost a race."""

@@ -12,7 +12,7 @@ emitted in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -159,6 +159,22 @@ class Feeds:
         Every event is checked first (a bad one refuses the batch, naming it as
         ``events.3.quantity``); seen keys are no-ops that say so.
         """
+        prepared, first = self._prepare(events, prefix)
+        return self.ctx.write(lambda stx: self._apply(stx, prepared, prefix), order=first)
+
+    async def apply_wms_events_async(
+        self, events: Sequence[WmsEvent], *, prefix: str = "events"
+    ) -> list[EventResult]:
+        """:meth:`apply_wms_events` awaited on an event loop (the API route)."""
+        prepared, first = self._prepare(events, prefix)
+        return await self.ctx.write_async(
+            lambda stx: self._apply(stx, prepared, prefix), order=first
+        )
+
+    def _prepare(
+        self, events: Sequence[WmsEvent], prefix: str
+    ) -> tuple[list[tuple[WmsEvent, int, datetime]], tuple[str, str]]:
+        """Each event checked, with its quantity in units and its time; the first position."""
         prepared: list[tuple[WmsEvent, int, datetime]] = []
         for i, event in enumerate(events):
             where = f"{prefix}.{i}." if prefix else ""
@@ -170,7 +186,7 @@ class Feeds:
             )
             prepared.append((event, qty, occurred))
         first = min(((e.sku, e.location) for e, _, _ in prepared), default=("", ""))
-        return self.ctx.write(lambda stx: self._apply(stx, prepared, prefix), order=first)
+        return prepared, first
 
     def _apply(
         self, stx: StockTx, prepared: list[tuple[WmsEvent, int, datetime]], prefix: str
@@ -178,11 +194,14 @@ class Feeds:
         now = now_utc()
         out: list[EventResult] = []
         # Lock every position of the batch first, in one order, so batches never deadlock.
-        pos: dict[tuple[str, str], PositionRow | None] = {
-            k: stx.position(*k) for k in sorted({(e.sku, e.location) for e, _, _ in prepared})
-        }
+        keys = sorted({(e.sku, e.location) for e, _, _ in prepared})
+        pos: dict[tuple[str, str], PositionRow | None] = dict.fromkeys(keys)
+        pos.update(stx.positions(keys))
         seen = stx.events_seen([e.idempotency_key for e, _, _ in prepared])
-        touched: list[PositionRow] = []
+        # Each event's row is computed from the locked row; the store gets one update per
+        # position with the summed deltas (and one insert of every key) at the end.
+        moves: dict[tuple[str, str], tuple[PositionRow, int, int, int]] = {}
+        applied: list[tuple[str, str, str, str, int, datetime]] = []
         for i, (event, qty, occurred) in enumerate(prepared):
             where = f"{prefix}.{i}." if prefix else ""
             key = (event.sku, event.location)
@@ -190,35 +209,54 @@ class Feeds:
                 out.append(EventResult(event.idempotency_key, True, pos[key]))
                 continue
             seen.add(event.idempotency_key)
-            row = self._one(stx, event, qty, occurred, pos[key], now, where)
+            before = pos[key]
+            if before is None:
+                before = self._create(stx, event, now, where)
+            delta, delta_alloc = self._deltas(event, qty, before, where)
+            if event.kind in _INBOUND and event.reference:
+                stx.receive_inbound(event.sku, event.location, event.reference, qty)
+            row = replace(
+                before,
+                on_hand=before.on_hand + delta,
+                allocated=before.allocated + delta_alloc,
+                version=before.version + 1,
+                last_event_at=now,
+            )
+            base, d, a, n = moves.get(key, (before, 0, 0, 0))
+            moves[key] = (base, d + delta, a + delta_alloc, n + 1)
             pos[key] = row
-            touched.append(row)
+            applied.append(
+                (
+                    event.idempotency_key,
+                    event.sku,
+                    event.location,
+                    event.kind.value,
+                    delta,
+                    occurred,
+                )
+            )
             out.append(EventResult(event.idempotency_key, False, row))
-        self.ctx.publisher.flush(stx, touched)
+        if moves:
+            stx.add_many([moves[k] for k in sorted(moves)], now)
+            stx.record_events(applied, now)
+            self.ctx.publisher.flush(stx, [r for k in sorted(moves) if (r := pos[k]) is not None])
         return out
 
-    def _one(
-        self,
-        stx: StockTx,
-        event: WmsEvent,
-        qty: int,
-        occurred: datetime,
-        pos: PositionRow | None,
-        now: datetime,
-        where: str,
-    ) -> PositionRow:
-        if pos is None:
-            if event.kind in _OUTBOUND:
-                raise NotFound(
-                    f"{where}sku: no stock position for {event.sku!r} at "
-                    f"{event.location!r}; a {event.kind.value} needs stock that was received"
-                )
-            pos = stx.ensure_position(event.sku, event.location, now)
+    @staticmethod
+    def _create(stx: StockTx, event: WmsEvent, now: datetime, where: str) -> PositionRow:
+        if event.kind in _OUTBOUND:
+            raise NotFound(
+                f"{where}sku: no stock position for {event.sku!r} at "
+                f"{event.location!r}; a {event.kind.value} needs stock that was received"
+            )
+        return stx.ensure_position(event.sku, event.location, now)
+
+    @staticmethod
+    def _deltas(event: WmsEvent, qty: int, pos: PositionRow, where: str) -> tuple[int, int]:
+        """(on hand, allocated) deltas of one event on the position as it stands."""
         delta_alloc = 0
         if event.kind in _INBOUND:
             delta = qty
-            if event.reference:
-                stx.receive_inbound(event.sku, event.location, event.reference, qty)
         elif event.kind is EventKind.PICK:
             delta = -qty
             delta_alloc = -min(qty, max(pos.allocated, 0))
@@ -233,13 +271,7 @@ class Feeds:
                 f"{where}quantity: on hand of {event.sku}@{event.location} would pass the limit",
                 field=f"{where}quantity",
             )
-        row = stx.change(
-            event.sku, event.location, now, event_at=now, on_hand=delta, allocated=delta_alloc
-        )
-        stx.record_event(
-            event.idempotency_key, event.sku, event.location, event.kind.value, delta, occurred, now
-        )
-        return row
+        return delta, delta_alloc
 
     def apply_erp_snapshot(self, snapshot: ErpSnapshot) -> list[SnapshotLine]:
         """Set what the ERP owns and reconcile on hand, per SKU x location, in one transaction."""

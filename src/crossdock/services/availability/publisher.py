@@ -3,13 +3,16 @@
 When a position's ATP moves in a way the publish rule cares about (see
 :mod:`.publish`), the decision is written with the stock change itself (the
 published figure on the position and a row in ``atp_publish_queue``, one
-transaction). Right after that commit the service drains the queue: it
-ingests, in one batch, an ``inventory`` change per queued position from the
+transaction). A group-commit batch then ingests the queue as its last step,
+in the same transaction (:meth:`Publisher.publish_in`); a write alone, or a
+batch whose last step failed, drains the queue right after its commit. Either
+way it ingests, in one batch, an ``inventory`` change per queued position from the
 pseudo-system ``availability.publish_system`` (``crossdock-atp``) carrying
 its current ATP and what each channel may promise. Routes that carry
-inventory deliver it like any other change. A process that dies between the
-two leaves the queue row, and the next drain publishes it: nothing is lost,
-and hot reservations never wait on the outbox's lock.
+inventory deliver it like any other change. A process that dies between a
+write alone and its drain leaves the queue row, and the next drain publishes
+it: nothing is lost. A batch takes the outbox's lock only in its last step,
+as long as a drain of its own would hold it.
 
 Ownership: the publisher's own ingestor owns ``available`` and
 ``available_by_channel`` and shares ``sku`` and ``location`` (needed to find
@@ -77,20 +80,17 @@ class Publisher:
         latest: dict[tuple[str, str], PositionRow] = {}
         for row in rows:
             latest[(row.sku, row.location)] = row
-        queued = 0
-        now = datetime.now(UTC)
+        marks: list[tuple[str, str, int]] = []
         for key in sorted(latest):
             row = latest[key]
             atp = buckets_of(row).atp
             previous = None if row.published_atp is None else from_units(row.published_atp)
-            if not should_publish(previous, atp, self.config.publish):
-                continue
-            stx.set_published(row.sku, row.location, to_units(atp, "atp"))
-            stx.queue_publish(row.sku, row.location, now)
-            queued += 1
-        if queued:
+            if should_publish(previous, atp, self.config.publish):
+                marks.append((row.sku, row.location, to_units(atp, "atp")))
+        if marks:
+            stx.mark_published(marks, datetime.now(UTC))
             self.pending.set()
-        return queued
+        return len(marks)
 
     def drain(self, limit: int = 64) -> int:
         """Ingest the queued positions' current ATP as inventory changes; how many.
@@ -102,12 +102,33 @@ class Publisher:
         while True:
             self.pending.clear()
             with self.store.write() as tx:
-                rows = StockTx(tx).take_publish(limit)
-                if rows:
-                    self.ingestor.apply_in(tx, [self._change(r) for r in rows])
-            total += len(rows)
-            if len(rows) < limit:
+                taken = self._publish(StockTx(tx), limit)
+            total += taken
+            if taken < limit:
                 return total
+
+    def publish_in(self, stx: StockTx, limit: int = 1024) -> int:
+        """Ingest what is queued inside the caller's write transaction; how many.
+
+        A group-commit batch calls this last, so its changes are published in the
+        commit that makes them (no second transaction, no second commit). If more
+        than ``limit`` are queued, the flag stays up for a drain after the commit.
+        """
+        self.pending.clear()
+        try:
+            taken = self._publish(stx, limit)
+        except BaseException:  # the caller rolls it back; a drain after the commit retries
+            self.pending.set()
+            raise
+        if taken >= limit:
+            self.pending.set()
+        return taken
+
+    def _publish(self, stx: StockTx, limit: int) -> int:
+        rows = stx.take_publish(limit)
+        if rows:
+            self.ingestor.apply_in(stx.tx, [self._change(r) for r in rows])
+        return len(rows)
 
     def drain_if_pending(self) -> int:
         """Drain when something was queued; one thread of the process at a time.

@@ -18,6 +18,7 @@ the same locked row.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -98,6 +99,17 @@ class Reservations:
         self.ctx = ctx
 
     def reserve(self, req: ReserveRequest) -> Reservation:
+        # It refuses only before it writes, or after expiring overdue holds (which stand).
+        return self.ctx.write(self._reserve(req), savepoint=False, order=(req.sku, req.location))
+
+    async def reserve_async(self, req: ReserveRequest) -> Reservation:
+        """:meth:`reserve` awaited on an event loop (the API route)."""
+        return await self.ctx.write_async(
+            self._reserve(req), savepoint=False, order=(req.sku, req.location)
+        )
+
+    def _reserve(self, req: ReserveRequest) -> Callable[[StockTx], Reservation]:
+        """The write of one reserve, checked first (a bad request fails before it is queued)."""
         self.ctx.check_location(req.location)
         rule = self.ctx.channel_rule(req.channel)
         qty = to_units(req.quantity, "quantity")
@@ -118,9 +130,12 @@ class Reservations:
                         raise _insufficient(req.sku, req.location, req.quantity, allowed)
             row = stx.reserve(req.sku, req.location, qty, now)
             if row is None:  # too little (or no such position): give overdue holds back first
-                before = self._position(stx, req)
-                pos = self._expire_at(stx, before, now)
-                if pos is not before:  # something expired: try again
+                refused = stx.refusal(req.sku, req.location, now)
+                if refused is None:
+                    raise self._no_position(req)
+                pos, overdue = refused
+                if overdue:  # something can expire: expire it and try again
+                    pos = self._expire_at(stx, pos, now)
                     row = stx.reserve(req.sku, req.location, qty, now)
                 if row is None:  # the locked row says what there is: no second read
                     raise _insufficient(req.sku, req.location, req.quantity, buckets_of(pos).atp)
@@ -140,14 +155,17 @@ class Reservations:
             self.ctx.publisher.flush(stx, [row])
             return Reservation.of(res)
 
-        # It refuses only before it writes, or after expiring overdue holds (which stand).
-        return self.ctx.write(work, savepoint=False, order=(req.sku, req.location))
+        return work
 
     @staticmethod
-    def _position(stx: StockTx, req: ReserveRequest) -> PositionRow:
+    def _no_position(req: ReserveRequest) -> NotFound:
+        return NotFound(f"sku/location: no stock position for {req.sku!r} at {req.location!r}")
+
+    @classmethod
+    def _position(cls, stx: StockTx, req: ReserveRequest) -> PositionRow:
         pos = stx.position(req.sku, req.location)
         if pos is None:
-            raise NotFound(f"sku/location: no stock position for {req.sku!r} at {req.location!r}")
+            raise cls._no_position(req)
         return pos
 
     @staticmethod
