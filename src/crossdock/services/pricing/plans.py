@@ -71,6 +71,8 @@ class Plans:
         self._sets: dict[frozenset[str], int] = {}
         self._books: dict[tuple[int, str], Book] = {}
         self._next = 0
+        self.made = 0
+        """Plans made in all (never reset)."""
 
     def clear(self) -> None:
         self._sets.clear()
@@ -96,6 +98,7 @@ class Plans:
     def counted(self) -> None:
         """One more plan; past ``limit`` all go (the books in use stay valid, only unshared)."""
         self.size += 1
+        self.made += 1
         if self.size > self.limit:
             self.clear()
             self.size = 1
@@ -138,6 +141,11 @@ class Planner(Explainer):
         out = tuple(ranked)
         self._ranked_memo[sku] = (entries, out)
         return out
+
+    @property
+    def compiled(self) -> int:
+        """How many plans this engine has compiled (a measure of its heap's growth)."""
+        return self._plans.made
 
     def _line_floor(self, ctx: QuoteContext, p: Product, f: Decimal) -> Decimal | None:
         """The margin floor per request unit (memoised per product and currency)."""
