@@ -12,11 +12,15 @@ with fixed prices and a second break) and 2k promotions (25 SKUs each,
 1. In process: quotes of 300 random lines (random customer, SKU, quantity,
    each or case) through ``Engine.quote``; quote-lines per second, one core.
    The headline figure resolves every line (result cache off; the index's
-   structural memos warm, as in a running service); a second figure repeats
-   the same quotes through the result cache.
+   structural memos warm, as in a running service: compiled entries and the
+   engine's plans, a SKU's active candidates per shared scope, which each
+   line still walks); it is printed per second of wall clock and of CPU time
+   (on a shared machine the first falls with the others' load). A second
+   figure repeats the same quotes through the result cache.
 2. HTTP: the same catalog ingested into a SQLite store through the hub,
-   uvicorn serving the API in this process; ``POST /v1/prices/quote`` with
-   300 lines, sequentially; p50/p99 latency.
+   uvicorn serving the API in its own process; ``POST /v1/prices/quote`` with
+   300 lines, sequentially, after one warm-up quote per body; p50/p99
+   latency, the server's CPU time per quote and how busy the machine was.
 3. Anchor: Tryton's price list engine (trytond 8.2, product_price_list and
    sale_price_list, SQLite) for a subset of customers and SKUs, with the
    rules both express: per customer one Tryton price list whose lines in

@@ -100,3 +100,29 @@ def test_a_changed_list_is_priced_from_a_new_plan() -> None:
     assert _price(engine, "ACME", BEFORE, "1") == D("10.00")
     idx.put_list("l0", 2, PriceList.model_validate(base | {"entries": [_fixed(("1", "11.00"))]}))
     assert _price(engine, "ACME", BEFORE, "1") == D("11.00")
+
+
+def test_with_break_groups_in_the_hub_other_skus_still_price_from_plans() -> None:
+    idx = PriceIndex("USD")
+    for i, sku in enumerate(("RED", "BLUE", "GREEN")):
+        idx.put_product(f"p{i}", 1, Product(sku=sku, cost=D(1)))
+    mix = {
+        "code": "MIX",
+        "kind": "base",
+        "entries": [
+            {"sku": s, "break_group": "paint",
+             "breaks": [{"min_quantity": "1", "value": "5.00"},
+                        {"min_quantity": "10", "value": "4.00"}]}
+            for s in ("RED", "BLUE")
+        ] + [{"sku": "GREEN", "breaks": [{"min_quantity": "1", "value": "6.00"},
+                                        {"min_quantity": "10", "value": "5.50"}]}],
+    }  # fmt: skip
+    idx.put_list("l0", 1, PriceList.model_validate(mix))
+    idx.put_customer("c0", 1, Customer(account_number="ACME"))
+    planned = Engine(idx, PricingConfig(), cache_size=0)
+    plain = Engine(idx, PricingConfig(), cache_size=0, plan_size=0)
+    lines = [QuoteLine("RED", D(6)), QuoteLine("GREEN", D(6)), QuoteLine("BLUE", D(4))]
+    req = QuoteRequest("ACME", lines, at=BEFORE)
+    for engine in (planned, plain):
+        got = [x.unit_price for x in engine.quote(req).priced]
+        assert got == [D("4.00"), D("6.00"), D("4.00")]  # RED and BLUE pool to 10; GREEN not

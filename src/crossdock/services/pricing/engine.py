@@ -224,8 +224,11 @@ class Engine(Planner):
         out = quote.lines
         fast = not explain and not self.lowest
         products = self.index.products
-        if not self.index.has_groups and fast and ctx.plans is not None:
-            self._planned_lines(ctx, request.lines, out)
+        if fast and ctx.plans is not None:
+            pool = None
+            if self.index.has_groups:
+                pool = self._pool(ctx, [self._parse(i, x) for i, x in enumerate(request.lines)])
+            self._planned_lines(ctx, request.lines, out, pool)
             return quote
         if not self.index.has_groups and fast:
             # no pooling pass, no intermediate list
@@ -380,9 +383,13 @@ class Engine(Planner):
         return win
 
     def _planned_lines(
-        self, ctx: QuoteContext, lines: Sequence[QuoteLine], out: list[PricedLine | LineProblem]
+        self,
+        ctx: QuoteContext,
+        lines: Sequence[QuoteLine],
+        out: list[PricedLine | LineProblem],
+        pool: dict[tuple[str, str], Decimal] | None,
     ) -> None:
-        """The hot path (order mode, no break groups, plans on): :meth:`_fast_line` in a loop.
+        """The hot path (order mode, plans on): :meth:`_fast_line` in a loop.
 
         The same steps with the common case inlined (in CPython a call per line
         is a measurable share of a line's cost): the result cache, the line's
@@ -390,7 +397,9 @@ class Engine(Planner):
         as :meth:`_resolve` (a property test holds them to it): if-lower kinds
         above the first normal candidate are kept aside (the cheapest, ties to
         the higher precedence) and win only when cheaper. A line without a
-        winner, or won by the list price, is finished by :meth:`_fast_line`.
+        winner, or won by the list price, is finished by :meth:`_fast_line`, and so
+        is a line whose SKU is in a break group when the order pools quantities
+        (``pool``: a plan prices each line on its own).
         """
         products = self.index.products
         book = ctx.plans
@@ -406,6 +415,9 @@ class Engine(Planner):
                 out.append(self._parse(i, line))  # type: ignore[arg-type]
                 continue
             try:
+                if pool and self._grouped(p.sku):
+                    out.append(self._fast_line(ctx, i, line, p, f, pool))
+                    continue
                 qb = q if f is ONE else q * f
                 win: Winner | None = _MISS
                 if cache is not None:

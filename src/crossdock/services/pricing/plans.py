@@ -109,7 +109,7 @@ class Planner(Explainer):
 
     def __init__(self, index: PriceIndex, config: PricingConfig, plan_size: int) -> None:
         super().__init__(index, config)
-        self._ranked_memo: dict[str, tuple[dict[str, Entry], Ranked]] = {}
+        self._ranked_memo: dict[str, tuple[dict[str, Entry], Ranked, bool]] = {}
         self._plans = Plans(plan_size)
 
     def _ranked(self, sku: str) -> Ranked:
@@ -118,10 +118,17 @@ class Planner(Explainer):
         ``group`` numbers the distinct (rank, priority) pairs in order; the list
         price is a pseudo-entry (``None``).
         """
+        return self._memo(sku)[1]
+
+    def _grouped(self, sku: str) -> bool:
+        """Whether an entry of the SKU is in a break group (mix and match)."""
+        return self._memo(sku)[2]
+
+    def _memo(self, sku: str) -> tuple[dict[str, Entry], Ranked, bool]:
         entries = self.index.entries(sku)
         found = self._ranked_memo.get(sku)
         if found is not None and found[0] is entries:
-            return found[1]
+            return found
         items: list[tuple[int, int, str, bool, Entry | None, str]] = []
         for lid, e in entries.items():
             pl = e.plist
@@ -138,9 +145,10 @@ class Planner(Explainer):
             if (rank, negp) != last:
                 group, last = group + 1, (rank, negp)
             ranked.append((group, if_lower, entry, lid))
-        out = tuple(ranked)
-        self._ranked_memo[sku] = (entries, out)
-        return out
+        grouped = any(e.break_group is not None for e in entries.values())
+        memo = (entries, tuple(ranked), grouped)
+        self._ranked_memo[sku] = memo
+        return memo
 
     @property
     def compiled(self) -> int:
