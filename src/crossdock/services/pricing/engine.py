@@ -9,7 +9,9 @@ its breaks, the method (fixed, percent off another list, markup on cost),
 unit and currency conversion, the list's rounding; candidates below the
 margin floor drop out unless their list is exempt. The policy picks the
 winner; with ``explain`` every other candidate (also the lists that did not
-apply) is listed with the reason it lost.
+apply) is listed with the reason it lost. In ``order`` mode without
+``explain`` a line walks its plan instead (:mod:`.plans`): the same
+candidates, those that cannot apply already left out, prices already tabled.
 """
 
 from __future__ import annotations
@@ -72,9 +74,10 @@ class Engine(Planner):
     """Resolves quotes against one :class:`PriceIndex` under one :class:`PricingConfig`.
 
     The resolution cache (``cache_size`` winners, 0: none) maps (active lists,
-    currency, SKU, unit, base quantity) to the winner; it is emptied whenever
-    the index changes (``PriceIndex.generation``), so it never outlives a
-    change the index has taken in.
+    currency, SKU, unit, base quantity) to the winner; the plans (at most
+    ``plan_size``, 0: none) hold each SKU's candidates per shared scope. Both
+    are emptied whenever the index changes (``PriceIndex.generation``), so
+    neither outlives a change the index has taken in.
     """
 
     def __init__(
@@ -434,7 +437,7 @@ class Engine(Planner):
                     aside: Winner | None = None
                     win = None
                     stop = -1
-                    for group, if_lower, exempt, e, points, prices, brks in cands:
+                    for group, if_lower, exempt, e, points, prices, brks, last in cands:
                         if stop >= 0 and group != stop:
                             break
                         if points is None:
@@ -457,6 +460,8 @@ class Engine(Planner):
                             continue
                         if win is None or price < win[0]:
                             win = (price, e, brk)
+                        if last:  # the walk would stop at the next candidate
+                            break
                         stop = group
                     if aside is not None and (win is None or aside[0] < win[0]):
                         win = aside

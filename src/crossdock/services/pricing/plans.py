@@ -7,9 +7,9 @@ which candidates are active (the others are skipped), their order, each
 one's price at every break (a bisect table), the margin floor. A plan is
 that, compiled once per (active lists, currency, SKU, unit): the active
 candidates only, each as (group, if_lower, floor exempt, entry, break
-points, prices, own break index), and the floor. What is left per line is
-the walk itself (``Engine._planned_lines``): a bisect per candidate up to
-the stopping group, the floor check and the policy.
+points, prices, own break index, last of its group), and the floor. What
+is left per line is the walk itself (``Engine._planned_lines``): a bisect
+per candidate up to the stopping group, the floor check and the policy.
 
 Nothing in a plan depends on the instant beyond which lists are active: a
 candidate whose price does (a dated list in its chain, which need not be
@@ -29,6 +29,7 @@ once past ``limit``.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from crossdock.config.pricing import PricingConfig, RuleKind
 from crossdock.services.pricing.candidates import FIXED, QuoteContext
@@ -47,8 +48,10 @@ Cand = tuple[
     "tuple[Decimal, ...] | None",
     tuple["Decimal | None", ...],
     tuple[int, ...],
+    bool,
 ]
-"""(group, if_lower, floor exempt, entry, break points or None: price per line, prices, breaks)."""
+"""(group, if_lower, floor exempt, entry, break points or None: price per line, prices,
+breaks, last of its group in the plan)."""
 Plan = tuple["Decimal | None", tuple[Cand, ...]]
 """The floor per request unit (None: no floor) and the active candidates in order."""
 PlanKey = str | tuple[str, Decimal]
@@ -184,7 +187,7 @@ class Planner(Explainer):
     def _compile(
         self, ctx: QuoteContext, active: dict[str, tuple[int, int, str]], p: Product, f: Decimal
     ) -> Plan:
-        cands: list[Cand] = []
+        cands: list[tuple[Any, ...]] = []
         for group, if_lower, e, lid in self._ranked(p.sku):
             if e is None:
                 if p.list_price is None:
@@ -205,10 +208,15 @@ class Planner(Explainer):
                 table = e.fast[f] if f in e.fast else self._table(ctx, e, p, f)
                 e.fast[f] = table
                 if table is not None and None not in table[1]:
-                    cands.append((group, if_lower, exempt, e, *table))  # type: ignore[arg-type]
+                    cands.append((group, if_lower, exempt, e, *table))
                     continue
             cands.append((group, if_lower, exempt, e, None, _NONE, _NONE))
-        return (self._line_floor(ctx, p, f), tuple(cands))
+        n = len(cands)
+        out: list[Cand] = [
+            (*c, k + 1 == n or cands[k + 1][0] != c[0])  # type: ignore[misc]
+            for k, c in enumerate(cands)
+        ]
+        return (self._line_floor(ctx, p, f), tuple(out))
 
 
 __all__ = ["Book", "Plan", "PlanKey", "Planner", "Plans", "Winner"]
