@@ -39,7 +39,7 @@ class QuoteContext:
 
     __slots__ = (
         "active", "at", "currency", "customer", "epoch", "full_plans", "key", "on", "personal",
-        "personal_skus", "plans", "rates", "region", "shared", "token", "tokens",
+        "personal_skus", "plans", "rates", "region", "token", "tokens",
     )  # fmt: skip
 
     def __init__(self, customer: CustomerInfo, request: QuoteRequest, currency: str) -> None:
@@ -53,15 +53,13 @@ class QuoteContext:
         self.rates: dict[str, Decimal | None] = {}
         self.token = 0
         self.epoch = -1
-        """Which interval between list edges ``at`` falls in; -1: no result cache, no plans."""
+        """Which interval between list edges ``at`` falls in; -1: no result cache."""
         self.personal: tuple[str, ...] = ()
         """The active lists personal to this customer (a scope naming it, or assigned)."""
         self.personal_skus: tuple[frozenset[str], frozenset[str | None]] = _NOTHING
         """The SKUs and categories the personal lists name (:meth:`PriceIndex.priced_by`)."""
-        self.shared: dict[str, tuple[int, int, str]] = self.active
-        """The other active lists: what customers with the same scopes share."""
         self.tokens = (0, 0)
-        """(shared lists, all active lists) as :meth:`Plans.token` numbers them."""
+        """The plan books' numbers: the active lists but the personal ones, and all of them."""
         self.plans: Book | None = None
         """The plans of the shared lists (None: resolve every line)."""
         self.full_plans: Book | None = None

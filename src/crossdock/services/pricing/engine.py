@@ -56,7 +56,6 @@ class _Active(NamedTuple):
     eligible: tuple[PList, ...]
     token: int
     personal: tuple[str, ...]
-    shared: dict[str, tuple[int, int, str]]
     tokens: tuple[int, int]
     personal_skus: tuple[frozenset[str], frozenset[str | None]]
 
@@ -145,7 +144,6 @@ class Engine(Planner):
             ctx.active = found.active
             ctx.token = found.token
             ctx.personal = found.personal
-            ctx.shared = found.shared
             ctx.tokens = found.tokens
             ctx.personal_skus = found.personal_skus
             return ctx
@@ -173,28 +171,26 @@ class Engine(Planner):
             eligible,
             ctx.token,
             ctx.personal,
-            ctx.shared,
             ctx.tokens,
             ctx.personal_skus,
         )
         return ctx
 
     def _split(self, ctx: QuoteContext) -> None:
-        """The active lists personal to the customer, the shared rest, and their plan tokens."""
+        """The active lists personal to the customer, what they price, and the plan books.
+
+        The shared lists (the others) are numbered by content, so customers with
+        the same share one book; the book of all active lists is this
+        customer's own (it only holds the SKUs a personal list prices).
+        """
         lists = self.index.lists
         assigned = ctx.customer.assigned
         ctx.personal = tuple(
             lid for lid in ctx.active if lists[lid].customers or lists[lid].code in assigned
         )
-        shared = ctx.active
-        if ctx.personal:
-            shared = {k: v for k, v in ctx.active.items() if k not in ctx.personal}
-        ctx.shared = shared
         ctx.personal_skus = self.index.priced_by(ctx.personal)
-        ctx.tokens = (
-            self._plans.token(frozenset(shared)),
-            self._plans.token(frozenset(ctx.active)),
-        )
+        shared = frozenset(ctx.active).difference(ctx.personal)
+        ctx.tokens = (self._plans.token(shared), self._plans.unique())
 
     def quote(self, request: QuoteRequest, *, explain: bool = False) -> Quote:
         """Price every line; bad lines become :class:`LineProblem` and the others still price."""

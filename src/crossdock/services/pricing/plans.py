@@ -90,6 +90,11 @@ class Plans:
             found = self._sets[ids] = self._next
         return found
 
+    def unique(self) -> int:
+        """A number no set of lists has, nor will have."""
+        self._next += 1
+        return self._next
+
     def book(self, token: int, currency: str) -> Book:
         """The plans for the lists ``token`` names, in ``currency``."""
         key = (token, currency)
@@ -171,22 +176,21 @@ class Planner(Explainer):
         """The line's plan, compiled on first use; ``personal``: a personal list may price it."""
         book = ctx.plans
         assert book is not None
-        active = ctx.shared
-        if personal:  # the customer's own plans, over every active list
+        if personal:  # the customer's own book
             book = ctx.full_plans
             if book is None:
                 book = ctx.full_plans = self._plans.book(ctx.tokens[1], ctx.currency)
-            active = ctx.active
         key: PlanKey = p.sku if f is ONE else (p.sku, f)
         plan = book.get(key)
         if plan is None:
-            plan = book[key] = self._compile(ctx, active, p, f)
+            # no personal list prices the SKU when the plan goes to the shared book: its
+            # candidates are the same for every customer whose shared lists are these
+            plan = book[key] = self._compile(ctx, p, f)
             self._plans.counted()
         return plan
 
-    def _compile(
-        self, ctx: QuoteContext, active: dict[str, tuple[int, int, str]], p: Product, f: Decimal
-    ) -> Plan:
+    def _compile(self, ctx: QuoteContext, p: Product, f: Decimal) -> Plan:
+        active = ctx.active
         cands: list[tuple[Any, ...]] = []
         for group, if_lower, e, lid in self._ranked(p.sku):
             if e is None:
