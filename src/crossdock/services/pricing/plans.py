@@ -206,8 +206,7 @@ class Planner(Explainer):
             exempt = pl.floor_exempt
             if pl.currency == ctx.currency:
                 if e.method is FIXED and f is e.unit_factor:
-                    brks = tuple(range(len(e.mins)))
-                    cands.append((group, if_lower, exempt, e, e.mins, e.values_q, brks))
+                    cands.append((group, if_lower, exempt, e, e.mins, e.values_q, e.own))
                     continue
                 table = e.fast[f] if f in e.fast else self._table(ctx, e, p, f)
                 e.fast[f] = table
