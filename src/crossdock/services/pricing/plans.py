@@ -113,7 +113,7 @@ class Plans:
 
 
 class Planner(Explainer):
-    """An :class:`Explainer` that resolves ``order``-mode lines through compiled plans."""
+    """An :class:`Explainer` that compiles plans (``Engine._planned_lines`` walks them)."""
 
     def __init__(self, index: PriceIndex, config: PricingConfig, plan_size: int) -> None:
         super().__init__(index, config)
