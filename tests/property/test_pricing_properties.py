@@ -3,6 +3,7 @@ exempt; more quantity never raises a list's unit price; the precedence order is 
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal as D  # noqa: N817
 from typing import Any
@@ -24,6 +25,7 @@ from crossdock.services.pricing import (
 )
 
 AT = datetime(2026, 6, 1, tzinfo=UTC)
+BEFORE_EXPIRY = datetime(2026, 4, 30, tzinfo=UTC)  # the lists that expire are still valid
 SKUS = ["A", "B", "C"]
 KINDS = ["base", "tier", "contract", "promotion", "override"]
 
@@ -243,3 +245,40 @@ def test_the_resolution_cache_never_outlives_a_change(
         assert type(x) is type(y)
         if isinstance(x, PricedLine) and isinstance(y, PricedLine):
             assert (x.unit_price, x.rule.list_code) == (y.unit_price, y.rule.list_code)
+
+
+@SETTINGS
+@given(worlds(), policies(), st.lists(lines, min_size=1, max_size=4), st.data())
+def test_plans_answer_as_resolving_every_line(
+    world: tuple[PriceIndex, list[dict[str, Any]]],
+    cfg: PricingConfig,
+    quotes: list[list[tuple[str, D, str | None]]],
+    data: st.DataObject,
+) -> None:
+    """Plans are shared by customers and reused across quantities: the answers never change."""
+    idx, lists = world
+    assigned = data.draw(st.lists(st.sampled_from([pl["code"] for pl in lists]), max_size=2))
+    idx.put_customer("c1", 1, Customer(account_number="OTHER", tier="gold", price_lists=assigned))
+    planned = Engine(idx, cfg, cache_size=0)
+    tiny = Engine(idx, cfg, plan_size=1)  # every new plan drops the others
+    plain = Engine(idx, cfg, cache_size=0, plan_size=0)
+    for ls, who, at in itertools.product(quotes, ("OTHER", "ACME"), (AT, BEFORE_EXPIRY)):
+        req = QuoteRequest(who, [QuoteLine(s, q, u) for s, q, u in ls], at=at)
+        want = plain.quote(req).lines
+        for got in (planned.quote(req).lines, tiny.quote(req).lines):
+            for x, y in zip(got, want, strict=True):
+                assert type(x) is type(y)
+                if not isinstance(x, PricedLine):
+                    assert x == y
+                    continue
+                assert isinstance(y, PricedLine)
+                assert (x.unit_price, x.extended_price, x.base_quantity) == (
+                    y.unit_price,
+                    y.extended_price,
+                    y.base_quantity,
+                )
+                assert (x.rule.kind, x.rule.list_code, x.rule.break_min_quantity) == (
+                    y.rule.kind,
+                    y.rule.list_code,
+                    y.rule.break_min_quantity,
+                )

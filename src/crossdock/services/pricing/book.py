@@ -58,6 +58,7 @@ def line_dict(line: PricedLine | LineProblem) -> dict[str, Any]:
             "problem": {"field": line.field, "code": line.code.value, "reason": line.reason},
         }
     src = line.source
+    price = format(line.unit_price, "f")
     if src is not None and line.candidates is None:  # the fast path's winner, undescribed yet
         e, brk = src
         pl = e.plist
@@ -68,19 +69,23 @@ def line_dict(line: PricedLine | LineProblem) -> dict[str, Any]:
             "list_id": pl.id,
             "priority": pl.priority,
             "method": e.method,
-            "unit_price": format(line.unit_price, "f"),
+            "unit_price": price,
             "currency": line.currency,
             "break_min_quantity": format(e.mins[brk], "f") if brk >= 0 else None,
         }
     else:
         rule = candidate_dict(line.rule)
+    quantity = format(line.quantity, "f")
     out: dict[str, Any] = {
         "index": line.index,
         "sku": line.sku,
-        "quantity": format(line.quantity, "f"),
+        "quantity": quantity,
         "unit": line.unit,
-        "base_quantity": format(line.base_quantity, "f"),
-        "unit_price": format(line.unit_price, "f"),
+        # in the base unit the two are one Decimal (the common case): format it once
+        "base_quantity": (
+            quantity if line.base_quantity is line.quantity else format(line.base_quantity, "f")
+        ),
+        "unit_price": price,
         "extended_price": format(line.extended_price, "f"),
         "currency": line.currency,
         "rule": rule,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import UTC, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from crossdock.config.pricing import PrecedenceMode, PricingConfig, RuleKind
 from crossdock.model.price_list import PriceMethod
@@ -23,17 +24,22 @@ from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.index import EligibleKey, PriceIndex
 from crossdock.services.pricing.results import Outcome, QuoteRequest
 
+if TYPE_CHECKING:  # plans compile what this module prices
+    from crossdock.services.pricing.plans import Book
+
 CENT = Decimal("0.01")
 FIXED = PriceMethod.FIXED
 PERCENT = PriceMethod.PERCENT_OFF
 MAX_DEPTH = 4
+_NOTHING: tuple[frozenset[str], frozenset[str | None]] = (frozenset(), frozenset())
 
 
 class QuoteContext:
     """One request's customer, currency, instant and active lists."""
 
     __slots__ = (
-        "active", "at", "currency", "customer", "epoch", "key", "on", "rates", "region", "token",
+        "active", "at", "currency", "customer", "epoch", "full_plans", "key", "on", "personal",
+        "personal_skus", "plans", "rates", "region", "token", "tokens",
     )  # fmt: skip
 
     def __init__(self, customer: CustomerInfo, request: QuoteRequest, currency: str) -> None:
@@ -48,6 +54,16 @@ class QuoteContext:
         self.token = 0
         self.epoch = -1
         """Which interval between list edges ``at`` falls in; -1: no result cache."""
+        self.personal: tuple[str, ...] = ()
+        """The active lists personal to this customer (a scope naming it, or assigned)."""
+        self.personal_skus: tuple[frozenset[str], frozenset[str | None]] = _NOTHING
+        """The SKUs and categories the personal lists name (:meth:`PriceIndex.priced_by`)."""
+        self.tokens = (0, 0)
+        """The plan books' numbers: the active lists but the personal ones, and all of them."""
+        self.plans: Book | None = None
+        """The plans of the shared lists (None: resolve every line)."""
+        self.full_plans: Book | None = None
+        """The plans of all active lists, for SKUs a personal list prices."""
 
     def instant(self, pl: PList) -> datetime:
         if self.on is not None:

@@ -127,6 +127,7 @@ class Entry:
         "fast",
         "method",
         "mins",
+        "own",
         "plist",
         "unit",
         "unit_factor",
@@ -143,6 +144,8 @@ class Entry:
         self.unit = unit
         self.unit_factor = unit_factor
         self.mins = tuple(b.min_quantity * unit_factor for b in entry.breaks)
+        self.own = tuple(range(len(self.mins)))
+        """Each break's own index (what a plan's fixed-price candidate reports)."""
         raw = [b.value for b in entry.breaks]
         best: list[Decimal] = []
         for v in raw:  # a higher break never makes the price worse

@@ -105,6 +105,15 @@ class PriceIndex:
         self._eligible[key] = result
         return result
 
+    def priced_by(self, list_ids: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str | None]]:
+        """The SKUs and the categories these lists have entries for."""
+        skus: set[str] = set()
+        cats: set[str | None] = set()
+        for lid in list_ids:
+            skus.update(self._list_skus.get(lid, ()))
+            cats.update(self._list_cats.get(lid, ()))
+        return frozenset(skus), frozenset(cats)
+
     def sku_of(self, product_id: str) -> str | None:
         """The SKU of a product record id, if the index holds it."""
         return self._product_sku.get(product_id)

@@ -1,0 +1,225 @@
+"""Resolution plans: a SKU's candidates for one set of active lists, compiled for one unit.
+
+Resolving a line in ``order`` mode walks the SKU's candidates in precedence
+order and stops at the first normal group that prices. Most of that walk is
+the same for every line of a SKU asked by customers with the same lists:
+which candidates are active (the others are skipped), their order, each
+one's price at every break (a bisect table), the margin floor. A plan is
+that, compiled once per (active lists, currency, SKU, unit): the active
+candidates only, each as (group, if_lower, floor exempt, entry, break
+points, prices, own break index, last of its group), and the floor. What
+is left per line is the walk itself (``Engine._planned_lines``): a bisect
+per candidate up to the stopping group, the floor check and the policy.
+
+Nothing in a plan depends on the instant beyond which lists are active: a
+candidate whose price does (a dated list in its chain, which need not be
+one the customer may use), or that is in another currency, or whose chain
+does not price, keeps no table and is priced per line as before.
+
+Plans are shared by every request with the same *shared* active lists
+(open lists, and those scoped by group, tier, region, channel or site
+code): a customer's personal lists (a scope naming customers, or assigned
+by code) join the key only for the SKUs they name. The number of plans is
+so bounded by the catalog times the distinct shared scopes, plus the
+personal entries, never by customers times SKUs. The engine drops every
+plan whenever the index changes (:meth:`Plans.clear`), and all of them at
+once past ``limit``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from crossdock.config.pricing import PricingConfig, RuleKind
+from crossdock.services.pricing.candidates import FIXED, QuoteContext
+from crossdock.services.pricing.compiled import ONE, Entry
+from crossdock.services.pricing.compiled import ProductInfo as Product
+from crossdock.services.pricing.explain import Explainer
+from crossdock.services.pricing.index import PriceIndex
+
+Ranked = tuple[tuple[int, bool, Entry | None, str], ...]
+"""A SKU's candidates in precedence order: (group, if_lower, entry or None, list id)."""
+Cand = tuple[
+    int,
+    bool,
+    bool,
+    "Entry | None",
+    "tuple[Decimal, ...] | None",
+    tuple["Decimal | None", ...],
+    tuple[int, ...],
+    bool,
+]
+"""(group, if_lower, floor exempt, entry, break points or None: price per line, prices,
+breaks, last of its group in the plan)."""
+Plan = tuple["Decimal | None", tuple[Cand, ...]]
+"""The floor per request unit (None: no floor) and the active candidates in order."""
+PlanKey = str | tuple[str, Decimal]
+"""The SKU (asked in its base unit), or (SKU, unit factor)."""
+Book = dict[PlanKey, Plan]
+"""The plans of one (active lists, currency)."""
+Winner = tuple[Decimal, "Entry | None", int]
+"""(unit price, the winning entry or None for the list price, its break index or -1)."""
+_ZERO = (Decimal(0),)
+_NONE = ()
+
+
+class Plans:
+    """The plan books of one engine, by (active lists, currency)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        """Plans made since the last clear."""
+        self._sets: dict[frozenset[str], int] = {}
+        self._books: dict[tuple[int, str], Book] = {}
+        self._next = 0
+        self.made = 0
+        """Plans made in all (never reset)."""
+
+    def clear(self) -> None:
+        self._sets.clear()
+        self._books.clear()
+        self.size = 0
+
+    def token(self, ids: frozenset[str]) -> int:
+        """A number for a set of list ids; never reused for another set, also after a clear."""
+        found = self._sets.get(ids)
+        if found is None:
+            self._next += 1
+            found = self._sets[ids] = self._next
+        return found
+
+    def unique(self) -> int:
+        """A number no set of lists has, nor will have."""
+        self._next += 1
+        return self._next
+
+    def book(self, token: int, currency: str) -> Book:
+        """The plans for the lists ``token`` names, in ``currency``."""
+        key = (token, currency)
+        found = self._books.get(key)
+        if found is None:
+            found = self._books[key] = {}
+        return found
+
+    def counted(self) -> None:
+        """One more plan; past ``limit`` all go (the books in use stay valid, only unshared)."""
+        self.size += 1
+        self.made += 1
+        if self.size > self.limit:
+            self.clear()
+            self.size = 1
+
+
+class Planner(Explainer):
+    """An :class:`Explainer` that compiles plans (``Engine._planned_lines`` walks them)."""
+
+    def __init__(self, index: PriceIndex, config: PricingConfig, plan_size: int) -> None:
+        super().__init__(index, config)
+        self._ranked_memo: dict[str, tuple[dict[str, Entry], Ranked, bool]] = {}
+        self._plans = Plans(plan_size)
+
+    def _ranked(self, sku: str) -> Ranked:
+        """The SKU's candidates in precedence order, as (group, if_lower, entry, list id).
+
+        ``group`` numbers the distinct (rank, priority) pairs in order; the list
+        price is a pseudo-entry (``None``).
+        """
+        return self._memo(sku)[1]
+
+    def _grouped(self, sku: str) -> bool:
+        """Whether an entry of the SKU is in a break group (mix and match)."""
+        return self._memo(sku)[2]
+
+    def _memo(self, sku: str) -> tuple[dict[str, Entry], Ranked, bool]:
+        entries = self.index.entries(sku)
+        found = self._ranked_memo.get(sku)
+        if found is not None and found[0] is entries:
+            return found
+        items: list[tuple[int, int, str, bool, Entry | None, str]] = []
+        for lid, e in entries.items():
+            pl = e.plist
+            items.append(
+                (self._ranks[pl.kind], -pl.priority, pl.code, pl.kind in self._if_lower, e, lid)
+            )
+        if self._list_price:
+            kind = RuleKind.LIST_PRICE
+            items.append((self._ranks[kind], 0, "", kind in self._if_lower, None, ""))
+        items.sort(key=lambda x: (x[0], x[1], x[2]))
+        ranked: list[tuple[int, bool, Entry | None, str]] = []
+        group, last = -1, None
+        for rank, negp, _, if_lower, entry, lid in items:
+            if (rank, negp) != last:
+                group, last = group + 1, (rank, negp)
+            ranked.append((group, if_lower, entry, lid))
+        grouped = any(e.break_group is not None for e in entries.values())
+        memo = (entries, tuple(ranked), grouped)
+        self._ranked_memo[sku] = memo
+        return memo
+
+    @property
+    def compiled(self) -> int:
+        """How many plans this engine has compiled (a measure of its heap's growth)."""
+        return self._plans.made
+
+    def _line_floor(self, ctx: QuoteContext, p: Product, f: Decimal) -> Decimal | None:
+        """The margin floor per request unit (memoised per product and currency)."""
+        if self.floor is None or p.cost is None:
+            return None
+        memo = p.floor_memo
+        if memo is None or memo[0] is not self.floor or memo[1] != ctx.currency:
+            memo = p.floor_memo = (self.floor, ctx.currency, self._floor(ctx, p, ONE))
+        return memo[2] if f is ONE or memo[2] is None else memo[2] * f
+
+    def _plan(self, ctx: QuoteContext, p: Product, f: Decimal, personal: bool) -> Plan:
+        """The line's plan, compiled on first use; ``personal``: a personal list may price it."""
+        book = ctx.plans
+        assert book is not None
+        if personal:  # the customer's own book
+            book = ctx.full_plans
+            if book is None:
+                book = ctx.full_plans = self._plans.book(ctx.tokens[1], ctx.currency)
+        key: PlanKey = p.sku if f is ONE else (p.sku, f)
+        plan = book.get(key)
+        if plan is None:
+            # no personal list prices the SKU when the plan goes to the shared book: its
+            # candidates are the same for every customer whose shared lists are these
+            plan = book[key] = self._compile(ctx, p, f)
+            self._plans.counted()
+        return plan
+
+    def _compile(self, ctx: QuoteContext, p: Product, f: Decimal) -> Plan:
+        active = ctx.active
+        cands: list[tuple[Any, ...]] = []
+        for group, if_lower, e, lid in self._ranked(p.sku):
+            if e is None:
+                if p.list_price is None:
+                    continue
+                lp = self._list_price_of(ctx, p, f)
+                if lp is not None:
+                    cands.append((group, if_lower, False, None, _ZERO, (lp,), (-1,)))
+                continue
+            if lid not in active:
+                continue
+            pl = e.plist
+            exempt = pl.floor_exempt
+            if pl.currency == ctx.currency:
+                if e.method is FIXED and f is e.unit_factor:
+                    cands.append((group, if_lower, exempt, e, e.mins, e.values_q, e.own))
+                    continue
+                table = e.fast[f] if f in e.fast else self._table(ctx, e, p, f)
+                e.fast[f] = table
+                if table is not None and None not in table[1]:
+                    cands.append((group, if_lower, exempt, e, *table))
+                    continue
+            cands.append((group, if_lower, exempt, e, None, _NONE, _NONE))
+        n = len(cands)
+        out: list[Cand] = [
+            (*c, k + 1 == n or cands[k + 1][0] != c[0])  # type: ignore[misc]
+            for k, c in enumerate(cands)
+        ]
+        return (self._line_floor(ctx, p, f), tuple(out))
+
+
+__all__ = ["Book", "Plan", "PlanKey", "Planner", "Plans", "Winner"]

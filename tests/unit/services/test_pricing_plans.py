@@ -1,0 +1,128 @@
+"""Resolution plans are shared and reused, never stale: the cases a random world rarely draws."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal as D  # noqa: N817
+from typing import Any
+
+from crossdock.config.pricing import PricingConfig
+from crossdock.model.customer import Customer
+from crossdock.model.price_list import PriceList
+from crossdock.model.product import Product
+from crossdock.services.pricing import Engine, PricedLine, PriceIndex, QuoteLine, QuoteRequest
+
+BEFORE = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+AFTER = datetime(2026, 6, 3, 12, 0, tzinfo=UTC)
+
+
+def _index(lists: list[dict[str, Any]], customers: list[dict[str, Any]]) -> PriceIndex:
+    idx = PriceIndex("USD")
+    idx.put_product("p0", 1, Product(sku="W-1", units=[{"code": "CS", "factor": "12"}]))
+    for i, pl in enumerate(lists):
+        idx.put_list(f"l{i}", 1, PriceList.model_validate(pl))
+    for i, c in enumerate(customers):
+        idx.put_customer(f"c{i}", 1, Customer.model_validate(c))
+    return idx
+
+
+def _price(engine: Engine, who: str, at: datetime, qty: str, unit: str | None = None) -> D:
+    line = engine.quote(QuoteRequest(who, [QuoteLine("W-1", D(qty), unit)], at=at)).lines[0]
+    assert isinstance(line, PricedLine), line
+    return line.unit_price
+
+
+def _fixed(*breaks: tuple[str, str]) -> dict[str, Any]:
+    return {"sku": "W-1", "breaks": [{"min_quantity": q, "value": v} for q, v in breaks]}
+
+
+def test_a_dated_list_a_price_refers_to_changes_the_plan_when_it_ends() -> None:
+    # BASE is 10 % off SPECIAL, a list no customer may use (another customer's), which ends
+    # on June 2nd: ACME's active lists are the same before and after, its price is not.
+    special = {
+        "code": "SPECIAL",
+        "kind": "contract",
+        "scope": {"customers": ["NOBODY"]},
+        "valid_to": "2026-06-02T00:00:00+00:00",
+        "entries": [_fixed(("1", "20.00"))],
+    }
+    base = {
+        "code": "BASE",
+        "kind": "base",
+        "entries": [
+            {"sku": "W-1", "method": "percent_off", "base_list": "SPECIAL", "breaks": [
+                {"min_quantity": "1", "value": "10"}]},
+        ],
+    }  # fmt: skip
+    lst = {"code": "LIST", "kind": "base", "priority": -1, "entries": [_fixed(("1", "30.00"))]}
+    idx = _index([special, base, lst], [{"account_number": "ACME"}])
+    engine = Engine(idx, PricingConfig(), cache_size=0)
+    assert _price(engine, "ACME", BEFORE, "1") == D("18.00")
+    assert _price(engine, "ACME", AFTER, "1") == D("30.00")  # SPECIAL ended: BASE has no price
+    assert _price(engine, "ACME", BEFORE, "2") == D("18.00")
+
+
+def test_customers_share_plans_but_never_each_others_contracts() -> None:
+    base = {"code": "BASE", "kind": "base", "entries": [_fixed(("1", "10.00"), ("24", "9.00"))]}
+    contract = {
+        "code": "ACME-1",
+        "kind": "contract",
+        "scope": {"customers": ["ACME"]},
+        "entries": [_fixed(("1", "8.00"))],
+    }
+    assigned = {  # scoped to another customer: FRIEND has it by assignment only
+        "code": "VIP",
+        "kind": "base",
+        "scope": {"customers": ["X"]},
+        "entries": [_fixed(("1", "7.50"))],
+    }
+    customers: list[dict[str, Any]] = [
+        {"account_number": "ACME"},
+        {"account_number": "OTHER"},
+        {"account_number": "FRIEND", "price_lists": ["VIP"]},
+    ]
+    idx = _index([base, contract, assigned], customers)
+    engine = Engine(idx, PricingConfig(), cache_size=0)
+    for at in (BEFORE, AFTER):
+        assert _price(engine, "OTHER", at, "1") == D("10.00")
+        assert _price(engine, "ACME", at, "1") == D("8.00")
+        assert _price(engine, "FRIEND", at, "1") == D("7.50")
+        assert _price(engine, "OTHER", at, "2", "CS") == D("108.00")  # 24 each: 9.00 x 12
+        assert _price(engine, "ACME", at, "2", "CS") == D("96.00")
+        assert _price(engine, "OTHER", at, "23") == D("10.00")
+        assert _price(engine, "OTHER", at, "24") == D("9.00")
+
+
+def test_a_changed_list_is_priced_from_a_new_plan() -> None:
+    base = {"code": "BASE", "kind": "base", "entries": [_fixed(("1", "10.00"))]}
+    idx = _index([base], [{"account_number": "ACME"}])
+    engine = Engine(idx, PricingConfig(), cache_size=0)
+    assert _price(engine, "ACME", BEFORE, "1") == D("10.00")
+    idx.put_list("l0", 2, PriceList.model_validate(base | {"entries": [_fixed(("1", "11.00"))]}))
+    assert _price(engine, "ACME", BEFORE, "1") == D("11.00")
+
+
+def test_with_break_groups_in_the_hub_other_skus_still_price_from_plans() -> None:
+    idx = PriceIndex("USD")
+    for i, sku in enumerate(("RED", "BLUE", "GREEN")):
+        idx.put_product(f"p{i}", 1, Product(sku=sku, cost=D(1)))
+    mix = {
+        "code": "MIX",
+        "kind": "base",
+        "entries": [
+            {"sku": s, "break_group": "paint",
+             "breaks": [{"min_quantity": "1", "value": "5.00"},
+                        {"min_quantity": "10", "value": "4.00"}]}
+            for s in ("RED", "BLUE")
+        ] + [{"sku": "GREEN", "breaks": [{"min_quantity": "1", "value": "6.00"},
+                                        {"min_quantity": "10", "value": "5.50"}]}],
+    }  # fmt: skip
+    idx.put_list("l0", 1, PriceList.model_validate(mix))
+    idx.put_customer("c0", 1, Customer(account_number="ACME"))
+    planned = Engine(idx, PricingConfig(), cache_size=0)
+    plain = Engine(idx, PricingConfig(), cache_size=0, plan_size=0)
+    lines = [QuoteLine("RED", D(6)), QuoteLine("GREEN", D(6)), QuoteLine("BLUE", D(4))]
+    req = QuoteRequest("ACME", lines, at=BEFORE)
+    for engine in (planned, plain):
+        got = [x.unit_price for x in engine.quote(req).priced]
+        assert got == [D("4.00"), D("6.00"), D("4.00")]  # RED and BLUE pool to 10; GREEN not
