@@ -392,80 +392,57 @@ class Engine(Planner):
         """The hot path (order mode, plans on): :meth:`_fast_line` in a loop.
 
         The same steps with the common case inlined (in CPython a call per line
-        is a measurable share of a line's cost): the result cache, the line's
-        plan (:mod:`.plans`) and the walk over it, which gives the same answer
-        as :meth:`_resolve` (a property test holds them to it): if-lower kinds
-        above the first normal candidate are kept aside (the cheapest, ties to
-        the higher precedence) and win only when cheaper. A line without a
-        winner, or won by the list price, is finished by :meth:`_fast_line`, and so
-        is a line whose SKU is in a break group when the order pools quantities
-        (``pool``: a plan prices each line on its own).
+        is a measurable share of a line's cost): the line's plan (:mod:`.plans`),
+        found by the SKU and unit as asked, and its winner, one bisect into the
+        plan's points (or, for a plan that cannot table every candidate, the
+        result cache and :meth:`Planner._walk`). A line without a winner, or won
+        by the list price, is finished by :meth:`_fast_line`, and so is a line
+        whose SKU is in a break group when the order pools quantities (``pool``:
+        a plan prices each line on its own).
         """
         products = self.index.products
         book = ctx.plans
         assert book is not None
         pskus, pcats = ctx.personal_skus
+        personal = bool(pskus or pcats)
         cache = self._cache if ctx.epoch >= 0 else None
         token, epoch, currency = ctx.token, ctx.epoch, ctx.currency
         for i, line in enumerate(lines):
-            p = products.get(line.sku)
-            f = p.factors.get(line.unit or p.base_uom) if p is not None else None
             q = line.quantity
-            if p is None or f is None or not (0 < q <= MAX_QUANTITY):
-                out.append(self._parse(i, line))  # type: ignore[arg-type]
-                continue
+            plan = book.get((line.sku, line.unit))
+            if (
+                plan is None
+                or (personal and (line.sku in pskus or plan[4].category in pcats))
+                or not (0 < q <= MAX_QUANTITY)
+            ):
+                p = products.get(line.sku)
+                f = p.factors.get(line.unit or p.base_uom) if p is not None else None
+                if p is None or f is None or not (0 < q <= MAX_QUANTITY):
+                    out.append(self._parse(i, line))  # type: ignore[arg-type]
+                    continue
+                mine = personal and (p.sku in pskus or p.category in pcats)
+                plan = self._plan(ctx, p, f, line.unit, mine)
+            floor, cands, points, winners, p, f, grouped = plan
             try:
-                if pool and self._grouped(p.sku):
+                if pool and grouped:
                     out.append(self._fast_line(ctx, i, line, p, f, pool))
                     continue
                 qb = q if f is ONE else q * f
-                win: Winner | None = _MISS
-                if cache is not None:
-                    key = (token, epoch, currency, p.sku, f, qb)
-                    win = cache.get(key, _MISS)  # type: ignore[assignment]
-                if win is _MISS:
-                    if p.sku in pskus or p.category in pcats:
-                        plan = self._plan(ctx, p, f, True)
-                    else:
-                        plan = book.get(p.sku if f is ONE else (p.sku, f))  # type: ignore[assignment]
-                        if plan is None:
-                            plan = self._plan(ctx, p, f, False)
-                    floor, cands = plan
-                    aside: Winner | None = None
-                    win = None
-                    stop = -1
-                    for group, if_lower, exempt, e, points, prices, brks, last in cands:
-                        if stop >= 0 and group != stop:
-                            break
-                        if points is None:
-                            assert e is not None
-                            found, brk, _ = self._price(ctx, e, p, f, qb, 0)
-                            if found is None:
-                                continue
-                            price = found
-                        else:
-                            j = bisect_right(points, qb) - 1
-                            if j < 0:
-                                continue
-                            price = prices[j]  # type: ignore[assignment]
-                            brk = brks[j]
-                        if floor is not None and price < floor and not exempt:
-                            continue
-                        if if_lower:
-                            if aside is None or price < aside[0]:
-                                aside = (price, e, brk)
-                            continue
-                        if win is None or price < win[0]:
-                            win = (price, e, brk)
-                        if last:  # the walk would stop at the next candidate
-                            break
-                        stop = group
-                    if aside is not None and (win is None or aside[0] < win[0]):
-                        win = aside
+                win: Winner | None
+                if points is not None:
+                    j = bisect_right(points, qb) - 1
+                    win = winners[j] if j >= 0 else None
+                else:
+                    win = _MISS
                     if cache is not None:
-                        if len(cache) >= self._cache_size:
-                            cache.clear()
-                        cache[key] = win
+                        key = (token, epoch, currency, p.sku, f, qb)
+                        win = cache.get(key, _MISS)  # type: ignore[assignment]
+                    if win is _MISS:
+                        win = self._walk(ctx, floor, cands, p, f, qb)
+                        if cache is not None:
+                            if len(cache) >= self._cache_size:
+                                cache.clear()
+                            cache[key] = win
                 if win is None:
                     out.append(self._fast_line(ctx, i, line, p, f, None, win))
                     continue

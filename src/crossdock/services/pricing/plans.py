@@ -5,11 +5,16 @@ order and stops at the first normal group that prices. Most of that walk is
 the same for every line of a SKU asked by customers with the same lists:
 which candidates are active (the others are skipped), their order, each
 one's price at every break (a bisect table), the margin floor. A plan is
-that, compiled once per (active lists, currency, SKU, unit): the active
-candidates only, each as (group, if_lower, floor exempt, entry, break
-points, prices, own break index, last of its group), and the floor. What
-is left per line is the walk itself (``Engine._planned_lines``): a bisect
-per candidate up to the stopping group, the floor check and the policy.
+that, compiled once per (active lists, currency, SKU, unit asked): the
+active candidates only, each as (group, if_lower, floor exempt, entry,
+break points, prices, own break index, last of its group), and the floor.
+
+Every candidate's price is a step function of the base quantity, so the
+walk's answer only changes at one of their break points: when every
+candidate is tabled, the plan also keeps the union of those points and the
+walk's winner from each one on, and a line is one bisect
+(``Engine._planned_lines``). A plan with an untabled candidate walks per
+line (:meth:`Planner._walk`).
 
 Nothing in a plan depends on the instant beyond which lists are active: a
 candidate whose price does (a dated list in its chain, which need not be
@@ -28,6 +33,7 @@ once past ``limit``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from decimal import Decimal
 from typing import Any
 
@@ -52,14 +58,24 @@ Cand = tuple[
 ]
 """(group, if_lower, floor exempt, entry, break points or None: price per line, prices,
 breaks, last of its group in the plan)."""
-Plan = tuple["Decimal | None", tuple[Cand, ...]]
-"""The floor per request unit (None: no floor) and the active candidates in order."""
-PlanKey = str | tuple[str, Decimal]
-"""The SKU (asked in its base unit), or (SKU, unit factor)."""
-Book = dict[PlanKey, Plan]
-"""The plans of one (active lists, currency)."""
 Winner = tuple[Decimal, "Entry | None", int]
 """(unit price, the winning entry or None for the list price, its break index or -1)."""
+Plan = tuple[
+    "Decimal | None",
+    tuple[Cand, ...],
+    "tuple[Decimal, ...] | None",
+    "tuple[Winner | None, ...]",
+    Product,
+    Decimal,
+    bool,
+]
+"""(floor per request unit or None, the active candidates in order, the break points
+where the winner may change or None: walk per line, the winner from each point on,
+the product, the unit factor, whether an entry of the SKU is in a break group)."""
+PlanKey = tuple[str, "str | None"]
+"""(SKU, the unit as the line asks it; None: the base unit)."""
+Book = dict[PlanKey, Plan]
+"""The plans of one (active lists, currency)."""
 _ZERO = (Decimal(0),)
 _NONE = ()
 
@@ -172,7 +188,9 @@ class Planner(Explainer):
             memo = p.floor_memo = (self.floor, ctx.currency, self._floor(ctx, p, ONE))
         return memo[2] if f is ONE or memo[2] is None else memo[2] * f
 
-    def _plan(self, ctx: QuoteContext, p: Product, f: Decimal, personal: bool) -> Plan:
+    def _plan(
+        self, ctx: QuoteContext, p: Product, f: Decimal, unit: str | None, personal: bool
+    ) -> Plan:
         """The line's plan, compiled on first use; ``personal``: a personal list may price it."""
         book = ctx.plans
         assert book is not None
@@ -180,7 +198,7 @@ class Planner(Explainer):
             book = ctx.full_plans
             if book is None:
                 book = ctx.full_plans = self._plans.book(ctx.tokens[1], ctx.currency)
-        key: PlanKey = p.sku if f is ONE else (p.sku, f)
+        key = (p.sku, unit)
         plan = book.get(key)
         if plan is None:
             # no personal list prices the SKU when the plan goes to the shared book: its
@@ -215,11 +233,67 @@ class Planner(Explainer):
                     continue
             cands.append((group, if_lower, exempt, e, None, _NONE, _NONE))
         n = len(cands)
-        out: list[Cand] = [
+        out: tuple[Cand, ...] = tuple(
             (*c, k + 1 == n or cands[k + 1][0] != c[0])  # type: ignore[misc]
             for k, c in enumerate(cands)
-        ]
-        return (self._line_floor(ctx, p, f), tuple(out))
+        )
+        floor = self._line_floor(ctx, p, f)
+        points: tuple[Decimal, ...] | None = None
+        winners: tuple[Winner | None, ...] = ()
+        if all(c[4] is not None for c in out):
+            # the walk is a step function of the quantity: its value at each point holds
+            # until the next one
+            points = tuple(sorted({x for c in out for x in c[4]}))  # type: ignore[union-attr]
+            winners = tuple(self._walk(ctx, floor, out, p, f, x) for x in points)
+        return (floor, out, points, winners, p, f, self._grouped(p.sku))
+
+    def _walk(
+        self,
+        ctx: QuoteContext,
+        floor: Decimal | None,
+        cands: tuple[Cand, ...],
+        p: Product,
+        f: Decimal,
+        qb: Decimal,
+    ) -> Winner | None:
+        """The winner among a plan's candidates for ``qb`` base units (None: none prices).
+
+        Same answer as ``Engine._resolve`` (a property test holds them to it):
+        if-lower kinds above the first normal candidate are kept aside (the
+        cheapest, ties to the higher precedence) and win only when cheaper.
+        """
+        aside: Winner | None = None
+        win: Winner | None = None
+        stop = -1
+        for group, if_lower, exempt, e, points, prices, brks, last in cands:
+            if stop >= 0 and group != stop:
+                break
+            if points is None:
+                assert e is not None
+                found, brk, _ = self._price(ctx, e, p, f, qb, 0)
+                if found is None:
+                    continue
+                price = found
+            else:
+                j = bisect_right(points, qb) - 1
+                if j < 0:
+                    continue
+                price = prices[j]  # type: ignore[assignment]
+                brk = brks[j]
+            if floor is not None and price < floor and not exempt:
+                continue
+            if if_lower:
+                if aside is None or price < aside[0]:
+                    aside = (price, e, brk)
+                continue
+            if win is None or price < win[0]:
+                win = (price, e, brk)
+            if last:  # the walk would stop at the next candidate
+                break
+            stop = group
+        if aside is not None and (win is None or aside[0] < win[0]):
+            return aside
+        return win
 
 
 __all__ = ["Book", "Plan", "PlanKey", "Planner", "Plans", "Winner"]
