@@ -20,7 +20,9 @@ with fixed prices and a second break) and 2k promotions (25 SKUs each,
 2. HTTP: the same catalog ingested into a SQLite store through the hub,
    uvicorn serving the API in its own process; ``POST /v1/prices/quote`` with
    300 lines, sequentially, after one warm-up quote per body; p50/p99
-   latency, the server's CPU time per quote and how busy the machine was.
+   latency, the server's CPU time per quote and how busy the machine was;
+   then 20 quotes never sent before (cold: their lines compile plans first).
+   In process, too, a new engine's first quotes give the cold rate.
 3. Anchor: Tryton's price list engine (trytond 8.2, product_price_list and
    sale_price_list, SQLite) for a subset of customers and SKUs, with the
    rules both express: per customer one Tryton price list whose lines in
@@ -265,6 +267,21 @@ def bench_inprocess(
             return lines / elapsed, lines / (time.process_time() - cpu)
 
 
+def bench_cold(idx: PriceIndex, reqs: list[QuoteRequest]) -> float:
+    """Quote-lines per second of a new engine's first quotes: every line compiles its plan.
+
+    What a quote pays for SKUs no customer of its scope has asked since the
+    index last changed (the engine drops its plans on every change).
+    """
+    engine = Engine(idx, PricingConfig(), cache_size=0)
+    lines = 0
+    start = time.perf_counter()
+    for r in reqs:
+        engine.quote(r)
+        lines += len(r.lines)
+    return lines / (time.perf_counter() - start)
+
+
 def _busy() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine, from /proc/stat (zeros elsewhere)."""
     try:
@@ -335,19 +352,10 @@ def bench_http(cat: Catalog, reqs: list[QuoteRequest], n: int, work: Path) -> di
     server = subprocess.Popen(
         [sys.executable, "-c", _SERVER, str(work / "hub.json"), url, str(port)]
     )
-    bodies = [
-        {
-            "customer": r.customer,
-            "ship_to": r.ship_to,
-            "at": NOW.isoformat(),
-            "lines": [
-                {"sku": x.sku, "quantity": str(x.quantity), **({"unit": x.unit} if x.unit else {})}
-                for x in r.lines
-            ],
-        }
-        for r in reqs
-    ]
-    times = []
+    bodies = [_body(r) for r in reqs]
+    cold_bodies = [_body(r) for r in random_requests(cat, 20, len(reqs[0].lines), seed=4)]
+    times: list[float] = []
+    cold_times: list[float] = []
     try:
         with httpx.Client(
             base_url=f"http://127.0.0.1:{port}",
@@ -375,6 +383,10 @@ def bench_http(cat: Catalog, reqs: list[QuoteRequest], n: int, work: Path) -> di
                 r.raise_for_status()
             server_cpu = _cpu_seconds(server.pid) - server_cpu
             busy1, total1 = _busy()
+            for body in cold_bodies:
+                t0 = time.perf_counter()
+                client.post("/v1/prices/quote", json=body).raise_for_status()
+                cold_times.append(time.perf_counter() - t0)
     finally:
         server.terminate()
         server.wait(10)
@@ -389,6 +401,22 @@ def bench_http(cat: Catalog, reqs: list[QuoteRequest], n: int, work: Path) -> di
         # (this client and server take about one core between them; the rest is others')
         "server_cpu_ms_per_quote": round(server_cpu / n * 1000, 2),
         "machine_busy_percent": round(100 * (busy1 - busy0) / max(1, total1 - total0), 1),
+        # quotes never sent before: most of their lines compile a plan first
+        "cold_quotes": len(cold_times),
+        "cold_p50_ms": round(statistics.median(cold_times) * 1000, 2),
+        "cold_max_ms": round(max(cold_times) * 1000, 2),
+    }
+
+
+def _body(r: QuoteRequest) -> dict[str, Any]:
+    return {
+        "customer": r.customer,
+        "ship_to": r.ship_to,
+        "at": NOW.isoformat(),
+        "lines": [
+            {"sku": x.sku, "quantity": str(x.quantity), **({"unit": x.unit} if x.unit else {})}
+            for x in r.lines
+        ],
     }
 
 
@@ -489,6 +517,8 @@ def main() -> None:
     )
     cached, _ = bench_inprocess(Engine(idx, PricingConfig()), reqs, args.seconds / 2)
     log(f"in-process, repeated quotes through the result cache: {cached:,.0f} quote-lines/s")
+    cold = bench_cold(idx, random_requests(cat, 20, 300, seed=3))
+    log(f"in-process, a new engine's first quotes (every plan compiled): {cold:,.0f} quote-lines/s")
     result: dict[str, Any] = {
         "benchmark": "pricing",
         "skus": args.skus,
@@ -497,6 +527,7 @@ def main() -> None:
         "inprocess_lines_per_s": round(rate),
         "inprocess_cpu_lines_per_s": round(rate_cpu),
         "inprocess_cached_lines_per_s": round(cached),
+        "inprocess_cold_lines_per_s": round(cold),
     }
     with tempfile.TemporaryDirectory(prefix="crossdock-pricing-") as tmp:
         work = Path(tmp)

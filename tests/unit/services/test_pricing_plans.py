@@ -126,3 +126,34 @@ def test_with_break_groups_in_the_hub_other_skus_still_price_from_plans() -> Non
     for engine in (planned, plain):
         got = [x.unit_price for x in engine.quote(req).priced]
         assert got == [D("4.00"), D("6.00"), D("4.00")]  # RED and BLUE pool to 10; GREEN not
+
+
+def test_a_plan_is_found_by_the_unit_as_asked_and_never_serves_a_personal_category() -> None:
+    # W-1 is in category TOOLS; ACME's contract prices the whole category, OTHER shares
+    # ACME's open lists, so OTHER's plan for W-1 is in the book ACME's quote also reads
+    idx = PriceIndex("USD")
+    idx.put_product("p0", 1, Product(sku="W-1", category="TOOLS", base_uom="EA",
+                                     units=[{"code": "CS", "factor": "12"}]))  # fmt: skip
+    base = {"code": "BASE", "kind": "base", "entries": [_fixed(("1", "10.00"), ("24", "9.00"))]}
+    by_category = {
+        "code": "ACME-TOOLS",
+        "kind": "contract",
+        "scope": {"customers": ["ACME"]},
+        "entries": [{"category": "TOOLS", "breaks": [{"min_quantity": "1", "value": "8.00"}]}],
+    }
+    idx.put_list("l0", 1, PriceList.model_validate(base))
+    idx.put_list("l1", 1, PriceList.model_validate(by_category))
+    idx.put_customer("c0", 1, Customer(account_number="OTHER"))
+    idx.put_customer("c1", 1, Customer(account_number="ACME"))
+    engine = Engine(idx, PricingConfig(), cache_size=0)
+    lines = [
+        QuoteLine("W-1", D(2), None),
+        QuoteLine("W-1", D(2), "EA"),
+        QuoteLine("W-1", D(2), "CS"),
+        QuoteLine("W-1", D(30), None),
+    ]
+    for _ in range(2):  # the second time, every line is found in the books
+        other = [x.unit_price for x in engine.quote(QuoteRequest("OTHER", lines, at=BEFORE)).priced]
+        assert other == [D("10.00"), D("10.00"), D("108.00"), D("9.00")]
+        acme = [x.unit_price for x in engine.quote(QuoteRequest("ACME", lines, at=BEFORE)).priced]
+        assert acme == [D("8.00"), D("8.00"), D("96.00"), D("8.00")]
