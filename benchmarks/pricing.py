@@ -22,7 +22,9 @@ with fixed prices and a second break) and 2k promotions (25 SKUs each,
    300 lines, sequentially, after one warm-up quote per body; p50/p99
    latency, the server's CPU time per quote and how busy the machine was;
    then 20 quotes never sent before (cold: their lines compile plans first).
-   In process, too, a new engine's first quotes give the cold rate.
+   In process, too, a new engine's first quotes give the cold rate, and
+   quotes each right after a change (a contract or promotion, a product's
+   cost, a customer): p50/p99 per kind while the ERP keeps sending changes.
 3. Anchor: Tryton's price list engine (trytond 8.2, product_price_list and
    sale_price_list, SQLite) for a subset of customers and SKUs, with the
    rules both express: per customer one Tryton price list whose lines in
@@ -282,6 +284,53 @@ def bench_cold(idx: PriceIndex, reqs: list[QuoteRequest]) -> float:
     return lines / (time.perf_counter() - start)
 
 
+def bench_changes(
+    cat: Catalog, idx: PriceIndex, engine: Engine, reqs: list[QuoteRequest], rounds: int
+) -> dict[str, Any]:
+    """Quotes while the ERP keeps sending changes: one change, then one quote, ``rounds`` times.
+
+    Per kind of change (a contract or promotion replaced, a product's cost,
+    a customer's record), p50/p99 of the 300-line quote that follows it: it
+    rebuilds what the change touched (active lists, plans). The index
+    update's own time is apart (the service applies it from the outbox).
+    """
+    rnd = random.Random(5)
+    first = len(cat.lists) - sum(1 for pl in cat.lists if pl["kind"] in ("contract", "promotion"))
+    out: dict[str, Any] = {}
+    for kind in ("list", "product", "customer"):
+        times, updates = [], []
+        for n in range(rounds):
+            t0 = time.perf_counter()
+            if kind == "list":
+                i = rnd.randrange(first, len(cat.lists))
+                pl = cat.lists[i]
+                step = Decimal("0.01") * (n % 3)
+                bumped = {**pl, "entries": [
+                    {**e, "breaks": [{**b, "value": str(Decimal(b["value"]) + step)}
+                                     for b in e["breaks"]]} for e in pl["entries"]]}  # fmt: skip
+                idx.put_list(f"prl{i}", 2 + n, PriceList.model_validate(bumped))
+            elif kind == "product":
+                i = rnd.randrange(len(cat.products))
+                d = cat.products[i]
+                cost = Decimal(d["cost"]) + Decimal("0.01") * (n % 3) if d.get("cost") else None
+                idx.put_product(f"prd{i}", 2 + n, Product.model_validate({**d, "cost": cost}))
+            else:
+                i = rnd.randrange(len(cat.customers))
+                d = cat.customers[i]
+                idx.put_customer(f"cus{i}", 2 + n, Customer.model_validate({**d, "name": f"v{n}"}))
+            t1 = time.perf_counter()
+            engine.quote(reqs[n % len(reqs)])
+            times.append(time.perf_counter() - t1)
+            updates.append(t1 - t0)
+        times.sort()
+        out[kind] = {
+            "p50_ms": round(statistics.median(times) * 1000, 2),
+            "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))] * 1000, 2),
+            "index_update_p50_ms": round(statistics.median(updates) * 1000, 2),
+        }
+    return out
+
+
 def _busy() -> tuple[int, int]:
     """(busy, total) jiffies of the whole machine, from /proc/stat (zeros elsewhere)."""
     try:
@@ -519,6 +568,8 @@ def main() -> None:
     log(f"in-process, repeated quotes through the result cache: {cached:,.0f} quote-lines/s")
     cold = bench_cold(idx, random_requests(cat, 20, 300, seed=3))
     log(f"in-process, a new engine's first quotes (every plan compiled): {cold:,.0f} quote-lines/s")
+    changing = bench_changes(cat, idx, engine, reqs, 200)
+    log(f"in-process, a list changed before every quote: {changing}")
     result: dict[str, Any] = {
         "benchmark": "pricing",
         "skus": args.skus,
@@ -528,6 +579,7 @@ def main() -> None:
         "inprocess_cpu_lines_per_s": round(rate_cpu),
         "inprocess_cached_lines_per_s": round(cached),
         "inprocess_cold_lines_per_s": round(cold),
+        "inprocess_changing": changing,
     }
     with tempfile.TemporaryDirectory(prefix="crossdock-pricing-") as tmp:
         work = Path(tmp)

@@ -157,3 +157,29 @@ def test_a_plan_is_found_by_the_unit_as_asked_and_never_serves_a_personal_catego
         assert other == [D("10.00"), D("10.00"), D("108.00"), D("9.00")]
         acme = [x.unit_price for x in engine.quote(QuoteRequest("ACME", lines, at=BEFORE)).priced]
         assert acme == [D("8.00"), D("8.00"), D("96.00"), D("8.00")]
+
+
+def test_a_change_recompiles_only_the_plans_of_the_skus_it_touches() -> None:
+    idx = PriceIndex("USD")
+    for i, sku in enumerate(("A", "B")):
+        idx.put_product(f"p{i}", 1, Product(sku=sku))
+    base = {"code": "BASE", "kind": "base", "entries": [
+        {"sku": s, "breaks": [{"min_quantity": "1", "value": v}]}
+        for s, v in (("A", "10.00"), ("B", "20.00"))]}  # fmt: skip
+    promo = {"code": "PROMO", "kind": "promotion", "entries": [
+        {"sku": "B", "breaks": [{"min_quantity": "1", "value": "15.00"}]}]}  # fmt: skip
+    idx.put_list("l0", 1, PriceList.model_validate(base))
+    idx.put_list("l1", 1, PriceList.model_validate(promo))
+    idx.put_customer("c0", 1, Customer(account_number="ACME"))
+    engine = Engine(idx, PricingConfig(), cache_size=0)
+    req = QuoteRequest("ACME", [QuoteLine("A", D(1)), QuoteLine("B", D(1))], at=BEFORE)
+    assert [x.unit_price for x in engine.quote(req).priced] == [D("10.00"), D("15.00")]
+    made = engine.compiled
+    idx.put_list("l1", 2, PriceList.model_validate(promo | {"entries": [
+        {"sku": "B", "breaks": [{"min_quantity": "1", "value": "14.00"}]}]}))  # fmt: skip
+    assert [x.unit_price for x in engine.quote(req).priced] == [D("10.00"), D("14.00")]
+    assert engine.compiled == made + 1  # B's plan only: A's list did not change
+    idx.put_customer("c0", 2, Customer(account_number="ACME", tier="gold"))
+    idx.put_product("p0", 2, Product(sku="A", list_price=D("9.00")))
+    assert [x.unit_price for x in engine.quote(req).priced] == [D("10.00"), D("14.00")]
+    assert engine.compiled == made + 2  # A's product changed; the customer's lists did not

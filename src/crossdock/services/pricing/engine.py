@@ -47,9 +47,13 @@ MAX_QUANTITY = Decimal(10) ** 12
 
 
 class _Active(NamedTuple):
-    """A customer/ship-to/channel's active lists, valid from ``lo`` until ``hi``."""
+    """A customer/ship-to/channel's active lists, valid from ``lo`` until ``hi``.
 
-    generation: int
+    Made from its eligible lists alone (their windows, scopes, entries): it
+    holds while ``PriceIndex.eligible`` returns the same tuple, which it does
+    until a change touches one of them or the customer.
+    """
+
     lo: datetime
     hi: datetime
     active: dict[str, tuple[int, int, str]]
@@ -75,9 +79,10 @@ class Engine(Planner):
     The resolution cache (``cache_size`` winners, 0: none) maps (active lists,
     currency, SKU, unit, base quantity) to the winner; the plans (at most
     ``plan_size``, 0: none; about 0.6 kB each, measured at 100k SKUs) hold
-    each SKU's candidates per shared scope. Both
-    are emptied whenever the index changes (``PriceIndex.generation``), so
-    neither outlives a change the index has taken in.
+    each SKU's candidates per shared scope. The cache is emptied whenever the
+    index changes (``PriceIndex.generation``); a plan is recompiled when the
+    change touched its SKU (:mod:`.plans`), so neither outlives a change the
+    index has taken in.
     """
 
     def __init__(
@@ -99,6 +104,7 @@ class Engine(Planner):
         """Every list's window edges, sorted: a cached winner holds between two of them
         (a list a price refers to may be dated without being one the customer may use)."""
         self._cache_generation = index.generation
+        self._edges_generation = index.lists_generation
         self._tokens = 0
 
     # -- requests ---------------------------------------------------------------------
@@ -138,7 +144,6 @@ class Engine(Planner):
         found = self._active_memo.get(ctx.key)
         if (
             found is not None
-            and found.generation == self.index.generation
             and found.lo <= at < found.hi
             and found.eligible is eligible
         ):
@@ -165,7 +170,6 @@ class Engine(Planner):
         ctx.token = self._tokens
         self._split(ctx)
         self._active_memo[ctx.key] = _Active(
-            self.index.generation,
             lo,
             hi,
             ctx.active,
@@ -202,10 +206,12 @@ class Engine(Planner):
                 reason=f"at most {self.config.max_lines} lines",
             )
         if self._cache_generation != self.index.generation:
+            # plans stay: each knows whether the change touched its SKU
             if self._cache is not None:
                 self._cache.clear()
-            self._edges = self._all_edges()
-            self._plans.clear()
+            if self._edges_generation != self.index.lists_generation:
+                self._edges = self._all_edges()
+                self._edges_generation = self.index.lists_generation
             self._cache_generation = self.index.generation
         ctx = self.context(request)
         if ctx.on is None and ctx.at is not None:
@@ -401,6 +407,7 @@ class Engine(Planner):
         a plan prices each line on its own).
         """
         products = self.index.products
+        current = self.index.candidates
         book = ctx.plans
         assert book is not None
         pskus, pcats = ctx.personal_skus
@@ -412,6 +419,7 @@ class Engine(Planner):
             plan = book.get((line.sku, line.unit))
             if (
                 plan is None
+                or plan[7] is not current.get(line.sku)
                 or (personal and (line.sku in pskus or plan[4].category in pcats))
                 or not (0 < q <= MAX_QUANTITY)
             ):
@@ -422,7 +430,7 @@ class Engine(Planner):
                     continue
                 mine = personal and (p.sku in pskus or p.category in pcats)
                 plan = self._plan(ctx, p, f, line.unit, mine)
-            floor, cands, points, winners, p, f, grouped = plan
+            floor, cands, points, winners, p, f, grouped, _ = plan
             try:
                 if pool and grouped:
                     out.append(self._fast_line(ctx, i, line, p, f, pool))

@@ -6,6 +6,13 @@ then kept current record by record (:meth:`PriceIndex.put_product`,
 (the merged candidates of a SKU, the eligible lists of a customer/ship-to/
 channel) are dropped for exactly what a change touches, and ``generation``
 counts changes so callers can tell an index has moved.
+
+A list change is the one that may touch every customer's eligible lists
+(a promotion open to all, say): rather than rebuild each customer's from
+every list, a customer's next read re-checks only the lists changed since
+its own was built (``lists_generation`` counts list changes; the last
+:data:`PATCH_LIMIT` are kept), which gives the same tuple a rebuild would.
+A customer change drops that customer's alone; a product change, none.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ from crossdock.services.pricing.compiled import (
     ProductInfo,
     compile_entry,
 )
+
+PATCH_LIMIT = 64
+"""How many list changes behind a customer's eligible lists may be patched, not rebuilt."""
 
 
 class EligibleKey(NamedTuple):
@@ -50,8 +60,17 @@ class PriceIndex:
         self._by_customer: dict[str, set[str]] = {}
         self._by_group: dict[str, set[str]] = {}
         self._by_tier: dict[str, set[str]] = {}
-        self._cands: dict[str, dict[str, Entry]] = {}
-        self._eligible: dict[EligibleKey, tuple[PList, ...]] = {}
+        self.candidates: dict[str, dict[str, Entry]] = {}
+        """Per SKU, the entries pricing it as :meth:`entries` compiled them; a change
+        touching the SKU drops its dict, so holding that dict's identity tells
+        whether what was made from it is current (read-only outside the index)."""
+        self._eligible: dict[str, dict[EligibleKey, tuple[tuple[PList, ...], int]]] = {}
+        """Per account, per (site, channel): the eligible lists, and ``lists_generation``
+        when they were last brought up to date."""
+        self.lists_generation = 0
+        """How many list changes the index has taken in (a subset of ``generation``)."""
+        self._list_log: list[str] = []
+        """The record ids of the last list changes, the newest last."""
         self.problems: dict[str, str] = {}
         self.generation = 0
         self.has_groups = False
@@ -59,7 +78,7 @@ class PriceIndex:
     # -- reads ----------------------------------------------------------------------------
     def entries(self, sku: str) -> dict[str, Entry]:
         """The entry pricing ``sku`` in each list, by list id (SKU entries over category ones)."""
-        found = self._cands.get(sku)
+        found = self.candidates.get(sku)
         if found is not None:
             return found
         product = self.products.get(sku)
@@ -70,7 +89,7 @@ class PriceIndex:
                     self._add(out, list_id, raw, product)
             for list_id, raw in self._raw_sku.get(sku, {}).items():
                 self._add(out, list_id, raw, product)
-        self._cands[sku] = out
+        self.candidates[sku] = out
         return out
 
     def _add(self, out: dict[str, Entry], list_id: str, raw: PriceEntry, p: ProductInfo) -> None:
@@ -84,10 +103,32 @@ class PriceIndex:
             out[list_id] = compiled
 
     def eligible(self, customer: CustomerInfo, key: EligibleKey) -> tuple[PList, ...]:
-        """Lists whose scope (or the customer's assignment) admits this customer/site/channel."""
-        found = self._eligible.get(key)
+        """Lists whose scope (or the customer's assignment) admits this customer/site/channel.
+
+        The same tuple object until a list change or a change of this customer
+        alters it (callers may memoise on its identity).
+        """
+        mine = self._eligible.get(customer.account)
+        found = mine.get(key) if mine is not None else None
+        region = customer.regions.get(key.ship_to) if key.ship_to else None
         if found is not None:
-            return found
+            result, seen = found
+            behind = self.lists_generation - seen
+            if behind == 0:
+                return result
+            if behind <= len(self._list_log):
+                changed = set(self._list_log[-behind:])
+                ids = {pl.id for pl in result if pl.id not in changed}
+                for lid in changed:
+                    pl = self.lists.get(lid)
+                    if pl is not None and self._admits(pl, customer, key, region):
+                        ids.add(lid)
+                patched = tuple(self.lists[i] for i in sorted(ids))
+                if patched == result:  # same lists, same objects: keep the identity
+                    patched = result
+                if mine is not None:
+                    mine[key] = (patched, self.lists_generation)
+                return patched
         ids = set(self._general)
         ids |= self._by_customer.get(customer.account, set())
         if customer.group is not None:
@@ -95,15 +136,30 @@ class PriceIndex:
         if customer.tier is not None:
             ids |= self._by_tier.get(customer.tier, set())
         ids |= {self.list_ids[c] for c in customer.assigned if c in self.list_ids}
-        region = customer.regions.get(key.ship_to) if key.ship_to else None
         out = []
         for list_id in sorted(ids):
             pl = self.lists[list_id]
             if scope_miss(pl, customer, key.ship_to, region, key.channel) is None:
                 out.append(pl)
         result = tuple(out)
-        self._eligible[key] = result
+        self._eligible.setdefault(customer.account, {})[key] = (result, self.lists_generation)
         return result
+
+    def _admits(
+        self, pl: PList, customer: CustomerInfo, key: EligibleKey, region: str | None
+    ) -> bool:
+        """One list, as :meth:`eligible` would find it (its scope buckets, then its scope)."""
+        assigned = pl.code in customer.assigned and self.list_ids.get(pl.code) == pl.id
+        reached = assigned or (
+            not pl.frozen
+            and (
+                pl.general
+                or customer.account in pl.customers
+                or customer.group in pl.groups
+                or customer.tier in pl.tiers
+            )
+        )
+        return reached and scope_miss(pl, customer, key.ship_to, region, key.channel) is None
 
     def priced_by(self, list_ids: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str | None]]:
         """The SKUs and the categories these lists have entries for."""
@@ -130,12 +186,12 @@ class PriceIndex:
         old_sku = self._product_sku.pop(record_id, None)
         if old_sku is not None:
             self.products.pop(old_sku, None)
-            self._cands.pop(old_sku, None)
+            self.candidates.pop(old_sku, None)
         if product is not None:
             info = ProductInfo(product, record_id, version, self.currency)
             self.products[info.sku] = info
             self._product_sku[record_id] = info.sku
-            self._cands.pop(info.sku, None)
+            self.candidates.pop(info.sku, None)
         self.generation += 1
 
     def put_list(
@@ -163,6 +219,9 @@ class PriceIndex:
             pl = PList(plist, record_id, version, self.currency)
             pl.frozen = not eligible
             self.lists[record_id] = pl
+            holder = self.list_ids.get(pl.code)
+            if holder is not None and holder != record_id:  # the code moves: both change
+                self._logged(holder)
             self.list_ids[pl.code] = record_id
             skus, cats = [], []
             for e in plist.entries:
@@ -181,22 +240,29 @@ class PriceIndex:
             if eligible:
                 self._index_scope(pl)
         if had_categories:
-            self._cands.clear()
+            self.candidates.clear()
         else:
             for sku in touched:
-                self._cands.pop(sku, None)
-        self._eligible.clear()
+                self.candidates.pop(sku, None)
+        self._logged(record_id)
         self.generation += 1
+
+    def _logged(self, record_id: str) -> None:
+        self.lists_generation += 1
+        self._list_log.append(record_id)
+        if len(self._list_log) > 2 * PATCH_LIMIT:
+            del self._list_log[:-PATCH_LIMIT]
 
     def put_customer(self, record_id: str, version: int, customer: Customer | None) -> None:
         old = self._customer_account.pop(record_id, None)
         if old is not None:
             self.customers.pop(old, None)
+            self._eligible.pop(old, None)
         if customer is not None:
             info = CustomerInfo(customer, record_id, version)
             self.customers[info.account] = info
             self._customer_account[record_id] = info.account
-        self._eligible.clear()
+            self._eligible.pop(info.account, None)
         self.generation += 1
 
     def _scope_sets(self) -> Iterable[set[str]]:
@@ -242,4 +308,4 @@ def scope_miss(
     return None
 
 
-__all__ = ["EligibleKey", "PriceIndex", "scope_miss"]
+__all__ = ["PATCH_LIMIT", "EligibleKey", "PriceIndex", "scope_miss"]

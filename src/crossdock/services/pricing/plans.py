@@ -26,9 +26,16 @@ Plans are shared by every request with the same *shared* active lists
 code): a customer's personal lists (a scope naming customers, or assigned
 by code) join the key only for the SKUs they name. The number of plans is
 so bounded by the catalog times the distinct shared scopes, plus the
-personal entries, never by customers times SKUs. The engine drops every
-plan whenever the index changes (:meth:`Plans.clear`), and all of them at
-once past ``limit``.
+personal entries, never by customers times SKUs.
+
+A plan outlives index changes that do not touch its SKU: it holds the
+SKU's entries dict it was compiled from, which the index replaces whenever
+a list, product or category entry pricing that SKU changes (its entries,
+their lists, the lists their chains refer to, the product's cost, list
+price and units), so a line whose plan holds another dict recompiles it.
+What else a plan depends on is in its key: which lists are active (their
+ids, from the customer, site, channel and instant) and the currency. All
+plans go at once past ``limit`` (:meth:`Plans.clear`).
 """
 
 from __future__ import annotations
@@ -68,10 +75,12 @@ Plan = tuple[
     Product,
     Decimal,
     bool,
+    "dict[str, Entry]",
 ]
 """(floor per request unit or None, the active candidates in order, the break points
 where the winner may change or None: walk per line, the winner from each point on,
-the product, the unit factor, whether an entry of the SKU is in a break group)."""
+the product, the unit factor, whether an entry of the SKU is in a break group, the
+SKU's entries it was compiled from: current while ``PriceIndex.candidates`` holds them)."""
 PlanKey = tuple[str, "str | None"]
 """(SKU, the unit as the line asks it; None: the base unit)."""
 Book = dict[PlanKey, Plan]
@@ -200,7 +209,7 @@ class Planner(Explainer):
                 book = ctx.full_plans = self._plans.book(ctx.tokens[1], ctx.currency)
         key = (p.sku, unit)
         plan = book.get(key)
-        if plan is None:
+        if plan is None or plan[7] is not self.index.entries(p.sku):
             # no personal list prices the SKU when the plan goes to the shared book: its
             # candidates are the same for every customer whose shared lists are these
             plan = book[key] = self._compile(ctx, p, f)
@@ -209,6 +218,7 @@ class Planner(Explainer):
 
     def _compile(self, ctx: QuoteContext, p: Product, f: Decimal) -> Plan:
         active = ctx.active
+        entries = self.index.entries(p.sku)
         cands: list[tuple[Any, ...]] = []
         for group, if_lower, e, lid in self._ranked(p.sku):
             if e is None:
@@ -245,7 +255,7 @@ class Planner(Explainer):
             # until the next one
             points = tuple(sorted({x for c in out for x in c[4]}))  # type: ignore[union-attr]
             winners = tuple(self._walk(ctx, floor, out, p, f, x) for x in points)
-        return (floor, out, points, winners, p, f, self._grouped(p.sku))
+        return (floor, out, points, winners, p, f, self._grouped(p.sku), entries)
 
     def _walk(
         self,
