@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal as D  # noqa: N817
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crossdock.config.pricing import PricingConfig
@@ -129,8 +129,18 @@ def _prices(engine: Engine, idx: PriceIndex) -> list[object]:
     return got
 
 
+_ENTRY = [{"sku": "A", "breaks": [{"min_quantity": "1", "value": "1"}]}]
+_CODE_MOVES = [  # found by this test: L2 moves from l0 to l1, then l0 is renamed
+    ("list", "l0", {"code": "L2", "kind": "base", "entries": _ENTRY}),
+    ("list", "l1", {"code": "L2", "kind": "base", "entries": _ENTRY, "scope": {"tiers": ["gold"]}}),
+    ("customer", "c0", {"account_number": "ACME", "price_lists": ["L2"]}),
+    ("list", "l0", {"code": "L0", "kind": "base", "entries": _ENTRY}),
+]
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(operations)
+@example(_CODE_MOVES)
 def test_a_patched_index_and_engine_answer_as_fresh_ones(
     ops: list[tuple[str, str, dict[str, Any] | None]],
 ) -> None:

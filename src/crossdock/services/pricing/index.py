@@ -206,7 +206,8 @@ class PriceIndex:
         touched: set[str] = set()
         had_categories = False
         if old is not None:
-            self.list_ids.pop(old.code, None)
+            if self.list_ids.get(old.code) == record_id:  # not a code another list took since
+                del self.list_ids[old.code]
             for sku in self._list_skus.pop(record_id, []):
                 self._raw_sku.get(sku, {}).pop(record_id, None)
                 touched.add(sku)
