@@ -2,8 +2,10 @@
 
 The index patches each customer's eligible lists with only the lists changed
 since (codes may move between records, lists come and go, customers change
-tier, group and assignments), and the engine keeps active lists and plans
-across changes that do not touch them: after every change both must agree
+tier, group and assignments), drops the compiled entries of exactly the SKUs
+a change touches (by SKU or by category; products move between categories),
+and the engine keeps active lists and plans across changes that do not
+touch them: after every change both must agree
 with an index and engine built from scratch on the same state.
 """
 
@@ -26,6 +28,7 @@ from crossdock.services.pricing.index import EligibleKey
 AT = datetime(2026, 6, 1, tzinfo=UTC)
 SKUS = ["A", "B", "C"]
 ACCOUNTS = ["ACME", "OTHER"]
+CATEGORIES = ["X", "Y"]
 SITES = [None, "S1", "S2"]
 CHANNELS = [None, "web"]
 
@@ -42,10 +45,13 @@ def price_list(draw: st.DrawFn) -> dict[str, Any]:
     ):
         if draw(st.integers(0, 3)) == 0:
             scope[field] = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"sku": sku, "breaks": [{"min_quantity": "1", "value": str(draw(st.integers(1, 99)))}]}
         for sku in draw(st.lists(st.sampled_from(SKUS), min_size=1, unique=True))
     ]
+    for cat in draw(st.lists(st.sampled_from(CATEGORIES), max_size=2, unique=True)):
+        value = str(draw(st.integers(1, 99)))
+        entries.append({"category": cat, "breaks": [{"min_quantity": "1", "value": value}]})
     pl: dict[str, Any] = {
         "code": draw(st.sampled_from(["L0", "L1", "L2", "L3"])),
         "kind": draw(st.sampled_from(["base", "tier", "contract", "promotion"])),
@@ -73,8 +79,15 @@ def customer(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+products = st.fixed_dictionaries(
+    {
+        "category": st.sampled_from([None, *CATEGORIES]),
+        "list_price": st.sampled_from(["90", "100"]),
+    }
+)
 operations = st.lists(
     st.one_of(
+        st.tuples(st.just("product"), st.sampled_from(["p0", "p1", "p2"]), products),
         st.tuples(st.just("list"), st.sampled_from(["l0", "l1", "l2", "l3"]), price_list()),
         st.tuples(st.just("drop"), st.sampled_from(["l0", "l1", "l2", "l3"]), st.none()),
         st.tuples(st.just("customer"), st.sampled_from(["c0", "c1"]), customer()),
@@ -86,7 +99,11 @@ operations = st.lists(
 
 def _apply(idx: PriceIndex, op: tuple[str, str, dict[str, Any] | None], version: int) -> None:
     kind, rid, data = op
-    if kind == "customer":
+    if kind == "product":
+        assert data is not None
+        sku = SKUS[int(rid[1:])]
+        idx.put_product(rid, version, Product.model_validate({"sku": sku, **data}))
+    elif kind == "customer":
         assert data is not None
         idx.put_customer(rid, version, Customer.model_validate(data))
     else:
@@ -96,7 +113,8 @@ def _apply(idx: PriceIndex, op: tuple[str, str, dict[str, Any] | None], version:
 def _base() -> PriceIndex:
     idx = PriceIndex("USD")
     for i, sku in enumerate(SKUS):
-        idx.put_product(f"p{i}", 1, Product(sku=sku, list_price=D(100)))
+        category = "X" if sku != "C" else None
+        idx.put_product(f"p{i}", 1, Product(sku=sku, category=category, list_price=D(100)))
     for i, acct in enumerate(ACCOUNTS):
         idx.put_customer(f"c{i}", 1, Customer.model_validate({
             "account_number": acct,

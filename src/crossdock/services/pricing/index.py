@@ -48,6 +48,8 @@ class PriceIndex:
         self.currency = currency
         self.products: dict[str, ProductInfo] = {}
         self._product_sku: dict[str, str] = {}
+        self._category_skus: dict[str, set[str]] = {}
+        """Per category, the SKUs of the products in it (what a category entry touches)."""
         self.lists: dict[str, PList] = {}
         self.list_ids: dict[str, str] = {}
         self._raw_sku: dict[str, dict[str, PriceEntry]] = {}
@@ -185,12 +187,16 @@ class PriceIndex:
     def put_product(self, record_id: str, version: int, product: Product | None) -> None:
         old_sku = self._product_sku.pop(record_id, None)
         if old_sku is not None:
-            self.products.pop(old_sku, None)
+            gone = self.products.pop(old_sku, None)
+            if gone is not None and gone.category is not None:
+                self._category_skus.get(gone.category, set()).discard(old_sku)
             self.candidates.pop(old_sku, None)
         if product is not None:
             info = ProductInfo(product, record_id, version, self.currency)
             self.products[info.sku] = info
             self._product_sku[record_id] = info.sku
+            if info.category is not None:
+                self._category_skus.setdefault(info.category, set()).add(info.sku)
             self.candidates.pop(info.sku, None)
         self.generation += 1
 
@@ -204,7 +210,7 @@ class PriceIndex:
         """
         old = self.lists.pop(record_id, None)
         touched: set[str] = set()
-        had_categories = False
+        categories: set[str] = set()
         if old is not None:
             if self.list_ids.get(old.code) == record_id:  # not a code another list took since
                 del self.list_ids[old.code]
@@ -213,7 +219,7 @@ class PriceIndex:
                 touched.add(sku)
             for cat in self._list_cats.pop(record_id, []):
                 self._raw_cat.get(cat, {}).pop(record_id, None)
-                had_categories = True
+                categories.add(cat)
             for bucket in (self._general, *self._scope_sets()):
                 bucket.discard(record_id)
         if plist is not None:
@@ -237,14 +243,13 @@ class PriceIndex:
             self._list_skus[record_id] = skus
             self._list_cats[record_id] = cats
             touched.update(skus)
-            had_categories = had_categories or bool(cats)
+            categories.update(cats)
             if eligible:
                 self._index_scope(pl)
-        if had_categories:
-            self.candidates.clear()
-        else:
-            for sku in touched:
-                self.candidates.pop(sku, None)
+        for cat in categories:
+            touched |= self._category_skus.get(cat, set())
+        for sku in touched:
+            self.candidates.pop(sku, None)
         self._logged(record_id)
         self.generation += 1
 
