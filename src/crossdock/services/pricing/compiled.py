@@ -70,6 +70,7 @@ class PList:
         "groups",
         "id",
         "kind",
+        "open",
         "places",
         "priority",
         "quantum",
@@ -101,6 +102,9 @@ class PList:
         self.floor_exempt = bool(plist.margin_floor_exempt)
         self.frozen = False
         """A copy frozen behind a price lock: referable by code, never a candidate."""
+        self.open = False
+        """Eligible for every customer, site and channel (set by the index, which knows
+        whether the list is frozen): no scope at all."""
         self.customers = frozenset(scope.customers) if scope else frozenset()
         self.groups = frozenset(scope.groups) if scope else frozenset()
         self.tiers = frozenset(scope.tiers) if scope else frozenset()

@@ -46,6 +46,18 @@ MAX_QUANTITY = Decimal(10) ** 12
 """The largest quantity a line may ask for (prices stay exact well past it)."""
 
 
+def _narrowed(pl: PList, at: datetime, lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
+    """``[lo, hi)`` narrowed to the part around ``at`` where ``pl``'s window does not change."""
+    for edge in (pl.valid_from, pl.valid_to):
+        if edge is None:
+            continue
+        if edge <= at:
+            lo = max(lo, edge)
+        else:
+            hi = min(hi, edge)
+    return lo, hi
+
+
 class _Active(NamedTuple):
     """A customer/ship-to/channel's active lists, valid from ``lo`` until ``hi``.
 
@@ -62,6 +74,19 @@ class _Active(NamedTuple):
     personal: tuple[str, ...]
     tokens: tuple[int, int]
     personal_skus: tuple[frozenset[str], frozenset[str | None]]
+
+
+class _Open(NamedTuple):
+    """The open lists (:meth:`PriceIndex.open_lists`) active from ``lo`` until ``hi``.
+
+    The same for every customer: a context made after a list change starts
+    from it and walks only its own scoped lists.
+    """
+
+    generation: int
+    lo: datetime
+    hi: datetime
+    active: dict[str, tuple[int, int, str]]
 
 
 def _beyond(i: int) -> LineProblem:
@@ -105,6 +130,7 @@ class Engine(Planner):
         (a list a price refers to may be dated without being one the customer may use)."""
         self._cache_generation = index.generation
         self._edges_generation = index.lists_generation
+        self._open: _Open | None = None
         self._tokens = 0
 
     # -- requests ---------------------------------------------------------------------
@@ -153,22 +179,22 @@ class Engine(Planner):
             ctx.tokens = found.tokens
             ctx.personal_skus = found.personal_skus
             return ctx
-        lo, hi = _MIN_TIME, _MAX_TIME
+        shared = self._open_at(at)
+        lo, hi = shared.lo, shared.hi
+        ctx.active = dict(shared.active)
+        scoped = []
         for pl in eligible:
-            for edge in (pl.valid_from, pl.valid_to):
-                if edge is None:
-                    continue
-                if edge <= at:
-                    lo = max(lo, edge)
-                else:
-                    hi = min(hi, edge)
+            if pl.open:
+                continue
+            lo, hi = _narrowed(pl, at, lo, hi)
             if ctx.window(pl) is None:
                 ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
+                scoped.append(pl.id)
         if len(self._active_memo) > 100_000:
             self._active_memo.clear()
         self._tokens += 1
         ctx.token = self._tokens
-        self._split(ctx)
+        self._split(ctx, scoped)
         self._active_memo[ctx.key] = _Active(
             lo,
             hi,
@@ -181,17 +207,49 @@ class Engine(Planner):
         )
         return ctx
 
-    def _split(self, ctx: QuoteContext) -> None:
+    def _open_at(self, at: datetime) -> _Open:
+        """The open lists active at ``at``, and the interval around it where that holds."""
+        found = self._open
+        generation = self.index.lists_generation
+        if found is not None and found.generation == generation and found.lo <= at < found.hi:
+            return found
+        # every list's edges bound the interval: narrower than the open lists' own,
+        # so it is recomputed a little more often, never kept too long
+        edges = self._current_edges()
+        k = bisect_right(edges, at)
+        lo = edges[k - 1] if k > 0 else _MIN_TIME
+        hi = edges[k] if k < len(edges) else _MAX_TIME
+        active: dict[str, tuple[int, int, str]] = {}
+        ranks = self._ranks
+        for pl in self.index.open_lists():
+            vf, vt = pl.valid_from, pl.valid_to
+            if (vf is None or vf <= at) and (vt is None or at < vt):
+                active[pl.id] = (ranks[pl.kind], -pl.priority, pl.code)
+        self._open = _Open(generation, lo, hi, active)
+        return self._open
+
+    def _current_edges(self) -> tuple[datetime, ...]:
+        if self._edges_generation != self.index.lists_generation:
+            self._edges = self._all_edges()
+            self._edges_generation = self.index.lists_generation
+        return self._edges
+
+    def _split(self, ctx: QuoteContext, scoped: list[str] | None = None) -> None:
         """The active lists personal to the customer, what they price, and the plan books.
 
         The shared lists (the others) are numbered by content, so customers with
         the same share one book; the book of all active lists is this
         customer's own (it only holds the SKUs a personal list prices).
+        ``scoped``: the active lists that are not open, when the caller has them.
+        An open list is never personal, even when assigned: every customer has
+        it active, so it belongs with the shared lists.
         """
         lists = self.index.lists
         assigned = ctx.customer.assigned
+        if scoped is None:
+            scoped = [lid for lid in ctx.active if not lists[lid].open]
         ctx.personal = tuple(
-            lid for lid in ctx.active if lists[lid].customers or lists[lid].code in assigned
+            lid for lid in scoped if lists[lid].customers or lists[lid].code in assigned
         )
         ctx.personal_skus = self.index.priced_by(ctx.personal)
         shared = frozenset(ctx.active).difference(ctx.personal)
@@ -209,9 +267,7 @@ class Engine(Planner):
             # plans stay: each knows whether the change touched its SKU
             if self._cache is not None:
                 self._cache.clear()
-            if self._edges_generation != self.index.lists_generation:
-                self._edges = self._all_edges()
-                self._edges_generation = self.index.lists_generation
+            self._current_edges()
             self._cache_generation = self.index.generation
         ctx = self.context(request)
         if ctx.on is None and ctx.at is not None:

@@ -17,6 +17,7 @@ A customer change drops that customer's alone; a product change, none.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -39,6 +40,9 @@ class EligibleKey(NamedTuple):
     account: str
     ship_to: str | None
     channel: str | None
+
+
+_Eligible = tuple[tuple[PList, ...], tuple[str, ...], int]
 
 
 class PriceIndex:
@@ -66,13 +70,14 @@ class PriceIndex:
         """Per SKU, the entries pricing it as :meth:`entries` compiled them; a change
         touching the SKU drops its dict, so holding that dict's identity tells
         whether what was made from it is current (read-only outside the index)."""
-        self._eligible: dict[str, dict[EligibleKey, tuple[tuple[PList, ...], int]]] = {}
-        """Per account, per (site, channel): the eligible lists, and ``lists_generation``
-        when they were last brought up to date."""
+        self._eligible: dict[str, dict[EligibleKey, _Eligible]] = {}
+        """Per account, per (site, channel): the eligible lists (by id), their ids, and
+        ``lists_generation`` when they were last brought up to date."""
         self.lists_generation = 0
         """How many list changes the index has taken in (a subset of ``generation``)."""
         self._list_log: list[str] = []
         """The record ids of the last list changes, the newest last."""
+        self._open: tuple[int, tuple[PList, ...]] = (0, ())
         self.problems: dict[str, str] = {}
         self.generation = 0
         self.has_groups = False
@@ -114,22 +119,25 @@ class PriceIndex:
         found = mine.get(key) if mine is not None else None
         region = customer.regions.get(key.ship_to) if key.ship_to else None
         if found is not None:
-            result, seen = found
+            result, order, seen = found
             behind = self.lists_generation - seen
             if behind == 0:
                 return result
             if behind <= len(self._list_log):
-                changed = set(self._list_log[-behind:])
-                ids = {pl.id for pl in result if pl.id not in changed}
-                for lid in changed:
+                pls, keys = list(result), list(order)
+                for lid in set(self._list_log[-behind:]):
+                    i = bisect_left(keys, lid)
+                    if i < len(keys) and keys[i] == lid:
+                        del keys[i], pls[i]
                     pl = self.lists.get(lid)
                     if pl is not None and self._admits(pl, customer, key, region):
-                        ids.add(lid)
-                patched = tuple(self.lists[i] for i in sorted(ids))
+                        keys.insert(i, lid)
+                        pls.insert(i, pl)
+                patched = tuple(pls)
                 if patched == result:  # same lists, same objects: keep the identity
                     patched = result
                 if mine is not None:
-                    mine[key] = (patched, self.lists_generation)
+                    mine[key] = (patched, tuple(keys), self.lists_generation)
                 return patched
         ids = set(self._general)
         ids |= self._by_customer.get(customer.account, set())
@@ -144,8 +152,17 @@ class PriceIndex:
             if scope_miss(pl, customer, key.ship_to, region, key.channel) is None:
                 out.append(pl)
         result = tuple(out)
-        self._eligible.setdefault(customer.account, {})[key] = (result, self.lists_generation)
+        entry = (result, tuple(pl.id for pl in out), self.lists_generation)
+        self._eligible.setdefault(customer.account, {})[key] = entry
         return result
+
+    def open_lists(self) -> tuple[PList, ...]:
+        """The lists eligible for every customer, site and channel (``PList.open``)."""
+        generation, found = self._open
+        if generation != self.lists_generation:
+            found = tuple(pl for pl in self.lists.values() if pl.open)
+            self._open = (self.lists_generation, found)
+        return found
 
     def _admits(
         self, pl: PList, customer: CustomerInfo, key: EligibleKey, region: str | None
@@ -225,6 +242,7 @@ class PriceIndex:
         if plist is not None:
             pl = PList(plist, record_id, version, self.currency)
             pl.frozen = not eligible
+            pl.open = eligible and pl.general and not (pl.ship_tos or pl.regions or pl.channels)
             self.lists[record_id] = pl
             holder = self.list_ids.get(pl.code)
             if holder is not None and holder != record_id:  # the code moves: both change
