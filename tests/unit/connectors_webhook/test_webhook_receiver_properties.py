@@ -75,8 +75,12 @@ def test_any_request_maps_or_is_refused(
         "webhook-timestamp": str(int(when.timestamp())),
         "webhook-signature": Webhook(SECRET).sign(msg_id, when, text),
     }
-    if tamper is not None:
-        headers[tamper] = "x" if tamper != "webhook-signature" else "v1,AAAA"
+    if tamper is not None:  # a value the header cannot already have (msg_id may be "x")
+        headers[tamper] = {
+            "webhook-id": msg_id + "-other",
+            "webhook-timestamp": "x",
+            "webhook-signature": "v1,AAAA",
+        }[tamper]
     refused: InvalidInput | None = None
     try:
         items = RECEIVER.receive(headers, content)
