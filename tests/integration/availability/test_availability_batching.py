@@ -191,3 +191,46 @@ def test_driver_errors_on_the_raw_cursor_are_sqlalchemy_errors(store_url: str) -
         assert stock.reservation("rsv_1") is not None
     finally:
         store.close()
+
+
+def test_the_one_statement_reserve_grants_replays_and_refuses_as_the_three_did(
+    store_url: str,
+) -> None:
+    """PostgreSQL's one-round-trip reserve: key lookup, conditional update and insert."""
+    store = Store.open(store_url)
+    try:
+        stock = StockStore(store)
+        now = datetime.now(UTC)
+        with stock.write() as stx:
+            if not stx.is_postgres:
+                with pytest.raises(NotImplementedError):
+                    stx.reserve_new(
+                        ReservationRow("r", "k", "A", "W1", None, 1, "held", None, now, now), now
+                    )
+                return
+            stx.ensure_position("A", "W1", now)
+            stx.change("A", "W1", now, on_hand=3_000_000)
+        before = stock.position("A", "W1")
+        assert before is not None
+
+        def held(rid: str, key: str, qty: int, sku: str = "A") -> ReservationRow:
+            return ReservationRow(rid, key, sku, "W1", "web", qty, "held", None, now, now)
+
+        first = held("rsv_a", "key-a", 2_000_000)
+        with stock.write() as stx:
+            pos, found = stx.reserve_new(first, now)
+        assert found is None and pos is not None
+        assert (pos.reserved, pos.version) == (2_000_000, before.version + 1)
+        assert stock.reservation("rsv_a") == first
+        after = stock.position("A", "W1")
+        with stock.write() as stx:  # the key again (even for other units): nothing written
+            pos, found = stx.reserve_new(held("rsv_b", "key-a", 1_000_000), now)
+        assert (pos, found) == (None, first)
+        with stock.write() as stx:  # more than is left: nothing written
+            assert stx.reserve_new(held("rsv_c", "key-c", 2_000_000), now) == (None, None)
+        with stock.write() as stx:  # no such position
+            assert stx.reserve_new(held("rsv_d", "key-d", 1, sku="NONE"), now) == (None, None)
+        assert stock.position("A", "W1") == after
+        assert [r.id for r in stock.reservations()] == ["rsv_a"]
+    finally:
+        store.close()
