@@ -100,12 +100,12 @@ class Reservations:
 
     def reserve(self, req: ReserveRequest) -> Reservation:
         # It refuses only before it writes, or after expiring overdue holds (which stand).
-        return self.ctx.write(self._reserve(req), savepoint=False, order=(req.sku, req.location))
+        return self.ctx.write(self._reserve(req), savepoint=False, locks=[(req.sku, req.location)])
 
     async def reserve_async(self, req: ReserveRequest) -> Reservation:
         """:meth:`reserve` awaited on an event loop (the API route)."""
         return await self.ctx.write_async(
-            self._reserve(req), savepoint=False, order=(req.sku, req.location)
+            self._reserve(req), savepoint=False, locks=[(req.sku, req.location)]
         )
 
     def _reserve(self, req: ReserveRequest) -> Callable[[StockTx], Reservation]:
