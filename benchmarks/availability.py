@@ -33,7 +33,8 @@ the same table.
 Each HTTP part also prints the CPU it cost per request: the API processes'
 (user + system, from ``/proc``) and this load generator's, so a figure can be
 read against what 2 cores allow. ``CROSSDOCK_BENCH_PROFILE=<dir>`` writes a
-pyinstrument HTML profile of each API process's event loop thread there
+pyinstrument profile of each API process's event loop thread there (HTML, text,
+and the session for ``pyinstrument --load``)
 (pyinstrument must be installed; it is not a dependency).
 
     python benchmarks/availability.py                      # SQLite
@@ -506,6 +507,9 @@ def serve(url: str, fd: int, name: str) -> None:
         out = Path(folder) / f"availability-{name}-{os.getpid()}.html"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(profiler.output_html())
+        out.with_suffix(".txt").write_text(profiler.output_text(unicode=True, show_all=False))
+        if profiler.last_session is not None:  # pyinstrument --load <file> renders it again
+            profiler.last_session.save(str(out.with_suffix(".pyisession")))
         log(f"    profile of API process {os.getpid()} ({name}): {out}")
 
 

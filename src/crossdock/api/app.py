@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from crossdock import __version__
 from crossdock.api.auth import KeyCache
 from crossdock.api.handlers import install_handlers
+from crossdock.api.hot import HotRoutes
 from crossdock.api.middleware import BodyLimit, CatchAll, MiB
 from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from crossdock.api.routers import ROUTERS
@@ -86,6 +87,7 @@ def create_app(
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
+    app.add_middleware(HotRoutes, prefix=API_PREFIX)  # inside the body limit and catch-all
     app.add_middleware(
         BodyLimit,
         max_bytes=max_body_bytes,

@@ -31,11 +31,11 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from crossdock.api.deps import HubDep
 from crossdock.api.keys import Scope, effective_scopes, hash_key, parse_key
 from crossdock.api.problems import ApiError
 from crossdock.errors import ErrorCode
 from crossdock.store import Store
+from crossdock.sync.runtime import Hub
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -152,8 +152,13 @@ def presented_key(
     )
 
 
-def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
-    """A dependency admitting only keys that hold ``scope`` (or a scope implying it).
+async def principal_of(
+    request: Request,
+    scope: Scope,
+    bearer: HTTPAuthorizationCredentials | None,
+    header: str | None,
+) -> Principal:
+    """The principal of a request that must hold ``scope``; :class:`ApiError` 401/403 if not.
 
     On SQLite the key's row is read on the event loop: a primary-key read of an
     embedded file takes microseconds, and a worker-thread hop cost ten times
@@ -161,33 +166,47 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
     store is a network round trip away, so there it runs in the worker pool.
     Either way only when the app's :class:`KeyCache` has no live check of it.
     """
+    key = presented_key(request, bearer, header)
+    hub: Hub = request.app.state.hub
+    cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+    digest = hash_key(key)
+    principal = cache.get(digest) if cache is not None else None
+    if principal is None:
+        if hub.store.backend == "sqlite":
+            principal = authenticate(hub.store, key, digest)
+        else:
+            principal = await run_in_threadpool(authenticate, hub.store, key, digest)
+        if cache is not None:  # reached only when the key was found live
+            cache.put(digest, principal)
+    if scope not in principal.scopes:
+        granted = ", ".join(sorted(principal.scopes)) or "none"
+        raise ApiError(
+            403,
+            ErrorCode.FORBIDDEN,
+            f"This API key lacks the '{scope.value}' scope (it has: {granted}).",
+        )
+    request.state.principal = principal
+    return principal
+
+
+async def request_principal(request: Request, scope: Scope) -> Principal:
+    """:func:`principal_of` reading the credentials as the route dependencies do."""
+    return await principal_of(request, scope, await _bearer(request), await _header(request))
+
+
+def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting only keys that hold ``scope`` (or a scope implying it).
+
+    It declares both ways of presenting a key, so the OpenAPI document names them
+    as the operation's security; see :func:`principal_of` for the check.
+    """
 
     async def dependency(
         request: Request,
-        hub: HubDep,
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
         header: Annotated[str | None, Depends(_header)],
     ) -> Principal:
-        key = presented_key(request, bearer, header)
-        cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
-        digest = hash_key(key)
-        principal = cache.get(digest) if cache is not None else None
-        if principal is None:
-            if hub.store.backend == "sqlite":
-                principal = authenticate(hub.store, key, digest)
-            else:
-                principal = await run_in_threadpool(authenticate, hub.store, key, digest)
-            if cache is not None:  # reached only when the key was found live
-                cache.put(digest, principal)
-        if scope not in principal.scopes:
-            granted = ", ".join(sorted(principal.scopes)) or "none"
-            raise ApiError(
-                403,
-                ErrorCode.FORBIDDEN,
-                f"This API key lacks the '{scope.value}' scope (it has: {granted}).",
-            )
-        request.state.principal = principal
-        return principal
+        return await principal_of(request, scope, bearer, header)
 
     dependency.__name__ = f"require_{scope.value}"
     return dependency
@@ -206,6 +225,8 @@ __all__ = [
     "Reader",
     "Writer",
     "authenticate",
+    "principal_of",
+    "request_principal",
     "require",
     "unauthorized",
 ]

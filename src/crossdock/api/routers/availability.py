@@ -394,7 +394,8 @@ class ReservationOut(_Out):
     created_at: datetime
 
 
-def _res_out(r: Reservation) -> ReservationOut:
+def reservation_out(r: Reservation) -> ReservationOut:
+    """A reservation as the API answers it (also by :mod:`crossdock.api.hot`)."""
     return ReservationOut(
         id=r.id,
         idempotency_key=r.idempotency_key,
@@ -419,10 +420,12 @@ def _res_out(r: Reservation) -> ReservationOut:
 async def reserve(
     body: ReserveRequest, hub: HubDep, _who: Writer, response: Response
 ) -> ReservationOut:
+    # A well-formed request is answered by crossdock.api.hot, the same way, ahead of
+    # FastAPI's routing; this route documents the operation and answers the rest.
     r = await service_for(hub).reservations.reserve_async(body)
     if r.replayed:
         response.status_code = 200
-    return _res_out(r)
+    return reservation_out(r)
 
 
 class SweepOut(_Out):
@@ -438,7 +441,7 @@ def sweep(hub: HubDep, _who: Admin) -> SweepOut:
 
 @reservations_router.get("/{rid}", response_model=ReservationOut, summary="One reservation")
 def get_reservation(rid: ReservationId, hub: HubDep, _who: Reader) -> ReservationOut:
-    return _res_out(service_for(hub).reservations.get(rid))
+    return reservation_out(service_for(hub).reservations.get(rid))
 
 
 class ConfirmIn(_Out):
@@ -455,14 +458,14 @@ def confirm(
     rid: ReservationId, hub: HubDep, _who: Writer, body: ConfirmIn | None = None
 ) -> ReservationOut:
     ref = body.order_ref if body else None
-    return _res_out(service_for(hub).reservations.confirm(rid, ref))
+    return reservation_out(service_for(hub).reservations.confirm(rid, ref))
 
 
 @reservations_router.delete(
     "/{rid}", response_model=ReservationOut, summary="Release a held reservation (idempotent)"
 )
 def release(rid: ReservationId, hub: HubDep, _who: Writer) -> ReservationOut:
-    return _res_out(service_for(hub).reservations.release(rid))
+    return reservation_out(service_for(hub).reservations.release(rid))
 
 
-__all__ = ["reservations_router", "router"]
+__all__ = ["reservation_out", "reservations_router", "router"]
