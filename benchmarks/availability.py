@@ -31,11 +31,12 @@ threads running the same number of single-row ``UPDATE`` transactions on
 the same table.
 
 Each HTTP part also prints the CPU it cost per request: the API processes'
-(user + system, from ``/proc``) and this load generator's, so a figure can be
-read against what 2 cores allow. ``CROSSDOCK_BENCH_PROFILE=<dir>`` writes a
-pyinstrument profile of each API process's event loop thread there (HTML, text,
-and the session for ``pyinstrument --load``)
-(pyinstrument must be installed; it is not a dependency).
+(user + system, from ``/proc``), this load generator's and, on a local
+PostgreSQL, the server's, so a figure can be read against what the cores
+allow. ``CROSSDOCK_BENCH_PROFILE=<dir>`` writes a pyinstrument profile of
+each API process's event loop thread there (HTML, text, and the session for
+``pyinstrument --load``); pyinstrument must be installed, it is not a
+dependency.
 
     python benchmarks/availability.py                      # SQLite
     python benchmarks/availability.py --backend postgres   # CROSSDOCK_BENCH_PG_URL, or local
@@ -214,12 +215,7 @@ class Api:
 
     def cpu_seconds(self) -> float:
         """User + system CPU the API processes used so far (Linux ``/proc``)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for p in self.procs:
-            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / tick
+        return sum(_proc_cpu_seconds(p.pid) for p in self.procs)
 
     def close(self) -> None:
         for p in self.procs:
@@ -229,21 +225,55 @@ class Api:
         self.sock.close()
 
 
-class CpuMeter:
-    """CPU per request of the API processes and of this load generator over a stretch."""
+def _proc_cpu_seconds(pid: int | str) -> float:
+    """User + system CPU of one process so far (Linux ``/proc``); 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, api: Api) -> None:
+
+def _postgres_cpu_seconds() -> float:
+    """CPU of the local PostgreSQL server's processes alive now (a pooled connection's
+    backend lives through a part; one that exits mid-part is missed, so this is a floor)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _proc_cpu_seconds(entry.name)
+            except OSError:
+                continue
+    return total
+
+
+class CpuMeter:
+    """CPU per request of the API processes, this load generator and a local PostgreSQL."""
+
+    def __init__(self, api: Api, local_pg: bool) -> None:
         self.api = api
+        self.local_pg = local_pg
         self.server = api.cpu_seconds()
         self.client = time.process_time()
+        self.db = _postgres_cpu_seconds() if local_pg else 0.0
 
     def per_request_ms(self, requests: int) -> dict[str, float]:
         server = self.api.cpu_seconds() - self.server
         client = time.process_time() - self.client
-        return {
+        out = {
             "server_cpu_ms_per_request": round(server * 1000 / requests, 3),
             "client_cpu_ms_per_request": round(client * 1000 / requests, 3),
         }
+        if self.local_pg:
+            db = _postgres_cpu_seconds() - self.db
+            out["db_cpu_ms_per_request"] = round(db * 1000 / requests, 3)
+        return out
+
+
+def _local_pg(hub: Hub) -> bool:
+    url = hub.store.engine.url
+    return url.get_backend_name() == "postgresql" and url.host in ("127.0.0.1", "localhost", None)
 
 
 def latency_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
@@ -285,7 +315,7 @@ def latency_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     )
     try:
         paced(warm, args.rate, args.batch, args.workers, api_batch)  # first requests warm up
-        cpu = CpuMeter(api)
+        cpu = CpuMeter(api, _local_pg(hub))
         start = time.perf_counter()
         lat = paced(batches, args.rate, args.batch, args.workers, lambda k: api_batch(warm + k))
         elapsed = time.perf_counter() - start
@@ -426,7 +456,7 @@ def reservation_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
         f"{args.reservations} reservations over {args.reservations // 4} SKUs x 2 ..."
     )
     try:
-        cpu = CpuMeter(api)
+        cpu = CpuMeter(api, _local_pg(hub))
         http_res = _race(hub, args, "H", over_http)
         http_res.update(cpu.per_request_ms(args.reservations))
     finally:
@@ -577,7 +607,8 @@ def main() -> None:
         f"{lat['achieved_events_per_s']} achieved; anchor p99 {lat['anchor_p99_ms']} ms; "
         f"ratio {lat['ratio']} (target p99 <= 50 ms at 2,000/s); CPU per request: API "
         f"{lat['server_cpu_ms_per_request']} ms, load generator "
-        f"{lat['client_cpu_ms_per_request']} ms"
+        f"{lat['client_cpu_ms_per_request']} ms, database "
+        f"{lat.get('db_cpu_ms_per_request', '-')} ms"
     )
     inp = res["in_process"]
     print(
@@ -587,7 +618,8 @@ def main() -> None:
         f"{res['anchor_updates_per_s']}/s; ratio {res['ratio']}; oversold positions "
         f"{res['oversold_positions']} + {inp['oversold_positions']} (target >= 2,000/s, zero); "
         f"CPU per reservation: API {res['server_cpu_ms_per_request']} ms, load generator "
-        f"{res['client_cpu_ms_per_request']} ms"
+        f"{res['client_cpu_ms_per_request']} ms, database "
+        f"{res.get('db_cpu_ms_per_request', '-')} ms"
     )
     print(
         json.dumps(
