@@ -22,10 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.hub import HubConfig
 from crossdock.errors import ConflictError, ErrorCode, NotFound
+from crossdock.model.base import EntityType
 from crossdock.services.availability import AvailabilityService, ReserveRequest, WmsEvent
 from crossdock.store import Store
 from crossdock.store import schema as t
-from crossdock.store.availability import ReservationRow, StockStore
+from crossdock.store.availability import ReservationRow, StockStore, StockTx
 from crossdock.sync.runtime import Hub
 
 pytestmark = pytest.mark.integration
@@ -234,3 +235,35 @@ def test_the_one_statement_reserve_grants_replays_and_refuses_as_the_three_did(
         assert [r.id for r in stock.reservations()] == ["rsv_a"]
     finally:
         store.close()
+
+
+def test_a_write_that_queues_no_publish_asks_nothing_of_the_queue(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = AvailabilityConfig.model_validate({"locations": ["W1"], "publish": {"levels": ["0"]}})
+    hub = Hub(HubConfig(availability=cfg), Store.open(store_url))
+    try:
+        svc = AvailabilityService(hub)
+        svc.feeds.apply_wms_event(
+            WmsEvent(idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=D(10))
+        )  # the first figure: published
+        taken: list[int] = []
+        real = StockTx.take_publish
+
+        def take(stx: StockTx, limit: int) -> Any:
+            taken.append(limit)
+            return real(stx, limit)
+
+        monkeypatch.setattr(StockTx, "take_publish", take)
+        svc.reservations.reserve(
+            ReserveRequest(idempotency_key="a", sku="A", location="W1", quantity=1)
+        )  # 10 -> 9 crosses no level: nothing queued, no statement on the queue
+        assert taken == []
+        svc.reservations.reserve(
+            ReserveRequest(idempotency_key="b", sku="A", location="W1", quantity=9)
+        )  # 9 -> 0: published, in the batch's own transaction
+        assert len(taken) == 1
+        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        assert [e.data["available"] for e in events] == ["10", "0"]
+    finally:
+        hub.close()

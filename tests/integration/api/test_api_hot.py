@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,8 @@ from crossdock.config.hub import HubConfig
 from crossdock.services.availability import WmsEvent, service_for
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
+
+pytestmark = pytest.mark.integration
 
 _GRANTED = {"idempotency_key": "k1", "sku": "A", "location": "W1", "quantity": "2"}
 SCRIPT: list[tuple[str, str, Any]] = [  # (name, key scope or "", body: dict or raw bytes)
@@ -46,8 +49,10 @@ SCRIPT: list[tuple[str, str, Any]] = [  # (name, key scope or "", body: dict or 
 _RSV = re.compile(r"rsv_[0-9a-f]{24}")
 
 
-def _hub() -> Hub:
-    hub = Hub(HubConfig(), Store.open("sqlite:///:memory:"))
+def _hub(path: Path) -> Hub:
+    # A file, not :memory:: the service's writer thread may still hold its connection
+    # when the hub closes, and a closed in-memory database cannot take it back.
+    hub = Hub(HubConfig(), Store.open(f"sqlite:///{path}"))
     service_for(hub).feeds.apply_wms_event(
         WmsEvent(idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=Decimal(5))
     )
@@ -104,8 +109,10 @@ def _keys(hub: Hub) -> dict[str, str]:
     return {s: create_api_key(hub.store, s, [s]) for s in ("read", "write")}
 
 
-def test_the_fast_path_answers_every_request_as_the_route_does(route_calls: list[int]) -> None:
-    slow_hub, fast_hub = _hub(), _hub()
+def test_the_fast_path_answers_every_request_as_the_route_does(
+    route_calls: list[int], tmp_path: Path
+) -> None:
+    slow_hub, fast_hub = _hub(tmp_path / "slow.sqlite"), _hub(tmp_path / "fast.sqlite")
     try:
         slow_app = create_app(slow_hub)
         slow_app.user_middleware = [m for m in slow_app.user_middleware if m.cls is not HotRoutes]
