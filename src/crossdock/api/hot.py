@@ -1,4 +1,4 @@
-"""The hot write answered ahead of FastAPI's routing: ``POST /v1/reservations``.
+"""The hot routes answered ahead of FastAPI's routing: reserving and reading ATP.
 
 Channel clients reserve one line per request, many a second. Measured with
 two API processes on PostgreSQL, FastAPI's route matching, dependency
@@ -17,11 +17,18 @@ missing scope, a body not sent as JSON, not JSON, or not a valid request):
 FastAPI answers those exactly as it always did, with the body replayed. The
 FastAPI route stays registered, so the OpenAPI document (security, body,
 answers) is the same. It sits inside the body limit and the catch-all.
+
+``GET /v1/availability`` with only ``sku`` and ``location`` parameters (what a
+channel polls) is answered the same way, by the route's own
+:func:`~crossdock.api.routers.availability.availability_answer` under the
+``read`` scope; a request with any other parameter, or with more SKUs or
+locations than the route admits, goes to FastAPI.
 """
 
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from pydantic import ValidationError
 from starlette.responses import Response
@@ -32,10 +39,12 @@ from crossdock.api.exactjson import ExactJSONRequest, loads_exact
 from crossdock.api.handlers import problem_for
 from crossdock.api.keys import Scope as KeyScope
 from crossdock.api.problems import ApiError
-from crossdock.api.routers.availability import reservation_out
+from crossdock.api.routers.availability import availability_answer, reservation_out
 from crossdock.services.availability import ReserveRequest, service_for
 
 _JSON = "application/json"
+_MAX_SKUS = 200  # as the route's Query(max_length=...) admits
+_MAX_LOCATIONS = 100
 
 
 def _sent_as_json(content_type: str | None) -> bool:
@@ -51,8 +60,17 @@ class HotRoutes:
     def __init__(self, app: ASGIApp, prefix: str = "/v1") -> None:
         self.app = app
         self.reserve_path = f"{prefix}/reservations"
+        self.availability_path = f"{prefix}/availability"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            if scope["path"] == self.availability_path:
+                answer = await self._availability(ExactJSONRequest(scope, receive))
+                if answer is not None:
+                    await answer(scope, receive, send)
+                    return
+            await self.app(scope, receive, send)
+            return
         if (
             scope["type"] != "http"
             or scope["path"] != self.reserve_path
@@ -87,6 +105,33 @@ class HotRoutes:
             status_code=200 if r.replayed else 201,
             media_type=_JSON,
         )
+
+    async def _availability(self, request: ExactJSONRequest) -> Response | None:
+        """The answer to an ATP read of SKUs and locations; ``None`` for FastAPI to judge."""
+        sku: list[str] = []
+        location: list[str] = []
+        try:
+            raw = request.scope.get("query_string", b"").decode("latin-1")
+            for name, value in parse_qsl(raw, keep_blank_values=True):
+                if name == "sku":
+                    sku.append(value)
+                elif name == "location":
+                    location.append(value)
+                else:
+                    return None
+        except ValueError:
+            return None
+        if not 1 <= len(sku) <= _MAX_SKUS or len(location) > _MAX_LOCATIONS:
+            return None
+        try:
+            await request_principal(request, KeyScope.READ)
+        except ApiError:
+            return None
+        try:
+            out = await availability_answer(request.app.state.hub, sku, location, None, None)
+        except Exception as exc:  # refused (unknown SKU, bad code) or failed: its problem
+            return problem_for(request, exc).response(request.url.path)
+        return Response(out.model_dump_json(by_alias=True), media_type=_JSON)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -1,15 +1,15 @@
-"""POST /v1/reservations answered ahead of FastAPI's routing says what the route says.
+"""The hot routes answered ahead of FastAPI's routing say what the routes say.
 
 The same script of requests goes to an app with the fast path and to one
 without it (the FastAPI route alone), each on its own hub with the same
 stock; every answer must match: status, media type, body (ids and times
-aside). Well-formed reserves must not reach the FastAPI route at all.
+aside). Well-formed reserves and reads must not reach the FastAPI routes.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,26 @@ SCRIPT: list[tuple[str, str, Any]] = [  # (name, key scope or "", body: dict or 
     ("text body", "write", "text"),
     ("charset", "write", "charset"),
 ]
+READS: list[tuple[str, str, str]] = [  # (name, key scope or "", query string)
+    ("one sku", "read", "sku=A"),
+    ("at a location", "read", "sku=A&location=W1"),
+    ("many", "read", "sku=A&sku=B&sku=A&location=W1&location=W2"),
+    ("unknown sku", "read", "sku=NOPE"),
+    ("blank sku", "read", "sku=%20"),
+    ("control char", "read", "sku=A%01"),
+    ("too long", "read", "sku=" + "x" * 65),
+    ("unknown location", "read", "sku=A&location=MARS"),
+    ("no sku", "read", "location=W1"),
+    ("no query", "read", ""),
+    ("too many skus", "read", "&".join(["sku=A"] * 201)),
+    ("a channel", "read", "sku=A&channel=web"),
+    ("a date", "read", "sku=A&date=2030-01-01"),
+    ("a bad date", "read", "sku=A&date=soon"),
+    ("no key", "", "sku=A"),
+    ("write key", "write", "sku=A"),
+    ("bad key", "bad", "sku=A"),
+]
+_EVENT_AT = re.compile(r'"last_event_at": "[^"]*"')
 _RSV = re.compile(r"rsv_[0-9a-f]{24}")
 
 
@@ -53,8 +73,15 @@ def _hub(path: Path) -> Hub:
     # A file, not :memory:: the service's writer thread may still hold its connection
     # when the hub closes, and a closed in-memory database cannot take it back.
     hub = Hub(HubConfig(), Store.open(f"sqlite:///{path}"))
-    service_for(hub).feeds.apply_wms_event(
-        WmsEvent(idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=Decimal(5))
+    service_for(hub).feeds.apply_wms_events(
+        [
+            WmsEvent(
+                idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=Decimal(5)
+            ),
+            WmsEvent(
+                idempotency_key="s", kind="receipt", sku="B", location="W2", quantity=Decimal(3)
+            ),
+        ]
     )
     return hub
 
@@ -91,17 +118,34 @@ def _run(client: TestClient, keys: dict[str, str]) -> list[tuple[str, int, str, 
     return out
 
 
+def _read(client: TestClient, keys: dict[str, str]) -> list[tuple[str, int, str, Any]]:
+    out = []
+    keys = keys | {"bad": "cdk_aaaaaaaa_" + "b" * 32}
+    for name, scope, query in READS:
+        headers = {"X-API-Key": keys[scope]} if scope else {}
+        r = client.get(f"/v1/availability?{query}", headers=headers)
+        body = _EVENT_AT.sub('"last_event_at": "*"', json.dumps(r.json()))  # when seeded
+        out.append((name, r.status_code, r.headers["content-type"], json.loads(body)))
+    return out
+
+
 @pytest.fixture
-def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the FastAPI reserve route's own calls of the service."""
-    calls: list[int] = []
-    real: Callable[[Hub], Any] = availability_router.service_for
+def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The FastAPI routes' own answers (the fast path holds its own names for these)."""
+    calls: list[str] = []
+    answer_real = availability_router.availability_answer
+    out_real = availability_router.reservation_out
 
-    def counting(hub: Hub) -> Any:
-        calls.append(1)
-        return real(hub)
+    async def answer(*args: Any) -> Any:
+        calls.append("read")
+        return await answer_real(*args)
 
-    monkeypatch.setattr(availability_router, "service_for", counting)
+    def out(r: Any) -> Any:
+        calls.append("reserve")
+        return out_real(r)
+
+    monkeypatch.setattr(availability_router, "availability_answer", answer)
+    monkeypatch.setattr(availability_router, "reservation_out", out)
     return calls
 
 
@@ -110,25 +154,34 @@ def _keys(hub: Hub) -> dict[str, str]:
 
 
 def test_the_fast_path_answers_every_request_as_the_route_does(
-    route_calls: list[int], tmp_path: Path
+    route_calls: list[str], tmp_path: Path
 ) -> None:
     slow_hub, fast_hub = _hub(tmp_path / "slow.sqlite"), _hub(tmp_path / "fast.sqlite")
     try:
         slow_app = create_app(slow_hub)
         slow_app.user_middleware = [m for m in slow_app.user_middleware if m.cls is not HotRoutes]
         with TestClient(slow_app) as slow:
-            expected = _run(slow, _keys(slow_hub))
+            slow_keys = _keys(slow_hub)
+            expected = _run(slow, slow_keys)
+            expected_reads = _read(slow, slow_keys)
         assert route_calls, "the app without the fast path answers through the route"
         route_calls.clear()
         with TestClient(create_app(fast_hub)) as fast:
-            got = _run(fast, _keys(fast_hub))
+            fast_keys = _keys(fast_hub)
+            got = _run(fast, fast_keys)
+            got_reads = _read(fast, fast_keys)
         assert [g[:2] for g in got] == [e[:2] for e in expected]
         assert got == expected
         statuses = {name: status for name, status, _, _ in got}
         assert statuses["granted"] == 201 and statuses["replayed"] == 200
         assert statuses["too many"] == 409 and statuses["no key"] == 401
-        # Every reserve that reached the service was the fast path's; the route saw none.
-        assert not route_calls
+        assert got_reads == expected_reads
+        reads = {name: status for name, status, _, _ in got_reads}
+        assert reads["many"] == 200 and reads["unknown sku"] == 404 and reads["no key"] == 401
+        assert reads["a channel"] == 404  # no channel configured: FastAPI's route said so
+        # Every reserve and read of SKUs and locations that reached the service was the
+        # fast path's; the routes saw only the reads with a channel or a date.
+        assert route_calls == ["read", "read"]
     finally:
         slow_hub.close()
         fast_hub.close()

@@ -46,6 +46,7 @@ from crossdock.services.availability import (
 )
 from crossdock.services.availability.context import now_utc
 from crossdock.services.availability.publisher import buckets_of
+from crossdock.sync.runtime import Hub
 
 router = APIRouter(
     prefix="/availability",
@@ -159,13 +160,30 @@ async def get_availability(
     channel: Code64 | None = None,
     on: Annotated[date | None, Query(alias="date", description="project ATP to this date")] = None,
 ) -> AvailabilityOut:
-    for name, values in (("sku", sku), ("location", location or [])):
-        for i, s in enumerate(values):
-            if not s.strip() or len(s) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in s):
-                raise InvalidInput(f"{name}.{i}: {s!r} is not a {name}", field=f"{name}.{i}")
+    # A request of SKUs and locations alone is answered by crossdock.api.hot, the same
+    # way (availability_answer), ahead of FastAPI's routing; this route answers the rest.
+    return await availability_answer(hub, sku, location or [], channel, on)
+
+
+def _code_problem(name: str, values: list[str]) -> InvalidInput | None:
+    """The error for the first SKU or location that is blank, too long or has a control."""
+    for i, s in enumerate(values):
+        if not s.strip() or len(s) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in s):
+            return InvalidInput(f"{name}.{i}: {s!r} is not a {name}", field=f"{name}.{i}")
+    return None
+
+
+async def availability_answer(
+    hub: Hub, sku: list[str], location: list[str], channel: str | None, on: date | None
+) -> AvailabilityOut:
+    """What ``GET /v1/availability`` answers (the store read runs in the worker pool)."""
+    for name, values in (("sku", sku), ("location", location)):
+        problem = _code_problem(name, values)
+        if problem is not None:
+            raise problem
     svc = service_for(hub)
     items = await run_in_threadpool(
-        lambda: svc.availability(sku, locations=location or (), channel=channel, on=on)
+        lambda: svc.availability(sku, locations=location, channel=channel, on=on)
     )
     return AvailabilityOut(channel=channel, date=on, items=[_sku_out(s) for s in items])
 
@@ -468,4 +486,10 @@ def release(rid: ReservationId, hub: HubDep, _who: Writer) -> ReservationOut:
     return reservation_out(service_for(hub).reservations.release(rid))
 
 
-__all__ = ["reservation_out", "reservations_router", "router"]
+__all__ = [
+    "AvailabilityOut",
+    "availability_answer",
+    "reservation_out",
+    "reservations_router",
+    "router",
+]
