@@ -22,7 +22,9 @@ answers) is the same. It sits inside the body limit and the catch-all.
 channel polls) is answered the same way, by the route's own
 :func:`~crossdock.api.routers.availability.availability_answer` under the
 ``read`` scope; a request with any other parameter, or with more SKUs or
-locations than the route admits, goes to FastAPI.
+locations than the route admits, goes to FastAPI. ``POST
+/v1/availability/events`` (the WMS feed) is answered like a reserve, by the
+route's own :func:`~crossdock.api.routers.availability.events_answer`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,12 @@ from crossdock.api.exactjson import ExactJSONRequest, loads_exact
 from crossdock.api.handlers import problem_for
 from crossdock.api.keys import Scope as KeyScope
 from crossdock.api.problems import ApiError
-from crossdock.api.routers.availability import availability_answer, reservation_out
+from crossdock.api.routers.availability import (
+    EventsIn,
+    availability_answer,
+    events_answer,
+    reservation_out,
+)
 from crossdock.services.availability import ReserveRequest, service_for
 
 _JSON = "application/json"
@@ -55,12 +62,13 @@ def _sent_as_json(content_type: str | None) -> bool:
 
 
 class HotRoutes:
-    """ASGI middleware answering ``POST {prefix}/reservations`` without FastAPI's routing."""
+    """ASGI middleware answering the hot routes under ``prefix`` without FastAPI's routing."""
 
     def __init__(self, app: ASGIApp, prefix: str = "/v1") -> None:
         self.app = app
         self.reserve_path = f"{prefix}/reservations"
         self.availability_path = f"{prefix}/availability"
+        self.events_path = f"{prefix}/availability/events"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -73,7 +81,7 @@ class HotRoutes:
             return
         if (
             scope["type"] != "http"
-            or scope["path"] != self.reserve_path
+            or scope["path"] not in (self.reserve_path, self.events_path)
             or scope["method"] != "POST"
         ):
             await self.app(scope, receive, send)
@@ -81,7 +89,10 @@ class HotRoutes:
         body = await _read_body(receive)
         replay = _replaying(body, receive)
         request = ExactJSONRequest(scope, replay)
-        answer = await self._reserve(request, body)
+        if scope["path"] == self.reserve_path:
+            answer = await self._reserve(request, body)
+        else:
+            answer = await self._events(request, body)
         if answer is None:  # FastAPI judges it, as it always did
             await self.app(scope, _replaying(body, receive), send)
             return
@@ -105,6 +116,21 @@ class HotRoutes:
             status_code=200 if r.replayed else 201,
             media_type=_JSON,
         )
+
+    async def _events(self, request: ExactJSONRequest, body: bytes) -> Response | None:
+        """The answer to a batch of WMS events; ``None`` for FastAPI to judge."""
+        if not _sent_as_json(request.headers.get("content-type")):
+            return None
+        try:
+            await request_principal(request, KeyScope.WRITE)
+            events = EventsIn.model_validate(loads_exact(body))
+        except (ApiError, ValidationError, json.JSONDecodeError):
+            return None
+        try:
+            out = await events_answer(request.app.state.hub, events)
+        except Exception as exc:  # refused (or failed): its problem document
+            return problem_for(request, exc).response(request.url.path)
+        return Response(out.model_dump_json(by_alias=True), media_type=_JSON)
 
     async def _availability(self, request: ExactJSONRequest) -> Response | None:
         """The answer to an ATP read of SKUs and locations; ``None`` for FastAPI to judge."""

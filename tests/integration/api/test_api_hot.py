@@ -65,6 +65,36 @@ READS: list[tuple[str, str, str]] = [  # (name, key scope or "", query string)
     ("write key", "write", "sku=A"),
     ("bad key", "bad", "sku=A"),
 ]
+
+
+def _ev(key: str, kind: str = "receipt", sku: str = "A", quantity: Any = "1") -> dict[str, Any]:
+    return {
+        "idempotency_key": key,
+        "kind": kind,
+        "sku": sku,
+        "location": "W1",
+        "quantity": quantity,
+    }
+
+
+FEED: list[tuple[str, str, Any]] = [  # (name, key scope or "", body: dict or raw bytes)
+    ("a batch", "write", {"events": [_ev("e1"), _ev("e2", "pick", quantity="2")]}),
+    ("again", "write", {"events": [_ev("e1"), _ev("e2", "pick", quantity="2")]}),
+    ("a pick of nothing", "write", {"events": [_ev("e3", "pick", sku="NONE")]}),
+    ("a negative receipt", "write", {"events": [_ev("e4", quantity="-1")]}),
+    (
+        "a fraction",
+        "write",
+        b'{"events":[{"idempotency_key":"e5","kind":"receipt",'
+        b'"sku":"A","location":"W1","quantity":1.5}]}',
+    ),
+    ("no events", "write", {"events": []}),
+    ("too many", "write", {"events": [_ev(f"m{i}") for i in range(1001)]}),
+    ("unknown kind", "write", {"events": [_ev("e6", "teleport")]}),
+    ("no key", "", {"events": [_ev("e7")]}),
+    ("read key", "read", {"events": [_ev("e8")]}),
+    ("not json", "write", b'{"events": ['),
+]
 _EVENT_AT = re.compile(r'"last_event_at": "[^"]*"')
 _RSV = re.compile(r"rsv_[0-9a-f]{24}")
 
@@ -118,6 +148,19 @@ def _run(client: TestClient, keys: dict[str, str]) -> list[tuple[str, int, str, 
     return out
 
 
+def _feed(client: TestClient, keys: dict[str, str]) -> list[tuple[str, int, str, Any]]:
+    out = []
+    for name, scope, body in FEED:
+        headers = {"Authorization": f"Bearer {keys[scope]}"} if scope else {}
+        if isinstance(body, bytes):
+            headers = headers | {"Content-Type": "application/json"}
+            r = client.post("/v1/availability/events", content=body, headers=headers)
+        else:
+            r = client.post("/v1/availability/events", json=body, headers=headers)
+        out.append((name, r.status_code, r.headers["content-type"], r.json()))
+    return out
+
+
 def _read(client: TestClient, keys: dict[str, str]) -> list[tuple[str, int, str, Any]]:
     out = []
     keys = keys | {"bad": "cdk_aaaaaaaa_" + "b" * 32}
@@ -135,6 +178,11 @@ def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     answer_real = availability_router.availability_answer
     out_real = availability_router.reservation_out
+    events_real = availability_router.events_answer
+
+    async def events(*args: Any) -> Any:
+        calls.append("events")
+        return await events_real(*args)
 
     async def answer(*args: Any) -> Any:
         calls.append("read")
@@ -146,6 +194,7 @@ def route_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(availability_router, "availability_answer", answer)
     monkeypatch.setattr(availability_router, "reservation_out", out)
+    monkeypatch.setattr(availability_router, "events_answer", events)
     return calls
 
 
@@ -164,18 +213,24 @@ def test_the_fast_path_answers_every_request_as_the_route_does(
             slow_keys = _keys(slow_hub)
             expected = _run(slow, slow_keys)
             expected_reads = _read(slow, slow_keys)
+            expected_feed = _feed(slow, slow_keys)
         assert route_calls, "the app without the fast path answers through the route"
         route_calls.clear()
         with TestClient(create_app(fast_hub)) as fast:
             fast_keys = _keys(fast_hub)
             got = _run(fast, fast_keys)
             got_reads = _read(fast, fast_keys)
+            got_feed = _feed(fast, fast_keys)
         assert [g[:2] for g in got] == [e[:2] for e in expected]
         assert got == expected
         statuses = {name: status for name, status, _, _ in got}
         assert statuses["granted"] == 201 and statuses["replayed"] == 200
         assert statuses["too many"] == 409 and statuses["no key"] == 401
         assert got_reads == expected_reads
+        assert got_feed == expected_feed
+        feed = {name: status for name, status, _, _ in got_feed}
+        assert feed["a batch"] == 200 and feed["again"] == 200 and feed["no events"] == 422
+        assert feed["a pick of nothing"] == 404 and feed["no key"] == 401
         reads = {name: status for name, status, _, _ in got_reads}
         assert reads["many"] == 200 and reads["unknown sku"] == 404 and reads["no key"] == 401
         assert reads["a channel"] == 404  # no channel configured: FastAPI's route said so

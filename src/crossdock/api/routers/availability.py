@@ -269,6 +269,13 @@ class EventsOut(_Out):
     summary="WMS inventory events (deltas, idempotent), applied in order in one transaction",
 )
 async def post_events(body: EventsIn, hub: HubDep, _who: Writer) -> EventsOut:
+    # A well-formed request is answered by crossdock.api.hot, the same way
+    # (events_answer), ahead of FastAPI's routing; this route answers the rest.
+    return await events_answer(hub, body)
+
+
+async def events_answer(hub: Hub, body: EventsIn) -> EventsOut:
+    """What ``POST /v1/availability/events`` answers."""
     results = await service_for(hub).feeds.apply_wms_events_async(body.events)
     out: list[EventOut] = []
     for ev, res in zip(body.events, results, strict=True):
@@ -488,7 +495,9 @@ def release(rid: ReservationId, hub: HubDep, _who: Writer) -> ReservationOut:
 
 __all__ = [
     "AvailabilityOut",
+    "EventsIn",
     "availability_answer",
+    "events_answer",
     "reservation_out",
     "reservations_router",
     "router",
