@@ -30,6 +30,14 @@ was told it won. The same run also reserves through the service in process
 threads running the same number of single-row ``UPDATE`` transactions on
 the same table.
 
+Each HTTP part also prints the CPU it cost per request: the API processes'
+(user + system, from ``/proc``), this load generator's and, on a local
+PostgreSQL, the server's, so a figure can be read against what the cores
+allow. ``CROSSDOCK_BENCH_PROFILE=<dir>`` writes a pyinstrument profile of
+each API process's event loop thread there (HTML, text, and the session for
+``pyinstrument --load``); pyinstrument must be installed, it is not a
+dependency.
+
     python benchmarks/availability.py                      # SQLite
     python benchmarks/availability.py --backend postgres   # CROSSDOCK_BENCH_PG_URL, or local
 
@@ -44,6 +52,7 @@ import http.client
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -149,7 +158,7 @@ def paced(
 class Api:
     """``workers`` API processes on one listening socket, and a client connection per thread."""
 
-    def __init__(self, hub: Hub, workers: int, scope: str) -> None:
+    def __init__(self, hub: Hub, workers: int, scope: str, name: str = "api") -> None:
         self.key = create_api_key(hub.store, f"bench-{scope}", [scope])
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -160,7 +169,7 @@ class Api:
         fd = self.sock.fileno()
         self.procs = [
             subprocess.Popen(
-                [sys.executable, __file__, "--serve", url, "--fd", str(fd)],
+                [sys.executable, __file__, "--serve", url, "--fd", str(fd), "--name", name],
                 stdout=sys.stderr,
                 pass_fds=(fd,),
             )
@@ -204,6 +213,10 @@ class Api:
             return resp.status, json.loads(raw) if raw else None
         raise AssertionError("unreachable")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the API processes used so far (Linux ``/proc``)."""
+        return sum(_proc_cpu_seconds(p.pid) for p in self.procs)
+
     def close(self) -> None:
         for p in self.procs:
             p.terminate()
@@ -212,11 +225,62 @@ class Api:
         self.sock.close()
 
 
+def _proc_cpu_seconds(pid: int | str) -> float:
+    """User + system CPU of one process so far (Linux ``/proc``); 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU of the local PostgreSQL server's processes alive now (a pooled connection's
+    backend lives through a part; one that exits mid-part is missed, so this is a floor)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _proc_cpu_seconds(entry.name)
+            except OSError:
+                continue
+    return total
+
+
+class CpuMeter:
+    """CPU per request of the API processes, this load generator and a local PostgreSQL."""
+
+    def __init__(self, api: Api, local_pg: bool) -> None:
+        self.api = api
+        self.local_pg = local_pg
+        self.server = api.cpu_seconds()
+        self.client = time.process_time()
+        self.db = _postgres_cpu_seconds() if local_pg else 0.0
+
+    def per_request_ms(self, requests: int) -> dict[str, float]:
+        server = self.api.cpu_seconds() - self.server
+        client = time.process_time() - self.client
+        out = {
+            "server_cpu_ms_per_request": round(server * 1000 / requests, 3),
+            "client_cpu_ms_per_request": round(client * 1000 / requests, 3),
+        }
+        if self.local_pg:
+            db = _postgres_cpu_seconds() - self.db
+            out["db_cpu_ms_per_request"] = round(db * 1000 / requests, 3)
+        return out
+
+
+def _local_pg(hub: Hub) -> bool:
+    url = hub.store.engine.url
+    return url.get_backend_name() == "postgresql" and url.host in ("127.0.0.1", "localhost", None)
+
+
 def latency_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     svc = AvailabilityService(hub)
     skus = [f"L{i:05d}" for i in range(args.skus)]
     seed(svc, skus, 1000)
-    api = Api(hub, args.api_workers, "write")
+    api = Api(hub, args.api_workers, "write", "latency")
     batches = int(args.rate * args.seconds / args.batch)
     warm = int(args.rate * args.warmup / args.batch)
     rnd = random.Random(7)
@@ -251,9 +315,11 @@ def latency_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     )
     try:
         paced(warm, args.rate, args.batch, args.workers, api_batch)  # first requests warm up
+        cpu = CpuMeter(api, _local_pg(hub))
         start = time.perf_counter()
         lat = paced(batches, args.rate, args.batch, args.workers, lambda k: api_batch(warm + k))
         elapsed = time.perf_counter() - start
+        cpu_ms = cpu.per_request_ms(2 * batches)  # a POST and a GET per batch
     finally:
         api.close()
 
@@ -284,6 +350,7 @@ def latency_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
         "anchor_p99_ms": round(a99, 2),
         "ratio": round(p99 / a99, 3) if a99 else None,
         "stale_reads": stale,
+        **cpu_ms,
     }
 
 
@@ -373,7 +440,7 @@ def reservation_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
             return False
         return True
 
-    api = Api(hub, args.api_workers, "write")
+    api = Api(hub, args.api_workers, "write", "reservations")
 
     def over_http(key: str, sku: str) -> bool:
         body = {"idempotency_key": key, "sku": sku, "location": "W1", "quantity": 1}
@@ -389,7 +456,9 @@ def reservation_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
         f"{args.reservations} reservations over {args.reservations // 4} SKUs x 2 ..."
     )
     try:
+        cpu = CpuMeter(api, _local_pg(hub))
         http_res = _race(hub, args, "H", over_http)
+        http_res.update(cpu.per_request_ms(args.reservations))
     finally:
         api.close()
     log(f"(2) in process: {args.clients} threads calling the service ...")
@@ -427,8 +496,12 @@ def reservation_run(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def serve(url: str, fd: int) -> None:
-    """One API process of the benchmark, accepting on the listening socket it inherited."""
+def serve(url: str, fd: int, name: str) -> None:
+    """One API process of the benchmark, accepting on the listening socket it inherited.
+
+    With ``CROSSDOCK_BENCH_PROFILE`` set to a folder, its event loop thread runs under
+    pyinstrument and the HTML profile is written there when the process is stopped.
+    """
     parent = os.getppid()
 
     def orphaned() -> None:  # a benchmark killed mid-run must not leave its servers behind
@@ -443,13 +516,38 @@ def serve(url: str, fd: int) -> None:
     sock = socket.socket(fileno=fd)
     config = uvicorn.Config(create_app(hub), log_level="warning", access_log=False)
     gc.freeze()  # as `crossdock serve` does
-    uvicorn.Server(config).run(sockets=[sock])
+    folder = os.environ.get("CROSSDOCK_BENCH_PROFILE")
+    if not folder:
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit(
+            "CROSSDOCK_BENCH_PROFILE needs pyinstrument: pip install pyinstrument"
+        ) from None
+    # uvicorn re-raises SIGTERM once it has shut down: exit through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    profiler = Profiler(async_mode="disabled")
+    profiler.start()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        profiler.stop()
+        out = Path(folder) / f"availability-{name}-{os.getpid()}.html"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(profiler.output_html())
+        out.with_suffix(".txt").write_text(profiler.output_text(unicode=True, show_all=False))
+        if profiler.last_session is not None:  # pyinstrument --load <file> renders it again
+            profiler.last_session.save(str(out.with_suffix(".pyisession")))
+        log(f"    profile of API process {os.getpid()} ({name}): {out}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--serve", metavar="STORE_URL", help=argparse.SUPPRESS)
     ap.add_argument("--fd", type=int, default=-1, help=argparse.SUPPRESS)
+    ap.add_argument("--name", default="api", help=argparse.SUPPRESS)
     ap.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--rate", type=float, default=2000.0, help="WMS events per second offered")
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -471,7 +569,7 @@ def main() -> None:
     if args.api_workers <= 0:
         args.api_workers = 1 if args.backend == "sqlite" else 2
     if args.serve:
-        serve(args.serve, args.fd)
+        serve(args.serve, args.fd, args.name)
         return
     pg = os.environ.get("CROSSDOCK_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
     schema = None
@@ -507,7 +605,10 @@ def main() -> None:
         f"event->visible through the API ({args.api_workers} API processes): p99 "
         f"{lat['p99_ms']} ms (p50 {lat['p50_ms']}) with {args.rate:.0f} events/s offered, "
         f"{lat['achieved_events_per_s']} achieved; anchor p99 {lat['anchor_p99_ms']} ms; "
-        f"ratio {lat['ratio']} (target p99 <= 50 ms at 2,000/s)"
+        f"ratio {lat['ratio']} (target p99 <= 50 ms at 2,000/s); CPU per request: API "
+        f"{lat['server_cpu_ms_per_request']} ms, load generator "
+        f"{lat['client_cpu_ms_per_request']} ms, database "
+        f"{lat.get('db_cpu_ms_per_request', '-')} ms"
     )
     inp = res["in_process"]
     print(
@@ -515,7 +616,10 @@ def main() -> None:
         f"{res['reservations_per_s']}/s with {args.clients} clients; in process "
         f"{inp['reservations_per_s']}/s (ratio {inp['ratio']}); anchor "
         f"{res['anchor_updates_per_s']}/s; ratio {res['ratio']}; oversold positions "
-        f"{res['oversold_positions']} + {inp['oversold_positions']} (target >= 2,000/s, zero)"
+        f"{res['oversold_positions']} + {inp['oversold_positions']} (target >= 2,000/s, zero); "
+        f"CPU per reservation: API {res['server_cpu_ms_per_request']} ms, load generator "
+        f"{res['client_cpu_ms_per_request']} ms, database "
+        f"{res.get('db_cpu_ms_per_request', '-')} ms"
     )
     print(
         json.dumps(

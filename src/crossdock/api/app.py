@@ -13,7 +13,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from crossdock import __version__
+from crossdock.api.auth import KeyCache
 from crossdock.api.handlers import install_handlers
+from crossdock.api.hot import HotRoutes
 from crossdock.api.middleware import BodyLimit, CatchAll, MiB
 from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from crossdock.api.routers import ROUTERS
@@ -56,8 +58,17 @@ def _problem_media_types(schema: dict[str, Any]) -> None:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
 
 
-def create_app(hub: Hub, *, max_body_bytes: int = MAX_BODY_BYTES, warm: bool = False) -> FastAPI:
+def create_app(
+    hub: Hub,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    warm: bool = False,
+    key_cache: KeyCache | None = None,
+) -> FastAPI:
     """The API app serving ``hub``; the caller owns the hub (and closes it).
+
+    ``key_cache`` keeps live API key checks (see :mod:`crossdock.api.auth`); a fresh
+    one by default.
 
     ``warm`` builds the services' in-memory indexes in the background at once
     (`crossdock serve`), rather than on the first request that needs them.
@@ -72,9 +83,11 @@ def create_app(hub: Hub, *, max_body_bytes: int = MAX_BODY_BYTES, warm: bool = F
     )
     app.openapi_version = "3.1.0"
     app.state.hub = hub
+    app.state.key_cache = KeyCache() if key_cache is None else key_cache
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
+    app.add_middleware(HotRoutes, prefix=API_PREFIX)  # inside the body limit and catch-all
     app.add_middleware(
         BodyLimit,
         max_bytes=max_body_bytes,

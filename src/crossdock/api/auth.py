@@ -7,11 +7,21 @@ row is compared against a dummy hash, so timing does not reveal which
 prefixes exist). Revoked keys are refused. ``require(scope)`` is the
 dependency a route declares; a missing or bad key answers 401 with a
 ``WWW-Authenticate`` challenge, a missing scope 403.
+
+A live key's check is kept in process for one second (:class:`KeyCache`,
+one per app, keyed by the SHA-256 of the presented key, at most 4,096
+entries): a busy client's requests skip the store lookup. The bound this
+sets: **a revoked key keeps working for at most one second** on each API
+process that checked it just before (:data:`KEY_CACHE_TTL_SECONDS`). A
+refusal is never kept, so a key that was unknown or revoked is looked up
+again on every request, and a new key works at once.
 """
 
 from __future__ import annotations
 
 import hmac
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -21,11 +31,11 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from crossdock.api.deps import HubDep
 from crossdock.api.keys import Scope, effective_scopes, hash_key, parse_key
 from crossdock.api.problems import ApiError
 from crossdock.errors import ErrorCode
 from crossdock.store import Store
+from crossdock.sync.runtime import Hub
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -40,6 +50,11 @@ _header = APIKeyHeader(
 )
 _DUMMY_HASH = hash_key("cdk_00000000_" + "0" * 32)
 
+KEY_CACHE_TTL_SECONDS = 1.0
+"""How long a live key's check is kept: the longest a revoked key keeps working."""
+KEY_CACHE_MAX = 4096
+"""How many checked keys an app keeps at most."""
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -50,6 +65,53 @@ class Principal:
     scopes: frozenset[Scope]
 
 
+class KeyCache:
+    """Principals of keys found live, each for ``ttl`` seconds from its check; never refusals.
+
+    Keyed by the SHA-256 of the presented key (the plaintext is not kept). At
+    ``max_size`` entries the expired ones go, then the oldest. ``clock`` is a
+    monotonic clock in seconds (a test passes its own).
+    """
+
+    def __init__(
+        self,
+        ttl: float = KEY_CACHE_TTL_SECONDS,
+        max_size: int = KEY_CACHE_MAX,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, digest: str) -> Principal | None:
+        """The principal checked for ``digest`` less than ``ttl`` ago, else ``None``."""
+        found = self._entries.get(digest)
+        if found is None:
+            return None
+        if self.clock() >= found[0]:
+            with self._lock:
+                if self._entries.get(digest) is found:
+                    del self._entries[digest]
+            return None
+        return found[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        """Keep a live key's principal (only ever called after a successful check)."""
+        now = self.clock()
+        with self._lock:
+            if digest not in self._entries and len(self._entries) >= self.max_size:
+                for k in [k for k, (until, _) in self._entries.items() if until <= now]:
+                    del self._entries[k]
+                while len(self._entries) >= self.max_size:
+                    del self._entries[next(iter(self._entries))]
+            self._entries[digest] = (now + self.ttl, principal)
+
+
 def unauthorized(detail: str, *, error: str | None = None) -> ApiError:
     challenge = 'Bearer realm="crossdock"'
     if error:
@@ -57,11 +119,15 @@ def unauthorized(detail: str, *, error: str | None = None) -> ApiError:
     return ApiError(401, ErrorCode.UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge})
 
 
-def authenticate(store: Store, key: str) -> Principal:
-    """The principal behind ``key``; :class:`ApiError` 401 when it is not a live key."""
+def authenticate(store: Store, key: str, digest: str | None = None) -> Principal:
+    """The principal behind ``key``; :class:`ApiError` 401 when it is not a live key.
+
+    ``digest`` is ``hash_key(key)`` when the caller has it already.
+    """
     prefix = parse_key(key)
     row = store.api_key_by_prefix(prefix) if prefix is not None else None
-    matches = hmac.compare_digest(hash_key(key), row.key_hash if row else _DUMMY_HASH)
+    digest = hash_key(key) if digest is None else digest
+    matches = hmac.compare_digest(digest, row.key_hash if row else _DUMMY_HASH)
     if row is None or not matches:
         raise unauthorized("The API key is not valid.", error="invalid_token")
     if row.revoked:
@@ -86,35 +152,61 @@ def presented_key(
     )
 
 
-def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
-    """A dependency admitting only keys that hold ``scope`` (or a scope implying it).
+async def principal_of(
+    request: Request,
+    scope: Scope,
+    bearer: HTTPAuthorizationCredentials | None,
+    header: str | None,
+) -> Principal:
+    """The principal of a request that must hold ``scope``; :class:`ApiError` 401/403 if not.
 
     On SQLite the key's row is read on the event loop: a primary-key read of an
     embedded file takes microseconds, and a worker-thread hop cost ten times
     that (it was the largest part of a reservation's answer). A PostgreSQL
     store is a network round trip away, so there it runs in the worker pool.
+    Either way only when the app's :class:`KeyCache` has no live check of it.
+    """
+    key = presented_key(request, bearer, header)
+    hub: Hub = request.app.state.hub
+    cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+    digest = hash_key(key)
+    principal = cache.get(digest) if cache is not None else None
+    if principal is None:
+        if hub.store.backend == "sqlite":
+            principal = authenticate(hub.store, key, digest)
+        else:
+            principal = await run_in_threadpool(authenticate, hub.store, key, digest)
+        if cache is not None:  # reached only when the key was found live
+            cache.put(digest, principal)
+    if scope not in principal.scopes:
+        granted = ", ".join(sorted(principal.scopes)) or "none"
+        raise ApiError(
+            403,
+            ErrorCode.FORBIDDEN,
+            f"This API key lacks the '{scope.value}' scope (it has: {granted}).",
+        )
+    request.state.principal = principal
+    return principal
+
+
+async def request_principal(request: Request, scope: Scope) -> Principal:
+    """:func:`principal_of` reading the credentials as the route dependencies do."""
+    return await principal_of(request, scope, await _bearer(request), await _header(request))
+
+
+def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting only keys that hold ``scope`` (or a scope implying it).
+
+    It declares both ways of presenting a key, so the OpenAPI document names them
+    as the operation's security; see :func:`principal_of` for the check.
     """
 
     async def dependency(
         request: Request,
-        hub: HubDep,
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
         header: Annotated[str | None, Depends(_header)],
     ) -> Principal:
-        key = presented_key(request, bearer, header)
-        if hub.store.backend == "sqlite":
-            principal = authenticate(hub.store, key)
-        else:
-            principal = await run_in_threadpool(authenticate, hub.store, key)
-        if scope not in principal.scopes:
-            granted = ", ".join(sorted(principal.scopes)) or "none"
-            raise ApiError(
-                403,
-                ErrorCode.FORBIDDEN,
-                f"This API key lacks the '{scope.value}' scope (it has: {granted}).",
-            )
-        request.state.principal = principal
-        return principal
+        return await principal_of(request, scope, bearer, header)
 
     dependency.__name__ = f"require_{scope.value}"
     return dependency
@@ -124,4 +216,17 @@ Reader = Annotated[Principal, Depends(require(Scope.READ))]
 Writer = Annotated[Principal, Depends(require(Scope.WRITE))]
 Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
 
-__all__ = ["Admin", "Principal", "Reader", "Writer", "authenticate", "require", "unauthorized"]
+__all__ = [
+    "KEY_CACHE_MAX",
+    "KEY_CACHE_TTL_SECONDS",
+    "Admin",
+    "KeyCache",
+    "Principal",
+    "Reader",
+    "Writer",
+    "authenticate",
+    "principal_of",
+    "request_principal",
+    "require",
+    "unauthorized",
+]

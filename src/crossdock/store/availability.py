@@ -182,7 +182,7 @@ class StockTx:
             ) from exc
         return self._cursor
 
-    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+    def _one(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> Any:
         return self._raw(sql, params).fetchone()
 
     def _all(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
@@ -302,6 +302,56 @@ class StockTx:
             (quantity, self.tx._ts(now), sku, location, quantity),
         )
         return _position(r) if r is not None else None
+
+    def reserve_new(
+        self, row: ReservationRow, now: datetime
+    ) -> tuple[PositionRow | None, ReservationRow | None]:
+        """PostgreSQL: reserve and insert ``row`` in one statement, unless its key was seen.
+
+        One round trip instead of three (key lookup, conditional update, insert):
+        ``(position after, None)`` when reserved and inserted; ``(None, found)`` when
+        ``row.idempotency_key`` is already a reservation (nothing written);
+        ``(None, None)`` when ATP does not cover it or there is no such position
+        (nothing written). The no-oversell condition is the same single conditional
+        ``UPDATE`` as :meth:`reserve`; a key inserted concurrently by another
+        transaction fails the insert on the unique key, as the insert alone would.
+        """
+        if not self.is_postgres:
+            raise NotImplementedError("reserve_new is one statement on PostgreSQL only")
+        ts = self.tx._ts(now)
+        pos_u = ", ".join(f"u.{c.strip()}" for c in _POS_SQL.split(","))
+        res_s = ", ".join(f"s.{c.strip()}" for c in _RES_SQL.split(","))
+        r = self._one(
+            f"WITH seen AS (SELECT {_RES_SQL} FROM reservations WHERE idempotency_key = %(key)s), "
+            "upd AS (UPDATE stock_positions SET reserved = reserved + %(qty)s, "
+            "version = version + 1, updated_at = %(now)s "
+            "WHERE sku = %(sku)s AND location = %(loc)s AND "
+            "on_hand - allocated - reserved - safety_stock - on_hold >= %(qty)s "
+            f"AND NOT EXISTS (SELECT 1 FROM seen) RETURNING {_POS_SQL}), "
+            f"ins AS (INSERT INTO reservations ({_RES_SQL}, updated_at) "
+            "SELECT %(id)s, %(key)s, sku, location, %(channel)s, %(qty)s, %(status)s, "
+            "%(ref)s, %(expires)s, %(now)s, %(now)s FROM upd) "
+            f"SELECT {pos_u}, {res_s} FROM (SELECT 1) AS one "
+            "LEFT JOIN upd u ON TRUE LEFT JOIN seen s ON TRUE",
+            {
+                "key": row.idempotency_key,
+                "qty": row.quantity,
+                "now": ts,
+                "sku": row.sku,
+                "loc": row.location,
+                "id": row.id,
+                "channel": row.channel,
+                "status": row.status,
+                "ref": row.order_ref,
+                "expires": self.tx._ts(row.expires_at),
+            },
+        )
+        n = len(_POSITION_COLS)
+        if r[0] is not None:
+            return _position(r[:n]), None
+        if r[n] is not None:
+            return None, _reservation(r[n:])
+        return None, None
 
     def set_values(self, sku: str, location: str, now: datetime, **values: int) -> PositionRow:
         """Set bucket columns to absolute values (millionths)."""

@@ -22,10 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.hub import HubConfig
 from crossdock.errors import ConflictError, ErrorCode, NotFound
+from crossdock.model.base import EntityType
 from crossdock.services.availability import AvailabilityService, ReserveRequest, WmsEvent
 from crossdock.store import Store
 from crossdock.store import schema as t
-from crossdock.store.availability import ReservationRow, StockStore
+from crossdock.store.availability import ReservationRow, StockStore, StockTx
 from crossdock.sync.runtime import Hub
 
 pytestmark = pytest.mark.integration
@@ -191,3 +192,78 @@ def test_driver_errors_on_the_raw_cursor_are_sqlalchemy_errors(store_url: str) -
         assert stock.reservation("rsv_1") is not None
     finally:
         store.close()
+
+
+def test_the_one_statement_reserve_grants_replays_and_refuses_as_the_three_did(
+    store_url: str,
+) -> None:
+    """PostgreSQL's one-round-trip reserve: key lookup, conditional update and insert."""
+    store = Store.open(store_url)
+    try:
+        stock = StockStore(store)
+        now = datetime.now(UTC)
+        with stock.write() as stx:
+            if not stx.is_postgres:
+                with pytest.raises(NotImplementedError):
+                    stx.reserve_new(
+                        ReservationRow("r", "k", "A", "W1", None, 1, "held", None, now, now), now
+                    )
+                return
+            stx.ensure_position("A", "W1", now)
+            stx.change("A", "W1", now, on_hand=3_000_000)
+        before = stock.position("A", "W1")
+        assert before is not None
+
+        def held(rid: str, key: str, qty: int, sku: str = "A") -> ReservationRow:
+            return ReservationRow(rid, key, sku, "W1", "web", qty, "held", None, now, now)
+
+        first = held("rsv_a", "key-a", 2_000_000)
+        with stock.write() as stx:
+            pos, found = stx.reserve_new(first, now)
+        assert found is None and pos is not None
+        assert (pos.reserved, pos.version) == (2_000_000, before.version + 1)
+        assert stock.reservation("rsv_a") == first
+        after = stock.position("A", "W1")
+        with stock.write() as stx:  # the key again (even for other units): nothing written
+            pos, found = stx.reserve_new(held("rsv_b", "key-a", 1_000_000), now)
+        assert (pos, found) == (None, first)
+        with stock.write() as stx:  # more than is left: nothing written
+            assert stx.reserve_new(held("rsv_c", "key-c", 2_000_000), now) == (None, None)
+        with stock.write() as stx:  # no such position
+            assert stx.reserve_new(held("rsv_d", "key-d", 1, sku="NONE"), now) == (None, None)
+        assert stock.position("A", "W1") == after
+        assert [r.id for r in stock.reservations()] == ["rsv_a"]
+    finally:
+        store.close()
+
+
+def test_a_write_that_queues_no_publish_asks_nothing_of_the_queue(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = AvailabilityConfig.model_validate({"locations": ["W1"], "publish": {"levels": ["0"]}})
+    hub = Hub(HubConfig(availability=cfg), Store.open(store_url))
+    try:
+        svc = AvailabilityService(hub)
+        svc.feeds.apply_wms_event(
+            WmsEvent(idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=D(10))
+        )  # the first figure: published
+        taken: list[int] = []
+        real = StockTx.take_publish
+
+        def take(stx: StockTx, limit: int) -> Any:
+            taken.append(limit)
+            return real(stx, limit)
+
+        monkeypatch.setattr(StockTx, "take_publish", take)
+        svc.reservations.reserve(
+            ReserveRequest(idempotency_key="a", sku="A", location="W1", quantity=1)
+        )  # 10 -> 9 crosses no level: nothing queued, no statement on the queue
+        assert taken == []
+        svc.reservations.reserve(
+            ReserveRequest(idempotency_key="b", sku="A", location="W1", quantity=9)
+        )  # 9 -> 0: published, in the batch's own transaction
+        assert len(taken) == 1
+        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        assert [e.data["available"] for e in events] == ["10", "0"]
+    finally:
+        hub.close()

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from crossdock.config.availability import AvailabilityConfig
+from crossdock.config.hub import HubConfig
 from crossdock.errors import InvalidInput
+from crossdock.services.availability import AvailabilityService, WmsEvent
 from crossdock.services.availability.committer import GroupCommitter
 from crossdock.store import Store
 from crossdock.store.availability import StockStore, StockTx
+from crossdock.sync.runtime import Hub
 
 pytestmark = pytest.mark.integration
 
@@ -136,3 +142,74 @@ def test_writes_awaited_from_an_event_loop_get_each_their_own_answer(store: Stor
     ]
     pos = stock.position("A", "W1")
     assert pos is not None and pos.on_hand == 32_000_000
+
+
+def test_two_writers_batches_of_many_positions_do_not_deadlock(store_url: str) -> None:
+    """Two API nodes' group commits, each batch holding several multi-position writes.
+
+    Each write locks its own positions in order, but a batch of them does not; so a
+    batch locks every position its writes name first. Without that, PostgreSQL found
+    deadlocks here (after its deadlock_timeout, 1 s each) and reran the writes alone.
+    """
+    cfg = AvailabilityConfig.model_validate({"locations": ["W1"], "publish": {"enabled": False}})
+    hub = Hub(HubConfig(availability=cfg), Store.open(store_url))
+    try:
+        services = [AvailabilityService(hub) for _ in range(2)]
+        skus = [f"D{i:02d}" for i in range(40)]
+        services[0].feeds.apply_wms_events(
+            [
+                WmsEvent(
+                    idempotency_key=f"seed-{s}",
+                    kind="receipt",
+                    sku=s,
+                    location="W1",
+                    quantity=Decimal(1000),
+                )
+                for s in skus
+            ]
+        )
+        alone: list[int] = []  # writes rerun alone after a database error (a deadlock)
+        for svc in services:
+            committer = svc.ctx.committer
+            assert committer is not None
+            committer._solo = lambda work, solo=committer._solo: alone.append(1) or solo(work)
+        start = threading.Barrier(16)
+        errors: list[BaseException] = []
+        moved: dict[str, int] = dict.fromkeys(skus, 0)
+        lock = threading.Lock()
+
+        def client(n: int) -> None:
+            rnd = random.Random(n)
+            try:
+                start.wait()
+                for b in range(12):
+                    chosen = rnd.sample(skus, 10)
+                    services[n % 2].feeds.apply_wms_events(
+                        [
+                            WmsEvent(
+                                idempotency_key=f"c{n}-{b}-{s}",
+                                kind="adjustment",
+                                sku=s,
+                                location="W1",
+                                quantity=Decimal(1),
+                            )
+                            for s in chosen
+                        ]
+                    )
+                    with lock:
+                        for s in chosen:
+                            moved[s] += 1
+            except BaseException as exc:  # surfaced below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert not errors, errors[:3]
+        assert not alone, f"{len(alone)} writes ran again alone after a database error"
+        for item in services[0].availability(skus):
+            assert item.locations[0].buckets.on_hand == 1000 + moved[item.sku], item.sku
+    finally:
+        hub.close()

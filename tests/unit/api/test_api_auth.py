@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crossdock import __version__
-from crossdock.api import create_api_key
+from crossdock.api import create_api_key, create_app
+from crossdock.api.auth import KEY_CACHE_TTL_SECONDS, KeyCache, Principal
 from crossdock.errors import InvalidInput
 from crossdock.sync.runtime import Hub
 
@@ -102,3 +103,66 @@ def test_only_the_hash_is_stored(hub: Hub) -> None:
 def test_create_api_key_refuses_bad_input(hub: Hub, name: str, scopes: list[str]) -> None:
     with pytest.raises(InvalidInput):
         create_api_key(hub.store, name, scopes)
+
+
+class _Clock:
+    """A monotonic clock a test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _cached_client(hub: Hub, clock: _Clock) -> tuple[TestClient, KeyCache]:
+    cache = KeyCache(clock=clock)
+    return TestClient(create_app(hub, key_cache=cache)), cache
+
+
+def test_a_revoked_key_is_refused_once_its_check_is_a_second_old(hub: Hub) -> None:
+    clock = _Clock()
+    client, cache = _cached_client(hub, clock)
+    key = create_api_key(hub.store, "soon-gone", ["read"])
+    headers = {"X-API-Key": key}
+    with client:
+        assert client.get("/v1/events", headers=headers).status_code == 200
+        assert len(cache) == 1
+        hub.store.revoke_api_key(key.split("_")[1])
+        clock.now += KEY_CACHE_TTL_SECONDS - 0.01  # within the documented bound it may work
+        assert client.get("/v1/events", headers=headers).status_code == 200
+        clock.now += 0.01  # the check is a second old: looked up again, refused
+        body = _assert_401(client.get("/v1/events", headers=headers))
+        assert "revoked" in body["detail"]
+        clock.now += 0.5  # and the refusal was not kept as if it were a check
+        _assert_401(client.get("/v1/events", headers=headers))
+        assert len(cache) == 0
+
+
+def test_an_unknown_key_is_refused_every_time_and_never_cached(hub: Hub) -> None:
+    clock = _Clock()
+    client, cache = _cached_client(hub, clock)
+    key = "cdk_unknown1_" + "k" * 32
+    headers = {"Authorization": f"Bearer {key}"}
+    with client:
+        for _ in range(3):
+            _assert_401(client.get("/v1/events", headers=headers))
+        assert len(cache) == 0
+        # Made live now (same plaintext): it works at once, so no refusal was kept for it.
+        hub.store.add_api_key(
+            "late", "unknown1", hashlib.sha256(key.encode()).hexdigest(), ["read"]
+        )
+        assert client.get("/v1/events", headers=headers).status_code == 200
+        assert len(cache) == 1
+
+
+def test_the_key_cache_stays_within_its_size() -> None:
+    clock = _Clock()
+    cache = KeyCache(max_size=3, clock=clock)
+    who = Principal("p", "pppppppp", frozenset())
+    for i in range(10):
+        cache.put(f"d{i}", who)
+        clock.now += 0.01
+    assert len(cache) == 3
+    assert cache.get("d9") is who
+    assert cache.get("d0") is None

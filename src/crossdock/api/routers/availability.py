@@ -46,6 +46,7 @@ from crossdock.services.availability import (
 )
 from crossdock.services.availability.context import now_utc
 from crossdock.services.availability.publisher import buckets_of
+from crossdock.sync.runtime import Hub
 
 router = APIRouter(
     prefix="/availability",
@@ -159,13 +160,30 @@ async def get_availability(
     channel: Code64 | None = None,
     on: Annotated[date | None, Query(alias="date", description="project ATP to this date")] = None,
 ) -> AvailabilityOut:
-    for name, values in (("sku", sku), ("location", location or [])):
-        for i, s in enumerate(values):
-            if not s.strip() or len(s) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in s):
-                raise InvalidInput(f"{name}.{i}: {s!r} is not a {name}", field=f"{name}.{i}")
+    # A request of SKUs and locations alone is answered by crossdock.api.hot, the same
+    # way (availability_answer), ahead of FastAPI's routing; this route answers the rest.
+    return await availability_answer(hub, sku, location or [], channel, on)
+
+
+def _code_problem(name: str, values: list[str]) -> InvalidInput | None:
+    """The error for the first SKU or location that is blank, too long or has a control."""
+    for i, s in enumerate(values):
+        if not s.strip() or len(s) > 64 or any(ord(c) < 32 or ord(c) == 127 for c in s):
+            return InvalidInput(f"{name}.{i}: {s!r} is not a {name}", field=f"{name}.{i}")
+    return None
+
+
+async def availability_answer(
+    hub: Hub, sku: list[str], location: list[str], channel: str | None, on: date | None
+) -> AvailabilityOut:
+    """What ``GET /v1/availability`` answers (the store read runs in the worker pool)."""
+    for name, values in (("sku", sku), ("location", location)):
+        problem = _code_problem(name, values)
+        if problem is not None:
+            raise problem
     svc = service_for(hub)
     items = await run_in_threadpool(
-        lambda: svc.availability(sku, locations=location or (), channel=channel, on=on)
+        lambda: svc.availability(sku, locations=location, channel=channel, on=on)
     )
     return AvailabilityOut(channel=channel, date=on, items=[_sku_out(s) for s in items])
 
@@ -251,6 +269,13 @@ class EventsOut(_Out):
     summary="WMS inventory events (deltas, idempotent), applied in order in one transaction",
 )
 async def post_events(body: EventsIn, hub: HubDep, _who: Writer) -> EventsOut:
+    # A well-formed request is answered by crossdock.api.hot, the same way
+    # (events_answer), ahead of FastAPI's routing; this route answers the rest.
+    return await events_answer(hub, body)
+
+
+async def events_answer(hub: Hub, body: EventsIn) -> EventsOut:
+    """What ``POST /v1/availability/events`` answers."""
     results = await service_for(hub).feeds.apply_wms_events_async(body.events)
     out: list[EventOut] = []
     for ev, res in zip(body.events, results, strict=True):
@@ -394,7 +419,8 @@ class ReservationOut(_Out):
     created_at: datetime
 
 
-def _res_out(r: Reservation) -> ReservationOut:
+def reservation_out(r: Reservation) -> ReservationOut:
+    """A reservation as the API answers it (also by :mod:`crossdock.api.hot`)."""
     return ReservationOut(
         id=r.id,
         idempotency_key=r.idempotency_key,
@@ -419,10 +445,12 @@ def _res_out(r: Reservation) -> ReservationOut:
 async def reserve(
     body: ReserveRequest, hub: HubDep, _who: Writer, response: Response
 ) -> ReservationOut:
+    # A well-formed request is answered by crossdock.api.hot, the same way, ahead of
+    # FastAPI's routing; this route documents the operation and answers the rest.
     r = await service_for(hub).reservations.reserve_async(body)
     if r.replayed:
         response.status_code = 200
-    return _res_out(r)
+    return reservation_out(r)
 
 
 class SweepOut(_Out):
@@ -438,7 +466,7 @@ def sweep(hub: HubDep, _who: Admin) -> SweepOut:
 
 @reservations_router.get("/{rid}", response_model=ReservationOut, summary="One reservation")
 def get_reservation(rid: ReservationId, hub: HubDep, _who: Reader) -> ReservationOut:
-    return _res_out(service_for(hub).reservations.get(rid))
+    return reservation_out(service_for(hub).reservations.get(rid))
 
 
 class ConfirmIn(_Out):
@@ -455,14 +483,22 @@ def confirm(
     rid: ReservationId, hub: HubDep, _who: Writer, body: ConfirmIn | None = None
 ) -> ReservationOut:
     ref = body.order_ref if body else None
-    return _res_out(service_for(hub).reservations.confirm(rid, ref))
+    return reservation_out(service_for(hub).reservations.confirm(rid, ref))
 
 
 @reservations_router.delete(
     "/{rid}", response_model=ReservationOut, summary="Release a held reservation (idempotent)"
 )
 def release(rid: ReservationId, hub: HubDep, _who: Writer) -> ReservationOut:
-    return _res_out(service_for(hub).reservations.release(rid))
+    return reservation_out(service_for(hub).reservations.release(rid))
 
 
-__all__ = ["reservations_router", "router"]
+__all__ = [
+    "AvailabilityOut",
+    "EventsIn",
+    "availability_answer",
+    "events_answer",
+    "reservation_out",
+    "reservations_router",
+    "router",
+]

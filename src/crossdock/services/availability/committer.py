@@ -17,6 +17,15 @@ conditional statements inside a write transaction; only the commit is shared.
   in its own transaction, after the batch commits.
 * If the batch's commit itself fails, every write of it runs again alone.
 
+Each write names the positions (SKU, location) it locks. On PostgreSQL a
+batch of several writes naming more than one position locks them all first,
+in one sorted statement: each write locks its own in order, but a batch of
+several writes does not, and two API processes' batches could otherwise wait on each
+other until PostgreSQL's ``deadlock_timeout`` (1 s by default) broke the
+cycle and the whole batch ran again alone (measured: event-to-visible p99 of
+1-2 s at 2,000 events/s with two API processes). Writes that name nothing
+lock in their own order, as before.
+
 ``end_of_batch`` runs last inside the shared transaction, in a savepoint of
 its own (the publisher ingests the batch's availability changes there, so
 they commit with the stock change); ``after_batch`` runs after the commit and
@@ -37,7 +46,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -52,7 +61,8 @@ from crossdock.store.engine import WRITE
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Write = Callable[[StockTx], Any]
-Item = tuple[Write, "Future[Any]", bool, tuple[str, ...]]
+Key = tuple[str, str]
+Item = tuple[Write, "Future[Any]", bool, tuple[Key, ...]]
 
 
 class GroupCommitter:
@@ -84,17 +94,18 @@ class GroupCommitter:
         write: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        order: tuple[str, ...] = (),
+        locks: Sequence[Key] = (),
     ) -> T:
         """Run ``write`` in a shared transaction; its result once that commits (or its error).
 
         ``savepoint=False`` saves two statements for a write that refuses (raises a
         :class:`CrossdockError`) only before it writes anything, or after writes that
         stand on their own; a database error in it fails the whole batch instead.
-        ``order`` (the first row it locks) sorts a batch, so two writers' batches lock
-        rows in the same order and do not deadlock on PostgreSQL.
+        ``locks`` are the positions (SKU, location) it locks: a batch is sorted by each
+        write's first, and on PostgreSQL locks them all first when there are several
+        (see the module's docstring), so two writers' batches do not deadlock.
         """
-        result: T = self._enqueue(write, savepoint, order).result()
+        result: T = self._enqueue(write, savepoint, locks).result()
         return result
 
     async def submit_async(
@@ -102,17 +113,17 @@ class GroupCommitter:
         write: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        order: tuple[str, ...] = (),
+        locks: Sequence[Key] = (),
     ) -> T:
         """:meth:`submit` for a caller on an event loop: it awaits the answer, no thread waits."""
-        result: T = await asyncio.wrap_future(self._enqueue(write, savepoint, order))
+        result: T = await asyncio.wrap_future(self._enqueue(write, savepoint, locks))
         return result
 
     def _enqueue(
-        self, write: Callable[[StockTx], Any], savepoint: bool, order: tuple[str, ...]
+        self, write: Callable[[StockTx], Any], savepoint: bool, locks: Sequence[Key]
     ) -> Future[Any]:
         fut: Future[Any] = Future()
-        self._queue.put((write, fut, savepoint, order))
+        self._queue.put((write, fut, savepoint, tuple(sorted(set(locks)))))
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -128,8 +139,18 @@ class GroupCommitter:
                 items.append(self._queue.get_nowait())
             except queue.Empty:
                 break
-        items.sort(key=lambda item: item[3])
+        items.sort(key=lambda item: item[3][:1])
         return items
+
+    def _lock_first(self, stx: StockTx, items: list[Item]) -> None:
+        """PostgreSQL: lock every position the batch's writes name, in one sorted statement."""
+        if not stx.is_postgres:
+            return  # SQLite: the write transaction already excludes every other writer
+        if len(items) < 2:
+            return  # one write locks its own positions in order already
+        keys = {k for item in items for k in item[3]}
+        if len(keys) > 1:
+            stx.positions(sorted(keys))
 
     def _run(self) -> None:
         conn: Connection | None = None
@@ -174,6 +195,7 @@ class GroupCommitter:
         try:
             with conn.begin():
                 stx = StockTx(WriteTx(conn))
+                self._lock_first(stx, items)
                 for write, fut, savepoint, _o in items:
                     if not savepoint:
                         try:

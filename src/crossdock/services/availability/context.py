@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -65,14 +65,14 @@ class Context:
         work: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        order: tuple[str, ...] = (),
+        locks: Sequence[tuple[str, str]] = (),
     ) -> T:
         """Run ``work`` inside a write transaction: shared with others (group commit) or alone.
 
-        See :meth:`GroupCommitter.submit` for ``savepoint`` and ``order``.
+        See :meth:`GroupCommitter.submit` for ``savepoint`` and ``locks``.
         """
         if self.committer is not None:  # its writer drains after each batch, then answers
-            return self.committer.submit(work, savepoint=savepoint, order=order)
+            return self.committer.submit(work, savepoint=savepoint, locks=locks)
         out = self.solo(work)
         try:
             self.publisher.drain_if_pending()
@@ -85,15 +85,15 @@ class Context:
         work: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        order: tuple[str, ...] = (),
+        locks: Sequence[tuple[str, str]] = (),
     ) -> T:
         """:meth:`write` awaited on an event loop (an API route): the writer thread answers it.
 
         Without group commit the write runs in a worker thread, as a plain route would.
         """
         if self.committer is not None:
-            return await self.committer.submit_async(work, savepoint=savepoint, order=order)
-        return await asyncio.to_thread(self.write, work, savepoint=savepoint, order=order)
+            return await self.committer.submit_async(work, savepoint=savepoint, locks=locks)
+        return await asyncio.to_thread(self.write, work, savepoint=savepoint, locks=locks)
 
     def solo(self, work: Callable[[StockTx], T]) -> T:
         """Run ``work`` in a write transaction of its own, again if the database lost a race."""

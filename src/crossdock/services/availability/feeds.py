@@ -159,22 +159,22 @@ class Feeds:
         Every event is checked first (a bad one refuses the batch, naming it as
         ``events.3.quantity``); seen keys are no-ops that say so.
         """
-        prepared, first = self._prepare(events, prefix)
-        return self.ctx.write(lambda stx: self._apply(stx, prepared, prefix), order=first)
+        prepared, keys = self._prepare(events, prefix)
+        return self.ctx.write(lambda stx: self._apply(stx, prepared, prefix), locks=keys)
 
     async def apply_wms_events_async(
         self, events: Sequence[WmsEvent], *, prefix: str = "events"
     ) -> list[EventResult]:
         """:meth:`apply_wms_events` awaited on an event loop (the API route)."""
-        prepared, first = self._prepare(events, prefix)
+        prepared, keys = self._prepare(events, prefix)
         return await self.ctx.write_async(
-            lambda stx: self._apply(stx, prepared, prefix), order=first
+            lambda stx: self._apply(stx, prepared, prefix), locks=keys
         )
 
     def _prepare(
         self, events: Sequence[WmsEvent], prefix: str
-    ) -> tuple[list[tuple[WmsEvent, int, datetime]], tuple[str, str]]:
-        """Each event checked, with its quantity in units and its time; the first position."""
+    ) -> tuple[list[tuple[WmsEvent, int, datetime]], list[tuple[str, str]]]:
+        """Each event checked, with its quantity in units and its time; the positions, sorted."""
         prepared: list[tuple[WmsEvent, int, datetime]] = []
         for i, event in enumerate(events):
             where = f"{prefix}.{i}." if prefix else ""
@@ -185,8 +185,7 @@ class Feeds:
                 as_utc(event.occurred_at, f"{where}occurred_at") if event.occurred_at else now_utc()
             )
             prepared.append((event, qty, occurred))
-        first = min(((e.sku, e.location) for e, _, _ in prepared), default=("", ""))
-        return prepared, first
+        return prepared, sorted({(e.sku, e.location) for e, _, _ in prepared})
 
     def _apply(
         self, stx: StockTx, prepared: list[tuple[WmsEvent, int, datetime]], prefix: str

@@ -113,7 +113,12 @@ class Publisher:
         A group-commit batch calls this last, so its changes are published in the
         commit that makes them (no second transaction, no second commit). If more
         than ``limit`` are queued, the flag stays up for a drain after the commit.
+        Nothing queued in this process since the last take (the flag is down): no
+        statement at all. A queue row another process left (it died before its
+        drain) is sent by that process's next batch or by a sync pass's drain.
         """
+        if not self.pending.is_set():
+            return 0
         self.pending.clear()
         try:
             taken = self._publish(stx, limit)

@@ -100,12 +100,12 @@ class Reservations:
 
     def reserve(self, req: ReserveRequest) -> Reservation:
         # It refuses only before it writes, or after expiring overdue holds (which stand).
-        return self.ctx.write(self._reserve(req), savepoint=False, order=(req.sku, req.location))
+        return self.ctx.write(self._reserve(req), savepoint=False, locks=[(req.sku, req.location)])
 
     async def reserve_async(self, req: ReserveRequest) -> Reservation:
         """:meth:`reserve` awaited on an event loop (the API route)."""
         return await self.ctx.write_async(
-            self._reserve(req), savepoint=False, order=(req.sku, req.location)
+            self._reserve(req), savepoint=False, locks=[(req.sku, req.location)]
         )
 
     def _reserve(self, req: ReserveRequest) -> Callable[[StockTx], Reservation]:
@@ -115,8 +115,31 @@ class Reservations:
         qty = to_units(req.quantity, "quantity")
         ttl = req.ttl_seconds or self.ctx.config.reservation_ttl_seconds
 
+        def held(now: datetime) -> ReservationRow:
+            return ReservationRow(
+                "rsv_" + os.urandom(12).hex(),
+                req.idempotency_key,
+                req.sku,
+                req.location,
+                req.channel,
+                qty,
+                ReservationStatus.HELD.value,
+                None,
+                now + timedelta(seconds=ttl),
+                now,
+            )
+
         def work(stx: StockTx) -> Reservation:
             now = now_utc()
+            if rule is None and stx.is_postgres:  # one round trip when it is granted
+                res = held(now)
+                pos, found = stx.reserve_new(res, now)
+                if found is not None:
+                    return self._replay(found, req, qty)
+                if pos is not None:
+                    self.ctx.publisher.flush(stx, [pos])
+                    return Reservation.of(res)
+                return self._refused(stx, req, qty, now, held)  # nothing was written
             found = stx.reservation_by_key(req.idempotency_key)
             if found is not None:
                 return self._replay(found, req, qty)
@@ -129,33 +152,38 @@ class Reservations:
                     if req.quantity > allowed:
                         raise _insufficient(req.sku, req.location, req.quantity, allowed)
             row = stx.reserve(req.sku, req.location, qty, now)
-            if row is None:  # too little (or no such position): give overdue holds back first
-                refused = stx.refusal(req.sku, req.location, now)
-                if refused is None:
-                    raise self._no_position(req)
-                pos, overdue = refused
-                if overdue:  # something can expire: expire it and try again
-                    pos = self._expire_at(stx, pos, now)
-                    row = stx.reserve(req.sku, req.location, qty, now)
-                if row is None:  # the locked row says what there is: no second read
-                    raise _insufficient(req.sku, req.location, req.quantity, buckets_of(pos).atp)
-            res = ReservationRow(
-                "rsv_" + os.urandom(12).hex(),
-                req.idempotency_key,
-                req.sku,
-                req.location,
-                req.channel,
-                qty,
-                ReservationStatus.HELD.value,
-                None,
-                now + timedelta(seconds=ttl),
-                now,
-            )
+            if row is None:  # too little (or no such position)
+                return self._refused(stx, req, qty, now, held)
+            res = held(now)
             stx.insert_reservation(res, now)
             self.ctx.publisher.flush(stx, [row])
             return Reservation.of(res)
 
         return work
+
+    def _refused(
+        self,
+        stx: StockTx,
+        req: ReserveRequest,
+        qty: int,
+        now: datetime,
+        held: Callable[[datetime], ReservationRow],
+    ) -> Reservation:
+        """A reserve the conditional update refused: give overdue holds back, try once more."""
+        refused = stx.refusal(req.sku, req.location, now)
+        if refused is None:
+            raise self._no_position(req)
+        pos, overdue = refused
+        row = None
+        if overdue:  # something can expire: expire it and try again
+            pos = self._expire_at(stx, pos, now)
+            row = stx.reserve(req.sku, req.location, qty, now)
+        if row is None:  # the locked row says what there is: no second read
+            raise _insufficient(req.sku, req.location, req.quantity, buckets_of(pos).atp)
+        res = held(now)
+        stx.insert_reservation(res, now)
+        self.ctx.publisher.flush(stx, [row])
+        return Reservation.of(res)
 
     @staticmethod
     def _no_position(req: ReserveRequest) -> NotFound:
