@@ -286,7 +286,7 @@ class Feeds:
             seen.add((item.sku, item.location))
             _check_item(item, f"items.{i}")
         items = sorted(snapshot.items, key=lambda it: (it.sku, it.location))
-        return self.ctx.write(lambda stx: self._snapshot(stx, items, as_of))
+        return self.ctx.write(lambda stx: self._snapshot(stx, items, as_of), locks=sorted(seen))
 
     def _snapshot(
         self, stx: StockTx, items: list[SnapshotItem], as_of: datetime
