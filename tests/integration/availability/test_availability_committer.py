@@ -213,3 +213,43 @@ def test_two_writers_batches_of_many_positions_do_not_deadlock(store_url: str) -
             assert item.locations[0].buckets.on_hand == 1000 + moved[item.sku], item.sku
     finally:
         hub.close()
+
+
+def test_confirm_and_release_name_the_position_they_lock(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Named, a position is locked with the rest of a batch in sorted order (PostgreSQL).
+
+    Confirm and release find the position through the reservation; unnamed, they
+    would lock it after the reservation row, out of the batch's order.
+    """
+    from crossdock.services.availability import ReserveRequest
+    from crossdock.services.availability.context import Context
+
+    cfg = AvailabilityConfig.model_validate({"locations": ["W1"], "publish": {"enabled": False}})
+    hub = Hub(HubConfig(availability=cfg), Store.open(store_url))
+    try:
+        svc = AvailabilityService(hub)
+        svc.feeds.apply_wms_events(
+            [WmsEvent(idempotency_key="seed", kind="receipt", sku="L1", location="W1",
+                      quantity=Decimal(5))]
+        )  # fmt: skip
+        held = [
+            svc.reservations.reserve(
+                ReserveRequest(idempotency_key=f"k{i}", sku="L1", location="W1", quantity=1)
+            )
+            for i in range(2)
+        ]
+        named: list[list[tuple[str, str]]] = []
+        write = Context.write
+
+        def spy(self: Context, work: Any, **kw: Any) -> Any:
+            named.append(list(kw.get("locks", ())))
+            return write(self, work, **kw)
+
+        monkeypatch.setattr(Context, "write", spy)
+        svc.reservations.confirm(held[0].id, "SO-1")
+        svc.reservations.release(held[1].id)
+        assert named == [[("L1", "W1")], [("L1", "W1")]]
+    finally:
+        hub.close()

@@ -256,7 +256,7 @@ class Reservations:
             assert confirmed is not None
             return Reservation.of(confirmed)
 
-        out = self.ctx.write(work)
+        out = self.ctx.write(work, locks=self._position_of(rid))
         if expired_now:
             raise ConflictError(
                 f"reservation {rid} expired at {out.expires_at.isoformat()}; its units went back",
@@ -287,7 +287,18 @@ class Reservations:
             assert done is not None
             return Reservation.of(done)
 
-        return self.ctx.write(work)
+        return self.ctx.write(work, locks=self._position_of(rid))
+
+    def _position_of(self, rid: str) -> list[tuple[str, str]]:
+        """The position a reservation holds units of, for the write to name as its lock.
+
+        A reservation never changes SKU or location, so a read before the write
+        is exact; named, the position is locked with the rest of a batch in
+        sorted order (on PostgreSQL), where locking it later, after the
+        reservation row, could deadlock with a batch that locked it first.
+        """
+        row = self.ctx.stock.reservation(rid)
+        return [] if row is None else [(row.sku, row.location)]
 
     def sweep(self, limit: int = 1000) -> int:
         """Expire overdue held reservations and give their units back; how many."""
