@@ -622,6 +622,13 @@ class StockStore:
             r = conn.execute(select(*_RES_COLS).where(_R.id == rid)).first()
         return _reservation(r) if r is not None else None
 
+    def expired(self, now: datetime, limit: int) -> list[ReservationRow]:
+        """Held reservations whose time ran out, read outside a write (none are locked)."""
+        q = select(*_RES_COLS).where(_R.status == "held", _R.expires_at < now)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(q.order_by(_R.expires_at).limit(limit)).all()
+        return [_reservation(r) for r in rows]
+
     def reservations(
         self, *, status: str | None = None, sku: str | None = None, limit: int = 100
     ) -> list[ReservationRow]:

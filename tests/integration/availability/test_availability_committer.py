@@ -215,13 +215,13 @@ def test_two_writers_batches_of_many_positions_do_not_deadlock(store_url: str) -
         hub.close()
 
 
-def test_confirm_and_release_name_the_position_they_lock(
+def test_confirm_release_and_sweep_name_the_positions_they_lock(
     store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Named, a position is locked with the rest of a batch in sorted order (PostgreSQL).
 
-    Confirm and release find the position through the reservation; unnamed, they
-    would lock it after the reservation row, out of the batch's order.
+    Confirm, release and sweep find positions through reservations; unnamed, they
+    would lock them after the reservation rows, out of the batch's order.
     """
     from crossdock.services.availability import ReserveRequest
     from crossdock.services.availability.context import Context
@@ -234,12 +234,21 @@ def test_confirm_and_release_name_the_position_they_lock(
             [WmsEvent(idempotency_key="seed", kind="receipt", sku="L1", location="W1",
                       quantity=Decimal(5))]
         )  # fmt: skip
+        svc.feeds.apply_wms_events(
+            [WmsEvent(idempotency_key="seed0", kind="receipt", sku="L0", location="W1",
+                      quantity=Decimal(5))]
+        )  # fmt: skip
         held = [
             svc.reservations.reserve(
-                ReserveRequest(idempotency_key=f"k{i}", sku="L1", location="W1", quantity=1)
+                ReserveRequest(idempotency_key=f"k{i}", sku=sku, location="W1", quantity=1)
             )
-            for i in range(2)
+            for i, sku in enumerate(["L1", "L1", "L1", "L0"])
         ]
+        with hub.store.engine.begin() as conn:  # the last two are overdue
+            conn.execute(
+                text("UPDATE reservations SET expires_at = :t WHERE id IN (:a, :b)"),
+                {"t": datetime(2020, 1, 1, tzinfo=UTC), "a": held[2].id, "b": held[3].id},
+            )
         named: list[list[tuple[str, str]]] = []
         write = Context.write
 
@@ -250,6 +259,9 @@ def test_confirm_and_release_name_the_position_they_lock(
         monkeypatch.setattr(Context, "write", spy)
         svc.reservations.confirm(held[0].id, "SO-1")
         svc.reservations.release(held[1].id)
-        assert named == [[("L1", "W1")], [("L1", "W1")]]
+        assert svc.reservations.sweep() == 2
+        assert svc.reservations.sweep() == 0  # nothing due: no write at all
+        assert named == [[("L1", "W1")], [("L1", "W1")], [("L0", "W1"), ("L1", "W1")]]
+        assert [i.locations[0].buckets.reserved for i in svc.availability(["L0", "L1"])] == [0, 0]
     finally:
         hub.close()

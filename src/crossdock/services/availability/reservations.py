@@ -301,21 +301,32 @@ class Reservations:
         return [] if row is None else [(row.sku, row.location)]
 
     def sweep(self, limit: int = 1000) -> int:
-        """Expire overdue held reservations and give their units back; how many."""
+        """Expire overdue held reservations and give their units back; how many.
+
+        The overdue ones are read first, outside the write: a reservation's
+        expiry and position never change, so the write names exactly the
+        positions it locks (sorted with the rest of a batch on PostgreSQL), and
+        moves only those still held. What falls due meanwhile waits for the
+        next sweep (or for a reserve at its position, which expires it first).
+        """
+        due = sorted(
+            self.ctx.stock.expired(now_utc(), limit), key=lambda r: (r.sku, r.location, r.id)
+        )
+        if not due:
+            return 0
 
         def work(stx: StockTx) -> int:
             now = now_utc()
             count = 0
-            rows = sorted(stx.expired(now, limit), key=lambda r: (r.sku, r.location, r.id))
             touched: list[PositionRow] = []
-            for r in rows:
+            for r in due:
                 if stx.move_reservation(r.id, "held", "expired", now):
                     touched.append(stx.change(r.sku, r.location, now, reserved=-r.quantity))
                     count += 1
             self.ctx.publisher.flush(stx, touched)
             return count
 
-        return self.ctx.write(work)
+        return self.ctx.write(work, locks=sorted({(r.sku, r.location) for r in due}))
 
 
 __all__ = ["Reservation", "ReservationStatus", "Reservations", "ReserveRequest"]
