@@ -30,16 +30,18 @@ route's own :func:`~crossdock.api.routers.availability.events_answer`.
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 from urllib.parse import parse_qsl
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crossdock.api.auth import request_principal
 from crossdock.api.exactjson import ExactJSONRequest, loads_exact
 from crossdock.api.handlers import problem_for
 from crossdock.api.keys import Scope as KeyScope
+from crossdock.api.middleware import replaying
 from crossdock.api.problems import ApiError
 from crossdock.api.routers.availability import (
     EventsIn,
@@ -49,6 +51,7 @@ from crossdock.api.routers.availability import (
 )
 from crossdock.services.availability import ReserveRequest, service_for
 
+M = TypeVar("M", bound=BaseModel)
 _JSON = "application/json"
 _MAX_SKUS = 200  # as the route's Query(max_length=...) admits
 _MAX_LOCATIONS = 100
@@ -59,6 +62,21 @@ def _sent_as_json(content_type: str | None) -> bool:
     if not content_type:
         return False
     return content_type.split(";", 1)[0].strip().lower() == _JSON
+
+
+async def _written(request: ExactJSONRequest, body: bytes, model: type[M]) -> M | None:
+    """A write's body under the ``write`` scope; ``None`` when FastAPI must judge it.
+
+    That is: not sent as JSON, no valid key with the scope, not JSON, or not a
+    valid ``model``: the route answers those with its own problem documents.
+    """
+    if not _sent_as_json(request.headers.get("content-type")):
+        return None
+    try:
+        await request_principal(request, KeyScope.WRITE)
+        return model.model_validate(loads_exact(body))
+    except (ApiError, ValidationError, json.JSONDecodeError):
+        return None
 
 
 class HotRoutes:
@@ -87,25 +105,21 @@ class HotRoutes:
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
-        replay = _replaying(body, receive)
+        replay = replaying(body, receive)
         request = ExactJSONRequest(scope, replay)
         if scope["path"] == self.reserve_path:
             answer = await self._reserve(request, body)
         else:
             answer = await self._events(request, body)
         if answer is None:  # FastAPI judges it, as it always did
-            await self.app(scope, _replaying(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         await answer(scope, replay, send)
 
     async def _reserve(self, request: ExactJSONRequest, body: bytes) -> Response | None:
         """The answer to a reserve; ``None`` for a request refused before the service runs."""
-        if not _sent_as_json(request.headers.get("content-type")):
-            return None
-        try:
-            await request_principal(request, KeyScope.WRITE)
-            req = ReserveRequest.model_validate(loads_exact(body))
-        except (ApiError, ValidationError, json.JSONDecodeError):
+        req = await _written(request, body, ReserveRequest)
+        if req is None:
             return None
         try:
             r = await service_for(request.app.state.hub).reservations.reserve_async(req)
@@ -119,12 +133,8 @@ class HotRoutes:
 
     async def _events(self, request: ExactJSONRequest, body: bytes) -> Response | None:
         """The answer to a batch of WMS events; ``None`` for FastAPI to judge."""
-        if not _sent_as_json(request.headers.get("content-type")):
-            return None
-        try:
-            await request_principal(request, KeyScope.WRITE)
-            events = EventsIn.model_validate(loads_exact(body))
-        except (ApiError, ValidationError, json.JSONDecodeError):
+        events = await _written(request, body, EventsIn)
+        if events is None:
             return None
         try:
             out = await events_answer(request.app.state.hub, events)
@@ -170,20 +180,6 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands ``body`` over once, then waits on the real one."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 __all__ = ["HotRoutes"]

@@ -100,16 +100,7 @@ class BodyLimit:
             await problem.response(path)(scope, receive, send)
             return
 
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     @staticmethod
     def _check_length(scope: Scope, limit: int) -> ApiError | None:
@@ -138,4 +129,18 @@ def _too_large(limit: int) -> ApiError:
     )
 
 
-__all__ = ["BodyLimit", "CatchAll", "MiB"]
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands ``body`` (already read) over once, then waits on the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+__all__ = ["BodyLimit", "CatchAll", "MiB", "replaying"]

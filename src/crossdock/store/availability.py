@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -144,7 +144,35 @@ _RES_SQL = (
     "expires_at, created_at"
 )
 _RES_COLS = tuple(getattr(_R, c.strip()) for c in _RES_SQL.split(","))
+_RESERVE_NEW_SQL = (
+    f"WITH seen AS (SELECT {_RES_SQL} FROM reservations WHERE idempotency_key = %(key)s), "
+    "upd AS (UPDATE stock_positions SET reserved = reserved + %(qty)s, "
+    "version = version + 1, updated_at = %(now)s "
+    "WHERE sku = %(sku)s AND location = %(loc)s AND "
+    "on_hand - allocated - reserved - safety_stock - on_hold >= %(qty)s "
+    f"AND NOT EXISTS (SELECT 1 FROM seen) RETURNING {_POS_SQL}), "
+    f"ins AS (INSERT INTO reservations ({_RES_SQL}, updated_at) "
+    "SELECT %(id)s, %(key)s, sku, location, %(channel)s, %(qty)s, %(status)s, "
+    "%(ref)s, %(expires)s, %(now)s, %(now)s FROM upd) "
+    "SELECT "
+    + ", ".join(f"u.{c.strip()}" for c in _POS_SQL.split(","))
+    + ", "
+    + ", ".join(f"s.{c.strip()}" for c in _RES_SQL.split(","))
+    + " FROM (SELECT 1) AS one LEFT JOIN upd u ON TRUE LEFT JOIN seen s ON TRUE"
+)
+"""PostgreSQL's one-statement reserve (:meth:`StockTx.reserve_new`): the position after,
+then the reservation already holding the key, each all NULL when there is none."""
 _BUCKETS = ("on_hand", "allocated", "reserved", "safety_stock", "on_hold")
+
+
+def _expired_query(
+    now: datetime, limit: int, sku: str | None = None, location: str | None = None
+) -> Select[Any]:
+    """Held reservations whose time ran out, oldest first (optionally of one position)."""
+    q = select(*_RES_COLS).where(_R.status == "held", _R.expires_at < now)
+    if sku is not None and location is not None:
+        q = q.where(_R.sku == sku, _R.location == location)
+    return q.order_by(_R.expires_at).limit(limit)
 
 
 class StockTx:
@@ -319,20 +347,8 @@ class StockTx:
         if not self.is_postgres:
             raise NotImplementedError("reserve_new is one statement on PostgreSQL only")
         ts = self.tx._ts(now)
-        pos_u = ", ".join(f"u.{c.strip()}" for c in _POS_SQL.split(","))
-        res_s = ", ".join(f"s.{c.strip()}" for c in _RES_SQL.split(","))
         r = self._one(
-            f"WITH seen AS (SELECT {_RES_SQL} FROM reservations WHERE idempotency_key = %(key)s), "
-            "upd AS (UPDATE stock_positions SET reserved = reserved + %(qty)s, "
-            "version = version + 1, updated_at = %(now)s "
-            "WHERE sku = %(sku)s AND location = %(loc)s AND "
-            "on_hand - allocated - reserved - safety_stock - on_hold >= %(qty)s "
-            f"AND NOT EXISTS (SELECT 1 FROM seen) RETURNING {_POS_SQL}), "
-            f"ins AS (INSERT INTO reservations ({_RES_SQL}, updated_at) "
-            "SELECT %(id)s, %(key)s, sku, location, %(channel)s, %(qty)s, %(status)s, "
-            "%(ref)s, %(expires)s, %(now)s, %(now)s FROM upd) "
-            f"SELECT {pos_u}, {res_s} FROM (SELECT 1) AS one "
-            "LEFT JOIN upd u ON TRUE LEFT JOIN seen s ON TRUE",
+            _RESERVE_NEW_SQL,
             {
                 "key": row.idempotency_key,
                 "qty": row.quantity,
@@ -542,10 +558,7 @@ class StockTx:
         self, now: datetime, limit: int, *, sku: str | None = None, location: str | None = None
     ) -> list[ReservationRow]:
         """Held reservations whose time ran out (optionally of one position)."""
-        q = select(*_RES_COLS).where(_R.status == "held", _R.expires_at < now)
-        if sku is not None and location is not None:
-            q = q.where(_R.sku == sku, _R.location == location)
-        rows = self.conn.execute(q.order_by(_R.expires_at).limit(limit)).all()
+        rows = self.conn.execute(_expired_query(now, limit, sku, location)).all()
         return [_reservation(r) for r in rows]
 
 
@@ -624,9 +637,8 @@ class StockStore:
 
     def expired(self, now: datetime, limit: int) -> list[ReservationRow]:
         """Held reservations whose time ran out, read outside a write (none are locked)."""
-        q = select(*_RES_COLS).where(_R.status == "held", _R.expires_at < now)
         with self.store.engine.connect() as conn:
-            rows = conn.execute(q.order_by(_R.expires_at).limit(limit)).all()
+            rows = conn.execute(_expired_query(now, limit)).all()
         return [_reservation(r) for r in rows]
 
     def reservations(

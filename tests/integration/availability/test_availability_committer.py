@@ -231,12 +231,11 @@ def test_confirm_release_and_sweep_name_the_positions_they_lock(
     try:
         svc = AvailabilityService(hub)
         svc.feeds.apply_wms_events(
-            [WmsEvent(idempotency_key="seed", kind="receipt", sku="L1", location="W1",
-                      quantity=Decimal(5))]
-        )  # fmt: skip
-        svc.feeds.apply_wms_events(
-            [WmsEvent(idempotency_key="seed0", kind="receipt", sku="L0", location="W1",
-                      quantity=Decimal(5))]
+            [
+                WmsEvent(idempotency_key=f"seed-{sku}", kind="receipt", sku=sku, location="W1",
+                         quantity=Decimal(5))
+                for sku in ("L0", "L1")
+            ]
         )  # fmt: skip
         held = [
             svc.reservations.reserve(
@@ -253,7 +252,7 @@ def test_confirm_release_and_sweep_name_the_positions_they_lock(
         write = Context.write
 
         def spy(self: Context, work: Any, **kw: Any) -> Any:
-            named.append(list(kw.get("locks", ())))
+            named.append(sorted(kw.get("locks", ())))  # locks come in any order
             return write(self, work, **kw)
 
         monkeypatch.setattr(Context, "write", spy)

@@ -46,7 +46,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -94,16 +94,17 @@ class GroupCommitter:
         write: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        locks: Sequence[Key] = (),
+        locks: Iterable[Key] = (),
     ) -> T:
         """Run ``write`` in a shared transaction; its result once that commits (or its error).
 
         ``savepoint=False`` saves two statements for a write that refuses (raises a
         :class:`CrossdockError`) only before it writes anything, or after writes that
         stand on their own; a database error in it fails the whole batch instead.
-        ``locks`` are the positions (SKU, location) it locks: a batch is sorted by each
-        write's first, and on PostgreSQL locks them all first when there are several
-        (see the module's docstring), so two writers' batches do not deadlock.
+        ``locks`` are the positions (SKU, location) it locks, in any order (they are
+        sorted here): a batch is sorted by each write's first, and on PostgreSQL
+        locks them all first when there are several (see the module's docstring),
+        so two writers' batches do not deadlock.
         """
         result: T = self._enqueue(write, savepoint, locks).result()
         return result
@@ -113,14 +114,14 @@ class GroupCommitter:
         write: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        locks: Sequence[Key] = (),
+        locks: Iterable[Key] = (),
     ) -> T:
         """:meth:`submit` for a caller on an event loop: it awaits the answer, no thread waits."""
         result: T = await asyncio.wrap_future(self._enqueue(write, savepoint, locks))
         return result
 
     def _enqueue(
-        self, write: Callable[[StockTx], Any], savepoint: bool, locks: Sequence[Key]
+        self, write: Callable[[StockTx], Any], savepoint: bool, locks: Iterable[Key]
     ) -> Future[Any]:
         fut: Future[Any] = Future()
         self._queue.put((write, fut, savepoint, tuple(sorted(set(locks)))))

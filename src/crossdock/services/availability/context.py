@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -65,7 +65,7 @@ class Context:
         work: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        locks: Sequence[tuple[str, str]] = (),
+        locks: Iterable[tuple[str, str]] = (),
     ) -> T:
         """Run ``work`` inside a write transaction: shared with others (group commit) or alone.
 
@@ -85,7 +85,7 @@ class Context:
         work: Callable[[StockTx], T],
         *,
         savepoint: bool = True,
-        locks: Sequence[tuple[str, str]] = (),
+        locks: Iterable[tuple[str, str]] = (),
     ) -> T:
         """:meth:`write` awaited on an event loop (an API route): the writer thread answers it.
 

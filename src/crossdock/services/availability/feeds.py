@@ -173,8 +173,8 @@ class Feeds:
 
     def _prepare(
         self, events: Sequence[WmsEvent], prefix: str
-    ) -> tuple[list[tuple[WmsEvent, int, datetime]], list[tuple[str, str]]]:
-        """Each event checked, with its quantity in units and its time; the positions, sorted."""
+    ) -> tuple[list[tuple[WmsEvent, int, datetime]], set[tuple[str, str]]]:
+        """Each event checked, with its quantity in units and its time; the positions."""
         prepared: list[tuple[WmsEvent, int, datetime]] = []
         for i, event in enumerate(events):
             where = f"{prefix}.{i}." if prefix else ""
@@ -185,7 +185,7 @@ class Feeds:
                 as_utc(event.occurred_at, f"{where}occurred_at") if event.occurred_at else now_utc()
             )
             prepared.append((event, qty, occurred))
-        return prepared, sorted({(e.sku, e.location) for e, _, _ in prepared})
+        return prepared, {(e.sku, e.location) for e, _, _ in prepared}
 
     def _apply(
         self, stx: StockTx, prepared: list[tuple[WmsEvent, int, datetime]], prefix: str
@@ -286,7 +286,7 @@ class Feeds:
             seen.add((item.sku, item.location))
             _check_item(item, f"items.{i}")
         items = sorted(snapshot.items, key=lambda it: (it.sku, it.location))
-        return self.ctx.write(lambda stx: self._snapshot(stx, items, as_of), locks=sorted(seen))
+        return self.ctx.write(lambda stx: self._snapshot(stx, items, as_of), locks=seen)
 
     def _snapshot(
         self, stx: StockTx, items: list[SnapshotItem], as_of: datetime

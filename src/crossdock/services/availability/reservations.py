@@ -326,7 +326,7 @@ class Reservations:
             self.ctx.publisher.flush(stx, touched)
             return count
 
-        return self.ctx.write(work, locks=sorted({(r.sku, r.location) for r in due}))
+        return self.ctx.write(work, locks={(r.sku, r.location) for r in due})
 
 
 __all__ = ["Reservation", "ReservationStatus", "Reservations", "ReserveRequest"]

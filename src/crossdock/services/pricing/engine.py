@@ -46,18 +46,6 @@ MAX_QUANTITY = Decimal(10) ** 12
 """The largest quantity a line may ask for (prices stay exact well past it)."""
 
 
-def _narrowed(pl: PList, at: datetime, lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
-    """``[lo, hi)`` narrowed to the part around ``at`` where ``pl``'s window does not change."""
-    for edge in (pl.valid_from, pl.valid_to):
-        if edge is None:
-            continue
-        if edge <= at:
-            lo = max(lo, edge)
-        else:
-            hi = min(hi, edge)
-    return lo, hi
-
-
 class _Active(NamedTuple):
     """A customer/ship-to/channel's active lists, valid from ``lo`` until ``hi``.
 
@@ -168,17 +156,15 @@ class Engine(Planner):
             ctx.at = datetime.now(UTC)
         at = ctx.at
         found = self._active_memo.get(ctx.key)
-        if (
-            found is not None
-            and found.lo <= at < found.hi
-            and found.eligible is eligible
-        ):
+        if found is not None and found.lo <= at < found.hi and found.eligible is eligible:
             ctx.active = found.active
             ctx.token = found.token
             ctx.personal = found.personal
             ctx.tokens = found.tokens
             ctx.personal_skus = found.personal_skus
             return ctx
+        # the open lists' interval is bounded by every list's edges, so it holds for
+        # the scoped ones too
         shared = self._open_at(at)
         lo, hi = shared.lo, shared.hi
         ctx.active = dict(shared.active)
@@ -186,7 +172,6 @@ class Engine(Planner):
         for pl in eligible:
             if pl.open:
                 continue
-            lo, hi = _narrowed(pl, at, lo, hi)
             if ctx.window(pl) is None:
                 ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
                 scoped.append(pl.id)
