@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
     MISSING_DEPENDENCY = "missing_dependency"
+    FILE_REFUSED = "file_refused"
 
 
 class CrossdockError(Exception):

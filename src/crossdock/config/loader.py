@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from crossdock.config.hub import HubConfig
 from crossdock.errors import ErrorCode, InvalidInput
+from crossdock.observability.redaction import register_secret
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -61,7 +62,9 @@ def _interpolate(value: Any, path: str, file: str, lines: dict[str, int]) -> Any
                 raise ConfigError(
                     file, path, f"environment variable {name} is not set", lines.get(path)
                 )
-            return os.environ[name]
+            value = os.environ[name]
+            register_secret(value)  # read from the environment: never logged
+            return value
 
         return _ENV.sub(sub, value)
     if isinstance(value, dict):

@@ -39,6 +39,7 @@ def run_demo(
         os.environ.get(SECRET_ENV) or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     )
     os.environ[SECRET_ENV] = secret
+    secret_file = _keep_secret(root, secret)
 
     console.print(f"[bold]Crossdock demo[/bold] in {root}")
     files = generate(root / "inbox", products=products, customers=customers, seed=seed)
@@ -75,8 +76,17 @@ def run_demo(
         if exit_after_sync:
             hub.close()
             return summary
-        _serve(console, hub, root, port, secret)
+        _serve(console, hub, root, port, secret_file)
         return summary
+
+
+def _keep_secret(root: Path, secret: str) -> Path:
+    """Write the portal's secret to a file only its owner can read; the demo prints its path."""
+    path = root / "portal-secret.env"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"export {SECRET_ENV}={secret}\n")
+    return path
 
 
 def _print_summary(
@@ -111,11 +121,12 @@ def _print_summary(
     )
 
 
-def _serve(console: Console, hub: Hub, root: Path, port: int, secret: str) -> None:
+def _serve(console: Console, hub: Hub, root: Path, port: int, secret_file: Path) -> None:
     import uvicorn
 
     from crossdock.api.app import create_app
     from crossdock.api.keys import create_api_key
+    from crossdock.observability import configure_logging
     from crossdock.sync.loop import SyncLoop
 
     key = create_api_key(hub.store, "demo-admin", ["admin"])
@@ -124,13 +135,17 @@ def _serve(console: Console, hub: Hub, root: Path, port: int, secret: str) -> No
     console.print(f"  curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{port}/v1/routes")
     console.print(f"drop more ERP files into {root / 'inbox'}; they sync every 2 s.")
     console.print(
-        f"other commands: export {SECRET_ENV}={secret}; "
-        f"crossdock status -c {root / 'crossdock.yaml'}"
+        f"other commands need the portal's webhook secret, kept in {secret_file} "
+        f"(readable by you alone): . {secret_file}; crossdock status -c {root / 'crossdock.yaml'}"
     )
+    # Our redacting log pipeline, not uvicorn's own handlers.
+    configure_logging(os.environ.get("CROSSDOCK_LOG_LEVEL", "WARNING"))
     loop = SyncLoop(hub, 2.0)
     loop.start()
     try:
-        uvicorn.run(create_app(hub), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.run(
+            create_app(hub), host="127.0.0.1", port=port, log_level="warning", log_config=None
+        )
     finally:
         loop.stop()
         hub.close()

@@ -10,6 +10,7 @@ PostgreSQL goes through psycopg 3, imported only when asked for.
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,25 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+def _create_private(path: Path) -> None:
+    """Create a new store file readable by its owner alone (0600).
+
+    SQLite would create it with the umask's mode (usually 0644), and the store holds
+    API key hashes, cost prices and customer data; its ``-wal`` and ``-shm`` files
+    take the database file's mode. An existing file is left as its owner set it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
     memory = not database or database == ":memory:"
     if not memory and database:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(database).expanduser())
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
     if memory:

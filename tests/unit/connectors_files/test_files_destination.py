@@ -174,7 +174,7 @@ def test_no_temp_file_survives_a_write(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("crossdock.connectors.files.client.os.replace", broken_replace)
+    monkeypatch.setattr("crossdock.connectors.kit.drop_folder.os.replace", broken_replace)
     with pytest.raises(RetryableError, match="No space left"):
         dest.push([delivery(1)])
     assert [p for p in files_in(tmp_path / "export") if p.is_file()] == []

@@ -289,7 +289,7 @@ def test_ack_recreates_a_removed_processed_folder_and_reports_a_blocked_one(
 
     (inbox / "stock.csv").write_text(STOCK_CSV)
     (unit,) = list(s.pull())
-    monkeypatch.setattr("crossdock.connectors.files.client.os.replace", refused)
+    monkeypatch.setattr("crossdock.connectors.kit.drop_folder.os.replace", refused)
     with pytest.raises(RetryableError, match=r"cannot move stock\.csv.*Permission denied"):
         unit.ack()
     assert (inbox / "stock.csv").exists()

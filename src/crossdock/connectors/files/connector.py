@@ -14,11 +14,11 @@ from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.connectors.base import Connector, Destination, Source
-from crossdock.connectors.files.client import DropFolder
 from crossdock.connectors.files.config import FilesSettings
 from crossdock.connectors.files.destination import FilesDestination
 from crossdock.connectors.files.errors import config_invalid
 from crossdock.connectors.files.source import FilesSource
+from crossdock.connectors.kit.drop_folder import DropFolder
 
 
 def _resolve(path: Path, base: Path) -> Path:

@@ -21,10 +21,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
-from crossdock.connectors.files.client import write_atomic
 from crossdock.connectors.files.config import ExportFormat
 from crossdock.connectors.files.errors import export_failed
 from crossdock.connectors.files.mapper import csv_body, jsonl_body
+from crossdock.connectors.kit.drop_folder import write_atomic
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 

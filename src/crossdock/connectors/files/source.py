@@ -28,16 +28,22 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 from crossdock.connectors.base import InboundUnit, SourceError, SourceItem
-from crossdock.connectors.files.client import DropFolder, decode, sniff_delimiter
+from crossdock.connectors.files.client import decode, sniff_delimiter
 from crossdock.connectors.files.config import FileFormat, FileMapping, FilesSettings
 from crossdock.connectors.files.errors import FileProblem, RowProblem
 from crossdock.connectors.files.mapper import plan_for_json
 from crossdock.connectors.files.plan import RowPlan
+from crossdock.connectors.kit.drop_folder import (
+    DropFolder,
+    FileBytes,
+    UnsafeEntry,
+    read_regular,
+)
 from crossdock.errors import ErrorCode, InvalidInput, RetryableError
 from crossdock.model.change import Change
 
@@ -266,7 +272,10 @@ class FilesSource:
         self.settings = settings
 
     def pull(self) -> Iterator[InboundUnit]:
-        for path in self.drop.ready():
+        listing = self.drop.scan()
+        for refused in listing.refused:
+            yield self._refused(refused.path, refused.reason)
+        for path in listing.ready:
             mapping = self.settings.mapping_for(path.name)
             reason = self._unreadable(path.name, mapping)
             try:
@@ -274,12 +283,30 @@ class FilesSource:
                     self.drop.reject(path, reason)
                     continue
                 assert mapping is not None
-                unit = self._unit(path, mapping)
+                unit = self._unit(path, mapping, self.drop.read(path))
+            except UnsafeEntry as unsafe:  # swapped for a link or a FIFO since it was listed
+                unit = self._refused(path, unsafe.reason)
             except FileNotFoundError:
                 continue  # taken away by someone else since it was listed
             except OSError as exc:
                 raise RetryableError(f"cannot read {path}: {exc.strerror or exc}") from exc
             yield unit
+
+    def _refused(self, path: Path, reason: str) -> InboundUnit:
+        """One exception naming an unsafe inbox entry (never its content); ack moves it aside."""
+        mapping = self.settings.mapping_for(path.name)
+        error = SourceError(
+            system=self.system,
+            reason=f"{reason}; it was not read and is moved to {self.drop.rejected.name}/",
+            code=ErrorCode.FILE_REFUSED,
+            ref=path.name,
+            field="file",
+            entity_type=mapping.entity if mapping is not None else None,
+        )
+        full = f"{path.name}: {reason}"
+        return InboundUnit(
+            name=path.name, items=[error], total=1, ack=lambda: self.drop.refuse(path, full)
+        )
 
     def read_file(self, path: Path) -> InboundUnit:
         """One file, wherever it lies (``crossdock import``); ack moves it only from the inbox."""
@@ -288,7 +315,13 @@ class FilesSource:
         if reason is not None:
             raise InvalidInput(reason, field="file", code=ErrorCode.MAPPING_FAILED)
         assert mapping is not None
-        return self._unit(path, mapping)
+        try:
+            content = read_regular(path, follow_symlinks=True)
+        except UnsafeEntry as unsafe:
+            raise InvalidInput(
+                f"{path}: {unsafe.reason}", field="file", code=ErrorCode.FILE_REFUSED
+            ) from None
+        return self._unit(path, mapping, content)
 
     def _unreadable(self, name: str, mapping: FileMapping | None) -> str | None:
         if mapping is None:
@@ -301,9 +334,8 @@ class FilesSource:
             )
         return None
 
-    def _unit(self, path: Path, mapping: FileMapping) -> InboundUnit:
-        data = path.read_bytes()
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    def _unit(self, path: Path, mapping: FileMapping, content: FileBytes) -> InboundUnit:
+        data, mtime = content.data, content.mtime
         fmt = mapping.format_of(path.name)
         decoded = decode(data, mapping.encoding)
         f = _File(
@@ -316,7 +348,7 @@ class FilesSource:
             mtime=mtime,
         )
         items = _csv_items(f) if fmt is FileFormat.CSV else _jsonl_items(f)
-        in_inbox = path.resolve().parent == self.drop.inbox.resolve()
+        in_inbox = self.drop.holds(path)
         return InboundUnit(
             name=path.name,
             items=items,

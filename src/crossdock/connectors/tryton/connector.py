@@ -21,6 +21,7 @@ from crossdock.connectors.tryton.config import TrytonSettings
 from crossdock.connectors.tryton.destination import TrytonDestination
 from crossdock.connectors.tryton.errors import config_invalid
 from crossdock.connectors.tryton.source import TrytonSource
+from crossdock.observability.redaction import register_secret
 from crossdock.store.connector_state import ConnectorState
 from crossdock.store.repository import Store
 
@@ -52,6 +53,7 @@ class TrytonConnector(Connector):
                 f"environment variable {settings.password_env} is not set (or empty); export "
                 "it with the Tryton user's password",
             )
+        register_secret(password)
         self.tryton_settings = settings
         self.client = TrytonClient(
             settings.url,

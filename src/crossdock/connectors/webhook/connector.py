@@ -24,6 +24,7 @@ from crossdock.connectors.webhook.destination import WebhookDestination
 from crossdock.connectors.webhook.errors import config_invalid
 from crossdock.connectors.webhook.signing import Signer
 from crossdock.connectors.webhook.source import WebhookSource
+from crossdock.observability.redaction import register_secret
 
 
 def _signer(system: str, var: str, environ: Mapping[str, str]) -> Signer:
@@ -35,6 +36,7 @@ def _signer(system: str, var: str, environ: Mapping[str, str]) -> Signer:
             f"environment variable {var} is not set (or empty); export it with the "
             "system's Standard Webhooks secret (whsec_...)",
         )
+    register_secret(secret)
     try:
         return Signer(secret)
     except ValueError as exc:
