@@ -1,7 +1,7 @@
 """Tryton's JSON-RPC over HTTP: login, session, the value codec, batched reads and writes.
 
-One ``httpx.Client`` (keep-alive) per connector. ``common.db.login`` gives a
-user id and a session token; each call then sends
+One keep-alive :class:`~crossdock.connectors.kit.http.HttpClient` per connector.
+``common.db.login`` gives a user id and a session token; each call then sends
 ``Authorization: Session base64(login:user_id:token)`` and the user's
 context (from ``res.user.get_preferences``) as its last parameter. An
 expired session (HTTP 401) logs in again once and repeats the call.
@@ -24,7 +24,8 @@ from typing import Any
 import httpx
 
 from crossdock import __version__
-from crossdock.connectors.tryton.errors import from_rpc_error, from_status, from_transport
+from crossdock.connectors.kit.http import Answer, HttpClient, status_error
+from crossdock.connectors.tryton.errors import HTTP_HINTS, from_rpc_error
 from crossdock.errors import ErrorCode, PermanentError
 
 USER_AGENT = f"crossdock-tryton/{__version__}"
@@ -99,17 +100,19 @@ class TrytonClient:
         read_batch: int = 200,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.where = f"{url.rstrip('/')}/{database}"
-        self.rpc_url = f"{self.where}/rpc/"
+        self.rpc_url = f"{url.rstrip('/')}/{database}/rpc/"
         self.user = user
         self._password = password
         self.read_batch = read_batch
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout_seconds),
-            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
-            follow_redirects=False,
+        self._http = HttpClient(
+            self.rpc_url,
+            timeout_seconds=timeout_seconds,
+            headers={"Content-Type": "application/json"},
+            user_agent=USER_AGENT,
             transport=transport,
+            max_answer_bytes=1 << 30,  # a read batch of wide rows is large; Tryton is trusted
         )
+        self.where = self._http.where.removesuffix("/rpc/")
         self._auth: str | None = None
         self._context: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -164,18 +167,16 @@ class TrytonClient:
         body = json.dumps({"id": self._ids, "method": method, "params": encode(params)})
         headers = {"Authorization": auth} if auth else {}
         self.calls += 1
-        try:
-            r = self._http.post(self.rpc_url, content=body, headers=headers)
-        except httpx.RequestError as exc:
-            raise from_transport(method, exc, self.where) from exc
-        if r.status_code == 401 and auth is not None:
+        r = self._http.send("POST", content=body.encode(), headers=headers, action=method)
+        if r.status == 401 and auth is not None:
             raise _Expired
-        if r.status_code != 200:
-            raise from_status(method, r.status_code, r.text, self.where)
+        if r.status != 200:
+            raise status_error(r, self.where, action=method, hints=HTTP_HINTS)
         try:
-            payload = decode(r.content)
+            payload = decode(r.body)
         except ValueError as exc:
-            raise from_status(method, 502, f"not JSON: {exc}", self.where) from exc
+            answer = Answer(502, "Bad Gateway", f"not JSON: {exc}".encode())
+            raise status_error(answer, self.where, action=method) from exc
         if isinstance(payload, dict) and payload.get("error") is not None:
             raise from_rpc_error(method, payload["error"])
         return payload.get("result") if isinstance(payload, dict) else None

@@ -13,6 +13,9 @@ client as a :class:`~crossdock.errors.CrossdockError` that says what to do:
 * ``UserWarning`` (e.g. a sale over the customer's credit limit): ``PermanentError``;
   a person decides in Tryton.
 * ``LoginException`` or a refused login: ``PermanentError`` (code ``unauthorized``).
+* HTTP statuses and transport failures: the connector kit's one classifier
+  (:mod:`crossdock.connectors.kit.http`), with :data:`HTTP_HINTS` for what to
+  check in Tryton.
 * a server-side exception Tryton did not classify: ``RetryableError`` with its
   message (retries exhausted park the record, with the message, for a person).
 """
@@ -20,8 +23,6 @@ client as a :class:`~crossdock.errors.CrossdockError` that says what to do:
 from __future__ import annotations
 
 from typing import Any
-
-import httpx
 
 from crossdock.connectors.base import config_invalid
 from crossdock.errors import (
@@ -92,43 +93,12 @@ def from_rpc_error(method: str, error: Any) -> CrossdockError:
     return RetryableError(f"Tryton {method} failed on the server: {text}", code=ErrorCode.TRANSIENT)
 
 
-def from_status(method: str, status: int, text: str, where: str) -> CrossdockError:
-    """An HTTP answer that is not a JSON-RPC result (401 is handled by the client)."""
-    detail = text.strip()[:200]
-    if status == 429 or status >= 500:
-        code = ErrorCode.RATE_LIMITED if status == 429 else ErrorCode.DESTINATION_UNAVAILABLE
-        return RetryableError(f"{where} answered {status} to {method}: {detail}", code=code)
-    if status in (401, 403):
-        return PermanentError(
-            f"{where} refused {method} ({status}): check the user, password and database, "
-            "and that the method is callable over RPC",
-            code=ErrorCode.UNAUTHORIZED if status == 401 else ErrorCode.FORBIDDEN,
-        )
-    if status == 404:
-        return PermanentError(
-            f"{where}: no such database or method ({method}, 404)", code=ErrorCode.NOT_FOUND
-        )
-    return PermanentError(
-        f"{where} answered {status} to {method}: {detail}", code=ErrorCode.REJECTED_BY_DESTINATION
-    )
+#: What to check in Tryton when its server answers these statuses.
+HTTP_HINTS = {
+    401: "check the user, password and database, and that the method is callable over RPC",
+    403: "check the user, password and database, and that the method is callable over RPC",
+    404: "no such database or method",
+}
 
 
-def from_transport(method: str, exc: httpx.RequestError, where: str) -> RetryableError:
-    if isinstance(exc, httpx.TimeoutException):
-        return RetryableError(
-            f"{where} did not answer {method} in time ({type(exc).__name__})",
-            code=ErrorCode.TRANSIENT,
-        )
-    return RetryableError(
-        f"{where} is unreachable ({type(exc).__name__}): {exc}",
-        code=ErrorCode.DESTINATION_UNAVAILABLE,
-    )
-
-
-__all__ = [
-    "TrytonUserError",
-    "config_invalid",
-    "from_rpc_error",
-    "from_status",
-    "from_transport",
-]
+__all__ = ["HTTP_HINTS", "TrytonUserError", "config_invalid", "from_rpc_error"]
