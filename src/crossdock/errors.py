@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     MISSING_DEPENDENCY = "missing_dependency"
     FILE_REFUSED = "file_refused"
+    DOCUMENT_REFUSED = "document_refused"
 
 
 class CrossdockError(Exception):

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
+from crossdock.store import raw_input
 from crossdock.store import schema as t
 from crossdock.store.engine import WRITE, create_store_engine
 from crossdock.store.jsoncodec import loads
@@ -625,7 +626,7 @@ def _exception(r: Row[Any]) -> ExceptionRow:
         field=r.field,
         code=r.code,
         reason=r.reason,
-        payload=loads(r.payload) if r.payload else None,
+        payload=raw_input.show(r.payload),
         status=ExceptionStatus(r.status),
         created_at=utc(r.created_at) or _now(),
         updated_at=utc(r.updated_at) or _now(),

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.model.base import EntityType
+from crossdock.store import raw_input
 from crossdock.store import schema as t
 from crossdock.store.jsoncodec import dumps, loads
 from crossdock.store.records import NewException, StoredRecord
@@ -367,7 +368,7 @@ class WriteTx:
                         "field": (e.field or "")[:255] or None,
                         "code": e.code,
                         "reason": e.reason,
-                        "payload": dumps(e.payload) if e.payload is not None else None,
+                        "payload": raw_input.keep(e.payload),
                         "status": "open",
                         "created_at": now,
                         "updated_at": now,

@@ -44,6 +44,7 @@ from crossdock.connectors.kit.drop_folder import (
     UnsafeEntry,
     read_regular,
 )
+from crossdock.connectors.kit.limits import MAX_BYTES, problem_in
 from crossdock.errors import ErrorCode, InvalidInput, RetryableError
 from crossdock.model.change import Change
 
@@ -211,6 +212,15 @@ def _jsonl_items(f: _File) -> Iterator[SourceItem]:
         if f.lossy and _undecodable(text):
             yield f.error(number, _undecodable_problem(), _printable(text))
             continue
+        if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+            size = len(text.encode("utf-8", "surrogatepass"))
+            too_big = RowProblem(
+                ErrorCode.DOCUMENT_REFUSED,
+                None,
+                f"the row is {size} bytes, larger than the limit of {MAX_BYTES} bytes (max_bytes)",
+            )
+            yield f.error(number, too_big, None)
+            continue
         try:
             obj = json.loads(text, parse_float=str, parse_constant=_no_constant)
         except ValueError as exc:
@@ -231,6 +241,11 @@ def _jsonl_items(f: _File) -> Iterator[SourceItem]:
                 f"expected a JSON object per line, got {type(obj).__name__}",
             )
             yield f.error(number, problem, text)
+            continue
+        refused = problem_in(obj)
+        if refused is not None:
+            where, reason = refused
+            yield f.error(number, RowProblem(ErrorCode.DOCUMENT_REFUSED, where, reason), text)
             continue
         if "\\u" in text and _undecodable(json.dumps(obj, ensure_ascii=False)):
             problem = RowProblem(

@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from crossdock.connectors.base import Delivery, SourceError, SourceItem
+from crossdock.connectors.kit.limits import check_document
 from crossdock.connectors.webhook.errors import malformed_body
 from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
@@ -67,6 +68,7 @@ def parse_body(text: str) -> dict[str, Any]:
             "body",
             "holds text that is not valid Unicode: an unpaired surrogate escape such as \\ud800",
         )
+    check_document(payload, "body")  # depth and values, before anything is kept
     if not isinstance(payload, dict):
         raise malformed_body(
             "body",
