@@ -42,8 +42,43 @@ class CrossdockAPI(FastAPI):
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
             schema = super().openapi()
+            _cross_cutting_statuses(schema)
             _problem_media_types(schema)
         return super().openapi()
+
+
+#: Answers the layers around every route can give, by what the operation has.
+_WITH_BODY = {
+    "400": "Malformed request body (not JSON, or not the JSON the operation takes)",
+    "413": "Request body larger than the operation accepts",
+    "422": "Validation failed",
+}
+_WITH_KEY = {
+    "401": "No API key, or not a live one",
+    "403": "The API key lacks the scope this operation needs",
+}
+
+
+def _cross_cutting_statuses(schema: dict[str, Any]) -> None:
+    """Document what the body limit, the JSON parser and the key check answer, where they do.
+
+    Routes name their own outcomes; these come from the layers every route sits
+    behind, so they are added here rather than repeated on each route.
+    """
+    problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            added: dict[str, str] = {}
+            if "requestBody" in operation:
+                added |= _WITH_BODY
+            if operation.get("security"):
+                added |= _WITH_KEY
+            for status, description in added.items():
+                operation["responses"].setdefault(
+                    status, {"description": description, "content": dict(problem)}
+                )
 
 
 def _problem_media_types(schema: dict[str, Any]) -> None:

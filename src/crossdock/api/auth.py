@@ -50,6 +50,9 @@ _header = APIKeyHeader(
 )
 _DUMMY_HASH = hash_key("cdk_00000000_" + "0" * 32)
 
+SCOPE_ATTRIBUTE = "crossdock_scope"
+"""Set on each ``require(scope)`` dependency, so a route can check the key first."""
+
 KEY_CACHE_TTL_SECONDS = 1.0
 """How long a live key's check is kept: the longest a revoked key keeps working."""
 KEY_CACHE_MAX = 4096
@@ -209,6 +212,7 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
         return await principal_of(request, scope, bearer, header)
 
     dependency.__name__ = f"require_{scope.value}"
+    setattr(dependency, SCOPE_ATTRIBUTE, scope)
     return dependency
 
 
@@ -219,6 +223,7 @@ Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
 __all__ = [
     "KEY_CACHE_MAX",
     "KEY_CACHE_TTL_SECONDS",
+    "SCOPE_ATTRIBUTE",
     "Admin",
     "KeyCache",
     "Principal",

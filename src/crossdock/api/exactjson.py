@@ -15,9 +15,10 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn
 
-from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+
+from crossdock.api.routing import AuthFirstRoute
 
 
 def _no_constant(name: str) -> NoReturn:
@@ -48,8 +49,8 @@ class ExactJSONRequest(Request):
         return self._json
 
 
-class ExactJSONRoute(APIRoute):
-    """An API route whose JSON body is parsed by :class:`ExactJSONRequest`."""
+class ExactJSONRoute(AuthFirstRoute):
+    """An API route whose JSON body is parsed by :class:`ExactJSONRequest` (after the key check)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -137,6 +137,12 @@ class Hub:
     def ingest(self, items: list[SourceItem]) -> IngestReport:
         return self.ingestor.ingest(items)
 
+    def receives_webhooks(self, system: str) -> bool:
+        """Whether ``system`` is in the hub file and its connector receives webhooks."""
+        if system not in {s.name for s in self.config.systems}:
+            return False
+        return self.connector(system).webhook_receiver() is not None
+
     def receive_webhook(self, system: str, headers: dict[str, str], body: bytes) -> int:
         """Verify and record an inbound webhook; the changes are ingested behind the answer."""
         receiver = self.connector(system).webhook_receiver()

@@ -192,9 +192,11 @@ def test_missing_exception_actions_are_404(client: TestClient, auth: dict[str, s
     _problem(client.post("/v1/routes/nope/parked/prd_1/retry", headers=auth), 404)
 
 
-def test_webhook_for_a_system_without_receiver_is_404(client: TestClient) -> None:
-    _problem(client.post("/v1/webhooks/erp", content=b"{}"), 404)
-    _problem(client.post("/v1/webhooks/nobody", content=b"{}"), 404)
+def test_webhook_for_a_system_without_receiver_is_the_unsigned_401(client: TestClient) -> None:
+    # the same answer as a bad signature: the API does not tell which system names exist
+    known = _problem(client.post("/v1/webhooks/erp", content=b"{}"), 401)
+    unknown = _problem(client.post("/v1/webhooks/nobody", content=b"{}"), 401)
+    assert known["detail"] == unknown["detail"] and known["code"] == "bad_signature"
 
 
 def test_unexpected_failure_is_a_bare_500(

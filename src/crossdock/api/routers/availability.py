@@ -441,6 +441,12 @@ def reservation_out(r: Reservation) -> ReservationOut:
     status_code=201,
     summary="Reserve units (idempotent by key; 200 when the key was seen)",
     description="409 `insufficient_stock` when ATP (or the channel's share) does not cover it.",
+    responses={
+        200: {
+            "model": ReservationOut,
+            "description": "A replay: the reservation an earlier request with this key made",
+        }
+    },
 )
 async def reserve(
     body: ReserveRequest, hub: HubDep, _who: Writer, response: Response

@@ -9,9 +9,12 @@ from crossdock.api.auth import Reader
 from crossdock.api.cloudevents import CloudEvent, to_cloudevent
 from crossdock.api.deps import HubDep, Limit, SeqAfter
 from crossdock.api.problems import problem_responses
+from crossdock.api.routing import AuthFirstRoute
 from crossdock.model.base import EntityType
 
-router = APIRouter(tags=["events"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    route_class=AuthFirstRoute, tags=["events"], responses=problem_responses(401, 403, 422)
+)
 
 
 class EventPage(BaseModel):

@@ -9,10 +9,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from crossdock.api.auth import Reader
 from crossdock.api.deps import HubDep
 from crossdock.api.problems import problem_responses
+from crossdock.api.routing import AuthFirstRoute
 from crossdock.observability import RouteGauges, StoreGauges, render
 from crossdock.services.availability import service_for
 
-router = APIRouter(tags=["metrics"], responses=problem_responses(401, 403))
+router = APIRouter(
+    route_class=AuthFirstRoute, tags=["metrics"], responses=problem_responses(401, 403)
+)
 
 
 @router.get(

@@ -24,6 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from crossdock.api.auth import Reader
 from crossdock.api.deps import NO_CONTROL, HubDep, SeqAfter
 from crossdock.api.problems import problem_responses
+from crossdock.api.routing import AuthFirstRoute
 from crossdock.config.pricing import TIE_BREAK
 from crossdock.model.values import CurrencyCode, DecimalValue, UnitCode
 from crossdock.services.pricing import (
@@ -36,7 +37,12 @@ from crossdock.services.pricing import (
 from crossdock.services.pricing.book import line_dict
 from crossdock.sync.runtime import Hub
 
-router = APIRouter(prefix="/prices", tags=["prices"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    prefix="/prices",
+    route_class=AuthFirstRoute,
+    tags=["prices"],
+    responses=problem_responses(401, 403, 422),
+)
 _lock = threading.Lock()
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL)]

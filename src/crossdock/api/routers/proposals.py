@@ -11,11 +11,14 @@ from pydantic import BaseModel
 from crossdock.api.auth import Admin, Reader
 from crossdock.api.deps import HubDep, Limit
 from crossdock.api.problems import problem_responses
+from crossdock.api.routing import AuthFirstRoute
 from crossdock.model.base import EntityType
 from crossdock.store import ProposalStatus
 from crossdock.sync.proposals import decide_proposal
 
-router = APIRouter(tags=["proposals"], responses=problem_responses(401, 403, 422))
+router = APIRouter(
+    route_class=AuthFirstRoute, tags=["proposals"], responses=problem_responses(401, 403, 422)
+)
 ProposalId = Annotated[int, Path(ge=1, le=2**62, description="proposal id")]
 
 

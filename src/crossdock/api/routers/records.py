@@ -11,12 +11,16 @@ from pydantic import BaseModel, Field
 from crossdock.api.auth import Reader
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit, NativeId, RecordId, SystemPath
 from crossdock.api.problems import problem_responses
+from crossdock.api.routing import AuthFirstRoute
 from crossdock.errors import NotFound
 from crossdock.model.base import EntityType
 from crossdock.store import Store, StoredRecord
 
 router = APIRouter(
-    prefix="/records", tags=["records"], responses=problem_responses(401, 403, 404, 422)
+    prefix="/records",
+    route_class=AuthFirstRoute,
+    tags=["records"],
+    responses=problem_responses(401, 403, 404, 422),
 )
 
 

@@ -11,13 +11,17 @@ from pydantic import BaseModel, Field
 from crossdock.api.auth import Admin, Reader
 from crossdock.api.deps import HubDep, Limit, RecordId, RouteName
 from crossdock.api.problems import problem_responses
+from crossdock.api.routing import AuthFirstRoute
 from crossdock.errors import InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.store import ParkedRow, ParkedStatus
 from crossdock.sync.runtime import Hub
 
 router = APIRouter(
-    prefix="/routes", tags=["routes"], responses=problem_responses(401, 403, 404, 422)
+    prefix="/routes",
+    route_class=AuthFirstRoute,
+    tags=["routes"],
+    responses=problem_responses(401, 403, 404, 422),
 )
 
 

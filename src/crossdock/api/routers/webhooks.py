@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from crossdock.api.deps import HubDep, SystemPath
-from crossdock.api.problems import problem_responses
+from crossdock.api.problems import ApiError, problem_responses
 from crossdock.errors import ErrorCode, InvalidInput
 from crossdock.sync.runtime import Hub
 
@@ -35,8 +35,26 @@ with the secret configured for the system. A bad or missing signature answers 40
 
 The body (at most {MAX_WEBHOOK_BYTES} bytes, else 413) is verified, mapped and kept
 in the inbox; the answer is 202 with the inbox id, and the changes are ingested
-after the answer. A system without an inbound webhook endpoint answers 404.
+after the answer. Every signature failure, and a system name that takes no
+webhooks, answers the same 401 (the reason is in the hub's log), so the answer
+does not tell which system names exist.
 """
+
+#: The one answer to an unsigned or badly signed request, whatever the system.
+NOT_SIGNED = (
+    "The request is not signed for a system that receives webhooks here: check the "
+    "system name in the URL, the secret, and the webhook-id, webhook-timestamp and "
+    "webhook-signature headers (the hub's log says which check failed)."
+)
+
+
+def _not_signed() -> ApiError:
+    return ApiError(
+        401,
+        ErrorCode.BAD_SIGNATURE,
+        NOT_SIGNED,
+        headers={"WWW-Authenticate": 'StandardWebhooks realm="crossdock"'},
+    )
 
 
 class WebhookAccepted(BaseModel):
@@ -61,7 +79,7 @@ def drain_inbox(hub: Hub) -> None:
     response_model=WebhookAccepted,
     summary="Receive a signed webhook from a system (no API key)",
     description=_DESCRIPTION,
-    responses=problem_responses(401, 404, 413, 422, 503),
+    responses=problem_responses(401, 413, 422, 503),
     openapi_extra={
         "security": [],
         "requestBody": {
@@ -76,8 +94,16 @@ async def receive_webhook(
 ) -> WebhookAccepted:
     body = await request.body()
     headers = {key.lower(): value for key, value in request.headers.items()}
+    if not await run_in_threadpool(hub.receives_webhooks, system):
+        log.info("webhook refused: no system %r receives webhooks", system)
+        raise _not_signed()
     try:
         inbox_id = await run_in_threadpool(hub.receive_webhook, system, headers, body)
+    except InvalidInput as exc:
+        if exc.code is not ErrorCode.BAD_SIGNATURE:
+            raise
+        log.info("webhook for %s refused: %s", system, exc.message)
+        raise _not_signed() from None
     except UnicodeError as exc:
         # The connector mapped text the store cannot encode (e.g. an unpaired surrogate
         # written as "\ud800" in the JSON): the sender's input, so a 422, not a 500.
