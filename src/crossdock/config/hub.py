@@ -110,6 +110,13 @@ class DeliveryConfig(_Strict):
         description="how long a worker holds a route partition without renewing it; "
         "also how long a dead worker's partitions wait before another takes them",
     )
+    max_concurrent_partitions: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="route partitions one process works at the same time (each still in "
+        "order); a slow entity range then holds up only its own partition",
+    )
 
 
 class StoreConfig(_Strict):

@@ -34,6 +34,7 @@ class GuardRow:
     consecutive_failures: int
     opened_at: float
     probe_until: float
+    paused_until: float = 0.0
 
     def circuit_at(self, now: float, open_seconds: float) -> str:
         """The circuit's state at ``now``: an open circuit turns half-open when its time is up."""
@@ -50,8 +51,9 @@ _COLUMNS = (
     _c.consecutive_failures,
     _c.opened_at,
     _c.probe_until,
+    _c.paused_until,
 )
-_FRESH = GuardRow(0.0, 0.0, CLOSED, 0, 0.0, 0.0)
+_FRESH = GuardRow(0.0, 0.0, CLOSED, 0, 0.0, 0.0, 0.0)
 """A destination nobody has pushed to: circuit closed, bucket full (``tokens_at`` 0)."""
 
 
@@ -77,6 +79,7 @@ def _locked(tx: WriteTx, system: str) -> GuardRow:
         "consecutive_failures": 0,
         "opened_at": 0.0,
         "probe_until": 0.0,
+        "paused_until": 0.0,
     }
     # Two workers may both find no row; the second insert does nothing and it locks the first's.
     insert = pg_insert if tx.is_postgres else sqlite_insert
@@ -162,6 +165,25 @@ def circuit_failure(
         return CLOSED
 
 
+def pause(store: Store, system: str, until: float) -> float:
+    """Hold every worker's pushes to ``system`` until ``until`` (epoch seconds); the new end.
+
+    Back-pressure from the destination (a 429 and its Retry-After): a pause only
+    ever extends, so two workers told different waits keep the longer one.
+    """
+    with store.write() as tx:
+        row = _locked(tx, system)
+        if until <= row.paused_until:
+            return row.paused_until
+        _save(tx, system, paused_until=until)
+    return until
+
+
+def paused_for(store: Store, system: str, now: float) -> float:
+    """Seconds left of the destination's pause (0 when it is not paused)."""
+    return max(0.0, read(store, system).paused_until - now)
+
+
 def circuit_state(store: Store, system: str, open_seconds: float, now: float) -> str:
     return read(store, system).circuit_at(now, open_seconds)
 
@@ -175,6 +197,8 @@ __all__ = [
     "circuit_failure",
     "circuit_state",
     "circuit_success",
+    "pause",
+    "paused_for",
     "read",
     "take_tokens",
 ]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -228,6 +229,8 @@ destination_guards = Table(
     Column("consecutive_failures", Integer, nullable=False),
     Column("opened_at", Float, nullable=False),
     Column("probe_until", Float, nullable=False),
+    # Back-pressure (0005): no worker pushes to the destination before this epoch second.
+    Column("paused_until", Float, nullable=False, server_default=text("0")),
 )
 
 # Connector bookmarks (0003_connector_state): one text value per (system, key), e.g. the

@@ -18,7 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +65,19 @@ class DeliveryReport:
 
 MAX_INLINE_WAIT = 60.0
 """Longest Retry-After a worker sleeps through; a longer one defers the batch to a later pass."""
+MAX_PRESSURE_ROUNDS = 20
+"""Rounds in a row answered only with back-pressure before the batch is deferred."""
+
+
+@dataclass(slots=True)
+class _Round:
+    """What one push did: each delivery's answer, and which failed or were pushed back."""
+
+    results: dict[str, DeliveryResult] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+    pushed_back: set[str] = field(default_factory=set)
+    retry_after: float | None = None
+    progressed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +244,12 @@ class RouteWorker:
                 else:
                     report.parked += 1
                     self._park(
-                        tx, ev, d, res.code or ErrorCode.PERMANENT, res.error or "", attempts
+                        tx,
+                        ev,
+                        d,
+                        res.code or ErrorCode.PERMANENT,
+                        res.error or "",
+                        attempts.get(d.delivery_id, 1),
                     )
             for ev in behind:
                 report.parked += 1
@@ -285,92 +303,168 @@ class RouteWorker:
     # -- pushing ------------------------------------------------------------------------
     def _push_with_retry(
         self, deliveries: list[Delivery]
-    ) -> tuple[dict[str, DeliveryResult], int, int]:
-        """Push, retrying transient failures with capped exponential backoff and full jitter."""
+    ) -> tuple[dict[str, DeliveryResult], int, dict[str, int]]:
+        """Push, retrying what failed transiently; results, retries and attempts per delivery.
+
+        Each delivery has its own retry budget (``retry.attempts``): only a failure of
+        that delivery spends it, so a partly answered round does not use up the
+        budget of the ones it never reached. Back-pressure (a 429, code
+        ``rate_limited``) spends nobody's budget and does not count against the
+        circuit: it pauses every worker's pushes to the destination for its
+        Retry-After (or a growing backoff) and the same deliveries go again. A pause
+        longer than :data:`MAX_INLINE_WAIT`, or :data:`MAX_PRESSURE_ROUNDS` rounds in a
+        row answered with nothing but back-pressure, defers the batch to a later pass
+        (cursor kept, nothing parked).
+        """
         policy = self.route.retry
         results: dict[str, DeliveryResult] = {}
+        attempts: dict[str, int] = {}
         pending = deliveries
         retries = 0
-        attempt = 0
+        pressure = 0
         guard = self.guard
         while pending:
-            attempt += 1
-            if guard is not None:
-                if not guard.breaker.allow():
-                    raise _Deferred(f"circuit to {self.route.destination} is open")
-                if guard.bucket is not None:
-                    wait = guard.bucket.reserve(len(pending))
-                    if wait > 0:
-                        self.sleep(wait)
-            try:
-                answered = {r.delivery_id: r for r in self.destination.push(pending)}
-                if guard is not None:
-                    guard.breaker.record_success()
-                missing = [d for d in pending if d.delivery_id not in answered]
-                for d in missing:
-                    answered[d.delivery_id] = DeliveryResult(
-                        d.delivery_id,
-                        DeliveryStatus.RETRY,
-                        error="no result from destination",
-                        code=ErrorCode.TRANSIENT,
-                    )
-                retry_after = None
-                again: list[Delivery] = []
-                for d in pending:
-                    res = answered[d.delivery_id]
-                    if res.status is DeliveryStatus.RETRY:
-                        again.append(d)
-                        retry_after = res.retry_after or retry_after
-                        results[d.delivery_id] = res
-                    else:
-                        results[d.delivery_id] = res
-                pending = again
-            except RetryableError as exc:
-                retry_after = exc.retry_after
-                if guard is not None:
-                    guard.breaker.record_failure()
-                    if guard.breaker.state is not CircuitState.CLOSED:
-                        # The destination is down, not the records: leave them for later.
-                        raise _Deferred(
-                            f"circuit to {self.route.destination} opened: {exc.message}"
-                        ) from exc
-                for d in pending:
-                    results[d.delivery_id] = DeliveryResult(
-                        d.delivery_id, DeliveryStatus.RETRY, error=exc.message, code=exc.code
-                    )
-            except PermanentError as exc:
-                for d in pending:
-                    results[d.delivery_id] = DeliveryResult(
-                        d.delivery_id, DeliveryStatus.FAILED, error=exc.message, code=exc.code
-                    )
-                pending = []
+            self._wait_for_destination(len(pending))
+            outcome = self._push_once(pending)
+            results.update(outcome.results)
+            pushed_back = [d for d in pending if d.delivery_id in outcome.pushed_back]
+            failed_now = [d for d in pending if d.delivery_id in outcome.failed]
+            for d in failed_now:
+                attempts[d.delivery_id] = attempts.get(d.delivery_id, 0) + 1
+            for d in pending:
+                attempts.setdefault(d.delivery_id, 1)
+            again = list(pushed_back)
+            for d in failed_now:
+                if attempts[d.delivery_id] < policy.attempts:
+                    again.append(d)
+                    continue
+                prev = results[d.delivery_id]
+                results[d.delivery_id] = DeliveryResult(
+                    d.delivery_id,
+                    DeliveryStatus.FAILED,
+                    error=f"retries exhausted after {attempts[d.delivery_id]} attempts: "
+                    f"{prev.error}",
+                    code=prev.code or ErrorCode.TRANSIENT,
+                )
+            order = {d.delivery_id: i for i, d in enumerate(pending)}
+            pending = sorted(again, key=lambda d: order[d.delivery_id])
             if not pending:
                 break
-            if attempt >= policy.attempts:
-                for d in pending:
-                    prev = results[d.delivery_id]
-                    results[d.delivery_id] = DeliveryResult(
-                        d.delivery_id,
-                        DeliveryStatus.FAILED,
-                        error=f"retries exhausted after {attempt} attempts: {prev.error}",
-                        code=prev.code or ErrorCode.TRANSIENT,
-                    )
-                break
             retries += 1
-            backoff = min(policy.cap_seconds, policy.base_seconds * 2 ** (attempt - 1))
+            if pushed_back:
+                pressure = pressure + 1 if not outcome.progressed else 1
+                if pressure > MAX_PRESSURE_ROUNDS:
+                    raise _Deferred(
+                        f"{self.route.destination} kept answering 429 (rate limited) for "
+                        f"{pressure - 1} rounds; trying again on a later pass"
+                    )
+                backoff = min(policy.cap_seconds, policy.base_seconds * 2 ** (pressure - 1))
+                wait = outcome.retry_after if outcome.retry_after is not None else backoff
+                if guard is not None:
+                    wait = guard.pause.hold(wait)
+                if wait > MAX_INLINE_WAIT:
+                    raise _Deferred(
+                        f"{self.route.destination} asked to wait {wait:.0f}s (rate limited)"
+                    )
+                log.info(
+                    "route %s: %s pushed back (429); %d deliveries wait %.2fs",
+                    self.route.name,
+                    self.route.destination,
+                    len(pending),
+                    wait,
+                )
+                if guard is None:
+                    self.sleep(wait)
+                continue
+            pressure = 0
+            round_no = max(attempts[d.delivery_id] for d in pending)
+            backoff = min(policy.cap_seconds, policy.base_seconds * 2 ** (round_no - 1))
             delay = random.uniform(0, backoff)
-            if retry_after is not None:
-                if retry_after > MAX_INLINE_WAIT:
+            if outcome.retry_after is not None:
+                if outcome.retry_after > MAX_INLINE_WAIT:
                     # Too long to hold the worker: stop here, keep the cursor, come back later.
                     raise _Deferred(
-                        f"{self.route.destination} asked to wait {retry_after:.0f}s (Retry-After)"
+                        f"{self.route.destination} asked to wait "
+                        f"{outcome.retry_after:.0f}s (Retry-After)"
                     )
-                delay = max(delay, retry_after)  # the destination's word beats our backoff
+                delay = max(delay, outcome.retry_after)  # the destination's word beats ours
             log.info(
                 "route %s: retrying %d deliveries in %.2fs", self.route.name, len(pending), delay
             )
             self.sleep(delay)
-        return results, retries, attempt
+        return results, retries, attempts
+
+    def _wait_for_destination(self, n: int) -> None:
+        """The circuit must allow the push; then wait out a pause and the rate limit."""
+        guard = self.guard
+        if guard is None:
+            return
+        if not guard.breaker.allow():
+            raise _Deferred(f"circuit to {self.route.destination} is open")
+        paused = guard.pause.remaining()
+        if paused > MAX_INLINE_WAIT:
+            raise _Deferred(f"{self.route.destination} is paused for {paused:.0f}s (rate limited)")
+        if paused > 0:
+            self.sleep(paused)
+        if guard.bucket is not None:
+            wait = guard.bucket.reserve(n)
+            if wait > 0:
+                self.sleep(wait)
+
+    def _push_once(self, pending: list[Delivery]) -> _Round:
+        """One push of ``pending``, its answers sorted into done, failed and pushed back."""
+        guard = self.guard
+        out = _Round()
+        try:
+            answered = {r.delivery_id: r for r in self.destination.push(pending)}
+        except RetryableError as exc:
+            out.retry_after = exc.retry_after
+            for d in pending:
+                out.results[d.delivery_id] = DeliveryResult(
+                    d.delivery_id,
+                    DeliveryStatus.RETRY,
+                    error=exc.message,
+                    code=exc.code,
+                    retry_after=exc.retry_after,
+                )
+            if exc.code is ErrorCode.RATE_LIMITED:
+                out.pushed_back = {d.delivery_id for d in pending}
+                return out
+            out.failed = {d.delivery_id for d in pending}
+            if guard is not None:
+                guard.breaker.record_failure()
+                if guard.breaker.state is not CircuitState.CLOSED:
+                    # The destination is down, not the records: leave them for later.
+                    raise _Deferred(
+                        f"circuit to {self.route.destination} opened: {exc.message}"
+                    ) from exc
+            return out
+        except PermanentError as exc:
+            for d in pending:
+                out.results[d.delivery_id] = DeliveryResult(
+                    d.delivery_id, DeliveryStatus.FAILED, error=exc.message, code=exc.code
+                )
+            return out
+        for d in pending:
+            res = answered.get(d.delivery_id) or DeliveryResult(
+                d.delivery_id,
+                DeliveryStatus.RETRY,
+                error="no result from destination",
+                code=ErrorCode.TRANSIENT,
+            )
+            out.results[d.delivery_id] = res
+            if res.status is not DeliveryStatus.RETRY:
+                out.progressed = True
+                continue
+            if res.retry_after is not None:
+                out.retry_after = max(out.retry_after or 0.0, res.retry_after)
+            if res.code is ErrorCode.RATE_LIMITED:
+                out.pushed_back.add(d.delivery_id)
+            else:
+                out.failed.add(d.delivery_id)
+        if guard is not None and out.progressed:
+            guard.breaker.record_success()
+        return out
 
     # -- bookkeeping --------------------------------------------------------------------
     def _native_ids(self, keys: list[tuple[EntityType, str]]) -> dict[tuple[EntityType, str], str]:

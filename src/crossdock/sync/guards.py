@@ -1,6 +1,6 @@
-"""What stands between a route worker and its destination: a rate limit and a circuit breaker.
+"""What stands between a route worker and its destination: a rate limit, a circuit, a pause.
 
-Both are per destination. The hub's are :class:`SharedTokenBucket` and
+All three are per destination. The hub's are :class:`SharedTokenBucket` and
 :class:`SharedCircuitBreaker`, whose state is a row in the store, so every
 worker process pushing to one destination shares one rate limit and one
 circuit. :class:`TokenBucket` and :class:`CircuitBreaker` are the same rules
@@ -13,6 +13,11 @@ tested alone.
   failures of whole pushes, refuses pushes for ``open_seconds``, then lets
   one probe through (half-open): its success closes the circuit, its failure
   opens it again.
+* :class:`Pause` (and :class:`SharedPause`): back-pressure. A destination that
+  answers 429 asks every sender to slow down; ``hold(seconds)`` pauses all
+  pushes to it (extending, never shortening, a pause already set) and
+  ``remaining()`` says how long is left. It is not a failure: the circuit does
+  not count it and no record's retry budget is spent on it.
 """
 
 from __future__ import annotations
@@ -67,6 +72,49 @@ class TokenBucket:
             self._at = now
             self._tokens -= n  # may go negative: the debt is the wait
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+class Backpressure(Protocol):
+    def hold(self, seconds: float) -> float:
+        """Pause pushes for ``seconds`` from now (or longer, if already paused); seconds left."""
+        ...
+
+    def remaining(self) -> float:
+        """Seconds left of the pause; 0 when pushes may go."""
+        ...
+
+
+class Pause:
+    """A destination's back-pressure pause in one process."""
+
+    def __init__(self, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float) -> float:
+        with self._lock:
+            self._until = max(self._until, self._clock() + seconds)
+            return self._until - self._clock()
+
+    def remaining(self) -> float:
+        return max(0.0, self._until - self._clock())
+
+
+class SharedPause:
+    """The pause kept in the store: a 429 seen by one worker slows every worker."""
+
+    def __init__(self, store: Store, system: str, clock: Clock = time.time) -> None:
+        self.store = store
+        self.system = system
+        self._clock = clock
+
+    def hold(self, seconds: float) -> float:
+        now = self._clock()
+        return guard_state.pause(self.store, self.system, now + seconds) - now
+
+    def remaining(self) -> float:
+        return guard_state.paused_for(self.store, self.system, self._clock())
 
 
 class CircuitState(StrEnum):
@@ -196,11 +244,12 @@ class SharedCircuitBreaker:
 
 @dataclass
 class DestinationGuard:
-    """The rate limit (if any) and the circuit breaker of one destination."""
+    """A destination's rate limit (if any), circuit breaker and back-pressure pause."""
 
     breaker: Breaker
     bucket: RateLimiter | None = None
     name: str = field(default="")
+    pause: Backpressure = field(default_factory=Pause)
 
     @classmethod
     def for_policy(
@@ -212,7 +261,8 @@ class DestinationGuard:
     ) -> DestinationGuard:
         """In-memory guards: one process's view (tests, a single worker)."""
         bucket = TokenBucket(rate.per_second, rate.burst, clock) if rate else None
-        return cls(CircuitBreaker(circuit.failures, circuit.open_seconds, clock), bucket, name)
+        breaker = CircuitBreaker(circuit.failures, circuit.open_seconds, clock)
+        return cls(breaker, bucket, name, Pause(clock))
 
     @classmethod
     def shared(
@@ -228,16 +278,19 @@ class DestinationGuard:
             SharedTokenBucket(store, name, rate.per_second, rate.burst, clock) if rate else None
         )
         breaker = SharedCircuitBreaker(store, name, circuit.failures, circuit.open_seconds, clock)
-        return cls(breaker, bucket, name)
+        return cls(breaker, bucket, name, SharedPause(store, name, clock))
 
 
 __all__ = [
+    "Backpressure",
     "Breaker",
     "CircuitBreaker",
     "CircuitState",
     "DestinationGuard",
+    "Pause",
     "RateLimiter",
     "SharedCircuitBreaker",
+    "SharedPause",
     "SharedTokenBucket",
     "TokenBucket",
 ]

@@ -14,6 +14,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -92,12 +93,17 @@ class Hub:
         self._steps: list[tuple[str, Callable[[], object]]] = []
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def open(cls, config: HubConfig, *, store_url: str | None = None) -> Hub:
         return cls(config, Store.open(store_url or config.store.url))
 
     def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         for c in self._connectors.values():
             c.close()
         self._connectors.clear()
@@ -302,28 +308,50 @@ class Hub:
         (this worker stalled past its TTL and another took over) ends that
         partition's turn without moving its cursor.
         """
-        out: dict[str, DeliveryReport] = {}
-        ttl = self.config.delivery.lease_seconds
+        work: list[tuple[RouteConfig, int]] = []
         for route in self.config.routes:
             if routes is not None and route.name not in routes:
                 continue
-            total = DeliveryReport()
             start = random.randrange(route.partitions)
-            for i in range(route.partitions):
-                p = (start + i) % route.partitions
-                if not self._has_work(route, p):
-                    continue
-                token = acquire_lease(self.store, route.name, p, self.owner, ttl)
-                if token is None:
-                    continue
-                try:
-                    total.add(self.worker(route.name, p, Lease(self.owner, token, ttl)).drain())
-                except LeaseLost as exc:
-                    log.warning("%s", exc)
-                finally:
-                    release_lease(self.store, route.name, p, self.owner, token)
-            out[route.name] = total
+            work += [(route, (start + i) % route.partitions) for i in range(route.partitions)]
+        out = {route.name: DeliveryReport() for route, _ in work}
+        pool = self._partition_pool() if len(work) > 1 else None
+        if pool is None:
+            for route, p in work:
+                out[route.name].add(self._deliver_partition(route, p))
+            return out
+        # Partitions are independent (each has its own cursor, lease and order), so one
+        # slow entity range must not hold up the others: they are worked side by side.
+        futures = [(route, pool.submit(self._deliver_partition, route, p)) for route, p in work]
+        for route, future in futures:
+            out[route.name].add(future.result())
         return out
+
+    def _deliver_partition(self, route: RouteConfig, partition: int) -> DeliveryReport:
+        """Drain one partition if it has work and this hub gets its lease."""
+        if not self._has_work(route, partition):
+            return DeliveryReport()
+        ttl = self.config.delivery.lease_seconds
+        token = acquire_lease(self.store, route.name, partition, self.owner, ttl)
+        if token is None:
+            return DeliveryReport()
+        try:
+            return self.worker(route.name, partition, Lease(self.owner, token, ttl)).drain()
+        except LeaseLost as exc:
+            log.warning("%s", exc)
+            return DeliveryReport()
+        finally:
+            release_lease(self.store, route.name, partition, self.owner, token)
+
+    def _partition_pool(self) -> ThreadPoolExecutor | None:
+        """The threads that work partitions side by side (``None``: one at a time)."""
+        size = self.config.delivery.max_concurrent_partitions
+        if size <= 1:
+            return None
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(size, thread_name_prefix="crossdock-partition")
+            return self._pool
 
     def _has_work(self, route: RouteConfig, partition: int) -> bool:
         """Whether events wait after the partition's cursor (a read: idle passes write nothing)."""
