@@ -86,6 +86,7 @@ def sync(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> 
         with _progress() as progress:
             summary = hub.pull(on_unit=_unit_progress(progress))
         summary.ingest.add(hub.process_inbox())
+        hub.run_steps()
         summary.delivery = hub.deliver()
     console.print_json(
         json.dumps(
@@ -118,6 +119,7 @@ def import_file(
         with _progress() as progress:
             task = progress.add_task(file.name, total=unit.total)
             report = hub.ingestor.ingest(unit.items, progress=lambda n: progress.advance(task, n))
+        hub.run_steps()  # e.g. imported stock reaches the availability positions
         elapsed = time.perf_counter() - start
     rate = report.received / elapsed if elapsed else 0.0
     console.print_json(

@@ -55,6 +55,7 @@ class Precedence(_Strict):
     on_hold: Feed = Feed.ERP
     safety_stock: Feed = Feed.ERP
     inbound: Feed = Feed.ERP
+    allocated: Feed = Feed.ERP
 
 
 class PublishRule(_Strict):
@@ -83,6 +84,11 @@ class AvailabilityConfig(_Strict):
     split_allowed: bool = Field(default=True, description="an order line may ship from several")
     channels: list[ChannelRule] = Field(default_factory=list)
     precedence: Precedence = Precedence()
+    feeds: dict[str, Feed] = Field(
+        default_factory=dict,
+        description="system -> which feed its canonical inventory records are: wms (its on "
+        "hand is a count) or erp (a snapshot, reconciled); systems not named are erp",
+    )
     reconcile_tolerance: NonNegativeDecimal = Field(
         default=Decimal(0), description="drift at or below this is not reported"
     )

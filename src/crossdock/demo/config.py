@@ -152,8 +152,25 @@ def demo_hub_document(root: Path, portal_url: str) -> dict[str, Any]:
                     "identifiers",
                 ],
             },
-            {"name": "stock-to-wms", "entities": ["inventory"], "destination": "wms"},
+            {
+                "name": "stock-to-wms",
+                "entities": ["inventory"],
+                "destination": "wms",
+                # the ERP's figures; what can be promised goes to the portal instead
+                "fields": ["sku", "location", "on_hand", "allocated", "on_hold", "safety_stock"],
+            },
+            {
+                "name": "stock-to-portal",
+                "entities": ["inventory"],
+                "destination": "portal",
+                "fields": ["sku", "location", "available", "available_by_channel"],
+            },
         ],
+        "availability": {
+            "locations": list(dict.fromkeys(WAREHOUSES.values())),
+            "channels": [{"name": "web", "safety_stock": "2"}],
+            "publish": {"levels": ["0", "10"], "min_change": "5"},
+        },
     }
 
 

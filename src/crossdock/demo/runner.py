@@ -16,6 +16,7 @@ from rich.table import Table
 from crossdock.demo.config import SECRET_ENV, demo_hub, demo_hub_document, write_hub_file
 from crossdock.demo.generator import generate
 from crossdock.demo.receiver import PortalReceiver
+from crossdock.services import attach as attach_services
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub, SyncSummary
 
@@ -52,6 +53,7 @@ def run_demo(
         doc = demo_hub_document(root, portal.url)
         write_hub_file(root / "crossdock.yaml", doc)
         hub = Hub(demo_hub(root, portal.url), Store.open(doc["store"]["url"]))
+        attach_services(hub)
         start = time.perf_counter()
         with Progress(
             TextColumn("{task.description:<28}"),
@@ -66,6 +68,9 @@ def run_demo(
                 return lambda n: progress.advance(task, n)
 
             summary = hub.pull(on_unit=on_unit)
+            task = progress.add_task("stock to availability", total=None)
+            hub.run_steps()  # inventory -> stock positions, ATP published back
+            progress.update(task, total=1, completed=1)
             task = progress.add_task("deliver", total=len(hub.config.routes))
             summary.delivery = {}
             for route in hub.config.routes:

@@ -1,8 +1,9 @@
 """Services: domain logic on canonical data (pricing, availability, ...).
 
 :func:`attach` gives a hub the sync steps its hub file asks of the services
-(publishing customer prices for routes to channels; sweeping expired
-reservations and sending queued availability changes). The faces that run
+(publishing customer prices for routes to channels; feeding committed
+inventory to the stock positions, sweeping expired reservations and sending
+queued availability changes). The faces that run
 sync passes (`crossdock serve`, `crossdock sync`) call it once per hub.
 """
 
@@ -20,18 +21,23 @@ def attach(hub: Hub) -> None:
 
         publisher = PricePublisher(PricingService(hub.store, pricing), hub.ingestor)
         hub.add_step("pricing.publish", publisher.run)
-    if hub.config.availability is not None:
-        from crossdock.services.availability.service import service_for
+    # Availability is always on: inventory the hub holds is stock it can promise.
+    from crossdock.services.availability.service import service_for
 
-        availability = service_for(hub)
+    availability = service_for(hub)
 
-        def sweep_and_publish() -> None:
-            # Expired holds give their units back; ATP changes a crashed process had
-            # queued but not yet sent go out now.
-            availability.reservations.sweep()
-            availability.ctx.publisher.drain()
+    def feed_inventory() -> None:
+        # Canonical inventory committed since the last pass reaches the stock positions.
+        availability.inventory.run()
 
-        hub.add_step("availability.sweep", sweep_and_publish)
+    def sweep_and_publish() -> None:
+        # Expired holds give their units back; ATP changes a crashed process had
+        # queued but not yet sent go out now.
+        availability.reservations.sweep()
+        availability.ctx.publisher.drain()
+
+    hub.add_step("availability.inventory", feed_inventory)
+    hub.add_step("availability.sweep", sweep_and_publish)
 
 
 __all__ = ["attach"]

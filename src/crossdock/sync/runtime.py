@@ -376,6 +376,12 @@ class Hub:
         """Pull every source, ingest recorded webhooks, run the added steps, deliver every route."""
         summary = self.pull()
         summary.ingest.add(self.process_inbox())
+        self.run_steps()
+        summary.delivery = self.deliver()
+        return summary
+
+    def run_steps(self) -> None:
+        """Run the services' added steps once, in the order they were added."""
         for name, step in self._steps:
             try:
                 step()
@@ -383,8 +389,6 @@ class Hub:
                 # One failing step (a service's bug or bad data) must not stop delivery;
                 # its next run starts from its own committed bookmark.
                 log.exception("sync step %s failed", name)
-        summary.delivery = self.deliver()
-        return summary
 
     # -- exceptions -----------------------------------------------------------------------
     def retry_exception(

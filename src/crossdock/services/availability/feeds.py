@@ -82,6 +82,9 @@ class SnapshotItem(_In):
     on_hand: DecimalValue
     on_hold: NonNegativeDecimal | None = None
     safety_stock: NonNegativeDecimal | None = None
+    allocated: NonNegativeDecimal | None = Field(
+        default=None, description="units promised to open orders, not yet picked"
+    )
     inbound: list[InboundIn] | None = Field(default=None, max_length=1000)
 
 
@@ -126,7 +129,7 @@ def _check_quantity(event: WmsEvent, where: str = "") -> None:
 
 
 def _check_item(item: SnapshotItem, where: str) -> None:
-    for name in ("on_hand", "on_hold", "safety_stock"):
+    for name in ("on_hand", "on_hold", "safety_stock", "allocated"):
         value = getattr(item, name)
         if value is not None:
             to_units(value, f"{where}.{name}")
@@ -170,6 +173,23 @@ class Feeds:
         return await self.ctx.write_async(
             lambda stx: self._apply(stx, prepared, prefix), locks=keys
         )
+
+    def apply_prepared(
+        self, stx: StockTx, events: Sequence[WmsEvent], now: datetime | None = None
+    ) -> list[EventResult]:
+        """Apply events inside the caller's write transaction (the inventory feed)."""
+        prepared, _ = self._prepare(events, "")
+        return self._apply(stx, prepared, "")
+
+    def snapshot_items(
+        self, stx: StockTx, items: Sequence[SnapshotItem], as_of: datetime
+    ) -> list[SnapshotLine]:
+        """Apply snapshot items inside the caller's write transaction (the inventory feed)."""
+        for i, item in enumerate(items):
+            self.ctx.check_location(item.location, f"items.{i}.location")
+            _check_item(item, f"items.{i}")
+        ordered = sorted(items, key=lambda it: (it.sku, it.location))
+        return self._snapshot(stx, ordered, as_utc(as_of, "as_of"))
 
     def _prepare(
         self, events: Sequence[WmsEvent], prefix: str
@@ -307,6 +327,8 @@ class Feeds:
                 values["on_hold"] = to_units(item.on_hold, "on_hold")
             if prec.safety_stock is Feed.ERP and item.safety_stock is not None:
                 values["safety_stock"] = to_units(item.safety_stock, "safety_stock")
+            if prec.allocated is Feed.ERP and item.allocated is not None:
+                values["allocated"] = to_units(item.allocated, "allocated")
             if prec.inbound is Feed.ERP and item.inbound is not None:
                 stx.replace_inbound(
                     item.sku,

@@ -27,6 +27,7 @@ from crossdock.services.availability.buckets import Buckets, from_units, to_unit
 from crossdock.services.availability.channels import channel_atp
 from crossdock.services.availability.context import Context, now_utc
 from crossdock.services.availability.feeds import NO_CONTROL, Feeds
+from crossdock.services.availability.inventory_feed import InventoryFeed
 from crossdock.services.availability.projection import Inbound, projected_on, timeline
 from crossdock.services.availability.publisher import Publisher, buckets_of
 from crossdock.services.availability.reservations import Reservations
@@ -107,6 +108,14 @@ class AvailabilityService:
         self.ctx = Context(hub.store, self.stock, cfg, Publisher(hub.store, hub.config, cfg))
         self.reservations = Reservations(self.ctx)
         self.feeds = Feeds(self.ctx)
+        self.inventory = InventoryFeed(
+            hub.store,
+            self.ctx,
+            self.feeds,
+            owner=hub.owner,
+            product=self._product,
+            lease_seconds=hub.config.delivery.lease_seconds,
+        )
 
     # -- queries ------------------------------------------------------------------------
     def _product(self, sku: str) -> Product | None:
