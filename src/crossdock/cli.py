@@ -18,6 +18,7 @@ from rich.table import Table
 
 from crossdock.availability_cli import availability_app, print_freshness
 from crossdock.cli_bookmarks import app as bookmarks_app
+from crossdock.cli_errors import guard, port_in_use
 from crossdock.cli_options import ConfigOpt, StoreOpt, console, err
 from crossdock.cli_options import actor as _actor
 from crossdock.cli_options import fail as _fail
@@ -25,8 +26,9 @@ from crossdock.cli_options import hub_for as _hub
 from crossdock.cli_options import open_hub as _open_hub
 from crossdock.cli_pricing import pricing_app
 from crossdock.connectors.base import SnapshotSource, SourceItem
-from crossdock.errors import CrossdockError
+from crossdock.errors import CrossdockError, NotFound
 from crossdock.model.base import EntityType
+from crossdock.store.records import ExceptionRow, KeyListing
 
 app = typer.Typer(
     name="crossdock",
@@ -49,6 +51,26 @@ app.add_typer(prop_app, name="proposals")
 app.add_typer(bookmarks_app, name="bookmarks")
 app.add_typer(availability_app, name="availability")
 app.add_typer(pricing_app, name="pricing")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from crossdock import __version__
+
+        console.print(f"crossdock {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Crossdock: a sync hub for wholesale distributors."""
 
 
 @app.command()
@@ -182,42 +204,73 @@ def reconcile(
         raise typer.Exit(1)
 
 
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _json_out(doc: object) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def _when(at: datetime | None) -> str:
+    return at.isoformat(timespec="seconds") if at else "never"
+
+
 @app.command()
-def status(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
-    """Per route: lag, last success, parked; open exceptions."""
-    with _open_hub(config, store) as hub:
+def status(
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Per route: lag, last success, parked; open exceptions; records per entity."""
+    with _open_hub(config, store, read_only=True) as hub:
         rows = hub.route_status()
         open_exc = hub.store.count_exceptions()
         counts = hub.store.count_records()
-        print_freshness(hub, console)
+        if not as_json:
+            print_freshness(hub, console)
+    if as_json:
+        _json_out(
+            {
+                "routes": [
+                    {
+                        "route": r.route,
+                        "destination": r.destination,
+                        "lag_events": r.lag_events,
+                        "lag_seconds": r.lag_seconds,
+                        "last_success_at": r.last_success_at,
+                        "parked": r.parked,
+                        "delivered": r.delivered,
+                        "circuit": r.circuit,
+                        "last_error": r.last_error,
+                    }
+                    for r in rows
+                ],
+                "records": counts,
+                "open_exceptions": open_exc,
+            }
+        )
+        return
     table = Table(title="routes")
-    table.add_column("route", no_wrap=True)
-    table.add_column("destination", no_wrap=True)
-    for col in (
-        "lag (events)",
-        "lag (s)",
-        "last success",
-        "parked",
-        "delivered",
-        "circuit",
-        "last error",
-    ):
-        table.add_column(col)
+    for col in ("route", "destination", "lag (events)", "lag (s)", "last success"):
+        table.add_column(col, no_wrap=True, overflow="fold")
+    for col in ("parked", "delivered"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("circuit", no_wrap=True)
+    table.add_column("last error", overflow="fold")
     for r in rows:
         table.add_row(
             r.route,
             r.destination,
-            str(r.lag_events),
+            f"{r.lag_events:,}",
             f"{r.lag_seconds:.1f}" if r.lag_seconds is not None else "-",
-            r.last_success_at.isoformat(timespec="seconds") if r.last_success_at else "never",
-            str(r.parked),
-            str(r.delivered),
+            _when(r.last_success_at),
+            f"{r.parked:,}",
+            f"{r.delivered:,}",
             r.circuit,
-            (r.last_error or "")[:60],
+            r.last_error or "",
         )
     console.print(table)
-    console.print(f"records: {counts or 0}")
-    console.print(f"open exceptions: {open_exc}")
+    listed = ", ".join(f"{entity} {n:,}" for entity, n in sorted(counts.items())) or "none"
+    console.print(f"records: {listed}", highlight=False)
+    console.print(f"open exceptions: {open_exc:,}", highlight=False)
 
 
 @app.command()
@@ -235,6 +288,9 @@ def serve(
     from crossdock.observability import configure_logging
     from crossdock.sync.loop import SyncLoop
 
+    busy = port_in_use(host, port)
+    if busy is not None:
+        raise _fail(OSError(f"{busy}; another process listens there (choose --port, or stop it)"))
     configure_logging(os.environ.get("CROSSDOCK_LOG_LEVEL", "INFO"))
     hub = _hub(config, store)
     loop = SyncLoop(hub, interval)
@@ -265,6 +321,40 @@ def keys_create(
     console.print(key, soft_wrap=True, highlight=False)
 
 
+@keys_app.command("list")
+def keys_list(
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Every API key: prefix, name, scopes, created, revoked (never the key itself)."""
+    with _open_hub(config, store, read_only=True) as hub:
+        keys = hub.store.list_api_keys()
+    if as_json:
+        _json_out([_key_doc(k) for k in keys])
+        return
+    table = Table(title="API keys")
+    for col in ("prefix", "name", "scopes", "created", "revoked"):
+        table.add_column(col, no_wrap=True)
+    for k in keys:
+        table.add_row(
+            k.prefix,
+            k.name,
+            ",".join(k.scopes),
+            _when(k.created_at),
+            _when(k.revoked_at) if k.revoked_at else "-",
+        )
+    console.print(table)
+
+
+def _key_doc(k: KeyListing) -> dict[str, object]:
+    return {
+        "prefix": k.prefix,
+        "name": k.name,
+        "scopes": list(k.scopes),
+        "created_at": k.created_at,
+        "revoked_at": k.revoked_at,
+    }
+
+
 @keys_app.command("revoke")
 def keys_revoke(
     prefix: Annotated[str, typer.Argument(help="The key's prefix (the part after cdk_).")],
@@ -279,18 +369,57 @@ def keys_revoke(
     console.print(f"revoked {prefix}")
 
 
+def _exception_doc(r: ExceptionRow) -> dict[str, object]:
+    return {
+        "id": r.id,
+        "system": r.system,
+        "entity_type": r.entity_type,
+        "native_id": r.native_id,
+        "ref": r.ref,
+        "field": r.field,
+        "code": r.code,
+        "reason": r.reason,
+        "status": r.status.value,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "note": r.note,
+        "payload": r.payload,
+    }
+
+
 @exc_app.command("list")
 def exceptions_list(
     config: ConfigOpt = Path("crossdock.yaml"),
     store: StoreOpt = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    status: Annotated[
+        str, typer.Option(help="open, retried, resolved, dismissed or all.")
+    ] = "open",
+    system: Annotated[str | None, typer.Option(help="Only this system's.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Open business exceptions, oldest first."""
-    with _open_hub(config, store) as hub:
-        rows = hub.store.list_exceptions(limit=limit)
-    table = Table(title="open exceptions")
-    for col in ("id", "system", "entity", "native id", "field", "code", "reason"):
-        table.add_column(col)
+    """Business exceptions, oldest first (open ones unless --status says otherwise)."""
+    from crossdock.store import ExceptionStatus
+
+    try:
+        wanted = None if status == "all" else ExceptionStatus(status)
+    except ValueError:
+        raise _fail(
+            ValueError(f"--status: {status!r} is not open, retried, resolved, dismissed or all")
+        ) from None
+    with _open_hub(config, store, read_only=True) as hub:
+        rows = hub.store.list_exceptions(status=wanted, limit=limit + 1, system=system)
+        more: int | None = 0
+        if len(rows) > limit:  # a count only where one query gives it exactly
+            more = hub.store.count_exceptions(wanted) - limit if wanted and not system else None
+    rows = rows[:limit]
+    if as_json:
+        _json_out({"items": [_exception_doc(r) for r in rows], "more": more})
+        return
+    table = Table(title=f"{status} exceptions")
+    for col in ("id", "system", "entity", "native id", "field", "code"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("reason", overflow="fold")
     for r in rows:
         table.add_row(
             str(r.id),
@@ -299,9 +428,37 @@ def exceptions_list(
             r.native_id or "-",
             r.field or "-",
             r.code,
-            r.reason[:120],
+            r.reason,
         )
     console.print(table)
+    if more != 0:
+        how_many = f"{more:,} " if more is not None else ""
+        console.print(
+            f"... and {how_many}more: raise --limit, or filter with --system", highlight=False
+        )
+
+
+@exc_app.command("show")
+def exceptions_show(
+    exc_id: Annotated[int, typer.Argument(help="Exception id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One exception whole: what, where, why, and the input it kept."""
+    with _open_hub(config, store, read_only=True) as hub:
+        row = hub.store.get_exception(exc_id)
+    if row is None:
+        raise _fail(NotFound(f"no exception {exc_id}"))
+    doc = _exception_doc(row)
+    if as_json:
+        _json_out(doc)
+        return
+    payload = doc.pop("payload")
+    for key, value in doc.items():
+        console.print(f"{key}: {value if value is not None else '-'}", highlight=False)
+    console.print("input kept:", highlight=False)
+    console.print_json(json.dumps(payload, default=str) if payload is not None else "null")
 
 
 @exc_app.command("retry")
@@ -351,6 +508,8 @@ def routes_replay(
     """Move a route's cursor back (never forward); audited."""
     with _open_hub(config, store) as hub:
         when = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+        if (from_seq is None) == (when is None):
+            raise _fail(ValueError("give exactly one of --from-seq or --since"))
         position = hub.replay(route, from_seq=from_seq, since=when, actor=_actor())
     console.print(f"{route}: cursor at {position}; the next sync sends from there")
 
@@ -374,10 +533,28 @@ def parked_list(
     route: Annotated[str | None, typer.Option(help="Only this route.")] = None,
     config: ConfigOpt = Path("crossdock.yaml"),
     store: StoreOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Parked deliveries, oldest first."""
-    with _open_hub(config, store) as hub:
+    with _open_hub(config, store, read_only=True) as hub:
         rows = hub.store.list_parked(route, limit=1000)
+    if as_json:
+        _json_out(
+            [
+                {
+                    "route": p.route,
+                    "entity_type": p.entity_type.value,
+                    "entity_id": p.entity_id,
+                    "version": p.version,
+                    "code": p.code,
+                    "attempts": p.attempts,
+                    "error": p.error,
+                    "parked_at": p.parked_at,
+                }
+                for p in rows
+            ]
+        )
+        return
     table = Table(title="parked")
     for col in ("route", "entity", "record", "version", "code", "attempts", "error"):
         table.add_column(col)
@@ -389,7 +566,7 @@ def parked_list(
             str(p.version),
             p.code,
             str(p.attempts),
-            p.error[:80],
+            p.error,
         )
     console.print(table)
 
@@ -435,10 +612,27 @@ def parked_skip(
 
 
 @prop_app.command("list")
-def proposals_list(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
+def proposals_list(
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None, as_json: JsonOpt = False
+) -> None:
     """Pending proposals, oldest first."""
-    with _open_hub(config, store) as hub:
+    with _open_hub(config, store, read_only=True) as hub:
         rows = hub.store.list_proposals()
+    if as_json:
+        _json_out(
+            [
+                {
+                    "id": p.id,
+                    "entity_type": p.entity_type.value,
+                    "entity_id": p.entity_id,
+                    "field": p.field,
+                    "proposed_by": p.system,
+                    "value": p.value,
+                }
+                for p in rows
+            ]
+        )
+        return
     table = Table(title="pending proposals")
     for col in ("id", "entity", "record", "field", "proposed by", "value"):
         table.add_column(col)
@@ -499,6 +693,11 @@ def demo(
     """Generate a sample distributor, sync it end to end, then keep serving the API."""
     from crossdock.demo.runner import run_demo
 
+    busy = None if exit_after_sync else port_in_use("127.0.0.1", port)
+    if busy is not None:
+        raise _fail(
+            OSError(f"{busy}; is another demo serving there? Stop it, or pass --port")
+        )
     try:
         run_demo(
             directory,
@@ -531,6 +730,8 @@ def _unit_progress(progress: Progress) -> Callable[[str, int | None], Callable[[
 
     return start
 
+
+guard(app)  # last: every command above, and every sub-app's, fails in one line
 
 __all__ = ["app"]
 

@@ -9,6 +9,7 @@ than from :mod:`crossdock.cli`, which imports them.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,12 +18,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from crossdock.cli_errors import explain
 from crossdock.errors import CrossdockError
 from crossdock.services import attach as attach_services
+from crossdock.store.engine import sqlite_file
 from crossdock.sync.runtime import Hub, load_checked
 
-console = Console()
-err = Console(stderr=True)
+# Output to a file or a pipe is not squeezed into 80 columns: tables keep their numbers
+# whole and pasteable commands stay on one line.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+# Errors are one line whatever the terminal's width, so they can be pasted and grepped.
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 ConfigOpt = Annotated[
     Path, typer.Option("--config", "-c", envvar="CROSSDOCK_CONFIG", help="The hub file.")
@@ -35,15 +41,36 @@ DEFAULT_CONFIG = Path("crossdock.yaml")
 
 
 def fail(exc: Exception) -> typer.Exit:
-    """Print the error's message and exit 2 (no traceback)."""
-    err.print(f"[red]error:[/red] {exc}")
+    """Print the error as one line (see :func:`~crossdock.cli_errors.explain`); exit 2."""
+    line, _ = explain(exc)
+    err.print(f"[red]error:[/red] {line}")
     return typer.Exit(2)
 
 
-def hub_for(config: Path, store: str | None) -> Hub:
-    """The hub of a hub file, with the sync steps its services ask for."""
+def _missing_store(url: str, config: Path) -> str | None:
+    """For a read command: why the store cannot be read without creating it, or ``None``."""
+    database = sqlite_file(url)
+    if database is None or database.exists():
+        return None
+    return (
+        f"there is no store at {database} yet (nothing has been synced): run "
+        f"`crossdock sync -c {config}` first, or check store.url / --store"
+    )
+
+
+def hub_for(config: Path, store: str | None, *, read_only: bool = False) -> Hub:
+    """The hub of a hub file, with the sync steps its services ask for.
+
+    ``read_only``: a command that only reads must not create a store (or a folder):
+    a SQLite file that does not exist is an error instead.
+    """
     try:
-        hub = Hub.open(load_checked(config), store_url=store)
+        hub_config = load_checked(config)
+        url = store or hub_config.store.url
+        missing = _missing_store(url, config) if read_only else None
+        if missing is not None:
+            raise fail(FileNotFoundError(missing))
+        hub = Hub.open(hub_config, store_url=store)
     except CrossdockError as exc:
         raise fail(exc) from exc
     attach_services(hub)
@@ -52,11 +79,15 @@ def hub_for(config: Path, store: str | None) -> Hub:
 
 @contextmanager
 def open_hub(
-    config: Path, store: str | None, *, refused: tuple[type[Exception], ...] = ()
+    config: Path,
+    store: str | None,
+    *,
+    refused: tuple[type[Exception], ...] = (),
+    read_only: bool = False,
 ) -> Iterator[Hub]:
     """The hub for one command; closed after it, its errors (and ``refused``) a clean exit."""
     catch: tuple[type[Exception], ...] = (CrossdockError, *refused)
-    hub = hub_for(config, store)
+    hub = hub_for(config, store, read_only=read_only)
     try:
         yield hub
     except catch as exc:

@@ -76,6 +76,18 @@ class Source(Protocol):
 
 
 @runtime_checkable
+class ReplayableSource(Protocol):
+    def replay(self, ref: str, raw: Mapping[str, Any] | str) -> SourceItem:
+        """Map input an exception kept (its ``ref`` and raw row) again, with today's mapping.
+
+        How ``exceptions retry`` replays a row that failed to map (an unmapped
+        value, say) once the mapping is fixed: the result is a change, or the
+        error the row still has.
+        """
+        ...
+
+
+@runtime_checkable
 class SnapshotSource(Protocol):
     def snapshot(self) -> Iterator[SourceItem]:
         """Everything the system holds now, as changes; moves no bookmark (reconciliation)."""

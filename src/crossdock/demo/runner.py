@@ -115,10 +115,21 @@ def _print_summary(
         f"{portal.state.applied:,} / {portal.state.duplicates:,}",
     )
     table.add_row("exceptions", f"{ing.exceptions:,}")
+    proposals = len(hub.store.list_proposals())
+    table.add_row("proposals waiting for a decision", f"{proposals:,}")
     table.add_row("seconds", f"{elapsed:.1f}")
     console.print(table)
-    for exc in hub.store.list_exceptions(limit=5):
+    shown = hub.store.list_exceptions(limit=5)
+    for exc in shown:
         console.print(f"  exception {exc.id}: ({exc.code}) {exc.reason}", markup=False)
+    if ing.exceptions > len(shown):
+        console.print(f"  ... and {ing.exceptions - len(shown)} more: crossdock exceptions list")
+    if proposals:
+        console.print(
+            f"  {proposals} values the portal proposed wait for a person (the ERP owns those "
+            "fields): crossdock proposals list",
+            markup=False,
+        )
     console.print(
         f"summary: records_in={ing.received} events={hub.store.count_events()} "
         f"deliveries={sum(r.delivered for r in summary.delivery.values())} "

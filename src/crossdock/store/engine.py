@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from crossdock.errors import ErrorCode, InvalidInput, MissingDependency
@@ -30,6 +31,26 @@ def normalize_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store URL (``None``: another backend, or in memory)."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except Exception:
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database).expanduser()
+
+
+def database_failure(exc: BaseException) -> str | None:
+    """The driver's own first line when ``exc`` is the database refusing us, else ``None``."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    return next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
 
 
 def create_store_engine(url: str, *, echo: bool = False) -> Engine:
@@ -119,4 +140,4 @@ def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
     return engine
 
 
-__all__ = ["WRITE", "create_store_engine", "normalize_url"]
+__all__ = ["WRITE", "create_store_engine", "database_failure", "normalize_url", "sqlite_file"]

@@ -146,11 +146,23 @@ class ApiKeyRow:
     revoked: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class KeyListing:
+    """What `keys list` shows of a key: never its hash."""
+
+    prefix: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 __all__ = [
     "ApiKeyRow",
     "EventRow",
     "ExceptionRow",
     "ExceptionStatus",
+    "KeyListing",
     "NewException",
     "ParkedRow",
     "ParkedStatus",

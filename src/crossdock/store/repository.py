@@ -28,6 +28,7 @@ from crossdock.store.records import (
     EventRow,
     ExceptionRow,
     ExceptionStatus,
+    KeyListing,
     ParkedRow,
     ParkedStatus,
     ProposalRow,
@@ -519,6 +520,26 @@ class Store:
             frozenset(s for s in r[4].split(",") if s),
             r[5] is not None,
         )
+
+    def list_api_keys(self) -> list[KeyListing]:
+        """Every key's public facts (never its hash), newest first."""
+        c = t.api_keys.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.prefix, c.name, c.scopes, c.created_at, c.revoked_at).order_by(
+                    c.id.desc()
+                )
+            ).all()
+        return [
+            KeyListing(
+                prefix=r.prefix,
+                name=r.name,
+                scopes=tuple(s for s in r.scopes.split(",") if s),
+                created_at=utc(r.created_at) or _now(),
+                revoked_at=utc(r.revoked_at),
+            )
+            for r in rows
+        ]
 
     def revoke_api_key(self, prefix: str) -> bool:
         with self.write() as tx:

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 
 from crossdock.config.hub import RouteConfig
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, Destination
-from crossdock.errors import ErrorCode, PermanentError, RetryableError
+from crossdock.errors import ErrorCode, NotFound, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RETRIES
@@ -534,7 +534,7 @@ class RouteWorker:
             if p.entity_id == entity_id
         ]
         if not parked:
-            return DeliveryReport()
+            raise NotFound(f"nothing of {entity_id!r} is parked on route {self.route.name!r}")
         return self._send_current(parked[0].entity_type, entity_id, actor, "parked.retry")
 
     def retry_all_parked(self, *, actor: str, code: str | None = None) -> DeliveryReport:
@@ -556,6 +556,8 @@ class RouteWorker:
 
     def resend(self, entity_type: EntityType, entity_id: str, *, actor: str) -> DeliveryReport:
         """Send one entity's current version again (it also closes any parked rows)."""
+        if self.store.get_record(entity_type, entity_id) is None:
+            raise NotFound(f"no {entity_type.value} record {entity_id!r}")
         return self._send_current(entity_type, entity_id, actor, "route.resend")
 
     def skip_parked(self, entity_id: str, *, actor: str, note: str | None = None) -> int:
@@ -571,6 +573,8 @@ class RouteWorker:
                 )
                 .values(status=ParkedStatus.SKIPPED.value, updated_at=datetime.now(UTC))
             )
+            if res.rowcount == 0:
+                raise NotFound(f"nothing of {entity_id!r} is parked on route {self.route.name!r}")
             tx.audit(
                 actor,
                 "parked.skip",

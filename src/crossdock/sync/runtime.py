@@ -24,7 +24,13 @@ from sqlalchemy import select, update
 
 from crossdock.config.hub import HubConfig, RouteConfig
 from crossdock.config.loader import load_hub, parse_hub
-from crossdock.connectors.base import Connector, Destination, SourceError, SourceItem
+from crossdock.connectors.base import (
+    Connector,
+    Destination,
+    ReplayableSource,
+    SourceError,
+    SourceItem,
+)
 from crossdock.connectors.registry import build_connector
 from crossdock.errors import ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
@@ -402,20 +408,38 @@ class Hub:
             raise InvalidInput(
                 f"exception {exc_id} is {row.status.value}, not open", field="status"
             )
-        if not row.payload or "native_id" not in row.payload:
+        item = self._replayable(exc_id, row.system, row.ref, row.payload)
+        if isinstance(item, SourceError):
+            # still unmappable: the same exception stays open, now with today's reason
             raise InvalidInput(
-                f"exception {exc_id} kept no replayable change (a malformed input row); "
-                "fix the source and send it again",
-                field="payload",
+                f"exception {exc_id} still cannot be mapped: {item.reason}",
+                field=item.field or "payload",
+                code=item.code,
             )
-        doc = dict(row.payload)
         if data is not None:
-            doc["data"] = data
-        doc["idempotency_key"] = None
-        report = self.ingestor.ingest([change_from_json(doc)])
+            item = replace(item, data=data)
+        report = self.ingestor.ingest([item])
         status = ExceptionStatus.RESOLVED if report.exceptions == 0 else ExceptionStatus.RETRIED
         self.store.set_exception_status(exc_id, status, actor=actor, note="retried")
         return report
+
+    def _replayable(
+        self, exc_id: int, system: str, ref: str | None, payload: dict[str, Any] | None
+    ) -> SourceItem:
+        """The change an exception kept; or its raw row mapped again through today's mapping."""
+        if payload and "native_id" in payload:
+            doc = dict(payload)
+            doc["idempotency_key"] = None
+            return change_from_json(doc)
+        raw = payload.get("raw") if payload else None
+        source = self.connector(system).source() if ref and raw is not None else None
+        if ref and isinstance(source, ReplayableSource) and raw is not None:
+            return source.replay(ref, raw)
+        raise InvalidInput(
+            f"exception {exc_id} kept no replayable change (a malformed input row); "
+            "fix the source and send it again",
+            field="payload",
+        )
 
     # -- reconciliation ---------------------------------------------------------------------
     def reconcile(

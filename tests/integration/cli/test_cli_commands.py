@@ -198,7 +198,8 @@ def test_routes_replay_and_parked_commands(tmp_path: Path) -> None:
     listed = runner.invoke(app, ["parked", "list", "-c", str(cfg)])
     assert listed.exit_code == 0
     skipped = runner.invoke(app, ["parked", "skip", "items-to-wms", "prd_x", "-c", str(cfg)])
-    assert skipped.exit_code == 0 and "skipped 0" in skipped.output
+    # as the API answers 404: nothing of prd_x is parked
+    assert skipped.exit_code == 2 and "nothing of 'prd_x' is parked" in skipped.output
 
 
 def test_parked_retry_all_command(tmp_path: Path) -> None:

@@ -126,6 +126,7 @@ def test_an_entry_swapped_for_a_link_after_listing_is_refused(
     tmp_path: Path, outside: Path
 ) -> None:
     drop = DropFolder(tmp_path / "inbox")
+    drop.make()
     path = drop.inbox / "erp_products_1.csv"
     path.write_text("ITEMNO,DESCR\nP1,x\n")
     assert drop.scan().ready == [path]

@@ -139,8 +139,6 @@ def list_parked(
 )
 def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Admin) -> DeliveryOut:
     _check_route(hub, name)
-    if not any(p.entity_id == entity_id for p in hub.store.list_parked(name, limit=10_000)):
-        raise NotFound(f"nothing of {entity_id!r} is parked on route {name!r}")
     return _delivery_out(hub.worker(name).retry_parked(entity_id, actor=who.name))
 
 
@@ -189,10 +187,7 @@ def skip_parked(
     name: RouteName, entity_id: RecordId, body: SkipIn, hub: HubDep, who: Admin
 ) -> SkipOut:
     _check_route(hub, name)
-    n = hub.worker(name).skip_parked(entity_id, actor=who.name, note=body.note)
-    if n == 0:
-        raise NotFound(f"nothing of {entity_id!r} is parked on route {name!r}")
-    return SkipOut(skipped=n)
+    return SkipOut(skipped=hub.worker(name).skip_parked(entity_id, actor=who.name, note=body.note))
 
 
 class ReplayIn(BaseModel):
@@ -232,6 +227,4 @@ def resend(
     name: RouteName, entity_type: EntityType, entity_id: RecordId, hub: HubDep, who: Admin
 ) -> DeliveryOut:
     _check_route(hub, name)
-    if hub.store.get_record(entity_type, entity_id) is None:
-        raise NotFound(f"no {entity_type.value} record {entity_id!r}")
     return _delivery_out(hub.worker(name).resend(entity_type, entity_id, actor=who.name))

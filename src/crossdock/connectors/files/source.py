@@ -28,7 +28,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -337,6 +337,42 @@ class FilesSource:
                 f"{path}: {unsafe.reason}", field="file", code=ErrorCode.FILE_REFUSED
             ) from None
         return self._unit(path, mapping, content)
+
+    def replay(self, ref: str, raw: Mapping[str, Any] | str) -> SourceItem:
+        """Map a kept row (``file.csv:LINE`` and its cells by column, or its JSON object) again."""
+        name, _, line = ref.rpartition(":")
+        mapping = self.settings.mapping_for(name) if name else None
+        reason = self._unreadable(name or ref, mapping)
+        if reason is not None or mapping is None:
+            raise InvalidInput(reason or f"{ref}: no mapping", field="ref")
+        if not isinstance(raw, Mapping):
+            raise InvalidInput(
+                f"{ref}: the row was kept as text (it could not be split into columns); "
+                "fix it in the source and send the file again",
+                field="payload",
+            )
+        fmt = mapping.format_of(name)
+        f = _File(self.system, name, mapping, "", False, "replay", datetime.now(UTC))
+        number = int(line) if line.isdigit() else 0
+        try:
+            if fmt is FileFormat.CSV:
+                names = [str(k) for k in raw]
+                plan = RowPlan(mapping, names)
+                nid, op, data, ts = plan.map_row([str(v).strip() for v in raw.values()])
+            else:
+                nid, op, data, ts = plan_for_json(mapping).map_object(dict(raw))
+        except RowProblem as problem:
+            return f.error(number, problem, raw)
+        return Change(
+            system=self.system,
+            entity_type=mapping.entity,
+            native_id=nid,
+            data=data,
+            op=op,
+            source_ts=ts or datetime.now(UTC),
+            idempotency_key=None,
+            ref=ref,
+        )
 
     def _unreadable(self, name: str, mapping: FileMapping | None) -> str | None:
         if mapping is None:

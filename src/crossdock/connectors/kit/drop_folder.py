@@ -156,11 +156,15 @@ class DropFolder:
         self.processed = inbox / "processed"
         self.rejected = inbox / "rejected"
         self.settle_seconds = settle_seconds
+
+    def make(self) -> None:
+        """Create the inbox and its folders (on first use: reading a config creates nothing)."""
         for folder in (self.inbox, self.processed, self.rejected):
             folder.mkdir(parents=True, exist_ok=True)
 
     def scan(self) -> Listing:
         """Regular files waiting (oldest first, then by name) and entries to refuse."""
+        self.make()
         now = time.time()
         found: list[tuple[int, str, Path]] = []
         refused: list[Refused] = []
