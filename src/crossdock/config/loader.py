@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from crossdock.config.hub import HubConfig
+from crossdock.config.hub import HubConfig, SystemConfig
+from crossdock.config.problems import first_problem
 from crossdock.errors import ErrorCode, InvalidInput
 from crossdock.observability.redaction import register_secret
 
@@ -77,21 +78,11 @@ def _interpolate(value: Any, path: str, file: str, lines: dict[str, int]) -> Any
     return value
 
 
-def _loc_to_path(loc: tuple[Any, ...], raw: Any) -> str:
-    parts: list[str] = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts)
-
-
 def parse_hub(
     text: str,
     file: str = "crossdock.yaml",
     *,
-    check_settings: Callable[[HubConfig], None] | None = None,
+    check_settings: Callable[[HubConfig, SystemConfig], None] | None = None,
 ) -> HubConfig:
     """Parse and validate hub file text."""
     try:
@@ -106,23 +97,30 @@ def parse_hub(
     lines: dict[str, int] = {}
     if node is not None:
         _lines(node, "", lines)
-    if raw is None:
-        raw = {}
+    if raw is None or raw == {}:
+        raise ConfigError(
+            file,
+            "",
+            "the hub file is empty: it needs at least systems (write an example with "
+            "`crossdock init`)",
+            1,
+        )
     if not isinstance(raw, dict):
         raise ConfigError(file, "", "the hub file must be a mapping at the top", 1)
     raw = _interpolate(raw, "", file, lines)
     try:
         hub = HubConfig.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = _loc_to_path(tuple(first["loc"]), raw)
-        msg = first["msg"].removeprefix("Value error, ")
+        path, msg = first_problem(exc, HubConfig)
         raise ConfigError(file, path, msg, _nearest_line(lines, path)) from exc
     if check_settings is not None:
-        try:
-            check_settings(hub)
-        except InvalidInput as exc:
-            raise ConfigError(file, exc.field or "", exc.message, None) from exc
+        for i, system in enumerate(hub.systems):
+            try:
+                check_settings(hub, system)
+            except InvalidInput as exc:
+                # the connector names the field within the system ("settings.inbx", "kind")
+                path = f"systems[{i}].{exc.field}" if exc.field else f"systems[{i}]"
+                raise ConfigError(file, path, exc.reason, _nearest_line(lines, path)) from exc
     return hub
 
 
@@ -138,7 +136,7 @@ def _nearest_line(lines: dict[str, int], path: str) -> int | None:
 
 
 def load_hub(
-    path: str | Path, *, check_settings: Callable[[HubConfig], None] | None = None
+    path: str | Path, *, check_settings: Callable[[HubConfig, SystemConfig], None] | None = None
 ) -> HubConfig:
     p = Path(path)
     try:

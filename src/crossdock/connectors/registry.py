@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from pydantic import ValidationError
 
 from crossdock.config.hub import HubConfig, SystemConfig
+from crossdock.config.problems import first_problem
 from crossdock.connectors.base import Connector
 from crossdock.errors import ErrorCode, InvalidInput
 
@@ -51,11 +52,11 @@ def build_connector(system: SystemConfig, hub: HubConfig) -> Connector:
     try:
         settings = cls.Settings.model_validate(system.settings)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
+        path, reason = first_problem(exc, cls.Settings, prefix="settings")
         raise InvalidInput(
-            f"systems.{system.name}.settings.{loc}: {first['msg']}",
-            field=f"settings.{loc}",
+            f"systems.{system.name}.{path}: {reason}",
+            field=path,
+            reason=reason,
             code=ErrorCode.CONFIG_INVALID,
         ) from exc
     return cls(system, settings, hub)

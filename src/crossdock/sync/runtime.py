@@ -13,6 +13,7 @@ import random
 import socket
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from crossdock.config.hub import HubConfig, RouteConfig
+from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.config.loader import load_hub, parse_hub
 from crossdock.connectors.base import (
     Connector,
@@ -51,10 +52,9 @@ log = logging.getLogger(__name__)
 INBOX_CLAIM_SECONDS = 300
 
 
-def check_connector_settings(hub: HubConfig) -> None:
-    """Validate every system's settings against its connector (used when loading the file)."""
-    for system in hub.systems:
-        build_connector(system, hub).close()
+def check_connector_settings(hub: HubConfig, system: SystemConfig) -> None:
+    """Validate one system's settings against its connector (used when loading the file)."""
+    build_connector(system, hub).close()
 
 
 def load_checked(path: str | Path) -> HubConfig:
@@ -327,10 +327,26 @@ class Hub:
                 out[route.name].add(self._deliver_partition(route, p))
             return out
         # Partitions are independent (each has its own cursor, lease and order), so one
-        # slow entity range must not hold up the others: they are worked side by side.
-        futures = [(route, pool.submit(self._deliver_partition, route, p)) for route, p in work]
-        for route, future in futures:
-            out[route.name].add(future.result())
+        # slow entity range must not hold up the others: they are worked side by side, by
+        # at most max_concurrent_partitions threads that each take the next partition
+        # when they are done with one. A process so holds at most that many leases at a
+        # time, and the partitions it has not reached yet stay free for other processes.
+        queue = deque(work)
+        taking = threading.Lock()
+
+        def take_turns() -> list[tuple[str, DeliveryReport]]:
+            done: list[tuple[str, DeliveryReport]] = []
+            while True:
+                with taking:
+                    if not queue:
+                        return done
+                    route, p = queue.popleft()
+                done.append((route.name, self._deliver_partition(route, p)))
+
+        threads = min(self.config.delivery.max_concurrent_partitions, len(work))
+        for future in [pool.submit(take_turns) for _ in range(threads)]:
+            for name, report in future.result():
+                out[name].add(report)
         return out
 
     def _deliver_partition(self, route: RouteConfig, partition: int) -> DeliveryReport:

@@ -26,8 +26,10 @@ from worker_harness import (
     Recorder,
     caught_up,
     check_arrivals,
+    free_port,
     most_in_any_window,
     start_worker,
+    wait_until_serving,
 )
 
 from crossdock.model.base import EntityType
@@ -90,15 +92,24 @@ routes:
             for i in range(n)
         )
 
-    feed(0, 2_000)
-    procs: list[subprocess.Popen[bytes]] = [start_worker(cfg, env) for _ in range(workers)]
+    ports = [free_port() for _ in range(workers)]
+    procs: list[subprocess.Popen[bytes]] = [start_worker(cfg, env, port=p) for p in ports]
+    owners: set[str] = set()
+
+    def note_owners() -> None:
+        with store.engine.connect() as conn:
+            owners.update(row[0] for row in conn.execute(select(t.leases.c.owner)))
+
     try:
+        for port in ports:  # every worker is up before the work arrives: they share it
+            wait_until_serving(port)
+        feed(0, 2_000)
         started = time.monotonic()
         while len(recorder.arrivals) < 500:
             assert time.monotonic() - started < 60, "nothing arrived"
+            note_owners()
             time.sleep(0.02)
-        with store.engine.connect() as conn:
-            owners = {row[0] for row in conn.execute(select(t.leases.c.owner))}
+        note_owners()
         procs[0].send_signal(signal.SIGKILL)  # its partitions wait out their leases
         procs[0].wait(timeout=10)
         for round_ in (1, 2):

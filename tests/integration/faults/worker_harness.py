@@ -67,7 +67,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_worker(cfg: Path, env: dict[str, str], interval: float = 0.05) -> subprocess.Popen[bytes]:
+def start_worker(
+    cfg: Path, env: dict[str, str], interval: float = 0.05, port: int | None = None
+) -> subprocess.Popen[bytes]:
     """`crossdock serve` (API + sync loop) in its own process."""
     return subprocess.Popen(
         [
@@ -78,7 +80,7 @@ def start_worker(cfg: Path, env: dict[str, str], interval: float = 0.05) -> subp
             "-c",
             str(cfg),
             "--port",
-            str(free_port()),
+            str(port or free_port()),
             "--interval",
             str(interval),
         ],
@@ -86,6 +88,22 @@ def start_worker(cfg: Path, env: dict[str, str], interval: float = 0.05) -> subp
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def wait_until_serving(port: int, timeout: float = 60.0) -> None:
+    """Wait until a worker started by :func:`start_worker` on ``port`` answers its health."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"the worker on port {port} never served"
+        time.sleep(0.05)
 
 
 def most_in_any_window(requests: list[tuple[float, int]], window: float) -> int:

@@ -133,7 +133,7 @@ def test_bad_mappings_are_config_errors(
         build(inbox=str(tmp_path / "in"), mappings=[{**PRODUCTS, **mapping}])
     assert info.value.code is ErrorCode.CONFIG_INVALID
     assert info.value.field is not None
-    assert info.value.field.startswith("settings.mappings.0" + (f".{where}" if where else ""))
+    assert info.value.field.startswith("settings.mappings[0]" + (f".{where}" if where else ""))
     assert words in str(info.value)
 
 
