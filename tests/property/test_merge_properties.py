@@ -89,3 +89,59 @@ def test_a_non_owner_never_changes_an_owned_field(
             if state.get(path) != value:
                 assert matrix.owner(EntityType.CUSTOMER, path) == system
         state, prov = result.state, result.provenance
+
+
+IDENTITY = frozenset({"account_number"})
+named_st = st.lists(
+    st.tuples(
+        st.sampled_from(SYSTEMS),
+        TIMES,
+        st.dictionaries(
+            st.sampled_from(["account_number", "name", "terms"]),
+            st.one_of(st.none(), st.sampled_from(["A-1", "A-2", "x"])),
+            min_size=1,
+            max_size=3,
+        ),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _apply_named(matrix: OwnershipMatrix, changes: list[Change]) -> tuple[dict[str, Any], Any]:
+    state: dict[str, Any] = {}
+    prov: dict[str, list[Any]] = {}
+    for version, (system, ts, fields) in enumerate(changes, start=1):
+        result = merge_fields(
+            EntityType.CUSTOMER,
+            state,
+            prov,
+            fields,
+            system=system,
+            ts=ts,
+            version=version,
+            matrix=matrix,
+            identity=IDENTITY,
+        )
+        state, prov = result.state, result.provenance
+    return state, prov
+
+
+@settings(max_examples=400, deadline=None)
+@given(named_st, st.randoms(use_true_random=False))
+def test_identity_named_by_non_owners_is_order_independent_and_yields_to_the_owner(
+    changes: list[Change], rnd: Any
+) -> None:
+    """Any system may name a record; the owner's own value wins, whatever the order."""
+    matrix = _matrix(NonOwnerPolicy.REJECT)  # erp owns account_number
+    expected, _ = _apply_named(matrix, changes)
+    shuffled = list(changes)
+    rnd.shuffle(shuffled)
+    assert _apply_named(matrix, shuffled)[0] == expected
+    owner_writes = [
+        (ts, f["account_number"]) for s, ts, f in changes if s == "erp" and "account_number" in f
+    ]
+    if owner_writes:
+        newest = max(owner_writes, key=lambda w: w[0])[0]
+        at_newest = {v for ts, v in owner_writes if ts == newest}
+        assert expected.get("account_number") in at_newest

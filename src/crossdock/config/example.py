@@ -27,11 +27,13 @@ systems:
             CASE_QTY: units[0].factor
             COST: cost
             GTIN: identifiers.gtin
+            STATUS: status
           defaults:
             units[0].code: CS
             currency: USD
           values:
             base_uom: {EA: EA, EACH: EA, CS: CS}
+            status: {A: active, I: inactive, D: discontinued}   # the route below sends active ones
         - pattern: "stock*.csv"
           entity: inventory
           id: [ITEMNO, WHSE]
@@ -88,6 +90,20 @@ routes:
   - name: stock-to-wms
     entities: [inventory]
     destination: wms
+    fields: [sku, location, on_hand, allocated]
+  - name: stock-to-portal          # what the portal may promise, per warehouse and channel
+    entities: [inventory]
+    destination: portal
+    fields: [sku, location, available, available_by_channel]
+
+availability:
+  # Stock files from the ERP reach available-to-promise at once (the ERP is a
+  # snapshot feed; a system named under feeds: {wms: wms} would count instead).
+  locations: [DAL, ATL]            # known warehouses, in default preference order
+  regions: {TX: [DAL, ATL], GA: [ATL, DAL]}
+  channels:
+    - {name: web, safety_stock: "2"}   # held back from the web shop at each warehouse
+  reservation_ttl_seconds: 900
 
 pricing:
   # Which rule wins when several price a line: the first kind in this order;

@@ -51,6 +51,9 @@ class CanonicalEntity(CanonicalModel):
 
     entity_type: ClassVar[EntityType]
     id_prefix: ClassVar[str]
+    #: Fields that name the record (what :meth:`natural_keys` reads). Ownership never
+    #: withholds them from a record that has none yet: naming a record is not owning it.
+    identity_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:

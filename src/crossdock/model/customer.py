@@ -48,6 +48,7 @@ class Site(CanonicalModel):
 class Customer(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.CUSTOMER
     id_prefix: ClassVar[str] = "cus"
+    identity_fields: ClassVar[tuple[str, ...]] = ("account_number",)
 
     account_number: str | None = Field(default=None, min_length=1, max_length=64)
     name: str | None = None

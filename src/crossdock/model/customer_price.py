@@ -20,6 +20,7 @@ from crossdock.model.values import CurrencyCode, DecimalValue, UnitCode
 class CustomerPrice(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.CUSTOMER_PRICE
     id_prefix: ClassVar[str] = "cpr"
+    identity_fields: ClassVar[tuple[str, ...]] = ("customer", "sku", "channel")
 
     customer: str = Field(min_length=1, description="the customer's account number")
     sku: str = Field(min_length=1)

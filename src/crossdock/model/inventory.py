@@ -34,6 +34,7 @@ class InboundReceipt(CanonicalModel):
 class InventoryPosition(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.INVENTORY
     id_prefix: ClassVar[str] = "inv"
+    identity_fields: ClassVar[tuple[str, ...]] = ("sku", "location")
 
     sku: str = Field(min_length=1)
     location: str = Field(min_length=1, description="warehouse or location code")

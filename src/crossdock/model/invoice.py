@@ -38,6 +38,7 @@ class InvoiceLine(CanonicalModel):
 class Invoice(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.INVOICE
     id_prefix: ClassVar[str] = "ivc"
+    identity_fields: ClassVar[tuple[str, ...]] = ("invoice_number",)
 
     invoice_number: str = Field(min_length=1, max_length=64)
     order_number: str | None = None

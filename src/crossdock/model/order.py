@@ -92,6 +92,7 @@ class Totals(CanonicalModel):
 class Order(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.ORDER
     id_prefix: ClassVar[str] = "ord"
+    identity_fields: ClassVar[tuple[str, ...]] = ("order_number",)
 
     order_number: str = Field(min_length=1, max_length=64)
     channel: str | None = None

@@ -8,6 +8,7 @@ route projections and filters all speak in these paths.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -93,6 +94,54 @@ def _schema_tree(model: type[BaseModel]) -> dict[str, tuple[str, ...]]:
     return tree
 
 
+def _list_item(annotation: Any) -> Any:
+    """The item type of ``list[X]`` (also inside ``| None``), else ``None``."""
+    if get_origin(annotation) in (Union, UnionType):
+        inner = [a for a in get_args(annotation) if a is not type(None)]
+        return _list_item(inner[0]) if len(inner) == 1 else None
+    if get_origin(annotation) in (list, tuple):
+        args = get_args(annotation)
+        return args[0] if args else Any
+    return None
+
+
+def _free_form(annotation: Any) -> bool:
+    """A mapping or ``Any``: any path below it is the data's business."""
+    if annotation is Any:
+        return True
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_free_form(a) for a in get_args(annotation) if a is not type(None))
+    return get_origin(annotation) in (dict, Mapping) or annotation is dict
+
+
+def path_problem(model: type[BaseModel], parts: tuple[str | int, ...]) -> str | None:
+    """Why a field path (names and list indexes) is not a field of ``model``, or ``None``."""
+    current: Any = model
+    walked = ""
+    for part in parts:
+        if isinstance(part, int):
+            item = _list_item(current)
+            if item is None:
+                return f"{walked or 'it'} is not a list"
+            current = item
+            continue
+        sub = _submodel(current)
+        if sub is None:
+            if _free_form(current):
+                return None
+            return f"{walked} has no fields below it (it is a single value)"
+        fields = {f.alias or n: f for n, f in sub.model_fields.items()}
+        info = fields.get(part)
+        if info is None:
+            here = f"{sub.__name__}{' at ' + walked if walked else ''}"
+            near = difflib.get_close_matches(part, list(fields), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            return f"{part!r} is not a field of {here}{hint}"
+        current = info.annotation
+        walked = f"{walked}.{part}" if walked else part
+    return None
+
+
 def flatten_record(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
     """Leaf paths of a record as its model declares them.
 
@@ -128,5 +177,6 @@ __all__ = [
     "flatten_record",
     "glob_matches",
     "glob_specificity",
+    "path_problem",
     "unflatten",
 ]

@@ -109,6 +109,7 @@ class PriceEntry(CanonicalModel):
 class PriceList(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.PRICE_LIST
     id_prefix: ClassVar[str] = "prl"
+    identity_fields: ClassVar[tuple[str, ...]] = ("code",)
 
     code: str = Field(min_length=1, max_length=64)
     name: str | None = None

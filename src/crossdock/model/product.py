@@ -117,6 +117,7 @@ class ProductRelationship(CanonicalModel):
 class Product(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.PRODUCT
     id_prefix: ClassVar[str] = "prd"
+    identity_fields: ClassVar[tuple[str, ...]] = ("sku",)
 
     sku: str = Field(min_length=1, max_length=64)
     identifiers: Identifiers | None = None

@@ -34,6 +34,7 @@ class ShipmentLine(CanonicalModel):
 class Shipment(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.SHIPMENT
     id_prefix: ClassVar[str] = "shp"
+    identity_fields: ClassVar[tuple[str, ...]] = ("shipment_number",)
 
     shipment_number: str = Field(min_length=1, max_length=64)
     order_number: str | None = None

@@ -109,6 +109,8 @@ class _TypeBatch:
     stored: dict[str, StoredRecord]
     owners_of_keys: dict[tuple[str, str], str]
     """Natural key -> the record holding it, as far as this batch has looked or assigned."""
+    identity: frozenset[str] = frozenset()
+    """The model's identity fields: never withheld from a record that has none yet."""
 
 
 def _working_of(model: type[CanonicalEntity], rec: StoredRecord) -> _Working:
@@ -328,7 +330,17 @@ class Ingestor:
             else:
                 working[cid] = _working_of(model, rec)
         b = _TypeBatch(
-            tx, model, entity_type, now, report, events, proposals, working, stored, dict(by_key)
+            tx,
+            model,
+            entity_type,
+            now,
+            report,
+            events,
+            proposals,
+            working,
+            stored,
+            dict(by_key),
+            frozenset(model.identity_fields),
         )
 
         touched_pairs: list[tuple[str, str, str]] = []
@@ -491,6 +503,7 @@ class Ingestor:
             ts=ts,
             version=w.version + 1,
             matrix=self.matrix,
+            identity=b.identity,
         )
         report.stale_fields += sum(1 for p in result.stale if p != DELETED)
         problem: NewException | None = None
@@ -537,6 +550,19 @@ class Ingestor:
                 obj = model.model_validate(source)
             except ValidationError as exc:
                 path, reason = validation_problem(exc)
+                if not w.exists and result.withheld:
+                    # A system that owns only part of a new record (the portal's channel
+                    # listing of a product the ERP has not sent yet) is early, not wrong:
+                    # it waits for the owner's create and is applied then.
+                    raise Refused(
+                        waiting_or_refused(
+                            c,
+                            model,
+                            f"{c.system} owns only part of a new {entity_type.value} "
+                            f"({path}: {reason} without its owner's fields)",
+                            path,
+                        )
+                    ) from None
                 raise Refused(
                     change_exception(
                         c,

@@ -40,6 +40,10 @@ class MergeResult:
     """Values that differ from the record and were not applied (not owned, or stale)."""
 
 
+#: The source time of an identity value a non-owner set: before every real time.
+NAMED = ""
+
+
 def _digest(value: Any) -> str:
     return hashlib.blake2b(dumps(value).encode(), digest_size=8).hexdigest()
 
@@ -54,12 +58,17 @@ def merge_fields(
     ts: str,
     version: int,
     matrix: OwnershipMatrix,
+    identity: frozenset[str] = frozenset(),
 ) -> MergeResult:
     """Merge ``fields`` (flat path -> value) asserted by ``system`` at ``ts`` (fixed-width UTC).
 
     ``version`` is the version the record gets if anything changes; it is
     written into the provenance of the fields this change sets. Provenance
     entries are ``[system, source_ts, version]``.
+
+    ``identity`` paths (what names the record: a SKU, an account number) are
+    applied from any system while the record has no value for them: naming a
+    record is not owning it. Once set, changing them is an owner's write.
     """
     new_state = dict(state)
     new_prov = dict(provenance)
@@ -75,7 +84,16 @@ def merge_fields(
         verdict = verdicts.get(path)
         if verdict is None:
             verdict = verdicts[path] = matrix.verdict(entity_type, path, system)
-        if verdict is not Verdict.APPLY:
+        stamp = new_prov.get(path)
+        # A non-owner may name the record (its SKU, account number) until an owner has
+        # written that field: its write is stamped before every real time, so an owner's
+        # value wins in any order, and two names compare by digest like any tie.
+        naming = (
+            verdict is not Verdict.APPLY
+            and path in identity
+            and (stamp is None or stamp[1] == NAMED)
+        )
+        if verdict is not Verdict.APPLY and not naming:
             if value != current:
                 withheld += 1
                 if verdict is Verdict.REJECT:
@@ -83,13 +101,13 @@ def merge_fields(
                 elif verdict is Verdict.PROPOSE:
                     proposals.append((path, value))
             continue
-        stamp = new_prov.get(path)
+        at = NAMED if naming else ts
         if stamp is not None:
-            if ts < stamp[1]:
+            if at < stamp[1]:
                 stale.append(path)
                 withheld += value != current
                 continue
-            if ts == stamp[1]:
+            if at == stamp[1]:
                 if value == current:
                     continue  # this very write is already in place
                 if _digest(value) < _digest(current):
@@ -102,9 +120,9 @@ def merge_fields(
             else:
                 new_state[path] = value
             changed.append(path)
-            new_prov[path] = [system, ts, version]
+            new_prov[path] = [system, at, version]
         else:
-            new_prov[path] = [system, ts, stamp[2] if stamp else version]
+            new_prov[path] = [system, at, stamp[2] if stamp else version]
             touched = True
     return MergeResult(new_state, new_prov, changed, touched, rejected, proposals, stale, withheld)
 

@@ -60,6 +60,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from crossdock.connectors.files.fieldpath import check_tree, covers, native_text, parse_path
 from crossdock.model.base import EntityType
+from crossdock.model.paths import path_problem
+from crossdock.model.registry import model_for
 
 
 class FileFormat(StrEnum):
@@ -230,6 +232,14 @@ class FileMapping(BaseModel):
             check_tree([*column_paths, *default_paths])
         except ValueError as exc:
             raise ValueError(f"columns and defaults clash: {exc}") from None
+        model = model_for(self.entity)
+        for kind, paths in (("columns", column_paths), ("defaults", default_paths)):
+            for path, parts in paths:
+                problem = path_problem(model, parts)
+                if problem is not None:
+                    raise ValueError(
+                        f"{kind}: {path!r} names no field of a {self.entity.value}: {problem}"
+                    )
         if self.columns:
             for path in self.values:
                 pattern = parse_path(path, wildcard=True)
