@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from crossdock import __version__
 from crossdock.api.auth import KeyCache
+from crossdock.api.docs import install_docs
 from crossdock.api.handlers import install_handlers
 from crossdock.api.hot import HotRoutes
 from crossdock.api.middleware import BodyLimit, CatchAll, MiB
@@ -113,13 +114,14 @@ def create_app(
         version=__version__,
         description=_DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from the package instead of a CDN: see api/docs.py
         redoc_url=None,
     )
     app.openapi_version = "3.1.0"
     app.state.hub = hub
     app.state.key_cache = KeyCache() if key_cache is None else key_cache
     install_handlers(app)
+    install_docs(app, API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
     app.add_middleware(HotRoutes, prefix=API_PREFIX)  # inside the body limit and catch-all
