@@ -498,7 +498,9 @@ def exceptions_dismiss(
 @routes_app.command("replay")
 def routes_replay(
     route: Annotated[str, typer.Argument(help="Route name.")],
-    from_seq: Annotated[int | None, typer.Option(help="Send again from this outbox seq.")] = None,
+    from_seq: Annotated[
+        int | None, typer.Option(min=1, help="Send again from this outbox seq (1 or more).")
+    ] = None,
     since: Annotated[
         datetime | None, typer.Option(help="Send again what changed since (ISO 8601, UTC).")
     ] = None,

@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     MISSING_DEPENDENCY = "missing_dependency"
     FILE_REFUSED = "file_refused"
     DOCUMENT_REFUSED = "document_refused"
+    ILLEGAL_TRANSITION = "illegal_transition"
 
 
 class CrossdockError(Exception):

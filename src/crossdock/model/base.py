@@ -60,5 +60,16 @@ class CanonicalEntity(CanonicalModel):
         """Natural keys found in a (possibly partial) JSON-form record."""
         return []
 
+    @classmethod
+    def transition_problem(
+        cls, before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> tuple[str, str] | None:
+        """``(field, reason)`` when going from ``before`` to ``after`` breaks a lifecycle.
+
+        Both are flat field maps of the stored record and the merged one. Entities
+        without a lifecycle accept every move.
+        """
+        return None
+
 
 __all__ = ["CanonicalEntity", "CanonicalModel", "EntityType"]

@@ -123,6 +123,27 @@ class Order(CanonicalEntity):
         num = data.get("order_number")
         return [("order_number", num.strip())] if isinstance(num, str) and num.strip() else []
 
+    @classmethod
+    def transition_problem(
+        cls, before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> tuple[str, str] | None:
+        """An order's status moves only along :data:`ALLOWED_TRANSITIONS`."""
+        old, new = before.get("status"), after.get("status")
+        if old is None or new is None or old == new:
+            return None
+        try:
+            current, wanted = OrderStatus(old), OrderStatus(new)
+        except ValueError:
+            return None  # not a status at all: validation names it
+        if can_transition(current, wanted):
+            return None
+        allowed = sorted(s.value for s in ALLOWED_TRANSITIONS[current]) or ["none: it is final"]
+        return (
+            "status",
+            f"order {before.get('order_number') or after.get('order_number')} is {old}; "
+            f"{new} cannot follow it (next may be: {', '.join(allowed)})",
+        )
+
 
 __all__ = [
     "ALLOWED_TRANSITIONS",

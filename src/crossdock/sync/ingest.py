@@ -533,6 +533,15 @@ class Ingestor:
             report.unchanged += 1
             return problem
 
+        if w.exists:
+            moved = model.transition_problem(w.state, result.state)
+            if moved is not None:
+                field, reason = moved
+                raise Refused(
+                    change_exception(
+                        c, ErrorCode.ILLEGAL_TRANSITION, field, reason, entity_id=w.id
+                    )
+                )
         deleted = result.state.get(DELETED) is True
         # Fresh: a new record whose every asserted field was applied (none refused or
         # ignored), so the change's own data is the record.
