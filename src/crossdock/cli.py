@@ -151,6 +151,14 @@ def import_file(
     )
     if report.exceptions:
         err.print(f"{report.exceptions} rows became exceptions: `crossdock exceptions list`")
+    taken = report.created + report.updated + report.deleted + report.unchanged + report.duplicates
+    if taken == 0:
+        raise _fail(
+            ValueError(
+                f"nothing of {file.name} was imported ({report.received} rows read, "
+                f"{report.exceptions} exceptions): check the mapping for system {system}"
+            )
+        )
 
 
 @app.command()

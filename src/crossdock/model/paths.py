@@ -11,9 +11,11 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -142,6 +144,48 @@ def path_problem(model: type[BaseModel], parts: tuple[str | int, ...]) -> str | 
     return None
 
 
+def _leaf(annotation: Any) -> Any:
+    """``X`` of ``Annotated[X, ...]``, ``X | None``."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        if origin in (Union, UnionType):
+            inner = [a for a in get_args(annotation) if a is not type(None)]
+            if len(inner) == 1:
+                annotation = inner[0]
+                continue
+        return annotation
+
+
+def field_kind(model: type[BaseModel], parts: tuple[str | int, ...]) -> str | None:
+    """``number``, ``date``, ``datetime`` or ``None`` (anything else) for a field path."""
+    if path_problem(model, parts) is not None:
+        return None
+    current: Any = model
+    for part in parts:
+        if isinstance(part, int):
+            current = _list_item(current)
+            continue
+        sub = _submodel(current)
+        if sub is None:
+            return None
+        fields = {f.alias or n: f for n, f in sub.model_fields.items()}
+        current = fields[part].annotation
+    leaf = _leaf(current)
+    if isinstance(leaf, type):
+        if issubclass(leaf, bool):
+            return None
+        if issubclass(leaf, Decimal | int | float):
+            return "number"
+        if issubclass(leaf, datetime):
+            return "datetime"
+        if issubclass(leaf, date):
+            return "date"
+    return None
+
+
 def flatten_record(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
     """Leaf paths of a record as its model declares them.
 
@@ -173,6 +217,7 @@ def flatten_record(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str,
 
 __all__ = [
     "any_glob_matches",
+    "field_kind",
     "flatten",
     "flatten_record",
     "glob_matches",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,7 +82,7 @@ def test_the_stored_status_only_ever_follows_legal_moves(
             now = _status(hub)
             if not seen or seen[-1] != now:
                 seen.append(now)
-        for before, after in zip(seen, seen[1:], strict=False):
+        for before, after in itertools.pairwise(seen):
             assert can_transition(OrderStatus(before), OrderStatus(after)), seen
     finally:
         hub.close()

@@ -59,6 +59,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from crossdock.connectors.files.fieldpath import check_tree, covers, native_text, parse_path
+from crossdock.connectors.files.formats import ColumnFormat, DateFormat, NumberFormat
 from crossdock.model.base import EntityType
 from crossdock.model.paths import path_problem
 from crossdock.model.registry import model_for
@@ -130,6 +131,25 @@ class FileMapping(BaseModel):
     encoding: str = Field(
         default="auto", description="codec name; auto: BOM, then UTF-8, then detection"
     )
+    number: NumberFormat | None = Field(
+        default=None,
+        description="how numbers are written in this file (decimal, thousands, negative); "
+        "applies to every column mapped to a number field",
+    )
+    date: DateFormat | None = Field(
+        default=None,
+        description="how dates are written in this file (e.g. DD.MM.YYYY); applies to every "
+        "column mapped to a date or date-time field",
+    )
+    formats: dict[str, ColumnFormat] = Field(
+        default_factory=dict,
+        description="native column -> its own number or date format, over the file's",
+    )
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, value: Any) -> Any:
+        return {"format": value} if isinstance(value, str) else value
 
     @field_validator("id", mode="before")
     @classmethod
@@ -232,6 +252,11 @@ class FileMapping(BaseModel):
             check_tree([*column_paths, *default_paths])
         except ValueError as exc:
             raise ValueError(f"columns and defaults clash: {exc}") from None
+        if self.columns:
+            known = {c.lower() for c in self.columns}
+            for column in self.formats:
+                if column.strip().lower() not in known:
+                    raise ValueError(f"formats.{column}: no column {column!r} is mapped")
         model = model_for(self.entity)
         for kind, paths in (("columns", column_paths), ("defaults", default_paths)):
             for path, parts in paths:

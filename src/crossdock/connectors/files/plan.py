@@ -29,8 +29,14 @@ from crossdock.connectors.files.fieldpath import (
     native_text,
     parse_path,
 )
+from crossdock.connectors.files.formats import DateFormat, NumberFormat, as_date_text
 from crossdock.errors import ErrorCode
 from crossdock.model.change import ChangeOp
+from crossdock.model.paths import field_kind
+from crossdock.model.registry import model_for
+
+#: A formatted cell: (position, column, its format, whether the field holds a time too).
+_Format = tuple[int, str, NumberFormat | DateFormat, bool]
 
 _MISSING: Any = object()
 _CONTAINERS = (dict, list)
@@ -225,6 +231,7 @@ class RowPlan:
             )
             in_list = any(isinstance(p, int) for p in parts)
             leaves.append((at, steps, parts[-1], vmap, loose, in_list, column, path))
+        self._formatted = self._formatters(mapping, columns, parsed, positions, fold)
         self._flat = tuple(flat)
         self._mapped = tuple(mapped)
         self._leaves = tuple(leaves)
@@ -236,6 +243,56 @@ class RowPlan:
         )
         self._simple_lists = () if nested else self._list_paths
         self._list_tops = tuple(sorted({str(p[0]) for p in list_paths})) if nested else ()
+
+    @staticmethod
+    def _formatters(
+        mapping: FileMapping,
+        columns: dict[str, str],
+        parsed: dict[str, Parts],
+        positions: dict[str, int],
+        fold: Callable[[str], str],
+    ) -> tuple[_Format, ...]:
+        """The cells read through a declared number or date format, by column position."""
+        if not (mapping.number or mapping.date or mapping.formats):
+            return ()
+        model = model_for(mapping.entity)
+        own = {fold(c.strip()): f for c, f in mapping.formats.items()}
+        out: list[_Format] = []
+        for column, parts in parsed.items():
+            at = positions.get(fold(column))
+            if at is None:
+                continue
+            kind = field_kind(model, parts)
+            chosen = own.get(fold(column))
+            number = chosen.number if chosen else (mapping.number if kind == "number" else None)
+            when = chosen.date if chosen else None
+            if chosen is None and kind in ("date", "datetime"):
+                when = mapping.date
+            if number is not None:
+                out.append((at, column, number, False))
+            elif when is not None:
+                out.append((at, column, when, kind == "datetime"))
+        return tuple(out)
+
+    def _read_formats(self, row: Sequence[Any]) -> Sequence[Any]:
+        """The row with its formatted cells in canonical text, or a ``RowProblem``."""
+        cells = list(row)
+        for at, column, fmt, with_time in self._formatted:
+            value = cells[at]
+            if type(value) is not str or value == "":
+                continue
+            try:
+                if isinstance(fmt, NumberFormat):
+                    cells[at] = format(fmt.parse(value), "f")
+                else:
+                    cells[at] = as_date_text(fmt.parse(value), with_time=with_time)
+            except ValueError as exc:
+                raise RowProblem(
+                    ErrorCode.MALFORMED_ROW,
+                    column,
+                    f"column {column!r}: {exc} (declared for this column in the mapping)",
+                ) from None
+        return cells
 
     @staticmethod
     def _header_paths(mapping: FileMapping, names: Sequence[str]) -> dict[str, str]:
@@ -294,6 +351,8 @@ class RowPlan:
             if native_text(flag).lower() in self.delete_values:
                 return nid, ChangeOp.DELETE, {}, ts
         try:
+            if self._formatted:
+                row = self._read_formats(row)
             return nid, ChangeOp.UPSERT, self.build(row), ts
         except RowProblem as problem:
             problem.native_id = nid

@@ -152,7 +152,9 @@ def _csv_items(f: _File) -> Iterator[SourceItem]:
                 start, line = line, reader.line_num + 1
                 if len(cells) != width:
                     if any(c.strip() for c in cells):
-                        yield f.error(start, _width_problem(cells, names), delimiter.join(cells))
+                        wrong = _width_problem(cells, names)
+                        wrong.native_id = _readable_id(plan, cells)
+                        yield f.error(start, wrong, delimiter.join(cells))
                     continue
                 if lossy and _undecodable("".join(cells)):
                     yield f.error(start, _undecodable_problem(), _printable(delimiter.join(cells)))
@@ -184,6 +186,16 @@ def _csv_items(f: _File) -> Iterator[SourceItem]:
             raw = "\n".join(physical[start - 1 : line - 1])
             broken = RowProblem(ErrorCode.MALFORMED_ROW, None, f"unreadable CSV: {exc}")
             yield f.error(start, broken, _printable(raw[:10_000]))
+
+
+def _readable_id(plan: RowPlan, cells: list[str]) -> str | None:
+    """The row's id when its id cells are there, even if the row is too long or short."""
+    if any(i >= len(cells) for i in plan.id_index):
+        return None
+    try:
+        return plan.native_id([c.strip() for c in cells])
+    except RowProblem:
+        return None
 
 
 def _width_problem(cells: list[str], names: list[str]) -> RowProblem:
@@ -272,7 +284,16 @@ def _jsonl_items(f: _File) -> Iterator[SourceItem]:
         )
 
 
-def _count_rows(text: str, fmt: FileFormat) -> int:
+def _count_rows(text: str, fmt: FileFormat, delimiter: str | None = None) -> int:
+    """Records the file holds (the progress bar's total): a quoted line break is no record."""
+    if fmt is FileFormat.CSV and '"' in text:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or ",")
+        try:
+            records = sum(1 for row in reader if row)
+        except csv.Error:
+            records = None  # unreadable somewhere: the rows are reported one by one anyway
+        if records is not None:
+            return max(0, records - 1)
     newline = "\n" if "\n" in text else "\r"
     lines = text.count(newline) + (0 if not text or text.endswith(newline) else 1)
     return max(0, lines - 1) if fmt is FileFormat.CSV else lines
@@ -403,7 +424,11 @@ class FilesSource:
         return InboundUnit(
             name=path.name,
             items=items,
-            total=_count_rows(decoded.text, fmt or FileFormat.CSV),
+            total=_count_rows(
+                decoded.text,
+                fmt or FileFormat.CSV,
+                mapping.delimiter or sniff_delimiter(decoded.text),
+            ),
             ack=(lambda: self._ack(path)) if in_inbox else (lambda: None),
         )
 
