@@ -8,6 +8,8 @@ which ingest keeps only what differs.
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Annotated
 
 import typer
@@ -24,13 +26,18 @@ def bookmarks_list(
     system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
     config: ConfigOpt = DEFAULT_CONFIG,
     store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Every bookmark, per system."""
-    with open_hub(config, store) as hub:
+    with open_hub(config, store, read_only=True) as hub:
         names = [system] if system else systems_with_state(hub.store)
         rows = [
             (n, k, v) for n in names for k, v in sorted(ConnectorState(hub.store, n).all().items())
         ]
+    if as_json:
+        doc = [{"system": n, "key": k, "value": v} for n, k, v in rows]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
     table = Table(title="bookmarks")
     for col in ("system", "key", "value"):
         table.add_column(col)

@@ -124,8 +124,9 @@ def test_destination_state_equals_canonical_projection(steps: list[Any]) -> None
                     )
                 ]
             )
-    for parked in store.list_parked("r", limit=1000):
-        worker.retry_parked(parked.entity_id, actor="test")
+    # each parked entity once: a retry closes every parked version of it
+    for entity_id in dict.fromkeys(p.entity_id for p in store.list_parked("r", limit=1000)):
+        worker.retry_parked(entity_id, actor="test")
     worker.drain()
     # Echo suppression: the hub never sends the shop what the shop itself said, so the
     # fields the shop wrote last are the shop's own and left out of the comparison
