@@ -14,8 +14,8 @@ from standardwebhooks import Webhook
 
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, Destination
+from crossdock.connectors.kit.http import parse_retry_after
 from crossdock.connectors.webhook import WebhookConnector, WebhookSettings
-from crossdock.connectors.webhook.errors import parse_retry_after
 from crossdock.connectors.webhook.mapper import batch_id
 from crossdock.errors import ErrorCode, RetryableError
 from crossdock.model.base import EntityType

@@ -28,8 +28,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
+from crossdock.connectors.kit.http import DEFAULT_POLICY, status_error
 from crossdock.connectors.webhook.client import Answer, WebhookClient
-from crossdock.connectors.webhook.errors import from_status, is_retryable_status, parse_retry_after
 from crossdock.connectors.webhook.mapper import BATCH_TYPE, batch_id, delivery_json, dumps
 from crossdock.connectors.webhook.signing import Signer
 from crossdock.errors import ErrorCode, RetryableError
@@ -105,13 +105,10 @@ class WebhookDestination:
         headers["Content-Type"] = "application/json"
         headers["Idempotency-Key"] = msg_id
         answer = self.client.post(body, headers)
-        if 200 <= answer.status <= 299:
+        if answer.ok:
             return self._accepted(answer, deliveries)
-        retry_after = parse_retry_after(answer.headers.get("retry-after"))
-        if is_retryable_status(answer.status):
-            raise from_status(
-                answer.status, answer.reason, answer.text, retry_after, self.client.where
-            )
+        if DEFAULT_POLICY.is_retryable(answer.status):
+            raise status_error(answer, self.client.where)
         body_text = _clip(answer.text)
         error = f"HTTP {answer.status} {answer.reason}" + (f": {body_text}" if body_text else "")
         return {
@@ -131,7 +128,7 @@ class WebhookDestination:
             d.delivery_id: DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED)
             for d in deliveries
         }
-        retry_after = parse_retry_after(answer.headers.get("retry-after"))
+        retry_after = answer.retry_after
         for entry in _result_entries(answer):
             did = entry.get("id")
             if not isinstance(did, str) or did not in out:
