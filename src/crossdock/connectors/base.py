@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -28,6 +28,7 @@ from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.errors import ErrorCode, InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
+from crossdock.observability.redaction import register_secret
 from crossdock.store.repository import Store
 
 
@@ -146,15 +147,28 @@ class WebhookReceiver(Protocol):
         ...
 
 
-class Connector:
-    """Base of a connector kind. Subclasses set ``kind`` and ``Settings``."""
+S = TypeVar("S", bound=BaseModel)
+
+
+class Connector(Generic[S]):
+    """Base of a connector kind: ``class Files(Connector[FilesSettings])``.
+
+    Subclasses set ``kind`` and ``Settings`` (the model the registry validates the
+    system's settings with); ``self.settings`` is then typed as that model.
+    """
 
     kind: ClassVar[str]
     Settings: ClassVar[type[BaseModel]]
+    settings: S
 
     def __init__(self, system: SystemConfig, settings: BaseModel, hub: HubConfig) -> None:
+        if not isinstance(settings, self.Settings):
+            raise TypeError(
+                f"{type(self).__name__} takes {self.Settings.__name__}, "
+                f"not {type(settings).__name__}"
+            )
         self.system = system
-        self.settings = settings
+        self.settings = cast(S, settings)
         self.hub = hub
 
     @property
@@ -180,6 +194,29 @@ class Connector:
         """Release clients and files."""
 
 
+#: A connector of any kind (what the registry and the engine hold).
+AnyConnector = Connector[Any]
+
+
+def secret_from_env(
+    system: str, field: str, variable: str, environ: Mapping[str, str], what: str
+) -> str:
+    """The secret a setting names by environment variable; never logged afterwards.
+
+    ``field`` is the setting (``secret_env``), ``what`` says what the variable must
+    hold. A missing or empty variable is a configuration error naming both.
+    """
+    value = environ.get(variable)
+    if value is None or not value.strip():
+        raise config_invalid(
+            system,
+            field,
+            f"environment variable {variable} is not set (or empty); export it with {what}",
+        )
+    register_secret(value)
+    return value
+
+
 def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
     """A connector setting that cannot be used; ``field`` is relative to ``settings``."""
     return InvalidInput(
@@ -191,6 +228,7 @@ def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
 
 
 __all__ = [
+    "AnyConnector",
     "Connector",
     "Delivery",
     "DeliveryResult",
@@ -203,4 +241,5 @@ __all__ = [
     "SourceItem",
     "WebhookReceiver",
     "config_invalid",
+    "secret_from_env",
 ]

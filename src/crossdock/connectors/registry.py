@@ -12,14 +12,14 @@ from pydantic import ValidationError
 
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.config.problems import first_problem
-from crossdock.connectors.base import Connector
+from crossdock.connectors.base import AnyConnector, Connector
 from crossdock.errors import ErrorCode, InvalidInput
 
 GROUP = "crossdock.connectors"
-_registered: dict[str, type[Connector]] = {}
+_registered: dict[str, type[AnyConnector]] = {}
 
 
-def register(kind: str, cls: type[Connector]) -> None:
+def register(kind: str, cls: type[AnyConnector]) -> None:
     """Register a connector class by hand (tests, plugins loaded without packaging)."""
     _registered[kind] = cls
 
@@ -29,7 +29,7 @@ def known_kinds() -> list[str]:
     return sorted(kinds)
 
 
-def connector_class(kind: str) -> type[Connector]:
+def connector_class(kind: str) -> type[AnyConnector]:
     if kind in _registered:
         return _registered[kind]
     for ep in entry_points(group=GROUP):
@@ -46,7 +46,7 @@ def connector_class(kind: str) -> type[Connector]:
     )
 
 
-def build_connector(system: SystemConfig, hub: HubConfig) -> Connector:
+def build_connector(system: SystemConfig, hub: HubConfig) -> AnyConnector:
     """Instantiate a system's connector with its settings validated."""
     cls = connector_class(system.kind)
     try:

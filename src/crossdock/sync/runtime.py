@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.config.loader import load_hub, parse_hub
 from crossdock.connectors.base import (
-    Connector,
+    AnyConnector,
     Destination,
     ReplayableSource,
     SourceError,
@@ -94,7 +94,7 @@ class Hub:
         self.config = config
         self.store = store
         self.ingestor = Ingestor(store, config, batch_size=batch_size)
-        self._connectors: dict[str, Connector] = {}
+        self._connectors: dict[str, AnyConnector] = {}
         self._guards: dict[str, DestinationGuard] = {}
         self._steps: list[tuple[str, Callable[[], object]]] = []
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -115,7 +115,7 @@ class Hub:
         self._connectors.clear()
         self.store.close()
 
-    def connector(self, system: str) -> Connector:
+    def connector(self, system: str) -> AnyConnector:
         with self._lock:
             if system not in self._connectors:
                 try:

@@ -44,7 +44,7 @@ def _cannot_create(path: Path) -> str | None:
     return None
 
 
-class FilesConnector(Connector):
+class FilesConnector(Connector[FilesSettings]):
     """A system that exchanges CSV and JSON Lines files through folders."""
 
     kind = "files"
@@ -58,10 +58,8 @@ class FilesConnector(Connector):
         *,
         cwd: Path | None = None,
     ) -> None:
-        if not isinstance(settings, FilesSettings):
-            raise TypeError(f"expected FilesSettings, got {type(settings).__name__}")
         super().__init__(system, settings, hub)
-        self.files_settings = settings
+        settings = self.settings
         base = Path.cwd() if cwd is None else cwd
         self._source: FilesSource | None = None
         self._destination: FilesDestination | None = None

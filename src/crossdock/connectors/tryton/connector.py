@@ -15,18 +15,16 @@ import httpx
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.connectors.base import Connector, Destination, Source
+from crossdock.connectors.base import Connector, Destination, Source, secret_from_env
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import TrytonSettings
 from crossdock.connectors.tryton.destination import TrytonDestination
-from crossdock.connectors.tryton.errors import config_invalid
 from crossdock.connectors.tryton.source import TrytonSource
-from crossdock.observability.redaction import register_secret
 from crossdock.store.connector_state import ConnectorState
 from crossdock.store.repository import Store
 
 
-class TrytonConnector(Connector):
+class TrytonConnector(Connector[TrytonSettings]):
     """A Tryton database reached through its JSON-RPC API."""
 
     kind = "tryton"
@@ -41,20 +39,12 @@ class TrytonConnector(Connector):
         environ: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if not isinstance(settings, TrytonSettings):
-            raise TypeError(f"expected TrytonSettings, got {type(settings).__name__}")
         super().__init__(system, settings, hub)
+        settings = self.settings
         env = os.environ if environ is None else environ
-        password = env.get(settings.password_env)
-        if not password:
-            raise config_invalid(
-                system.name,
-                "password_env",
-                f"environment variable {settings.password_env} is not set (or empty); export "
-                "it with the Tryton user's password",
-            )
-        register_secret(password)
-        self.tryton_settings = settings
+        password = secret_from_env(
+            system.name, "password_env", settings.password_env, env, "the Tryton user's password"
+        )
         self.client = TrytonClient(
             settings.url,
             settings.database,
@@ -72,7 +62,7 @@ class TrytonConnector(Connector):
         self.state = ConnectorState(store, self.system.name)
 
     def source(self) -> Source | None:
-        return self._source if self.tryton_settings.pull else None
+        return self._source if self.settings.pull else None
 
     def destination(self) -> Destination | None:
         return self._destination

@@ -26,6 +26,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from crossdock.connectors.webhook.errors import config_invalid
+from crossdock.observability.redaction import register_secret
 
 #: Headers the connector sets itself; static ``headers`` may not override them.
 RESERVED_HEADERS = frozenset(
@@ -152,6 +153,7 @@ def resolve_headers(
                     f"headers.{header}",
                     f"environment variable {var} is not set",
                 )
+            register_secret(environ[var])  # a header value from the environment: a secret
             return environ[var]
 
         resolved = _ENV_REF.sub(sub, value)

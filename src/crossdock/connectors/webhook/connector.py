@@ -17,33 +17,26 @@ import httpx
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.connectors.base import Connector, Destination, WebhookReceiver
+from crossdock.connectors.base import Connector, Destination, WebhookReceiver, secret_from_env
 from crossdock.connectors.webhook.client import WebhookClient
 from crossdock.connectors.webhook.config import WebhookSettings, resolve_headers
 from crossdock.connectors.webhook.destination import WebhookDestination
 from crossdock.connectors.webhook.errors import config_invalid
 from crossdock.connectors.webhook.signing import Signer
 from crossdock.connectors.webhook.source import WebhookSource
-from crossdock.observability.redaction import register_secret
 
 
 def _signer(system: str, var: str, environ: Mapping[str, str]) -> Signer:
-    secret = environ.get(var)
-    if secret is None or not secret.strip():
-        raise config_invalid(
-            system,
-            "secret_env",
-            f"environment variable {var} is not set (or empty); export it with the "
-            "system's Standard Webhooks secret (whsec_...)",
-        )
-    register_secret(secret)
+    secret = secret_from_env(
+        system, "secret_env", var, environ, "the system's Standard Webhooks secret (whsec_...)"
+    )
     try:
         return Signer(secret)
     except ValueError as exc:
         raise config_invalid(system, "secret_env", f"environment variable {var}: {exc}") from None
 
 
-class WebhookConnector(Connector):
+class WebhookConnector(Connector[WebhookSettings]):
     """A system reached through signed webhooks."""
 
     kind = "webhook"
@@ -58,11 +51,9 @@ class WebhookConnector(Connector):
         environ: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if not isinstance(settings, WebhookSettings):
-            raise TypeError(f"expected WebhookSettings, got {type(settings).__name__}")
         super().__init__(system, settings, hub)
+        settings = self.settings
         env = os.environ if environ is None else environ
-        self.webhook_settings = settings
         if settings.secret_env is None:  # the settings model refuses this; keep mypy honest
             raise config_invalid(system.name, "secret_env", "required")
         self._signer = _signer(system.name, settings.secret_env, env)
