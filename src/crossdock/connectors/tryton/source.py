@@ -7,10 +7,10 @@ kind's bookmark (``write_date`` or ``create_date`` at or after it, less
 rows a record is built from (a party's addresses, a template's list price,
 a price list's lines, stock moves), and maps the records they belong to.
 
-Bookmark guarantee: the bookmark (the newest timestamp read) is saved in
-the hub's store by the unit's ``ack``, which the hub calls after ingest
-committed the unit; a crash before that re-reads the same changes, which
-ingest drops by idempotency key: at-least-once, effectively once.
+Bookmarks, the overlap and the ack after commit are the connector kit's
+:class:`~crossdock.connectors.kit.incremental.IncrementalSource`: the newest
+timestamp read becomes the kind's bookmark only when the hub acknowledges the
+unit after ingest committed it (at-least-once, effectively once).
 
 Deletions in Tryton leave no timestamp; :meth:`TrytonSource.snapshot` reads
 everything (no bookmark) for the reconciliation to compare and report drift.
@@ -18,11 +18,12 @@ everything (no bookmark) for the reconciliation to compare and report drift.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from crossdock.connectors.base import InboundUnit, SourceItem
+from crossdock.connectors.base import SourceItem
+from crossdock.connectors.kit.incremental import Bookmarks, IncrementalSource, Read
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import PullKind, TrytonSettings
 from crossdock.connectors.tryton.mapper import (
@@ -370,7 +371,7 @@ class _Reader:
         return out
 
 
-class TrytonSource:
+class TrytonSource(IncrementalSource[PullKind]):
     """Pulls what ``settings.pull`` names, one unit per kind, behind persisted bookmarks."""
 
     def __init__(
@@ -382,44 +383,23 @@ class TrytonSource:
     ) -> None:
         self.client = client
         self.settings = settings
-        self.system = system
-        self._state = state
+        super().__init__(
+            system,
+            lambda: settings.pull,
+            self._read_kind,
+            Bookmarks(state),
+            overlap_seconds=settings.overlap_seconds,
+            name_of=lambda kind: kind.value,
+        )
 
-    def _reader(self) -> _Reader:
-        return _Reader(self.client, self.settings, self.system)
-
-    @staticmethod
-    def _read(reader: _Reader, kind: PullKind, since: Since) -> list[SourceItem]:
+    def _read_kind(self, kind: PullKind, since: Since) -> Read:
+        reader = _Reader(self.client, self.settings, self.system)
         fn: Callable[[Since], list[SourceItem]] = getattr(reader, kind.value)
-        return fn(since)
+        items = fn(since)
+        return Read(items, reader.seen)
 
     def bookmark(self, kind: PullKind) -> datetime | None:
-        state = self._state()
-        raw = state.get(f"since:{kind.value}") if state is not None else None
-        return datetime.fromisoformat(raw) if raw else None
-
-    def pull(self) -> Iterator[InboundUnit]:
-        """One unit per kind with what changed since its bookmark; ``ack`` moves the bookmark."""
-        state = self._state()
-        for kind in self.settings.pull:
-            mark = self.bookmark(kind)
-            since = mark - timedelta(seconds=self.settings.overlap_seconds) if mark else None
-            reader = self._reader()
-            items = self._read(reader, kind, since)
-            seen = reader.seen
-
-            def ack(kind: PullKind = kind, seen: datetime | None = seen) -> None:
-                if state is not None and seen is not None:
-                    state.set(f"since:{kind.value}", seen.astimezone(UTC).isoformat())
-
-            yield InboundUnit(
-                name=f"{self.system}:{kind.value}", items=items, total=len(items), ack=ack
-            )
-
-    def snapshot(self, kinds: list[PullKind] | None = None) -> Iterator[SourceItem]:
-        """Everything Tryton holds now for ``kinds`` (default: the pulled kinds); no bookmark."""
-        for kind in kinds or self.settings.pull:
-            yield from self._read(self._reader(), kind, None)
+        return self.bookmarks.get(kind.value)
 
 
 __all__ = ["TrytonSource"]
