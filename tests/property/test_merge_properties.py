@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossdock.config.hub import EntityOwnership, NonOwnerPolicy
+from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.model.base import EntityType
 from crossdock.sync.merge import merge_fields
-from crossdock.sync.ownership import DELETED, OwnershipMatrix
 
 SYSTEMS = ["erp", "crm", "portal"]
 # Leaf paths as flatten_record yields them: never overlapping.

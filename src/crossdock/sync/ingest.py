@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crossdock.config.hub import HubConfig
+from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.connectors.base import SourceError, SourceItem
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.model.base import CanonicalEntity, EntityType
@@ -46,7 +47,6 @@ from crossdock.sync.ingest_problems import (
     waiting_or_refused,
 )
 from crossdock.sync.merge import merge_fields
-from crossdock.sync.ownership import DELETED, OwnershipMatrix
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crossdock.config.ownership import OwnershipMatrix, Verdict
 from crossdock.model.base import EntityType
 from crossdock.store.jsoncodec import dumps
-from crossdock.sync.ownership import OwnershipMatrix, Verdict
 
 
 @dataclass(slots=True)

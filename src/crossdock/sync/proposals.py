@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
+from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.errors import ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.paths import flatten_record, unflatten
@@ -23,7 +24,6 @@ from crossdock.store import schema as t
 from crossdock.sync.changes_codec import ts_key
 from crossdock.sync.ingest import event_row
 from crossdock.sync.merge import merge_fields
-from crossdock.sync.ownership import DELETED, OwnershipMatrix
 
 _NO_OWNERS = OwnershipMatrix({})
 

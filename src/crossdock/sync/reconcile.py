@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from crossdock.config.hub import HubConfig
+from crossdock.config.ownership import ANY_SYSTEM, OwnershipMatrix
 from crossdock.connectors.base import SourceError, SourceItem
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
@@ -37,7 +38,6 @@ from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
 from crossdock.store import Store
 from crossdock.store.records import StoredRecord
-from crossdock.sync.ownership import ANY_SYSTEM, OwnershipMatrix
 
 
 class DriftKind(StrEnum):

@@ -338,3 +338,26 @@ def test_public_face() -> None:
     import crossdock.connectors.tryton as pkg
 
     assert sorted(pkg.__all__) == ["PullKind", "TrytonClient", "TrytonConnector", "TrytonSettings"]
+
+
+def test_owned_fields_follow_the_one_ownership_rule() -> None:
+    """The most specific glob wins, as in the merge; the longest glob used to win here."""
+    from crossdock.config.hub import EntityOwnership, HubConfig, SystemConfig
+    from crossdock.config.ownership import OwnershipMatrix
+    from crossdock.connectors.tryton.destination import owned_fields
+    from crossdock.model.base import EntityType
+
+    hub = HubConfig(
+        systems=[SystemConfig(name="erp", kind="files"), SystemConfig(name="portal", kind="files")],
+        ownership={
+            EntityType.CUSTOMER: EntityOwnership(
+                owner="erp",
+                # longer, but only 8 literal characters: less specific than the exact name
+                fields={"credit_limit": "erp", "c*r*e*d*i*t*_*l*": "portal"},
+            )
+        },
+    )
+    matrix = OwnershipMatrix(hub.ownership)
+    assert matrix.owner(EntityType.CUSTOMER, "credit_limit") == "erp"
+    assert "credit_limit" in owned_fields(hub, "erp", EntityType.CUSTOMER)
+    assert "credit_limit" not in owned_fields(hub, "portal", EntityType.CUSTOMER)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from crossdock.config.hub import EntityOwnership, NonOwnerPolicy
+from crossdock.config.ownership import DELETED, OwnershipMatrix, Verdict
 from crossdock.model.base import EntityType
 from crossdock.sync.merge import merge_fields
-from crossdock.sync.ownership import DELETED, OwnershipMatrix, Verdict
 
 T1 = "2026-01-01T00:00:00.000000Z"
 T2 = "2026-01-02T00:00:00.000000Z"

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from crossdock.config.hub import HubConfig
+from crossdock.config.ownership import OwnershipMatrix
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import TrytonSettings
@@ -38,7 +39,6 @@ from crossdock.errors import (
 )
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
-from crossdock.model.paths import any_glob_matches
 from crossdock.model.registry import model_for
 
 
@@ -48,20 +48,10 @@ class _Retry(Exception):
 
 def owned_fields(hub: HubConfig, system: str, entity: EntityType) -> set[str]:
     """Top-level fields of ``entity`` the hub file gives to ``system`` (never overwritten)."""
-    own = hub.ownership.get(entity)
-    if own is None:
+    if entity not in hub.ownership:
         return set()
-    names = set(model_for(entity).model_fields)
-    out: set[str] = set()
-    for name in names:
-        globs = {g: s for g, s in own.fields.items() if any_glob_matches([g], name)}
-        if globs:
-            winner = globs[max(globs, key=len)]
-            if winner == system:
-                out.add(name)
-        elif own.owner == system:
-            out.add(name)
-    return out
+    matrix = OwnershipMatrix(hub.ownership)  # the one rule: the most specific glob wins
+    return {name for name in model_for(entity).model_fields if matrix.owner(entity, name) == system}
 
 
 class TrytonDestination:
