@@ -6,13 +6,17 @@
 ``ConflictError``: ownership or version conflict.
 ``NotFound``: the thing asked for does not exist.
 
-Each error carries a stable ``code`` (an :class:`ErrorCode`). Only ``api/``
-turns them into HTTP statuses.
+Each error class carries its stable ``code`` (an :class:`ErrorCode`) and the
+HTTP status the API answers it with (``http_status``); ``api/`` reads them, it
+never decides by code. A refusal with its own status has its own class:
+:class:`BadSignature` (401), :class:`ConfigInvalid` (the hub's own
+configuration is wrong: 500).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 
 class ErrorCode(StrEnum):
@@ -51,6 +55,7 @@ class CrossdockError(Exception):
     """Root of every error Crossdock raises on purpose."""
 
     code: ErrorCode = ErrorCode.INTERNAL
+    http_status: ClassVar[int] = 500
 
     def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
         super().__init__(message)
@@ -63,6 +68,7 @@ class RetryableError(CrossdockError):
     """A transient failure: try again later, after ``retry_after`` seconds if given."""
 
     code = ErrorCode.TRANSIENT
+    http_status = 503
 
     def __init__(
         self, message: str, *, retry_after: float | None = None, code: ErrorCode | None = None
@@ -75,12 +81,14 @@ class PermanentError(CrossdockError):
     """A failure retrying cannot fix: park the record, a person must act."""
 
     code = ErrorCode.PERMANENT
+    http_status = 422
 
 
 class InvalidInput(CrossdockError):
     """Input that breaks a rule; names the field (a dotted path) and the reason."""
 
     code = ErrorCode.INVALID_INPUT
+    http_status = 422
 
     def __init__(
         self,
@@ -95,16 +103,38 @@ class InvalidInput(CrossdockError):
         self.reason = reason or message
 
 
+class BadSignature(InvalidInput):
+    """An inbound request whose signature does not check out: the sender is not proven."""
+
+    code = ErrorCode.BAD_SIGNATURE
+    http_status = 401
+
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None):
+        super().__init__(message, field=field, reason=reason, code=ErrorCode.BAD_SIGNATURE)
+
+
+class ConfigInvalid(InvalidInput):
+    """The hub's own configuration is wrong (a setting, a connector kind, the store URL)."""
+
+    code = ErrorCode.CONFIG_INVALID
+    http_status = 500
+
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None):
+        super().__init__(message, field=field, reason=reason, code=ErrorCode.CONFIG_INVALID)
+
+
 class ConflictError(CrossdockError):
     """An ownership or version conflict."""
 
     code = ErrorCode.CONFLICT
+    http_status = 409
 
 
 class NotFound(CrossdockError):
     """The record, route or key asked for does not exist."""
 
     code = ErrorCode.NOT_FOUND
+    http_status = 404
 
 
 class MissingDependency(CrossdockError):
@@ -118,6 +148,8 @@ class MissingDependency(CrossdockError):
 
 
 __all__ = [
+    "BadSignature",
+    "ConfigInvalid",
     "ConflictError",
     "CrossdockError",
     "ErrorCode",

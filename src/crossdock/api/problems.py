@@ -18,15 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
-from crossdock.errors import (
-    ConflictError,
-    CrossdockError,
-    ErrorCode,
-    InvalidInput,
-    NotFound,
-    PermanentError,
-    RetryableError,
-)
+from crossdock.errors import BadSignature, CrossdockError, ErrorCode, InvalidInput, RetryableError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://crossdock.dev/problems/"
@@ -135,28 +127,23 @@ def internal_problem() -> ApiError:
 
 
 def from_crossdock_error(exc: CrossdockError) -> ApiError:
-    """Map Crossdock's error tree onto HTTP: the only place that mapping lives."""
-    if isinstance(exc, InvalidInput):
-        if exc.code is ErrorCode.BAD_SIGNATURE:
-            return ApiError(
-                401,
-                exc.code,
-                exc.message,
-                headers={"WWW-Authenticate": 'StandardWebhooks realm="crossdock"'},
-            )
-        if exc.code is ErrorCode.CONFIG_INVALID:
-            return ApiError(500, exc.code, exc.message)
-        errors = [FieldProblem(field=exc.field, reason=exc.reason)] if exc.field else None
-        return ApiError(422, exc.code, exc.message, errors=errors)
-    if isinstance(exc, NotFound):
-        return ApiError(404, exc.code, exc.message)
-    if isinstance(exc, ConflictError):
-        return ApiError(409, exc.code, exc.message)
-    if isinstance(exc, RetryableError):
-        return ApiError(503, exc.code, exc.message, headers=retry_after_header(exc.retry_after))
-    if isinstance(exc, PermanentError):
-        return ApiError(422, exc.code, exc.message)
-    return internal_problem()
+    """A Crossdock error as a problem: its class gives the status and the code.
+
+    Only what HTTP adds is decided here: a challenge header for a refused
+    signature, Retry-After for a retryable failure, the field for invalid input.
+    A failure nobody anticipated (the root class) stays a bare 500.
+    """
+    if type(exc) is CrossdockError:
+        return internal_problem()
+    headers: dict[str, str] | None = None
+    errors: list[FieldProblem] | None = None
+    if isinstance(exc, BadSignature):
+        headers = {"WWW-Authenticate": 'StandardWebhooks realm="crossdock"'}
+    elif isinstance(exc, RetryableError):
+        headers = retry_after_header(exc.retry_after)
+    elif isinstance(exc, InvalidInput) and exc.field and exc.http_status == 422:
+        errors = [FieldProblem(field=exc.field, reason=exc.reason)]
+    return ApiError(exc.http_status, exc.code, exc.message, errors=errors, headers=headers)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -20,13 +20,13 @@ from pydantic import ValidationError
 
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.config.problems import first_problem
-from crossdock.errors import ErrorCode, InvalidInput
+from crossdock.errors import ConfigInvalid, InvalidInput
 from crossdock.observability.redaction import register_secret
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class ConfigError(InvalidInput):
+class ConfigError(ConfigInvalid):
     """The hub file is wrong; ``str()`` reads ``file:line: path: reason``."""
 
     def __init__(self, file: str, path: str, reason: str, line: int | None = None) -> None:
@@ -35,7 +35,6 @@ class ConfigError(InvalidInput):
             f"{where}: {path or '(top)'}: {reason}",
             field=path,
             reason=reason,
-            code=ErrorCode.CONFIG_INVALID,
         )
         self.file = file
         self.path = path

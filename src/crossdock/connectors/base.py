@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, runtime_chec
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.errors import ErrorCode, InvalidInput
+from crossdock.errors import ConfigInvalid, ErrorCode, InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.observability.redaction import register_secret
@@ -219,11 +219,8 @@ def secret_from_env(
 
 def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
     """A connector setting that cannot be used; ``field`` is relative to ``settings``."""
-    return InvalidInput(
-        f"systems.{system}.settings.{field}: {reason}",
-        field=f"settings.{field}",
-        reason=reason,
-        code=ErrorCode.CONFIG_INVALID,
+    return ConfigInvalid(
+        f"systems.{system}.settings.{field}: {reason}", field=f"settings.{field}", reason=reason
     )
 
 

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.config.problems import first_problem
 from crossdock.connectors.base import AnyConnector, Connector
-from crossdock.errors import ErrorCode, InvalidInput
+from crossdock.errors import ConfigInvalid
 
 GROUP = "crossdock.connectors"
 _registered: dict[str, type[AnyConnector]] = {}
@@ -39,10 +39,8 @@ def connector_class(kind: str) -> type[AnyConnector]:
                 raise TypeError(f"entry point {ep.value} is not a Connector subclass")
             _registered[kind] = cls
             return cls
-    raise InvalidInput(
-        f"unknown connector kind {kind!r}; known: {', '.join(known_kinds())}",
-        field="kind",
-        code=ErrorCode.CONFIG_INVALID,
+    raise ConfigInvalid(
+        f"unknown connector kind {kind!r}; known: {', '.join(known_kinds())}", field="kind"
     )
 
 
@@ -53,11 +51,8 @@ def build_connector(system: SystemConfig, hub: HubConfig) -> AnyConnector:
         settings = cls.Settings.model_validate(system.settings)
     except ValidationError as exc:
         path, reason = first_problem(exc, cls.Settings, prefix="settings")
-        raise InvalidInput(
-            f"systems.{system.name}.{path}: {reason}",
-            field=path,
-            reason=reason,
-            code=ErrorCode.CONFIG_INVALID,
+        raise ConfigInvalid(
+            f"systems.{system.name}.{path}: {reason}", field=path, reason=reason
         ) from exc
     return cls(system, settings, hub)
 

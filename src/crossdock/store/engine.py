@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
-from crossdock.errors import ErrorCode, InvalidInput, MissingDependency
+from crossdock.errors import ConfigInvalid, MissingDependency
 
 WRITE = "crossdock_write"
 
@@ -58,10 +58,8 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise InvalidInput(
-            f"store.url: {url!r} is not a database URL ({exc})",
-            field="store.url",
-            code=ErrorCode.CONFIG_INVALID,
+        raise ConfigInvalid(
+            f"store.url: {url!r} is not a database URL ({exc})", field="store.url"
         ) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -73,10 +71,9 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
         # eight). A connection the server dropped fails one operation, SQLAlchemy then
         # discards the pool, and the sync loop's next pass starts from committed state.
         return create_engine(url, echo=echo, pool_size=10, max_overflow=20, future=True)
-    raise InvalidInput(
+    raise ConfigInvalid(
         f"store.url: backend {backend!r} is not supported; use sqlite:/// or postgresql://",
         field="store.url",
-        code=ErrorCode.CONFIG_INVALID,
     )
 
 

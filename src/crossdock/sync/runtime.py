@@ -33,7 +33,7 @@ from crossdock.connectors.base import (
     SourceItem,
 )
 from crossdock.connectors.registry import build_connector
-from crossdock.errors import ErrorCode, InvalidInput, NotFound
+from crossdock.errors import ConfigInvalid, ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store import ExceptionStatus, Store, dumps, loads
@@ -232,11 +232,10 @@ class Hub:
     def destination(self, system: str) -> Destination:
         dest = self.connector(system).destination()
         if dest is None:
-            raise InvalidInput(
+            raise ConfigInvalid(
                 f"system {system!r} is not a destination (its connector has no destination "
                 "settings)",
                 field="destination",
-                code=ErrorCode.CONFIG_INVALID,
             )
         return dest
 

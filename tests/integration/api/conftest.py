@@ -33,7 +33,7 @@ from crossdock.connectors.base import (
     WebhookReceiver,
 )
 from crossdock.connectors.registry import register
-from crossdock.errors import ErrorCode, InvalidInput
+from crossdock.errors import BadSignature, ErrorCode, InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store import Store
@@ -88,9 +88,7 @@ class SignedReceiver:
         try:
             doc = self.hook.verify(body, dict(headers))
         except (WebhookVerificationError, ValueError) as exc:
-            raise InvalidInput(
-                f"bad webhook signature: {exc}", code=ErrorCode.BAD_SIGNATURE
-            ) from exc
+            raise BadSignature(f"bad webhook signature: {exc}") from exc
         if not isinstance(doc, dict) or not isinstance(doc.get("changes"), list):
             raise InvalidInput("body must be {'changes': [...]}", field="changes")
         return [

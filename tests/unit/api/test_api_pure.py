@@ -14,6 +14,8 @@ from crossdock.api.jsonvalues import MAX_DEPTH, check_json
 from crossdock.api.keys import Scope, effective_scopes, generate_key, hash_key, parse_key
 from crossdock.api.problems import from_crossdock_error, retry_after_header
 from crossdock.errors import (
+    BadSignature,
+    ConfigInvalid,
     ConflictError,
     CrossdockError,
     ErrorCode,
@@ -31,7 +33,10 @@ from crossdock.store import EventRow
     ("exc", "status", "code"),
     [
         (InvalidInput("bad", field="sku"), 422, "invalid_input"),
-        (InvalidInput("sig", code=ErrorCode.BAD_SIGNATURE), 401, "bad_signature"),
+        (BadSignature("sig"), 401, "bad_signature"),
+        (ConfigInvalid("store.url: not a URL"), 500, "config_invalid"),
+        # a code alone decides nothing: the class does
+        (InvalidInput("x", code=ErrorCode.CONFIG_INVALID), 422, "config_invalid"),
         (NotFound("nope"), 404, "not_found"),
         (ConflictError("clash"), 409, "conflict"),
         (ConflictError("v", code=ErrorCode.VERSION_CONFLICT), 409, "version_conflict"),
@@ -169,3 +174,21 @@ def test_check_json_depth() -> None:
     with pytest.raises(ValueError, match="deeper"):
         check_json(deep)
     check_json({"ok": [1, 2.5, "x", None, True, {"y": {}}]})
+
+
+def test_every_error_class_carries_its_code_and_status() -> None:
+    import inspect
+
+    import crossdock.errors as errors
+
+    classes = [
+        c
+        for _, c in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(c, errors.CrossdockError)
+    ]
+    assert len(classes) >= 9
+    for cls in classes:
+        assert isinstance(cls.code, errors.ErrorCode), cls
+        assert 400 <= cls.http_status <= 599, cls
+    codes = [c.code for c in classes if c is not errors.CrossdockError]
+    assert len(codes) == len(set(codes)), "each class has its own code"

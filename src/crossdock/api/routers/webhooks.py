@@ -19,7 +19,7 @@ from starlette.requests import Request
 
 from crossdock.api.deps import HubDep, SystemPath
 from crossdock.api.problems import ApiError, problem_responses
-from crossdock.errors import ErrorCode, InvalidInput
+from crossdock.errors import BadSignature, ErrorCode, InvalidInput
 from crossdock.sync.runtime import Hub
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,7 @@ async def receive_webhook(
         raise _not_signed()
     try:
         inbox_id = await run_in_threadpool(hub.receive_webhook, system, headers, body)
-    except InvalidInput as exc:
-        if exc.code is not ErrorCode.BAD_SIGNATURE:
-            raise
+    except BadSignature as exc:
         log.info("webhook for %s refused: %s", system, exc.message)
         raise _not_signed() from None
     except UnicodeError as exc:

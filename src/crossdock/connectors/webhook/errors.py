@@ -10,7 +10,7 @@ that says what the caller must do.
   broken connections are ``RetryableError`` with ``retry_after``; the destination
   turns any other non-2xx answer into a ``FAILED`` result per delivery, code
   ``REJECTED_BY_DESTINATION``.
-* inbound signature problems: ``InvalidInput`` with code ``BAD_SIGNATURE``.
+* inbound signature problems: ``BadSignature`` (code ``bad_signature``).
 * an inbound body that is not a JSON object: ``InvalidInput`` with code
   ``VALIDATION_FAILED``.
 """
@@ -18,14 +18,12 @@ that says what the caller must do.
 from __future__ import annotations
 
 from crossdock.connectors.base import config_invalid
-from crossdock.errors import ErrorCode, InvalidInput
+from crossdock.errors import BadSignature, ErrorCode, InvalidInput
 
 
 def bad_signature(field: str, reason: str) -> InvalidInput:
     """An inbound request whose Standard Webhooks headers do not check out."""
-    return InvalidInput(
-        f"{field}: {reason}", field=field, reason=reason, code=ErrorCode.BAD_SIGNATURE
-    )
+    return BadSignature(f"{field}: {reason}", field=field, reason=reason)
 
 
 def malformed_body(field: str, reason: str) -> InvalidInput:
