@@ -17,6 +17,10 @@ from pydantic import Field
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.values import DecimalValue, NonNegativeDecimal, PositiveDecimal, UnitCode
 
+#: What available-to-promise subtracts from on hand: ATP = on_hand - each of these.
+#: The one statement of the rule; the service's arithmetic and the store's SQL use it.
+ATP_CLAIMS = ("allocated", "reserved", "safety_stock", "on_hold")
+
 
 class InboundKind(StrEnum):
     PURCHASE_ORDER = "purchase_order"
@@ -62,4 +66,4 @@ class InventoryPosition(CanonicalEntity):
         return []
 
 
-__all__ = ["InboundKind", "InboundReceipt", "InventoryPosition"]
+__all__ = ["ATP_CLAIMS", "InboundKind", "InboundReceipt", "InventoryPosition"]

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select, update
@@ -22,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
+from crossdock.model.inventory import ATP_CLAIMS
 from crossdock.store import schema as t
 from crossdock.store.repository import Store
 from crossdock.store.write import WriteTx, utc
@@ -66,6 +68,19 @@ class InboundRow:
     kind: str
     quantity: int
     eta: date
+
+
+#: ATP as SQL over a stock_positions row, from the one statement of the rule.
+ATP_SQL = "(on_hand - " + " - ".join(ATP_CLAIMS) + ")"
+
+
+class ReservationStatus(StrEnum):
+    """Where a reservation stands; only a held one moves (to confirmed, released, expired)."""
+
+    HELD = "held"
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +164,7 @@ _RESERVE_NEW_SQL = (
     "upd AS (UPDATE stock_positions SET reserved = reserved + %(qty)s, "
     "version = version + 1, updated_at = %(now)s "
     "WHERE sku = %(sku)s AND location = %(loc)s AND "
-    "on_hand - allocated - reserved - safety_stock - on_hold >= %(qty)s "
+    f"{ATP_SQL} >= %(qty)s "
     f"AND NOT EXISTS (SELECT 1 FROM seen) RETURNING {_POS_SQL}), "
     f"ins AS (INSERT INTO reservations ({_RES_SQL}, updated_at) "
     "SELECT %(id)s, %(key)s, sku, location, %(channel)s, %(qty)s, %(status)s, "
@@ -169,7 +184,7 @@ def _expired_query(
     now: datetime, limit: int, sku: str | None = None, location: str | None = None
 ) -> Select[Any]:
     """Held reservations whose time ran out, oldest first (optionally of one position)."""
-    q = select(*_RES_COLS).where(_R.status == "held", _R.expires_at < now)
+    q = select(*_RES_COLS).where(_R.status == ReservationStatus.HELD.value, _R.expires_at < now)
     if sku is not None and location is not None:
         q = q.where(_R.sku == sku, _R.location == location)
     return q.order_by(_R.expires_at).limit(limit)
@@ -325,7 +340,7 @@ class StockTx:
         r = self._one(
             "UPDATE stock_positions SET reserved = reserved + ?, version = version + 1, "
             "updated_at = ? WHERE sku = ? AND location = ? AND "
-            "on_hand - allocated - reserved - safety_stock - on_hold >= ? "
+            f"{ATP_SQL} >= ? "
             f"RETURNING {_POS_SQL}",
             (quantity, self.tx._ts(now), sku, location, quantity),
         )
@@ -537,20 +552,20 @@ class StockTx:
     def move_reservation(
         self,
         rid: str,
-        from_status: str,
-        to_status: str,
+        from_status: ReservationStatus,
+        to_status: ReservationStatus,
         now: datetime,
         order_ref: str | None = None,
     ) -> bool:
         """Change a reservation's status only if it is still ``from_status``."""
         ref_sql = ", order_ref = ?" if order_ref is not None else ""
-        params: tuple[Any, ...] = (to_status, self.tx._ts(now))
+        params: tuple[Any, ...] = (to_status.value, self.tx._ts(now))
         if order_ref is not None:
             params += (order_ref,)
         cur = self._raw(
             f"UPDATE reservations SET status = ?, updated_at = ?{ref_sql} "
             "WHERE id = ? AND status = ?",
-            (*params, rid, from_status),
+            (*params, rid, from_status.value),
         )
         return bool(cur.rowcount)
 
@@ -682,10 +697,12 @@ class StockStore:
 
 
 __all__ = [
+    "ATP_SQL",
     "DriftRow",
     "InboundRow",
     "PositionRow",
     "ReservationRow",
+    "ReservationStatus",
     "StockStore",
     "StockTx",
 ]

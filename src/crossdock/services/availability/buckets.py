@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from crossdock.errors import InvalidInput
+from crossdock.model.inventory import ATP_CLAIMS
 
 SCALE = 1_000_000
 """Stored integers are millionths of a unit: six decimal places, exact."""
@@ -63,8 +64,8 @@ class Buckets:
 
     @property
     def raw_atp(self) -> Decimal:
-        """On hand less every claim on it; negative when claims exceed stock."""
-        return self.on_hand - self.allocated - self.reserved - self.safety_stock - self.on_hold
+        """On hand less every claim on it (:data:`ATP_CLAIMS`); negative when claims exceed it."""
+        return self.on_hand - sum((getattr(self, claim) for claim in ATP_CLAIMS), Decimal(0))
 
     @property
     def atp(self) -> Decimal:

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,14 +32,12 @@ from crossdock.services.availability.channels import channel_atp
 from crossdock.services.availability.context import Context, now_utc
 from crossdock.services.availability.feeds import NO_CONTROL
 from crossdock.services.availability.publisher import buckets_of
-from crossdock.store.availability import PositionRow, ReservationRow, StockTx
-
-
-class ReservationStatus(StrEnum):
-    HELD = "held"
-    CONFIRMED = "confirmed"
-    RELEASED = "released"
-    EXPIRED = "expired"
+from crossdock.store.availability import (
+    PositionRow,
+    ReservationRow,
+    ReservationStatus,
+    StockTx,
+)
 
 
 class ReserveRequest(BaseModel):
@@ -52,6 +49,10 @@ class ReserveRequest(BaseModel):
     quantity: PositiveDecimal
     channel: str | None = Field(default=None, max_length=64, pattern=NO_CONTROL)
     ttl_seconds: int | None = Field(default=None, ge=1, le=30 * 86_400)
+
+
+_HELD, _CONFIRMED = ReservationStatus.HELD, ReservationStatus.CONFIRMED
+_RELEASED, _EXPIRED = ReservationStatus.RELEASED, ReservationStatus.EXPIRED
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +215,7 @@ class Reservations:
     def _expire_at(self, stx: StockTx, pos: PositionRow, now: datetime) -> PositionRow:
         """Expire the overdue reservations of one position; the position afterwards."""
         for r in stx.expired(now, 10_000, sku=pos.sku, location=pos.location):
-            if stx.move_reservation(r.id, "held", "expired", now):
+            if stx.move_reservation(r.id, _HELD, _EXPIRED, now):
                 pos = stx.change(r.sku, r.location, now, reserved=-r.quantity)
         return pos
 
@@ -238,7 +239,7 @@ class Reservations:
             if status is ReservationStatus.CONFIRMED:
                 return Reservation.of(row, replayed=True)
             if status is ReservationStatus.HELD and row.expires_at <= now:
-                if stx.move_reservation(rid, "held", "expired", now):
+                if stx.move_reservation(rid, _HELD, _EXPIRED, now):
                     pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
                     self.ctx.publisher.flush(stx, [pos])
                 expired_now = True
@@ -250,7 +251,7 @@ class Reservations:
                     if status is ReservationStatus.EXPIRED
                     else ErrorCode.CONFLICT,
                 )
-            stx.move_reservation(rid, "held", "confirmed", now, order_ref)
+            stx.move_reservation(rid, _HELD, _CONFIRMED, now, order_ref)
             stx.change(row.sku, row.location, now, reserved=-row.quantity, allocated=row.quantity)
             confirmed = stx.reservation(rid)
             assert confirmed is not None
@@ -280,7 +281,7 @@ class Reservations:
                 )
             if status is not ReservationStatus.HELD:
                 return Reservation.of(row, replayed=True)
-            stx.move_reservation(rid, "held", "released", now)
+            stx.move_reservation(rid, _HELD, _RELEASED, now)
             pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
             self.ctx.publisher.flush(stx, [pos])
             done = stx.reservation(rid)
@@ -320,7 +321,7 @@ class Reservations:
             count = 0
             touched: list[PositionRow] = []
             for r in due:
-                if stx.move_reservation(r.id, "held", "expired", now):
+                if stx.move_reservation(r.id, _HELD, _EXPIRED, now):
                     touched.append(stx.change(r.sku, r.location, now, reserved=-r.quantity))
                     count += 1
             self.ctx.publisher.flush(stx, touched)
