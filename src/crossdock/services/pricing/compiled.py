@@ -7,12 +7,19 @@ break never raises the price: each break holds the best value of the breaks
 it reaches), fixed prices pre-rounded, unit factors looked up once. The
 resolver then does little more than a bisect and, when units or currencies
 differ, one multiplication and a rounding.
+
+Validity windows are instants here: a date is resolved in the list's time
+zone (:func:`crossdock.model.price_list.starts_at`). A list whose entries
+for a SKU change over time (entries with windows of their own, or a
+category entry standing in where the SKU's own entries are not valid) is a
+:class:`Timed`: the entry that prices at each instant, found by a bisect.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from bisect import bisect_right
+from datetime import UTC, datetime
+from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
 from crossdock.config.pricing import RuleKind
@@ -22,16 +29,14 @@ from crossdock.model.price_list import (
     PriceList,
     PriceListKind,
     PriceMethod,
-    RoundingMode,
+    ends_at,
+    starts_at,
 )
 from crossdock.model.product import Product, ProductStatus
+from crossdock.services.pricing.rounding import Rounder
 
-_ROUNDING = {
-    RoundingMode.HALF_UP: ROUND_HALF_UP,
-    RoundingMode.HALF_EVEN: ROUND_HALF_EVEN,
-    RoundingMode.UP: ROUND_UP,
-    RoundingMode.DOWN: ROUND_DOWN,
-}
+MIN_TIME = datetime.min.replace(tzinfo=UTC)
+MAX_TIME = datetime.max.replace(tzinfo=UTC)
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
 CEILING = ROUND_CEILING
@@ -65,6 +70,7 @@ class PList:
         "code",
         "currency",
         "customers",
+        "edges",
         "floor_exempt",
         "frozen",
         "groups",
@@ -75,6 +81,7 @@ class PList:
         "priority",
         "quantum",
         "regions",
+        "rounder",
         "rounding",
         "ship_tos",
         "tiers",
@@ -92,14 +99,21 @@ class PList:
         self.kind = rule_kind(plist)
         self.priority = plist.priority or 0
         self.currency = plist.currency or currency
-        self.valid_from: datetime | None = plist.valid_from
-        self.valid_to: datetime | None = plist.valid_to
         self.tz = ZoneInfo(plist.timezone)
-        rounding = plist.rounding
-        self.places = rounding.places if rounding else 2
-        self.quantum = ONE.scaleb(-self.places)
-        self.rounding = _ROUNDING[rounding.mode] if rounding else ROUND_HALF_UP
-        self.floor_exempt = bool(plist.margin_floor_exempt)
+        self.valid_from = starts_at(plist.valid_from, self.tz)
+        self.valid_to = ends_at(plist.valid_to, self.tz)
+        edges: set[datetime] = set()
+        for e in plist.entries:
+            start, end = starts_at(e.valid_from, self.tz), ends_at(e.valid_to, self.tz)
+            edges.update(x for x in (start, end) if x is not None)
+        self.edges = tuple(sorted(edges))
+        """Where an entry's window starts or ends: between two, every entry is in or out."""
+        self.rounder = Rounder(plist.rounding)
+        self.places = self.rounder.places
+        self.quantum = self.rounder.quantum
+        self.rounding = self.rounder.rounding
+        self.floor_exempt = plist.margin_floor_exempt
+        """The list's own word on the margin floor (None: its kind's, per the hub's policy)."""
         self.frozen = False
         """A copy frozen behind a price lock: referable by code, never a candidate."""
         self.open = False
@@ -118,7 +132,11 @@ class PList:
         return not (self.customers or self.groups or self.tiers)
 
     def round(self, value: Decimal) -> Decimal:
-        return value.quantize(self.quantum, rounding=self.rounding)
+        return self.rounder.round(value)
+
+    def slot(self, at: datetime) -> int:
+        """Which interval between this list's entry edges ``at`` falls in."""
+        return bisect_right(self.edges, at)
 
 
 class Entry:
@@ -139,11 +157,18 @@ class Entry:
         "values_q",
     )
 
-    def __init__(self, plist: PList, entry: PriceEntry, unit: str, unit_factor: Decimal) -> None:
+    def __init__(
+        self,
+        plist: PList,
+        entry: PriceEntry,
+        unit: str,
+        unit_factor: Decimal,
+        break_group: str | None = None,
+    ) -> None:
         self.plist = plist
         self.method = entry.method
         self.base_list = entry.base_list
-        self.break_group = entry.break_group
+        self.break_group = entry.break_group if entry.break_group is not None else break_group
         self.category = entry.category is not None
         self.unit = unit
         self.unit_factor = unit_factor
@@ -167,11 +192,57 @@ class Entry:
         list in its chain)."""
 
 
+class Timed:
+    """One list's entries for one SKU over time: which one prices at an instant.
+
+    ``starts`` begins with :data:`MIN_TIME`; ``entries[k]`` prices from
+    ``starts[k]`` until the next start (None: the list does not price the
+    SKU then). Made when the list's entries for the SKU have windows of their
+    own; their instants are among the list's ``edges``.
+    """
+
+    __slots__ = ("entries", "plist", "starts")
+
+    def __init__(
+        self, plist: PList, starts: tuple[datetime, ...], entries: tuple[Entry | None, ...]
+    ) -> None:
+        self.plist = plist
+        self.starts = starts
+        self.entries = entries
+
+    def at(self, when: datetime) -> Entry | None:
+        return self.entries[bisect_right(self.starts, when) - 1]
+
+    def window(self, when: datetime) -> tuple[Entry, datetime | None, datetime | None, bool]:
+        """The entry valid at ``when``, else the next one, else the last before.
+
+        With its window (None: open) and whether it is still to come.
+        """
+        k = bisect_right(self.starts, when) - 1
+        n = len(self.entries)
+        for j in (*range(k, n), *range(k - 1, -1, -1)):
+            found = self.entries[j]
+            if found is not None:
+                start = self.starts[j] if j > 0 else None
+                end = self.starts[j + 1] if j + 1 < n else None
+                return found, start, end, j > k
+        raise AssertionError("a Timed holds an entry")  # made only with two turns or more
+
+    @property
+    def break_groups(self) -> set[str]:
+        return {e.break_group for e in self.entries if e is not None and e.break_group}
+
+
+Priced = Entry | Timed
+"""What a list holds for a SKU: one entry, or entries that take turns over time."""
+
+
 class ProductInfo:
     """What pricing needs of a product."""
 
     __slots__ = (
         "base_uom",
+        "break_group",
         "category",
         "channels",
         "cost",
@@ -196,6 +267,7 @@ class ProductInfo:
         self.list_price = product.list_price
         self.currency = product.currency or currency
         self.category = product.category
+        self.break_group = product.break_group
         self.channels = frozenset(product.channels)
         self.sellable = product.status in (None, ProductStatus.ACTIVE)
         self.floor_memo: tuple[object, str, Decimal | None] | None = None
@@ -236,17 +308,48 @@ def compile_entry(plist: PList, entry: PriceEntry, product: ProductInfo) -> Entr
     factor = product.factors.get(unit)
     if factor is None:
         return None
-    return Entry(plist, entry, unit, factor)
+    return Entry(plist, entry, unit, factor, product.break_group)
+
+
+def timeline(
+    plist: PList, category: list[PriceEntry], own: list[PriceEntry]
+) -> list[tuple[datetime, PriceEntry | None]]:
+    """Which of a list's entries prices a SKU from when: (start, entry or None), in order.
+
+    At each instant the SKU's own entries valid then come first, the
+    category's next; among those, the later in the list (two undated entries
+    for one target: the later one, as the list has always been read).
+    """
+    tz = plist.tz
+    spans = [
+        (starts_at(e.valid_from, tz) or MIN_TIME, ends_at(e.valid_to, tz) or MAX_TIME, e)
+        for e in (*category, *own)  # later wins: own entries after the category's
+    ]
+    points = sorted({MIN_TIME, *(s for s, _, _ in spans), *(t for _, t, _ in spans)} - {MAX_TIME})
+    out: list[tuple[datetime, PriceEntry | None]] = []
+    for start in points:
+        pick = None
+        for lo, hi, e in spans:
+            if lo <= start < hi:
+                pick = e
+        if not out or out[-1][1] is not pick:
+            out.append((start, pick))
+    return out
 
 
 __all__ = [
     "CEILING",
     "HUNDRED",
+    "MAX_TIME",
+    "MIN_TIME",
     "ONE",
     "CustomerInfo",
     "Entry",
     "PList",
+    "Priced",
     "ProductInfo",
+    "Timed",
     "compile_entry",
     "rule_kind",
+    "timeline",
 ]
