@@ -221,6 +221,8 @@ class PriceList(CanonicalEntity):
     kind: PriceListKind | None = None
     currency: CurrencyCode | None = None
     scope: Scope | None = None
+    # before the dates: their validators read it
+    timezone: str = Field(default="UTC", description="IANA zone of dates and day-based rules")
     valid_from: Validity | None = Field(
         default=None, description="an instant, or a day from its midnight in `timezone`"
     )
@@ -228,7 +230,6 @@ class PriceList(CanonicalEntity):
         default=None,
         description="exclusive instant, or a day the list is valid through (in `timezone`)",
     )
-    timezone: str = Field(default="UTC", description="IANA zone of dates and day-based rules")
     priority: int | None = Field(default=None, description="higher wins; None counts as 0")
     rounding: Rounding | None = None
     margin_floor_exempt: bool | None = Field(
@@ -253,19 +254,29 @@ class PriceList(CanonicalEntity):
             raise ValueError(f"{value!r} is not an IANA time zone") from None
         return value
 
-    @model_validator(mode="after")
-    def _windows(self) -> PriceList:
-        tz = ZoneInfo(self.timezone)
-        _check_window("", self.valid_from, self.valid_to, tz)
+    @field_validator("valid_to")
+    @classmethod
+    def _window(cls, value: datetime | date | None, info: ValidationInfo) -> datetime | date | None:
+        zone = info.data.get("timezone")  # absent when it failed: that error is the one to fix
+        if zone is not None:
+            _check_window("", info.data.get("valid_from"), value, ZoneInfo(zone))
+        return value
+
+    @field_validator("entries")
+    @classmethod
+    def _entry_windows(cls, entries: list[PriceEntry], info: ValidationInfo) -> list[PriceEntry]:
+        zone = info.data.get("timezone")
+        if zone is None:
+            return entries
+        tz = ZoneInfo(zone)
         spans: dict[tuple[str, str], list[tuple[int, datetime | None, datetime | None]]] = {}
-        for i, e in enumerate(self.entries):
+        for i, e in enumerate(entries):
             _check_window(f"entries.{i}.", e.valid_from, e.valid_to, tz)
             target = ("sku", e.sku) if e.sku is not None else ("category", e.category or "")
             start, end = starts_at(e.valid_from, tz), ends_at(e.valid_to, tz)
             dated = start is not None or end is not None
             for j, other_start, other_end in spans.get(target, []):
-                other = self.entries[j]
-                if not dated and other.valid_from is None and other.valid_to is None:
+                if not dated and other_start is None and other_end is None:
                     continue  # two undated entries: the later one prices, as it always has
                 if (start is None or other_end is None or start < other_end) and (
                     end is None or other_start is None or other_start < end
@@ -275,7 +286,7 @@ class PriceList(CanonicalEntity):
                         "at the same time: give them validity windows that do not overlap"
                     )
             spans.setdefault(target, []).append((i, start, end))
-        return self
+        return entries
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:
