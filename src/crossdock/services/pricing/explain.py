@@ -125,7 +125,9 @@ class Explainer(Pricer):
         """Say on the winning rule what the margin floor did to it, when it was below."""
         if floor is None or price >= floor:
             return
-        shown = floor.quantize(CENT, rounding=CEILING) if won is None else won.plist.round(floor)
+        shown = (
+            floor.quantize(CENT, rounding=CEILING) if won is None else won.plist.rounder.ceil(floor)
+        )
         basis = (
             f"the margin floor (cost {p.cost} {p.currency} per {p.base_uom} plus "
             f"{self.config.margin_floor_percent} %: {shown} {ctx.currency} per unit asked)"
