@@ -266,8 +266,8 @@ class PriceList(CanonicalEntity):
     @classmethod
     def _entry_windows(cls, entries: list[PriceEntry], info: ValidationInfo) -> list[PriceEntry]:
         zone = info.data.get("timezone")
-        if zone is None:
-            return entries
+        if zone is None or all(e.valid_from is None and e.valid_to is None for e in entries):
+            return entries  # undated entries never overlap: the later one prices
         tz = ZoneInfo(zone)
         spans: dict[tuple[str, str], list[tuple[int, datetime | None, datetime | None]]] = {}
         for i, e in enumerate(entries):

@@ -255,9 +255,12 @@ class Pricer:
         priced = self.index.entries(p.sku).get(base_id) if base_id else None
         if priced is None or ctx.window(priced.plist) is not None:
             return None
-        base = ctx.entry(priced)
-        if base is None:
-            return None
+        if isinstance(priced, Timed):
+            base = priced.at(ctx.instant(priced.plist))
+            if base is None:
+                return None
+        else:
+            base = priced
         i = bisect_right(base.mins, qb) - 1
         if i < 0:
             return None

@@ -35,6 +35,8 @@ from crossdock.model.price_list import (
 from crossdock.model.product import Product, ProductStatus
 from crossdock.services.pricing.rounding import Rounder
 
+_PLACES_2 = Rounder(None)
+"""The rounding of a list that states none (shared: it holds no state)."""
 MIN_TIME = datetime.min.replace(tzinfo=UTC)
 MAX_TIME = datetime.max.replace(tzinfo=UTC)
 HUNDRED = Decimal(100)
@@ -73,6 +75,7 @@ class PList:
         "edges",
         "floor_exempt",
         "frozen",
+        "grid",
         "groups",
         "id",
         "kind",
@@ -104,11 +107,15 @@ class PList:
         self.valid_to = ends_at(plist.valid_to, self.tz)
         edges: set[datetime] = set()
         for e in plist.entries:
-            start, end = starts_at(e.valid_from, self.tz), ends_at(e.valid_to, self.tz)
-            edges.update(x for x in (start, end) if x is not None)
+            if e.valid_from is not None or e.valid_to is not None:
+                for x in (starts_at(e.valid_from, self.tz), ends_at(e.valid_to, self.tz)):
+                    if x is not None:
+                        edges.add(x)
         self.edges = tuple(sorted(edges))
         """Where an entry's window starts or ends: between two, every entry is in or out."""
-        self.rounder = Rounder(plist.rounding)
+        self.rounder = _PLACES_2 if plist.rounding is None else Rounder(plist.rounding)
+        self.grid = self.rounder.step is not None
+        """Rounding to an increment or an ending (else decimal places: one quantize)."""
         self.places = self.rounder.places
         self.quantum = self.rounder.quantum
         self.rounding = self.rounder.rounding
@@ -132,7 +139,9 @@ class PList:
         return not (self.customers or self.groups or self.tiers)
 
     def round(self, value: Decimal) -> Decimal:
-        return self.rounder.round(value)
+        if self.grid:
+            return self.rounder.round(value)
+        return value.quantize(self.quantum, rounding=self.rounding)
 
     def slot(self, at: datetime) -> int:
         """Which interval between this list's entry edges ``at`` falls in."""

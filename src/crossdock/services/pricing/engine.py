@@ -376,7 +376,8 @@ class Engine(Planner):
                 edges.add(pl.valid_from)
             if pl.valid_to is not None:
                 edges.add(pl.valid_to)
-            edges.update(pl.edges)
+            if pl.edges:
+                edges.update(pl.edges)
         return tuple(sorted(edges))
 
     # -- one line, the fast way ----------------------------------------------------------

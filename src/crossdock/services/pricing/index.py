@@ -36,6 +36,7 @@ from crossdock.services.pricing.compiled import (
     timeline,
 )
 
+_NO_ENTRIES: dict[str, list[PriceEntry]] = {}
 PATCH_LIMIT = 64
 """How many list changes behind a customer's eligible lists may be patched, not rebuilt."""
 
@@ -100,16 +101,19 @@ class PriceIndex:
         product = self.products.get(sku)
         out: dict[str, Priced] = {}
         if product is not None:
-            raws: dict[str, tuple[list[PriceEntry], list[PriceEntry]]] = {}
+            owns = self._raw_sku.get(sku, _NO_ENTRIES)
+            cats = _NO_ENTRIES
             if product.category is not None:
-                for list_id, cat in self._raw_cat.get(product.category, {}).items():
-                    raws[list_id] = (cat, [])
-            for list_id, own in self._raw_sku.get(sku, {}).items():
-                raws[list_id] = (raws[list_id][0] if list_id in raws else [], own)
-            for list_id, (cat, own) in raws.items():
-                priced = self._compile(list_id, cat, own, product)
-                if priced is not None:
-                    out[list_id] = priced
+                cats = self._raw_cat.get(product.category, _NO_ENTRIES)
+                for list_id, cat in cats.items():
+                    priced = self._compile(list_id, cat, owns.get(list_id, []), product)
+                    if priced is not None:
+                        out[list_id] = priced
+            for list_id, own in owns.items():
+                if list_id not in cats:
+                    priced = self._compile(list_id, [], own, product)
+                    if priced is not None:
+                        out[list_id] = priced
         self.candidates[sku] = out
         return out
 
@@ -117,9 +121,8 @@ class PriceIndex:
         self, list_id: str, cat: list[PriceEntry], own: list[PriceEntry], p: ProductInfo
     ) -> Priced | None:
         pl = self.lists[list_id]
-        dated = any(e.valid_from is not None or e.valid_to is not None for e in (*cat, *own))
-        if not dated:  # one entry for all time: the SKU's own over the category's, the later
-            return self._entry(pl, (own or cat)[-1], p)
+        if not pl.edges:  # no dated entry: one for all time, the SKU's own over the
+            return self._entry(pl, (own or cat)[-1], p)  # category's, the later one
         compiled: dict[int, Entry | None] = {}
         starts: list[datetime] = []
         picks: list[Entry | None] = []

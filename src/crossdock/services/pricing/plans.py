@@ -226,9 +226,12 @@ class Planner(Explainer):
                 continue
             if lid not in active:
                 continue
-            e = ctx.entry(priced)  # the book's key holds the turn a Timed one takes
-            if e is None:
-                continue
+            if isinstance(priced, Timed):  # the book's key holds the turn it takes
+                e = priced.at(ctx.instant(priced.plist))
+                if e is None:
+                    continue
+            else:
+                e = priced
             if e.plist.currency == ctx.currency:
                 if e.method is FIXED and f is e.unit_factor:
                     cands.append((group, if_lower, e, e.mins, e.values_q, e.own))
