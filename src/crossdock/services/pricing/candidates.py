@@ -34,11 +34,11 @@ from crossdock.services.pricing.compiled import (
     Entry,
     FastTable,
     PList,
-    Timed,
 )
 from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.index import EligibleKey, PriceIndex
 from crossdock.services.pricing.results import Outcome, QuoteRequest
+from crossdock.services.pricing.turns import Timed
 
 if TYPE_CHECKING:  # plans compile what this module prices
     from crossdock.services.pricing.plans import Book

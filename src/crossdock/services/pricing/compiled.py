@@ -9,16 +9,14 @@ resolver then does little more than a bisect and, when units or currencies
 differ, one multiplication and a rounding.
 
 Validity windows are instants here: a date is resolved in the list's time
-zone (:func:`crossdock.model.price_list.starts_at`). A list whose entries
-for a SKU change over time (entries with windows of their own, or a
-category entry standing in where the SKU's own entries are not valid) is a
-:class:`Timed`: the entry that prices at each instant, found by a bisect.
+zone (:func:`crossdock.model.price_list.starts_at`); entries that take
+turns over time are :mod:`.turns`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
@@ -37,8 +35,6 @@ from crossdock.services.pricing.rounding import Rounder
 
 _PLACES_2 = Rounder(None)
 """The rounding of a list that states none (shared: it holds no state)."""
-MIN_TIME = datetime.min.replace(tzinfo=UTC)
-MAX_TIME = datetime.max.replace(tzinfo=UTC)
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
 CEILING = ROUND_CEILING
@@ -201,51 +197,6 @@ class Entry:
         list in its chain)."""
 
 
-class Timed:
-    """One list's entries for one SKU over time: which one prices at an instant.
-
-    ``starts`` begins with :data:`MIN_TIME`; ``entries[k]`` prices from
-    ``starts[k]`` until the next start (None: the list does not price the
-    SKU then). Made when the list's entries for the SKU have windows of their
-    own; their instants are among the list's ``edges``.
-    """
-
-    __slots__ = ("entries", "plist", "starts")
-
-    def __init__(
-        self, plist: PList, starts: tuple[datetime, ...], entries: tuple[Entry | None, ...]
-    ) -> None:
-        self.plist = plist
-        self.starts = starts
-        self.entries = entries
-
-    def at(self, when: datetime) -> Entry | None:
-        return self.entries[bisect_right(self.starts, when) - 1]
-
-    def window(self, when: datetime) -> tuple[Entry, datetime | None, datetime | None, bool]:
-        """The entry valid at ``when``, else the next one, else the last before.
-
-        With its window (None: open) and whether it is still to come.
-        """
-        k = bisect_right(self.starts, when) - 1
-        n = len(self.entries)
-        for j in (*range(k, n), *range(k - 1, -1, -1)):
-            found = self.entries[j]
-            if found is not None:
-                start = self.starts[j] if j > 0 else None
-                end = self.starts[j + 1] if j + 1 < n else None
-                return found, start, end, j > k
-        raise AssertionError("a Timed holds an entry")  # made only with two turns or more
-
-    @property
-    def break_groups(self) -> set[str]:
-        return {e.break_group for e in self.entries if e is not None and e.break_group}
-
-
-Priced = Entry | Timed
-"""What a list holds for a SKU: one entry, or entries that take turns over time."""
-
-
 class ProductInfo:
     """What pricing needs of a product."""
 
@@ -320,45 +271,14 @@ def compile_entry(plist: PList, entry: PriceEntry, product: ProductInfo) -> Entr
     return Entry(plist, entry, unit, factor, product.break_group)
 
 
-def timeline(
-    plist: PList, category: list[PriceEntry], own: list[PriceEntry]
-) -> list[tuple[datetime, PriceEntry | None]]:
-    """Which of a list's entries prices a SKU from when: (start, entry or None), in order.
-
-    At each instant the SKU's own entries valid then come first, the
-    category's next; among those, the later in the list (two undated entries
-    for one target: the later one, as the list has always been read).
-    """
-    tz = plist.tz
-    spans = [
-        (starts_at(e.valid_from, tz) or MIN_TIME, ends_at(e.valid_to, tz) or MAX_TIME, e)
-        for e in (*category, *own)  # later wins: own entries after the category's
-    ]
-    points = sorted({MIN_TIME, *(s for s, _, _ in spans), *(t for _, t, _ in spans)} - {MAX_TIME})
-    out: list[tuple[datetime, PriceEntry | None]] = []
-    for start in points:
-        pick = None
-        for lo, hi, e in spans:
-            if lo <= start < hi:
-                pick = e
-        if not out or out[-1][1] is not pick:
-            out.append((start, pick))
-    return out
-
-
 __all__ = [
     "CEILING",
     "HUNDRED",
-    "MAX_TIME",
-    "MIN_TIME",
     "ONE",
     "CustomerInfo",
     "Entry",
     "PList",
-    "Priced",
     "ProductInfo",
-    "Timed",
     "compile_entry",
     "rule_kind",
-    "timeline",
 ]

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from crossdock.config.pricing import PricingConfig
 from crossdock.errors import InvalidInput
 from crossdock.services.pricing.candidates import CENT, FIXED, QuoteContext
-from crossdock.services.pricing.compiled import MAX_TIME, MIN_TIME, ONE, Entry, PList, Timed
+from crossdock.services.pricing.compiled import ONE, Entry, PList
 from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.index import EligibleKey, PriceIndex
 from crossdock.services.pricing.plans import Planner, Winner
@@ -39,6 +39,7 @@ from crossdock.services.pricing.results import (
     QuoteLine,
     QuoteRequest,
 )
+from crossdock.services.pricing.turns import MAX_TIME, MIN_TIME, Timed
 
 _MISS: Any = object()
 MAX_QUANTITY = Decimal(10) ** 12

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from crossdock.config.pricing import RuleKind
 from crossdock.services.pricing.candidates import CENT, Pricer, QuoteContext
-from crossdock.services.pricing.compiled import CEILING, Entry, Priced, Timed
+from crossdock.services.pricing.compiled import CEILING, Entry
 from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.index import scope_miss
 from crossdock.services.pricing.policy import Scored, choose, loss
@@ -29,6 +29,7 @@ from crossdock.services.pricing.results import (
     PricedLine,
     QuoteLine,
 )
+from crossdock.services.pricing.turns import Priced, Timed
 
 
 class Explainer(Pricer):

@@ -29,12 +29,10 @@ from crossdock.services.pricing.compiled import (
     CustomerInfo,
     Entry,
     PList,
-    Priced,
     ProductInfo,
-    Timed,
     compile_entry,
-    timeline,
 )
+from crossdock.services.pricing.turns import Priced, Timed, timeline
 
 _NO_ENTRIES: dict[str, list[PriceEntry]] = {}
 PATCH_LIMIT = 64

@@ -49,10 +49,11 @@ from typing import Any
 
 from crossdock.config.pricing import PricingConfig, RuleKind
 from crossdock.services.pricing.candidates import FIXED, QuoteContext
-from crossdock.services.pricing.compiled import Entry, Priced, Timed
+from crossdock.services.pricing.compiled import Entry
 from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.explain import Explainer
 from crossdock.services.pricing.index import PriceIndex
+from crossdock.services.pricing.turns import Priced, Timed
 
 Ranked = tuple[tuple[int, bool, Priced | None, str], ...]
 """A SKU's candidates in precedence order: (group, if_lower, entry or None, list id)."""
