@@ -6,7 +6,8 @@ tier, group and assignments), drops the compiled entries of exactly the SKUs
 a change touches (by SKU or by category; products move between categories),
 and the engine keeps active lists and plans across changes that do not
 touch them: after every change both must agree
-with an index and engine built from scratch on the same state.
+with an index and engine built from scratch on the same state, at instants
+on both sides of the lists' and their entries' validity edges.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from crossdock.services.pricing import Engine, PricedLine, PriceIndex, QuoteLine
 from crossdock.services.pricing.index import EligibleKey
 
 AT = datetime(2026, 6, 1, tzinfo=UTC)
+INSTANTS = (AT, datetime(2026, 5, 31, 22, tzinfo=UTC), datetime(2026, 6, 2, tzinfo=UTC))
 SKUS = ["A", "B", "C"]
 ACCOUNTS = ["ACME", "OTHER"]
 CATEGORIES = ["X", "Y"]
@@ -45,10 +47,18 @@ def price_list(draw: st.DrawFn) -> dict[str, Any]:
     ):
         if draw(st.integers(0, 3)) == 0:
             scope[field] = draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
-    entries: list[dict[str, Any]] = [
-        {"sku": sku, "breaks": [{"min_quantity": "1", "value": str(draw(st.integers(1, 99)))}]}
-        for sku in draw(st.lists(st.sampled_from(SKUS), min_size=1, unique=True))
-    ]
+    entries: list[dict[str, Any]] = []
+    for sku in draw(st.lists(st.sampled_from(SKUS), min_size=1, unique=True)):
+        # one entry, or the SKU's price changing on 1 June within the list (in its zone)
+        windows: list[dict[str, str]] = draw(
+            st.sampled_from(
+                [[{}], [{"valid_to": "2026-05-31"}, {"valid_from": "2026-06-01"}],
+                 [{"valid_from": "2026-06-01"}], [{"valid_to": "2026-06-01T12:00:00+00:00"}]]
+            )
+        )  # fmt: skip
+        for w in windows:
+            value = str(draw(st.integers(1, 99)))
+            entries.append({"sku": sku, "breaks": [{"min_quantity": "1", "value": value}], **w})
     for cat in draw(st.lists(st.sampled_from(CATEGORIES), max_size=2, unique=True)):
         value = str(draw(st.integers(1, 99)))
         entries.append({"category": cat, "breaks": [{"min_quantity": "1", "value": value}]})
@@ -56,6 +66,7 @@ def price_list(draw: st.DrawFn) -> dict[str, Any]:
         "code": draw(st.sampled_from(["L0", "L1", "L2", "L3"])),
         "kind": draw(st.sampled_from(["base", "tier", "contract", "promotion"])),
         "priority": draw(st.integers(-1, 1)),
+        "timezone": draw(st.sampled_from(["UTC", "Europe/Paris"])),
         "entries": entries,
     }
     if scope:
@@ -83,6 +94,7 @@ products = st.fixed_dictionaries(
     {
         "category": st.sampled_from([None, *CATEGORIES]),
         "list_price": st.sampled_from(["90", "100"]),
+        "break_group": st.sampled_from([None, "fam"]),
     }
 )
 operations = st.lists(
@@ -141,9 +153,13 @@ def _prices(engine: Engine, idx: PriceIndex) -> list[object]:
     for info in sorted(idx.customers.values(), key=lambda c: c.account):
         for site in (None, *sorted(info.ship_tos)):
             for channel in CHANNELS:
-                req = QuoteRequest(info.account, lines, ship_to=site, channel=channel, at=AT)
-                for x in engine.quote(req).lines:
-                    got.append((x.unit_price, x.rule.list_code) if isinstance(x, PricedLine) else x)
+                for at in INSTANTS:
+                    req = QuoteRequest(info.account, lines, ship_to=site, channel=channel, at=at)
+                    for x in engine.quote(req).lines:
+                        if isinstance(x, PricedLine):
+                            got.append((x.unit_price, x.rule.list_code))
+                        else:
+                            got.append(x)
     return got
 
 

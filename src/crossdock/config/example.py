@@ -113,7 +113,10 @@ pricing:
   mode: order
   precedence: [override, contract, customer, promotion, tier, base, list_price]
   if_lower: [promotion]
-  margin_floor_percent: "0"   # never below cost unless a list is margin_floor_exempt
+  # The winner's price is raised to cost plus this margin when below it,
+  # unless its kind is exempt here (or its list says margin_floor_exempt).
+  margin_floor_percent: "0"
+  margin_floor_exempt: [contract]
   default_currency: USD
   rates:
     - {from: USD, to: CAD, rate: "1.35"}

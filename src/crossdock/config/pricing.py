@@ -13,8 +13,15 @@ rank, then the list's ``priority`` (higher first), then the lower price, then
 the list code (ascending, by code point). In ``lowest`` mode the price comes
 first, then the same order.
 
-The margin floor: no price below ``cost * (1 + margin_floor_percent / 100)``
-unless the list says ``margin_floor_exempt: true`` (contracts that allow it).
+The margin floor protects margin; it does not change who wins. The winner is
+picked as if there were no floor; then, when its price is below
+``cost * (1 + margin_floor_percent / 100)``, it is raised to the floor (to the
+least price its list's rounding allows at or above it), unless it is exempt:
+its list says ``margin_floor_exempt: true`` or ``false``, or else its rule
+kind is in ``margin_floor_exempt`` (``[contract]`` by default: a contract's
+price is the agreed one). A product without a cost has no floor (the
+explanation says so). So the price with a floor is
+``max(price without it, floor)`` unless the winner is exempt.
 Currency rates: ``1 from = rate to``; the inverse of a rate is used when only
 the other direction is listed.
 """
@@ -109,7 +116,12 @@ class PricingConfig(_Strict):
     margin_floor_percent: DecimalValue | None = Field(
         default=Decimal(0),
         ge=0,
-        description="no price below cost plus this margin (percent); null: no floor",
+        description="no winner's price below cost plus this margin (percent); null: no floor",
+    )
+    margin_floor_exempt: list[RuleKind] = Field(
+        default_factory=lambda: [RuleKind.CONTRACT],
+        description="rule kinds the floor does not raise (a list's own margin_floor_exempt "
+        "comes first)",
     )
     default_currency: CurrencyCode = "USD"
     rates: list[CurrencyRate] = Field(default_factory=list)
@@ -127,6 +139,8 @@ class PricingConfig(_Strict):
             raise ValueError(f"precedence names a kind twice: {', '.join(dupes)}")
         if RuleKind.MARGIN_FLOOR in seen:
             raise ValueError("precedence: margin_floor is not a rule kind to rank")
+        if RuleKind.MARGIN_FLOOR in self.margin_floor_exempt:
+            raise ValueError("margin_floor_exempt: margin_floor is not a kind of price rule")
         pairs = [(r.source, r.target) for r in self.rates]
         if len(set(pairs)) != len(pairs):
             raise ValueError("rates: a currency pair is listed twice")

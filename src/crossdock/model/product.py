@@ -9,6 +9,10 @@ the SKU.
 Natural keys are the SKU and every GTIN the record carries (the item's own,
 its UPC, and the GTIN of each packaging unit), each GTIN zero-padded to 14
 digits so that a UPC-12 from one system meets the GTIN-14 of another.
+
+``break_group`` puts the item in a mix-and-match family: the lines of one
+order whose items share it reach quantity breaks together, in every price
+list that prices them.
 """
 
 from __future__ import annotations
@@ -125,6 +129,11 @@ class Product(CanonicalEntity):
     long_description: str | None = None
     brand: str | None = None
     category: str | None = None
+    break_group: str | None = Field(
+        default=None,
+        description="a mix-and-match family: an order's lines of its products pool their "
+        "quantity for the breaks of every price list (an entry's own break_group comes first)",
+    )
     base_uom: UnitCode = "EA"
     units: list[UnitConversion] = Field(default_factory=list)
     weight: Weight | None = None

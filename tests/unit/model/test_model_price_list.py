@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
 from crossdock.model import PriceList, PriceListKind, PriceMethod, RoundingMode
+from crossdock.model.price_list import ends_at, starts_at
 
 
 def entry(**over: Any) -> dict[str, Any]:
@@ -137,3 +139,44 @@ def test_json_round_trip() -> None:
     assert doc["entries"][1]["breaks"][1]["value"] == "12.5"
     assert doc["valid_to"] == "2026-01-01T00:00:00-05:00"
     assert PriceList.model_validate(doc) == pl
+
+
+def test_a_date_is_a_day_in_the_lists_zone_and_valid_to_runs_through_it() -> None:
+    pl = PriceList.model_validate(
+        {
+            **CONTRACT,
+            "timezone": "Europe/Paris",
+            "valid_from": "2027-01-01",
+            "valid_to": "2027-01-31",
+        }
+    )
+    assert pl.model_dump(mode="json")["valid_from"] == "2027-01-01"  # kept as written
+    tz = ZoneInfo("Europe/Paris")
+    assert starts_at(pl.valid_from, tz) == datetime(2026, 12, 31, 23, tzinfo=UTC)
+    assert ends_at(pl.valid_to, tz) == datetime(2027, 1, 31, 23, tzinfo=UTC)
+    # through 31 December in Paris ends where the instant starts: an empty window
+    err = refused(
+        {"timezone": "Europe/Paris", "valid_from": "2027-01-01T00:00:00+01:00",
+         "valid_to": "2026-12-31"}
+    )  # fmt: skip
+    assert locs(err) == [("valid_to",)] and "after valid_from" in str(err.value)
+
+
+def test_entry_windows_are_checked_in_the_lists_zone() -> None:
+    err = refused({"entries": [entry(valid_to="2027-01-15"), entry(valid_from="2027-01-15")]})
+    assert locs(err) == [("entries",)] and "entries.0 and entries.1" in str(err.value)
+    ok = PriceList.model_validate(
+        {**CONTRACT, "entries": [entry(valid_to="2027-01-14"), entry(valid_from="2027-01-15")]}
+    )
+    assert [e.valid_from for e in ok.entries] == [None, date(2027, 1, 15)]
+    err = refused({"entries": [entry(valid_from="2027-01-15T00:00:00")]})
+    assert locs(err) == [("entries", 0, "valid_from")] and "UTC offset" in str(err.value)
+
+
+def test_rounding_to_an_increment_or_an_ending() -> None:
+    pl = PriceList.model_validate(
+        {**CONTRACT, "rounding": {"increment": "0.05", "ending": "0.04", "mode": "up"}}
+    )
+    assert pl.rounding is not None and pl.rounding.increment == Decimal("0.05")
+    assert locs(refused({"rounding": {"ending": "1"}})) == [("rounding",)]
+    assert locs(refused({"rounding": {"increment": "0.001"}})) == [("rounding",)]

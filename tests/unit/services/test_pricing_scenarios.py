@@ -159,20 +159,22 @@ def test_margin_floor_unless_the_contract_allows_it() -> None:
         "code": "DEAL",
         "kind": "contract",
         "scope": {"customers": ["ACME"]},
+        "margin_floor_exempt": False,
         "entries": [fixed("W-1", ("1", "3.00"))],
     }
     cfg = PricingConfig(margin_floor_percent=D(10))
     e = Engine(index([WIDGET], [BASE, cheap], [ACME]), cfg)
     line = one(e, QuoteRequest("ACME", [QuoteLine("W-1", D(1))], at=AT))
-    assert (line.unit_price, line.rule.list_code) == (D("10.00"), "BASE")
-    assert {c.list_code: c.outcome for c in line.candidates or []}["DEAL"] is Outcome.BELOW_FLOOR
+    # the contract still wins; the floor raises it to cost plus 10 %
+    assert (line.unit_price, line.rule.list_code) == (D("4.40"), "DEAL")
+    assert {c.list_code: c.outcome for c in line.candidates or []}["BASE"] is Outcome.LOWER_PRIORITY
     exempt = dict(cheap, margin_floor_exempt=True)
     e = Engine(index([WIDGET], [BASE, exempt], [ACME]), cfg)
     assert one(e, QuoteRequest("ACME", [QuoteLine("W-1", D(1))], at=AT)).unit_price == D("3.00")
-    # nothing above the floor: the floor itself, stated as the rule
-    e = Engine(index([WIDGET], [cheap], [ACME]), cfg)
+    # a contract that says nothing: contracts are exempt by default
+    e = Engine(index([WIDGET], [dict(cheap, margin_floor_exempt=None)], [ACME]), cfg)
     floor = one(e, QuoteRequest("ACME", [QuoteLine("W-1", D(1))], at=AT), explain=False)
-    assert (floor.unit_price, floor.rule.kind) == (D("4.40"), RuleKind.MARGIN_FLOOR)
+    assert (floor.unit_price, floor.rule.kind) == (D("3.00"), RuleKind.CONTRACT)
 
 
 def test_promotion_wins_only_if_lower_and_contract_beats_it() -> None:

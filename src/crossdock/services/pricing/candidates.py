@@ -8,21 +8,37 @@ rounding. Entries whose chain of referenced lists is undated keep a table
 of their prices at every break of the chain, per request unit, so the hot
 path is a bisect. :class:`QuoteContext` is one request's customer,
 currency, instant and active lists.
+
+The margin floor is a clamp on the winner, never a filter of candidates:
+the policy picks the winner as if there were no floor, then a winner below
+``cost * (1 + margin_floor_percent / 100)`` (in the request's unit and
+currency) is raised to the least price its list's rounding allows at or
+above it, unless it is exempt: its list says ``margin_floor_exempt``, or
+else its rule kind is one the policy exempts (``contract`` by default). A
+product without a cost has no floor.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import UTC, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from crossdock.config.pricing import PrecedenceMode, PricingConfig, RuleKind
 from crossdock.model.price_list import PriceMethod
-from crossdock.services.pricing.compiled import HUNDRED, ONE, CustomerInfo, Entry, FastTable, PList
+from crossdock.services.pricing.compiled import (
+    HUNDRED,
+    ONE,
+    CustomerInfo,
+    Entry,
+    FastTable,
+    PList,
+)
 from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.index import EligibleKey, PriceIndex
 from crossdock.services.pricing.results import Outcome, QuoteRequest
+from crossdock.services.pricing.turns import Timed
 
 if TYPE_CHECKING:  # plans compile what this module prices
     from crossdock.services.pricing.plans import Book
@@ -39,7 +55,7 @@ class QuoteContext:
 
     __slots__ = (
         "active", "at", "currency", "customer", "epoch", "full_plans", "key", "on", "personal",
-        "personal_skus", "plans", "rates", "region", "token", "tokens",
+        "personal_skus", "plans", "rates", "region", "slots", "token", "tokens",
     )  # fmt: skip
 
     def __init__(self, customer: CustomerInfo, request: QuoteRequest, currency: str) -> None:
@@ -50,6 +66,9 @@ class QuoteContext:
         self.at = request.at
         self.on = request.on
         self.active: dict[str, tuple[int, int, str]] = {}
+        self.slots: dict[str, int] = {}
+        """Per active list with dated entries, which interval between its entry edges the
+        request falls in (:meth:`PList.slot`): what its entries' turns depend on."""
         self.rates: dict[str, Decimal | None] = {}
         self.token = 0
         self.epoch = -1
@@ -69,6 +88,12 @@ class QuoteContext:
         if self.on is not None:
             return datetime.combine(self.on, time(0), tzinfo=pl.tz)
         return self.at if self.at is not None else datetime.now(UTC)
+
+    def entry(self, priced: Entry | Timed) -> Entry | None:
+        """The entry pricing now (a :class:`Timed` one takes turns; None: none valid now)."""
+        if isinstance(priced, Timed):
+            return priced.at(self.instant(priced.plist))
+        return priced
 
     def window(self, pl: PList) -> Outcome | None:
         at = self.instant(pl)
@@ -93,6 +118,7 @@ class Pricer:
         )
         self._ranks = {k: config.rank(k) for k in RuleKind}
         self._if_lower = frozenset(config.if_lower)
+        self._exempt_kinds = frozenset(config.margin_floor_exempt)
         self._list_price = RuleKind.LIST_PRICE in config.precedence or self.lowest
 
     def _floor(self, ctx: QuoteContext, p: Product, f: Decimal) -> Decimal | None:
@@ -102,6 +128,30 @@ class Pricer:
         if rate is None:
             return None
         return p.cost * f * self.floor * rate
+
+    def exempt(self, e: Entry | None) -> bool:
+        """Whether the floor leaves this winner as it is (``None``: the list price)."""
+        if e is None:
+            return RuleKind.LIST_PRICE in self._exempt_kinds
+        own = e.plist.floor_exempt
+        return own if own is not None else e.plist.kind in self._exempt_kinds
+
+    def _raise(self, price: Decimal, e: Entry | None, floor: Decimal | None) -> Decimal:
+        """The winner's price under the floor's clamp (``floor``: per request unit, or None)."""
+        if floor is None or price >= floor or self.exempt(e):
+            return price
+        if e is None:
+            return floor.quantize(CENT, rounding=ROUND_CEILING)
+        return e.plist.rounder.ceil(floor)
+
+    def _line_floor(self, ctx: QuoteContext, p: Product, f: Decimal) -> Decimal | None:
+        """The margin floor per request unit (memoised per product and currency)."""
+        if self.floor is None or p.cost is None:
+            return None
+        memo = p.floor_memo
+        if memo is None or memo[0] is not self.floor or memo[1] != ctx.currency:
+            memo = p.floor_memo = (self.floor, ctx.currency, self._floor(ctx, p, ONE))
+        return memo[2] if f is ONE or memo[2] is None else memo[2] * f
 
     def _rate(self, ctx: QuoteContext, currency: str) -> Decimal | None:
         found = ctx.rates.get(currency, ctx)
@@ -156,7 +206,11 @@ class Pricer:
                 break
             base_id = self.index.list_ids.get(cur.base_list or "")
             nxt = self.index.entries(p.sku).get(base_id) if base_id else None
-            if nxt is None or nxt.plist.valid_from is not None or nxt.plist.valid_to is not None:
+            if (
+                not isinstance(nxt, Entry)  # none, or Timed: its price changes with the instant
+                or nxt.plist.valid_from is not None
+                or nxt.plist.valid_to is not None
+            ):
                 return None
             mins.update(nxt.mins)
             cur = nxt
@@ -198,9 +252,15 @@ class Pricer:
         if depth >= MAX_DEPTH or e.base_list is None:
             return None
         base_id = self.index.list_ids.get(e.base_list)
-        base = self.index.entries(p.sku).get(base_id) if base_id else None
-        if base is None or ctx.window(base.plist) is not None:
+        priced = self.index.entries(p.sku).get(base_id) if base_id else None
+        if priced is None or ctx.window(priced.plist) is not None:
             return None
+        if isinstance(priced, Timed):
+            base = priced.at(ctx.instant(priced.plist))
+            if base is None:
+                return None
+        else:
+            base = priced
         i = bisect_right(base.mins, qb) - 1
         if i < 0:
             return None

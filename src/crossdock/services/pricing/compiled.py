@@ -7,12 +7,17 @@ break never raises the price: each break holds the best value of the breaks
 it reaches), fixed prices pre-rounded, unit factors looked up once. The
 resolver then does little more than a bisect and, when units or currencies
 differ, one multiplication and a rounding.
+
+Validity windows are instants here: a date is resolved in the list's time
+zone (:func:`crossdock.model.price_list.starts_at`); entries that take
+turns over time are :mod:`.turns`.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo
 
 from crossdock.config.pricing import RuleKind
@@ -22,16 +27,14 @@ from crossdock.model.price_list import (
     PriceList,
     PriceListKind,
     PriceMethod,
-    RoundingMode,
+    ends_at,
+    starts_at,
 )
 from crossdock.model.product import Product, ProductStatus
+from crossdock.services.pricing.rounding import Rounder
 
-_ROUNDING = {
-    RoundingMode.HALF_UP: ROUND_HALF_UP,
-    RoundingMode.HALF_EVEN: ROUND_HALF_EVEN,
-    RoundingMode.UP: ROUND_UP,
-    RoundingMode.DOWN: ROUND_DOWN,
-}
+_PLACES_2 = Rounder(None)
+"""The rounding of a list that states none (shared: it holds no state)."""
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
 CEILING = ROUND_CEILING
@@ -65,8 +68,10 @@ class PList:
         "code",
         "currency",
         "customers",
+        "edges",
         "floor_exempt",
         "frozen",
+        "grid",
         "groups",
         "id",
         "kind",
@@ -75,6 +80,7 @@ class PList:
         "priority",
         "quantum",
         "regions",
+        "rounder",
         "rounding",
         "ship_tos",
         "tiers",
@@ -92,14 +98,25 @@ class PList:
         self.kind = rule_kind(plist)
         self.priority = plist.priority or 0
         self.currency = plist.currency or currency
-        self.valid_from: datetime | None = plist.valid_from
-        self.valid_to: datetime | None = plist.valid_to
         self.tz = ZoneInfo(plist.timezone)
-        rounding = plist.rounding
-        self.places = rounding.places if rounding else 2
-        self.quantum = ONE.scaleb(-self.places)
-        self.rounding = _ROUNDING[rounding.mode] if rounding else ROUND_HALF_UP
-        self.floor_exempt = bool(plist.margin_floor_exempt)
+        self.valid_from = starts_at(plist.valid_from, self.tz)
+        self.valid_to = ends_at(plist.valid_to, self.tz)
+        edges: set[datetime] = set()
+        for e in plist.entries:
+            if e.valid_from is not None or e.valid_to is not None:
+                for x in (starts_at(e.valid_from, self.tz), ends_at(e.valid_to, self.tz)):
+                    if x is not None:
+                        edges.add(x)
+        self.edges = tuple(sorted(edges))
+        """Where an entry's window starts or ends: between two, every entry is in or out."""
+        self.rounder = _PLACES_2 if plist.rounding is None else Rounder(plist.rounding)
+        self.grid = self.rounder.step is not None
+        """Rounding to an increment or an ending (else decimal places: one quantize)."""
+        self.places = self.rounder.places
+        self.quantum = self.rounder.quantum
+        self.rounding = self.rounder.rounding
+        self.floor_exempt = plist.margin_floor_exempt
+        """The list's own word on the margin floor (None: its kind's, per the hub's policy)."""
         self.frozen = False
         """A copy frozen behind a price lock: referable by code, never a candidate."""
         self.open = False
@@ -118,7 +135,13 @@ class PList:
         return not (self.customers or self.groups or self.tiers)
 
     def round(self, value: Decimal) -> Decimal:
+        if self.grid:
+            return self.rounder.round(value)
         return value.quantize(self.quantum, rounding=self.rounding)
+
+    def slot(self, at: datetime) -> int:
+        """Which interval between this list's entry edges ``at`` falls in."""
+        return bisect_right(self.edges, at)
 
 
 class Entry:
@@ -139,11 +162,18 @@ class Entry:
         "values_q",
     )
 
-    def __init__(self, plist: PList, entry: PriceEntry, unit: str, unit_factor: Decimal) -> None:
+    def __init__(
+        self,
+        plist: PList,
+        entry: PriceEntry,
+        unit: str,
+        unit_factor: Decimal,
+        break_group: str | None = None,
+    ) -> None:
         self.plist = plist
         self.method = entry.method
         self.base_list = entry.base_list
-        self.break_group = entry.break_group
+        self.break_group = entry.break_group if entry.break_group is not None else break_group
         self.category = entry.category is not None
         self.unit = unit
         self.unit_factor = unit_factor
@@ -172,6 +202,7 @@ class ProductInfo:
 
     __slots__ = (
         "base_uom",
+        "break_group",
         "category",
         "channels",
         "cost",
@@ -196,6 +227,7 @@ class ProductInfo:
         self.list_price = product.list_price
         self.currency = product.currency or currency
         self.category = product.category
+        self.break_group = product.break_group
         self.channels = frozenset(product.channels)
         self.sellable = product.status in (None, ProductStatus.ACTIVE)
         self.floor_memo: tuple[object, str, Decimal | None] | None = None
@@ -236,7 +268,7 @@ def compile_entry(plist: PList, entry: PriceEntry, product: ProductInfo) -> Entr
     factor = product.factors.get(unit)
     if factor is None:
         return None
-    return Entry(plist, entry, unit, factor)
+    return Entry(plist, entry, unit, factor, product.break_group)
 
 
 __all__ = [

@@ -4,12 +4,13 @@ Per request: the customer, its eligible lists (memoised per customer,
 ship-to and channel), those active at the quote's instant (or day, in each
 list's time zone), each with its precedence key. Per line: the item's unit
 factor, the quantity in base units (pooled across lines sharing a break
-group when an entry has one), then each active entry's price: a bisect into
-its breaks, the method (fixed, percent off another list, markup on cost),
-unit and currency conversion, the list's rounding; candidates below the
-margin floor drop out unless their list is exempt. The policy picks the
-winner; with ``explain`` every other candidate (also the lists that did not
-apply) is listed with the reason it lost. In ``order`` mode without
+group when an entry or the product has one), then each active entry's
+price (the one valid at the instant, when a list's entries take turns): a
+bisect into its breaks, the method (fixed, percent off another list, markup
+on cost), unit and currency conversion, the list's rounding. The policy
+picks the winner and the margin floor clamps it (unless it is exempt); with
+``explain`` every other candidate (also the lists that did not apply) is
+listed with the reason it lost. In ``order`` mode without
 ``explain`` a line walks its plan instead (:mod:`.plans`): the same
 candidates, those that cannot apply already left out, prices already tabled.
 """
@@ -38,9 +39,8 @@ from crossdock.services.pricing.results import (
     QuoteLine,
     QuoteRequest,
 )
+from crossdock.services.pricing.turns import MAX_TIME, MIN_TIME, Timed
 
-_MIN_TIME = datetime.min.replace(tzinfo=UTC)
-_MAX_TIME = datetime.max.replace(tzinfo=UTC)
 _MISS: Any = object()
 MAX_QUANTITY = Decimal(10) ** 12
 """The largest quantity a line may ask for (prices stay exact well past it)."""
@@ -57,6 +57,7 @@ class _Active(NamedTuple):
     lo: datetime
     hi: datetime
     active: dict[str, tuple[int, int, str]]
+    slots: dict[str, int]
     eligible: tuple[PList, ...]
     token: int
     personal: tuple[str, ...]
@@ -75,6 +76,7 @@ class _Open(NamedTuple):
     lo: datetime
     hi: datetime
     active: dict[str, tuple[int, int, str]]
+    slots: dict[str, int]
 
 
 def _beyond(i: int) -> LineProblem:
@@ -114,8 +116,9 @@ class Engine(Planner):
             {} if cache_size > 0 else None
         )
         self._edges = self._all_edges()
-        """Every list's window edges, sorted: a cached winner holds between two of them
-        (a list a price refers to may be dated without being one the customer may use)."""
+        """Every list's and entry's window edges, sorted: a cached winner holds between two
+        of them (a list a price refers to may be dated without being one the customer may
+        use)."""
         self._cache_generation = index.generation
         self._edges_generation = index.lists_generation
         self._open: _Open | None = None
@@ -150,6 +153,8 @@ class Engine(Planner):
             for pl in eligible:
                 if ctx.window(pl) is None:
                     ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
+                    if pl.edges:
+                        ctx.slots[pl.id] = pl.slot(ctx.instant(pl))
             self._split(ctx)
             return ctx
         if ctx.at is None:
@@ -158,6 +163,7 @@ class Engine(Planner):
         found = self._active_memo.get(ctx.key)
         if found is not None and found.lo <= at < found.hi and found.eligible is eligible:
             ctx.active = found.active
+            ctx.slots = found.slots
             ctx.token = found.token
             ctx.personal = found.personal
             ctx.tokens = found.tokens
@@ -168,6 +174,7 @@ class Engine(Planner):
         shared = self._open_at(at)
         lo, hi = shared.lo, shared.hi
         ctx.active = dict(shared.active)
+        ctx.slots = dict(shared.slots) if shared.slots else {}
         scoped = []
         for pl in eligible:
             if pl.open:
@@ -175,6 +182,8 @@ class Engine(Planner):
             if ctx.window(pl) is None:
                 ctx.active[pl.id] = (self._ranks[pl.kind], -pl.priority, pl.code)
                 scoped.append(pl.id)
+                if pl.edges:
+                    ctx.slots[pl.id] = pl.slot(at)
         if len(self._active_memo) > 100_000:
             self._active_memo.clear()
         self._tokens += 1
@@ -184,6 +193,7 @@ class Engine(Planner):
             lo,
             hi,
             ctx.active,
+            ctx.slots,
             eligible,
             ctx.token,
             ctx.personal,
@@ -202,15 +212,18 @@ class Engine(Planner):
         # so it is recomputed a little more often, never kept too long
         edges = self._current_edges()
         k = bisect_right(edges, at)
-        lo = edges[k - 1] if k > 0 else _MIN_TIME
-        hi = edges[k] if k < len(edges) else _MAX_TIME
+        lo = edges[k - 1] if k > 0 else MIN_TIME
+        hi = edges[k] if k < len(edges) else MAX_TIME
         active: dict[str, tuple[int, int, str]] = {}
+        slots: dict[str, int] = {}
         ranks = self._ranks
         for pl in self.index.open_lists():
             vf, vt = pl.valid_from, pl.valid_to
             if (vf is None or vf <= at) and (vt is None or at < vt):
                 active[pl.id] = (ranks[pl.kind], -pl.priority, pl.code)
-        self._open = _Open(generation, lo, hi, active)
+                if pl.edges:
+                    slots[pl.id] = pl.slot(at)
+        self._open = _Open(generation, lo, hi, active, slots)
         return self._open
 
     def _current_edges(self) -> tuple[datetime, ...]:
@@ -237,7 +250,10 @@ class Engine(Planner):
             lid for lid in scoped if lists[lid].customers or lists[lid].code in assigned
         )
         ctx.personal_skus = self.index.priced_by(ctx.personal)
-        shared = frozenset(ctx.active).difference(ctx.personal)
+        shared: frozenset[object] = frozenset(ctx.active).difference(ctx.personal)
+        if ctx.slots:  # a list's dated entries take turns: the turn is part of the key
+            turns = [(lid, k) for lid, k in ctx.slots.items() if lid not in ctx.personal]
+            shared = shared.union(turns)
         ctx.tokens = (self._plans.token(shared), self._plans.unique())
 
     def quote(self, request: QuoteRequest, *, explain: bool = False) -> Quote:
@@ -345,8 +361,11 @@ class Engine(Planner):
                 continue
             _, line, product, factor = item
             qb = line.quantity * factor
-            for lid, e in self.index.entries(product.sku).items():
-                if e.break_group is not None and lid in ctx.active:
+            for lid, priced in self.index.entries(product.sku).items():
+                if lid not in ctx.active:
+                    continue
+                e = ctx.entry(priced)
+                if e is not None and e.break_group is not None:
                     k = (lid, e.break_group)
                     pool[k] = pool.get(k, Decimal(0)) + qb
         return pool
@@ -358,6 +377,8 @@ class Engine(Planner):
                 edges.add(pl.valid_from)
             if pl.valid_to is not None:
                 edges.add(pl.valid_to)
+            if pl.edges:
+                edges.update(pl.edges)
         return tuple(sorted(edges))
 
     # -- one line, the fast way ----------------------------------------------------------
@@ -373,27 +394,34 @@ class Engine(Planner):
 
         Candidates come in precedence order; if-lower kinds above the first
         normal candidate are kept aside (the cheapest, ties to the higher
-        precedence) and win only when cheaper. Same answer as :meth:`_line`
-        (a property test holds them to it), without pricing what cannot win.
+        precedence) and win only when cheaper; the margin floor clamps the
+        winner. Same answer as :meth:`_line` (a property test holds them to
+        it), without pricing what cannot win.
         """
         active = ctx.active
-        floor = self._line_floor(ctx, p, f)
         aside: tuple[Decimal, Entry | None, int] | None = None
         win: tuple[Decimal, Entry | None, int] | None = None
         stop = -1
         currency = ctx.currency
-        for group, if_lower, e, lid in self._ranked(p.sku):
+        for group, if_lower, priced, lid in self._ranked(p.sku):
             if stop >= 0 and group != stop:
                 break
-            if e is None:
+            e: Entry | None
+            if priced is None:
                 if p.list_price is None:
                     continue
+                e = None
                 price = self._list_price_of(ctx, p, f)
                 brk = -1
-                exempt = False
             else:
                 if lid not in active:
                     continue
+                if isinstance(priced, Timed):
+                    e = priced.at(ctx.instant(priced.plist))
+                    if e is None:
+                        continue
+                else:
+                    e = priced
                 qbreak = qb
                 if pool is not None and e.break_group is not None:
                     qbreak = pool.get((lid, e.break_group), qb)
@@ -409,14 +437,13 @@ class Engine(Planner):
                         table = e.fast[f] = self._table(ctx, e, p, f)
                     price = None
                     if table is not None:
-                        j = bisect_right(table[0], qbreak) - 1  # type: ignore[index]
+                        j = bisect_right(table[0], qbreak) - 1
                         if j >= 0:
-                            price = table[1][j]  # type: ignore[index]
-                            brk = table[2][j]  # type: ignore[index]
+                            price = table[1][j]
+                            brk = table[2][j]
                     if price is None:
                         price, brk, _ = self._price(ctx, e, p, f, qbreak, 0)
-                exempt = pl.floor_exempt
-            if price is None or (floor is not None and price < floor and not exempt):
+            if price is None:
                 continue
             if if_lower:
                 if aside is None or price < aside[0]:
@@ -426,7 +453,11 @@ class Engine(Planner):
                 win = (price, e, brk)
             stop = group
         if aside is not None and (win is None or aside[0] < win[0]):
-            return aside
+            win = aside
+        if win is not None:
+            floor = self._line_floor(ctx, p, f)
+            if floor is not None and win[0] < floor:
+                return (self._raise(win[0], win[1], floor), win[1], win[2])
         return win
 
     def _planned_lines(

@@ -3,9 +3,11 @@
 Every entry pricing the SKU is considered, also those of lists that do not
 apply (other scope, expired, not yet valid); candidates that price are
 scored and the policy picks the winner; the others get the reason they
-lost. When nothing prices above the margin floor, the floor itself is the
-price, stated as the rule. The fast path falls back to this one whenever
-it finds no winner, so both always agree.
+lost. The margin floor then clamps the winner; the winning rule's detail
+says when it raised the price (or would have, but the winner is exempt),
+and a ``margin_floor`` candidate says when the product has no cost (or no
+rate from its currency), so no floor applied. The fast path falls back to
+this one whenever it finds no winner, so both always agree.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from crossdock.services.pricing.results import (
     PricedLine,
     QuoteLine,
 )
+from crossdock.services.pricing.turns import Priced, Timed
 
 
 class Explainer(Pricer):
@@ -44,51 +47,31 @@ class Explainer(Pricer):
     ) -> PricedLine | LineProblem:
         qb = line.quantity * f
         active = ctx.active
-        floor = self._floor(ctx, p, f)
         scored: list[Scored] = []
         dropped: list[Candidate] | None = [] if explain else None
-        for lid, e in self.index.entries(p.sku).items():
+        for lid, priced in self.index.entries(p.sku).items():
             key = active.get(lid)
-            if key is None:
-                if dropped is not None and not e.plist.frozen:
-                    dropped.append(self._inactive(ctx, e))
+            e = ctx.entry(priced) if key is not None else None
+            if key is None or e is None:
+                if dropped is not None and not priced.plist.frozen:
+                    dropped.append(self._inactive(ctx, priced))
                 continue
             qbreak = qb
             if pool is not None and e.break_group is not None:
                 qbreak = pool.get((lid, e.break_group), qb)
             price, brk, why = self._price(ctx, e, p, f, qbreak, 0)
-            pl = e.plist
             if price is None:
                 if dropped is not None:
                     dropped.append(self._cand(e, why or Outcome.NO_BASE_PRICE, None, None, ctx))
                 continue
-            if floor is not None and price < floor and not pl.floor_exempt:
-                if dropped is not None:
-                    dropped.append(self._cand(e, Outcome.BELOW_FLOOR, price, brk, ctx))
-                continue
+            pl = e.plist
             scored.append((key[0], key[1], price, key[2], pl.kind in self._if_lower, (e, brk)))
         if self._list_price and p.list_price is not None:
             lp = self._list_price_of(ctx, p, f)
             if lp is not None:
-                if floor is not None and lp < floor:
-                    if dropped is not None:
-                        dropped.append(self._lp_cand(p, Outcome.BELOW_FLOOR, lp, ctx))
-                else:
-                    rank = self._ranks[RuleKind.LIST_PRICE]
-                    scored.append((rank, 0, lp, "", False, None))
+                rank = self._ranks[RuleKind.LIST_PRICE]
+                scored.append((rank, 0, lp, "", False, None))
         if not scored:
-            if floor is not None and dropped is None:
-                # without explain we do not know whether something was dropped: recount
-                again = self._line(ctx, i, line, p, f, pool, True)
-                if isinstance(again, PricedLine):
-                    again.candidates = None
-                return again
-            if (
-                floor is not None
-                and dropped
-                and any(c.outcome is Outcome.BELOW_FLOOR for c in dropped)
-            ):
-                return self._floor_line(ctx, i, line, p, qb, floor, dropped)
             return LineProblem(
                 i,
                 f"lines.{i}.sku",
@@ -97,20 +80,22 @@ class Explainer(Pricer):
             )
         w = choose(scored, self.lowest)
         win = scored[w]
-        unit_price = win[2]
-        payload = win[5]
-        if payload is None:
+        won: Entry | None = None if win[5] is None else win[5][0]
+        floor = self._line_floor(ctx, p, f)
+        unit_price = self._raise(win[2], won, floor)
+        if win[5] is None:
             rule = self._lp_cand(p, Outcome.WON, unit_price, ctx)
             quantum = CENT
             rounding = ROUND_HALF_UP
         else:
-            e, brk = payload
+            e, brk = win[5]
             rule = self._cand(e, Outcome.WON, unit_price, brk, ctx)
             quantum = e.plist.quantum
             rounding = e.plist.rounding
         extended = (unit_price * line.quantity).quantize(quantum, rounding=rounding)
         cands = None
         if dropped is not None:
+            self._floor_note(ctx, p, rule, win[2], won, floor)
             cands = [rule]
             for j, s in enumerate(scored):
                 if j == w:
@@ -121,33 +106,56 @@ class Explainer(Pricer):
                 else:
                     cands.append(self._cand(s[5][0], outcome, s[2], s[5][1], ctx))
             cands.extend(dropped)
+            if self.floor is not None and floor is None:
+                cands.append(self._no_floor(ctx, p))
         return PricedLine(
             i, p.sku, line.quantity, line.unit or p.base_uom, qb, unit_price, extended,
             ctx.currency, rule, cands,
         )  # fmt: skip
 
-    def _floor_line(
+    # -- the margin floor, explained ----------------------------------------------------
+    def _floor_note(
         self,
         ctx: QuoteContext,
-        i: int,
-        line: QuoteLine,
         p: Product,
-        qb: Decimal,
-        floor: Decimal,
-        dropped: list[Candidate],
-    ) -> PricedLine:
-        price = floor.quantize(CENT, rounding=CEILING)
-        rule = Candidate(
-            RuleKind.MARGIN_FLOOR,
-            Outcome.WON,
-            unit_price=price,
-            currency=ctx.currency,
-            detail="every candidate was below the margin floor: cost plus the floor margin",
+        rule: Candidate,
+        price: Decimal,
+        won: Entry | None,
+        floor: Decimal | None,
+    ) -> None:
+        """Say on the winning rule what the margin floor did to it, when it was below."""
+        if floor is None or price >= floor:
+            return
+        shown = (
+            floor.quantize(CENT, rounding=CEILING) if won is None else won.plist.rounder.ceil(floor)
         )
-        extended = (price * line.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
-        unit = line.unit or p.base_uom
-        return PricedLine(
-            i, p.sku, line.quantity, unit, qb, price, extended, ctx.currency, rule, [rule, *dropped]
+        basis = (
+            f"the margin floor (cost {p.cost} {p.currency} per {p.base_uom} plus "
+            f"{self.config.margin_floor_percent} %: {shown} {ctx.currency} per unit asked)"
+        )
+        if not self.exempt(won):
+            note = f"raised from {price} to {rule.unit_price}: {basis}"
+        elif won is not None and won.plist.floor_exempt is not None:
+            note = f"below {basis}, not raised: the list says margin_floor_exempt"
+        else:
+            kind = RuleKind.LIST_PRICE if won is None else won.plist.kind
+            note = f"below {basis}, not raised: {kind.value} is in pricing.margin_floor_exempt"
+        rule.detail = note if rule.detail is None else f"{rule.detail}; {note}"
+
+    def _no_floor(self, ctx: QuoteContext, p: Product) -> Candidate:
+        """The margin floor as a candidate that could not apply: no cost, or no rate for it."""
+        percent = self.config.margin_floor_percent
+        if p.cost is None:
+            return Candidate(
+                RuleKind.MARGIN_FLOOR,
+                Outcome.NO_COST,
+                detail=f"the product has no cost: margin_floor_percent ({percent} %) sets no floor",
+            )
+        return Candidate(
+            RuleKind.MARGIN_FLOOR,
+            Outcome.NO_RATE,
+            detail=f"no rate from the cost's currency ({p.currency}) to {ctx.currency}: "
+            f"margin_floor_percent ({percent} %) sets no floor",
         )
 
     # -- a candidate's price ----------------------------------------------------------
@@ -178,16 +186,28 @@ class Explainer(Pricer):
             detail=f"the product's list price ({p.list_price} {p.currency} per {p.base_uom})",
         )
 
-    def _inactive(self, ctx: QuoteContext, e: Entry) -> Candidate:
-        pl = e.plist
+    def _inactive(self, ctx: QuoteContext, priced: Priced) -> Candidate:
+        pl = priced.plist
+        turn: tuple[Entry, datetime | None, datetime | None, bool] | None = None
+        if isinstance(priced, Timed):  # the entry valid now, else the nearest one
+            turn = priced.window(ctx.instant(pl))
+            e = turn[0]
+        else:
+            e = priced
         miss = scope_miss(pl, ctx.customer, ctx.key.ship_to, ctx.region, ctx.key.channel)
         if miss is not None:
             c = self._cand(e, Outcome.OTHER_SCOPE, None, None, ctx)
             c.detail = f"{miss} does not include this request"
             return c
-        outcome = ctx.window(pl) or Outcome.OTHER_SCOPE
-        c = self._cand(e, outcome, None, None, ctx)
-        c.detail = f"valid {_iso(pl.valid_from)} to {_iso(pl.valid_to)} ({pl.tz.key})"
+        outcome = ctx.window(pl)
+        if outcome is not None or turn is None:
+            c = self._cand(e, outcome or Outcome.OTHER_SCOPE, None, None, ctx)
+            c.detail = f"valid {_iso(pl.valid_from)} to {_iso(pl.valid_to)} ({pl.tz.key})"
+            return c
+        # the list applies, but none of its entries for the SKU is valid now
+        _, start, end, later = turn
+        c = self._cand(e, Outcome.NOT_YET_VALID if later else Outcome.EXPIRED, None, None, ctx)
+        c.detail = f"this list's entry for the SKU is valid {_iso(start)} to {_iso(end)}"
         return c
 
 

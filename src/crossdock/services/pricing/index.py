@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
+from datetime import datetime
 from typing import NamedTuple
 
 from crossdock.model.customer import Customer
@@ -31,7 +32,9 @@ from crossdock.services.pricing.compiled import (
     ProductInfo,
     compile_entry,
 )
+from crossdock.services.pricing.turns import Priced, Timed, timeline
 
+_NO_ENTRIES: dict[str, list[PriceEntry]] = {}
 PATCH_LIMIT = 64
 """How many list changes behind a customer's eligible lists may be patched, not rebuilt."""
 
@@ -56,8 +59,9 @@ class PriceIndex:
         """Per category, the SKUs of the products in it (what a category entry touches)."""
         self.lists: dict[str, PList] = {}
         self.list_ids: dict[str, str] = {}
-        self._raw_sku: dict[str, dict[str, PriceEntry]] = {}
-        self._raw_cat: dict[str, dict[str, PriceEntry]] = {}
+        self._raw_sku: dict[str, dict[str, list[PriceEntry]]] = {}
+        self._raw_cat: dict[str, dict[str, list[PriceEntry]]] = {}
+        """Per SKU (category), per list id: the list's entries for it, in list order."""
         self._list_skus: dict[str, list[str]] = {}
         self._list_cats: dict[str, list[str]] = {}
         self.customers: dict[str, CustomerInfo] = {}
@@ -66,7 +70,7 @@ class PriceIndex:
         self._by_customer: dict[str, set[str]] = {}
         self._by_group: dict[str, set[str]] = {}
         self._by_tier: dict[str, set[str]] = {}
-        self.candidates: dict[str, dict[str, Entry]] = {}
+        self.candidates: dict[str, dict[str, Priced]] = {}
         """Per SKU, the entries pricing it as :meth:`entries` compiled them; a change
         touching the SKU drops its dict, so holding that dict's identity tells
         whether what was made from it is current (read-only outside the index)."""
@@ -83,31 +87,64 @@ class PriceIndex:
         self.has_groups = False
 
     # -- reads ----------------------------------------------------------------------------
-    def entries(self, sku: str) -> dict[str, Entry]:
-        """The entry pricing ``sku`` in each list, by list id (SKU entries over category ones)."""
+    def entries(self, sku: str) -> dict[str, Priced]:
+        """What each list prices ``sku`` with, by list id (SKU entries over category ones).
+
+        An :class:`Entry`, or a :class:`Timed` when the list's entries for the
+        SKU take turns over time (windows of their own).
+        """
         found = self.candidates.get(sku)
         if found is not None:
             return found
         product = self.products.get(sku)
-        out: dict[str, Entry] = {}
+        out: dict[str, Priced] = {}
         if product is not None:
+            owns = self._raw_sku.get(sku, _NO_ENTRIES)
+            cats = _NO_ENTRIES
             if product.category is not None:
-                for list_id, raw in self._raw_cat.get(product.category, {}).items():
-                    self._add(out, list_id, raw, product)
-            for list_id, raw in self._raw_sku.get(sku, {}).items():
-                self._add(out, list_id, raw, product)
+                cats = self._raw_cat.get(product.category, _NO_ENTRIES)
+                for list_id, cat in cats.items():
+                    priced = self._compile(list_id, cat, owns.get(list_id, []), product)
+                    if priced is not None:
+                        out[list_id] = priced
+            for list_id, own in owns.items():
+                if list_id not in cats:
+                    priced = self._compile(list_id, [], own, product)
+                    if priced is not None:
+                        out[list_id] = priced
         self.candidates[sku] = out
         return out
 
-    def _add(self, out: dict[str, Entry], list_id: str, raw: PriceEntry, p: ProductInfo) -> None:
-        compiled = compile_entry(self.lists[list_id], raw, p)
+    def _compile(
+        self, list_id: str, cat: list[PriceEntry], own: list[PriceEntry], p: ProductInfo
+    ) -> Priced | None:
+        pl = self.lists[list_id]
+        if not pl.edges:  # no dated entry: one for all time, the SKU's own over the
+            return self._entry(pl, (own or cat)[-1], p)  # category's, the later one
+        compiled: dict[int, Entry | None] = {}
+        starts: list[datetime] = []
+        picks: list[Entry | None] = []
+        for start, raw in timeline(pl, cat, own):
+            e = None
+            if raw is not None:
+                if id(raw) not in compiled:
+                    compiled[id(raw)] = self._entry(pl, raw, p)
+                e = compiled[id(raw)]
+            if picks and picks[-1] is e:
+                continue
+            starts.append(start)
+            picks.append(e)
+        if len(picks) == 1:
+            return picks[0]
+        return Timed(pl, tuple(starts), tuple(picks))
+
+    def _entry(self, pl: PList, raw: PriceEntry, p: ProductInfo) -> Entry | None:
+        compiled = compile_entry(pl, raw, p)
         if compiled is None:
-            self.problems[f"{list_id}:{p.sku}"] = (
-                f"list {self.lists[list_id].code}: unit {raw.unit!r} is not defined for SKU {p.sku}"
+            self.problems[f"{pl.id}:{p.sku}"] = (
+                f"list {pl.code}: unit {raw.unit!r} is not defined for SKU {p.sku}"
             )
-            out.pop(list_id, None)
-        else:
-            out[list_id] = compiled
+        return compiled
 
     def eligible(self, customer: CustomerInfo, key: EligibleKey) -> tuple[PList, ...]:
         """Lists whose scope (or the customer's assignment) admits this customer/site/channel.
@@ -214,6 +251,8 @@ class PriceIndex:
             self._product_sku[record_id] = info.sku
             if info.category is not None:
                 self._category_skus.setdefault(info.category, set()).add(info.sku)
+            if info.break_group is not None:
+                self.has_groups = True
             self.candidates.pop(info.sku, None)
         self.generation += 1
 
@@ -248,18 +287,19 @@ class PriceIndex:
             if holder is not None and holder != record_id:  # the code moves: both change
                 self._logged(holder)
             self.list_ids[pl.code] = record_id
-            skus, cats = [], []
+            skus: dict[str, None] = {}
+            cats: dict[str, None] = {}
             for e in plist.entries:
                 if e.break_group is not None:
                     self.has_groups = True
                 if e.sku is not None:
-                    self._raw_sku.setdefault(e.sku, {})[record_id] = e
-                    skus.append(e.sku)
+                    self._raw_sku.setdefault(e.sku, {}).setdefault(record_id, []).append(e)
+                    skus[e.sku] = None
                 elif e.category is not None:
-                    self._raw_cat.setdefault(e.category, {})[record_id] = e
-                    cats.append(e.category)
-            self._list_skus[record_id] = skus
-            self._list_cats[record_id] = cats
+                    self._raw_cat.setdefault(e.category, {}).setdefault(record_id, []).append(e)
+                    cats[e.category] = None
+            self._list_skus[record_id] = list(skus)
+            self._list_cats[record_id] = list(cats)
             touched.update(skus)
             categories.update(cats)
             if eligible:

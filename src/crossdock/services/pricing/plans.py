@@ -6,8 +6,9 @@ the same for every line of a SKU asked by customers with the same lists:
 which candidates are active (the others are skipped), their order, each
 one's price at every break (a bisect table), the margin floor. A plan is
 that, compiled once per (active lists, currency, SKU, unit asked): the
-active candidates only, each as (group, if_lower, floor exempt, entry,
-break points, prices, own break index, last of its group), and the floor.
+active candidates only, each as (group, if_lower, entry, break points,
+prices, own break index, last of its group), and the floor, which clamps
+the walk's winner (:class:`~crossdock.services.pricing.candidates.Pricer`).
 
 Every candidate's price is a step function of the base quantity, so the
 walk's answer only changes at one of their break points: when every
@@ -34,8 +35,10 @@ a list, product or category entry pricing that SKU changes (its entries,
 their lists, the lists their chains refer to, the product's cost, list
 price and units), so a line whose plan holds another dict recompiles it.
 What else a plan depends on is in its key: which lists are active (their
-ids, from the customer, site, channel and instant) and the currency. All
-plans go at once past ``limit`` (:meth:`Plans.clear`).
+ids, from the customer, site, channel and instant), for a list with dated
+entries which of its intervals the instant falls in (the entry that prices
+each SKU then: ``QuoteContext.slots``), and the currency. All plans go at
+once past ``limit`` (:meth:`Plans.clear`).
 """
 
 from __future__ import annotations
@@ -46,16 +49,16 @@ from typing import Any
 
 from crossdock.config.pricing import PricingConfig, RuleKind
 from crossdock.services.pricing.candidates import FIXED, QuoteContext
-from crossdock.services.pricing.compiled import ONE, Entry
+from crossdock.services.pricing.compiled import Entry
 from crossdock.services.pricing.compiled import ProductInfo as Product
 from crossdock.services.pricing.explain import Explainer
 from crossdock.services.pricing.index import PriceIndex
+from crossdock.services.pricing.turns import Priced, Timed
 
-Ranked = tuple[tuple[int, bool, Entry | None, str], ...]
+Ranked = tuple[tuple[int, bool, Priced | None, str], ...]
 """A SKU's candidates in precedence order: (group, if_lower, entry or None, list id)."""
 Cand = tuple[
     int,
-    bool,
     bool,
     "Entry | None",
     "tuple[Decimal, ...] | None",
@@ -63,8 +66,8 @@ Cand = tuple[
     tuple[int, ...],
     bool,
 ]
-"""(group, if_lower, floor exempt, entry, break points or None: price per line, prices,
-breaks, last of its group in the plan)."""
+"""(group, if_lower, entry, break points or None: price per line, prices, breaks,
+last of its group in the plan)."""
 Winner = tuple[Decimal, "Entry | None", int]
 """(unit price, the winning entry or None for the list price, its break index or -1)."""
 Plan = tuple[
@@ -75,7 +78,7 @@ Plan = tuple[
     Product,
     Decimal,
     bool,
-    "dict[str, Entry]",
+    "dict[str, Priced]",
 ]
 """(floor per request unit or None, the active candidates in order, the break points
 where the winner may change or None: walk per line, the winner from each point on,
@@ -96,7 +99,7 @@ class Plans:
         self.limit = limit
         self.size = 0
         """Plans made since the last clear."""
-        self._sets: dict[frozenset[str], int] = {}
+        self._sets: dict[frozenset[object], int] = {}
         self._books: dict[tuple[int, str], Book] = {}
         self._next = 0
         self.made = 0
@@ -107,7 +110,7 @@ class Plans:
         self._books.clear()
         self.size = 0
 
-    def token(self, ids: frozenset[str]) -> int:
+    def token(self, ids: frozenset[object]) -> int:
         """A number for a set of list ids; never reused for another set, also after a clear."""
         found = self._sets.get(ids)
         if found is None:
@@ -142,7 +145,7 @@ class Planner(Explainer):
 
     def __init__(self, index: PriceIndex, config: PricingConfig, plan_size: int) -> None:
         super().__init__(index, config)
-        self._ranked_memo: dict[str, tuple[dict[str, Entry], Ranked, bool]] = {}
+        self._ranked_memo: dict[str, tuple[dict[str, Priced], Ranked, bool]] = {}
         self._plans = Plans(plan_size)
 
     def _ranked(self, sku: str) -> Ranked:
@@ -157,12 +160,12 @@ class Planner(Explainer):
         """Whether an entry of the SKU is in a break group (mix and match)."""
         return self._memo(sku)[2]
 
-    def _memo(self, sku: str) -> tuple[dict[str, Entry], Ranked, bool]:
+    def _memo(self, sku: str) -> tuple[dict[str, Priced], Ranked, bool]:
         entries = self.index.entries(sku)
         found = self._ranked_memo.get(sku)
         if found is not None and found[0] is entries:
             return found
-        items: list[tuple[int, int, str, bool, Entry | None, str]] = []
+        items: list[tuple[int, int, str, bool, Priced | None, str]] = []
         for lid, e in entries.items():
             pl = e.plist
             items.append(
@@ -172,13 +175,16 @@ class Planner(Explainer):
             kind = RuleKind.LIST_PRICE
             items.append((self._ranks[kind], 0, "", kind in self._if_lower, None, ""))
         items.sort(key=lambda x: (x[0], x[1], x[2]))
-        ranked: list[tuple[int, bool, Entry | None, str]] = []
+        ranked: list[tuple[int, bool, Priced | None, str]] = []
         group, last = -1, None
         for rank, negp, _, if_lower, entry, lid in items:
             if (rank, negp) != last:
                 group, last = group + 1, (rank, negp)
             ranked.append((group, if_lower, entry, lid))
-        grouped = any(e.break_group is not None for e in entries.values())
+        grouped = any(
+            e.break_groups if isinstance(e, Timed) else e.break_group is not None
+            for e in entries.values()
+        )
         memo = (entries, tuple(ranked), grouped)
         self._ranked_memo[sku] = memo
         return memo
@@ -187,15 +193,6 @@ class Planner(Explainer):
     def compiled(self) -> int:
         """How many plans this engine has compiled (a measure of its heap's growth)."""
         return self._plans.made
-
-    def _line_floor(self, ctx: QuoteContext, p: Product, f: Decimal) -> Decimal | None:
-        """The margin floor per request unit (memoised per product and currency)."""
-        if self.floor is None or p.cost is None:
-            return None
-        memo = p.floor_memo
-        if memo is None or memo[0] is not self.floor or memo[1] != ctx.currency:
-            memo = p.floor_memo = (self.floor, ctx.currency, self._floor(ctx, p, ONE))
-        return memo[2] if f is ONE or memo[2] is None else memo[2] * f
 
     def _plan(
         self, ctx: QuoteContext, p: Product, f: Decimal, unit: str | None, personal: bool
@@ -220,40 +217,43 @@ class Planner(Explainer):
         active = ctx.active
         entries = self.index.entries(p.sku)
         cands: list[tuple[Any, ...]] = []
-        for group, if_lower, e, lid in self._ranked(p.sku):
-            if e is None:
+        for group, if_lower, priced, lid in self._ranked(p.sku):
+            if priced is None:
                 if p.list_price is None:
                     continue
                 lp = self._list_price_of(ctx, p, f)
                 if lp is not None:
-                    cands.append((group, if_lower, False, None, _ZERO, (lp,), (-1,)))
+                    cands.append((group, if_lower, None, _ZERO, (lp,), (-1,)))
                 continue
             if lid not in active:
                 continue
-            pl = e.plist
-            exempt = pl.floor_exempt
-            if pl.currency == ctx.currency:
+            if isinstance(priced, Timed):  # the book's key holds the turn it takes
+                e = priced.at(ctx.instant(priced.plist))
+                if e is None:
+                    continue
+            else:
+                e = priced
+            if e.plist.currency == ctx.currency:
                 if e.method is FIXED and f is e.unit_factor:
-                    cands.append((group, if_lower, exempt, e, e.mins, e.values_q, e.own))
+                    cands.append((group, if_lower, e, e.mins, e.values_q, e.own))
                     continue
                 table = e.fast[f] if f in e.fast else self._table(ctx, e, p, f)
                 e.fast[f] = table
                 if table is not None and None not in table[1]:
-                    cands.append((group, if_lower, exempt, e, *table))
+                    cands.append((group, if_lower, e, *table))
                     continue
-            cands.append((group, if_lower, exempt, e, None, _NONE, _NONE))
+            cands.append((group, if_lower, e, None, _NONE, _NONE))
         n = len(cands)
         out: tuple[Cand, ...] = tuple(
-            (*c, k + 1 == n or cands[k + 1][0] != c[0])  # type: ignore[misc]
-            for k, c in enumerate(cands)
+            (*c, k + 1 == n or cands[k + 1][0] != c[0]) for k, c in enumerate(cands)
         )
         floor = self._line_floor(ctx, p, f)
         points: tuple[Decimal, ...] | None = None
         winners: tuple[Winner | None, ...] = ()
-        if all(c[4] is not None for c in out):
+        if all(c[3] is not None for c in out):
             # the walk is a step function of the quantity: its value at each point holds
             # until the next one
-            points = tuple(sorted({x for c in out for x in c[4]}))  # type: ignore[union-attr]
+            points = tuple(sorted({x for c in out for x in c[3]}))  # type: ignore[union-attr]
             winners = tuple(self._walk(ctx, floor, out, p, f, x) for x in points)
         return (floor, out, points, winners, p, f, self._grouped(p.sku), entries)
 
@@ -270,12 +270,13 @@ class Planner(Explainer):
 
         Same answer as ``Engine._resolve`` (a property test holds them to it):
         if-lower kinds above the first normal candidate are kept aside (the
-        cheapest, ties to the higher precedence) and win only when cheaper.
+        cheapest, ties to the higher precedence) and win only when cheaper;
+        then the margin floor clamps the winner.
         """
         aside: Winner | None = None
         win: Winner | None = None
         stop = -1
-        for group, if_lower, exempt, e, points, prices, brks, last in cands:
+        for group, if_lower, e, points, prices, brks, last in cands:
             if stop >= 0 and group != stop:
                 break
             if points is None:
@@ -290,8 +291,6 @@ class Planner(Explainer):
                     continue
                 price = prices[j]  # type: ignore[assignment]
                 brk = brks[j]
-            if floor is not None and price < floor and not exempt:
-                continue
             if if_lower:
                 if aside is None or price < aside[0]:
                     aside = (price, e, brk)
@@ -302,7 +301,9 @@ class Planner(Explainer):
                 break
             stop = group
         if aside is not None and (win is None or aside[0] < win[0]):
-            return aside
+            win = aside
+        if win is not None and floor is not None and win[0] < floor:
+            return (self._raise(win[0], win[1], floor), win[1], win[2])
         return win
 
 

@@ -22,7 +22,6 @@ class Outcome(StrEnum):
     LOWER_PRIORITY = "lower_priority"
     HIGHER_PRICE = "higher_price"
     TIE_BREAK = "tie_break"
-    BELOW_FLOOR = "below_floor"
     BELOW_MIN_QUANTITY = "below_min_quantity"
     NO_RATE = "no_rate"
     NO_BASE_PRICE = "no_base_price"
