@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from crossdock.connectors.files.formats import DateFormat, Negative, NumberFormat
+from crossdock.connectors.kit.fieldmap.formats import DateFormat, Negative, NumberFormat
 
 EUROPEAN = NumberFormat(decimal=",", thousands=".", negative=(Negative.TRAILING,))
 ENGLISH = NumberFormat(decimal=".", thousands=",", negative=(Negative.PARENTHESES,))

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from crossdock.connectors.files.config import FileMapping
-from crossdock.connectors.files.errors import FileProblem, RowProblem
-from crossdock.connectors.files.mapper import JsonColumnsPlan, ObjectPlan
-from crossdock.connectors.files.plan import RowPlan
+from crossdock.connectors.kit.fieldmap.objects import JsonColumnsPlan, ObjectPlan
+from crossdock.connectors.kit.fieldmap.problems import FileProblem, RowProblem
+from crossdock.connectors.kit.fieldmap.rows import RowPlan
 from crossdock.errors import ErrorCode
 from crossdock.model.change import ChangeOp
 

@@ -35,15 +35,15 @@ from typing import Any, NoReturn
 from crossdock.connectors.base import InboundUnit, SourceError, SourceItem
 from crossdock.connectors.files.client import decode, sniff_delimiter
 from crossdock.connectors.files.config import FileFormat, FileMapping, FilesSettings
-from crossdock.connectors.files.errors import FileProblem, RowProblem
-from crossdock.connectors.files.mapper import plan_for_json
-from crossdock.connectors.files.plan import RowPlan
 from crossdock.connectors.kit.drop_folder import (
     DropFolder,
     FileBytes,
     UnsafeEntry,
     read_regular,
 )
+from crossdock.connectors.kit.fieldmap.objects import plan_for_json
+from crossdock.connectors.kit.fieldmap.problems import FileProblem, RowProblem
+from crossdock.connectors.kit.fieldmap.rows import RowPlan
 from crossdock.connectors.kit.limits import MAX_BYTES, problem_in
 from crossdock.errors import ErrorCode, InvalidInput, RetryableError
 from crossdock.model.change import Change

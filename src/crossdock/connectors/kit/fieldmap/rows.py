@@ -1,6 +1,6 @@
 """A mapping compiled against one file's columns: the per-row hot path.
 
-:class:`RowPlan` is built once per file from a :class:`FileMapping` and the
+:class:`RowPlan` is built once per file from a :class:`~.spec.FieldMap` and the
 file's header (or a JSON Lines mapping's key list). It resolves every column
 to its index and every field path to its parts up front, so mapping a row is
 a loop over ``(index, path)`` tuples: no regex, no pydantic, no dict lookups
@@ -19,9 +19,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from crossdock.connectors.files.config import FileMapping
-from crossdock.connectors.files.errors import FileProblem, RowProblem, unmapped_value
-from crossdock.connectors.files.fieldpath import (
+from crossdock.connectors.kit.fieldmap.formats import DateFormat, NumberFormat, as_date_text
+from crossdock.connectors.kit.fieldmap.paths import (
     Parts,
     check_tree,
     covers,
@@ -29,7 +28,8 @@ from crossdock.connectors.files.fieldpath import (
     native_text,
     parse_path,
 )
-from crossdock.connectors.files.formats import DateFormat, NumberFormat, as_date_text
+from crossdock.connectors.kit.fieldmap.problems import FileProblem, RowProblem, unmapped_value
+from crossdock.connectors.kit.fieldmap.spec import FieldMap
 from crossdock.errors import ErrorCode
 from crossdock.model.change import ChangeOp
 from crossdock.model.paths import field_kind
@@ -60,7 +60,7 @@ def parse_timestamp(text: str, column: str) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
-def value_map_for(mapping: FileMapping, parts: Parts) -> tuple[dict[str, Any] | None, bool]:
+def value_map_for(mapping: FieldMap, parts: Parts) -> tuple[dict[str, Any] | None, bool]:
     """The value map of a field path (exact path first, then a ``[*]`` pattern)."""
     text = format_path(parts)
     if text in mapping.values:
@@ -152,7 +152,7 @@ class RowPlan:
     """One mapping compiled against one file's column names."""
 
     def __init__(
-        self, mapping: FileMapping, names: Sequence[str], *, fold: Callable[[str], str] = str.lower
+        self, mapping: FieldMap, names: Sequence[str], *, fold: Callable[[str], str] = str.lower
     ) -> None:
         positions: dict[str, int] = {}
         for i, name in enumerate(names):
@@ -246,7 +246,7 @@ class RowPlan:
 
     @staticmethod
     def _formatters(
-        mapping: FileMapping,
+        mapping: FieldMap,
         columns: dict[str, str],
         parsed: dict[str, Parts],
         positions: dict[str, int],
@@ -295,7 +295,7 @@ class RowPlan:
         return cells
 
     @staticmethod
-    def _header_paths(mapping: FileMapping, names: Sequence[str]) -> dict[str, str]:
+    def _header_paths(mapping: FieldMap, names: Sequence[str]) -> dict[str, str]:
         """Without ``columns`` every header names its own field path.
 
         The timestamp and delete columns are not fields; they are left out.
