@@ -235,42 +235,10 @@ class Ingestor:
     ) -> list[str]:
         """Apply one type's changes; the natural keys (``kind:value``) of records it created."""
         model = model_for(entity_type)
-        pairs = list({(c.system, c.native_id) for c in changes})
         change_keys = [
             model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else [] for c in changes
         ]
-        # Lock what this batch may create, its native ids and every natural key it names,
-        # before looking them up: another writer may be creating the same ones right now.
-        et = entity_type.value
-        tx.lock_keys(
-            chain(
-                (f"{et}:{s}:{n}" for s, n in pairs),
-                (f"{et}:nk:{k}:{v}" for nks in change_keys for k, v in nks),
-            )
-        )
-        known = tx.crosswalk_lookup(entity_type, pairs)
-        wanted_keys = {
-            k
-            for c, nks in zip(changes, change_keys, strict=True)
-            if (c.system, c.native_id) not in known
-            for k in nks
-        }
-        by_key = tx.natural_lookup(entity_type, list(wanted_keys)) if wanted_keys else {}
-
-        ids: list[str] = []
-        new_pairs: dict[tuple[str, str], str] = {}
-        for c, nks in zip(changes, change_keys, strict=True):
-            pair = (c.system, c.native_id)
-            cid = known.get(pair) or new_pairs.get(pair)
-            if cid is None:
-                cid = next((by_key[k] for k in nks if k in by_key), None) or new_record_id(
-                    model.id_prefix
-                )
-                new_pairs[pair] = cid
-                for k in nks:
-                    by_key.setdefault(k, cid)
-            ids.append(cid)
-
+        ids, new_pairs, by_key = self._identify(tx, entity_type, changes, change_keys)
         stored = tx.load_records(entity_type, list(set(ids)))
         working: dict[str, WorkingRecord] = {}
         for cid in ids:
@@ -307,6 +275,66 @@ class Ingestor:
 
         if merged_into:
             touched_pairs = [(s, n, merged_into.get(i, i)) for s, n, i in touched_pairs]
+        inserted = self._write_records(tx, entity_type, working, stored, now)
+        tx.add_crosswalk(entity_type, touched_pairs, now)
+        return [waiting_key(k) for rid in inserted for k in working[rid].keys]
+
+    @staticmethod
+    def _identify(
+        tx: WriteTx,
+        entity_type: EntityType,
+        changes: list[Change],
+        change_keys: list[list[tuple[str, str]]],
+    ) -> tuple[list[str], dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+        """The record id each change names: by crosswalk, else by natural key, else a new one.
+
+        Returns the ids (one per change), the native ids this batch gives new ids to,
+        and the natural keys looked up or assigned on the way.
+        """
+        model = model_for(entity_type)
+        pairs = list({(c.system, c.native_id) for c in changes})
+        # Lock what this batch may create, its native ids and every natural key it names,
+        # before looking them up: another writer may be creating the same ones right now.
+        et = entity_type.value
+        tx.lock_keys(
+            chain(
+                (f"{et}:{s}:{n}" for s, n in pairs),
+                (f"{et}:nk:{k}:{v}" for nks in change_keys for k, v in nks),
+            )
+        )
+        known = tx.crosswalk_lookup(entity_type, pairs)
+        wanted_keys = {
+            k
+            for c, nks in zip(changes, change_keys, strict=True)
+            if (c.system, c.native_id) not in known
+            for k in nks
+        }
+        by_key = tx.natural_lookup(entity_type, list(wanted_keys)) if wanted_keys else {}
+        ids: list[str] = []
+        new_pairs: dict[tuple[str, str], str] = {}
+        for c, nks in zip(changes, change_keys, strict=True):
+            pair = (c.system, c.native_id)
+            cid = known.get(pair) or new_pairs.get(pair)
+            if cid is None:
+                cid = next((by_key[k] for k in nks if k in by_key), None) or new_record_id(
+                    model.id_prefix
+                )
+                new_pairs[pair] = cid
+                for k in nks:
+                    by_key.setdefault(k, cid)
+            ids.append(cid)
+        return ids, new_pairs, by_key
+
+    @staticmethod
+    def _write_records(
+        tx: WriteTx,
+        entity_type: EntityType,
+        working: dict[str, WorkingRecord],
+        stored: dict[str, StoredRecord],
+        now: datetime,
+    ) -> list[str]:
+        """Write the records the batch changed, with their natural keys; the ids inserted."""
+        model = model_for(entity_type)
         inserts: list[StoredRecord] = []
         updates: list[tuple[StoredRecord, int]] = []
         add_keys: list[tuple[str, str, str]] = []
@@ -333,8 +361,7 @@ class Ingestor:
         tx.set_record_keys(entity_type, add_keys, drop_keys)
         tx.insert_records(inserts, now)
         tx.update_records(updates, now)
-        tx.add_crosswalk(entity_type, touched_pairs, now)
-        return [waiting_key(k) for rec in inserts for k in working[rec.id].keys]
+        return [rec.id for rec in inserts]
 
     def _join_by_keys(
         self, b: _TypeBatch, c: Change, w: WorkingRecord, keys: list[tuple[str, str]]
