@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from crossdock import __version__
 from crossdock.api.auth import KeyCache
@@ -22,6 +23,8 @@ from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from crossdock.api.routers import ROUTERS
 from crossdock.api.routers.pricing import warm_pricing
 from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
+from crossdock.api.routing import required_scope
+from crossdock.api.throttle import InboundThrottle
 from crossdock.sync.runtime import Hub
 
 API_PREFIX = "/v1"
@@ -120,10 +123,12 @@ def create_app(
     app.openapi_version = "3.1.0"
     app.state.hub = hub
     app.state.key_cache = KeyCache() if key_cache is None else key_cache
+    app.state.throttle = InboundThrottle(hub.store, hub.config.throttle)
     install_handlers(app)
     install_docs(app, API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
+    _document_throttling(app)
     app.add_middleware(HotRoutes, prefix=API_PREFIX)  # inside the body limit and catch-all
     app.add_middleware(
         BodyLimit,
@@ -134,6 +139,13 @@ def create_app(
     if warm:
         warm_pricing(app, hub)
     return app
+
+
+def _document_throttling(app: FastAPI) -> None:
+    """Every route that takes a key may answer 429 (throttle): say so in the OpenAPI document."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and required_scope(route.dependant) is not None:
+            route.responses.setdefault(429, problem_responses(429)[429])
 
 
 __all__ = ["API_PREFIX", "MAX_BODY_BYTES", "CrossdockAPI", "create_app"]

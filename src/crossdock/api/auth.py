@@ -20,10 +20,12 @@ again on every request, and a new key works at once.
 from __future__ import annotations
 
 import hmac
+import math
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends
@@ -33,7 +35,11 @@ from starlette.requests import Request
 
 from crossdock.api.keys import Scope, effective_scopes, hash_key, parse_key
 from crossdock.api.problems import ApiError
+from crossdock.api.throttle import InboundThrottle
+from crossdock.config.access import AccessConfig
+from crossdock.config.masking import Viewer
 from crossdock.errors import ErrorCode
+from crossdock.model.paths import any_glob_matches
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
@@ -59,13 +65,36 @@ KEY_CACHE_MAX = 4096
 """How many checked keys an app keeps at most."""
 
 
+LAST_USE_EVERY = timedelta(minutes=1)
+"""A key's last use is written at most this often (``keys list`` shows it)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the key's name (the actor in the audit log) and its scopes."""
+    """Who is calling: the key's name (the actor in the audit log), owner and scopes."""
 
     name: str
     prefix: str
     scopes: frozenset[Scope]
+    system: str | None = None
+    """A system's key sends as that system and no other."""
+    role: str | None = None
+    entities: tuple[str, ...] = ("*",)
+    """Entity type globs the key's system or role is limited to."""
+
+    @property
+    def viewer(self) -> Viewer:
+        """Whom data is masked for when it leaves through this key."""
+        return Viewer(system=self.system, role=self.role, admin=Scope.ADMIN in self.scopes)
+
+    def may_use(self, entity_type: str) -> bool:
+        return any_glob_matches(self.entities, entity_type)
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names the caller."""
+        owner = f"system:{self.system}" if self.system else f"role:{self.role}" if self.role else ""
+        return f"key:{self.prefix}:{self.name}" + (f" ({owner})" if owner else "")
 
 
 class KeyCache:
@@ -122,10 +151,17 @@ def unauthorized(detail: str, *, error: str | None = None) -> ApiError:
     return ApiError(401, ErrorCode.UNAUTHORIZED, detail, headers={"WWW-Authenticate": challenge})
 
 
-def authenticate(store: Store, key: str, digest: str | None = None) -> Principal:
+def authenticate(
+    store: Store,
+    key: str,
+    digest: str | None = None,
+    access: AccessConfig | None = None,
+    now: datetime | None = None,
+) -> Principal:
     """The principal behind ``key``; :class:`ApiError` 401 when it is not a live key.
 
-    ``digest`` is ``hash_key(key)`` when the caller has it already.
+    ``digest`` is ``hash_key(key)`` when the caller has it already. A system's or
+    a role's operations are read from ``access`` (the hub file's section).
     """
     prefix = parse_key(key)
     row = store.api_key_by_prefix(prefix) if prefix is not None else None
@@ -135,7 +171,32 @@ def authenticate(store: Store, key: str, digest: str | None = None) -> Principal
         raise unauthorized("The API key is not valid.", error="invalid_token")
     if row.revoked:
         raise unauthorized("The API key has been revoked.", error="invalid_token")
-    return Principal(row.name, row.prefix, effective_scopes(row.scopes))
+    now = now or datetime.now(UTC)
+    if row.expires_at is not None and row.expires_at <= now:
+        raise unauthorized(
+            f"The API key expired at {row.expires_at.isoformat()}.", error="invalid_token"
+        )
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
+        store.touch_api_key(row.prefix, now)
+    access = access or AccessConfig()
+    rule = (
+        access.for_system(row.system)
+        if row.system
+        else access.for_role(row.role)
+        if row.role
+        else None
+    )
+    if rule is None:
+        scopes = frozenset() if row.role else effective_scopes(row.scopes)
+        return Principal(row.name, row.prefix, scopes, row.system, row.role)
+    return Principal(
+        row.name,
+        row.prefix,
+        effective_scopes(op.value for op in rule.operations),
+        row.system,
+        row.role,
+        tuple(rule.entities),
+    )
 
 
 def presented_key(
@@ -175,19 +236,43 @@ async def principal_of(
     digest = hash_key(key)
     principal = cache.get(digest) if cache is not None else None
     if principal is None:
+        access = hub.config.access
         if hub.store.backend == "sqlite":
-            principal = authenticate(hub.store, key, digest)
+            principal = authenticate(hub.store, key, digest, access)
         else:
-            principal = await run_in_threadpool(authenticate, hub.store, key, digest)
+            principal = await run_in_threadpool(authenticate, hub.store, key, digest, access)
         if cache is not None:  # reached only when the key was found live
             cache.put(digest, principal)
     if scope not in principal.scopes:
         granted = ", ".join(sorted(principal.scopes)) or "none"
+        whose = (
+            f" (system {principal.system})"
+            if principal.system
+            else f" (role {principal.role})"
+            if principal.role
+            else ""
+        )
         raise ApiError(
             403,
             ErrorCode.FORBIDDEN,
-            f"This API key lacks the '{scope.value}' scope (it has: {granted}).",
+            f"This API key{whose} lacks the '{scope.value}' scope (it has: {granted}).",
         )
+    throttle: InboundThrottle | None = getattr(request.app.state, "throttle", None)
+    # A route that checks the key before its body (AuthFirstRoute), or a hot route's
+    # request that falls through to its FastAPI route, comes here twice: one admitted
+    # request takes one token. A refusal takes none and is refused again.
+    if throttle is not None and not getattr(request.state, "admitted", False):
+        wait = await throttle.admit(principal.prefix, principal.system)
+        if wait > 0:
+            raise ApiError(
+                429,
+                ErrorCode.RATE_LIMITED,
+                "Too many requests for this API key"
+                + (f" or system {principal.system}" if principal.system else "")
+                + f"; try again in {math.ceil(wait)} s (throttle in the hub file).",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        request.state.admitted = True
     request.state.principal = principal
     return principal
 
@@ -218,20 +303,41 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
 
 Reader = Annotated[Principal, Depends(require(Scope.READ))]
 Writer = Annotated[Principal, Depends(require(Scope.WRITE))]
+Operator = Annotated[Principal, Depends(require(Scope.OPERATE))]
+Approver = Annotated[Principal, Depends(require(Scope.APPROVE))]
 Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
+
+
+def forbidden(detail: str) -> ApiError:
+    return ApiError(403, ErrorCode.FORBIDDEN, detail)
+
+
+def require_entity(who: Principal, entity_type: str) -> None:
+    """403 unless the key's system or role may use ``entity_type``."""
+    if not who.may_use(entity_type):
+        raise forbidden(
+            f"This API key may not use {entity_type} records "
+            f"(it may use: {', '.join(who.entities)})."
+        )
+
 
 __all__ = [
     "KEY_CACHE_MAX",
     "KEY_CACHE_TTL_SECONDS",
+    "LAST_USE_EVERY",
     "SCOPE_ATTRIBUTE",
     "Admin",
+    "Approver",
     "KeyCache",
+    "Operator",
     "Principal",
     "Reader",
     "Writer",
     "authenticate",
+    "forbidden",
     "principal_of",
     "request_principal",
     "require",
+    "require_entity",
     "unauthorized",
 ]

@@ -10,9 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from crossdock.config.access import AccessConfig
 from crossdock.config.availability import AvailabilityConfig
+from crossdock.config.masking import CHANNELS, MaskingConfig, Viewer
 from crossdock.config.pricing import PricingConfig
 from crossdock.model.base import EntityType
 from crossdock.model.paths import any_glob_matches
@@ -35,6 +37,30 @@ class RateLimit(_Strict):
 
     per_second: float = Field(gt=0)
     burst: int = Field(default=1, ge=1)
+
+
+class ThrottleConfig(_Strict):
+    """Inbound throttling: each key, and each system over all its keys, has a token bucket.
+
+    Shared by every API process on one store. A request over the limit is answered
+    429 with ``Retry-After``.
+    """
+
+    enabled: bool = True
+    per_key: RateLimit = RateLimit(per_second=500, burst=1000)
+    per_system: RateLimit = RateLimit(per_second=1000, burst=2000)
+    systems: dict[str, RateLimit] = Field(
+        default_factory=dict, description="per system name: its own limit (over all its keys)"
+    )
+    keys: dict[str, RateLimit] = Field(
+        default_factory=dict, description="per key prefix: its own limit"
+    )
+
+    def for_key(self, prefix: str) -> RateLimit:
+        return self.keys.get(prefix, self.per_key)
+
+    def for_system(self, system: str) -> RateLimit:
+        return self.systems.get(system, self.per_system)
 
 
 class CircuitPolicy(_Strict):
@@ -96,6 +122,11 @@ class RouteConfig(_Strict):
         description="split by entity; each partition is ordered and worked by one lease holder",
     )
     retry: RetryPolicy = RetryPolicy()
+    _masked: dict[EntityType, tuple[str, ...]] = PrivateAttr(default_factory=dict)
+
+    def masked(self, entity_type: EntityType) -> tuple[str, ...]:
+        """Field globs of ``entity_type`` the destination may not see (the hub file's masking)."""
+        return self._masked.get(entity_type, ())
 
     def sends(self, path: str) -> bool:
         """Whether a field path is one this route sends."""
@@ -132,6 +163,9 @@ class HubConfig(_Strict):
     routes: list[RouteConfig] = Field(default_factory=list)
     pricing: PricingConfig = PricingConfig()
     availability: AvailabilityConfig | None = None
+    access: AccessConfig = AccessConfig()
+    masking: MaskingConfig = MaskingConfig()
+    throttle: ThrottleConfig = ThrottleConfig()
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:
@@ -159,13 +193,47 @@ class HubConfig(_Strict):
                     f"routes[{i}].destination: unknown system {route.destination!r}; "
                     f"known: {sorted(known)}"
                 )
-        for system in (self.availability.feeds if self.availability else {}):
+        for system in self.availability.feeds if self.availability else {}:
             if system not in known:
                 raise ValueError(
                     f"availability.feeds.{system}: unknown system {system!r}; "
                     f"known: {sorted(known)}"
                 )
+        self._check_governance(known)
         return self
+
+    def _check_governance(self, known: set[str]) -> None:
+        for where, names in (
+            ("access.systems", list(self.access.systems)),
+            ("masking.channels", self.masking.channels),
+            ("throttle.systems", list(self.throttle.systems)),
+        ):
+            for system in names:
+                if system not in known:
+                    raise ValueError(
+                        f"{where}.{system}: unknown system {system!r}; known: {sorted(known)}"
+                    )
+        who = known | set(self.access.roles) | {CHANNELS}
+        for entity, rules in self.masking.fields.items():
+            for glob, rule in rules.items():
+                for name in (rule.visible_to or []) + (rule.hidden_from or []):
+                    if name not in who:
+                        raise ValueError(
+                            f"masking.fields.{entity.value}.{glob}: {name!r} is neither a "
+                            f"system, a role nor 'channels'"
+                        )
+        for i, route in enumerate(self.routes):
+            viewer = Viewer(system=route.destination)
+            for entity in route.entities:
+                hidden = self.masking.hidden(entity, viewer)
+                named = [f for f in route.fields if f != "*" and any_glob_matches(hidden, f)]
+                if named:
+                    raise ValueError(
+                        f"routes[{i}].fields: {', '.join(named)} of {entity.value} is masked "
+                        f"from {route.destination} (masking.fields); a route cannot send it"
+                    )
+                if hidden:
+                    route._masked[entity] = hidden
 
     def system(self, name: str) -> SystemConfig:
         for s in self.systems:
@@ -191,4 +259,5 @@ __all__ = [
     "RouteConfig",
     "StoreConfig",
     "SystemConfig",
+    "ThrottleConfig",
 ]

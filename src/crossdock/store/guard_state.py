@@ -108,6 +108,27 @@ def take_tokens(store: Store, system: str, n: int, rate: float, burst: int, now:
     return 0.0 if tokens >= 0 else -tokens / rate
 
 
+def take_up_to(
+    store: Store, bucket: str, want: int, rate: float, burst: int, now: float
+) -> tuple[int, float]:
+    """Take up to ``want`` whole tokens from a shared bucket, never into debt.
+
+    Returns how many were granted and, when none was, the seconds until one is.
+    For inbound throttling, where a request over the limit is refused, not delayed.
+    """
+    with store.write() as tx:
+        row = _locked(tx, bucket)
+        if row.tokens_at <= 0:
+            tokens = float(burst)
+        else:
+            tokens = min(float(burst), row.tokens + max(0.0, now - row.tokens_at) * rate)
+        granted = max(0, min(want, int(tokens)))
+        # Another process may have written a later time while this one waited for the
+        # lock: the bucket's clock never goes back, or that time would be counted twice.
+        _save(tx, bucket, tokens=tokens - granted, tokens_at=max(now, row.tokens_at))
+    return granted, 0.0 if granted else (1.0 - tokens) / rate
+
+
 def circuit_allow(
     store: Store, system: str, open_seconds: float, probe_seconds: float, now: float
 ) -> bool:

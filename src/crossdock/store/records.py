@@ -144,6 +144,12 @@ class ApiKeyRow:
     key_hash: str
     scopes: frozenset[str] = field(default_factory=frozenset)
     revoked: bool = False
+    system: str | None = None
+    """The system the key belongs to (it sends as that system and no other)."""
+    role: str | None = None
+    """A person's key: the role (in the hub file's ``access.roles``) it carries."""
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +161,10 @@ class KeyListing:
     scopes: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None
+    system: str | None = None
+    role: str | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 __all__ = [

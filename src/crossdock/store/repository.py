@@ -473,7 +473,18 @@ class Store:
         return {r[0]: int(r[1]) for r in rows}
 
     # -- api keys -----------------------------------------------------------------------
-    def add_api_key(self, name: str, prefix: str, key_hash: str, scopes: Sequence[str]) -> int:
+    def add_api_key(
+        self,
+        name: str,
+        prefix: str,
+        key_hash: str,
+        scopes: Sequence[str],
+        *,
+        system: str | None = None,
+        role: str | None = None,
+        expires_at: datetime | None = None,
+        actor: str = "cli",
+    ) -> int:
         with self.write() as tx:
             res = tx.conn.execute(
                 t.api_keys.insert().values(
@@ -482,9 +493,23 @@ class Store:
                     key_hash=key_hash,
                     scopes=",".join(sorted(scopes)),
                     created_at=_now(),
+                    system=system,
+                    role=role,
+                    expires_at=expires_at,
                 )
             )
-            tx.audit("cli", "api_key.create", name, {"prefix": prefix, "scopes": sorted(scopes)})
+            tx.audit(
+                actor,
+                "api_key.create",
+                name,
+                {
+                    "prefix": prefix,
+                    "scopes": sorted(scopes),
+                    "system": system,
+                    "role": role,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                },
+            )
             pk = res.inserted_primary_key
             return int(pk[0]) if pk else 0
 
@@ -494,8 +519,8 @@ class Store:
         # SQLite's own work here; the pool still rolls the connection back on return).
         mark = "%s" if self.backend == "postgresql" else "?"
         sql = (
-            "SELECT id, name, prefix, key_hash, scopes, revoked_at FROM api_keys "
-            f"WHERE prefix = {mark}"
+            "SELECT id, name, prefix, key_hash, scopes, revoked_at, system, role, expires_at, "
+            f"last_used_at FROM api_keys WHERE prefix = {mark}"
         )
         driver = self.engine.dialect.loaded_dbapi
         dbapi = self.engine.raw_connection()
@@ -519,16 +544,47 @@ class Store:
             r[3],
             frozenset(s for s in r[4].split(",") if s),
             r[5] is not None,
+            system=r[6],
+            role=r[7],
+            expires_at=_driver_ts(r[8]),
+            last_used_at=_driver_ts(r[9]),
         )
+
+    def touch_api_key(self, prefix: str, at: datetime) -> None:
+        """Note a key's use (``keys list`` shows it); callers do it at most once a minute."""
+        with self.write() as tx:
+            tx.conn.execute(
+                update(t.api_keys).where(t.api_keys.c.prefix == prefix).values(last_used_at=at)
+            )
+
+    def expire_api_key(self, prefix: str, at: datetime, *, actor: str = "cli") -> bool:
+        """Make a key stop working at ``at`` (sooner if it already expires sooner)."""
+        c = t.api_keys.c
+        with self.write() as tx:
+            res = tx.conn.execute(
+                update(t.api_keys)
+                .where(c.prefix == prefix, (c.expires_at.is_(None)) | (c.expires_at > at))
+                .values(expires_at=at)
+            )
+            tx.audit(actor, "api_key.expire", prefix, {"at": at.isoformat()})
+            return bool(res.rowcount)
 
     def list_api_keys(self) -> list[KeyListing]:
         """Every key's public facts (never its hash), newest first."""
         c = t.api_keys.c
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(c.prefix, c.name, c.scopes, c.created_at, c.revoked_at).order_by(
-                    c.id.desc()
-                )
+                select(
+                    c.prefix,
+                    c.name,
+                    c.scopes,
+                    c.created_at,
+                    c.revoked_at,
+                    c.system,
+                    c.role,
+                    c.expires_at,
+                    c.last_used_at,
+                ).order_by(c.id.desc())
             ).all()
         return [
             KeyListing(
@@ -537,16 +593,20 @@ class Store:
                 scopes=tuple(s for s in r.scopes.split(",") if s),
                 created_at=utc(r.created_at) or _now(),
                 revoked_at=utc(r.revoked_at),
+                system=r.system,
+                role=r.role,
+                expires_at=utc(r.expires_at),
+                last_used_at=utc(r.last_used_at),
             )
             for r in rows
         ]
 
-    def revoke_api_key(self, prefix: str) -> bool:
+    def revoke_api_key(self, prefix: str, *, actor: str = "cli") -> bool:
         with self.write() as tx:
             res = tx.conn.execute(
                 update(t.api_keys).where(t.api_keys.c.prefix == prefix).values(revoked_at=_now())
             )
-            tx.audit("cli", "api_key.revoke", prefix, {})
+            tx.audit(actor, "api_key.revoke", prefix, {})
             return bool(res.rowcount)
 
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -596,6 +656,15 @@ def save_cursor(
             .where(*where)
             .values(delivered=c.delivered + delivered, **values)
         )
+
+
+def _driver_ts(value: Any) -> datetime | None:
+    """A timestamp as a bare driver hands it back: SQLite gives SQLAlchemy's text form."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value)
 
 
 def _record(entity_type: EntityType, r: Sequence[Any]) -> StoredRecord:

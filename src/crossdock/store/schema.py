@@ -202,6 +202,10 @@ api_keys = Table(
     Column("scopes", String(255), nullable=False),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS, nullable=True),
+    Column("system", String(64), nullable=True),
+    Column("role", String(64), nullable=True),
+    Column("expires_at", TS, nullable=True),
+    Column("last_used_at", TS, nullable=True),
 )
 
 inbox = Table(

@@ -536,7 +536,7 @@ class RouteWorker:
             entity_id,
             rec.version,
             ChangeOp.DELETE if rec.deleted else ChangeOp.UPSERT,
-            project(self.route, rec.data) if not rec.deleted else {},
+            project(self.route, rec.data, entity_type) if not rec.deleted else {},
             self._native_ids([(entity_type, entity_id)]).get((entity_type, entity_id)),
             datetime.now(UTC),
             None,

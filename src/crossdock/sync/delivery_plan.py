@@ -26,7 +26,13 @@ from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.store import EventRow
-from crossdock.sync.projection import changes_filter, passes_filter, project, touches
+from crossdock.sync.projection import (
+    changes_filter,
+    passes_filter,
+    project,
+    touches,
+    visible_changes,
+)
 
 EntityKey = tuple[EntityType, str]
 PARKED_BEHIND = "parked behind an earlier version"
@@ -93,8 +99,9 @@ def plan_batch(
         first.setdefault(key, ev.version)
         if ev.source_system == route.destination:
             continue
-        if touches(route, ev.changed):
-            foreign.add(key)
+        visible = visible_changes(route, ev.entity_type, ev.changed)
+        if (visible or not ev.changed) and touches(route, visible):
+            foreign.add(key)  # (a change of masked fields alone is nothing to the destination)
         if changes_filter(route, ev.changed):
             foreign.add(key)
             filter_moved.add(key)
@@ -112,7 +119,7 @@ def plan_batch(
                 plan.skipped += 1
                 continue
             op = ChangeOp.DELETE  # it left the filter: withdraw it from the destination
-        data = project(route, ev.data) if op is ChangeOp.UPSERT else {}
+        data = project(route, ev.data, ev.entity_type) if op is ChangeOp.UPSERT else {}
         plan.to_send.append(
             (
                 ev,

@@ -7,6 +7,8 @@ from functools import lru_cache
 from typing import Any
 
 from crossdock.config.hub import RouteConfig
+from crossdock.config.masking import mask_paths, masked_path
+from crossdock.model.base import EntityType
 from crossdock.model.paths import any_glob_matches, flatten, glob_matches, unflatten
 
 
@@ -30,8 +32,27 @@ def _top_level_names(fields: tuple[str, ...]) -> frozenset[str] | None:
     return frozenset(fields)
 
 
-def project(route: RouteConfig, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The record reduced to the route's fields (nested form)."""
+def project(
+    route: RouteConfig, data: Mapping[str, Any], entity_type: EntityType | None = None
+) -> dict[str, Any]:
+    """The record reduced to the route's fields (nested form), less what is masked.
+
+    ``entity_type`` names the masking rules for the route's destination; ``None``
+    applies none.
+    """
+    masked = route.masked(entity_type) if entity_type is not None else ()
+    if masked:
+        return mask_paths(_project(route, data), masked)
+    return _project(route, data)
+
+
+def visible_changes(route: RouteConfig, entity_type: EntityType, changed: list[str]) -> list[str]:
+    """The changed paths the destination may see: a change of masked fields alone is none."""
+    masked = route.masked(entity_type)
+    return [p for p in changed if not masked_path(p, masked)] if masked else changed
+
+
+def _project(route: RouteConfig, data: Mapping[str, Any]) -> dict[str, Any]:
     if route.fields == ["*"]:
         return dict(data)
     names = _top_level_names(tuple(route.fields))
@@ -64,4 +85,4 @@ def changes_filter(route: RouteConfig, changed: list[str]) -> bool:
     return any(p == f or p.startswith(f + ".") for f in route.filter for p in changed)
 
 
-__all__ = ["changes_filter", "passes_filter", "project", "touches"]
+__all__ = ["changes_filter", "passes_filter", "project", "touches", "visible_changes"]

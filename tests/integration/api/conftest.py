@@ -133,7 +133,12 @@ def signed(payload: Any, msg_id: str = "msg_1") -> tuple[bytes, dict[str, str]]:
 class Keys:
     read: str
     write: str
+    """The ERP's system key."""
     admin: str
+    wms: str = ""
+    """The WMS's system key."""
+    operate: str = ""
+    """A person's key with the operator role (exceptions, parked, replays)."""
 
 
 def hub_config() -> HubConfig:
@@ -166,8 +171,10 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
 def keys(hub: Hub) -> Keys:
     return Keys(
         read=create_api_key(hub.store, "reader", ["read"]),
-        write=create_api_key(hub.store, "writer", ["write"]),
+        write=create_api_key(hub.store, "erp", system="erp"),
         admin=create_api_key(hub.store, "boss", ["admin"]),
+        wms=create_api_key(hub.store, "wms", system="wms"),
+        operate=create_api_key(hub.store, "ops", role="operator"),
     )
 
 

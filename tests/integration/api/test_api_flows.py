@@ -167,7 +167,7 @@ def test_exceptions_list_retry_dismiss(client: TestClient, keys: Any) -> None:
     assert paged["next"] == exc["id"]
 
     # Retrying unchanged fails again: retried, and a new open exception is filed.
-    r = client.post(f"/v1/exceptions/{exc['id']}/retry", headers=_h(keys.write))
+    r = client.post(f"/v1/exceptions/{exc['id']}/retry", headers=_h(keys.operate))
     assert r.status_code == 200, r.text
     assert r.json()["exception"]["status"] == "retried"
     assert r.json()["report"]["exceptions"] == 1
@@ -177,7 +177,7 @@ def test_exceptions_list_retry_dismiss(client: TestClient, keys: Any) -> None:
     # Retrying with corrected data resolves it and creates the record.
     fixed = {"sku": "FIX-1", "description": "fixed", "base_uom": "EA"}
     r = client.post(
-        f"/v1/exceptions/{newest['id']}/retry", headers=_h(keys.write), json={"data": fixed}
+        f"/v1/exceptions/{newest['id']}/retry", headers=_h(keys.operate), json={"data": fixed}
     )
     assert r.status_code == 200, r.text
     assert r.json()["exception"]["status"] == "resolved"
@@ -188,16 +188,16 @@ def test_exceptions_list_retry_dismiss(client: TestClient, keys: Any) -> None:
     # Dismiss the other one with a note; a second dismissal conflicts.
     other = listed["items"][1]
     r = client.post(
-        f"/v1/exceptions/{other['id']}/dismiss", headers=_h(keys.write), json={"note": "dup"}
+        f"/v1/exceptions/{other['id']}/dismiss", headers=_h(keys.operate), json={"note": "dup"}
     )
     assert r.status_code == 200
     assert (r.json()["status"], r.json()["note"]) == ("dismissed", "dup")
     r = client.post(
-        f"/v1/exceptions/{other['id']}/dismiss", headers=_h(keys.write), json={"note": "again"}
+        f"/v1/exceptions/{other['id']}/dismiss", headers=_h(keys.operate), json={"note": "again"}
     )
     assert r.status_code == 409
     assert r.headers["content-type"] == PROBLEM
-    r = client.post(f"/v1/exceptions/{other['id']}/retry", headers=_h(keys.write))
+    r = client.post(f"/v1/exceptions/{other['id']}/retry", headers=_h(keys.operate))
     assert r.status_code == 422
     assert r.json()["errors"] == [{"field": "status", "reason": r.json()["detail"]}]
 
@@ -210,7 +210,7 @@ def test_exceptions_list_retry_dismiss(client: TestClient, keys: Any) -> None:
 
 def test_dismiss_needs_a_note(client: TestClient, keys: Any) -> None:
     _post(client, keys.write, _product("BAD1", {"description": "no sku"}))
-    r = client.post("/v1/exceptions/1/dismiss", headers=_h(keys.write), json={})
+    r = client.post("/v1/exceptions/1/dismiss", headers=_h(keys.operate), json={})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "note"
     r = client.post("/v1/exceptions/1/dismiss", headers=_h(keys.read), json={"note": "x"})
@@ -250,7 +250,7 @@ def test_proposals_from_a_non_owner(client: TestClient, keys: Any) -> None:
     rec = client.get("/v1/records/product/by-native/erp/P1", headers=_h(keys.read)).json()
     report = _post(
         client,
-        keys.write,
+        keys.wms,
         _product("W1", {"sku": "ABC-1", "description": "Wms name"}),
         system="wms",
     )

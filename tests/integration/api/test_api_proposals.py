@@ -42,7 +42,7 @@ def test_approve_applies_and_reject_drops(client: TestClient, keys: object) -> N
     )
     post(
         client,
-        write,
+        keys.wms,  # type: ignore[attr-defined]
         "wms",
         {"sku": "P-1", "description": "Hex bolt", "cost": "0.90"},
         "2026-01-02T00:00:00Z",

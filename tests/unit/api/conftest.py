@@ -59,7 +59,7 @@ def keys(hub: Hub) -> Keys:
     hub.store.revoke_api_key(revoked.split("_")[1])
     return Keys(
         read=create_api_key(hub.store, "reader", ["read"]),
-        write=create_api_key(hub.store, "writer", ["write"]),
+        write=create_api_key(hub.store, "erp", system="erp"),
         admin=create_api_key(hub.store, "boss", ["admin"]),
         revoked=revoked,
     )

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
-from crossdock.api import create_app
+from crossdock.api import create_api_key, create_app
 from crossdock.errors import RetryableError
 from crossdock.sync.runtime import Hub
 
@@ -155,10 +155,14 @@ def test_unpaired_surrogates_are_refused(client: TestClient, auth: dict[str, str
     assert _fields(_problem(r, 422)) == ["changes.0.data"]
 
 
-def test_undeclared_system_is_422(client: TestClient, auth: dict[str, str]) -> None:
-    payload = {"system": "crm", "changes": [{"entity_type": "product", "native_id": "1"}]}
-    body = _problem(client.post("/v1/changes", headers=auth, json=payload), 422)
+def test_a_key_of_an_undeclared_system_is_422(client: TestClient, hub: Hub) -> None:
+    # the key was made for "crm", which the hub file has since dropped
+    key = create_api_key(hub.store, "crm", system="crm")
+    payload = {"changes": [{"entity_type": "product", "native_id": "1"}]}
+    r = client.post("/v1/changes", headers={"Authorization": f"Bearer {key}"}, json=payload)
+    body = _problem(r, 422)
     assert _fields(body) == ["system"]
+    assert "'crm' is not declared" in body["detail"]
 
 
 def test_oversized_body_is_413(hub: Hub, keys: Any) -> None:

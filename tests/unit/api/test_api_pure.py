@@ -106,8 +106,10 @@ def test_keys_round_trip() -> None:
 
 
 def test_scopes_imply_each_other() -> None:
-    assert effective_scopes(["admin"]) == {Scope.READ, Scope.WRITE, Scope.ADMIN}
+    assert effective_scopes(["admin"]) == set(Scope)
     assert effective_scopes(["write"]) == {Scope.READ, Scope.WRITE}
+    assert effective_scopes(["operate"]) == {Scope.READ, Scope.OPERATE}
+    assert effective_scopes(["approve"]) == {Scope.READ, Scope.APPROVE}
     assert effective_scopes(["read", "bogus"]) == {Scope.READ}
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from crossdock.api.auth import Writer
+from crossdock.api.auth import Principal, Writer, forbidden
 from crossdock.api.deps import NO_CONTROL, SYSTEM_NAME, HubDep
 from crossdock.api.exactjson import ExactJSONRoute
 from crossdock.api.jsonvalues import check_json
@@ -25,6 +25,7 @@ from crossdock.connectors.base import SourceItem
 from crossdock.errors import InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
+from crossdock.sync.runtime import Hub
 
 router = APIRouter(
     route_class=ExactJSONRoute,
@@ -80,13 +81,41 @@ class ChangeIn(BaseModel):
 class ChangesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    system: str = Field(
+    system: str | None = Field(
+        default=None,
         min_length=1,
         max_length=64,
         pattern=SYSTEM_NAME,
-        description="the sending system, as named in the hub file",
+        description="the sending system: the key's own; naming another is refused (403)",
     )
     changes: list[ChangeIn] = Field(min_length=1, max_length=MAX_CHANGES)
+
+
+def sending_system(who: Principal, named: str | None, hub: Hub) -> str:
+    """The system a request sends as: always the key's own.
+
+    A key that belongs to no system may not send (403), and a body that names
+    another system than the key's is refused (403): the ownership matrix trusts
+    the sender's name, so the name comes from the credential, never the body.
+    """
+    if who.system is None:
+        raise forbidden(
+            "Only a system's key may send changes: this key belongs to "
+            + (f"a person (role {who.role})" if who.role else "no system")
+            + "; make one with `crossdock keys create --system NAME`."
+        )
+    if named is not None and named != who.system:
+        raise forbidden(
+            f"system: this key belongs to {who.system!r} and may not send as {named!r}."
+        )
+    declared = [s.name for s in hub.config.systems]
+    if who.system not in declared:
+        raise InvalidInput(
+            f"this key's system {who.system!r} is not declared in the hub file; "
+            f"declared: {', '.join(declared) or 'none'}",
+            field="system",
+        )
+    return who.system
 
 
 class IngestOut(IngestCounts):
@@ -100,22 +129,23 @@ class IngestOut(IngestCounts):
     "/changes",
     response_model=IngestOut,
     summary="Ingest changes from a system",
-    description=f"Up to {MAX_CHANGES} changes. Needs the `write` scope. JSON numbers with a "
-    'fraction or exponent reach the model as their exact decimal text (`12.50` -> `"12.50"`).',
+    description=f"Up to {MAX_CHANGES} changes, sent as the system the key belongs to. Needs "
+    "a system's key with the `write` operation. JSON numbers with a fraction or exponent "
+    'reach the model as their exact decimal text (`12.50` -> `"12.50"`).',
 )
 def post_changes(body: ChangesIn, hub: HubDep, who: Writer) -> IngestOut:
-    declared = [s.name for s in hub.config.systems]
-    if body.system not in declared:
-        raise InvalidInput(
-            f"system {body.system!r} is not declared in the hub file; "
-            f"declared: {', '.join(declared) or 'none'}",
-            field="system",
-        )
+    system = sending_system(who, body.system, hub)
+    for i, c in enumerate(body.changes):
+        if not who.may_use(c.entity_type.value):
+            raise forbidden(
+                f"changes.{i}.entity_type: system {system} may not write "
+                f"{c.entity_type.value} records (access.systems.{system}.entities)"
+            )
     ref = f"api:{who.name}:{uuid.uuid4().hex[:12]}"
     now = datetime.now(UTC)
     items: list[SourceItem] = [
         Change(
-            system=body.system,
+            system=system,
             entity_type=c.entity_type,
             native_id=c.native_id,
             data=c.data,
@@ -127,5 +157,5 @@ def post_changes(body: ChangesIn, hub: HubDep, who: Writer) -> IngestOut:
         for i, c in enumerate(body.changes)
     ]
     report = hub.ingest(items)
-    url = f"/v1/exceptions?system={body.system}" if report.exceptions else None
+    url = f"/v1/exceptions?system={system}" if report.exceptions else None
     return IngestOut(**report.as_dict(), ref=ref, exceptions_url=url)

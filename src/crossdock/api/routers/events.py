@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from crossdock.api.auth import Reader
+from crossdock.api.auth import Reader, require_entity
 from crossdock.api.cloudevents import CloudEvent, to_cloudevent
 from crossdock.api.deps import HubDep, Limit, SeqAfter
+from crossdock.api.masking import masked_changed, masked_data
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.model.base import EntityType
@@ -33,16 +34,24 @@ class EventPage(BaseModel):
 )
 def list_events(
     hub: HubDep,
-    _who: Reader,
+    who: Reader,
     after: SeqAfter = 0,
     limit: Limit = 100,
     entity_types: list[EntityType] | None = Query(
         default=None, alias="type", description="entity type; repeat for several"
     ),
 ) -> EventPage:
+    for et in entity_types or ():
+        require_entity(who, et.value)
     wanted = sorted(set(entity_types)) if entity_types else None
+    if wanted is None and who.entities != ("*",):
+        wanted = [et for et in EntityType if who.may_use(et.value)]
     rows = hub.store.events_after(after, limit=limit, entity_types=wanted)
-    return EventPage(
-        items=[CloudEvent.model_validate(to_cloudevent(ev)) for ev in rows],
-        next_after=rows[-1].seq if rows else after,
-    )
+    masking, viewer = hub.config.masking, who.viewer
+    items = []
+    for ev in rows:
+        doc = to_cloudevent(ev)
+        doc["data"] = masked_data(masking, ev.entity_type, ev.data, viewer)
+        doc["changed"] = ",".join(masked_changed(masking, ev.entity_type, ev.changed, viewer))
+        items.append(CloudEvent.model_validate(doc))
+    return EventPage(items=items, next_after=rows[-1].seq if rows else after)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from crossdock.api.auth import Reader, Writer
+from crossdock.api.auth import Operator, Reader
 from crossdock.api.deps import SYSTEM_NAME, HubDep, Limit, RowId, SeqAfter
 from crossdock.api.exactjson import ExactJSONRoute
 from crossdock.api.jsonvalues import check_json
@@ -141,7 +141,7 @@ def get_exception(exc_id: RowId, hub: HubDep, _who: Reader) -> ExceptionOut:
     responses=problem_responses(400, 415),
 )
 def retry_exception(
-    exc_id: RowId, hub: HubDep, who: Writer, body: RetryIn | None = None
+    exc_id: RowId, hub: HubDep, who: Operator, body: RetryIn | None = None
 ) -> RetryOut:
     report = hub.retry_exception(exc_id, actor=who.name, data=body.data if body else None)
     return RetryOut(
@@ -156,7 +156,7 @@ def retry_exception(
     description="Needs the `write` scope. Only an open exception can be dismissed (else 409).",
     responses=problem_responses(400, 409, 415),
 )
-def dismiss_exception(exc_id: RowId, body: DismissIn, hub: HubDep, who: Writer) -> ExceptionOut:
+def dismiss_exception(exc_id: RowId, body: DismissIn, hub: HubDep, who: Operator) -> ExceptionOut:
     row = _load(hub.store, exc_id)
     if row.status is not ExceptionStatus.OPEN:
         raise ConflictError(f"exception {exc_id} is {row.status.value}, not open")

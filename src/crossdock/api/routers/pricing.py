@@ -23,6 +23,7 @@ from starlette.responses import Response, StreamingResponse
 
 from crossdock.api.auth import Reader
 from crossdock.api.deps import NO_CONTROL, HubDep, SeqAfter
+from crossdock.api.masking import cost_hidden, quote_lines_without_cost
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.config.pricing import TIE_BREAK
@@ -197,7 +198,7 @@ _QUOTE_BODY = {
 async def quote(
     request: Request,
     hub: HubDep,
-    _who: Reader,
+    who: Reader,
     explain: bool = Query(default=False, description="list every candidate and why it lost"),
 ) -> Response:
     # The body is parsed by pydantic-core straight from the bytes (a 1,000-line quote is
@@ -207,10 +208,11 @@ async def quote(
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
     service = pricing_service(request, hub)
-    return await run_in_threadpool(_answer, service, body, explain)
+    hide_cost = explain and cost_hidden(hub.config.masking, who.viewer)
+    return await run_in_threadpool(_answer, service, body, explain, hide_cost)
 
 
-def _answer(service: PricingService, body: QuoteIn, explain: bool) -> Response:
+def _answer(service: PricingService, body: QuoteIn, explain: bool, hide_cost: bool) -> Response:
     req = QuoteRequest(
         body.customer,
         [QuoteLine(x.sku, x.quantity, x.unit) for x in body.lines],
@@ -222,6 +224,8 @@ def _answer(service: PricingService, body: QuoteIn, explain: bool) -> Response:
     )
     q = service.quote(req, explain=explain)
     lines = [line_dict(x) for x in q.lines]
+    if hide_cost:
+        quote_lines_without_cost(lines)
     problems = sum(1 for x in lines if "problem" in x)
     out: dict[str, Any] = {
         "customer": q.customer,

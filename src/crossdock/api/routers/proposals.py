@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from crossdock.api.auth import Admin, Reader
+from crossdock.api.auth import Approver, Reader
 from crossdock.api.deps import HubDep, Limit
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
@@ -76,7 +76,7 @@ class DecisionOut(BaseModel):
     summary="Approve: apply the proposed value (bypasses ownership; audited)",
     responses=problem_responses(404),
 )
-def approve(proposal_id: ProposalId, hub: HubDep, who: Admin) -> DecisionOut:
+def approve(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
     version = decide_proposal(hub.store, proposal_id, approve=True, actor=who.name)
     return DecisionOut(id=proposal_id, status=ProposalStatus.APPROVED, version=version)
 
@@ -87,6 +87,6 @@ def approve(proposal_id: ProposalId, hub: HubDep, who: Admin) -> DecisionOut:
     summary="Reject: the proposed value is dropped (audited)",
     responses=problem_responses(404),
 )
-def reject(proposal_id: ProposalId, hub: HubDep, who: Admin) -> DecisionOut:
+def reject(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
     decide_proposal(hub.store, proposal_id, approve=False, actor=who.name)
     return DecisionOut(id=proposal_id, status=ProposalStatus.REJECTED)

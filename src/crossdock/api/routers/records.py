@@ -8,13 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from crossdock.api.auth import Reader
+from crossdock.api.auth import Principal, Reader, require_entity
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit, NativeId, RecordId, SystemPath
+from crossdock.api.masking import masked_data, masked_provenance
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
+from crossdock.config.masking import MaskingConfig, Viewer
 from crossdock.errors import NotFound
 from crossdock.model.base import EntityType
 from crossdock.store import Store, StoredRecord
+from crossdock.sync.runtime import Hub
 
 router = APIRouter(
     prefix="/records",
@@ -74,35 +77,42 @@ def _provenance(entry: Any) -> Provenance:
 
 
 def record_out(
-    store: Store, rec: StoredRecord, natives: list[tuple[str, str]] | None = None
+    store: Store,
+    rec: StoredRecord,
+    natives: list[tuple[str, str]] | None = None,
+    *,
+    masking: MaskingConfig,
+    viewer: Viewer,
 ) -> RecordOut:
-    """A stored record with its provenance and native ids, as the API shows it."""
+    """A stored record with its provenance and native ids, as the API shows it to ``viewer``."""
     if natives is None:
         natives = store.native_ids(rec.entity_type, rec.id)
+    et = rec.entity_type
+    provenance = masked_provenance(masking, et, rec.provenance, viewer)
     return RecordOut(
         id=rec.id,
         entity_type=rec.entity_type,
         version=rec.version,
         deleted=rec.deleted,
-        data=rec.data,
-        provenance={path: _provenance(p) for path, p in rec.provenance.items()},
+        data=masked_data(masking, et, rec.data, viewer),
+        provenance={path: _provenance(p) for path, p in provenance.items()},
         native_ids=[NativeRef(system=s, native_id=n) for s, n in natives],
         updated_at=rec.updated_at,
     )
 
 
-def _get(store: Store, entity_type: EntityType, record_id: str) -> RecordOut:
-    rec = store.get_record(entity_type, record_id)
+def _get(hub: Hub, who: Principal, entity_type: EntityType, record_id: str) -> RecordOut:
+    rec = hub.store.get_record(entity_type, record_id)
     if rec is None:
         raise NotFound(f"no {entity_type.value} record {record_id!r}")
-    return record_out(store, rec)
+    return record_out(hub.store, rec, masking=hub.config.masking, viewer=who.viewer)
 
 
 @router.get("/{entity_type}", response_model=RecordPage, summary="A page of records of one type")
 def list_records(
     entity_type: EntityType,
     hub: HubDep,
-    _who: Reader,
+    who: Reader,
     after: str | None = Query(
         default=None,
         min_length=1,
@@ -113,11 +123,13 @@ def list_records(
     limit: Limit = 100,
     include_deleted: bool = Query(default=False, description="also list deleted records"),
 ) -> RecordPage:
+    require_entity(who, entity_type.value)
     rows = hub.store.list_records(
         entity_type, after_id=after, limit=limit, include_deleted=include_deleted
     )
     natives = hub.store.native_ids_of(entity_type, [r.id for r in rows])
-    items = [record_out(hub.store, r, natives[r.id]) for r in rows]
+    masking, viewer = hub.config.masking, who.viewer
+    items = [record_out(hub.store, r, natives[r.id], masking=masking, viewer=viewer) for r in rows]
     return RecordPage(items=items, next=rows[-1].id if len(rows) == limit else None)
 
 
@@ -127,16 +139,16 @@ def list_records(
     summary="A record found by a system's native id",
 )
 def by_native(
-    entity_type: EntityType, system: SystemPath, native_id: NativeId, hub: HubDep, _who: Reader
+    entity_type: EntityType, system: SystemPath, native_id: NativeId, hub: HubDep, who: Reader
 ) -> RecordOut:
+    require_entity(who, entity_type.value)
     record_id = hub.store.resolve(system, entity_type, native_id)
     if record_id is None:
         raise NotFound(f"{system} {entity_type.value} {native_id!r} is not in the crosswalk")
-    return _get(hub.store, entity_type, record_id)
+    return _get(hub, who, entity_type, record_id)
 
 
 @router.get("/{entity_type}/{record_id}", response_model=RecordOut, summary="One record by id")
-def get_record(
-    entity_type: EntityType, record_id: RecordId, hub: HubDep, _who: Reader
-) -> RecordOut:
-    return _get(hub.store, entity_type, record_id)
+def get_record(entity_type: EntityType, record_id: RecordId, hub: HubDep, who: Reader) -> RecordOut:
+    require_entity(who, entity_type.value)
+    return _get(hub, who, entity_type, record_id)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from crossdock.api.auth import Admin, Reader
+from crossdock.api.auth import Operator, Reader
 from crossdock.api.deps import HubDep, Limit, RecordId, RouteName
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
@@ -137,7 +137,7 @@ def list_parked(
     description="Needs the `admin` scope. 404 when nothing of that entity is parked on the route.",
     responses=problem_responses(503),
 )
-def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Admin) -> DeliveryOut:
+def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Operator) -> DeliveryOut:
     _check_route(hub, name)
     return _delivery_out(hub.worker(name).retry_parked(entity_id, actor=who.name))
 
@@ -164,7 +164,7 @@ class RetryAllIn(BaseModel):
     description="Needs the `admin` scope; audited per record. An open circuit stops the run.",
     responses=problem_responses(503),
 )
-def retry_all_parked(name: RouteName, body: RetryAllIn, hub: HubDep, who: Admin) -> DeliveryOut:
+def retry_all_parked(name: RouteName, body: RetryAllIn, hub: HubDep, who: Operator) -> DeliveryOut:
     _check_route(hub, name)
     return _delivery_out(hub.worker(name).retry_all_parked(actor=who.name, code=body.code))
 
@@ -184,7 +184,7 @@ class SkipOut(BaseModel):
     description="Needs the `admin` scope; later versions of the entity flow again.",
 )
 def skip_parked(
-    name: RouteName, entity_id: RecordId, body: SkipIn, hub: HubDep, who: Admin
+    name: RouteName, entity_id: RecordId, body: SkipIn, hub: HubDep, who: Operator
 ) -> SkipOut:
     _check_route(hub, name)
     return SkipOut(skipped=hub.worker(name).skip_parked(entity_id, actor=who.name, note=body.note))
@@ -208,7 +208,7 @@ class ReplayOut(BaseModel):
         "cursor never moves forward; receivers drop versions they already had by delivery id."
     ),
 )
-def replay(name: RouteName, body: ReplayIn, hub: HubDep, who: Admin) -> ReplayOut:
+def replay(name: RouteName, body: ReplayIn, hub: HubDep, who: Operator) -> ReplayOut:
     _check_route(hub, name)
     if body.since is not None and body.since.tzinfo is None:
         raise InvalidInput("since needs a time zone (e.g. 2026-01-01T00:00:00Z)", field="since")
@@ -224,7 +224,7 @@ def replay(name: RouteName, body: ReplayIn, hub: HubDep, who: Admin) -> ReplayOu
     responses=problem_responses(503),
 )
 def resend(
-    name: RouteName, entity_type: EntityType, entity_id: RecordId, hub: HubDep, who: Admin
+    name: RouteName, entity_type: EntityType, entity_id: RecordId, hub: HubDep, who: Operator
 ) -> DeliveryOut:
     _check_route(hub, name)
     return _delivery_out(hub.worker(name).resend(entity_type, entity_id, actor=who.name))

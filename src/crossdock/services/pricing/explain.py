@@ -12,6 +12,7 @@ this one whenever it finds no winner, so both always agree.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -215,4 +216,24 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else "open"
 
 
-__all__ = ["Explainer"]
+_FLOOR_BASIS = re.compile(r"the margin floor \(cost [^()]*\)")
+_COST_CURRENCY = re.compile(r"no rate from the cost's currency \([A-Z]{3}\)")
+
+
+def without_cost(detail: str | None) -> str | None:
+    """An explanation's text with the cost behind the margin floor taken out.
+
+    For keys that may not see a product's cost (field masking): the floor's
+    basis (cost, percent, floor price) is written by :meth:`Explainer._floor_note`
+    and :meth:`Explainer._no_floor` in the forms matched here, and nowhere else.
+    """
+    if detail is None:
+        return None
+    detail = _FLOOR_BASIS.sub("the margin floor", detail)
+    detail = _COST_CURRENCY.sub("no rate from the cost's currency", detail)
+    if detail.startswith("the product has no cost"):
+        return "the margin floor sets no floor"
+    return detail
+
+
+__all__ = ["Explainer", "without_cost"]
