@@ -425,6 +425,62 @@ def _key_doc(k: KeyListing) -> dict[str, object]:
     }
 
 
+@app.command()
+def audit(
+    actor: Annotated[
+        str | None, typer.Option(help="Part of the actor (a key prefix, a name).")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Action prefix, e.g. parked. or api_key.")
+    ] = None,
+    target: Annotated[str | None, typer.Option(help="Target prefix, e.g. a route name.")] = None,
+    since: Annotated[
+        datetime | None, typer.Option(help="From this time on (UTC unless it says).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="At most this many rows.")] = 100,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The audit log, newest first: who did what, when, from where (read only)."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    with _open_hub(config, store, read_only=True) as hub:
+        rows = hub.store.audit_page(
+            limit=limit, actor=actor, action=action, target=target, since=since
+        )
+    if as_json:
+        _json_out(
+            [
+                {
+                    "id": r.id,
+                    "at": r.at,
+                    "actor": r.actor,
+                    "action": r.action,
+                    "target": r.target,
+                    "detail": r.detail,
+                    "origin": r.origin,
+                }
+                for r in rows
+            ]
+        )
+        return
+    table = Table(title="audit log")
+    for col in ("id", "at", "actor", "action", "target", "from", "detail"):
+        table.add_column(col, no_wrap=col != "detail")
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            _when(r.at),
+            r.actor,
+            r.action,
+            r.target,
+            r.origin or "local",
+            json.dumps(r.detail, default=str, ensure_ascii=False)[:200],
+        )
+    console.print(table)
+
+
 @keys_app.command("revoke")
 def keys_revoke(
     prefix: Annotated[str, typer.Argument(help="The key's prefix (the part after cdk_).")],

@@ -9,6 +9,7 @@ than from :mod:`crossdock.cli`, which imports them.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from crossdock.cli_errors import explain
 from crossdock.errors import CrossdockError
 from crossdock.services import attach as attach_services
 from crossdock.store.engine import sqlite_file
+from crossdock.store.write import AUDIT_ORIGIN
 from crossdock.sync.runtime import Hub, load_checked
 
 # Output to a file or a pipe is not squeezed into 80 columns: tables keep their numbers
@@ -87,6 +89,7 @@ def open_hub(
 ) -> Iterator[Hub]:
     """The hub for one command; closed after it, its errors (and ``refused``) a clean exit."""
     catch: tuple[type[Exception], ...] = (CrossdockError, *refused)
+    AUDIT_ORIGIN.set(f"cli {socket.gethostname()}")
     hub = hub_for(config, store, read_only=read_only)
     try:
         yield hub

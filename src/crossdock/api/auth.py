@@ -41,6 +41,7 @@ from crossdock.config.masking import Viewer
 from crossdock.errors import ErrorCode
 from crossdock.model.paths import any_glob_matches
 from crossdock.store import Store
+from crossdock.store.write import AUDIT_ORIGIN
 from crossdock.sync.runtime import Hub
 
 _bearer = HTTPBearer(
@@ -94,7 +95,8 @@ class Principal:
     def actor(self) -> str:
         """How the audit log names the caller."""
         owner = f"system:{self.system}" if self.system else f"role:{self.role}" if self.role else ""
-        return f"key:{self.prefix}:{self.name}" + (f" ({owner})" if owner else "")
+        tail = f" [{self.prefix}" + (f", {owner}]" if owner else "]")
+        return self.name[: 128 - len(tail)] + tail
 
 
 class KeyCache:
@@ -274,6 +276,8 @@ async def principal_of(
             )
         request.state.admitted = True
     request.state.principal = principal
+    client = request.client
+    AUDIT_ORIGIN.set(f"api {client.host}" if client else "api")
     return principal
 
 

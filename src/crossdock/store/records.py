@@ -153,6 +153,17 @@ class ApiKeyRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    origin: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class KeyListing:
     """What `keys list` shows of a key: never its hash."""
 
@@ -169,6 +180,7 @@ class KeyListing:
 
 __all__ = [
     "ApiKeyRow",
+    "AuditEntry",
     "EventRow",
     "ExceptionRow",
     "ExceptionStatus",

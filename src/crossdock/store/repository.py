@@ -25,6 +25,7 @@ from crossdock.store.jsoncodec import loads
 from crossdock.store.migrate import upgrade
 from crossdock.store.records import (
     ApiKeyRow,
+    AuditEntry,
     EventRow,
     ExceptionRow,
     ExceptionStatus,
@@ -610,20 +611,61 @@ class Store:
             return bool(res.rowcount)
 
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
-        c = t.audit_log.c
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t.audit_log).order_by(c.id.desc()).limit(limit)).all()
         return [
             {
-                "id": r.id,
-                "at": utc(r.at),
-                "actor": r.actor,
-                "action": r.action,
-                "target": r.target,
-                "detail": loads(r.detail),
+                "id": e.id,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "target": e.target,
+                "detail": e.detail,
             }
+            for e in self.audit_page(limit=limit)
+        ]
+
+    def audit_page(
+        self,
+        *,
+        before: int | None = None,
+        limit: int = 100,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEntry]:
+        """Audit rows, newest first, below id ``before``.
+
+        ``action`` and ``target`` match as prefixes, ``actor`` as a substring (a key
+        prefix, a name, a system).
+        """
+        c = t.audit_log.c
+        q = select(t.audit_log).order_by(c.id.desc()).limit(limit)
+        if before is not None:
+            q = q.where(c.id < before)
+        if actor:
+            q = q.where(c.actor.contains(actor, autoescape=True))
+        if action:
+            q = q.where(c.action.startswith(action, autoescape=True))
+        if target:
+            q = q.where(c.target.startswith(target, autoescape=True))
+        if since is not None:
+            q = q.where(c.at >= since)
+        if until is not None:
+            q = q.where(c.at < until)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            AuditEntry(
+                r.id, utc(r.at) or _now(), r.actor, r.action, r.target, loads(r.detail), r.origin
+            )
             for r in rows
         ]
+
+    def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
+        """Append one audit row in a transaction of its own."""
+        with self.write() as tx:
+            tx.audit(actor, action, target, detail)
 
 
 def save_cursor(

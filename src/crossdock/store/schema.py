@@ -190,6 +190,7 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("target", String(255), nullable=False),
     Column("detail", Text, nullable=False),
+    Column("origin", String(128), nullable=True),
 )
 
 api_keys = Table(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,9 @@ from crossdock.store import raw_input
 from crossdock.store import schema as t
 from crossdock.store.jsoncodec import dumps, loads
 from crossdock.store.records import NewException, StoredRecord
+
+AUDIT_ORIGIN: ContextVar[str | None] = ContextVar("crossdock_audit_origin", default=None)
+"""Where the action being done came from (the API sets the client's address per request)."""
 
 CHUNK = 400
 COPY_FROM = 50
@@ -383,6 +387,7 @@ class WriteTx:
             self.conn.execute(t.proposals.insert(), list(rows))
 
     def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
+        """Append to the audit log (rows are never updated; a trigger refuses it)."""
         self.conn.execute(
             t.audit_log.insert().values(
                 at=datetime.now(UTC),
@@ -390,6 +395,7 @@ class WriteTx:
                 action=action,
                 target=target,
                 detail=dumps(detail),
+                origin=AUDIT_ORIGIN.get(),
             )
         )
 

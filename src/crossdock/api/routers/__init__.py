@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from crossdock.api.routers import (
+    audit,
     availability,
     changes,
     events,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks.router,
     metrics.router,
     pricing.router,
+    audit.router,
 )
 
 __all__ = ["ROUTERS"]

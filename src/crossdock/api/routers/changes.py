@@ -157,5 +157,11 @@ def post_changes(body: ChangesIn, hub: HubDep, who: Writer) -> IngestOut:
         for i, c in enumerate(body.changes)
     ]
     report = hub.ingest(items)
+    hub.store.audit(
+        who.actor,
+        "changes.ingest",
+        f"system/{system}",
+        {"ref": ref, **{k: v for k, v in report.as_dict().items() if v}},
+    )
     url = f"/v1/exceptions?system={system}" if report.exceptions else None
     return IngestOut(**report.as_dict(), ref=ref, exceptions_url=url)

@@ -143,7 +143,7 @@ def get_exception(exc_id: RowId, hub: HubDep, _who: Reader) -> ExceptionOut:
 def retry_exception(
     exc_id: RowId, hub: HubDep, who: Operator, body: RetryIn | None = None
 ) -> RetryOut:
-    report = hub.retry_exception(exc_id, actor=who.name, data=body.data if body else None)
+    report = hub.retry_exception(exc_id, actor=who.actor, data=body.data if body else None)
     return RetryOut(
         exception=exception_out(_load(hub.store, exc_id)), report=IngestCounts.of(report)
     )
@@ -161,6 +161,6 @@ def dismiss_exception(exc_id: RowId, body: DismissIn, hub: HubDep, who: Operator
     if row.status is not ExceptionStatus.OPEN:
         raise ConflictError(f"exception {exc_id} is {row.status.value}, not open")
     hub.store.set_exception_status(
-        exc_id, ExceptionStatus.DISMISSED, actor=who.name, note=body.note
+        exc_id, ExceptionStatus.DISMISSED, actor=who.actor, note=body.note
     )
     return exception_out(_load(hub.store, exc_id))

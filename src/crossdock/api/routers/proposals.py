@@ -77,7 +77,7 @@ class DecisionOut(BaseModel):
     responses=problem_responses(404),
 )
 def approve(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
-    version = decide_proposal(hub.store, proposal_id, approve=True, actor=who.name)
+    version = decide_proposal(hub.store, proposal_id, approve=True, actor=who.actor)
     return DecisionOut(id=proposal_id, status=ProposalStatus.APPROVED, version=version)
 
 
@@ -88,5 +88,5 @@ def approve(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
     responses=problem_responses(404),
 )
 def reject(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
-    decide_proposal(hub.store, proposal_id, approve=False, actor=who.name)
+    decide_proposal(hub.store, proposal_id, approve=False, actor=who.actor)
     return DecisionOut(id=proposal_id, status=ProposalStatus.REJECTED)

@@ -139,7 +139,7 @@ def list_parked(
 )
 def retry_parked(name: RouteName, entity_id: RecordId, hub: HubDep, who: Operator) -> DeliveryOut:
     _check_route(hub, name)
-    return _delivery_out(hub.worker(name).retry_parked(entity_id, actor=who.name))
+    return _delivery_out(hub.worker(name).retry_parked(entity_id, actor=who.actor))
 
 
 def _delivery_out(report: Any) -> DeliveryOut:
@@ -166,7 +166,7 @@ class RetryAllIn(BaseModel):
 )
 def retry_all_parked(name: RouteName, body: RetryAllIn, hub: HubDep, who: Operator) -> DeliveryOut:
     _check_route(hub, name)
-    return _delivery_out(hub.worker(name).retry_all_parked(actor=who.name, code=body.code))
+    return _delivery_out(hub.worker(name).retry_all_parked(actor=who.actor, code=body.code))
 
 
 class SkipIn(BaseModel):
@@ -187,7 +187,7 @@ def skip_parked(
     name: RouteName, entity_id: RecordId, body: SkipIn, hub: HubDep, who: Operator
 ) -> SkipOut:
     _check_route(hub, name)
-    return SkipOut(skipped=hub.worker(name).skip_parked(entity_id, actor=who.name, note=body.note))
+    return SkipOut(skipped=hub.worker(name).skip_parked(entity_id, actor=who.actor, note=body.note))
 
 
 class ReplayIn(BaseModel):
@@ -212,7 +212,7 @@ def replay(name: RouteName, body: ReplayIn, hub: HubDep, who: Operator) -> Repla
     _check_route(hub, name)
     if body.since is not None and body.since.tzinfo is None:
         raise InvalidInput("since needs a time zone (e.g. 2026-01-01T00:00:00Z)", field="since")
-    position = hub.replay(name, from_seq=body.from_seq, since=body.since, actor=who.name)
+    position = hub.replay(name, from_seq=body.from_seq, since=body.since, actor=who.actor)
     return ReplayOut(position=position)
 
 
@@ -227,4 +227,4 @@ def resend(
     name: RouteName, entity_type: EntityType, entity_id: RecordId, hub: HubDep, who: Operator
 ) -> DeliveryOut:
     _check_route(hub, name)
-    return _delivery_out(hub.worker(name).resend(entity_type, entity_id, actor=who.name))
+    return _delivery_out(hub.worker(name).resend(entity_type, entity_id, actor=who.actor))
