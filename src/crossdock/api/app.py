@@ -25,6 +25,7 @@ from crossdock.api.routers.pricing import warm_pricing
 from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
 from crossdock.api.routing import required_scope
 from crossdock.api.throttle import InboundThrottle
+from crossdock.api.versioning import DeprecationHeaders
 from crossdock.sync.runtime import Hub
 
 API_PREFIX = "/v1"
@@ -129,6 +130,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
     _document_throttling(app)
+    app.add_middleware(DeprecationHeaders)
     app.add_middleware(HotRoutes, prefix=API_PREFIX)  # inside the body limit and catch-all
     app.add_middleware(
         BodyLimit,

@@ -9,11 +9,12 @@ business exception (listed under ``/v1/exceptions``) and the rest goes on.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from starlette.requests import Request
 
 from crossdock.api.auth import Principal, Writer, forbidden
 from crossdock.api.deps import NO_CONTROL, SYSTEM_NAME, HubDep
@@ -21,6 +22,7 @@ from crossdock.api.exactjson import ExactJSONRoute
 from crossdock.api.jsonvalues import check_json
 from crossdock.api.problems import problem_responses
 from crossdock.api.schemas import IngestCounts
+from crossdock.api.versioning import Deprecation, mark
 from crossdock.connectors.base import SourceItem
 from crossdock.errors import InvalidInput
 from crossdock.model.base import EntityType
@@ -78,6 +80,13 @@ class ChangeIn(BaseModel):
         return utc
 
 
+SYSTEM_FIELD = Deprecation(
+    since=date(2026, 12, 4),
+    sunset=date(2027, 6, 30),
+    instead="leave `system` out: the hub takes it from the key",
+)
+
+
 class ChangesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -86,7 +95,9 @@ class ChangesIn(BaseModel):
         min_length=1,
         max_length=64,
         pattern=SYSTEM_NAME,
-        description="the sending system: the key's own; naming another is refused (403)",
+        description="deprecated: the system is the key's own; naming another is refused (403). "
+        + SYSTEM_FIELD.note(),
+        json_schema_extra={"deprecated": True},
     )
     changes: list[ChangeIn] = Field(min_length=1, max_length=MAX_CHANGES)
 
@@ -133,8 +144,10 @@ class IngestOut(IngestCounts):
     "a system's key with the `write` operation. JSON numbers with a fraction or exponent "
     'reach the model as their exact decimal text (`12.50` -> `"12.50"`).',
 )
-def post_changes(body: ChangesIn, hub: HubDep, who: Writer) -> IngestOut:
+def post_changes(body: ChangesIn, request: Request, hub: HubDep, who: Writer) -> IngestOut:
     system = sending_system(who, body.system, hub)
+    if body.system is not None:
+        mark(request, SYSTEM_FIELD)
     for i, c in enumerate(body.changes):
         if not who.may_use(c.entity_type.value):
             raise forbidden(
