@@ -426,6 +426,29 @@ def _key_doc(k: KeyListing) -> dict[str, object]:
 
 
 @app.command()
+def prune(
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Prune what the hub file's retention says is past its age (serve does it hourly)."""
+    with _open_hub(config, store) as hub:
+        counts: dict[str, int] = {}
+
+        def progress(kind: str, n: int) -> None:
+            counts[kind] = counts.get(kind, 0) + n
+            if not as_json:
+                err.print(f"{kind}: {counts[kind]} pruned so far")
+
+        report = hub.prune(progress=progress)
+    if as_json:
+        _json_out({"pruned": report.pruned, "horizon": report.horizon})
+        return
+    if not report.pruned:
+        console.print("nothing past its age")
+    for kind, n in report.pruned.items():
+        console.print(f"{kind}: {n} pruned")
+
+
+@app.command()
 def audit(
     actor: Annotated[
         str | None, typer.Option(help="Part of the actor (a key prefix, a name).")

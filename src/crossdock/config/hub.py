@@ -16,6 +16,7 @@ from crossdock.config.access import AccessConfig
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.masking import CHANNELS, MaskingConfig, Viewer
 from crossdock.config.pricing import PricingConfig
+from crossdock.config.retention import RetentionConfig
 from crossdock.model.base import EntityType
 from crossdock.model.paths import any_glob_matches
 
@@ -166,6 +167,7 @@ class HubConfig(_Strict):
     access: AccessConfig = AccessConfig()
     masking: MaskingConfig = MaskingConfig()
     throttle: ThrottleConfig = ThrottleConfig()
+    retention: RetentionConfig = RetentionConfig()
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:

@@ -18,13 +18,14 @@ class SyncLoop:
     committed cursors, so nothing is lost by a failed pass.
     """
 
-    def __init__(self, hub: Hub, interval: float = 2.0) -> None:
+    def __init__(self, hub: Hub, interval: float = 2.0, *, retention: bool = True) -> None:
         self.hub = hub
         self.interval = interval
         self.stop_event = threading.Event()
         self.passes = 0
         self.last: SyncSummary | None = None
-        self._thread: threading.Thread | None = None
+        self.retention = retention
+        self._threads: list[threading.Thread] = []
 
     def run_pass(self) -> SyncSummary:
         summary = self.hub.sync_once()
@@ -40,14 +41,30 @@ class SyncLoop:
                 log.exception("sync pass failed; retrying in %.1fs", self.interval)
             self.stop_event.wait(self.interval)
 
+    def _prune(self) -> None:
+        """Retention in a thread of its own: a long first prune must not hold up deliveries."""
+        every = self.hub.config.retention.every_minutes * 60
+        while not self.stop_event.wait(every):
+            try:
+                report = self.hub.prune()
+                if report.total:
+                    log.info("retention pruned %s", report.pruned)
+            except Exception:
+                log.exception("retention pass failed; trying again in %.0fs", every)
+
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="crossdock-sync", daemon=True)
-        self._thread.start()
+        targets = [("crossdock-sync", self._run)]
+        if self.retention:
+            targets.append(("crossdock-retention", self._prune))
+        for name, target in targets:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stop_event.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
 
 
 __all__ = ["SyncLoop"]

@@ -42,6 +42,7 @@ from crossdock.store.leases import LeaseLost
 from crossdock.store.leases import acquire as acquire_lease
 from crossdock.store.leases import release as release_lease
 from crossdock.store.records import RouteCursor
+from crossdock.store.retention import PruneReport, prune
 from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.delivery import DeliveryReport, Lease, RouteWorker
 from crossdock.sync.guards import DestinationGuard
@@ -301,6 +302,35 @@ class Hub:
             reason=f"replay from_seq={from_seq} since={since}",
         )
         return position
+
+    def prune(
+        self, *, progress: Callable[[str, int], None] | None = None, now: datetime | None = None
+    ) -> PruneReport:
+        """Prune what the hub file's retention says is past its age (see store.retention)."""
+        r = self.config.retention
+        report = prune(
+            self.store,
+            {
+                "events": r.events_days,
+                "idempotency_keys": r.idempotency_keys_days,
+                "exceptions": r.exceptions_days,
+                "parked": r.parked_days,
+                "audit": r.audit_days,
+            },
+            partitions={route.name: route.partitions for route in self.config.routes},
+            batch=r.batch,
+            archive=r.archive,
+            now=now,
+            progress=progress,
+        )
+        if report.total:
+            self.store.audit(
+                "crossdock",
+                "retention.prune",
+                "store",
+                {**report.pruned, "horizon": report.horizon},
+            )
+        return report
 
     def deliver(self, routes: list[str] | None = None) -> dict[str, DeliveryReport]:
         """Drain every partition of every route that has work and that this hub can lease.
