@@ -29,6 +29,7 @@ from crossdock.cli_pricing import pricing_app
 from crossdock.connectors.base import SnapshotSource, SourceItem
 from crossdock.errors import CrossdockError, NotFound
 from crossdock.model.base import EntityType
+from crossdock.store import alert_state
 from crossdock.store.records import ExceptionRow, KeyListing
 
 app = typer.Typer(
@@ -233,6 +234,8 @@ def status(
         rows = hub.route_status()
         open_exc = hub.store.count_exceptions()
         counts = hub.store.count_records()
+        rules = {r.name for r in hub.config.alerts.rules}
+        alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
         if not as_json:
             print_freshness(hub, console)
     if as_json:
@@ -254,6 +257,16 @@ def status(
                 ],
                 "records": counts,
                 "open_exceptions": open_exc,
+                "alerts": [
+                    {
+                        "alert": a.name,
+                        "firing": a.firing,
+                        "since": a.since,
+                        "value": a.value,
+                        "message": a.message,
+                    }
+                    for a in alerts
+                ],
             }
         )
         return
@@ -280,6 +293,11 @@ def status(
     listed = ", ".join(f"{entity} {n:,}" for entity, n in sorted(counts.items())) or "none"
     console.print(f"records: {listed}", highlight=False)
     console.print(f"open exceptions: {open_exc:,}", highlight=False)
+    for a in alerts:
+        mark = "FIRING" if a.firing else "ok"
+        console.print(
+            f"alert {a.name}: {mark} since {_when(a.since)} ({a.message})", highlight=False
+        )
 
 
 @app.command()

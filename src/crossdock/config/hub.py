@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from crossdock.config.access import AccessConfig
+from crossdock.config.alerts import AlertsConfig
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.masking import CHANNELS, MaskingConfig, Viewer
 from crossdock.config.pricing import PricingConfig
@@ -168,6 +169,7 @@ class HubConfig(_Strict):
     masking: MaskingConfig = MaskingConfig()
     throttle: ThrottleConfig = ThrottleConfig()
     retention: RetentionConfig = RetentionConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:
@@ -209,12 +211,25 @@ class HubConfig(_Strict):
             ("access.systems", list(self.access.systems)),
             ("masking.channels", self.masking.channels),
             ("throttle.systems", list(self.throttle.systems)),
+            ("alerts.send_to", self.alerts.send_to),
+            *(
+                (f"alerts.rules.{a.name}.system", [a.system])
+                for a in self.alerts.rules
+                if a.system is not None
+            ),
         ):
             for system in names:
                 if system not in known:
                     raise ValueError(
                         f"{where}.{system}: unknown system {system!r}; known: {sorted(known)}"
                     )
+        route_names = {r.name for r in self.routes}
+        for alert in self.alerts.rules:
+            if alert.route is not None and alert.route not in route_names:
+                raise ValueError(
+                    f"alerts.rules.{alert.name}.route: unknown route {alert.route!r}; "
+                    f"known: {sorted(route_names)}"
+                )
         who = known | set(self.access.roles) | {CHANNELS}
         for entity, rules in self.masking.fields.items():
             for glob, rule in rules.items():

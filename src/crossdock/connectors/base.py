@@ -187,11 +187,26 @@ class Connector(Generic[S]):
         """The system's inbound HTTP endpoint, if it has one."""
         return None
 
+    def notifier(self) -> Notifier | None:
+        """The system as a receiver of the hub's own notices (alerts), if it is one."""
+        return None
+
     def bind_store(self, store: Store) -> None:
         """Called by the hub with its store (for bookmarks, see ``store.connector_state``)."""
 
     def close(self) -> None:
         """Release clients and files."""
+
+
+class Notifier(Protocol):
+    """Takes one JSON document from the hub about itself (an alert that fired or resolved).
+
+    ``msg_id`` is the same on every retry of one notice, so a receiver can drop
+    repeats. Raises :class:`RetryableError` or :class:`PermanentError` when it
+    was not taken.
+    """
+
+    def notify(self, msg_id: str, document: Mapping[str, Any]) -> None: ...
 
 
 #: A connector of any kind (what the registry and the engine hold).

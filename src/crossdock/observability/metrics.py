@@ -70,10 +70,12 @@ class StoreGauges(Collector):
         routes: Callable[[], Iterable[RouteGauges]],
         open_exceptions: Callable[[], int],
         freshness: Callable[[], Mapping[str, datetime | None]] | None = None,
+        alerts: Callable[[], Mapping[str, bool]] | None = None,
     ) -> None:
         self._routes = routes
         self._open_exceptions = open_exceptions
         self._freshness = freshness
+        self._alerts = alerts
 
     def collect(self) -> Iterator[Metric]:
         lag = GaugeMetricFamily(
@@ -113,6 +115,15 @@ class StoreGauges(Collector):
         )
         if self._freshness is not None:
             yield _freshness_gauge(self._freshness())
+        if self._alerts is not None:
+            firing = GaugeMetricFamily(
+                "crossdock_alert_firing",
+                "1 while the alert rule fires, as the workers last measured it.",
+                labels=["alert"],
+            )
+            for name, on in sorted(self._alerts().items()):
+                firing.add_metric([name], 1 if on else 0)
+            yield firing
 
 
 def _freshness_gauge(last: Mapping[str, datetime | None]) -> GaugeMetricFamily:

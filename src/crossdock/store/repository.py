@@ -409,6 +409,14 @@ class Store:
             r = conn.execute(select(t.exceptions).where(t.exceptions.c.id == exc_id)).first()
         return _exception(r) if r is not None else None
 
+    def count_open_exceptions(self, system: str | None = None) -> int:
+        c = t.exceptions.c
+        q = select(func.count()).where(c.status == ExceptionStatus.OPEN.value)
+        if system is not None:
+            q = q.where(c.system == system)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
     def count_exceptions(self, status: ExceptionStatus = ExceptionStatus.OPEN) -> int:
         c = t.exceptions.c
         with self.engine.connect() as conn:

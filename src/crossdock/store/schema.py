@@ -222,6 +222,20 @@ inbox = Table(
 )
 Index("ix_inbox_status", inbox.c.status, inbox.c.id)
 
+# One row per alert rule: whether it fires, and the notice not yet sent of its last change.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("firing", Boolean, nullable=False),
+    Column("since", TS, nullable=False),
+    Column("value", Float, nullable=True),
+    Column("message", Text, nullable=False),
+    Column("pending_notice", String(16), nullable=True),
+    Column("notice_id", String(128), nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
+
 # One row per destination: its token bucket and circuit breaker, shared by every worker
 # process. Times are wall-clock epoch seconds (a monotonic clock is per process).
 destination_guards = Table(
@@ -346,6 +360,7 @@ atp_publish_queue = Table(
 )
 
 __all__ = [
+    "alerts",
     "api_keys",
     "atp_publish_queue",
     "audit_log",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
+from crossdock.sync.alerts import AlertKeeper
 from crossdock.sync.runtime import Hub, SyncSummary
 
 log = logging.getLogger(__name__)
@@ -34,11 +36,20 @@ class SyncLoop:
         return summary
 
     def _run(self) -> None:
+        keeper = AlertKeeper(self.hub)
+        every = self.hub.config.alerts.every_seconds
+        next_alerts = time.monotonic()
         while not self.stop_event.is_set():
             try:
                 self.run_pass()
             except Exception:
                 log.exception("sync pass failed; retrying in %.1fs", self.interval)
+            if self.hub.config.alerts.rules and time.monotonic() >= next_alerts:
+                next_alerts = time.monotonic() + every
+                try:
+                    keeper.run_once()
+                except Exception:
+                    log.exception("alert evaluation failed; trying again in %.0fs", every)
             self.stop_event.wait(self.interval)
 
     def _prune(self) -> None:

@@ -12,6 +12,7 @@ from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.observability import RouteGauges, StoreGauges, render
 from crossdock.services.availability import service_for
+from crossdock.store import alert_state
 
 router = APIRouter(
     route_class=AuthFirstRoute, tags=["metrics"], responses=problem_responses(401, 403)
@@ -38,5 +39,10 @@ def metrics(hub: HubDep, _who: Reader) -> Response:
         ],
         open_exceptions=hub.store.count_exceptions,
         freshness=service_for(hub).freshness,
+        alerts=lambda: {
+            name: st.firing
+            for name, st in alert_state.states(hub.store).items()
+            if name in {r.name for r in hub.config.alerts.rules}
+        },
     )
     return Response(content=render(gauges), media_type=CONTENT_TYPE_LATEST)

@@ -17,7 +17,13 @@ import httpx
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.connectors.base import Connector, Destination, WebhookReceiver, secret_from_env
+from crossdock.connectors.base import (
+    Connector,
+    Destination,
+    Notifier,
+    WebhookReceiver,
+    secret_from_env,
+)
 from crossdock.connectors.webhook.client import WebhookClient
 from crossdock.connectors.webhook.config import WebhookSettings, resolve_headers
 from crossdock.connectors.webhook.destination import WebhookDestination
@@ -78,6 +84,9 @@ class WebhookConnector(Connector[WebhookSettings]):
         return self._receiver
 
     def destination(self) -> Destination | None:
+        return self._destination
+
+    def notifier(self) -> Notifier | None:
         return self._destination
 
     def close(self) -> None:

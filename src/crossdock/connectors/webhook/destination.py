@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
@@ -32,7 +32,7 @@ from crossdock.connectors.kit.http import DEFAULT_POLICY, status_error
 from crossdock.connectors.webhook.client import Answer, WebhookClient
 from crossdock.connectors.webhook.mapper import BATCH_TYPE, batch_id, delivery_json, dumps
 from crossdock.connectors.webhook.signing import Signer
-from crossdock.errors import ErrorCode, RetryableError
+from crossdock.errors import ErrorCode, PermanentError, RetryableError
 
 ERROR_CHARS = 500
 _BATCH_HEAD = b'{"type":' + json.dumps(BATCH_TYPE).encode("ascii") + b',"deliveries":['
@@ -96,6 +96,22 @@ class WebhookDestination:
                     ),
                 )
         return [results[d.delivery_id] for d in batch]
+
+    def notify(self, msg_id: str, document: Mapping[str, Any]) -> None:
+        """POST one signed document of the hub's own (an alert); raises when not taken."""
+        body = dumps(dict(document))
+        headers = self.signer.headers(msg_id, int(self._clock()), body)
+        headers["Content-Type"] = "application/json"
+        headers["Idempotency-Key"] = msg_id
+        answer = self.client.post(body, headers)
+        if answer.ok:
+            return
+        if DEFAULT_POLICY.is_retryable(answer.status):
+            raise status_error(answer, self.client.where)
+        raise PermanentError(
+            f"{self.client.where} refused the notice: HTTP {answer.status} {answer.reason}",
+            code=ErrorCode.REJECTED_BY_DESTINATION,
+        )
 
     # -- one POST -----------------------------------------------------------------------
     def _send(

@@ -25,6 +25,18 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("origin", sa.String(length=128), nullable=True))
+    op.create_table(
+        "alerts",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("firing", sa.Boolean(), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("pending_notice", sa.String(length=16), nullable=True),
+        sa.Column("notice_id", sa.String(length=128), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_alerts")),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION crossdock_audit_append_only() RETURNS trigger AS $$ "
@@ -42,6 +54,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("alerts")
     op.execute(
         "DROP TRIGGER IF EXISTS audit_log_append_only"
         + (" ON audit_log" if op.get_bind().dialect.name == "postgresql" else "")
