@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from crossdock import __version__
 from crossdock.api.auth import KeyCache
@@ -23,7 +22,6 @@ from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from crossdock.api.routers import ROUTERS
 from crossdock.api.routers.pricing import warm_pricing
 from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
-from crossdock.api.routing import required_scope
 from crossdock.api.throttle import InboundThrottle
 from crossdock.api.versioning import DeprecationHeaders
 from crossdock.sync.runtime import Hub
@@ -61,6 +59,7 @@ _WITH_BODY = {
 _WITH_KEY = {
     "401": "No API key, or not a live one",
     "403": "The API key lacks the scope this operation needs",
+    "429": "Too many requests for this key or its system (the hub file's throttle)",
 }
 
 
@@ -129,7 +128,6 @@ def create_app(
     install_docs(app, API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
-    _document_throttling(app)
     app.add_middleware(DeprecationHeaders)
     app.add_middleware(HotRoutes, prefix=API_PREFIX)  # inside the body limit and catch-all
     app.add_middleware(
@@ -141,13 +139,6 @@ def create_app(
     if warm:
         warm_pricing(app, hub)
     return app
-
-
-def _document_throttling(app: FastAPI) -> None:
-    """Every route that takes a key may answer 429 (throttle): say so in the OpenAPI document."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and required_scope(route.dependant) is not None:
-            route.responses.setdefault(429, problem_responses(429)[429])
 
 
 __all__ = ["API_PREFIX", "MAX_BODY_BYTES", "CrossdockAPI", "create_app"]
