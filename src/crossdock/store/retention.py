@@ -142,8 +142,9 @@ def _prune_kind(
     total = 0
     while True:
         with store.write() as tx:
+            wanted = [kind.table] if archive is not None else cols  # whole rows only to archive
             rows = tx.conn.execute(
-                select(kind.table).where(kind.where(cutoff)).order_by(*cols).limit(batch)
+                select(*wanted).where(kind.where(cutoff)).order_by(*cols).limit(batch)
             ).all()
             if not rows:
                 break
