@@ -8,7 +8,7 @@ connector kind never edits this module.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -63,6 +63,16 @@ class ThrottleConfig(_Strict):
 
     def for_system(self, system: str) -> RateLimit:
         return self.systems.get(system, self.per_system)
+
+
+class TracingConfig(_Strict):
+    """Span export; the trace context itself always flows (see observability.tracing)."""
+
+    export: Literal["none", "otlp", "console"] = Field(
+        default="none",
+        description="otlp: to the collector in OTEL_EXPORTER_OTLP_ENDPOINT (needs crossdock[otel])",
+    )
+    service_name: str = Field(default="crossdock", min_length=1, max_length=64)
 
 
 class CircuitPolicy(_Strict):
@@ -170,6 +180,7 @@ class HubConfig(_Strict):
     throttle: ThrottleConfig = ThrottleConfig()
     retention: RetentionConfig = RetentionConfig()
     alerts: AlertsConfig = AlertsConfig()
+    tracing: TracingConfig = TracingConfig()
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:
@@ -277,4 +288,5 @@ __all__ = [
     "StoreConfig",
     "SystemConfig",
     "ThrottleConfig",
+    "TracingConfig",
 ]
