@@ -230,8 +230,8 @@ def status(
     """Per route: lag, last success, parked; open exceptions; records per entity."""
     with _open_hub(config, store, read_only=True) as hub:
         rows = hub.route_status()
-        open_exc = hub.store.count_exceptions()
-        counts = hub.store.count_records()
+        open_exc = hub.store.exceptions.count()
+        counts = hub.store.records.count()
         if not as_json:
             print_freshness(hub, console)
     if as_json:
@@ -335,7 +335,7 @@ def keys_list(
 ) -> None:
     """Every API key: prefix, name, scopes, created, revoked (never the key itself)."""
     with _open_hub(config, store, read_only=True) as hub:
-        keys = hub.store.list_api_keys()
+        keys = hub.store.keys.listing()
     if as_json:
         _json_out([_key_doc(k) for k in keys])
         return
@@ -371,7 +371,7 @@ def keys_revoke(
 ) -> None:
     """Revoke an API key."""
     with _open_hub(config, store) as hub:
-        found = hub.store.revoke_api_key(prefix)
+        found = hub.store.keys.revoke(prefix)
     if not found:
         raise _fail(KeyError(f"no key with prefix {prefix}"))
     console.print(f"revoked {prefix}")
@@ -416,10 +416,10 @@ def exceptions_list(
             ValueError(f"--status: {status!r} is not open, retried, resolved, dismissed or all")
         ) from None
     with _open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_exceptions(status=wanted, limit=limit + 1, system=system)
+        rows = hub.store.exceptions.page(status=wanted, limit=limit + 1, system=system)
         more: int | None = 0
         if len(rows) > limit:  # a count only where one query gives it exactly
-            more = hub.store.count_exceptions(wanted) - limit if wanted and not system else None
+            more = hub.store.exceptions.count(wanted) - limit if wanted and not system else None
     rows = rows[:limit]
     if as_json:
         _json_out({"items": [_exception_doc(r) for r in rows], "more": more})
@@ -455,7 +455,7 @@ def exceptions_show(
 ) -> None:
     """One exception whole: what, where, why, and the input it kept."""
     with _open_hub(config, store, read_only=True) as hub:
-        row = hub.store.get_exception(exc_id)
+        row = hub.store.exceptions.get(exc_id)
     if row is None:
         raise _fail(NotFound(f"no exception {exc_id}"))
     doc = _exception_doc(row)
@@ -492,9 +492,9 @@ def exceptions_dismiss(
     from crossdock.store import ExceptionStatus
 
     with _open_hub(config, store) as hub:
-        if hub.store.get_exception(exc_id) is None:
+        if hub.store.exceptions.get(exc_id) is None:
             raise _fail(KeyError(f"no exception {exc_id}"))
-        hub.store.set_exception_status(
+        hub.store.exceptions.set_status(
             exc_id,
             ExceptionStatus.DISMISSED,
             actor=_actor(),
@@ -547,7 +547,7 @@ def parked_list(
 ) -> None:
     """Parked deliveries, oldest first."""
     with _open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_parked(route, limit=1000)
+        rows = hub.store.parked.page(route, limit=1000)
     if as_json:
         _json_out(
             [
@@ -627,7 +627,7 @@ def proposals_list(
 ) -> None:
     """Pending proposals, oldest first."""
     with _open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_proposals()
+        rows = hub.store.proposals.page()
     if as_json:
         _json_out(
             [
@@ -705,9 +705,7 @@ def demo(
 
     busy = None if exit_after_sync else port_in_use("127.0.0.1", port)
     if busy is not None:
-        raise _fail(
-            OSError(f"{busy}; is another demo serving there? Stop it, or pass --port")
-        )
+        raise _fail(OSError(f"{busy}; is another demo serving there? Stop it, or pass --port"))
     try:
         run_demo(
             directory,

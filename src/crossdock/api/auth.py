@@ -128,7 +128,7 @@ def authenticate(store: Store, key: str, digest: str | None = None) -> Principal
     ``digest`` is ``hash_key(key)`` when the caller has it already.
     """
     prefix = parse_key(key)
-    row = store.api_key_by_prefix(prefix) if prefix is not None else None
+    row = store.keys.by_prefix(prefix) if prefix is not None else None
     digest = hash_key(key) if digest is None else digest
     matches = hmac.compare_digest(digest, row.key_hash if row else _DUMMY_HASH)
     if row is None or not matches:

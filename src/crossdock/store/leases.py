@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.store import schema as t
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 from crossdock.store.write import WriteTx, utc
 
 

@@ -263,7 +263,7 @@ def test_a_write_that_queues_no_publish_asks_nothing_of_the_queue(
             ReserveRequest(idempotency_key="b", sku="A", location="W1", quantity=9)
         )  # 9 -> 0: published, in the batch's own transaction
         assert len(taken) == 1
-        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        events = hub.store.outbox.after(0, entity_types=[EntityType.INVENTORY])
         assert [e.data["available"] for e in events] == ["10", "0"]
     finally:
         hub.close()
