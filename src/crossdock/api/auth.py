@@ -175,7 +175,7 @@ async def principal_of(
     digest = hash_key(key)
     principal = cache.get(digest) if cache is not None else None
     if principal is None:
-        if hub.store.backend == "sqlite":
+        if hub.store.is_embedded:
             principal = authenticate(hub.store, key, digest)
         else:
             principal = await run_in_threadpool(authenticate, hub.store, key, digest)

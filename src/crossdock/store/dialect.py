@@ -43,6 +43,8 @@ class Dialect(Protocol):
     """The driver's positional placeholder."""
     serial_writers: bool
     """True when a write transaction already excludes every other writer (no row locks)."""
+    embedded: bool
+    """True when the database is a file in this process (a read costs microseconds)."""
 
     def sql(self, text: str) -> str:
         """``text`` written with ``?`` placeholders, in the driver's own."""
@@ -71,6 +73,7 @@ class SqliteDialect:
     name = "sqlite"
     mark = "?"
     serial_writers = True
+    embedded = True
 
     def sql(self, text: str) -> str:
         return text
@@ -95,6 +98,7 @@ class PostgresDialect:
     name = "postgresql"
     mark = "%s"
     serial_writers = False
+    embedded = False
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")

@@ -31,6 +31,14 @@ from crossdock.store.write import WriteTx
 
 if TYPE_CHECKING:
     from crossdock.store.availability import StockStore
+    from crossdock.store.protocols import (
+        Crosswalk,
+        Cursors,
+        Exceptions,
+        Outbox,
+        Parked,
+        Records,
+    )
 
 
 class Store:
@@ -62,6 +70,11 @@ class Store:
     def backend(self) -> str:
         return self.dialect.name
 
+    @property
+    def is_embedded(self) -> bool:
+        """True when the database lives in this process (SQLite): a read takes microseconds."""
+        return self.dialect.embedded
+
     @cached_property
     def stock(self) -> StockStore:
         """The availability tables (positions, inbound, reservations, feeds)."""
@@ -80,6 +93,20 @@ class Store:
     def write(self) -> Iterator[WriteTx]:
         with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             yield WriteTx(conn)
+
+
+if TYPE_CHECKING:
+
+    def _conforms(store: Store) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions]:
+        """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
+        return (
+            store.records,
+            store.crosswalk,
+            store.outbox,
+            store.cursors,
+            store.parked,
+            store.exceptions,
+        )
 
 
 __all__ = ["Store"]
