@@ -203,7 +203,7 @@ def test_the_one_statement_reserve_grants_replays_and_refuses_as_the_three_did(
         stock = StockStore(store)
         now = datetime.now(UTC)
         with stock.write() as stx:
-            if not stx.is_postgres:
+            if not stx.reserves_in_one_statement:
                 with pytest.raises(NotImplementedError):
                     stx.reserve_new(
                         ReservationRow("r", "k", "A", "W1", None, 1, "held", None, now, now), now
