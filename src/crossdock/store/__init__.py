@@ -21,7 +21,6 @@ from crossdock.store.records import (
     RouteCursor,
     StoredRecord,
 )
-from crossdock.store.repos.cursors import save_cursor
 from crossdock.store.repos.parked import NewParked
 from crossdock.store.write import WriteTx
 
@@ -45,5 +44,4 @@ __all__ = [
     "WriteTx",
     "dumps",
     "loads",
-    "save_cursor",
 ]

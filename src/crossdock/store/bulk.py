@@ -56,8 +56,6 @@ class BulkTx:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect: Dialect = dialect_of(conn.dialect.name)
-        # COPY and advisory locks are PostgreSQL's alone; the rest asks the dialect.
-        self.is_postgres = not self.dialect.serial_writers
         self._mark = self.dialect.mark
 
     def _ts(self, value: datetime) -> Any:
@@ -69,7 +67,7 @@ class BulkTx:
     ) -> None:
         if not rows:
             return
-        if self.is_postgres and len(rows) >= COPY_FROM:
+        if self.dialect.bulk_copy and len(rows) >= COPY_FROM:
             self._copy_rows(table, columns, rows)
             return
         marks = ", ".join([self._mark] * len(columns))
@@ -107,7 +105,7 @@ class BulkTx:
         untyped parameters is planned badly there. SQLite gets ``IN`` lists in chunks.
         """
         out: list[tuple[Any, ...]] = []
-        if self.is_postgres:
+        if self.dialect.array_params:
             query = sql.replace("IN ({inlist})", "= ANY(%s)").format(m=self._mark)
             for part in chunks(values, 10_000):
                 rows = self.conn.exec_driver_sql(query, (*fixed, list(part)))
@@ -130,7 +128,7 @@ class BulkTx:
         shared by two unrelated keys only makes two writers take turns. SQLite
         needs nothing: ``BEGIN IMMEDIATE`` already makes writers take turns.
         """
-        if not self.is_postgres:
+        if not self.dialect.advisory_locks:
             return
         buckets = sorted({zlib.crc32(k.encode()) % LOCK_BUCKETS for k in keys})
         if buckets:
@@ -146,7 +144,7 @@ class BulkTx:
         commit with a seq below N. Holding one advisory lock from the first
         event insert to commit serialises only that tail of each transaction.
         """
-        if self.is_postgres:
+        if self.dialect.advisory_locks:
             self.conn.execute(text("SELECT pg_advisory_xact_lock(7363019)"))
 
 

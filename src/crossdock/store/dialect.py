@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, Select, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -45,6 +45,12 @@ class Dialect(Protocol):
     """True when a write transaction already excludes every other writer (no row locks)."""
     embedded: bool
     """True when the database is a file in this process (a read costs microseconds)."""
+    bulk_copy: bool
+    """Many-row inserts may stream through ``COPY ... FROM STDIN``."""
+    array_params: bool
+    """A list of keys may go as one array parameter (``= ANY(%s)``), not an ``IN`` list."""
+    advisory_locks: bool
+    """Transaction-scoped advisory locks exist (``pg_advisory_xact_lock``)."""
 
     def sql(self, text: str) -> str:
         """``text`` written with ``?`` placeholders, in the driver's own."""
@@ -56,6 +62,10 @@ class Dialect(Protocol):
 
     def insert_ignore(self, table: Table) -> Insert:
         """An INSERT into ``table`` that does nothing on a key conflict."""
+        ...
+
+    def lock_select(self, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
+        """``query`` row-locking what it reads (``lock``, for SQLAlchemy selects)."""
         ...
 
     def ts(self, value: datetime) -> Any:
@@ -74,6 +84,9 @@ class SqliteDialect:
     mark = "?"
     serial_writers = True
     embedded = True
+    bulk_copy = False
+    array_params = False
+    advisory_locks = False
 
     def sql(self, text: str) -> str:
         return text
@@ -83,6 +96,9 @@ class SqliteDialect:
 
     def insert_ignore(self, table: Table) -> Insert:
         return sqlite_insert(table).on_conflict_do_nothing()
+
+    def lock_select(self, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
+        return query
 
     def ts(self, value: datetime) -> Any:
         # SQLAlchemy's SQLite text format, naive UTC.
@@ -99,6 +115,9 @@ class PostgresDialect:
     mark = "%s"
     serial_writers = False
     embedded = False
+    bulk_copy = True
+    array_params = True
+    advisory_locks = True
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
@@ -108,6 +127,9 @@ class PostgresDialect:
 
     def insert_ignore(self, table: Table) -> Insert:
         return pg_insert(table).on_conflict_do_nothing()
+
+    def lock_select(self, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
+        return query.with_for_update(skip_locked=skip_locked)
 
     def ts(self, value: datetime) -> Any:
         return value

@@ -28,7 +28,7 @@ from crossdock.errors import ErrorCode, NotFound, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RETRIES
-from crossdock.store import EventRow, NewParked, ParkedStatus, Store, WriteTx, save_cursor
+from crossdock.store import EventRow, NewParked, ParkedStatus, Store, WriteTx
 from crossdock.store.leases import hold
 from crossdock.sync.delivery_plan import Park, Settlement, delivery_id, plan_batch, settle_batch
 from crossdock.sync.guards import CircuitState, DestinationGuard
@@ -130,7 +130,7 @@ class RouteWorker:
                 self.lease.token,
                 self.lease.ttl,
             )
-        save_cursor(
+        self.store.cursors.save(
             tx,
             self.route.name,
             position,

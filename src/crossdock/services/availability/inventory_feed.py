@@ -47,7 +47,7 @@ from crossdock.services.availability.feeds import (
     SnapshotItem,
     WmsEvent,
 )
-from crossdock.store import EventRow, NewException, Store, save_cursor
+from crossdock.store import EventRow, NewException, Store
 from crossdock.store.availability import StockTx
 from crossdock.store.leases import acquire, release
 
@@ -154,7 +154,7 @@ class InventoryFeed:
                 refused.append(self._exception(ev, exc))
         if refused:
             stx.tx.add_exceptions(refused, now_utc())
-        save_cursor(
+        self.store.cursors.save(
             stx.tx,
             CURSOR,
             events[-1].seq,

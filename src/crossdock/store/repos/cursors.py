@@ -15,37 +15,6 @@ from crossdock.store.write import WriteTx
 _C = t.route_cursors.c
 
 
-def save_cursor(
-    tx: WriteTx,
-    route: str,
-    position: int,
-    *,
-    partition: int = 0,
-    success: bool,
-    delivered: int,
-    error: str | None,
-) -> None:
-    """Upsert one partition's cursor of a route inside a write transaction."""
-    now = rows.now()
-    where = (_C.route == route, _C.partition == partition)
-    exists = tx.conn.execute(select(_C.route).where(*where)).first()
-    values: dict[str, Any] = {"position": position, "updated_at": now, "last_error": error}
-    if success:
-        values["last_success_at"] = now
-    if exists is None:
-        tx.conn.execute(
-            t.route_cursors.insert().values(
-                route=route, partition=partition, delivered=delivered, **values
-            )
-        )
-    else:
-        tx.conn.execute(
-            update(t.route_cursors)
-            .where(*where)
-            .values(delivered=_C.delivered + delivered, **values)
-        )
-
-
 class SqlCursors(SqlRepo):
     """The ``route_cursors`` table."""
 
@@ -78,16 +47,25 @@ class SqlCursors(SqlRepo):
         delivered: int,
         error: str | None,
     ) -> None:
-        """:func:`save_cursor`, for callers holding the repository."""
-        save_cursor(
-            tx,
-            route,
-            position,
-            partition=partition,
-            success=success,
-            delivered=delivered,
-            error=error,
-        )
+        """Upsert one partition's cursor of a route inside a write transaction."""
+        now = rows.now()
+        where = (_C.route == route, _C.partition == partition)
+        exists = tx.conn.execute(select(_C.route).where(*where)).first()
+        values: dict[str, Any] = {"position": position, "updated_at": now, "last_error": error}
+        if success:
+            values["last_success_at"] = now
+        if exists is None:
+            tx.conn.execute(
+                t.route_cursors.insert().values(
+                    route=route, partition=partition, delivered=delivered, **values
+                )
+            )
+        else:
+            tx.conn.execute(
+                update(t.route_cursors)
+                .where(*where)
+                .values(delivered=_C.delivered + delivered, **values)
+            )
 
     def move_by_hand(
         self, route: str, position: int, *, partitions: int = 1, actor: str, reason: str
@@ -95,7 +73,5 @@ class SqlCursors(SqlRepo):
         """Move every partition's cursor of a route by hand (replay); audited."""
         with self._write() as tx:
             for p in range(partitions):
-                save_cursor(
-                    tx, route, position, partition=p, success=False, delivered=0, error=None
-                )
+                self.save(tx, route, position, partition=p, success=False, delivered=0, error=None)
             tx.audit(actor, "route.cursor.set", route, {"position": position, "reason": reason})
