@@ -36,7 +36,7 @@ from pathlib import Path
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
-from crossdock.store import Store, save_cursor
+from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
 BATCH = 1000
@@ -71,7 +71,8 @@ def _seed(hub: Hub, products: int, versions: int) -> None:
             hub.ingestor.ingest(_changes(start, min(BATCH, products - start), v))
         print(f"  seeded version {v}/{versions}", file=sys.stderr, flush=True)
     with hub.store.write() as tx:  # every route has passed the backlog
-        save_cursor(tx, "to-shop", hub.store.last_seq(), success=True, delivered=0, error=None)
+        last = hub.store.outbox.last_seq()
+        hub.store.cursors.save(tx, "to-shop", last, success=True, delivered=0, error=None)
 
 
 def _ingest(hub: Hub, changes: int, version: int) -> tuple[float, float]:

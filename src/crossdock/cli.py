@@ -232,8 +232,8 @@ def status(
     """Per route: lag, last success, parked; open exceptions; records per entity."""
     with _open_hub(config, store, read_only=True) as hub:
         rows = hub.route_status()
-        open_exc = hub.store.count_exceptions()
-        counts = hub.store.count_records()
+        open_exc = hub.store.exceptions.count()
+        counts = hub.store.records.count()
         rules = {r.name for r in hub.config.alerts.rules}
         alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
         if not as_json:
@@ -409,7 +409,7 @@ def keys_list(
 ) -> None:
     """Every API key: prefix, name, owner, role, last use, expiry (never the key itself)."""
     with _open_hub(config, store, read_only=True) as hub:
-        keys = hub.store.list_api_keys()
+        keys = hub.store.keys.listing()
     if as_json:
         _json_out([_key_doc(k) for k in keys])
         return
@@ -487,7 +487,7 @@ def audit(
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     with _open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.audit_page(
+        rows = hub.store.audit.page(
             limit=limit, actor=actor, action=action, target=target, since=since
         )
     if as_json:
@@ -530,7 +530,7 @@ def keys_revoke(
 ) -> None:
     """Revoke an API key."""
     with _open_hub(config, store) as hub:
-        found = hub.store.revoke_api_key(prefix)
+        found = hub.store.keys.revoke(prefix)
     if not found:
         raise _fail(KeyError(f"no key with prefix {prefix}"))
     console.print(f"revoked {prefix}")
@@ -575,10 +575,10 @@ def exceptions_list(
             ValueError(f"--status: {status!r} is not open, retried, resolved, dismissed or all")
         ) from None
     with _open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_exceptions(status=wanted, limit=limit + 1, system=system)
+        rows = hub.store.exceptions.page(status=wanted, limit=limit + 1, system=system)
         more: int | None = 0
         if len(rows) > limit:  # a count only where one query gives it exactly
-            more = hub.store.count_exceptions(wanted) - limit if wanted and not system else None
+            more = hub.store.exceptions.count(wanted) - limit if wanted and not system else None
     rows = rows[:limit]
     if as_json:
         _json_out({"items": [_exception_doc(r) for r in rows], "more": more})
@@ -614,7 +614,7 @@ def exceptions_show(
 ) -> None:
     """One exception whole: what, where, why, and the input it kept."""
     with _open_hub(config, store, read_only=True) as hub:
-        row = hub.store.get_exception(exc_id)
+        row = hub.store.exceptions.get(exc_id)
     if row is None:
         raise _fail(NotFound(f"no exception {exc_id}"))
     doc = _exception_doc(row)
@@ -651,9 +651,9 @@ def exceptions_dismiss(
     from crossdock.store import ExceptionStatus
 
     with _open_hub(config, store) as hub:
-        if hub.store.get_exception(exc_id) is None:
+        if hub.store.exceptions.get(exc_id) is None:
             raise _fail(KeyError(f"no exception {exc_id}"))
-        hub.store.set_exception_status(
+        hub.store.exceptions.set_status(
             exc_id,
             ExceptionStatus.DISMISSED,
             actor=_actor(),
@@ -706,7 +706,7 @@ def parked_list(
 ) -> None:
     """Parked deliveries, oldest first."""
     with _open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_parked(route, limit=1000)
+        rows = hub.store.parked.page(route, limit=1000)
     if as_json:
         _json_out(
             [
@@ -786,7 +786,7 @@ def proposals_list(
 ) -> None:
     """Pending proposals, oldest first."""
     with _open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_proposals()
+        rows = hub.store.proposals.page()
     if as_json:
         _json_out(
             [

@@ -122,7 +122,7 @@ def test_no_masked_field_leaves_for_any_key(
 ) -> None:
     hub, client, keys = setup
     n = next(_ids)
-    before = hub.store.last_seq()
+    before = hub.store.outbox.last_seq()
     report = hub.ingestor.ingest(
         [
             Change("erp", EntityType.CUSTOMER, f"C{n}", {**customer, "account_number": f"C{n}"}),
@@ -147,6 +147,6 @@ def test_no_masked_field_leaves_for_any_key(
     if not hidden:  # nothing was taken from a key that may see it all
         assert "credit_limit" not in customer or any("credit_limit" in d for d in shown)
     route = hub.config.route("to-portal")
-    for ev in hub.store.events_after(before, limit=10):
+    for ev in hub.store.outbox.after(before, limit=10):
         sent = project(route, ev.data, ev.entity_type)
         assert not _leaves(sent) & HIDDEN["portal"]

@@ -166,7 +166,7 @@ def authenticate(
     a role's operations are read from ``access`` (the hub file's section).
     """
     prefix = parse_key(key)
-    row = store.api_key_by_prefix(prefix) if prefix is not None else None
+    row = store.keys.by_prefix(prefix) if prefix is not None else None
     digest = hash_key(key) if digest is None else digest
     matches = hmac.compare_digest(digest, row.key_hash if row else _DUMMY_HASH)
     if row is None or not matches:
@@ -179,7 +179,7 @@ def authenticate(
             f"The API key expired at {row.expires_at.isoformat()}.", error="invalid_token"
         )
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
-        store.touch_api_key(row.prefix, now)
+        store.keys.touch(row.prefix, now)
     access = access or AccessConfig()
     rule = (
         access.for_system(row.system)
@@ -239,7 +239,7 @@ async def principal_of(
     principal = cache.get(digest) if cache is not None else None
     if principal is None:
         access = hub.config.access
-        if hub.store.backend == "sqlite":
+        if hub.store.is_embedded:
             principal = authenticate(hub.store, key, digest, access)
         else:
             principal = await run_in_threadpool(authenticate, hub.store, key, digest, access)

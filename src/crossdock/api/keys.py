@@ -129,8 +129,8 @@ def create_api_key(
         raise InvalidInput("an API key's expiry must lie in the future", field="expires_at")
     for _ in range(5):
         key, prefix = generate_key()
-        if store.api_key_by_prefix(prefix) is None:
-            store.add_api_key(
+        if store.keys.by_prefix(prefix) is None:
+            store.keys.add(
                 name,
                 prefix,
                 hash_key(key),
@@ -162,7 +162,7 @@ def rotate_api_key(
     two keys are live while clients move over. Returns the new key and when the old
     one stops.
     """
-    row = store.api_key_by_prefix(prefix)
+    row = store.keys.by_prefix(prefix)
     now = datetime.now(UTC)
     if row is None or row.revoked or (row.expires_at is not None and row.expires_at <= now):
         raise NotFound(f"no live API key with prefix {prefix!r}")
@@ -178,7 +178,7 @@ def rotate_api_key(
     until = now + grace
     if row.expires_at is not None:
         until = min(until, row.expires_at)
-    store.expire_api_key(prefix, until, actor=actor)
+    store.keys.expire(prefix, until, actor=actor)
     return key, until
 
 

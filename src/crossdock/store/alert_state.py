@@ -13,11 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from crossdock.store import schema as t
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 from crossdock.store.write import utc
 
 FIRING = "firing"
@@ -60,15 +58,11 @@ def observe(
 ) -> AlertState:
     """Record what a rule measured; a change of state leaves a notice pending."""
     with store.write() as tx:
-        q = select(t.alerts).where(_c.name == name)
-        if tx.is_postgres:
-            q = q.with_for_update()
+        q = tx.dialect.lock_select(select(t.alerts).where(_c.name == name))
         row = tx.conn.execute(q).first()
         if row is None:
-            insert = pg_insert if tx.is_postgres else sqlite_insert
             tx.conn.execute(
-                insert(t.alerts)
-                .values(
+                tx.dialect.insert_ignore(t.alerts).values(
                     name=name,
                     firing=False,
                     since=now,
@@ -76,7 +70,6 @@ def observe(
                     message="",
                     updated_at=now,
                 )
-                .on_conflict_do_nothing()
             )
             row = tx.conn.execute(q).one()
         old = _state(row)
@@ -109,7 +102,7 @@ def last_change_from(store: Store, system: str, not_before: datetime) -> datetim
     Reads back from the newest event, within the window only (the time index finds
     its start), so a lively system answers at once and a silent one costs the window.
     """
-    first = store.first_seq_since(not_before)
+    first = store.outbox.first_seq_since(not_before)
     if first is None:
         return None
     c = t.events.c

@@ -25,9 +25,9 @@ from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select,
 from sqlalchemy.orm import aliased
 
 from crossdock.store import schema as t
+from crossdock.store.facade import Store
 from crossdock.store.jsoncodec import dumps
 from crossdock.store.records import ExceptionStatus, ParkedStatus
-from crossdock.store.repository import Store
 
 
 @dataclass(slots=True)

@@ -67,7 +67,7 @@ class AlertKeeper:
             where = f"route {rule.route}" if rule.route else "all routes"
             return Measure(n > rule.over, n, f"{n} deliveries parked on {where}")
         if rule.kind is AlertKind.EXCEPTIONS:
-            n = store.count_open_exceptions(rule.system)
+            n = store.exceptions.count_open(rule.system)
             of = f" from {rule.system}" if rule.system else ""
             return Measure(n > rule.over, n, f"{n} open exceptions{of}")
         if rule.kind is AlertKind.CIRCUIT_OPEN:

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from crossdock.config.hub import CircuitPolicy, RateLimit
 from crossdock.store import guard_state
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 
 Clock = Callable[[], float]
 

@@ -87,7 +87,7 @@ def test_the_store_refuses_to_update_an_audit_row(store_url: str) -> None:
             store.engine.begin() as conn,
         ):
             conn.execute(sqlalchemy.text("UPDATE audit_log SET actor = 'nobody'"))
-        assert store.audit_page()[0].actor == "cli"
+        assert store.audit.page()[0].actor == "cli"
     finally:
         store.close()
 

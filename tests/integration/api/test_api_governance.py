@@ -123,7 +123,7 @@ def test_only_a_system_key_sends_changes(
     r = _customer(client, key, CUSTOMER, system="erp")
     assert r.status_code == 403
     assert "Only a system's key may send changes" in r.json()["detail"]
-    assert hub.store.count_records().get("customer", 0) == 0
+    assert hub.store.records.count().get("customer", 0) == 0
 
 
 def test_roles_and_systems_are_limited_to_their_operations_and_entities(
@@ -153,16 +153,16 @@ def test_expiry_rotation_and_last_use(client: TestClient, hub: Hub) -> None:
     prefix = parse_key(old)
     assert prefix is not None
     assert client.get("/v1/records/customer", headers=_h(old)).status_code == 200
-    listed = {k.prefix: k for k in hub.store.list_api_keys()}
+    listed = {k.prefix: k for k in hub.store.keys.listing()}
     assert listed[prefix].last_used_at is not None and listed[prefix].system == "erp"
 
     new, until = rotate_api_key(hub.store, prefix, grace=timedelta(hours=1))
     assert until > datetime.now(UTC)
     for key in (old, new):  # both live during the rotation
         assert _customer(client, key, CUSTOMER).status_code == 200
-    assert {k.system for k in hub.store.list_api_keys()} == {"erp"}
+    assert {k.system for k in hub.store.keys.listing()} == {"erp"}
 
-    hub.store.expire_api_key(prefix, datetime.now(UTC) - timedelta(seconds=1))
+    hub.store.keys.expire(prefix, datetime.now(UTC) - timedelta(seconds=1))
     client.app.state.key_cache = None  # type: ignore[attr-defined]  # no 1 s grace of the cache
     r = client.get("/v1/records/customer", headers=_h(old))
     assert r.status_code == 401 and "expired" in r.json()["detail"]

@@ -159,4 +159,4 @@ def test_serve_warms_the_price_index_before_the_first_quote(hub: Hub, catalog: N
     app = FastAPI()
     warm_pricing(app, hub).join(timeout=60)
     service = app.state.pricing
-    assert service.seq == hub.store.last_seq() and "W-1" in service.index.products
+    assert service.seq == hub.store.outbox.last_seq() and "W-1" in service.index.products

@@ -35,7 +35,7 @@ def test_demo_stock_is_available_and_reservable(
     hub = Hub.open(load_checked(root / "crossdock.yaml"))
     try:
         svc = service_for(hub)
-        records = [r.data for r in hub.store.list_records(EntityType.INVENTORY, limit=10_000)]
+        records = [r.data for r in hub.store.records.page(EntityType.INVENTORY, limit=10_000)]
         assert records
         for rec in records:
             (found,) = svc.availability([rec["sku"]], locations=[rec["location"]])

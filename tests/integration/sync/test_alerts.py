@@ -142,7 +142,7 @@ def test_each_change_of_state_is_sent_once(hub: Hub, pager: Pager) -> None:
     assert "1 deliveries parked" in pager.received[0][1]["message"]
 
     hub.worker("to-shop").skip_parked(
-        hub.store.resolve("erp", EntityType.PRODUCT, "P1") or "", actor="t"
+        hub.store.crosswalk.resolve("erp", EntityType.PRODUCT, "P1") or "", actor="t"
     )
     keeper.run_once()
     assert [(d["alert"], d["state"]) for _, d in pager.received][-1] == ("parked", "resolved")

@@ -131,7 +131,7 @@ def test_two_hubs_share_the_partitions_and_keep_each_entity_in_order(store: Stor
     for th in threads:
         th.join()
     a.deliver()  # whatever one hub left (its lease was busy), a second pass finishes
-    cursors = store.cursors("r")
+    cursors = store.cursors.of_route("r")
     assert [c.partition for c in cursors] == [0, 1, 2, 3]
     last: dict[str, int] = {}
     senders: dict[str, set[str]] = {}
@@ -157,14 +157,14 @@ def test_a_worker_that_lost_its_lease_cannot_move_the_cursor(store: Store) -> No
     stale = hub.worker("r", 0, Lease("old", token, 30))
     with pytest.raises(LeaseLost):
         stale.run_once()
-    assert store.cursor("r", 0).position == 0, "the stale worker's batch did not count"
+    assert store.cursors.get("r", 0).position == 0, "the stale worker's batch did not count"
 
 
 def test_lag_counts_exactly_the_events_each_partition_has_still_to_send(store: Store) -> None:
     hub = Hub(config(4), store)
     feed(hub, 40, 2)
     hub.worker("r", 0, None).drain()  # only partition 0 catches up
-    events = store.events_after(0, limit=1000)
+    events = store.outbox.after(0, limit=1000)
     waiting = [e for e in events if zlib.crc32(e.entity_id.encode()) % BUCKETS % 4 != 0]
     status = hub.route_status()[0]
     assert 0 < status.lag_events == len(waiting) < len(events)

@@ -79,9 +79,9 @@ def _put(hub: Hub, native: str, price: str, key: str | None = None) -> None:
 
 
 def _versions(hub: Hub) -> list[tuple[str, int]]:
-    events = hub.store.events_after(0, limit=1000)
+    events = hub.store.outbox.after(0, limit=1000)
     return sorted(
-        (hub.store.get_record(e.entity_type, e.entity_id).data["sku"], e.version) for e in events
+        (hub.store.records.get(e.entity_type, e.entity_id).data["sku"], e.version) for e in events
     )  # type: ignore[union-attr]
 
 
@@ -104,12 +104,8 @@ def test_events_go_once_every_route_has_passed_them_and_a_newer_version_exists(
     ]
     assert sorted(r["version"] for r in archived) == [1, 2]
     hub.deliver()  # and delivery goes on from where it was
-    assert (
-        SHOP.held[(EntityType.PRODUCT, hub.store.resolve("erp", EntityType.PRODUCT, "P1"))][
-            "list_price"
-        ]
-        == "4"
-    )
+    p1 = hub.store.crosswalk.resolve("erp", EntityType.PRODUCT, "P1")
+    assert SHOP.held[(EntityType.PRODUCT, p1)]["list_price"] == "4"
 
 
 def test_a_route_that_has_not_run_holds_every_event(store_url: str) -> None:
@@ -143,16 +139,16 @@ def test_keys_exceptions_and_audit_past_their_age_go_open_ones_stay(hub: Hub) ->
     _put(hub, "P1", "1", key="k1")
     bad = Change("erp", EntityType.PRODUCT, "BAD", {"description": "no sku"})
     hub.ingestor.ingest([bad, bad])
-    first, second = hub.store.list_exceptions(limit=10)
-    hub.store.set_exception_status(first.id, ExceptionStatus.DISMISSED, actor="t", note="x")
-    hub.store.audit("t", "test.action", "x", {})
+    first, second = hub.store.exceptions.page(limit=10)
+    hub.store.exceptions.set_status(first.id, ExceptionStatus.DISMISSED, actor="t", note="x")
+    hub.store.audit.append("t", "test.action", "x", {})
     assert hub.prune().total == 0  # nothing is old yet
     report = hub.prune(now=LATER)
     assert report.pruned["idempotency_keys"] == 1
     assert report.pruned["exceptions"] == 1
     assert report.pruned["audit"] >= 1
-    assert [e.id for e in hub.store.list_exceptions(limit=10)] == [second.id]
+    assert [e.id for e in hub.store.exceptions.page(limit=10)] == [second.id]
     # the prune itself is audited
-    assert hub.store.audit_page(limit=1)[0].action == "retention.prune"
+    assert hub.store.audit.page(limit=1)[0].action == "retention.prune"
     # a key past its age is forgotten: the same change is applied again
     _put(hub, "P1", "1", key="k1")

@@ -61,7 +61,7 @@ def list_audit(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
 ) -> AuditPage:
-    rows = hub.store.audit_page(
+    rows = hub.store.audit.page(
         before=before,
         limit=limit,
         actor=actor,

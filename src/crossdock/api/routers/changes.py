@@ -170,7 +170,7 @@ def post_changes(body: ChangesIn, request: Request, hub: HubDep, who: Writer) ->
         for i, c in enumerate(body.changes)
     ]
     report = hub.ingest(items)
-    hub.store.audit(
+    hub.store.audit.append(
         who.actor,
         "changes.ingest",
         f"system/{system}",

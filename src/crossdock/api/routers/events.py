@@ -46,7 +46,7 @@ def list_events(
     wanted = sorted(set(entity_types)) if entity_types else None
     if wanted is None and who.entities != ("*",):
         wanted = [et for et in EntityType if who.may_use(et.value)]
-    rows = hub.store.events_after(after, limit=limit, entity_types=wanted)
+    rows = hub.store.outbox.after(after, limit=limit, entity_types=wanted)
     masking, viewer = hub.config.masking, who.viewer
     items = []
     for ev in rows:

@@ -37,7 +37,7 @@ def metrics(hub: HubDep, _who: Reader) -> Response:
             RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked, r.circuit)
             for r in hub.route_status()
         ],
-        open_exceptions=hub.store.count_exceptions,
+        open_exceptions=hub.store.exceptions.count,
         freshness=service_for(hub).freshness,
         alerts=lambda: {
             name: st.firing

@@ -86,7 +86,7 @@ def record_out(
 ) -> RecordOut:
     """A stored record with its provenance and native ids, as the API shows it to ``viewer``."""
     if natives is None:
-        natives = store.native_ids(rec.entity_type, rec.id)
+        natives = store.crosswalk.native_ids(rec.entity_type, rec.id)
     et = rec.entity_type
     provenance = masked_provenance(masking, et, rec.provenance, viewer)
     return RecordOut(
@@ -102,7 +102,7 @@ def record_out(
 
 
 def _get(hub: Hub, who: Principal, entity_type: EntityType, record_id: str) -> RecordOut:
-    rec = hub.store.get_record(entity_type, record_id)
+    rec = hub.store.records.get(entity_type, record_id)
     if rec is None:
         raise NotFound(f"no {entity_type.value} record {record_id!r}")
     return record_out(hub.store, rec, masking=hub.config.masking, viewer=who.viewer)
@@ -124,10 +124,10 @@ def list_records(
     include_deleted: bool = Query(default=False, description="also list deleted records"),
 ) -> RecordPage:
     require_entity(who, entity_type.value)
-    rows = hub.store.list_records(
+    rows = hub.store.records.page(
         entity_type, after_id=after, limit=limit, include_deleted=include_deleted
     )
-    natives = hub.store.native_ids_of(entity_type, [r.id for r in rows])
+    natives = hub.store.crosswalk.native_ids_of(entity_type, [r.id for r in rows])
     masking, viewer = hub.config.masking, who.viewer
     items = [record_out(hub.store, r, natives[r.id], masking=masking, viewer=viewer) for r in rows]
     return RecordPage(items=items, next=rows[-1].id if len(rows) == limit else None)
@@ -142,7 +142,7 @@ def by_native(
     entity_type: EntityType, system: SystemPath, native_id: NativeId, hub: HubDep, who: Reader
 ) -> RecordOut:
     require_entity(who, entity_type.value)
-    record_id = hub.store.resolve(system, entity_type, native_id)
+    record_id = hub.store.crosswalk.resolve(system, entity_type, native_id)
     if record_id is None:
         raise NotFound(f"{system} {entity_type.value} {native_id!r} is not in the crosswalk")
     return _get(hub, who, entity_type, record_id)
