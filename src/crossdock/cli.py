@@ -29,6 +29,7 @@ from crossdock.cli_pricing import pricing_app
 from crossdock.connectors.base import SnapshotSource, SourceItem
 from crossdock.errors import CrossdockError, NotFound
 from crossdock.model.base import EntityType
+from crossdock.observability import tracing
 from crossdock.store import alert_state
 from crossdock.store.records import ExceptionRow, KeyListing
 
@@ -320,6 +321,7 @@ def serve(
         raise _fail(OSError(f"{busy}; another process listens there (choose --port, or stop it)"))
     configure_logging(os.environ.get("CROSSDOCK_LOG_LEVEL", "INFO"))
     hub = _hub(config, store)
+    tracing.configure(hub.config.tracing.export, hub.config.tracing.service_name)
     loop = SyncLoop(hub, interval)
     loop.start()
     try:
@@ -464,6 +466,49 @@ def prune(
         console.print("nothing past its age")
     for kind, n in report.pruned.items():
         console.print(f"{kind}: {n} pruned")
+
+
+@app.command()
+def lineage(
+    entity: Annotated[EntityType, typer.Argument(help="The record's entity type.")],
+    record_id: Annotated[str, typer.Argument(help="The record's canonical id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A record's versions: when, from which system, what changed, and the trace id of each."""
+    with _open_hub(config, store, read_only=True) as hub:
+        if hub.store.records.get(entity, record_id) is None:
+            raise _fail(KeyError(f"no {entity.value} record {record_id}"))
+        history = hub.store.outbox.history(entity, record_id)
+    if as_json:
+        _json_out(
+            [
+                {
+                    "version": ev.version,
+                    "op": ev.op.value,
+                    "time": ev.time,
+                    "source_system": ev.source_system,
+                    "changed": ev.changed,
+                    "trace_id": tracing.trace_id(ev.traceparent),
+                }
+                for ev in history
+            ]
+        )
+        return
+    table = Table(title=f"{entity.value} {record_id}")
+    for col in ("version", "time", "op", "from", "changed", "trace id"):
+        table.add_column(col, no_wrap=col != "changed")
+    for ev in history:
+        table.add_row(
+            str(ev.version),
+            _when(ev.time),
+            ev.op.value,
+            ev.source_system or "-",
+            ", ".join(ev.changed),
+            tracing.trace_id(ev.traceparent) or "-",
+        )
+    console.print(table)
 
 
 @app.command()

@@ -41,6 +41,11 @@ class CloudEvent(BaseModel):
     sequence: str = Field(description="outbox sequence number (extension attribute)")
     entityversion: int = Field(description="record version (extension attribute)")
     changed: str = Field(description="comma-joined changed field paths (extension attribute)")
+    traceparent: str | None = Field(
+        default=None,
+        description="W3C trace context of the change (distributed tracing extension); absent "
+        "when the change came without one",
+    )
 
 
 def event_type(ev: EventRow) -> str:
@@ -62,6 +67,7 @@ def to_cloudevent(ev: EventRow) -> dict[str, Any]:
         "sequence": str(ev.seq),
         "entityversion": ev.version,
         "changed": ",".join(ev.changed),
+        **({"traceparent": ev.traceparent} if ev.traceparent else {}),
     }
 
 

@@ -109,6 +109,8 @@ class Delivery:
     native_id: str | None
     event_time: datetime
     source_system: str | None = None
+    traceparent: str | None = None
+    """W3C trace context of the change this delivery carries on."""
 
 
 class DeliveryStatus(StrEnum):

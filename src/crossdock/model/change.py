@@ -49,6 +49,8 @@ class Change:
     source_ts: datetime = field(default_factory=_now)
     idempotency_key: str | None = None
     ref: str | None = None
+    traceparent: str | None = None
+    """W3C trace context of the request, webhook or message that brought the change."""
 
     def __post_init__(self) -> None:
         if not self.system:

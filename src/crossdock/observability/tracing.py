@@ -28,6 +28,8 @@ _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 _ZERO_TRACE, _ZERO_SPAN = "0" * 32, "0" * 16
 _propagator = TraceContextTextMapPropagator()
 _exporting = False
+_provider: Any = None
+"""The provider spans go to; ours rather than OpenTelemetry's global (settable only once)."""
 
 
 def parse(value: str | None) -> tuple[str, str, str] | None:
@@ -77,7 +79,7 @@ def span(
     if not _exporting:
         yield child_of(parent)
         return
-    tracer = trace.get_tracer("crossdock")
+    tracer = (_provider or trace.get_tracer_provider()).get_tracer("crossdock")
     linked = []
     for value in links:
         found = parse(value)
@@ -97,7 +99,7 @@ def span(
 
 def configure(export: str, service_name: str = "crossdock") -> None:
     """Install the SDK's tracer provider for ``export`` (``otlp`` or ``console``), once."""
-    global _exporting
+    global _exporting, _provider
     if export == "none" or _exporting:
         return
     from opentelemetry.sdk.resources import Resource
@@ -112,14 +114,30 @@ def configure(export: str, service_name: str = "crossdock") -> None:
     else:
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
+    _provider = provider
     _exporting = True
 
 
 def use_provider(provider: Any) -> None:
     """Export through ``provider`` (tests pass one with an in-memory exporter)."""
-    global _exporting
-    trace.set_tracer_provider(provider)
+    global _exporting, _provider
+    _provider = provider
     _exporting = True
 
 
-__all__ = ["child_of", "configure", "parse", "span", "trace_id", "use_provider"]
+def stop_exporting() -> None:
+    """Back to making ids only (tests that installed a provider)."""
+    global _exporting, _provider
+    _exporting = False
+    _provider = None
+
+
+__all__ = [
+    "child_of",
+    "configure",
+    "parse",
+    "span",
+    "stop_exporting",
+    "trace_id",
+    "use_provider",
+]

@@ -33,6 +33,7 @@ EVENT_COLUMNS = (
     "data",
     "time",
     "bucket",
+    "traceparent",
 )
 BUCKETS = 1024
 """Events carry ``crc32(entity id) % BUCKETS``; a route with N partitions works bucket % N."""

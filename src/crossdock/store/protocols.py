@@ -87,6 +87,10 @@ class Outbox(Protocol):
         partition: tuple[int, int] | None = None,
     ) -> list[EventRow]: ...
 
+    def history(
+        self, entity_type: EntityType, entity_id: str, limit: int = 1000
+    ) -> list[EventRow]: ...
+
     def previous(
         self, entity_type: EntityType, entity_id: str, before_version: int
     ) -> EventRow | None: ...

@@ -44,6 +44,8 @@ class EventRow:
     changed: list[str]
     data: dict[str, Any]
     time: datetime
+    traceparent: str | None = None
+    """W3C trace context of the change that made this version."""
 
 
 class ExceptionStatus(StrEnum):

@@ -216,7 +216,8 @@ class WriteTx(BulkTx):
             self._insert_many(
                 "events",
                 cols,
-                [tuple(self._ts(r[c]) if c == "time" else r[c] for c in cols) for r in rows],
+                # (a row may leave out its traceparent: a change that came without one)
+                [tuple(self._ts(r[c]) if c == "time" else r.get(c) for c in cols) for r in rows],
             )
 
     def add_exceptions(self, items: Sequence[NewException], now: datetime) -> None:

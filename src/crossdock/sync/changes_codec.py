@@ -31,6 +31,7 @@ def change_to_json(change: Change) -> dict[str, Any]:
         "source_ts": ts_key(change.source_ts),
         "idempotency_key": change.idempotency_key,
         "ref": change.ref,
+        "traceparent": change.traceparent,
     }
 
 
@@ -45,6 +46,7 @@ def change_from_json(doc: dict[str, Any]) -> Change:
         source_ts=ts,
         idempotency_key=doc.get("idempotency_key"),
         ref=doc.get("ref"),
+        traceparent=doc.get("traceparent"),
     )
 
 

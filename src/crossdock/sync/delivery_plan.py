@@ -134,6 +134,7 @@ def plan_batch(
                     native_id=native_ids.get(key),
                     event_time=ev.time,
                     source_system=ev.source_system,
+                    traceparent=ev.traceparent,
                 ),
             )
         )
@@ -153,6 +154,7 @@ def _as_stored(route: RouteConfig, ev: EventRow) -> Delivery:
         None,
         ev.time,
         ev.source_system,
+        ev.traceparent,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -28,6 +29,7 @@ from crossdock.errors import ConflictError
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.model.registry import model_for
+from crossdock.observability import tracing
 from crossdock.observability.metrics import INGESTED
 from crossdock.store import (
     ExceptionStatus,
@@ -49,6 +51,9 @@ from crossdock.sync.ingest_problems import (
 )
 
 log = logging.getLogger(__name__)
+
+_BATCH_TRACE: ContextVar[str | None] = ContextVar("crossdock_ingest_trace", default=None)
+"""The trace context of the batch being applied (see :meth:`Ingestor.ingest_batch`)."""
 
 
 @dataclass(slots=True)
@@ -120,9 +125,21 @@ class Ingestor:
         return total
 
     def ingest_batch(self, batch: Sequence[SourceItem], *, attempts: int = 5) -> IngestReport:
-        """One transaction; retried when a concurrent writer moved a record under us."""
-        with fewer_collections():
-            return self._ingest_batch(batch, attempts)
+        """One transaction; retried when a concurrent writer moved a record under us.
+
+        The batch is a span of its own; changes that came without a trace context
+        (a pulled file, a poll) get its trace.
+        """
+        first = next((i.traceparent for i in batch if isinstance(i, Change)), None)
+        with (
+            fewer_collections(),
+            tracing.span("crossdock.ingest", first, attributes={"changes": len(batch)}) as tp,
+        ):
+            token = _BATCH_TRACE.set(tp)
+            try:
+                return self._ingest_batch(batch, attempts)
+            finally:
+                _BATCH_TRACE.reset(token)
 
     def _ingest_batch(self, batch: Sequence[SourceItem], attempts: int) -> IngestReport:
         for attempt in range(1, attempts + 1):
@@ -253,7 +270,9 @@ class Ingestor:
             rec = stored.get(cid)
             working[cid] = WorkingRecord.new(cid) if rec is None else WorkingRecord.of(model, rec)
         key_owners = KeyOwners(partial(tx.natural_lookup, entity_type), by_key)
-        planner = ChangePlanner(model, entity_type, self.matrix, key_owners, now)
+        planner = ChangePlanner(
+            model, entity_type, self.matrix, key_owners, now, _BATCH_TRACE.get()
+        )
         b = _TypeBatch(tx, planner, report, events, proposals, working, stored)
 
         touched_pairs: list[tuple[str, str, str]] = []

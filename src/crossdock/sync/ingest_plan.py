@@ -152,12 +152,15 @@ class ChangePlanner:
         matrix: OwnershipMatrix,
         keys: KeyOwners,
         now: datetime,
+        traceparent: str | None = None,
     ) -> None:
         self.model = model
         self.entity_type = entity_type
         self.matrix = matrix
         self.keys = keys
         self.now = now
+        self.traceparent = traceparent
+        """The trace of changes that came without one (a pulled file, a poll)."""
         self.identity = frozenset(model.identity_fields)
         """The model's identity fields: never withheld from a record that has none yet."""
 
@@ -230,7 +233,15 @@ class ChangePlanner:
         w.data_json = dumps(data)
         w.deleted = deleted
         plan.event = event_row(
-            self.entity_type, w.id, w.version, deleted, c.system, changed, w.data_json, self.now
+            self.entity_type,
+            w.id,
+            w.version,
+            deleted,
+            c.system,
+            changed,
+            w.data_json,
+            self.now,
+            c.traceparent or self.traceparent,
         )
         plan.proposals = self.proposals(w, c, result.proposals)
         return plan
@@ -385,6 +396,7 @@ def event_row(
     changed: list[str],
     data_json: str,
     now: datetime,
+    traceparent: str | None = None,
 ) -> dict[str, Any]:
     """One outbox row, as :meth:`WriteTx.add_events` takes it."""
     return {
@@ -398,6 +410,7 @@ def event_row(
         "data": data_json,
         "time": now,
         "bucket": zlib.crc32(entity_id.encode()) % BUCKETS,
+        "traceparent": traceparent,
     }
 
 

@@ -34,6 +34,7 @@ from crossdock.connectors.registry import build_connector
 from crossdock.errors import ConfigInvalid, ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
+from crossdock.observability import tracing
 from crossdock.store import ExceptionStatus, Store, dumps, loads
 from crossdock.store.leases import LeaseLost
 from crossdock.store.leases import acquire as acquire_lease
@@ -158,7 +159,12 @@ class Hub:
         receiver = self.connector(system).webhook_receiver()
         if receiver is None:
             raise NotFound(f"system {system!r} has no inbound webhook endpoint")
-        items = receiver.receive(headers, body)
+        # The sender's trace context, when it sent one, goes with its changes.
+        trace = tracing.child_of(headers.get("traceparent"))
+        items = [
+            replace(i, traceparent=i.traceparent or trace) if isinstance(i, Change) else i
+            for i in receiver.receive(headers, body)
+        ]
         doc = [
             {"error": _source_error_json(i)} if isinstance(i, SourceError) else change_to_json(i)
             for i in items

@@ -57,6 +57,7 @@ def _event(
     et: EntityType, eid: str, version: int, at: datetime, op: str = "upsert"
 ) -> dict[str, Any]:
     return {
+        "traceparent": f"00-{'ab' * 16}-{version:016x}-01",
         "event_id": f"ev-{eid}-{version}",
         "entity_type": et.value,
         "entity_id": eid,
@@ -176,6 +177,12 @@ class TestOutbox:
         assert ob.event_time(10_000) is None
         assert ob.first_seq_since(T0 + timedelta(seconds=30)) == all_[1].seq
         assert ob.first_seq_since(T0 + timedelta(days=1)) is None
+        assert [(e.version, e.op.value) for e in ob.history(P, "p3")] == [
+            (1, "upsert"),
+            (2, "delete"),
+        ]
+        assert ob.history(P, "nope") == []
+        assert all_[3].traceparent == f"00-{'ab' * 16}-{2:016x}-01"  # kept as written
 
     def test_an_empty_outbox(self, store: Any) -> None:
         assert store.outbox.last_seq() == 0 and store.outbox.count() == 0

@@ -27,6 +27,7 @@ from crossdock.connectors.base import SourceItem
 from crossdock.errors import InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
+from crossdock.observability import tracing
 from crossdock.sync.runtime import Hub
 
 router = APIRouter(
@@ -155,8 +156,26 @@ def post_changes(body: ChangesIn, request: Request, hub: HubDep, who: Writer) ->
                 f"{c.entity_type.value} records (access.systems.{system}.entities)"
             )
     ref = f"api:{who.name}:{uuid.uuid4().hex[:12]}"
+    caller = request.headers.get("traceparent")
+    with tracing.span("crossdock.api.changes", caller, attributes={"system": system}) as trace:
+        report = hub.ingest(_changes(body, system, ref, trace))
+    hub.store.audit.append(
+        who.actor,
+        "changes.ingest",
+        f"system/{system}",
+        {"ref": ref, "trace_id": tracing.trace_id(trace), **_counts(report.as_dict())},
+    )
+    url = f"/v1/exceptions?system={system}" if report.exceptions else None
+    return IngestOut(**report.as_dict(), ref=ref, exceptions_url=url)
+
+
+def _counts(report: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in report.items() if v}
+
+
+def _changes(body: ChangesIn, system: str, ref: str, trace: str) -> list[SourceItem]:
     now = datetime.now(UTC)
-    items: list[SourceItem] = [
+    return [
         Change(
             system=system,
             entity_type=c.entity_type,
@@ -166,15 +185,7 @@ def post_changes(body: ChangesIn, request: Request, hub: HubDep, who: Writer) ->
             source_ts=c.source_ts or now,
             idempotency_key=c.idempotency_key,
             ref=f"{ref}#{i}",
+            traceparent=trace,
         )
         for i, c in enumerate(body.changes)
     ]
-    report = hub.ingest(items)
-    hub.store.audit.append(
-        who.actor,
-        "changes.ingest",
-        f"system/{system}",
-        {"ref": ref, **{k: v for k, v in report.as_dict().items() if v}},
-    )
-    url = f"/v1/exceptions?system={system}" if report.exceptions else None
-    return IngestOut(**report.as_dict(), ref=ref, exceptions_url=url)

@@ -29,6 +29,7 @@ class EventPage(BaseModel):
 @router.get(
     "/events",
     response_model=EventPage,
+    response_model_exclude_none=True,  # a CloudEvents attribute is absent, never null
     summary="Outbox events after a position",
     description="Events in commit order, as CloudEvents 1.0 JSON; filter by entity type.",
 )

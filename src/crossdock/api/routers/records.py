@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field
 
 from crossdock.api.auth import Principal, Reader, require_entity
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit, NativeId, RecordId, SystemPath
-from crossdock.api.masking import masked_data, masked_provenance
+from crossdock.api.masking import masked_changed, masked_data, masked_provenance
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.config.masking import MaskingConfig, Viewer
 from crossdock.errors import NotFound
 from crossdock.model.base import EntityType
+from crossdock.observability import tracing
 from crossdock.store import Store, StoredRecord
 from crossdock.sync.runtime import Hub
 
@@ -152,3 +153,49 @@ def by_native(
 def get_record(entity_type: EntityType, record_id: RecordId, hub: HubDep, who: Reader) -> RecordOut:
     require_entity(who, entity_type.value)
     return _get(hub, who, entity_type, record_id)
+
+
+class VersionOut(BaseModel):
+    version: int
+    op: str
+    time: datetime = Field(description="when the version was committed")
+    source_system: str | None
+    changed: list[str] = Field(description="the field paths this version changed")
+    trace_id: str | None = Field(description="the W3C trace id of the change that made it")
+    traceparent: str | None
+
+
+class LineageOut(BaseModel):
+    entity_type: EntityType
+    id: str
+    versions: list[VersionOut] = Field(
+        description="oldest first; versions older than the outbox retention are gone"
+    )
+
+
+@router.get(
+    "/{entity_type}/{record_id}/versions",
+    response_model=LineageOut,
+    summary="A record's versions: when, from which system, what changed, and its trace",
+)
+def lineage(entity_type: EntityType, record_id: RecordId, hub: HubDep, who: Reader) -> LineageOut:
+    require_entity(who, entity_type.value)
+    if hub.store.records.get(entity_type, record_id) is None:
+        raise NotFound(f"no {entity_type.value} record {record_id!r}")
+    masking, viewer = hub.config.masking, who.viewer
+    return LineageOut(
+        entity_type=entity_type,
+        id=record_id,
+        versions=[
+            VersionOut(
+                version=ev.version,
+                op=ev.op.value,
+                time=ev.time,
+                source_system=ev.source_system,
+                changed=masked_changed(masking, entity_type, ev.changed, viewer),
+                trace_id=tracing.trace_id(ev.traceparent),
+                traceparent=ev.traceparent,
+            )
+            for ev in hub.store.outbox.history(entity_type, record_id)
+        ],
+    )

@@ -33,6 +33,7 @@ from crossdock.connectors.webhook.client import Answer, WebhookClient
 from crossdock.connectors.webhook.mapper import BATCH_TYPE, batch_id, delivery_json, dumps
 from crossdock.connectors.webhook.signing import Signer
 from crossdock.errors import ErrorCode, PermanentError, RetryableError
+from crossdock.observability import tracing
 
 ERROR_CHARS = 500
 _BATCH_HEAD = b'{"type":' + json.dumps(BATCH_TYPE).encode("ascii") + b',"deliveries":['
@@ -120,7 +121,17 @@ class WebhookDestination:
         headers = self.signer.headers(msg_id, int(self._clock()), body)
         headers["Content-Type"] = "application/json"
         headers["Idempotency-Key"] = msg_id
-        answer = self.client.post(body, headers)
+        # The POST is a span under the first change it carries, linked to the others';
+        # each delivery in the body keeps its own change's traceparent.
+        traces = [d.traceparent for d in deliveries if d.traceparent]
+        with tracing.span(
+            "crossdock.webhook.post",
+            traces[0] if traces else None,
+            links=traces[1:],
+            attributes={"deliveries": len(deliveries)},
+        ) as trace:
+            headers["traceparent"] = trace
+            answer = self.client.post(body, headers)
         if answer.ok:
             return self._accepted(answer, deliveries)
         if DEFAULT_POLICY.is_retryable(answer.status):

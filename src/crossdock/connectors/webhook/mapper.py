@@ -225,6 +225,7 @@ def delivery_json(d: Delivery) -> dict[str, Any]:
         "native_id": d.native_id,
         "time": _iso(d.event_time),
         "data": dict(d.data),
+        **({"traceparent": d.traceparent} if d.traceparent else {}),
     }
 
 

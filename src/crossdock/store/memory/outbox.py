@@ -46,6 +46,12 @@ class MemoryOutbox:
             found = [e for e in found if e.entity_id == entity_id]
         return found[:limit]
 
+    def history(self, entity_type: EntityType, entity_id: str, limit: int = 1000) -> list[EventRow]:
+        mine = [
+            e for e in self._t.events if e.entity_type is entity_type and e.entity_id == entity_id
+        ]
+        return sorted(mine, key=lambda e: e.version)[:limit]
+
     def previous(
         self, entity_type: EntityType, entity_id: str, before_version: int
     ) -> EventRow | None:

@@ -116,6 +116,7 @@ class MemoryTx:
                     changed=loads(r["changed"]),
                     data=loads(r["data"]),
                     time=r["time"],
+                    traceparent=r.get("traceparent"),
                 )
             )
 

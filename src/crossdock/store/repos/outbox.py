@@ -50,6 +50,17 @@ class SqlOutbox(SqlRepo):
             found = conn.execute(q.order_by(_C.seq).limit(limit)).all()
         return [rows.event(r) for r in found]
 
+    def history(self, entity_type: EntityType, entity_id: str, limit: int = 1000) -> list[EventRow]:
+        """The entity's events, oldest version first (retention may have pruned early ones)."""
+        q = (
+            select(t.events)
+            .where(_C.entity_type == entity_type.value, _C.entity_id == entity_id)
+            .order_by(_C.version)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [rows.event(r) for r in conn.execute(q).all()]
+
     def previous(
         self, entity_type: EntityType, entity_id: str, before_version: int
     ) -> EventRow | None:

@@ -67,6 +67,7 @@ def event(r: Row[Any]) -> EventRow:
         changed=loads(r.changed),
         data=loads(r.data),
         time=utc(r.time) or now(),
+        traceparent=r.traceparent,
     )
 
 

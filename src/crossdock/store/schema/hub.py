@@ -77,6 +77,7 @@ events = Table(
     Column("data", Text, nullable=False),
     Column("time", TS, nullable=False),
     Column("bucket", Integer, nullable=False, default=0),
+    Column("traceparent", String(55), nullable=True),
     UniqueConstraint("entity_type", "entity_id", "version", name="uq_events_entity_version"),
 )
 Index("ix_events_time", events.c.time)

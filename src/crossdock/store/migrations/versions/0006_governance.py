@@ -25,6 +25,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("audit_log") as batch:
         batch.add_column(sa.Column("origin", sa.String(length=128), nullable=True))
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("traceparent", sa.String(length=55), nullable=True))
     op.create_table(
         "alerts",
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -63,6 +65,8 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS crossdock_audit_append_only()")
     with op.batch_alter_table("audit_log") as batch:
         batch.drop_column("origin")
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("traceparent")
     with op.batch_alter_table("api_keys") as batch:
         batch.drop_column("last_used_at")
         batch.drop_column("expires_at")
