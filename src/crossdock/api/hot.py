@@ -46,6 +46,7 @@ from crossdock.api.problems import ApiError
 from crossdock.api.routers.availability import (
     EventsIn,
     availability_answer,
+    channel_refusal,
     events_answer,
     reservation_out,
 )
@@ -121,6 +122,9 @@ class HotRoutes:
         req = await _written(request, body, ReserveRequest)
         if req is None:
             return None
+        hub = request.app.state.hub
+        if channel_refusal(request.state.principal, req, hub) is not None:
+            return None  # the route refuses it with its problem document
         try:
             r = await service_for(request.app.state.hub).reservations.reserve_async(req)
         except Exception as exc:  # the service refused (or failed): its problem document

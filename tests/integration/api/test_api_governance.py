@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -295,5 +296,39 @@ def test_a_route_to_a_channel_delivers_without_the_masked_fields(store_url: str)
         hub.ingestor.ingest([Change("erp", EntityType.PRODUCT, "P1", {"sku": "P1", "cost": "5"})])
         hub.deliver()
         assert shop.pushes == pushes
+    finally:
+        hub.close()
+
+
+def test_a_system_reserves_for_itself_only(tmp_path: Path) -> None:
+    from crossdock.services.availability import WmsEvent, service_for
+
+    register(KIND, _Null)
+    hub = Hub(_config(), Store.open(f"sqlite:///{tmp_path / 'hub.sqlite'}"))
+    service_for(hub).feeds.apply_wms_events(
+        [WmsEvent(idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=Decimal(9))]
+    )
+    portal = create_api_key(hub.store, "portal", system="portal")
+    try:
+        with TestClient(create_app(hub)) as client:
+
+            def reserve(key: str, channel: str | None) -> Any:
+                return client.post(
+                    "/v1/reservations",
+                    headers=_h(key),
+                    json={
+                        "idempotency_key": f"k-{channel}",
+                        "sku": "A",
+                        "location": "W1",
+                        "quantity": "1",
+                        **({"channel": channel} if channel else {}),
+                    },
+                )
+
+            forged = reserve(portal, "crm")  # another system of the hub file
+            assert forged.status_code == 403, forged.text
+            assert "may not reserve for 'crm'" in forged.json()["detail"]
+            assert reserve(portal, None).status_code == 201
+        assert service_for(hub).availability(["A"])[0].atp == Decimal(8)
     finally:
         hub.close()

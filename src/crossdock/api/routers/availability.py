@@ -23,7 +23,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from crossdock.api.auth import Admin, Reader, Writer
+from crossdock.api.auth import Admin, Principal, Reader, Writer, forbidden
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit
 from crossdock.api.exactjson import ExactJSONRoute
 from crossdock.api.problems import problem_responses
@@ -449,14 +449,33 @@ def reservation_out(r: Reservation) -> ReservationOut:
     },
 )
 async def reserve(
-    body: ReserveRequest, hub: HubDep, _who: Writer, response: Response
+    body: ReserveRequest, hub: HubDep, who: Writer, response: Response
 ) -> ReservationOut:
     # A well-formed request is answered by crossdock.api.hot, the same way, ahead of
     # FastAPI's routing; this route documents the operation and answers the rest.
+    refused = channel_refusal(who, body, hub)
+    if refused is not None:
+        raise forbidden(refused)
     r = await service_for(hub).reservations.reserve_async(body)
     if r.replayed:
         response.status_code = 200
     return reservation_out(r)
+
+
+def channel_refusal(who: Principal, body: ReserveRequest, hub: Hub) -> str | None:
+    """Why a system's key may not reserve for ``body.channel``, if it may not.
+
+    A system reserves for itself: a channel that names another system of the hub
+    file is refused (a channel that names no system, ``web`` or ``b2b``, is the
+    availability section's to judge).
+    """
+    if who.system is None or body.channel is None or body.channel == who.system:
+        return None
+    if body.channel in {s.name for s in hub.config.systems}:
+        return (
+            f"channel: this key belongs to {who.system!r} and may not reserve for {body.channel!r}."
+        )
+    return None
 
 
 class SweepOut(_Out):
