@@ -18,8 +18,7 @@ import crossdock
 
 SRC = Path(crossdock.__file__).parent
 
-FACES = {"api", "ui", "cli", "cli_options", "cli_pricing", "cli_bookmarks", "availability_cli"}
-FACES.add("cli_errors")
+FACES = {"api", "ui", "cli"}
 FACES.add("demo")
 WORK = {"services", "sync", "connectors"}
 BASE = {"config", "store", "observability"}

@@ -21,7 +21,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
+from crossdock.cli.options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
 from crossdock.services.availability import (
     AvailabilityService,
     ErpSnapshot,

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, actor, console, open_hub
+from crossdock.cli.options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, actor, console, open_hub
 from crossdock.store.connector_state import ConnectorState, systems_with_state
 
 app = typer.Typer(help="Pull sources' bookmarks.", no_args_is_help=True)

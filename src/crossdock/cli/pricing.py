@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
+from crossdock.cli.options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
 from crossdock.services.pricing import PricingService, QuoteRequest, book_csv, book_jsonl
 
 pricing_app = typer.Typer(help="Prices: price books for channel sync.", no_args_is_help=True)

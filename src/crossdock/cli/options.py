@@ -2,8 +2,7 @@
 
 The --config/--store options, the consoles, the hub for one command (closed
 after it, its errors a clean exit), and who audited actions are recorded as.
-The sub-apps (availability, bookmarks, pricing) import these from here rather
-than from :mod:`crossdock.cli`, which imports them.
+Every command module of the package imports these from here.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crossdock.cli_errors import explain
+from crossdock.cli.errors import explain
 from crossdock.errors import CrossdockError
 from crossdock.services import attach as attach_services
 from crossdock.store.engine import sqlite_file
@@ -41,7 +40,7 @@ DEFAULT_CONFIG = Path("crossdock.yaml")
 
 
 def fail(exc: Exception) -> typer.Exit:
-    """Print the error as one line (see :func:`~crossdock.cli_errors.explain`); exit 2."""
+    """Print the error as one line (see :func:`~crossdock.cli.errors.explain`); exit 2."""
     line, _ = explain(exc)
     err.print(f"[red]error:[/red] {line}")
     return typer.Exit(2)
