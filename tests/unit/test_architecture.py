@@ -18,7 +18,7 @@ import crossdock
 
 SRC = Path(crossdock.__file__).parent
 
-FACES = {"api", "ui", "cli"}
+FACES = {"api", "ui", "cli", "app"}  # app: the application the faces run
 FACES.add("demo")
 WORK = {"services", "sync", "connectors"}
 BASE = {"config", "store", "observability"}

@@ -17,9 +17,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from crossdock.app import Application
 from crossdock.cli.errors import explain
 from crossdock.errors import CrossdockError
-from crossdock.services import attach as attach_services
 from crossdock.store.engine import sqlite_file
 from crossdock.sync.runtime import Hub, load_checked
 
@@ -57,8 +57,8 @@ def _missing_store(url: str, config: Path) -> str | None:
     )
 
 
-def hub_for(config: Path, store: str | None, *, read_only: bool = False) -> Hub:
-    """The hub of a hub file, with the sync steps its services ask for.
+def application_for(config: Path, store: str | None, *, read_only: bool = False) -> Application:
+    """The application of a hub file, with the sync steps its services ask for.
 
     ``read_only``: a command that only reads must not create a store (or a folder):
     a SQLite file that does not exist is an error instead.
@@ -69,11 +69,30 @@ def hub_for(config: Path, store: str | None, *, read_only: bool = False) -> Hub:
         missing = _missing_store(url, config) if read_only else None
         if missing is not None:
             raise fail(FileNotFoundError(missing))
-        hub = Hub.open(hub_config, store_url=store)
+        application = Application.open(hub_config, store_url=store)
     except CrossdockError as exc:
         raise fail(exc) from exc
-    attach_services(hub)
-    return hub
+    application.attach_steps()
+    return application
+
+
+@contextmanager
+def open_app(
+    config: Path,
+    store: str | None,
+    *,
+    refused: tuple[type[Exception], ...] = (),
+    read_only: bool = False,
+) -> Iterator[Application]:
+    """The application for one command, closed after it; its errors (and ``refused``) exit 2."""
+    catch: tuple[type[Exception], ...] = (CrossdockError, *refused)
+    application = application_for(config, store, read_only=read_only)
+    try:
+        yield application
+    except catch as exc:
+        raise fail(exc) from exc
+    finally:
+        application.close()
 
 
 @contextmanager
@@ -84,15 +103,9 @@ def open_hub(
     refused: tuple[type[Exception], ...] = (),
     read_only: bool = False,
 ) -> Iterator[Hub]:
-    """The hub for one command; closed after it, its errors (and ``refused``) a clean exit."""
-    catch: tuple[type[Exception], ...] = (CrossdockError, *refused)
-    hub = hub_for(config, store, read_only=read_only)
-    try:
-        yield hub
-    except catch as exc:
-        raise fail(exc) from exc
-    finally:
-        hub.close()
+    """The hub of :func:`open_app`, for the commands that need no service."""
+    with open_app(config, store, refused=refused, read_only=read_only) as application:
+        yield application.hub
 
 
 def actor() -> str:
@@ -105,9 +118,10 @@ __all__ = [
     "ConfigOpt",
     "StoreOpt",
     "actor",
+    "application_for",
     "console",
     "err",
     "fail",
-    "hub_for",
+    "open_app",
     "open_hub",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 
 from crossdock.cli.errors import port_in_use
-from crossdock.cli.options import ConfigOpt, StoreOpt, fail, hub_for
+from crossdock.cli.options import ConfigOpt, StoreOpt, application_for, fail
 
 
 def serve(
@@ -31,18 +30,16 @@ def serve(
     if busy is not None:
         raise fail(OSError(f"{busy}; another process listens there (choose --port, or stop it)"))
     configure_logging(os.environ.get("CROSSDOCK_LOG_LEVEL", "INFO"))
-    hub = hub_for(config, store)
-    loop = SyncLoop(hub, interval)
+    application = application_for(config, store)
+    loop = SyncLoop(application.hub, interval)
     loop.start()
     try:
-        api = create_app(hub, warm=True)
-        # What startup built lives as long as the process: keep it out of the collector's
-        # full passes, which otherwise stop every request for ~150 ms now and then.
-        gc.freeze()
+        api = create_app(application, warm=True)
+        application.freeze()  # what startup built lives as long as the process
         uvicorn.run(api, host=host, port=port, log_config=None)
     finally:
         loop.stop()
-        hub.close()
+        application.close()
 
 
 __all__ = ["serve"]

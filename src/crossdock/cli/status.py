@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.table import Table
 
 from crossdock.cli.availability import print_freshness
-from crossdock.cli.options import ConfigOpt, StoreOpt, console, open_hub
+from crossdock.cli.options import ConfigOpt, StoreOpt, console, open_app
 from crossdock.cli.output import JsonOpt, json_out, when_text
 
 
@@ -15,12 +15,13 @@ def status(
     config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Per route: lag, last success, parked; open exceptions; records per entity."""
-    with open_hub(config, store, read_only=True) as hub:
+    with open_app(config, store, read_only=True) as application:
+        hub = application.hub
         rows = hub.route_status()
         open_exc = hub.store.count_exceptions()
         counts = hub.store.count_records()
         if not as_json:
-            print_freshness(hub, console)
+            print_freshness(application, console)
     if as_json:
         json_out(
             {

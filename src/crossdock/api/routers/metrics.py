@@ -7,11 +7,10 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from crossdock.api.auth import Reader
-from crossdock.api.deps import HubDep
+from crossdock.api.deps import AvailabilityDep, HubDep
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.observability import RouteGauges, StoreGauges, render
-from crossdock.services.availability import service_for
 
 router = APIRouter(
     route_class=AuthFirstRoute, tags=["metrics"], responses=problem_responses(401, 403)
@@ -30,13 +29,13 @@ router = APIRouter(
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
-def metrics(hub: HubDep, _who: Reader) -> Response:
+def metrics(hub: HubDep, availability: AvailabilityDep, _who: Reader) -> Response:
     gauges = StoreGauges(
         routes=lambda: [
             RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked, r.circuit)
             for r in hub.route_status()
         ],
         open_exceptions=hub.store.count_exceptions,
-        freshness=service_for(hub).freshness,
+        freshness=availability.freshness,
     )
     return Response(content=render(gauges), media_type=CONTENT_TYPE_LATEST)

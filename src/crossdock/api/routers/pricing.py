@@ -9,8 +9,6 @@ unknown customer or ship-to, or more lines than the hub's limit.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -22,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from crossdock.api.auth import Reader
-from crossdock.api.deps import NO_CONTROL, HubDep, SeqAfter
+from crossdock.api.deps import NO_CONTROL, PricingDep, SeqAfter
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.config.pricing import TIE_BREAK
@@ -35,7 +33,6 @@ from crossdock.services.pricing import (
     book_jsonl,
 )
 from crossdock.services.pricing.book import line_dict
-from crossdock.sync.runtime import Hub
 
 router = APIRouter(
     prefix="/prices",
@@ -43,8 +40,6 @@ router = APIRouter(
     tags=["prices"],
     responses=problem_responses(401, 403, 422),
 )
-_lock = threading.Lock()
-
 Text64 = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL)]
 
 
@@ -128,40 +123,6 @@ class PriceChangesOut(BaseModel):
     next: int = Field(description="pass as `after` for the next page")
 
 
-def warm_pricing(app: Any, hub: Hub) -> threading.Thread:
-    """Build the pricing index in the background, so the first quote does not wait for it.
-
-    At 100k SKUs the index takes tens of seconds to build; `crossdock serve`
-    starts this at startup. A quote that comes earlier waits on the service's
-    lock and gets the same, complete index.
-    """
-
-    def build() -> None:
-        try:
-            _service_of(app.state, hub).refresh()
-        except Exception:
-            logging.getLogger(__name__).exception("warming the pricing index failed")
-
-    thread = threading.Thread(target=build, name="crossdock-pricing-warm", daemon=True)
-    thread.start()
-    return thread
-
-
-def pricing_service(request: Request, hub: Hub) -> PricingService:
-    """The app's pricing service, made on first use."""
-    return _service_of(request.app.state, hub)
-
-
-def _service_of(state: Any, hub: Hub) -> PricingService:
-    with _lock:
-        found = getattr(state, "pricing", None)
-        if found is None:
-            found = PricingService(hub.store, hub.config.pricing)
-            state.pricing = found
-    assert isinstance(found, PricingService)
-    return found
-
-
 def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
     """A model's JSON Schema with its ``$defs`` inlined (OpenAPI resolves refs from its root)."""
     defs = schema.pop("$defs", {})
@@ -196,7 +157,7 @@ _QUOTE_BODY = {
 )
 async def quote(
     request: Request,
-    hub: HubDep,
+    service: PricingDep,
     _who: Reader,
     explain: bool = Query(default=False, description="list every candidate and why it lost"),
 ) -> Response:
@@ -206,7 +167,6 @@ async def quote(
         body = QuoteIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
-    service = pricing_service(request, hub)
     return await run_in_threadpool(_answer, service, body, explain)
 
 
@@ -246,15 +206,13 @@ def book(
     customer: Annotated[
         str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="account number")
     ],
-    request: Request,
-    hub: HubDep,
+    service: PricingDep,
     _who: Reader,
     channel: str | None = Query(default=None, min_length=1, max_length=64, pattern=NO_CONTROL),
     ship_to: str | None = Query(default=None, min_length=1, max_length=64, pattern=NO_CONTROL),
     currency: str | None = Query(default=None, pattern=r"^[A-Z]{3}$"),
     format: Literal["jsonl", "csv"] = Query(default="jsonl"),
 ) -> StreamingResponse:
-    service = pricing_service(request, hub)
     req = QuoteRequest(customer, [], ship_to, channel, currency)
     items = service.book(req)
     first = next(items, None)  # an unknown customer raises here, before the 200 goes out
@@ -271,13 +229,11 @@ def book(
 
 @router.get("/changes", response_model=PriceChangesOut, summary="Whose prices moved after `after`")
 def changes(
-    request: Request,
-    hub: HubDep,
+    service: PricingDep,
     _who: Reader,
     after: SeqAfter = 0,
     limit: int = Query(default=500, ge=1, le=5000),
 ) -> PriceChangesOut:
-    service = pricing_service(request, hub)
     found, nxt = service.changes(after, limit=limit)
     return PriceChangesOut(
         items=[
