@@ -22,7 +22,7 @@ FACES = {"api", "ui", "cli", "app"}  # app: the application the faces run
 FACES.add("demo")
 WORK = {"services", "sync", "connectors"}
 BASE = {"config", "store", "observability"}
-CORE = {"model", "errors", "__init__"}  # the package root holds the version alone
+CORE = {"model", "errors", "clock", "__init__"}  # the package root: the version and the clock
 SYNC_MAY_USE = {"crossdock.connectors.base", "crossdock.connectors.registry"}
 
 

@@ -113,6 +113,7 @@ class AvailabilityService:
             owner=hub.owner,
             product=self._product,
             lease_seconds=hub.config.delivery.lease_seconds,
+            clock=hub.clock,
         )
 
     # -- queries ------------------------------------------------------------------------
