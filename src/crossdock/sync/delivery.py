@@ -33,8 +33,9 @@ from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RET
 from crossdock.store import EventRow, ParkedStatus, Store, WriteTx, dumps, save_cursor
 from crossdock.store import schema as t
 from crossdock.store.leases import hold
+from crossdock.sync.delivery_plan import Park, Settlement, delivery_id, plan_batch, settle_batch
 from crossdock.sync.guards import CircuitState, DestinationGuard
-from crossdock.sync.projection import changes_filter, passes_filter, project, touches
+from crossdock.sync.projection import passes_filter, project
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +96,6 @@ class _Deferred(Exception):
     Stop, keep the cursor, try on a later pass. Nothing is parked: the records are not
     at fault.
     """
-
-
-def delivery_id(route: str, entity_type: EntityType, entity_id: str, version: int) -> str:
-    return f"{route}:{entity_type.value}:{entity_id}:v{version}"
 
 
 class RouteWorker:
@@ -180,53 +177,15 @@ class RouteWorker:
             report.waiting = True
             return report
         last_seq = events[-1].seq
-        newest: dict[tuple[EntityType, str], EventRow] = {}
-        first: dict[tuple[EntityType, str], int] = {}
-        foreign: set[tuple[EntityType, str]] = set()
-        filter_moved: set[tuple[EntityType, str]] = set()
-        for ev in events:
-            key = (ev.entity_type, ev.entity_id)
-            newest[key] = ev
-            first.setdefault(key, ev.version)
-            if ev.source_system == route.destination:
-                continue
-            if touches(route, ev.changed):
-                foreign.add(key)
-            if changes_filter(route, ev.changed):
-                foreign.add(key)
-                filter_moved.add(key)
-        parked_now = self._parked_entities([k[1] for k in newest])
-        to_send: list[tuple[EventRow, Delivery]] = []
-        behind: list[EventRow] = []
-        native = self._native_ids(list(newest))
-        for key, ev in newest.items():
-            if key not in foreign:
-                report.skipped += 1
-                continue
-            if key[1] in parked_now:
-                behind.append(ev)
-                continue
-            op = ev.op
-            if op is ChangeOp.UPSERT and not passes_filter(route, ev.data):
-                if key not in filter_moved or not self._passed_before(ev, first[key]):
-                    report.skipped += 1
-                    continue
-                op = ChangeOp.DELETE  # it left the filter: withdraw it from the destination
-            data = project(route, ev.data) if op is ChangeOp.UPSERT else {}
-            d = Delivery(
-                delivery_id=delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
-                route=route.name,
-                entity_type=ev.entity_type,
-                entity_id=ev.entity_id,
-                version=ev.version,
-                op=op,
-                data=data,
-                native_id=native.get(key),
-                event_time=ev.time,
-                source_system=ev.source_system,
-            )
-            to_send.append((ev, d))
-
+        plan = plan_batch(
+            route,
+            events,
+            parked=self._parked_entities(list({ev.entity_id for ev in events})),
+            native_ids=self._native_ids(list({(ev.entity_type, ev.entity_id) for ev in events})),
+            passed_before=self._passed_before,
+        )
+        report.skipped = plan.skipped
+        to_send = plan.to_send
         try:
             results, retries, attempts = self._push_with_retry([d for _, d in to_send])
         except _Deferred as exc:
@@ -239,53 +198,33 @@ class RouteWorker:
             BATCH_SIZE.labels(route.name).observe(len(to_send))
         if retries:
             RETRIES.labels(route.name).inc(retries)
+        settled = settle_batch(plan, results, attempts)
+        report.delivered = len(settled.delivered)
+        report.parked = len(settled.parked)
         with self.store.write() as tx:
-            for ev, d in to_send:
-                res = results[d.delivery_id]
-                if res.status is DeliveryStatus.DELIVERED:
-                    report.delivered += 1
-                    if res.native_id:
-                        self._record_native_id(tx, d, res.native_id)
-                else:
-                    report.parked += 1
-                    self._park(
-                        tx,
-                        ev,
-                        d,
-                        res.code or ErrorCode.PERMANENT,
-                        res.error or "",
-                        attempts.get(d.delivery_id, 1),
-                    )
-            for ev in behind:
-                report.parked += 1
-                d = Delivery(
-                    delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
-                    route.name,
-                    ev.entity_type,
-                    ev.entity_id,
-                    ev.version,
-                    ev.op,
-                    ev.data,
-                    None,
-                    ev.time,
-                    ev.source_system,
-                )
-                self._park(tx, ev, d, ErrorCode.PERMANENT, "parked behind an earlier version", 0)
+            for d, native_id in settled.native_ids:
+                self._record_native_id(tx, d, native_id)
+            for p in settled.parked:
+                self._park(tx, p)
             self._save_cursor(tx, last_seq, success=True, delivered=report.delivered, error=None)
         report.position = last_seq
+        self._observe(settled, {d.delivery_id: ev.time for ev, d in to_send}, report)
+        return report
+
+    def _observe(
+        self, settled: Settlement, event_times: dict[str, datetime], report: DeliveryReport
+    ) -> None:
         acked = datetime.now(UTC)
-        latency = LATENCY.labels(route.name)
-        for ev, d in to_send:
-            if results[d.delivery_id].status is DeliveryStatus.DELIVERED:
-                latency.observe(max(0.0, (acked - ev.time).total_seconds()))
+        latency = LATENCY.labels(self.route.name)
+        for d in settled.delivered:
+            latency.observe(max(0.0, (acked - event_times[d.delivery_id]).total_seconds()))
         for outcome, n in (
             ("delivered", report.delivered),
             ("parked", report.parked),
             ("skipped", report.skipped),
         ):
             if n:
-                DELIVERIES.labels(route.name, outcome).inc(n)
-        return report
+                DELIVERIES.labels(self.route.name, outcome).inc(n)
 
     def _passed_before(self, ev: EventRow, first_in_batch: int) -> bool:
         """Whether the version before this batch's first one passed the route's filter.
@@ -503,10 +442,9 @@ class RouteWorker:
         if (system, native_id) not in known:
             tx.add_crosswalk(d.entity_type, [(system, native_id, d.entity_id)], datetime.now(UTC))
 
-    def _park(
-        self, tx: WriteTx, ev: EventRow, d: Delivery, code: str, error: str, attempts: int
-    ) -> None:
+    def _park(self, tx: WriteTx, p: Park) -> None:
         now = datetime.now(UTC)
+        ev, d = p.event, p.delivery
         payload: dict[str, Any] = {
             "delivery_id": d.delivery_id,
             "op": d.op.value,
@@ -521,9 +459,9 @@ class RouteWorker:
                 version=ev.version,
                 seq=ev.seq,
                 delivery_id=d.delivery_id,
-                code=str(code),
-                error=error[:4000],
-                attempts=attempts,
+                code=str(p.code),
+                error=p.error[:4000],
+                attempts=p.attempts,
                 payload=dumps(payload),
                 status=ParkedStatus.PARKED.value,
                 parked_at=now,

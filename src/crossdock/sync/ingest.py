@@ -14,39 +14,33 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain, islice
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from crossdock.config.hub import HubConfig
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.connectors.base import SourceError, SourceItem
-from crossdock.errors import ConflictError, ErrorCode
-from crossdock.model.base import CanonicalEntity, EntityType
+from crossdock.errors import ConflictError
+from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
-from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
 from crossdock.observability.metrics import INGESTED
-from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, WriteTx, dumps
-from crossdock.store.ids import new_record_id, time_ordered_hex
-from crossdock.store.write import BUCKETS
-from crossdock.sync.changes_codec import TS_FORMAT, change_from_json, ts_key
+from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, WriteTx
+from crossdock.store.ids import new_record_id
+from crossdock.sync.changes_codec import TS_FORMAT, change_from_json
 from crossdock.sync.gc_pause import fewer_collections
+from crossdock.sync.ingest_plan import ChangePlanner, KeyOwners, WorkingRecord
 from crossdock.sync.ingest_problems import (
     Refused,
-    change_exception,
     source_exception,
-    validation_problem,
     waiting_key,
-    waiting_or_refused,
 )
-from crossdock.sync.merge import merge_fields
 
 log = logging.getLogger(__name__)
 
@@ -75,58 +69,16 @@ class IngestReport:
 
 
 @dataclass(slots=True)
-class _Working:
-    """A record's state while a batch is applied to it."""
-
-    id: str
-    stored_version: int | None
-    version: int
-    state: dict[str, Any]
-    provenance: dict[str, list[Any]]
-    deleted: bool
-    data: dict[str, Any]
-    keys: set[tuple[str, str]]
-    dirty: bool = False
-    data_json: str | None = None
-
-    @property
-    def exists(self) -> bool:
-        return self.stored_version is not None or self.version > 0
-
-
-@dataclass(slots=True)
 class _TypeBatch:
     """What applying one entity type's share of a batch works on, in one transaction."""
 
     tx: WriteTx
-    model: type[CanonicalEntity]
-    entity_type: EntityType
-    now: datetime
+    planner: ChangePlanner
     report: IngestReport
     events: list[dict[str, Any]]
     proposals: list[dict[str, Any]]
-    working: dict[str, _Working]
+    working: dict[str, WorkingRecord]
     stored: dict[str, StoredRecord]
-    owners_of_keys: dict[tuple[str, str], str]
-    """Natural key -> the record holding it, as far as this batch has looked or assigned."""
-    identity: frozenset[str] = frozenset()
-    """The model's identity fields: never withheld from a record that has none yet."""
-
-
-def _working_of(model: type[CanonicalEntity], rec: StoredRecord) -> _Working:
-    state = flatten_record(model, rec.data)
-    if rec.deleted:
-        state[DELETED] = True
-    return _Working(
-        rec.id,
-        rec.version,
-        rec.version,
-        state,
-        rec.provenance,
-        rec.deleted,
-        rec.data,
-        set(model.natural_keys(rec.data)),
-    )
 
 
 class Ingestor:
@@ -283,65 +235,20 @@ class Ingestor:
     ) -> list[str]:
         """Apply one type's changes; the natural keys (``kind:value``) of records it created."""
         model = model_for(entity_type)
-        pairs = list({(c.system, c.native_id) for c in changes})
         change_keys = [
             model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else [] for c in changes
         ]
-        # Lock what this batch may create, its native ids and every natural key it names,
-        # before looking them up: another writer may be creating the same ones right now.
-        et = entity_type.value
-        tx.lock_keys(
-            chain(
-                (f"{et}:{s}:{n}" for s, n in pairs),
-                (f"{et}:nk:{k}:{v}" for nks in change_keys for k, v in nks),
-            )
-        )
-        known = tx.crosswalk_lookup(entity_type, pairs)
-        wanted_keys = {
-            k
-            for c, nks in zip(changes, change_keys, strict=True)
-            if (c.system, c.native_id) not in known
-            for k in nks
-        }
-        by_key = tx.natural_lookup(entity_type, list(wanted_keys)) if wanted_keys else {}
-
-        ids: list[str] = []
-        new_pairs: dict[tuple[str, str], str] = {}
-        for c, nks in zip(changes, change_keys, strict=True):
-            pair = (c.system, c.native_id)
-            cid = known.get(pair) or new_pairs.get(pair)
-            if cid is None:
-                cid = next((by_key[k] for k in nks if k in by_key), None) or new_record_id(
-                    model.id_prefix
-                )
-                new_pairs[pair] = cid
-                for k in nks:
-                    by_key.setdefault(k, cid)
-            ids.append(cid)
-
+        ids, new_pairs, by_key = self._identify(tx, entity_type, changes, change_keys)
         stored = tx.load_records(entity_type, list(set(ids)))
-        working: dict[str, _Working] = {}
+        working: dict[str, WorkingRecord] = {}
         for cid in ids:
             if cid in working:
                 continue
             rec = stored.get(cid)
-            if rec is None:
-                working[cid] = _Working(cid, None, 0, {}, {}, False, {}, set())
-            else:
-                working[cid] = _working_of(model, rec)
-        b = _TypeBatch(
-            tx,
-            model,
-            entity_type,
-            now,
-            report,
-            events,
-            proposals,
-            working,
-            stored,
-            dict(by_key),
-            frozenset(model.identity_fields),
-        )
+            working[cid] = WorkingRecord.new(cid) if rec is None else WorkingRecord.of(model, rec)
+        key_owners = KeyOwners(partial(tx.natural_lookup, entity_type), by_key)
+        planner = ChangePlanner(model, entity_type, self.matrix, key_owners, now)
+        b = _TypeBatch(tx, planner, report, events, proposals, working, stored)
 
         touched_pairs: list[tuple[str, str, str]] = []
         merged_into: dict[str, str] = {}
@@ -368,6 +275,66 @@ class Ingestor:
 
         if merged_into:
             touched_pairs = [(s, n, merged_into.get(i, i)) for s, n, i in touched_pairs]
+        inserted = self._write_records(tx, entity_type, working, stored, now)
+        tx.add_crosswalk(entity_type, touched_pairs, now)
+        return [waiting_key(k) for rid in inserted for k in working[rid].keys]
+
+    @staticmethod
+    def _identify(
+        tx: WriteTx,
+        entity_type: EntityType,
+        changes: list[Change],
+        change_keys: list[list[tuple[str, str]]],
+    ) -> tuple[list[str], dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+        """The record id each change names: by crosswalk, else by natural key, else a new one.
+
+        Returns the ids (one per change), the native ids this batch gives new ids to,
+        and the natural keys looked up or assigned on the way.
+        """
+        model = model_for(entity_type)
+        pairs = list({(c.system, c.native_id) for c in changes})
+        # Lock what this batch may create, its native ids and every natural key it names,
+        # before looking them up: another writer may be creating the same ones right now.
+        et = entity_type.value
+        tx.lock_keys(
+            chain(
+                (f"{et}:{s}:{n}" for s, n in pairs),
+                (f"{et}:nk:{k}:{v}" for nks in change_keys for k, v in nks),
+            )
+        )
+        known = tx.crosswalk_lookup(entity_type, pairs)
+        wanted_keys = {
+            k
+            for c, nks in zip(changes, change_keys, strict=True)
+            if (c.system, c.native_id) not in known
+            for k in nks
+        }
+        by_key = tx.natural_lookup(entity_type, list(wanted_keys)) if wanted_keys else {}
+        ids: list[str] = []
+        new_pairs: dict[tuple[str, str], str] = {}
+        for c, nks in zip(changes, change_keys, strict=True):
+            pair = (c.system, c.native_id)
+            cid = known.get(pair) or new_pairs.get(pair)
+            if cid is None:
+                cid = next((by_key[k] for k in nks if k in by_key), None) or new_record_id(
+                    model.id_prefix
+                )
+                new_pairs[pair] = cid
+                for k in nks:
+                    by_key.setdefault(k, cid)
+            ids.append(cid)
+        return ids, new_pairs, by_key
+
+    @staticmethod
+    def _write_records(
+        tx: WriteTx,
+        entity_type: EntityType,
+        working: dict[str, WorkingRecord],
+        stored: dict[str, StoredRecord],
+        now: datetime,
+    ) -> list[str]:
+        """Write the records the batch changed, with their natural keys; the ids inserted."""
+        model = model_for(entity_type)
         inserts: list[StoredRecord] = []
         updates: list[tuple[StoredRecord, int]] = []
         add_keys: list[tuple[str, str, str]] = []
@@ -394,11 +361,10 @@ class Ingestor:
         tx.set_record_keys(entity_type, add_keys, drop_keys)
         tx.insert_records(inserts, now)
         tx.update_records(updates, now)
-        tx.add_crosswalk(entity_type, touched_pairs, now)
-        return [waiting_key(k) for rec in inserts for k in working[rec.id].keys]
+        return [rec.id for rec in inserts]
 
     def _join_by_keys(
-        self, b: _TypeBatch, c: Change, w: _Working, keys: list[tuple[str, str]]
+        self, b: _TypeBatch, c: Change, w: WorkingRecord, keys: list[tuple[str, str]]
     ) -> str | None:
         """The record ``c``'s natural keys name, for a record with no identity of its own yet.
 
@@ -412,11 +378,9 @@ class Ingestor:
         and the tombstone goes. Any arrival order then ends in the same state.
         Returns the record ``c`` joins, or ``None`` when the keys name no other.
         """
-        tx, entity_type, owners = b.tx, b.entity_type, b.owners_of_keys
-        unseen = [k for k in keys if k not in owners]
-        if unseen:
-            owners.update(tx.natural_lookup(entity_type, unseen))
-        into = next((owners[k] for k in keys if owners.get(k, w.id) != w.id), None)
+        tx, entity_type, owners = b.tx, b.planner.entity_type, b.planner.keys
+        owners.look_up(keys)
+        into = next((h for k in keys if (h := owners.known(k)) is not None and h != w.id), None)
         if into is None:
             return None
         target = b.working.get(into)
@@ -425,7 +389,7 @@ class Ingestor:
             if rec is None:
                 return None
             b.stored[into] = rec
-            target = b.working[into] = _working_of(b.model, rec)
+            target = b.working[into] = WorkingRecord.of(b.planner.model, rec)
         if not w.exists:
             return into
         stamp = w.provenance.get(DELETED)
@@ -459,238 +423,21 @@ class Ingestor:
         )
         return into
 
-    def _apply_change(self, b: _TypeBatch, c: Change, w: _Working) -> NewException | None:
-        """Apply one change to its working record.
+    @staticmethod
+    def _apply_change(b: _TypeBatch, c: Change, w: WorkingRecord) -> NewException | None:
+        """Plan one change against its working record and collect what it writes.
 
         Raises :class:`Refused` when nothing of the change may be written; returns
         an exception to record when it applied but refused a part (a non-owner's field).
         """
-        tx, model, entity_type, now, report = b.tx, b.model, b.entity_type, b.now, b.report
-        events, proposals, owners_of_keys = b.events, b.proposals, b.owners_of_keys
-        if c.op is ChangeOp.DELETE:
-            if not w.exists and not self.matrix.may_delete(entity_type, c.system):
-                report.unchanged += 1
-                return None
-            # A delete of a record not seen yet leaves a bare tombstone, so that its create,
-            # arriving later with an older source time, cannot bring it to life.
-            fields: dict[str, Any] = {DELETED: True}
-        else:
-            if not w.exists and not self.matrix.may_create(entity_type, c.system):
-                raise Refused(
-                    waiting_or_refused(
-                        c,
-                        model,
-                        f"{c.system} may not create {entity_type.value} records (ownership.create)",
-                    )
-                )
-            try:
-                fields = flatten_record(model, c.data)
-            except AttributeError:
-                raise Refused(
-                    change_exception(
-                        c, ErrorCode.VALIDATION_FAILED, "data", "data must be an object"
-                    )
-                ) from None
-            if self.matrix.may_delete(entity_type, c.system):
-                fields[DELETED] = None
-        ts = ts_key(c.source_ts)
-        result = merge_fields(
-            entity_type,
-            w.state,
-            w.provenance,
-            fields,
-            system=c.system,
-            ts=ts,
-            version=w.version + 1,
-            matrix=self.matrix,
-            identity=b.identity,
-        )
-        report.stale_fields += sum(1 for p in result.stale if p != DELETED)
-        problem: NewException | None = None
-        if result.rejected:
-            paths = ", ".join(f"{p} (owner: {o})" for p, o in result.rejected)
-            problem = change_exception(
-                c,
-                ErrorCode.OWNERSHIP_CONFLICT,
-                result.rejected[0][0],
-                f"{c.system} does not own {paths}; the value was not applied",
-                entity_id=w.id if w.exists else None,
-            )
-        if not result.changed:
-            if result.touched and w.exists:
-                w.provenance = result.provenance
-                w.dirty = True
-            if not w.exists and result.proposals:
-                raise Refused(
-                    waiting_or_refused(
-                        c,
-                        model,
-                        f"{c.system} owns none of the fields it sent for a new {entity_type.value}",
-                        result.proposals[0][0],
-                    )
-                )
-            self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
-            report.unchanged += 1
-            return problem
-
-        if w.exists:
-            moved = model.transition_problem(w.state, result.state)
-            if moved is not None:
-                field, reason = moved
-                raise Refused(
-                    change_exception(
-                        c, ErrorCode.ILLEGAL_TRANSITION, field, reason, entity_id=w.id
-                    )
-                )
-        deleted = result.state.get(DELETED) is True
-        # Fresh: a new record whose every asserted field was applied (none refused or
-        # ignored), so the change's own data is the record.
-        fresh = not w.exists and not result.withheld
-        obj: CanonicalEntity | None = None
-        if not (deleted and len(result.state) == 1):  # a bare tombstone has nothing to check
-            try:
-                # A new record made of one change alone is that change's data: validate it
-                # as sent rather than rebuilding it from the merged leaves.
-                source = (
-                    c.data
-                    if fresh
-                    else unflatten({k: v for k, v in result.state.items() if k != DELETED})
-                )
-                obj = model.model_validate(source)
-            except ValidationError as exc:
-                path, reason = validation_problem(exc)
-                if not w.exists and result.withheld:
-                    # A system that owns only part of a new record (the portal's channel
-                    # listing of a product the ERP has not sent yet) is early, not wrong:
-                    # it waits for the owner's create and is applied then.
-                    raise Refused(
-                        waiting_or_refused(
-                            c,
-                            model,
-                            f"{c.system} owns only part of a new {entity_type.value} "
-                            f"({path}: {reason} without its owner's fields)",
-                            path,
-                        )
-                    ) from None
-                raise Refused(
-                    change_exception(
-                        c,
-                        ErrorCode.VALIDATION_FAILED,
-                        path,
-                        f"{path}: {reason}",
-                        entity_id=w.id if w.exists else None,
-                    )
-                ) from None
-        data = (
-            {}
-            if obj is None
-            else obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-        )
-        flat = flatten_record(model, data)
-        new_keys = set(model.natural_keys(data))
-        for key in new_keys - w.keys:
-            if key not in owners_of_keys:  # a key this batch has not looked up yet
-                owners_of_keys.update(tx.natural_lookup(entity_type, [key]))
-            holder = owners_of_keys.get(key)
-            if holder is not None and holder != w.id:
-                raise Refused(
-                    change_exception(
-                        c,
-                        ErrorCode.CONFLICT,
-                        key[0],
-                        f"{key[0]} {key[1]!r} already identifies {entity_type.value} {holder}",
-                        entity_id=w.id if w.exists else None,
-                    )
-                )
-        w.keys = new_keys
-        for key in new_keys:
-            owners_of_keys[key] = w.id
-        if w.state:
-            old_flat = {k: v for k, v in w.state.items() if k != DELETED}
-            changed = sorted(
-                p for p in flat.keys() | old_flat.keys() if flat.get(p) != old_flat.get(p)
-            )
-        else:
-            changed = sorted(flat)
-        if deleted != w.deleted:
-            changed.append(DELETED)
-        w.provenance = result.provenance
-        w.dirty = True
-        if not changed:
-            report.unchanged += 1
-            return problem
-        created = not w.exists
-        w.version += 1
-        w.state = flat  # built for this version alone: nothing else holds it
-        if deleted:
-            w.state[DELETED] = True
-        w.data = data
-        w.data_json = dumps(data)
-        w.deleted = deleted
-        if created:
-            report.created += 1
-        elif deleted:
-            report.deleted += 1
-        else:
-            report.updated += 1
-        events.append(
-            event_row(entity_type, w.id, w.version, deleted, c.system, changed, w.data_json, now)
-        )
-        self._add_proposals(entity_type, w, c, result.proposals, now, proposals)
-        return problem
-
-    @staticmethod
-    def _add_proposals(
-        entity_type: EntityType,
-        w: _Working,
-        c: Change,
-        found: list[tuple[str, Any]],
-        now: datetime,
-        out: list[dict[str, Any]],
-    ) -> None:
-        if not w.exists:
-            return
-        for path, value in found:
-            out.append(
-                {
-                    "entity_type": entity_type.value,
-                    "entity_id": w.id,
-                    "system": c.system,
-                    "field": path,
-                    "value": dumps(value),
-                    "source_ts": c.source_ts,
-                    "status": "pending",
-                    "created_at": now,
-                }
-            )
-
-
-_DELETE, _UPSERT = ChangeOp.DELETE.value, ChangeOp.UPSERT.value
-
-
-def event_row(
-    entity_type: EntityType,
-    entity_id: str,
-    version: int,
-    deleted: bool,
-    source_system: str,
-    changed: list[str],
-    data_json: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """One outbox row, as :meth:`WriteTx.add_events` takes it."""
-    return {
-        "event_id": time_ordered_hex(),
-        "entity_type": entity_type.value,
-        "entity_id": entity_id,
-        "version": version,
-        "op": _DELETE if deleted else _UPSERT,
-        "source_system": source_system,
-        "changed": dumps(changed),
-        "data": data_json,
-        "time": now,
-        "bucket": zlib.crc32(entity_id.encode()) % BUCKETS,
-    }
+        plan = b.planner.plan(c, w)
+        report = b.report
+        report.stale_fields += plan.stale_fields
+        setattr(report, plan.outcome.value, getattr(report, plan.outcome.value) + 1)
+        if plan.event is not None:
+            b.events.append(plan.event)
+        b.proposals.extend(plan.proposals)
+        return plan.problem
 
 
 def _is_transient(exc: DBAPIError) -> bool:
@@ -698,4 +445,4 @@ def _is_transient(exc: DBAPIError) -> bool:
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "busy"))
 
 
-__all__ = ["IngestReport", "Ingestor", "event_row"]
+__all__ = ["IngestReport", "Ingestor"]

@@ -22,7 +22,7 @@ from crossdock.model.registry import model_for
 from crossdock.store import ProposalStatus, Store, StoredRecord, dumps, loads
 from crossdock.store import schema as t
 from crossdock.sync.changes_codec import ts_key
-from crossdock.sync.ingest import event_row
+from crossdock.sync.ingest_plan import event_row
 from crossdock.sync.merge import merge_fields
 
 _NO_OWNERS = OwnershipMatrix({})
