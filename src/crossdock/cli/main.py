@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from crossdock.cli.availability import availability_app
-from crossdock.cli.bookmarks import app as bookmarks_app
+from crossdock.cli.bookmarks import bookmarks_app
 from crossdock.cli.demo import demo
 from crossdock.cli.errors import guard
 from crossdock.cli.exceptions import exc_app
