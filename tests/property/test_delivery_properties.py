@@ -125,7 +125,7 @@ def test_destination_state_equals_canonical_projection(steps: list[Any]) -> None
                 ]
             )
     # each parked entity once: a retry closes every parked version of it
-    for entity_id in dict.fromkeys(p.entity_id for p in store.list_parked("r", limit=1000)):
+    for entity_id in dict.fromkeys(p.entity_id for p in store.parked.page("r", limit=1000)):
         worker.retry_parked(entity_id, actor="test")
     worker.drain()
     # Echo suppression: the hub never sends the shop what the shop itself said, so the
@@ -133,10 +133,10 @@ def test_destination_state_equals_canonical_projection(steps: list[Any]) -> None
     # (as is a record only the shop ever changed).
     expected: dict[str, dict[str, Any]] = {}
     held: dict[str, dict[str, Any]] = {}
-    for rec in store.list_records(P, limit=1000):
+    for rec in store.records.page(P, limit=1000):
         own = {path for path, stamp in rec.provenance.items() if stamp[0] == "shop"}
         if rec.id not in shop.state and all(
-            e.source_system == "shop" for e in store.events_after(0, entity_id=rec.id)
+            e.source_system == "shop" for e in store.outbox.after(0, entity_id=rec.id)
         ):
             continue
         expected[rec.id] = {k: v for k, v in project(ROUTE, rec.data).items() if k not in own}

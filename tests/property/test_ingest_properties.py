@@ -66,7 +66,7 @@ def canonical_state(changes: list[Change], batch: int) -> dict[str, Any]:
     Ingestor(store, HUB, batch_size=batch).ingest(changes)
     state: dict[str, Any] = {}
     bare = 0  # tombstones of deletes whose create never came: nothing names them but a native id
-    for r in store.list_records(P, include_deleted=True):
+    for r in store.records.page(P, include_deleted=True):
         if "sku" in r.data:
             assert r.data["sku"] not in state, "one SKU, one record"
             state[r.data["sku"]] = (r.deleted, r.data)

@@ -12,6 +12,7 @@ arrow); connectors never reach into the engine or the services.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import crossdock
@@ -84,3 +85,83 @@ def test_the_rules_themselves_refuse_what_the_architecture_forbids() -> None:
     assert not _allowed("crossdock.store.write", "crossdock.sync.ingest")
     assert _allowed("crossdock.services.pricing.publish", "crossdock.sync.ingest")
     assert _allowed("crossdock.sync.ingest", "crossdock.connectors.base")
+
+
+# -- the store keeps its SQL -------------------------------------------------------------
+_SQL = re.compile(
+    r"\bSELECT\b[\s\S]*\bFROM\b|\bINSERT\s+INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b"
+)
+
+
+def _outside_store() -> list[tuple[str, ast.Module]]:
+    """(path relative to the package, parsed module) of every module not under store/."""
+    out = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC)
+        if rel.parts[0] != "store":
+            out.append((str(rel), ast.parse(path.read_text(encoding="utf-8"))))
+    return out
+
+
+def _database_imports(tree: ast.Module) -> list[str]:
+    """What a module imports that only the store may: SQLAlchemy and the table definitions."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        found += [
+            n
+            for n in names
+            if n.split(".")[0] == "sqlalchemy" or n.startswith("crossdock.store.schema")
+        ]
+    return found
+
+
+def _sql_literals(tree: ast.Module) -> list[str]:
+    return [
+        f"line {node.lineno}: {node.value[:60]!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and _SQL.search(node.value)
+    ]
+
+
+def test_no_module_outside_the_store_imports_sqlalchemy_or_the_schema() -> None:
+    bad = [f"{rel}: {n}" for rel, tree in _outside_store() for n in _database_imports(tree)]
+    assert not bad, "only crossdock.store may talk SQL:\n" + "\n".join(bad)
+
+
+def test_no_module_outside_the_store_holds_raw_sql() -> None:
+    bad = [f"{rel} {hit}" for rel, tree in _outside_store() for hit in _sql_literals(tree)]
+    assert not bad, "SQL belongs in a store repository:\n" + "\n".join(bad)
+
+
+def test_the_sql_rules_themselves_catch_what_they_forbid() -> None:
+    tree = ast.parse(
+        "import sqlalchemy\n"
+        "from crossdock.store import schema\n"
+        "Q = 'SELECT id FROM records'\n"
+        "U = f'UPDATE parked SET status = {1}'\n"
+        "D = 'DELETE FROM inbox'\n"
+        "I = 'INSERT INTO events (seq) VALUES (1)'\n"
+        "OK = 'select the records a route delivers'\n"
+    )
+    assert _database_imports(tree) == ["sqlalchemy", "crossdock.store.schema"]
+    assert len(_sql_literals(tree)) == 4
+
+
+def test_code_outside_the_store_asks_the_store_not_the_backend_name() -> None:
+    branch = re.compile(r"is_postgres|\.backend\s*[=!]=")
+    bad = [
+        f"{path.relative_to(SRC)}:{n}"
+        for path in sorted(SRC.rglob("*.py"))
+        if path.relative_to(SRC).parts[0] != "store"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if branch.search(line)
+    ]
+    assert not bad, "ask the store (store.is_embedded, stx.serial_writers, ...):\n" + "\n".join(bad)

@@ -129,7 +129,7 @@ def authenticate(store: Store, key: str, digest: str | None = None) -> Principal
     ``digest`` is ``hash_key(key)`` when the caller has it already.
     """
     prefix = parse_key(key)
-    row = store.api_key_by_prefix(prefix) if prefix is not None else None
+    row = store.keys.by_prefix(prefix) if prefix is not None else None
     digest = hash_key(key) if digest is None else digest
     matches = hmac.compare_digest(digest, row.key_hash if row else _DUMMY_HASH)
     if row is None or not matches:
@@ -176,7 +176,7 @@ async def principal_of(
     digest = hash_key(key)
     principal = cache.get(digest) if cache is not None else None
     if principal is None:
-        if hub.store.backend == "sqlite":
+        if hub.store.is_embedded:
             principal = authenticate(hub.store, key, digest)
         else:
             principal = await run_in_threadpool(authenticate, hub.store, key, digest)

@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,6 +27,7 @@ from crossdock.api.problems import (
     retry_after_header,
 )
 from crossdock.errors import CrossdockError, ErrorCode
+from crossdock.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def problem_for(request: Request, exc: Exception) -> ApiError:
         if problem.status >= 500:
             log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
         return problem
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, StoreUnavailable):
         log.warning("%s %s: store unavailable: %s", request.method, request.url.path, exc.orig)
         return ApiError(
             503,
@@ -147,7 +147,7 @@ def install_handlers(app: FastAPI) -> None:
         RequestValidationError,
         StarletteHTTPException,
         CrossdockError,
-        OperationalError,
+        StoreUnavailable,
         Exception,
     ):
         app.add_exception_handler(cls, handle)

@@ -89,8 +89,8 @@ def create_api_key(store: Store, name: str, scopes: Iterable[str]) -> str:
         )
     for _ in range(5):
         key, prefix = generate_key()
-        if store.api_key_by_prefix(prefix) is None:
-            store.add_api_key(name, prefix, hash_key(key), wanted)
+        if store.keys.by_prefix(prefix) is None:
+            store.keys.add(name, prefix, hash_key(key), wanted)
             return key
     raise RuntimeError("could not draw an unused API key prefix")  # pragma: no cover
 

@@ -56,10 +56,10 @@ def exceptions_list(
             ValueError(f"--status: {status!r} is not open, retried, resolved, dismissed or all")
         ) from None
     with open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_exceptions(status=wanted, limit=limit + 1, system=system)
+        rows = hub.store.exceptions.page(status=wanted, limit=limit + 1, system=system)
         more: int | None = 0
         if len(rows) > limit:  # a count only where one query gives it exactly
-            more = hub.store.count_exceptions(wanted) - limit if wanted and not system else None
+            more = hub.store.exceptions.count(wanted) - limit if wanted and not system else None
     rows = rows[:limit]
     if as_json:
         json_out({"items": [_exception_doc(r) for r in rows], "more": more})
@@ -95,7 +95,7 @@ def exceptions_show(
 ) -> None:
     """One exception whole: what, where, why, and the input it kept."""
     with open_hub(config, store, read_only=True) as hub:
-        row = hub.store.get_exception(exc_id)
+        row = hub.store.exceptions.get(exc_id)
     if row is None:
         raise fail(NotFound(f"no exception {exc_id}"))
     doc = _exception_doc(row)
@@ -132,9 +132,9 @@ def exceptions_dismiss(
     from crossdock.store import ExceptionStatus
 
     with open_hub(config, store) as hub:
-        if hub.store.get_exception(exc_id) is None:
+        if hub.store.exceptions.get(exc_id) is None:
             raise fail(KeyError(f"no exception {exc_id}"))
-        hub.store.set_exception_status(
+        hub.store.exceptions.set_status(
             exc_id,
             ExceptionStatus.DISMISSED,
             actor=actor(),

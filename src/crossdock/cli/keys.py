@@ -36,7 +36,7 @@ def keys_list(
 ) -> None:
     """Every API key: prefix, name, scopes, created, revoked (never the key itself)."""
     with open_hub(config, store, read_only=True) as hub:
-        keys = hub.store.list_api_keys()
+        keys = hub.store.keys.listing()
     if as_json:
         json_out([_key_doc(k) for k in keys])
         return
@@ -72,7 +72,7 @@ def keys_revoke(
 ) -> None:
     """Revoke an API key."""
     with open_hub(config, store) as hub:
-        found = hub.store.revoke_api_key(prefix)
+        found = hub.store.keys.revoke(prefix)
     if not found:
         raise fail(KeyError(f"no key with prefix {prefix}"))
     console.print(f"revoked {prefix}")

@@ -23,7 +23,7 @@ def proposals_list(
 ) -> None:
     """Pending proposals, oldest first."""
     with open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_proposals()
+        rows = hub.store.proposals.page()
     if as_json:
         json_out(
             [

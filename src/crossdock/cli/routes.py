@@ -61,7 +61,7 @@ def parked_list(
 ) -> None:
     """Parked deliveries, oldest first."""
     with open_hub(config, store, read_only=True) as hub:
-        rows = hub.store.list_parked(route, limit=1000)
+        rows = hub.store.parked.page(route, limit=1000)
     if as_json:
         json_out(
             [

@@ -18,8 +18,8 @@ def status(
     with open_app(config, store, read_only=True) as application:
         hub = application.hub
         rows = hub.route_status()
-        open_exc = hub.store.count_exceptions()
-        counts = hub.store.count_records()
+        open_exc = hub.store.exceptions.count()
+        counts = hub.store.records.count()
         if not as_json:
             print_freshness(application, console)
     if as_json:

@@ -159,7 +159,7 @@ class HubConfig(_Strict):
                     f"routes[{i}].destination: unknown system {route.destination!r}; "
                     f"known: {sorted(known)}"
                 )
-        for system in (self.availability.feeds if self.availability else {}):
+        for system in self.availability.feeds if self.availability else {}:
             if system not in known:
                 raise ValueError(
                     f"availability.feeds.{system}: unknown system {system!r}; "

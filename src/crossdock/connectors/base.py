@@ -31,7 +31,7 @@ from crossdock.errors import ConfigInvalid, ErrorCode, InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.observability.redaction import register_secret
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,10 +102,10 @@ def _print_summary(
     table = Table(title="first full sync")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for entity, n in sorted(hub.store.count_records().items()):
+    for entity, n in sorted(hub.store.records.count().items()):
         table.add_row(f"records: {entity}", f"{n:,}")
     table.add_row("changes received", f"{ing.received:,}")
-    table.add_row("events in the outbox", f"{hub.store.count_events():,}")
+    table.add_row("events in the outbox", f"{hub.store.outbox.count():,}")
     for name, rep in summary.delivery.items():
         table.add_row(
             f"delivered: {name}",
@@ -116,11 +116,11 @@ def _print_summary(
         f"{portal.state.applied:,} / {portal.state.duplicates:,}",
     )
     table.add_row("exceptions", f"{ing.exceptions:,}")
-    proposals = len(hub.store.list_proposals())
+    proposals = len(hub.store.proposals.page())
     table.add_row("proposals waiting for a decision", f"{proposals:,}")
     table.add_row("seconds", f"{elapsed:.1f}")
     console.print(table)
-    shown = hub.store.list_exceptions(limit=5)
+    shown = hub.store.exceptions.page(limit=5)
     for exc in shown:
         console.print(f"  exception {exc.id}: ({exc.code}) {exc.reason}", markup=False)
     if ing.exceptions > len(shown):
@@ -132,7 +132,7 @@ def _print_summary(
             markup=False,
         )
     console.print(
-        f"summary: records_in={ing.received} events={hub.store.count_events()} "
+        f"summary: records_in={ing.received} events={hub.store.outbox.count()} "
         f"deliveries={sum(r.delivered for r in summary.delivery.values())} "
         f"exceptions={ing.exceptions} seconds={elapsed:.1f}"
     )

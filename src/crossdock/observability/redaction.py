@@ -42,6 +42,7 @@ _PAIR = re.compile(
 )
 _TOKENS = re.compile(r"\b(whsec_|cdk_)[A-Za-z0-9+/=_\-]{6,}")
 
+
 class Redactor:
     """Masks the shapes of secrets, and the literal secrets registered with it."""
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 
 from crossdock.store import schema as t
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 
 
 class ConnectorState:

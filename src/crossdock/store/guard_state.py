@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from crossdock.store import schema as t
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 from crossdock.store.write import WriteTx
 
 CLOSED = "closed"
@@ -65,9 +63,7 @@ def read(store: Store, system: str) -> GuardRow:
 
 def _locked(tx: WriteTx, system: str) -> GuardRow:
     """The row, created if missing, locked until the transaction ends."""
-    q = select(*_COLUMNS).where(_c.system == system)
-    if tx.is_postgres:
-        q = q.with_for_update()
+    q = tx.dialect.lock_select(select(*_COLUMNS).where(_c.system == system))
     row = tx.conn.execute(q).first()
     if row is not None:
         return GuardRow(*row)
@@ -82,8 +78,7 @@ def _locked(tx: WriteTx, system: str) -> GuardRow:
         "paused_until": 0.0,
     }
     # Two workers may both find no row; the second insert does nothing and it locks the first's.
-    insert = pg_insert if tx.is_postgres else sqlite_insert
-    tx.conn.execute(insert(t.destination_guards).values(**values).on_conflict_do_nothing())
+    tx.conn.execute(tx.dialect.insert_ignore(t.destination_guards).values(**values))
     return GuardRow(*tx.conn.execute(q).one())
 
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from crossdock.clock import SYSTEM_CLOCK, Clock
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.store import schema as t
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 from crossdock.store.write import WriteTx, utc
 
 
@@ -46,20 +45,17 @@ def acquire(
     expires = now + timedelta(seconds=ttl)
     with store.write() as tx:
         q = select(c.owner, c.token, c.expires_at).where(c.route == route, c.partition == partition)
-        if tx.is_postgres:
-            q = q.with_for_update(skip_locked=True)
-        row = tx.conn.execute(q).first()
+        row = tx.conn.execute(tx.dialect.lock_select(q, skip_locked=True)).first()
         if row is None:
-            if tx.is_postgres:
+            if not tx.dialect.serial_writers:
                 if _locked_elsewhere(tx, route, partition):
                     return None
                 # Two workers may both find no row: the first insert wins, the other backs off.
                 res = tx.conn.execute(
-                    pg_insert(t.leases)
+                    tx.dialect.insert_ignore(t.leases)
                     .values(
                         route=route, partition=partition, owner=owner, token=1, expires_at=expires
                     )
-                    .on_conflict_do_nothing()
                     .returning(t.leases.c.token)
                 )
                 return 1 if res.first() is not None else None

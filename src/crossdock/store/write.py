@@ -7,163 +7,23 @@ keys, events and exceptions of the batch all commit, or none do.
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import and_, func, select, update
 
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.store import raw_input
 from crossdock.store import schema as t
+from crossdock.store.bulk import BUCKETS, EVENT_COLUMNS, BulkTx, chunks, utc
 from crossdock.store.jsoncodec import dumps, loads
 from crossdock.store.records import NewException, StoredRecord
 
-CHUNK = 400
-COPY_FROM = 50
-"""Inserts of at least this many rows go through COPY on PostgreSQL."""
-LOCK_BUCKETS = 512
-LOCK_NAMESPACE = 73630
-EVENT_COLUMNS = (
-    "event_id",
-    "entity_type",
-    "entity_id",
-    "version",
-    "op",
-    "source_system",
-    "changed",
-    "data",
-    "time",
-    "bucket",
-)
-BUCKETS = 1024
-"""Events carry ``crc32(entity id) % BUCKETS``; a route with N partitions works bucket % N."""
 
-
-@lru_cache(maxsize=256)
-def _sqlite_ts(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every time in Crossdock is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-class WriteTx:
-    """Bulk operations inside one open write transaction.
-
-    The bulk paths (lookups by key lists, inserts of many rows) go to the
-    driver directly with positional parameters: SQLAlchemy's per-row parameter
-    processing cost more than SQLite's own insert work on the ingest path.
-    """
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.is_postgres = conn.dialect.name == "postgresql"
-        self._mark = "%s" if self.is_postgres else "?"
-
-    def _ts(self, value: datetime) -> Any:
-        """A timestamp as the driver takes it (SQLAlchemy's SQLite text format, naive UTC)."""
-        if self.is_postgres:
-            return value
-        return _sqlite_ts(value)
-
-    def _insert_many(
-        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-    ) -> None:
-        if not rows:
-            return
-        if self.is_postgres and len(rows) >= COPY_FROM:
-            self._copy_rows(table, columns, rows)
-            return
-        marks = ", ".join([self._mark] * len(columns))
-        self.conn.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows)
-        )
-
-    def _copy_rows(
-        self, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-    ) -> None:
-        """PostgreSQL's ``COPY FROM STDIN`` in this transaction.
-
-        One stream instead of a statement per row (several times faster for a
-        bulk batch). Errors come back
-        wrapped as SQLAlchemy's, so a unique violation is the ``IntegrityError`` that
-        ingest retries on, exactly as from an ``INSERT``.
-        """
-        import psycopg
-
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        raw = self.conn.connection.driver_connection
-        try:
-            with raw.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.Error as exc:
-            raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
-
-    def _select_in(
-        self, sql: str, fixed: Sequence[Any], values: Sequence[str]
-    ) -> list[tuple[Any, ...]]:
-        """Run ``sql`` (whose last condition is ``{col} IN ({inlist})``) over ``values``.
-
-        PostgreSQL gets one array parameter (``= ANY``): a long ``IN`` list of
-        untyped parameters is planned badly there. SQLite gets ``IN`` lists in chunks.
-        """
-        out: list[tuple[Any, ...]] = []
-        if self.is_postgres:
-            query = sql.replace("IN ({inlist})", "= ANY(%s)").format(m=self._mark)
-            for part in chunks(values, 10_000):
-                rows = self.conn.exec_driver_sql(query, (*fixed, list(part)))
-                out.extend(tuple(r) for r in rows)
-            return out
-        for part in chunks(values):
-            marks = ", ".join([self._mark] * len(part))
-            rows = self.conn.exec_driver_sql(
-                sql.format(m=self._mark, inlist=marks), (*fixed, *part)
-            )
-            out.extend(tuple(r) for r in rows)
-        return out
-
-    def lock_keys(self, keys: Iterable[str]) -> None:
-        """Serialise concurrent writers of the same identities (PostgreSQL advisory locks).
-
-        Keys hash into ``LOCK_BUCKETS`` buckets, taken in one statement in sorted
-        order, so a batch of thousands of records holds a bounded number of locks
-        (the lock table is small) and two batches never deadlock on them. A bucket
-        shared by two unrelated keys only makes two writers take turns. SQLite
-        needs nothing: ``BEGIN IMMEDIATE`` already makes writers take turns.
-        """
-        if not self.is_postgres:
-            return
-        buckets = sorted({zlib.crc32(k.encode()) % LOCK_BUCKETS for k in keys})
-        if buckets:
-            self.conn.exec_driver_sql(
-                "SELECT pg_advisory_xact_lock(%s, b) FROM unnest(%s::int[]) AS b ORDER BY b",
-                (LOCK_NAMESPACE, buckets),
-            )
-
-    def lock_outbox(self) -> None:
-        """Make outbox sequence order equal commit order on PostgreSQL.
-
-        A reader that moves its cursor past seq N must never later see a
-        commit with a seq below N. Holding one advisory lock from the first
-        event insert to commit serialises only that tail of each transaction.
-        """
-        if self.is_postgres:
-            self.conn.execute(text("SELECT pg_advisory_xact_lock(7363019)"))
+class WriteTx(BulkTx):
+    """Bulk operations inside one open write transaction."""
 
     # -- idempotency ------------------------------------------------------------------
     def seen_keys(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -399,4 +259,4 @@ class WriteTx:
         )
 
 
-__all__ = ["WriteTx", "chunks", "utc"]
+__all__ = ["BUCKETS", "EVENT_COLUMNS", "WriteTx", "chunks", "utc"]

@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
 from crossdock.clock import SYSTEM_CLOCK, Clock
 from crossdock.config.hub import RouteConfig
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, Destination
@@ -30,8 +28,7 @@ from crossdock.errors import ErrorCode, NotFound, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RETRIES
-from crossdock.store import EventRow, ParkedStatus, Store, WriteTx, dumps, save_cursor
-from crossdock.store import schema as t
+from crossdock.store import EventRow, NewParked, ParkedStatus, Store, WriteTx
 from crossdock.store.leases import hold
 from crossdock.sync.delivery_plan import Park, Settlement, delivery_id, plan_batch, settle_batch
 from crossdock.sync.guards import CircuitState, DestinationGuard
@@ -138,7 +135,7 @@ class RouteWorker:
                 self.lease.ttl,
                 clock=self.clock,
             )
-        save_cursor(
+        self.store.cursors.save(
             tx,
             self.route.name,
             position,
@@ -162,8 +159,8 @@ class RouteWorker:
 
     def run_once(self) -> DeliveryReport:
         route = self.route
-        cursor = self.store.cursor(route.name, self.partition)
-        events = self.store.events_after(
+        cursor = self.store.cursors.get(route.name, self.partition)
+        events = self.store.outbox.after(
             cursor.position,
             limit=route.batch_size,
             entity_types=route.entities,
@@ -232,7 +229,7 @@ class RouteWorker:
         Only then did the destination (probably) get the record, and a version that
         fails the filter must withdraw it; a record that never passed is not sent.
         """
-        prev = self.store.previous_event(ev.entity_type, ev.entity_id, first_in_batch)
+        prev = self.store.outbox.previous(ev.entity_type, ev.entity_id, first_in_batch)
         return (
             prev is not None and prev.op is ChangeOp.UPSERT and passes_filter(self.route, prev.data)
         )
@@ -417,24 +414,14 @@ class RouteWorker:
             by_type.setdefault(et, []).append(eid)
         out: dict[tuple[EntityType, str], str] = {}
         for et, ids in by_type.items():
-            for cid, nid in self.store.native_ids_for(et, self.route.destination, ids).items():
+            for cid, nid in self.store.crosswalk.native_ids_for(
+                et, self.route.destination, ids
+            ).items():
                 out[(et, cid)] = nid
         return out
 
     def _parked_entities(self, entity_ids: list[str]) -> set[str]:
-        c = t.parked.c
-        found: set[str] = set()
-        with self.store.engine.connect() as conn:
-            for i in range(0, len(entity_ids), 400):
-                rows = conn.execute(
-                    select(c.entity_id).where(
-                        c.route == self.route.name,
-                        c.status == ParkedStatus.PARKED.value,
-                        c.entity_id.in_(entity_ids[i : i + 400]),
-                    )
-                ).all()
-                found.update(r[0] for r in rows)
-        return found
+        return self.store.parked.entities_parked(self.route.name, entity_ids)
 
     def _record_native_id(self, tx: WriteTx, d: Delivery, native_id: str) -> None:
         system = self.route.destination
@@ -443,7 +430,6 @@ class RouteWorker:
             tx.add_crosswalk(d.entity_type, [(system, native_id, d.entity_id)], datetime.now(UTC))
 
     def _park(self, tx: WriteTx, p: Park) -> None:
-        now = datetime.now(UTC)
         ev, d = p.event, p.delivery
         payload: dict[str, Any] = {
             "delivery_id": d.delivery_id,
@@ -451,29 +437,27 @@ class RouteWorker:
             "data": dict(d.data),
             "native_id": d.native_id,
         }
-        tx.conn.execute(
-            t.parked.insert().values(
+        self.store.parked.park(
+            tx,
+            NewParked(
                 route=self.route.name,
-                entity_type=ev.entity_type.value,
+                entity_type=ev.entity_type,
                 entity_id=ev.entity_id,
                 version=ev.version,
                 seq=ev.seq,
                 delivery_id=d.delivery_id,
                 code=str(p.code),
-                error=p.error[:4000],
+                error=p.error,
                 attempts=p.attempts,
-                payload=dumps(payload),
-                status=ParkedStatus.PARKED.value,
-                parked_at=now,
-                updated_at=now,
-            )
+                payload=payload,
+            ),
         )
 
     def retry_parked(self, entity_id: str, *, actor: str) -> DeliveryReport:
         """Re-send a parked entity's current version; on success its parked rows close."""
         parked = [
             p
-            for p in self.store.list_parked(self.route.name, limit=10_000)
+            for p in self.store.parked.page(self.route.name, limit=10_000)
             if p.entity_id == entity_id
         ]
         if not parked:
@@ -487,7 +471,7 @@ class RouteWorker:
         """
         total = DeliveryReport()
         seen: set[str] = set()
-        for p in self.store.list_parked(self.route.name, limit=100_000):
+        for p in self.store.parked.page(self.route.name, limit=100_000):
             if p.entity_id in seen or (code is not None and p.code != code):
                 continue
             seen.add(p.entity_id)
@@ -499,39 +483,29 @@ class RouteWorker:
 
     def resend(self, entity_type: EntityType, entity_id: str, *, actor: str) -> DeliveryReport:
         """Send one entity's current version again (it also closes any parked rows)."""
-        if self.store.get_record(entity_type, entity_id) is None:
+        if self.store.records.get(entity_type, entity_id) is None:
             raise NotFound(f"no {entity_type.value} record {entity_id!r}")
         return self._send_current(entity_type, entity_id, actor, "route.resend")
 
     def skip_parked(self, entity_id: str, *, actor: str, note: str | None = None) -> int:
         """Give up on a parked entity's versions (audited); later versions flow again."""
-        c = t.parked.c
         with self.store.write() as tx:
-            res = tx.conn.execute(
-                update(t.parked)
-                .where(
-                    c.route == self.route.name,
-                    c.entity_id == entity_id,
-                    c.status == ParkedStatus.PARKED.value,
-                )
-                .values(status=ParkedStatus.SKIPPED.value, updated_at=datetime.now(UTC))
-            )
-            if res.rowcount == 0:
+            moved = self.store.parked.close(tx, self.route.name, entity_id, ParkedStatus.SKIPPED)
+            if moved == 0:
                 raise NotFound(f"nothing of {entity_id!r} is parked on route {self.route.name!r}")
             tx.audit(
                 actor,
                 "parked.skip",
                 f"{self.route.name}/{entity_id}",
-                {"rows": res.rowcount, "note": note},
+                {"rows": moved, "note": note},
             )
-            return int(res.rowcount)
+            return moved
 
     def _send_current(
         self, entity_type: EntityType, entity_id: str, actor: str, action: str
     ) -> DeliveryReport:
-        c = t.parked.c
         report = DeliveryReport()
-        rec = self.store.get_record(entity_type, entity_id)
+        rec = self.store.records.get(entity_type, entity_id)
         if rec is None:
             return report
         d = Delivery(
@@ -558,15 +532,7 @@ class RouteWorker:
                 report.delivered = 1
                 if res.native_id:
                     self._record_native_id(tx, d, res.native_id)
-                tx.conn.execute(
-                    update(t.parked)
-                    .where(
-                        c.route == self.route.name,
-                        c.entity_id == entity_id,
-                        c.status == ParkedStatus.PARKED.value,
-                    )
-                    .values(status=ParkedStatus.DELIVERED.value, updated_at=datetime.now(UTC))
-                )
+                self.store.parked.close(tx, self.route.name, entity_id, ParkedStatus.DELIVERED)
             tx.audit(
                 actor,
                 action,

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from crossdock.config.hub import CircuitPolicy, RateLimit
 from crossdock.store import guard_state
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 
 Ticks = Callable[[], float]
 """Where a guard reads seconds from: a :class:`crossdock.clock.Clock`'s ``time`` (shared

@@ -21,8 +21,6 @@ from functools import partial
 from itertools import chain, islice
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
-
 from crossdock.config.hub import HubConfig
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.connectors.base import SourceError, SourceItem
@@ -31,7 +29,15 @@ from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.model.registry import model_for
 from crossdock.observability.metrics import INGESTED
-from crossdock.store import ExceptionStatus, NewException, Store, StoredRecord, WriteTx
+from crossdock.store import (
+    ExceptionStatus,
+    NewException,
+    Store,
+    StoreConflict,
+    StoredRecord,
+    StoreError,
+    WriteTx,
+)
 from crossdock.store.ids import new_record_id
 from crossdock.sync.changes_codec import TS_FORMAT, change_from_json
 from crossdock.sync.gc_pause import fewer_collections
@@ -124,12 +130,12 @@ class Ingestor:
             try:
                 with self.store.write() as tx:
                     report = self._apply(tx, batch, created)
-            except (ConflictError, IntegrityError) as exc:
+            except (ConflictError, StoreConflict) as exc:
                 if attempt == attempts:
                     raise
                 log.info("ingest batch conflict, retrying (%s): %s", attempt, exc)
-            except DBAPIError as exc:
-                if attempt == attempts or not _is_transient(exc):
+            except StoreError as exc:
+                if attempt == attempts or not self.store.is_transient(exc):
                     raise
                 log.info("ingest batch transient error, retrying (%s): %s", attempt, exc)
             else:
@@ -146,13 +152,13 @@ class Ingestor:
         """
         released = 0
         for entity_type, keys in created.items():
-            for row in self.store.waiting_for(entity_type, keys):
+            for row in self.store.exceptions.waiting_for(entity_type, keys):
                 if not row.payload:
                     continue
                 report = self.ingest_batch([change_from_json(dict(row.payload))])
                 applied = report.exceptions == 0
                 released += applied
-                self.store.set_exception_status(
+                self.store.exceptions.set_status(
                     row.id,
                     ExceptionStatus.RESOLVED if applied else ExceptionStatus.RETRIED,
                     actor="crossdock",
@@ -438,11 +444,6 @@ class Ingestor:
             b.events.append(plan.event)
         b.proposals.extend(plan.proposals)
         return plan.problem
-
-
-def _is_transient(exc: DBAPIError) -> bool:
-    text = str(exc.orig).lower()
-    return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "busy"))
 
 
 __all__ = ["IngestReport", "Ingestor"]

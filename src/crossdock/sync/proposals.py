@@ -12,15 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
 
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.errors import ErrorCode, InvalidInput, NotFound
-from crossdock.model.base import EntityType
 from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
-from crossdock.store import ProposalStatus, Store, StoredRecord, dumps, loads
-from crossdock.store import schema as t
+from crossdock.store import ProposalStatus, Store, StoredRecord, dumps
 from crossdock.sync.changes_codec import ts_key
 from crossdock.sync.ingest_plan import event_row
 from crossdock.sync.merge import merge_fields
@@ -31,21 +28,16 @@ _NO_OWNERS = OwnershipMatrix({})
 def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str) -> int | None:
     """Approve (apply) or reject a pending proposal; returns the new record version, if any."""
     now = datetime.now(UTC)
-    c = t.proposals.c
     with store.write() as tx:
-        row = tx.conn.execute(select(t.proposals).where(c.id == proposal_id)).first()
+        row = store.proposals.get_in(tx, proposal_id)
         if row is None:
             raise NotFound(f"no proposal {proposal_id}")
-        if row.status != ProposalStatus.PENDING.value:
+        if row.status is not ProposalStatus.PENDING:
             raise InvalidInput(
                 f"proposal {proposal_id} is {row.status}, not pending", field="status"
             )
         status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
-        tx.conn.execute(
-            update(t.proposals)
-            .where(c.id == proposal_id)
-            .values(status=status.value, decided_at=now, decided_by=actor)
-        )
+        store.proposals.decide(tx, proposal_id, status, actor, now)
         tx.audit(
             actor,
             f"proposal.{status.value}",
@@ -54,7 +46,7 @@ def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str
         )
         if not approve:
             return None
-        entity_type = EntityType(row.entity_type)
+        entity_type = row.entity_type
         model = model_for(entity_type)
         rec = tx.load_records(entity_type, [row.entity_id]).get(row.entity_id)
         if rec is None:
@@ -66,7 +58,7 @@ def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str
             entity_type,
             state,
             rec.provenance,
-            {row.field: loads(row.value)},
+            {row.field: row.value},
             system=row.system,
             ts=ts_key(now),
             version=rec.version + 1,

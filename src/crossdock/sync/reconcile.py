@@ -179,10 +179,10 @@ class Reconciler:
 
     def _compare_type(self, report: ReconcileReport, et: EntityType, check_missing: bool) -> None:
         system = report.system
-        crosswalk = self.store.crosswalk_of(system, et)
+        crosswalk = self.store.crosswalk.of_system(system, et)
         natives = [n for (t, n) in report.snapshot if t is et]
         ids = sorted({crosswalk[n] for n in natives if n in crosswalk})
-        records = self.store.get_records(et, ids)
+        records = self.store.records.get_many(et, ids)
         for native in natives:
             change = report.snapshot[(et, native)]
             report.records += 1
@@ -210,7 +210,7 @@ class Reconciler:
         if check_missing:
             listed = set(natives)
             missing = sorted((n, c) for n, c in crosswalk.items() if n not in listed)
-            held = self.store.get_records(et, sorted({c for _, c in missing}))
+            held = self.store.records.get_many(et, sorted({c for _, c in missing}))
             for native, cid in missing:
                 rec = held.get(cid)
                 if rec is None or rec.deleted:

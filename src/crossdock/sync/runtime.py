@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-
 from crossdock.clock import SYSTEM_CLOCK, Clock
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.config.loader import load_hub, parse_hub
@@ -38,7 +36,6 @@ from crossdock.errors import ConfigInvalid, ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store import ExceptionStatus, Store, dumps, loads
-from crossdock.store import schema as t
 from crossdock.store.leases import LeaseLost
 from crossdock.store.leases import acquire as acquire_lease
 from crossdock.store.leases import release as release_lease
@@ -180,17 +177,7 @@ class Hub:
             {"error": _source_error_json(i)} if isinstance(i, SourceError) else change_to_json(i)
             for i in items
         ]
-        with self.store.write() as tx:
-            res = tx.conn.execute(
-                t.inbox.insert().values(
-                    system=system,
-                    received_at=self.clock.now(),
-                    items=dumps(doc),
-                    status="pending",
-                )
-            )
-            pk = res.inserted_primary_key
-        return int(pk[0]) if pk else 0
+        return self.store.inbox.add(system, dumps(doc))
 
     def process_inbox(self, limit: int = 100) -> IngestReport:
         """Ingest recorded webhook payloads, oldest first.
@@ -202,15 +189,7 @@ class Hub:
         idempotency key.
         """
         total = IngestReport()
-        c = t.inbox.c
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                select(c.id)
-                .where(c.status.in_(("pending", "processing")))
-                .order_by(c.id)
-                .limit(limit)
-            ).all()
-        for (row_id,) in rows:
+        for row_id in self.store.inbox.waiting(limit):
             items_json = self._claim_inbox_row(row_id)
             if items_json is None:
                 continue
@@ -221,27 +200,12 @@ class Hub:
                 else:
                     items.append(change_from_json(doc))
             total.add(self.ingestor.ingest(items))
-            with self.store.write() as tx:
-                tx.conn.execute(update(t.inbox).where(c.id == row_id).values(status="done"))
+            self.store.inbox.done(row_id)
         return total
 
     def _claim_inbox_row(self, row_id: int) -> str | None:
-        c = t.inbox.c
         now = self.clock.now()
-        stale = now - timedelta(seconds=INBOX_CLAIM_SECONDS)
-        with self.store.write() as tx:
-            res = tx.conn.execute(
-                update(t.inbox)
-                .where(
-                    c.id == row_id,
-                    (c.status == "pending") | ((c.status == "processing") & (c.claimed_at < stale)),
-                )
-                .values(status="processing", claimed_at=now)
-            )
-            if res.rowcount != 1:
-                return None
-            items: str = tx.conn.execute(select(c["items"]).where(c.id == row_id)).scalar_one()
-            return items
+        return self.store.inbox.claim(row_id, now, now - timedelta(seconds=INBOX_CLAIM_SECONDS))
 
     # -- outbound -----------------------------------------------------------------------
     def destination(self, system: str) -> Destination:
@@ -300,16 +264,16 @@ class Hub:
         if (from_seq is None) == (since is None):
             raise InvalidInput("give exactly one of from_seq or since", field="from_seq")
         if since is not None:
-            first = self.store.first_seq_since(since)
-            position = (first - 1) if first is not None else self.store.last_seq()
+            first = self.store.outbox.first_seq_since(since)
+            position = (first - 1) if first is not None else self.store.outbox.last_seq()
         elif from_seq is not None:
             if from_seq < 1:
                 raise InvalidInput("from_seq starts at 1", field="from_seq")
             position = from_seq - 1
         route = self.config.route(route_name)
-        positions = [c.position for c in self.store.cursors(route_name)] or [0]
+        positions = [c.position for c in self.store.cursors.of_route(route_name)] or [0]
         position = min(position, min(positions))
-        self.store.set_cursor(
+        self.store.cursors.move_by_hand(
             route_name,
             position,
             partitions=route.partitions,
@@ -392,9 +356,9 @@ class Hub:
 
     def _has_work(self, route: RouteConfig, partition: int) -> bool:
         """Whether events wait after the partition's cursor (a read: idle passes write nothing)."""
-        cursor = self.store.cursor(route.name, partition)
+        cursor = self.store.cursors.get(route.name, partition)
         return bool(
-            self.store.events_after(
+            self.store.outbox.after(
                 cursor.position,
                 limit=1,
                 entity_types=route.entities,
@@ -432,7 +396,7 @@ class Hub:
         self, exc_id: int, *, actor: str, data: dict[str, Any] | None = None
     ) -> IngestReport:
         """Re-ingest the change an exception kept, optionally with corrected data."""
-        row = self.store.get_exception(exc_id)
+        row = self.store.exceptions.get(exc_id)
         if row is None:
             raise NotFound(f"no exception {exc_id}")
         if row.status is not ExceptionStatus.OPEN:
@@ -451,7 +415,7 @@ class Hub:
             item = replace(item, data=data)
         report = self.ingestor.ingest([item])
         status = ExceptionStatus.RESOLVED if report.exceptions == 0 else ExceptionStatus.RETRIED
-        self.store.set_exception_status(exc_id, status, actor=actor, note="retried")
+        self.store.exceptions.set_status(exc_id, status, actor=actor, note="retried")
         return report
 
     def _replayable(
@@ -516,12 +480,12 @@ class Hub:
 
     # -- status -----------------------------------------------------------------------------
     def route_status(self) -> list[RouteStatus]:
-        head = self.store.last_seq()
-        parked = self.store.count_parked()
+        head = self.store.outbox.last_seq()
+        parked = self.store.parked.count_by_route()
         now = self.clock.now()
         out: list[RouteStatus] = []
         for route in self.config.routes:
-            worked = {c.partition: c for c in self.store.cursors(route.name)}
+            worked = {c.partition: c for c in self.store.cursors.of_route(route.name)}
             # A partition never worked yet starts at 0.
             cursors = [
                 worked.get(p, RouteCursor(route.name, 0, partition=p))
@@ -532,12 +496,12 @@ class Hub:
             lag_events = 0
             for c in cursors:
                 part = (c.partition, route.partitions)
-                waiting = self.store.events_after(
+                waiting = self.store.outbox.after(
                     c.position, limit=1, entity_types=route.entities, partition=part
                 )
                 if waiting:
                     oldest.append(waiting[0].time)
-                    lag_events += self.store.count_events_after(
+                    lag_events += self.store.outbox.count_after(
                         c.position, entity_types=route.entities, partition=part
                     )
             lag_seconds = (now - min(oldest)).total_seconds() if oldest else 0.0

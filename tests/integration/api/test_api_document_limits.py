@@ -85,7 +85,7 @@ def test_a_too_deep_webhook_is_refused_before_anything_is_stored(
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert f"{MAX_DEPTH}" in problem["detail"] and "deep" in problem["detail"]
     hub.process_inbox()
-    assert hub.store.list_exceptions(status=None) == []
+    assert hub.store.exceptions.page(status=None) == []
 
 
 def test_the_worst_allowed_document_lists_and_shows(hub: Hub, client: TestClient) -> None:
@@ -144,10 +144,10 @@ def test_jsonl_rows_past_the_depth_limit_are_row_exceptions(tmp_path: Path, stor
     hub = Hub(config, Store.open(store_url))
     try:
         hub.pull()
-        (exc,) = hub.store.list_exceptions(status=None)
+        (exc,) = hub.store.exceptions.page(status=None)
         assert exc.ref == "erp_customers_1.jsonl:1"
         assert str(MAX_DEPTH) in exc.reason
-        assert [r.data["account_number"] for r in hub.store.list_records(EntityType.CUSTOMER)] == [
+        assert [r.data["account_number"] for r in hub.store.records.page(EntityType.CUSTOMER)] == [
             "C2"
         ]
     finally:

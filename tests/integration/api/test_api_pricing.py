@@ -157,4 +157,4 @@ def test_serve_warms_the_price_index_before_the_first_quote(hub: Hub, catalog: N
     application = Application(hub)
     application.warm().join(timeout=60)
     service = application.pricing
-    assert service.seq == hub.store.last_seq() and "W-1" in service.index.products
+    assert service.seq == hub.store.outbox.last_seq() and "W-1" in service.index.products

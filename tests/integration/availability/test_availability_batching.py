@@ -203,7 +203,7 @@ def test_the_one_statement_reserve_grants_replays_and_refuses_as_the_three_did(
         stock = StockStore(store)
         now = datetime.now(UTC)
         with stock.write() as stx:
-            if not stx.is_postgres:
+            if not stx.reserves_in_one_statement:
                 with pytest.raises(NotImplementedError):
                     stx.reserve_new(
                         ReservationRow("r", "k", "A", "W1", None, 1, "held", None, now, now), now
@@ -263,7 +263,7 @@ def test_a_write_that_queues_no_publish_asks_nothing_of_the_queue(
             ReserveRequest(idempotency_key="b", sku="A", location="W1", quantity=9)
         )  # 9 -> 0: published, in the batch's own transaction
         assert len(taken) == 1
-        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        events = hub.store.outbox.after(0, entity_types=[EntityType.INVENTORY])
         assert [e.data["available"] for e in events] == ["10", "0"]
     finally:
         hub.close()

@@ -355,11 +355,11 @@ def test_availability_changes_are_published_past_the_threshold(store_url: str) -
         reserve("c", 2)  # 5: the level
         reserve("d", 1)  # 4: noise below
         reserve("e", 4)  # 0: always
-        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        events = hub.store.outbox.after(0, entity_types=[EntityType.INVENTORY])
         assert [e.data["available"] for e in events] == ["10", "5", "0"]
         assert events[0].data["available_by_channel"] == {"web": "5"}
         assert {e.source_system for e in events} == {"crossdock-atp"}
-        (rec,) = hub.store.list_records(EntityType.INVENTORY)
+        (rec,) = hub.store.records.page(EntityType.INVENTORY)
         assert rec.data["sku"] == "A" and rec.data["available"] == "0"
     finally:
         hub.close()
@@ -421,12 +421,12 @@ def test_a_publish_decided_but_not_yet_sent_survives_for_the_next_drain(
         svc.reservations.reserve(
             ReserveRequest(idempotency_key="a", sku="A", location="W1", quantity=D(1))
         )
-        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        events = hub.store.outbox.after(0, entity_types=[EntityType.INVENTORY])
         assert [e.data["available"] for e in events] == ["1"]
         # A new process: its first drain sends what the queue kept.
         fresh = AvailabilityService(hub)
         assert fresh.ctx.publisher.drain() == 1
-        events = hub.store.events_after(0, entity_types=[EntityType.INVENTORY])
+        events = hub.store.outbox.after(0, entity_types=[EntityType.INVENTORY])
         assert [e.data["available"] for e in events] == ["1", "0"]
         assert fresh.ctx.publisher.drain() == 0
     finally:

@@ -44,7 +44,7 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_alone(tmp_path: Path) -> No
     path = tmp_path / "sub" / "hub.sqlite"
     store = Store.open(f"sqlite:///{path}")
     try:
-        store.count_records()
+        store.records.count()
     finally:
         store.close()
     for p in [path, *path.parent.glob("hub.sqlite-*")]:

@@ -66,8 +66,8 @@ def test_a_fixed_value_map_replays_the_kept_row(tmp_path: Path, store_url: str) 
     assert fixed.exit_code == 0, fixed.output
     store = Store.open(store_url)
     try:
-        places = sorted(r.data["location"] for r in store.list_records(EntityType.INVENTORY))
+        places = sorted(r.data["location"] for r in store.records.page(EntityType.INVENTORY))
         assert places == ["DAL", "RNO"]
-        assert store.get_exception(exc["id"]).status.value == "resolved"  # type: ignore[union-attr]
+        assert store.exceptions.get(exc["id"]).status.value == "resolved"  # type: ignore[union-attr]
     finally:
         store.close()

@@ -36,7 +36,7 @@ def test_demo_stock_is_available_and_reservable(
     try:
         application = Application(hub)
         svc = application.availability
-        records = [r.data for r in hub.store.list_records(EntityType.INVENTORY, limit=10_000)]
+        records = [r.data for r in hub.store.records.page(EntityType.INVENTORY, limit=10_000)]
         assert records
         for rec in records:
             (found,) = svc.availability([rec["sku"]], locations=[rec["location"]])

@@ -74,7 +74,7 @@ def _stored_text(hub: Hub) -> str:
     return json.dumps(
         [
             {"reason": e.reason, "ref": e.ref, "payload": e.payload}
-            for e in hub.store.list_exceptions(status=None, limit=1000)
+            for e in hub.store.exceptions.page(status=None, limit=1000)
         ]
     )
 
@@ -93,7 +93,7 @@ def test_links_fifos_and_hard_links_are_refused_once_and_never_read(
 
     hub.pull()
 
-    exceptions = hub.store.list_exceptions(system="erp", status=None, limit=100)
+    exceptions = hub.store.exceptions.page(system="erp", status=None, limit=100)
     refused = sorted((e.ref, e.code) for e in exceptions)
     assert refused == [
         ("erp_customers_fifo.jsonl", ErrorCode.FILE_REFUSED.value),
@@ -109,8 +109,8 @@ def test_links_fifos_and_hard_links_are_refused_once_and_never_read(
     assert SECRET not in _stored_text(hub)
     assert all(e.payload is None for e in exceptions)
     # the regular file went through; nothing from the linked files became a record
-    assert [r.data["sku"] for r in hub.store.list_records(EntityType.PRODUCT)] == ["P2"]
-    assert hub.store.list_records(EntityType.CUSTOMER) == []
+    assert [r.data["sku"] for r in hub.store.records.page(EntityType.PRODUCT)] == ["P2"]
+    assert hub.store.records.page(EntityType.CUSTOMER) == []
     # moved aside, the targets untouched, the inbox empty
     assert sorted(p.name for p in inbox.iterdir() if not p.is_dir() or p.is_symlink()) == []
     rejected = sorted(p.name for p in (inbox / "rejected").iterdir())
@@ -119,7 +119,7 @@ def test_links_fifos_and_hard_links_are_refused_once_and_never_read(
     assert (outside / "passwd.csv").exists()
 
     hub.pull()  # a second pass finds nothing more to report
-    assert len(hub.store.list_exceptions(system="erp", status=None, limit=100)) == 5
+    assert len(hub.store.exceptions.page(system="erp", status=None, limit=100)) == 5
 
 
 def test_an_entry_swapped_for_a_link_after_listing_is_refused(

@@ -120,7 +120,7 @@ def test_drop_folder_to_store_and_export(tmp_path: Path, store: Store) -> None:
     for u in units:
         report = ingestor.ingest(items[u.name])
         assert report.received == len(items[u.name])
-    products = {r.data["sku"]: r.data for r in store.list_records(EntityType.PRODUCT)}
+    products = {r.data["sku"]: r.data for r in store.records.page(EntityType.PRODUCT)}
     assert sorted(products) == ["BLT-1", "BLT-2", "BLT-4"]
     assert products["BLT-1"]["description"] == "Hex bolt Müller"
     assert products["BLT-1"]["units"] == [
@@ -135,11 +135,11 @@ def test_drop_folder_to_store_and_export(tmp_path: Path, store: Store) -> None:
     assert products["BLT-1"]["weight"] == {"value": "1.5", "unit": "LB"}
     assert products["BLT-4"].get("weight") is None  # no weight given: no "LB" alone
     assert products["BLT-4"]["status"] == "discontinued"
-    stock = {r.data["location"]: r.data for r in store.list_records(EntityType.INVENTORY)}
+    stock = {r.data["location"]: r.data for r in store.records.page(EntityType.INVENTORY)}
     assert sorted(stock) == ["ATL", "DAL"]
-    assert store.resolve("erp", EntityType.INVENTORY, "BLT-1|W01") is not None
+    assert store.crosswalk.resolve("erp", EntityType.INVENTORY, "BLT-1|W01") is not None
 
-    exceptions = store.list_exceptions(system="erp")
+    exceptions = store.exceptions.page(system="erp")
     got = sorted((e.ref, e.code, e.field) for e in exceptions)
     assert got == [
         ("erp_products.csv:4", ErrorCode.UNMAPPED_VALUE.value, "base_uom"),
@@ -161,7 +161,7 @@ def test_drop_folder_to_store_and_export(tmp_path: Path, store: Store) -> None:
     # and out again, as the WMS reads it
     wms = build_connector(config.system("wms"), config).destination()
     assert wms is not None
-    record = store.list_records(EntityType.PRODUCT)[0]
+    record = store.records.page(EntityType.PRODUCT)[0]
     batch = [
         Delivery(
             f"items:{record.id}:{record.version}",

@@ -67,7 +67,7 @@ def _hub_file(tmp_path: Path, store_url: str, number: dict[str, object]) -> Path
                             },
                             "date": "DD.MM.YYYY",
                         },
-                    ]
+                    ],
                 },
             }
         ],
@@ -97,8 +97,8 @@ def test_a_european_export_is_read_exactly(tmp_path: Path, store_url: str) -> No
     _import(cfg, stock)
     store = Store.open(store_url)
     try:
-        products = {r.data["sku"]: r.data for r in store.list_records(EntityType.PRODUCT)}
-        stock_of = {r.data["sku"]: r.data for r in store.list_records(EntityType.INVENTORY)}
+        products = {r.data["sku"]: r.data for r in store.records.page(EntityType.PRODUCT)}
+        stock_of = {r.data["sku"]: r.data for r in store.records.page(EntityType.INVENTORY)}
     finally:
         store.close()
     assert sorted(products) == ["A-1", "A-2", "A-3"]

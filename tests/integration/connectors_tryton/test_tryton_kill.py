@@ -52,7 +52,7 @@ def test_kill_after_create_then_restart_makes_no_duplicate_sale(
             )
         ]
     )
-    (order,) = hub.store.list_records(EntityType.ORDER)
+    (order,) = hub.store.records.page(EntityType.ORDER)
     hub.close()
 
     tryton_client = TrytonClient(tryton.url, tryton.database, "admin", PASSWORD)
@@ -83,7 +83,7 @@ def test_kill_after_create_then_restart_makes_no_duplicate_sale(
     hub = Hub.open(load_checked(hub_file), clock=clock)
     try:
         # The dead worker never recorded the sale's id; the sale sits in Tryton as a draft.
-        assert hub.store.native_ids_for(EntityType.ORDER, "tryton", [order.id]) == {}
+        assert hub.store.crosswalk.native_ids_for(EntityType.ORDER, "tryton", [order.id]) == {}
         (draft,) = tryton_client.search_read(
             "sale.sale", [["reference", "=", "WEB-9001"]], ["state"]
         )
@@ -99,7 +99,7 @@ def test_kill_after_create_then_restart_makes_no_duplicate_sale(
         sales = tryton_client.search_read("sale.sale", [["reference", "=", "WEB-9001"]], ["state"])
         assert len(sales) == 1
         assert sales[0]["state"] == "processing"
-        assert hub.store.native_ids_for(EntityType.ORDER, "tryton", [order.id]) == {
+        assert hub.store.crosswalk.native_ids_for(EntityType.ORDER, "tryton", [order.id]) == {
             order.id: str(sales[0]["id"])
         }
     finally:
@@ -147,7 +147,7 @@ def test_real_worker_killed_mid_push_then_restarted_makes_no_duplicate_sale(
             )
             (order,) = [
                 r
-                for r in hub.store.list_records(EntityType.ORDER, limit=100)
+                for r in hub.store.records.page(EntityType.ORDER, limit=100)
                 if r.data["order_number"] == number
             ]
             hub.close()
@@ -170,7 +170,9 @@ def test_real_worker_killed_mid_push_then_restarted_makes_no_duplicate_sale(
                     worker.wait()
             hub = Hub.open(load_checked(hub_file))
             try:
-                recorded = hub.store.native_ids_for(EntityType.ORDER, "tryton", [order.id])
+                recorded = hub.store.crosswalk.native_ids_for(
+                    EntityType.ORDER, "tryton", [order.id]
+                )
             finally:
                 hub.close()
             if worker.returncode == -signal.SIGKILL and not recorded:
@@ -187,7 +189,7 @@ def test_real_worker_killed_mid_push_then_restarted_makes_no_duplicate_sale(
         assert sales[0]["state"] == "processing" and len(sales[0]["lines"]) == 30
         hub = Hub.open(load_checked(hub_file))
         try:
-            assert hub.store.native_ids_for(EntityType.ORDER, "tryton", [order_id]) == {
+            assert hub.store.crosswalk.native_ids_for(EntityType.ORDER, "tryton", [order_id]) == {
                 order_id: str(sales[0]["id"])
             }
         finally:

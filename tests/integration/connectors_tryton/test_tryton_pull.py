@@ -23,7 +23,7 @@ def _hub(server: TrytonServer, tmp_path: Path, store_url: str | None = None) -> 
 
 
 def _by(hub: Hub, et: EntityType, key: str) -> dict[str, dict]:
-    return {r.data[key]: r.data for r in hub.store.list_records(et, limit=1000)}
+    return {r.data[key]: r.data for r in hub.store.records.page(et, limit=1000)}
 
 
 def test_pull_customers_products_price_lists_stock(tryton: TrytonServer, tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_pull_customers_products_price_lists_stock(tryton: TrytonServer, tmp_pat
         stock = _by(hub, EntityType.INVENTORY, "sku")
         assert stock["WID-1"]["location"] == "DAL"
         assert Decimal(stock["WID-1"]["on_hand"]) == 40
-        exc = hub.store.list_exceptions(limit=10)[0]
+        exc = hub.store.exceptions.page(limit=10)[0]
         assert "applies to every product" in exc.reason
 
         # Nothing changed: the next pull reads only the overlap and changes nothing.

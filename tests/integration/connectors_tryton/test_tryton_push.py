@@ -89,8 +89,8 @@ def test_order_becomes_a_confirmed_sale_and_its_state_comes_back(
         conn = tryton_of(hub)
         (sale,) = sales_for(conn, "WEB-1001")
         assert sale["state"] == "processing"  # quoted, confirmed, processed
-        ord_rec = hub.store.list_records(EntityType.ORDER)[0]
-        native = hub.store.native_ids_for(EntityType.ORDER, "tryton", [ord_rec.id])
+        ord_rec = hub.store.records.page(EntityType.ORDER)[0]
+        native = hub.store.crosswalk.native_ids_for(EntityType.ORDER, "tryton", [ord_rec.id])
         assert native == {ord_rec.id: str(sale["id"])}
         assert sale["comment"].startswith(f"{SALE_MARKER}{ord_rec.id}")
         lines = conn.client.read(
@@ -109,7 +109,7 @@ def test_order_becomes_a_confirmed_sale_and_its_state_comes_back(
 
         # The state comes back: pulled from Tryton, the order is confirmed in the hub.
         hub.pull(["tryton"])
-        rec = hub.store.get_record(EntityType.ORDER, ord_rec.id)
+        rec = hub.store.records.get(EntityType.ORDER, ord_rec.id)
         assert rec is not None and rec.data["status"] == "confirmed"
 
         # The shipment goes out in Tryton: the order becomes shipped.
@@ -118,7 +118,7 @@ def test_order_becomes_a_confirmed_sale_and_its_state_comes_back(
         for step in ("wait", "assign_force", "pick", "pack", "do"):
             c.button("stock.shipment.out", step, [shipment])
         hub.pull(["tryton"])
-        rec = hub.store.get_record(EntityType.ORDER, ord_rec.id)
+        rec = hub.store.records.get(EntityType.ORDER, ord_rec.id)
         assert rec is not None and rec.data["status"] == "shipped"
         assert hub.deliver(["orders-to-tryton"])["orders-to-tryton"].delivered == 0  # no echo
     finally:
@@ -181,7 +181,7 @@ def test_tryton_errors_park_with_a_reason(tryton: TrytonServer, tmp_path: Path) 
         report = hub.deliver(["orders-to-tryton"])["orders-to-tryton"]
         assert report.parked == 4
         parked = {
-            p.payload["data"]["order_number"]: p for p in hub.store.list_parked("orders-to-tryton")
+            p.payload["data"]["order_number"]: p for p in hub.store.parked.page("orders-to-tryton")
         }
         assert "'NOPE-1' is not a Tryton product code" in parked["WEB-3001"].error
         assert parked["WEB-3002"].code == "unknown_unit"
@@ -285,7 +285,7 @@ def test_a_long_order_goes_in_batches_and_a_cut_short_push_is_completed(
     try:
         many = [line(n, "WID-1", "1", "EA", "9.00") for n in range(1, 121)]
         hub.ingest([order("WEB-4001", *many)])
-        (rec,) = hub.store.list_records(EntityType.ORDER)
+        (rec,) = hub.store.records.page(EntityType.ORDER)
         conn = tryton_of(hub)
         dest = conn.destination()
         assert dest is not None
@@ -321,7 +321,7 @@ def test_a_withdrawn_order_cancels_its_draft_sale(tryton: TrytonServer, tmp_path
     try:
         hub.ingest([order("WEB-5001", line(1, "WID-1", "1", "EA", "9.00"))])
         conn = tryton_of(hub)
-        (rec,) = hub.store.list_records(EntityType.ORDER)
+        (rec,) = hub.store.records.page(EntityType.ORDER)
         from crossdock.connectors.base import Delivery
         from crossdock.model.change import ChangeOp
 

@@ -128,8 +128,8 @@ def test_an_unbatched_route_under_429s_delivers_everything_and_parks_nothing(
         hub.worker("to-portal").drain()
         for _ in range(5):
             hub.deliver()
-        assert hub.store.list_parked("to-portal") == []
-        assert hub.store.cursor("to-portal").position == hub.store.last_seq()
+        assert hub.store.parked.page("to-portal") == []
+        assert hub.store.cursors.get("to-portal").position == hub.store.outbox.last_seq()
         assert len(receiver.accepted) == 30
         assert all(versions == sorted(versions) for versions in receiver.accepted.values())
         assert receiver.posts > 30  # the 429s were answered, and the same records went again
@@ -151,7 +151,7 @@ def test_a_destination_that_fails_every_post_opens_the_circuit_and_parks_nothing
         report = hub.worker("to-portal").drain()
         assert report.blocked and report.delivered == 0
         assert hub.guard("portal").breaker.state.value == "open"
-        assert hub.store.list_parked("to-portal") == []
+        assert hub.store.parked.page("to-portal") == []
     finally:
         hub.close()
 
@@ -180,14 +180,14 @@ def test_each_record_spends_its_own_budget(store_url: str, monkeypatch: pytest.M
         return results
 
     def hub_id(native: str) -> str:
-        rid = hub.store.resolve("erp", EntityType.PRODUCT, native)
+        rid = hub.store.crosswalk.resolve("erp", EntityType.PRODUCT, native)
         assert rid is not None
         return rid
 
     monkeypatch.setattr(hub.destination("portal"), "push", push)
     try:
         hub.worker("to-portal").drain()
-        parked = hub.store.list_parked("to-portal")
+        parked = hub.store.parked.page("to-portal")
         assert [p.entity_id for p in parked] == [hub_id(bad)]
         assert parked[0].attempts == 3 and "retries exhausted after 3 attempts" in parked[0].error
         assert list(tries.values()) == [3]

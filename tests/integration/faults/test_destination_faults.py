@@ -142,16 +142,16 @@ def make_hub(
 
 def deliver_until_caught_up(hub: Hub, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
-    while hub.store.cursor("to-portal").position < hub.store.last_seq():
+    while hub.store.cursors.get("to-portal").position < hub.store.outbox.last_seq():
         assert time.monotonic() < deadline, hub.route_status()
         hub.deliver()
         time.sleep(0.05)
 
 
 def assert_nothing_lost(hub: Hub, receiver: Receiver) -> None:
-    assert hub.store.list_parked("to-portal") == [], "a destination fault never parks records"
+    assert hub.store.parked.page("to-portal") == [], "a destination fault never parks records"
     route = hub.config.route("to-portal")
-    expected = {r.id: project(route, r.data) for r in hub.store.list_records(EntityType.PRODUCT)}
+    expected = {r.id: project(route, r.data) for r in hub.store.records.page(EntityType.PRODUCT)}
     assert receiver.holds() == expected
 
 

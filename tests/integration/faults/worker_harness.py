@@ -123,8 +123,8 @@ def most_in_any_window(requests: list[tuple[float, int]], window: float) -> int:
 
 def caught_up(store: Store, route: RouteConfig) -> bool:
     return not any(
-        store.events_after(
-            store.cursor(route.name, p).position, limit=1, partition=(p, route.partitions)
+        store.outbox.after(
+            store.cursors.get(route.name, p).position, limit=1, partition=(p, route.partitions)
         )
         for p in range(route.partitions)
     )
@@ -149,6 +149,6 @@ def check_arrivals(
         if d["version"] >= newest.get(d["entity_id"], {"version": 0})["version"]:
             newest[d["entity_id"]] = d
     final = {entity_id: d["data"] for entity_id, d in newest.items()}
-    expected = {r.id: project(route, r.data) for r in store.list_records(entity, limit=1_000_000)}
+    expected = {r.id: project(route, r.data) for r in store.records.page(entity, limit=1_000_000)}
     assert final == expected
     return len(by_id), len(arrivals) - len(by_id)

@@ -83,7 +83,7 @@ def test_list_terms_are_stored_as_written_and_priced_from_the_store(store: Store
     ingest(store, EntityType.CUSTOMER, "ACME", {"account_number": "ACME", "tier": "gold"})
     ingest(store, EntityType.PRICE_LIST, "BASE", BASE)
     ingest(store, EntityType.PRICE_LIST, "GOLD", TIER)
-    stored = next(iter(store.iter_records(EntityType.PRICE_LIST)))
+    stored = next(iter(store.records.iter(EntityType.PRICE_LIST)))
     assert stored.data["entries"][0]["valid_to"] == "2027-03-28"  # a day, as written
     assert stored.data["rounding"]["increment"] == "0.05"
     service = PricingService(store, PricingConfig(margin_floor_percent=D(10)))
@@ -119,7 +119,7 @@ def test_an_overlapping_entry_or_a_naive_date_time_is_a_business_exception(store
             [Change(system="erp", entity_type=EntityType.PRICE_LIST, native_id="X", data=data)]
         )
         assert report.exceptions == 1
-    reasons = [e.reason for e in store.list_exceptions()]
+    reasons = [e.reason for e in store.exceptions.page()]
     assert any("entries.2 and entries.3" in r for r in reasons), reasons
     assert any("UTC offset" in r for r in reasons), reasons
-    assert not list(store.iter_records(EntityType.PRICE_LIST))  # nothing half-written
+    assert not list(store.records.iter(EntityType.PRICE_LIST))  # nothing half-written

@@ -87,7 +87,7 @@ def test_loads_from_the_store_and_no_quote_returns_a_superseded_price(store: Sto
     assert price(service) == D("7.00")
     changes, nxt = service.changes(0)
     kinds = [c.entity_type for c in changes]
-    assert kinds.count(EntityType.PRICE_LIST) == 4 and nxt == store.last_seq()
+    assert kinds.count(EntityType.PRICE_LIST) == 4 and nxt == store.outbox.last_seq()
     customer = [c for c in changes if c.entity_type is EntityType.CUSTOMER][-1]
     assert customer.customers == ["ACME"] and customer.skus is None
     product = [c for c in changes if c.entity_type is EntityType.PRODUCT][-1]

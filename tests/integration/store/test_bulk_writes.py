@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crossdock.model.base import EntityType
 from crossdock.store import Store, StoredRecord
-from crossdock.store.write import COPY_FROM
+from crossdock.store.bulk import COPY_FROM
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ def test_bulk_insert_round_trips_every_value(store_url: str, n: int) -> None:
             tx.add_crosswalk(
                 EntityType.PRODUCT, [("erp", f"N{i}", r.id) for i, r in enumerate(recs)], NOW
             )
-        got = store.get_records(EntityType.PRODUCT, [r.id for r in recs])
+        got = store.records.get_many(EntityType.PRODUCT, [r.id for r in recs])
         assert len(got) == n
         for r in recs:
             g = got[r.id]
@@ -55,7 +55,7 @@ def test_bulk_insert_round_trips_every_value(store_url: str, n: int) -> None:
                 r.provenance,
                 r.deleted,
             )
-        one = store.get_record(EntityType.PRODUCT, recs[1].id)
+        one = store.records.get(EntityType.PRODUCT, recs[1].id)
         assert one is not None and one.created_at == NOW
         with store.write() as tx:
             found = tx.crosswalk_lookup(EntityType.PRODUCT, [("erp", f"N{i}") for i in range(n)])
@@ -83,6 +83,6 @@ def test_unique_violation_in_a_bulk_insert_is_an_integrity_error_and_rolls_back(
             write_all()
         with store.write() as tx:
             assert tx.crosswalk_lookup(EntityType.PRODUCT, [("erp", "fresh")]) == {}
-        assert set(store.get_records(EntityType.PRODUCT, [r.id for r in recs])) == {recs[0].id}
+        assert set(store.records.get_many(EntityType.PRODUCT, [r.id for r in recs])) == {recs[0].id}
     finally:
         store.close()

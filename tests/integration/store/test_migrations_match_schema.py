@@ -1,4 +1,4 @@
-"""The migrations build exactly the tables ``store/schema.py`` declares (SQLite and PostgreSQL).
+"""The migrations build exactly the tables ``store/schema`` declares (SQLite and PostgreSQL).
 
 Migrations after the first are written by hand (and chained by hand when
 branches meet); this catches a column, index or table that one side lacks.

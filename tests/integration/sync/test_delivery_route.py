@@ -98,8 +98,8 @@ def test_compaction_projection_native_ids_and_cursor(store: Store) -> None:
     assert "cost" not in sent["A"].data, "only the route's fields are sent"
     assert sent["A"].delivery_id.endswith(":v2")
     cid = sent["A"].entity_id
-    assert ("shop", f"shop-{cid[-6:]}") in store.native_ids(P, cid)
-    assert store.cursor("to-shop").position == store.last_seq()
+    assert ("shop", f"shop-{cid[-6:]}") in store.crosswalk.native_ids(P, cid)
+    assert store.cursors.get("to-shop").position == store.outbox.last_seq()
     assert worker.drain().events == 0, "nothing is sent twice once the cursor moved"
 
 
@@ -144,13 +144,13 @@ def test_poison_record_parks_alone_and_later_versions_park_behind(store: Store) 
     ing.ingest([change("erp", "1", T0 + timedelta(1), description="x2")])
     report2 = worker.drain()
     assert report2.parked == 1 and report2.delivered == 0, "v2 parks behind v1"
-    parked = store.list_parked("to-shop")
+    parked = store.parked.page("to-shop")
     assert [p.version for p in parked] == [1, 2]
     assert parked[0].code == ErrorCode.REJECTED_BY_DESTINATION
     dest.reject = set()
     retry = worker.retry_parked(parked[0].entity_id, actor="test")
     assert retry.delivered == 1
-    assert store.list_parked("to-shop") == []
+    assert store.parked.page("to-shop") == []
     assert (
         dest.state[parked[0].entity_id].version == 2
         and dest.state[parked[0].entity_id].data["description"] == "x2"
@@ -164,7 +164,7 @@ def test_retries_exhausted_park_with_history(store: Store) -> None:
     dest.fail_next = [RetryableError("down")] * 3
     report = RouteWorker(store, hub.routes[0], dest, sleep=lambda s: None).drain()
     assert report.parked == 1
-    p = store.list_parked("to-shop")[0]
+    p = store.parked.page("to-shop")[0]
     assert "retries exhausted after 3 attempts" in p.error and p.attempts == 3
 
 
@@ -206,8 +206,8 @@ def test_open_circuit_keeps_the_cursor_and_parks_nothing(store: Store) -> None:
     worker = RouteWorker(store, hub.routes[0], dest, guard=guard, sleep=lambda s: None)
     report = worker.drain()
     assert report.blocked and report.parked == 0 and report.delivered == 0
-    assert store.cursor("to-shop").position == 0, "nothing is lost: the cursor stayed"
-    assert "circuit" in (store.cursor("to-shop").last_error or "")
+    assert store.cursors.get("to-shop").position == 0, "nothing is lost: the cursor stayed"
+    assert "circuit" in (store.cursors.get("to-shop").last_error or "")
     assert worker.drain().blocked, "still open: no push at all"
     assert len(dest.calls) == 2
     now[0] = 31.0  # half-open: one probe, it succeeds, the circuit closes
@@ -247,8 +247,8 @@ def test_a_long_retry_after_defers_instead_of_holding_the_worker(store: Store) -
     guard = DestinationGuard.for_policy("shop", CircuitPolicy(failures=10), None)
     report = RouteWorker(store, hub.routes[0], dest, guard=guard, sleep=slept.append).drain()
     assert report.blocked and not slept and report.parked == 0
-    assert store.cursor("to-shop").position == 0
-    assert "Retry-After" in (store.cursor("to-shop").last_error or "")
+    assert store.cursors.get("to-shop").position == 0
+    assert "Retry-After" in (store.cursors.get("to-shop").last_error or "")
 
 
 def test_a_partial_batch_waits_for_its_time_limit_and_a_full_one_goes_at_once(
@@ -262,7 +262,7 @@ def test_a_partial_batch_waits_for_its_time_limit_and_a_full_one_goes_at_once(
     ing.ingest([change("erp", "1", sku="A"), change("erp", "2", sku="B")])
     report = worker.drain()
     assert report.waiting and not dest.calls
-    assert store.cursor("to-shop").position == 0
+    assert store.cursors.get("to-shop").position == 0
     ing.ingest([change("erp", "3", sku="C")])
     assert worker.drain().delivered == 3  # the size limit closes the batch
     ing.ingest([change("erp", "4", sku="D")])

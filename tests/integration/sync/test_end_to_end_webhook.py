@@ -41,7 +41,7 @@ def test_portal_state_equals_canonical_projection(
         route = hub.config.route("products-to-portal")
         expected = {
             rec.id: project(route, rec.data)
-            for rec in hub.store.list_records(EntityType.PRODUCT, limit=10_000)
+            for rec in hub.store.records.page(EntityType.PRODUCT, limit=10_000)
             if passes_filter(route, rec.data)
         }
         received = {

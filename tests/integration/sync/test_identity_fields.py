@@ -38,7 +38,7 @@ def test_a_portal_listing_names_its_product_and_the_erp_completes_it(hub: Hub) -
         data={"sku": "Y", "channels": ["web"]},
     )
     report = hub.ingest([portal])
-    assert report.exceptions == 0, [e.reason for e in hub.store.list_exceptions()]
+    assert report.exceptions == 0, [e.reason for e in hub.store.exceptions.page()]
     erp = Change(
         system="erp",
         entity_type=EntityType.PRODUCT,
@@ -46,10 +46,10 @@ def test_a_portal_listing_names_its_product_and_the_erp_completes_it(hub: Hub) -
         data={"sku": "Y", "description": "Widget", "channels": ["edi"]},
     )
     assert hub.ingest([erp]).exceptions == 1  # the ERP does not own channels: refused
-    (record,) = hub.store.list_records(EntityType.PRODUCT)
+    (record,) = hub.store.records.page(EntityType.PRODUCT)
     assert record.data["sku"] == "Y" and record.data["description"] == "Widget"
     assert record.data["channels"] == ["web"]  # the portal's, which it owns
-    assert hub.store.resolve("erp", EntityType.PRODUCT, "Y-1") == record.id
+    assert hub.store.crosswalk.resolve("erp", EntityType.PRODUCT, "Y-1") == record.id
 
 
 def test_a_non_owner_cannot_rename_a_record_its_owner_named(hub: Hub) -> None:
@@ -60,7 +60,7 @@ def test_a_non_owner_cannot_rename_a_record_its_owner_named(hub: Hub) -> None:
     hub.ingest([change("portal", "P1", {"sku": "A", "channels": ["web"]})])  # links P1 to A
     report = hub.ingest([change("portal", "P1", {"sku": "B"})])
     assert report.exceptions == 1
-    (record,) = hub.store.list_records(EntityType.PRODUCT)
+    (record,) = hub.store.records.page(EntityType.PRODUCT)
     assert record.data["sku"] == "A"
-    (problem,) = hub.store.list_exceptions()
+    (problem,) = hub.store.exceptions.page()
     assert problem.code == "ownership_conflict" and problem.field == "sku"

@@ -55,7 +55,7 @@ def test_two_workers_never_ingest_one_row_twice(
         th.join()
     assert sum(r.created for r in reports) == 40
     assert sum(r.duplicates for r in reports) == 0, "no row was ingested by both workers"
-    assert a.store.count_records() == {"customer": 40}
+    assert a.store.records.count() == {"customer": 40}
     a.close()
     b.close()
 

@@ -54,15 +54,15 @@ def test_racing_writers_keep_every_field_and_one_identity(store: Store) -> None:
     for t in threads:
         t.join()
     assert not errors, errors
-    recs = store.list_records(P, limit=1000)
+    recs = store.records.page(P, limit=1000)
     assert len(recs) == 50, "one canonical record per SKU, whatever the race"
     for rec in recs:
         n = rec.data["sku"].split("-")[1]
         for f in fields:
             assert rec.data[f] == f"{f}-{n}", f"lost update of {f} on {rec.data['sku']}"
         assert rec.version == 4
-        assert len(store.native_ids(P, rec.id)) == 4
-    events = store.events_after(0, limit=10_000)
+        assert len(store.crosswalk.native_ids(P, rec.id)) == 4
+    events = store.outbox.after(0, limit=10_000)
     assert len(events) == 200
     seqs = [e.seq for e in events]
     assert seqs == sorted(seqs)

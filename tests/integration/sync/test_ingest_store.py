@@ -60,7 +60,7 @@ def product(
 
 
 def only(store: Store, et: EntityType = P) -> dict[str, object]:
-    recs = store.list_records(et, include_deleted=True)
+    recs = store.records.page(et, include_deleted=True)
     assert len(recs) == 1, recs
     return {"version": recs[0].version, "deleted": recs[0].deleted, **recs[0].data}
 
@@ -69,17 +69,17 @@ def test_create_update_and_event_in_one_transaction(store: Store) -> None:
     ing = Ingestor(store, hub())
     r = ing.ingest([product("erp", "100", sku="ABC-1", base_uom="EA", cost="4.20")])
     assert (r.created, r.events, r.exceptions) == (1, 1, 0)
-    rec = store.list_records(P)[0]
+    rec = store.records.page(P)[0]
     assert rec.data["cost"] == "4.20" and rec.version == 1
     assert rec.provenance["cost"][0] == "erp"
-    assert store.resolve("erp", P, "100") == rec.id
-    ev = store.events_after(0)
+    assert store.crosswalk.resolve("erp", P, "100") == rec.id
+    ev = store.outbox.after(0)
     assert [(e.entity_id, e.version, e.op) for e in ev] == [(rec.id, 1, ChangeOp.UPSERT)]
     assert "cost" in ev[0].changed and ev[0].data["sku"] == "ABC-1"
 
     r2 = ing.ingest([product("erp", "100", T0 + timedelta(1), cost="4.25")])
     assert (r2.updated, r2.events) == (1, 1)
-    assert store.events_after(1)[0].changed == ["cost"]
+    assert store.outbox.after(1)[0].changed == ["cost"]
 
 
 def test_duplicates_by_idempotency_key_are_dropped(store: Store) -> None:
@@ -97,8 +97,8 @@ def test_identity_by_sku_links_systems_to_one_record(store: Store) -> None:
     ing.ingest([product("pim", "p-9", sku="ABC-1", description="Blue widget")])
     rec = only(store)
     assert rec["description"] == "Blue widget" and rec["cost"] == "1.00"
-    cid = store.list_records(P)[0].id
-    assert sorted(store.native_ids(P, cid)) == [("erp", "100"), ("pim", "p-9")]
+    cid = store.records.page(P)[0].id
+    assert sorted(store.crosswalk.native_ids(P, cid)) == [("erp", "100"), ("pim", "p-9")]
 
 
 def test_non_owner_is_rejected_or_proposed_and_never_applied(store: Store) -> None:
@@ -133,16 +133,16 @@ def test_non_owner_is_rejected_or_proposed_and_never_applied(store: Store) -> No
     assert rec["credit_limit"] == "1000", "a non-owner never changes an owned field"
     assert rec["contacts"] == [{"name": "Ann"}], "the owned part of the change still applies"
     assert r.exceptions == 1
-    exc = store.list_exceptions()[0]
+    exc = store.exceptions.page()[0]
     assert exc.code == ErrorCode.OWNERSHIP_CONFLICT and exc.field == "credit_limit"
     assert "crm does not own credit_limit (owner: erp)" in exc.reason
 
     ing.ingest([product("erp", "100", sku="ABC-1", cost="1.00")])
     r2 = ing.ingest([product("crm", "x", T0 + timedelta(2), sku="ABC-1", cost="0.50")])
     assert r2.proposals == 1
-    assert store.list_proposals()[0].field == "cost"
-    assert store.get_record(P, store.resolve("erp", P, "100") or "")  # unchanged record
-    assert store.list_records(P)[0].data["cost"] == "1.00"
+    assert store.proposals.page()[0].field == "cost"
+    assert store.records.get(P, store.crosswalk.resolve("erp", P, "100") or "")  # unchanged record
+    assert store.records.page(P)[0].data["cost"] == "1.00"
 
 
 def test_stale_field_update_is_dropped(store: Store) -> None:
@@ -171,13 +171,13 @@ def test_invalid_record_becomes_an_exception_and_the_batch_goes_on(store: Store)
         ]
     )
     assert (r.created, r.exceptions) == (2, 3)
-    excs = store.list_exceptions()
+    excs = store.exceptions.page()
     by_native = {e.native_id: e for e in excs}
     assert by_native["2"].field == "cost" and by_native["2"].code == ErrorCode.VALIDATION_FAILED
     assert by_native["3"].field == "sku"
     assert any(e.ref == "products.csv:9" and e.code == ErrorCode.MALFORMED_ROW for e in excs)
-    assert store.resolve("erp", P, "2") is None, "nothing of an invalid change is written"
-    assert store.count_events() == 2
+    assert store.crosswalk.resolve("erp", P, "2") is None, "nothing of an invalid change is written"
+    assert store.outbox.count() == 2
 
 
 def test_retrying_a_fixed_exception_applies_it(store: Store) -> None:
@@ -185,10 +185,10 @@ def test_retrying_a_fixed_exception_applies_it(store: Store) -> None:
 
     h = Hub(hub(), store)
     h.ingest([product("erp", "2", sku="BAD-1", cost="twelve")])
-    exc = store.list_exceptions()[0]
+    exc = store.exceptions.page()[0]
     report = h.retry_exception(exc.id, actor="test", data={"sku": "BAD-1", "cost": "12.00"})
     assert report.created == 1
-    assert store.get_exception(exc.id).status is ExceptionStatus.RESOLVED  # type: ignore[union-attr]
+    assert store.exceptions.get(exc.id).status is ExceptionStatus.RESOLVED  # type: ignore[union-attr]
     assert only(store)["cost"] == "12.00"
 
 
@@ -208,7 +208,7 @@ def test_delete_becomes_a_tombstone_and_an_event(store: Store) -> None:
     )
     assert r.deleted == 1
     assert only(store)["deleted"] is True
-    assert store.events_after(1)[0].op is ChangeOp.DELETE
+    assert store.outbox.after(1)[0].op is ChangeOp.DELETE
     # an older upsert does not resurrect it; a newer one from the owner does
     ing.ingest([product("erp", "1", T0 + timedelta(hours=1), cost="1.50")])
     assert only(store)["deleted"] is True
@@ -236,7 +236,7 @@ def test_sku_conflict_between_two_records_is_an_exception(store: Store) -> None:
     ing.ingest([product("erp", "1", sku="A"), product("erp", "2", sku="B")])
     r = ing.ingest([product("erp", "2", T0 + timedelta(1), sku="A")])
     assert r.exceptions == 1
-    assert store.list_exceptions()[0].code == ErrorCode.CONFLICT
+    assert store.exceptions.page()[0].code == ErrorCode.CONFLICT
 
 
 def test_bulk_batches_commit_separately(store: Store) -> None:
@@ -244,7 +244,7 @@ def test_bulk_batches_commit_separately(store: Store) -> None:
     seen: list[int] = []
     r = ing.ingest((product("erp", str(i), sku=f"S-{i}") for i in range(250)), progress=seen.append)
     assert r.created == 250 and seen == [100, 100, 50]
-    assert store.count_records() == {"product": 250}
+    assert store.records.count() == {"product": 250}
 
 
 def test_ignored_non_owner_field_is_not_applied_when_it_creates_the_record(store: Store) -> None:
@@ -322,7 +322,7 @@ def test_an_early_delete_joins_the_record_its_late_create_names_by_sku(
     rec = only(store)
     assert rec["deleted"] is True
     assert (rec["sku"], rec["cost"], rec["description"]) == ("LATE", "1.00", "from the PIM")
-    got = store.list_records(P, include_deleted=True)[0]
+    got = store.records.page(P, include_deleted=True)[0]
     assert got.provenance["_deleted"][:2] == ["erp", "2026-03-01T14:00:00.000000Z"]
     with store.write() as tx:
         ids = tx.crosswalk_lookup(P, [("erp", "9"), ("pim", "p9")])
@@ -337,7 +337,7 @@ def test_an_early_delete_joins_the_record_its_late_create_names_by_sku(
     # A newer create from the owner brings it back, as on any tombstone.
     ing.ingest([product("erp", "9", T0 + timedelta(hours=3), sku="LATE", cost="2.00")])
     assert only(store)["deleted"] is False and only(store)["cost"] == "2.00"
-    merges = [a for a in store.audit_entries() if a["action"] == "tombstone.merge"]
+    merges = [a for a in store.audit.entries() if a["action"] == "tombstone.merge"]
     assert len(merges) == 1 and merges[0]["detail"]["into"] == got.id
 
 
@@ -345,4 +345,4 @@ def test_a_large_batch_holds_a_bounded_number_of_locks(store: Store) -> None:
     """10k new records in one transaction (PostgreSQL's lock table holds far fewer)."""
     ing = Ingestor(store, hub(), batch_size=10_000)
     r = ing.ingest(product("erp", str(i), sku=f"S-{i}", cost="1.00") for i in range(10_000))
-    assert r.created == 10_000 and store.count_events() == 10_000
+    assert r.created == 10_000 and store.outbox.count() == 10_000

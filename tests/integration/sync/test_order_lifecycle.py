@@ -44,7 +44,7 @@ def hub(store_url: str) -> Iterator[Hub]:
 
 
 def _status(hub: Hub) -> str:
-    (record,) = hub.store.list_records(EntityType.ORDER)
+    (record,) = hub.store.records.page(EntityType.ORDER)
     return str(record.data["status"])
 
 
@@ -54,7 +54,7 @@ def test_a_move_back_to_draft_is_an_exception_naming_both_statuses(hub: Hub) -> 
     report = hub.ingest([_order("draft", 2, system="erp")])
     assert report.exceptions == 1
     assert _status(hub) == "submitted"
-    (problem,) = hub.store.list_exceptions()
+    (problem,) = hub.store.exceptions.page()
     assert problem.code == "illegal_transition" and problem.field == "status"
     assert "SO-1 is submitted; draft cannot follow it" in problem.reason
     assert hub.ingest([_order("confirmed", 3, system="erp")]).exceptions == 0

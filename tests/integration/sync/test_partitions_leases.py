@@ -124,7 +124,7 @@ def test_a_hub_takes_a_dead_workers_partition_once_its_lease_runs_out(store: Sto
     ttl = hub.config.delivery.lease_seconds
     assert acquire(store, "r", 0, "dead", ttl=ttl, clock=clock) == 1  # then it died
     assert hub.deliver()["r"].delivered == 0, "the dead worker's lease still runs"
-    assert store.cursor("r", 0).position == 0
+    assert store.cursors.get("r", 0).position == 0
     clock.advance(ttl + 1)
     assert hub.deliver()["r"].delivered == 5
     assert hub.route_status()[0].lag_events == 0
@@ -156,7 +156,7 @@ def test_two_hubs_share_the_partitions_and_keep_each_entity_in_order(store: Stor
     for th in threads:
         th.join()
     a.deliver()  # whatever one hub left (its lease was busy), a second pass finishes
-    cursors = store.cursors("r")
+    cursors = store.cursors.of_route("r")
     assert [c.partition for c in cursors] == [0, 1, 2, 3]
     last: dict[str, int] = {}
     senders: dict[str, set[str]] = {}
@@ -182,14 +182,14 @@ def test_a_worker_that_lost_its_lease_cannot_move_the_cursor(store: Store) -> No
     stale = hub.worker("r", 0, Lease("old", token, 30))
     with pytest.raises(LeaseLost):
         stale.run_once()
-    assert store.cursor("r", 0).position == 0, "the stale worker's batch did not count"
+    assert store.cursors.get("r", 0).position == 0, "the stale worker's batch did not count"
 
 
 def test_lag_counts_exactly_the_events_each_partition_has_still_to_send(store: Store) -> None:
     hub = Hub(config(4), store)
     feed(hub, 40, 2)
     hub.worker("r", 0, None).drain()  # only partition 0 catches up
-    events = store.events_after(0, limit=1000)
+    events = store.outbox.after(0, limit=1000)
     waiting = [e for e in events if zlib.crc32(e.entity_id.encode()) % BUCKETS % 4 != 0]
     status = hub.route_status()[0]
     assert 0 < status.lag_events == len(waiting) < len(events)

@@ -115,7 +115,7 @@ def test_a_held_partition_does_not_hold_up_the_others(
         )
         by_partition = {
             p: {
-                e.entity_id for e in hub.store.events_after(0, limit=100, partition=(p, PARTITIONS))
+                e.entity_id for e in hub.store.outbox.after(0, limit=100, partition=(p, PARTITIONS))
             }
             for p in range(PARTITIONS)
         }
@@ -135,6 +135,6 @@ def test_a_held_partition_does_not_hold_up_the_others(
             worker.join(timeout=60)
         assert receiver.wait_for(others | by_partition[slow_partition], timeout=10)
         for p in range(PARTITIONS):
-            assert hub.store.cursor("to-portal", p).position > 0 or not by_partition[p]
+            assert hub.store.cursors.get("to-portal", p).position > 0 or not by_partition[p]
     finally:
         hub.close()

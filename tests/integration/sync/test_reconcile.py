@@ -141,7 +141,7 @@ def test_heal_applies_each_remedy_through_the_normal_paths(hub: Hub) -> None:
     # The hub took the WMS's channels; the WMS's copy of S2 is still stale until it applies
     # what was re-sent (the recording destination does not change the snapshot).
     assert {(d.native_id, d.field) for d in again.drifts} == {("W2", "description")}
-    assert hub.store.audit_entries(5)[0]["action"] == "reconcile.heal"
+    assert hub.store.audit.entries(5)[0]["action"] == "reconcile.heal"
 
 
 def test_an_older_system_value_of_an_owned_field_does_not_win_by_healing(hub: Hub) -> None:

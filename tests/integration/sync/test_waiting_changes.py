@@ -49,25 +49,25 @@ def test_contacts_wait_for_their_customer_and_are_applied_when_it_arrives(
     store = ingest.store
     early = ingest.ingest([crm("C-77", account_number="A100", contacts=CONTACTS)])
     assert early.exceptions == 1 and early.created == 0
-    waiting = store.list_exceptions()
+    waiting = store.exceptions.page()
     assert [(e.code, e.field) for e in waiting] == [("waiting_for_record", "account_number:A100")]
     assert "kept until a customer with account_number 'A100' exists" in waiting[0].reason
 
     arrived = ingest.ingest([erp("100", account_number="A100", name="Acme Supply")])
     assert arrived.created == 1 and arrived.released == 1
-    cid = store.resolve("erp", C, "100")
-    assert cid is not None and store.resolve("crm", C, "C-77") == cid
-    rec = store.get_record(C, cid)
+    cid = store.crosswalk.resolve("erp", C, "100")
+    assert cid is not None and store.crosswalk.resolve("crm", C, "C-77") == cid
+    rec = store.records.get(C, cid)
     assert rec is not None
     assert rec.data["contacts"] == CONTACTS and rec.data["name"] == "Acme Supply"
-    assert store.list_exceptions() == []
-    assert store.get_exception(waiting[0].id).status is ExceptionStatus.RESOLVED  # type: ignore[union-attr]
+    assert store.exceptions.page() == []
+    assert store.exceptions.get(waiting[0].id).status is ExceptionStatus.RESOLVED  # type: ignore[union-attr]
 
 
 def test_a_change_naming_no_record_is_refused_not_kept(ingest: Ingestor) -> None:
     report = ingest.ingest([crm("C-78", contacts=CONTACTS)])
     assert report.exceptions == 1
-    assert [e.code for e in ingest.store.list_exceptions()] == ["ownership_conflict"]
+    assert [e.code for e in ingest.store.exceptions.page()] == ["ownership_conflict"]
 
 
 def test_other_records_release_nothing_and_a_later_crm_change_still_wins(
@@ -75,11 +75,11 @@ def test_other_records_release_nothing_and_a_later_crm_change_still_wins(
 ) -> None:
     ingest.ingest([crm("C-77", account_number="A100", contacts=CONTACTS)])
     other = ingest.ingest([erp("200", account_number="A200", name="Other")])
-    assert other.released == 0 and len(ingest.store.list_exceptions()) == 1
+    assert other.released == 0 and len(ingest.store.exceptions.page()) == 1
     newer = [{"name": "Bo Li", "email": "bo@example.com"}]
     ingest.ingest([erp("100", account_number="A100", name="Acme Supply")])
     ingest.ingest([crm("C-77", T0 + timedelta(hours=1), account_number="A100", contacts=newer)])
-    cid = ingest.store.resolve("erp", C, "100")
+    cid = ingest.store.crosswalk.resolve("erp", C, "100")
     assert cid is not None
-    rec = ingest.store.get_record(C, cid)
+    rec = ingest.store.records.get(C, cid)
     assert rec is not None and rec.data["contacts"] == newer

@@ -57,7 +57,7 @@ def hub() -> Iterator[Hub]:
 @pytest.fixture
 def keys(hub: Hub) -> Keys:
     revoked = create_api_key(hub.store, "gone", ["admin"])
-    hub.store.revoke_api_key(revoked.split("_")[1])
+    hub.store.keys.revoke(revoked.split("_")[1])
     return Keys(
         read=create_api_key(hub.store, "reader", ["read"]),
         write=create_api_key(hub.store, "writer", ["write"]),

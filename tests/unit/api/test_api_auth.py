@@ -92,7 +92,7 @@ def test_admin_implies_read(client: TestClient, keys: Any) -> None:
 
 def test_only_the_hash_is_stored(hub: Hub) -> None:
     key = create_api_key(hub.store, "ci", ["read", "write"])
-    row = hub.store.api_key_by_prefix(key.split("_")[1])
+    row = hub.store.keys.by_prefix(key.split("_")[1])
     assert row is not None
     assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in row.key_hash
@@ -129,7 +129,7 @@ def test_a_revoked_key_is_refused_once_its_check_is_a_second_old(hub: Hub) -> No
     with client:
         assert client.get("/v1/events", headers=headers).status_code == 200
         assert len(cache) == 1
-        hub.store.revoke_api_key(key.split("_")[1])
+        hub.store.keys.revoke(key.split("_")[1])
         clock.now += KEY_CACHE_TTL_SECONDS - 0.01  # within the documented bound it may work
         assert client.get("/v1/events", headers=headers).status_code == 200
         clock.now += 0.01  # the check is a second old: looked up again, refused
@@ -150,9 +150,7 @@ def test_an_unknown_key_is_refused_every_time_and_never_cached(hub: Hub) -> None
             _assert_401(client.get("/v1/events", headers=headers))
         assert len(cache) == 0
         # Made live now (same plaintext): it works at once, so no refusal was kept for it.
-        hub.store.add_api_key(
-            "late", "unknown1", hashlib.sha256(key.encode()).hexdigest(), ["read"]
-        )
+        hub.store.keys.add("late", "unknown1", hashlib.sha256(key.encode()).hexdigest(), ["read"])
         assert client.get("/v1/events", headers=headers).status_code == 200
         assert len(cache) == 1
 

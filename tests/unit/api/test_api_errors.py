@@ -206,7 +206,7 @@ def test_unexpected_failure_is_a_bare_500(
     def explode() -> int:
         raise RuntimeError("secret internals at /srv/crossdock")
 
-    monkeypatch.setattr(hub.store, "last_seq", explode)
+    monkeypatch.setattr(hub.store.outbox, "last_seq", explode)
     body = _problem(client.get("/v1/health"), 500)
     assert body["code"] == "internal"
     assert "secret" not in client.get("/v1/health").text
@@ -217,7 +217,7 @@ def test_busy_store_is_503(client: TestClient, hub: Hub, monkeypatch: pytest.Mon
     def locked() -> int:
         raise OperationalError("SELECT 1", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(hub.store, "last_seq", locked)
+    monkeypatch.setattr(hub.store.outbox, "last_seq", locked)
     r = client.get("/v1/health")
     _problem(r, 503)
     assert r.headers["retry-after"] == "5"

@@ -80,7 +80,7 @@ def _write(value: Decimal, fmt: NumberFormat) -> str:
 
 
 @given(
-    st.decimals(min_value=-10**12, max_value=10**12, places=3, allow_nan=False),
+    st.decimals(min_value=-(10**12), max_value=10**12, places=3, allow_nan=False),
     st.sampled_from([EUROPEAN, ENGLISH, NumberFormat(), NumberFormat(decimal=",")]),
 )
 def test_any_number_written_in_a_format_reads_back_the_same(

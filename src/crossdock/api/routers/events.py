@@ -41,7 +41,7 @@ def list_events(
     ),
 ) -> EventPage:
     wanted = sorted(set(entity_types)) if entity_types else None
-    rows = hub.store.events_after(after, limit=limit, entity_types=wanted)
+    rows = hub.store.outbox.after(after, limit=limit, entity_types=wanted)
     return EventPage(
         items=[CloudEvent.model_validate(to_cloudevent(ev)) for ev in rows],
         next_after=rows[-1].seq if rows else after,

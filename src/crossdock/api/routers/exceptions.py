@@ -104,7 +104,7 @@ def exception_out(row: ExceptionRow) -> ExceptionOut:
 
 
 def _load(store: Store, exc_id: int) -> ExceptionRow:
-    row = store.get_exception(exc_id)
+    row = store.exceptions.get(exc_id)
     if row is None:
         raise NotFound(f"no exception {exc_id}")
     return row
@@ -120,7 +120,7 @@ def list_exceptions(
     system: str | None = Query(default=None, min_length=1, max_length=64, pattern=SYSTEM_NAME),
 ) -> ExceptionPage:
     wanted = None if status is StatusFilter.ALL else ExceptionStatus(status.value)
-    rows = hub.store.list_exceptions(status=wanted, after_id=after, limit=limit, system=system)
+    rows = hub.store.exceptions.page(status=wanted, after_id=after, limit=limit, system=system)
     return ExceptionPage(
         items=[exception_out(r) for r in rows],
         next=rows[-1].id if len(rows) == limit else None,
@@ -160,7 +160,7 @@ def dismiss_exception(exc_id: RowId, body: DismissIn, hub: HubDep, who: Writer) 
     row = _load(hub.store, exc_id)
     if row.status is not ExceptionStatus.OPEN:
         raise ConflictError(f"exception {exc_id} is {row.status.value}, not open")
-    hub.store.set_exception_status(
+    hub.store.exceptions.set_status(
         exc_id, ExceptionStatus.DISMISSED, actor=who.name, note=body.note
     )
     return exception_out(_load(hub.store, exc_id))

@@ -28,5 +28,8 @@ class Health(BaseModel):
 )
 def health(hub: HubDep) -> Health:
     return Health(
-        status="ok", version=__version__, store=hub.store.backend, last_seq=hub.store.last_seq()
+        status="ok",
+        version=__version__,
+        store=hub.store.backend,
+        last_seq=hub.store.outbox.last_seq(),
     )

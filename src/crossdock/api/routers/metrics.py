@@ -35,7 +35,7 @@ def metrics(hub: HubDep, availability: AvailabilityDep, _who: Reader) -> Respons
             RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked, r.circuit)
             for r in hub.route_status()
         ],
-        open_exceptions=hub.store.count_exceptions,
+        open_exceptions=hub.store.exceptions.count,
         freshness=availability.freshness,
     )
     return Response(content=render(gauges), media_type=CONTENT_TYPE_LATEST)

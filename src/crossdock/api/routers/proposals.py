@@ -45,7 +45,7 @@ def list_proposals(
     status: ProposalStatus = ProposalStatus.PENDING,
     limit: Limit = 100,
 ) -> ProposalPage:
-    rows = hub.store.list_proposals(status, limit=limit)
+    rows = hub.store.proposals.page(status, limit=limit)
     return ProposalPage(
         items=[
             ProposalOut(

@@ -78,7 +78,7 @@ def record_out(
 ) -> RecordOut:
     """A stored record with its provenance and native ids, as the API shows it."""
     if natives is None:
-        natives = store.native_ids(rec.entity_type, rec.id)
+        natives = store.crosswalk.native_ids(rec.entity_type, rec.id)
     return RecordOut(
         id=rec.id,
         entity_type=rec.entity_type,
@@ -92,7 +92,7 @@ def record_out(
 
 
 def _get(store: Store, entity_type: EntityType, record_id: str) -> RecordOut:
-    rec = store.get_record(entity_type, record_id)
+    rec = store.records.get(entity_type, record_id)
     if rec is None:
         raise NotFound(f"no {entity_type.value} record {record_id!r}")
     return record_out(store, rec)
@@ -113,10 +113,10 @@ def list_records(
     limit: Limit = 100,
     include_deleted: bool = Query(default=False, description="also list deleted records"),
 ) -> RecordPage:
-    rows = hub.store.list_records(
+    rows = hub.store.records.page(
         entity_type, after_id=after, limit=limit, include_deleted=include_deleted
     )
-    natives = hub.store.native_ids_of(entity_type, [r.id for r in rows])
+    natives = hub.store.crosswalk.native_ids_of(entity_type, [r.id for r in rows])
     items = [record_out(hub.store, r, natives[r.id]) for r in rows]
     return RecordPage(items=items, next=rows[-1].id if len(rows) == limit else None)
 
@@ -129,7 +129,7 @@ def list_records(
 def by_native(
     entity_type: EntityType, system: SystemPath, native_id: NativeId, hub: HubDep, _who: Reader
 ) -> RecordOut:
-    record_id = hub.store.resolve(system, entity_type, native_id)
+    record_id = hub.store.crosswalk.resolve(system, entity_type, native_id)
     if record_id is None:
         raise NotFound(f"{system} {entity_type.value} {native_id!r} is not in the crosswalk")
     return _get(hub.store, entity_type, record_id)

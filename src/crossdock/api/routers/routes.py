@@ -126,7 +126,7 @@ def list_parked(
     limit: Limit = 100,
 ) -> ParkedPage:
     _check_route(hub, name)
-    rows = hub.store.list_parked(name, status=status, limit=limit)
+    rows = hub.store.parked.page(name, status=status, limit=limit)
     return ParkedPage(items=[parked_out(p) for p in rows])
 
 

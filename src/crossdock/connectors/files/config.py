@@ -134,7 +134,6 @@ class FileMapping(FieldMap):
             )
         return self
 
-
     def matches(self, file_name: str) -> bool:
         """Whether a file name matches ``pattern`` (case-insensitive)."""
         return fnmatch.fnmatchcase(file_name.lower(), self.pattern.lower())

@@ -194,9 +194,7 @@ class DestinationContract:
     route = "contract"
 
     def _batch(self, harness: DestinationHarness, n: int = 3) -> list[Delivery]:
-        return [
-            _delivery(self.route, harness.entity_type, i, harness.data(i)) for i in range(n)
-        ]
+        return [_delivery(self.route, harness.entity_type, i, harness.data(i)) for i in range(n)]
 
     def test_one_result_per_delivery(self, harness: DestinationHarness) -> None:
         batch = self._batch(harness)

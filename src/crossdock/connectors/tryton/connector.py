@@ -21,7 +21,7 @@ from crossdock.connectors.tryton.config import TrytonSettings
 from crossdock.connectors.tryton.destination import TrytonDestination
 from crossdock.connectors.tryton.source import TrytonSource
 from crossdock.store.connector_state import ConnectorState
-from crossdock.store.repository import Store
+from crossdock.store.facade import Store
 
 
 class TrytonConnector(Connector[TrytonSettings]):

@@ -50,13 +50,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
-
 from crossdock.errors import CrossdockError
-from crossdock.store import Store, WriteTx
-from crossdock.store.availability import StockTx
-from crossdock.store.engine import WRITE
+from crossdock.store import Store, StoreError
+from crossdock.store.availability import StockTx, WriteSession
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,7 +83,7 @@ class GroupCommitter:
         self._queue: queue.Queue[Item] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._hold = store.backend == "sqlite"
+        self._hold = store.stock.serial_writers  # one writer at a time: keep its connection
 
     def submit(
         self,
@@ -145,7 +141,7 @@ class GroupCommitter:
 
     def _lock_first(self, stx: StockTx, items: list[Item]) -> None:
         """PostgreSQL: lock every position the batch's writes name, in one sorted statement."""
-        if not stx.is_postgres:
+        if stx.serial_writers:
             return  # SQLite: the write transaction already excludes every other writer
         if len(items) < 2:
             return  # one write locks its own positions in order already
@@ -154,7 +150,7 @@ class GroupCommitter:
             stx.positions(sorted(keys))
 
     def _run(self) -> None:
-        conn: Connection | None = None
+        conn: WriteSession | None = None
         try:
             while True:
                 try:
@@ -172,10 +168,9 @@ class GroupCommitter:
                 items = self._take(first)
                 try:
                     if conn is None:
-                        conn = self.store.engine.connect().execution_options(**{WRITE: True})
+                        conn = self.store.stock.session()
                     if not self._batch(conn, items):
-                        conn.invalidate()
-                        conn.close()
+                        conn.discard()
                         conn = None
                     elif not self._hold:  # a pooled backend: the pool keeps it warm
                         conn.close()
@@ -189,13 +184,12 @@ class GroupCommitter:
             if conn is not None:
                 conn.close()
 
-    def _batch(self, conn: Connection, items: list[Item]) -> bool:
+    def _batch(self, conn: WriteSession, items: list[Item]) -> bool:
         """One shared transaction; False when it failed as a whole (the connection is suspect)."""
         done: list[tuple[Future[Any], Any, BaseException | None]] = []
         again: list[tuple[Write, Future[Any]]] = []
         try:
-            with conn.begin():
-                stx = StockTx(WriteTx(conn))
+            with conn.transaction() as stx:
                 self._lock_first(stx, items)
                 for write, fut, savepoint, _o in items:
                     if not savepoint:
@@ -205,13 +199,13 @@ class GroupCommitter:
                             done.append((fut, None, exc))
                         continue
                     try:
-                        with conn.begin_nested():
+                        with stx.savepoint():
                             done.append((fut, write(stx), None))
                     except CrossdockError as exc:
                         done.append((fut, None, exc))
-                    except DBAPIError:
+                    except StoreError:
                         again.append((write, fut))
-                self._end_of_batch(conn, stx)
+                self._end_of_batch(stx)
         except BaseException as exc:  # the batch as a whole failed: every write alone
             log.info("availability batch of %d failed (%s); running each alone", len(items), exc)
             for write, fut, _sp, _o in items:
@@ -231,12 +225,12 @@ class GroupCommitter:
                 fut.set_exception(error)
         return True
 
-    def _end_of_batch(self, conn: Connection, stx: StockTx) -> None:
+    def _end_of_batch(self, stx: StockTx) -> None:
         """The batch's last step (publishing) in a savepoint: its failure fails no write."""
         if self._end is None:
             return
         try:
-            with conn.begin_nested():
+            with stx.savepoint():
                 self._end(stx)
         except Exception:  # rolled back to the savepoint; after_batch tries again after commit
             log.exception("availability end-of-batch step failed; it runs again after the commit")

@@ -16,18 +16,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
-
 from crossdock.config.availability import AvailabilityConfig, ChannelRule
 from crossdock.errors import InvalidInput, NotFound
 from crossdock.services.availability.committer import GroupCommitter
 from crossdock.services.availability.publisher import Publisher
-from crossdock.store import Store
+from crossdock.store import Store, StoreConflict, StoreError
 from crossdock.store.availability import StockStore, StockTx
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-_TRANSIENT = ("40001", "40P01", "55P03")  # serialization failure, deadlock, lock not available
 
 
 def now_utc() -> datetime:
@@ -126,12 +123,11 @@ class Context:
         for attempt in range(1, attempts + 1):
             try:
                 return work()
-            except IntegrityError:
+            except StoreConflict:
                 if attempt == attempts:
                     raise
-            except DBAPIError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                if attempt == attempts or code not in _TRANSIENT:
+            except StoreError as exc:
+                if attempt == attempts or not self.store.is_transient(exc):
                     raise
             time.sleep(0.002 * 2**attempt)
         raise AssertionError("unreachable")

@@ -48,7 +48,7 @@ from crossdock.services.availability.feeds import (
     SnapshotItem,
     WmsEvent,
 )
-from crossdock.store import EventRow, NewException, Store, save_cursor
+from crossdock.store import EventRow, NewException, Store
 from crossdock.store.availability import StockTx
 from crossdock.store.leases import acquire, release
 
@@ -119,8 +119,8 @@ class InventoryFeed:
             return total  # another process is feeding
         try:
             while True:
-                position = self.store.cursor(CURSOR).position
-                events = self.store.events_after(
+                position = self.store.cursors.get(CURSOR).position
+                events = self.store.outbox.after(
                     position, limit=BATCH, entity_types=[EntityType.INVENTORY]
                 )
                 if not events:
@@ -149,7 +149,7 @@ class InventoryFeed:
                 report.skipped += 1
                 continue
             try:
-                with stx.tx.conn.begin_nested():
+                with stx.savepoint():
                     self._one(stx, ev, feed)
                 report.applied += 1
             except (_Refused, CrossdockError) as exc:
@@ -157,7 +157,7 @@ class InventoryFeed:
                 refused.append(self._exception(ev, exc))
         if refused:
             stx.tx.add_exceptions(refused, now_utc())
-        save_cursor(
+        self.store.cursors.save(
             stx.tx,
             CURSOR,
             events[-1].seq,

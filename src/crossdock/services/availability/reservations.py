@@ -132,7 +132,7 @@ class Reservations:
 
         def work(stx: StockTx) -> Reservation:
             now = now_utc()
-            if rule is None and stx.is_postgres:  # one round trip when it is granted
+            if rule is None and stx.reserves_in_one_statement:  # one round trip when it is granted
                 res = held(now)
                 pos, found = stx.reserve_new(res, now)
                 if found is not None:

@@ -35,7 +35,7 @@ from crossdock.services.availability.sourcing import (
     Stock,
     plan_sourcing,
 )
-from crossdock.store.availability import InboundRow, StockStore
+from crossdock.store.availability import InboundRow
 from crossdock.sync.runtime import Hub
 
 MAX_SKUS = 200
@@ -102,7 +102,7 @@ class AvailabilityService:
         cfg = config or hub.config.availability or AvailabilityConfig()
         self.config = cfg
         self.store = hub.store
-        self.stock = StockStore(hub.store)
+        self.stock = hub.store.stock
         self.ctx = Context(hub.store, self.stock, cfg, Publisher(hub.store, hub.config, cfg))
         self.reservations = Reservations(self.ctx)
         self.feeds = Feeds(self.ctx)
@@ -118,8 +118,8 @@ class AvailabilityService:
 
     # -- queries ------------------------------------------------------------------------
     def _product(self, sku: str) -> Product | None:
-        rid = self.store.find_by_key(EntityType.PRODUCT, "sku", sku)
-        rec = self.store.get_record(EntityType.PRODUCT, rid) if rid else None
+        rid = self.store.crosswalk.find_by_key(EntityType.PRODUCT, "sku", sku)
+        rec = self.store.records.get(EntityType.PRODUCT, rid) if rid else None
         if rec is None or rec.deleted:
             return None
         try:

@@ -60,7 +60,7 @@ class PricePublisher:
             return report
         mark = self.state.get(BOOKMARK)
         if mark is None:  # first run: everything, as of now
-            position = self.service.store.last_seq()
+            position = self.service.store.outbox.last_seq()
             areas: list[Area] = [(None, None)]
         else:
             changes, position = self.service.changes(int(mark), limit=100_000)

@@ -71,7 +71,7 @@ class PricingService:
     # -- keeping current ----------------------------------------------------------------
     def refresh(self) -> Engine:
         """The engine over an index that includes every change committed so far."""
-        last = self.store.last_seq()
+        last = self.store.outbox.last_seq()
         with self._lock:
             if self._engine is None:
                 self._load()
@@ -85,19 +85,19 @@ class PricingService:
         return self.refresh().index
 
     def _load(self) -> None:
-        seq = self.store.last_seq()  # read first: later changes are re-applied, harmlessly
+        seq = self.store.outbox.last_seq()  # read first: later changes are re-applied, harmlessly
         index = PriceIndex(self.config.default_currency)
-        for rec in self.store.iter_records(EntityType.PRODUCT):
+        for rec in self.store.records.iter(EntityType.PRODUCT):
             _put(index, rec)
         locked = []
-        for rec in self.store.iter_records(EntityType.PRICE_LIST):
+        for rec in self.store.records.iter(EntityType.PRICE_LIST):
             if rec.data.get("locked_at"):
                 locked.append(rec)  # after every list it may refer to
             else:
                 _put(index, rec)
         for rec in locked:
             _put(index, rec, self.store)
-        for rec in self.store.iter_records(EntityType.CUSTOMER):
+        for rec in self.store.records.iter(EntityType.CUSTOMER):
             _put(index, rec)
         self._index = index
         self._engine = Engine(index, self.config)
@@ -117,7 +117,7 @@ class PricingService:
         """
         assert self._index is not None
         while True:
-            refs = self.store.changed_after(self.seq, PRICE_ENTITIES, limit=limit)
+            refs = self.store.records.changed_after(self.seq, PRICE_ENTITIES, limit=limit)
             if not refs:
                 self.seq = max(self.seq, last)
                 return
@@ -129,7 +129,7 @@ class PricingService:
                 ids = sorted(set(by_type.get(etype, [])))
                 if not ids:
                     continue
-                found = self.store.get_records(etype, ids)
+                found = self.store.records.get_many(etype, ids)
                 for rid in ids:
                     rec = found.get(rid)
                     if rec is None:
@@ -207,8 +207,8 @@ class PricingService:
         customer's whole book.
         """
         engine = self.refresh()
-        last = self.store.last_seq()
-        refs = self.store.changed_after(after, PRICE_ENTITIES, limit=limit)
+        last = self.store.outbox.last_seq()
+        refs = self.store.records.changed_after(after, PRICE_ENTITIES, limit=limit)
         out: list[PriceChange] = []
         with self._lock:
             index = engine.index
@@ -262,8 +262,10 @@ def _lock(store: Store, index: PriceIndex, plist: PriceList, depth: int = 0) -> 
     stamp = at.isoformat()
     mapping: dict[str, str] = {}
     for code in sorted({e.base_list for e in plist.entries if e.base_list}):
-        rid = index.list_ids.get(code) or store.find_by_key(EntityType.PRICE_LIST, "code", code)
-        data = store.record_as_of(EntityType.PRICE_LIST, rid, at) if rid else None
+        rid = index.list_ids.get(code) or store.crosswalk.find_by_key(
+            EntityType.PRICE_LIST, "code", code
+        )
+        data = store.records.as_of(EntityType.PRICE_LIST, rid, at) if rid else None
         if rid is None or data is None:
             continue
         try:

@@ -1,0 +1,158 @@
+"""The store's repositories as Protocols: what callers may ask, whatever holds the data.
+
+The SQL repositories (``crossdock.store.repos``) and the in-memory twin
+(``crossdock.store.memory``) both satisfy these; one contract suite
+(tests/integration/store/test_repository_contract.py) holds them to the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from crossdock.model.base import EntityType
+from crossdock.store.records import (
+    EventRow,
+    ExceptionRow,
+    ExceptionStatus,
+    ParkedRow,
+    ParkedStatus,
+    RouteCursor,
+    StoredRecord,
+)
+
+
+class Records(Protocol):
+    """Canonical records."""
+
+    def get(self, entity_type: EntityType, record_id: str) -> StoredRecord | None: ...
+
+    def get_many(
+        self, entity_type: EntityType, record_ids: Sequence[str]
+    ) -> dict[str, StoredRecord]: ...
+
+    def page(
+        self,
+        entity_type: EntityType,
+        *,
+        after_id: str | None = None,
+        limit: int = 100,
+        include_deleted: bool = False,
+    ) -> list[StoredRecord]: ...
+
+    def iter(self, entity_type: EntityType, *, page: int = 2000) -> Iterator[StoredRecord]: ...
+
+    def changed_after(
+        self, after: int, entity_types: Sequence[EntityType], *, limit: int = 5000
+    ) -> list[tuple[int, EntityType, str]]: ...
+
+    def as_of(
+        self, entity_type: EntityType, record_id: str, at: datetime
+    ) -> dict[str, Any] | None: ...
+
+    def count(self) -> dict[str, int]: ...
+
+
+class Crosswalk(Protocol):
+    """Native ids <-> canonical ids, and natural keys."""
+
+    def resolve(self, system: str, entity_type: EntityType, native_id: str) -> str | None: ...
+
+    def native_ids(self, entity_type: EntityType, canonical_id: str) -> list[tuple[str, str]]: ...
+
+    def native_ids_of(
+        self, entity_type: EntityType, canonical_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, str]]]: ...
+
+    def native_ids_for(
+        self, entity_type: EntityType, system: str, canonical_ids: Sequence[str]
+    ) -> dict[str, str]: ...
+
+    def of_system(self, system: str, entity_type: EntityType) -> dict[str, str]: ...
+
+    def find_by_key(self, entity_type: EntityType, kind: str, value: str) -> str | None: ...
+
+
+class Outbox(Protocol):
+    """The outbox, read in sequence order."""
+
+    def after(
+        self,
+        after: int,
+        *,
+        limit: int = 500,
+        entity_types: Sequence[EntityType] | None = None,
+        entity_id: str | None = None,
+        partition: tuple[int, int] | None = None,
+    ) -> list[EventRow]: ...
+
+    def previous(
+        self, entity_type: EntityType, entity_id: str, before_version: int
+    ) -> EventRow | None: ...
+
+    def count_after(
+        self,
+        after: int,
+        *,
+        entity_types: Sequence[EntityType] | None = None,
+        partition: tuple[int, int] | None = None,
+    ) -> int: ...
+
+    def last_seq(self) -> int: ...
+
+    def event_time(self, seq: int) -> datetime | None: ...
+
+    def first_seq_since(self, since: datetime) -> int | None: ...
+
+    def count(self) -> int: ...
+
+
+class Cursors(Protocol):
+    """Route cursors (``save`` takes the caller's write transaction)."""
+
+    def get(self, route: str, partition: int = 0) -> RouteCursor: ...
+
+    def of_route(self, route: str) -> list[RouteCursor]: ...
+
+    def move_by_hand(
+        self, route: str, position: int, *, partitions: int = 1, actor: str, reason: str
+    ) -> None: ...
+
+
+class Parked(Protocol):
+    """Deliveries a route parked."""
+
+    def page(
+        self, route: str | None = None, status: ParkedStatus = ParkedStatus.PARKED, limit: int = 100
+    ) -> list[ParkedRow]: ...
+
+    def count_by_route(self) -> dict[str, int]: ...
+
+    def entities_parked(self, route: str, entity_ids: Sequence[str]) -> set[str]: ...
+
+
+class Exceptions(Protocol):
+    """Business exceptions for a person to act on."""
+
+    def page(
+        self,
+        *,
+        status: ExceptionStatus | None = ExceptionStatus.OPEN,
+        after_id: int = 0,
+        limit: int = 100,
+        system: str | None = None,
+    ) -> list[ExceptionRow]: ...
+
+    def waiting_for(self, entity_type: EntityType, keys: Sequence[str]) -> list[ExceptionRow]: ...
+
+    def get(self, exc_id: int) -> ExceptionRow | None: ...
+
+    def count(self, status: ExceptionStatus = ExceptionStatus.OPEN) -> int: ...
+
+    def set_status(
+        self, exc_id: int, status: ExceptionStatus, *, actor: str, note: str | None = None
+    ) -> None: ...
+
+
+__all__ = ["Crosswalk", "Cursors", "Exceptions", "Outbox", "Parked", "Records"]

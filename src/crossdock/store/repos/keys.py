@@ -1,0 +1,90 @@
+"""API keys: only a hash is kept; a request finds its key by the key's public prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+
+from crossdock.store import schema as t
+from crossdock.store.errors import StoreError
+from crossdock.store.records import ApiKeyRow, KeyListing
+from crossdock.store.repos import rows
+from crossdock.store.repos.base import SqlRepo
+from crossdock.store.write import utc
+
+_C = t.api_keys.c
+
+
+class SqlKeys(SqlRepo):
+    """The ``api_keys`` table."""
+
+    def add(self, name: str, prefix: str, key_hash: str, scopes: Sequence[str]) -> int:
+        """Store a new key's hash; audited. The key's id."""
+        with self._write() as tx:
+            res = tx.conn.execute(
+                t.api_keys.insert().values(
+                    name=name,
+                    prefix=prefix,
+                    key_hash=key_hash,
+                    scopes=",".join(sorted(scopes)),
+                    created_at=rows.now(),
+                )
+            )
+            tx.audit("cli", "api_key.create", name, {"prefix": prefix, "scopes": sorted(scopes)})
+            pk = res.inserted_primary_key
+            return int(pk[0]) if pk else 0
+
+    def by_prefix(self, prefix: str) -> ApiKeyRow | None:
+        """The key with this prefix (revoked ones too)."""
+        # Every API request asks this once: straight to the driver on a pooled
+        # connection (SQLAlchemy's connection and statement setup cost eight times
+        # SQLite's own work here; the pool still rolls the connection back on return).
+        sql = self._dialect.sql(
+            "SELECT id, name, prefix, key_hash, scopes, revoked_at FROM api_keys WHERE prefix = ?"
+        )
+        driver = self._engine.dialect.loaded_dbapi
+        dbapi = self._engine.raw_connection()
+        try:
+            cur = dbapi.cursor()
+            cur.execute(sql, (prefix,))
+            r = cur.fetchone()
+            cur.close()
+        except driver.Error as exc:  # as SQLAlchemy raises it (a busy store answers 503)
+            raise StoreError.instance(
+                sql, (prefix,), exc, driver.Error, dialect=self._engine.dialect
+            ) from exc
+        finally:
+            dbapi.close()
+        if r is None:
+            return None
+        scopes = frozenset(s for s in r[4].split(",") if s)
+        return ApiKeyRow(int(r[0]), r[1], r[2], r[3], scopes, r[5] is not None)
+
+    def listing(self) -> list[KeyListing]:
+        """Every key's public facts (never its hash), newest first."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(_C.prefix, _C.name, _C.scopes, _C.created_at, _C.revoked_at).order_by(
+                    _C.id.desc()
+                )
+            ).all()
+        return [
+            KeyListing(
+                prefix=r.prefix,
+                name=r.name,
+                scopes=tuple(s for s in r.scopes.split(",") if s),
+                created_at=utc(r.created_at) or rows.now(),
+                revoked_at=utc(r.revoked_at),
+            )
+            for r in found
+        ]
+
+    def revoke(self, prefix: str) -> bool:
+        """Revoke the key with this prefix; audited. False when there is none."""
+        with self._write() as tx:
+            res = tx.conn.execute(
+                update(t.api_keys).where(_C.prefix == prefix).values(revoked_at=rows.now())
+            )
+            tx.audit("cli", "api_key.revoke", prefix, {})
+            return bool(res.rowcount)

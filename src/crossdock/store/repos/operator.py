@@ -1,0 +1,147 @@
+"""Operator work: business exceptions, field proposals and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, update
+
+from crossdock.errors import ErrorCode
+from crossdock.model.base import EntityType
+from crossdock.store import schema as t
+from crossdock.store.jsoncodec import loads
+from crossdock.store.records import ExceptionRow, ExceptionStatus, ProposalRow, ProposalStatus
+from crossdock.store.repos import rows
+from crossdock.store.repos.base import SqlRepo
+from crossdock.store.write import WriteTx, utc
+
+_E = t.exceptions.c
+_P = t.proposals.c
+
+
+class SqlExceptions(SqlRepo):
+    """The ``exceptions`` table: what ingest refused or holds, for a person to act on."""
+
+    def page(
+        self,
+        *,
+        status: ExceptionStatus | None = ExceptionStatus.OPEN,
+        after_id: int = 0,
+        limit: int = 100,
+        system: str | None = None,
+    ) -> list[ExceptionRow]:
+        """Exceptions after ``after_id`` in id order (of one status, of one system)."""
+        q = select(t.exceptions).where(_E.id > after_id)
+        if status is not None:
+            q = q.where(_E.status == status.value)
+        if system is not None:
+            q = q.where(_E.system == system)
+        with self._engine.connect() as conn:
+            found = conn.execute(q.order_by(_E.id).limit(limit)).all()
+        return [rows.exception(r) for r in found]
+
+    def waiting_for(self, entity_type: EntityType, keys: Sequence[str]) -> list[ExceptionRow]:
+        """Open ``waiting_for_record`` exceptions of this type waiting for one of ``keys``."""
+        base = select(t.exceptions).where(
+            _E.status == ExceptionStatus.OPEN.value,
+            _E.code == ErrorCode.WAITING_FOR_RECORD.value,
+            _E.entity_type == entity_type.value,
+        )
+        out: list[ExceptionRow] = []
+        with self._engine.connect() as conn:
+            if conn.execute(base.limit(1)).first() is None:
+                return out  # the common case: nothing waits, one cheap query
+            for i in range(0, len(keys), rows.CHUNK):
+                found = conn.execute(
+                    base.where(_E.field.in_(keys[i : i + rows.CHUNK])).order_by(_E.id)
+                )
+                out.extend(rows.exception(r) for r in found)
+        return out
+
+    def get(self, exc_id: int) -> ExceptionRow | None:
+        with self._engine.connect() as conn:
+            r = conn.execute(select(t.exceptions).where(_E.id == exc_id)).first()
+        return rows.exception(r) if r is not None else None
+
+    def count(self, status: ExceptionStatus = ExceptionStatus.OPEN) -> int:
+        with self._engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).where(_E.status == status.value)).scalar_one()
+            )
+
+    def set_status(
+        self, exc_id: int, status: ExceptionStatus, *, actor: str, note: str | None = None
+    ) -> None:
+        """Resolve, ignore or reopen one exception; audited."""
+        with self._write() as tx:
+            tx.conn.execute(
+                update(t.exceptions)
+                .where(_E.id == exc_id)
+                .values(status=status.value, updated_at=rows.now(), note=note)
+            )
+            tx.audit(actor, f"exception.{status.value}", str(exc_id), {"note": note})
+
+
+def _proposal(r: Row[Any]) -> ProposalRow:
+    return ProposalRow(
+        r.id,
+        EntityType(r.entity_type),
+        r.entity_id,
+        r.system,
+        r.field,
+        loads(r.value),
+        utc(r.source_ts) or rows.now(),
+        ProposalStatus(r.status),
+        utc(r.created_at) or rows.now(),
+    )
+
+
+class SqlProposals(SqlRepo):
+    """The ``proposals`` table: field changes from a non-owner, waiting for a person."""
+
+    def page(
+        self, status: ProposalStatus = ProposalStatus.PENDING, limit: int = 100
+    ) -> list[ProposalRow]:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(t.proposals).where(_P.status == status.value).order_by(_P.id).limit(limit)
+            ).all()
+        return [_proposal(r) for r in found]
+
+    def get_in(self, tx: WriteTx, proposal_id: int) -> ProposalRow | None:
+        """One proposal, read inside the transaction that decides it."""
+        r = tx.conn.execute(select(t.proposals).where(_P.id == proposal_id)).first()
+        return None if r is None else _proposal(r)
+
+    def decide(
+        self, tx: WriteTx, proposal_id: int, status: ProposalStatus, actor: str, at: datetime
+    ) -> None:
+        """Record the decision on a proposal inside the caller's transaction."""
+        tx.conn.execute(
+            update(t.proposals)
+            .where(_P.id == proposal_id)
+            .values(status=status.value, decided_at=at, decided_by=actor)
+        )
+
+
+class SqlAudit(SqlRepo):
+    """The ``audit_log`` table (written through ``WriteTx.audit``)."""
+
+    def entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest entries first."""
+        c = t.audit_log.c
+        with self._engine.connect() as conn:
+            found = conn.execute(select(t.audit_log).order_by(c.id.desc()).limit(limit)).all()
+        return [
+            {
+                "id": r.id,
+                "at": utc(r.at),
+                "actor": r.actor,
+                "action": r.action,
+                "target": r.target,
+                "detail": loads(r.detail),
+            }
+            for r in found
+        ]

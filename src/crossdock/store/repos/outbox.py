@@ -1,0 +1,102 @@
+"""The outbox read side: events after a position, an entity's history, counts and times."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from crossdock.model.base import EntityType
+from crossdock.store import schema as t
+from crossdock.store.records import EventRow
+from crossdock.store.repos import rows
+from crossdock.store.repos.base import SqlRepo
+from crossdock.store.write import utc
+
+_C = t.events.c
+
+
+def _narrowed(
+    q: Select[Any],
+    entity_types: Sequence[EntityType] | None,
+    partition: tuple[int, int] | None,
+) -> Select[Any]:
+    if partition is not None and partition[1] > 1:
+        q = q.where(_C.bucket % partition[1] == partition[0])
+    if entity_types:
+        q = q.where(_C.entity_type.in_([e.value for e in entity_types]))
+    return q
+
+
+class SqlOutbox(SqlRepo):
+    """The ``events`` table, in sequence order."""
+
+    def after(
+        self,
+        after: int,
+        *,
+        limit: int = 500,
+        entity_types: Sequence[EntityType] | None = None,
+        entity_id: str | None = None,
+        partition: tuple[int, int] | None = None,
+    ) -> list[EventRow]:
+        """Events after ``after``; ``partition=(p, n)`` keeps those whose bucket % n == p."""
+        q = _narrowed(select(t.events).where(_C.seq > after), entity_types, partition)
+        if entity_id is not None:
+            q = q.where(_C.entity_id == entity_id)
+        with self._engine.connect() as conn:
+            found = conn.execute(q.order_by(_C.seq).limit(limit)).all()
+        return [rows.event(r) for r in found]
+
+    def previous(
+        self, entity_type: EntityType, entity_id: str, before_version: int
+    ) -> EventRow | None:
+        """The entity's newest event older than ``before_version``."""
+        q = (
+            select(t.events)
+            .where(
+                _C.entity_type == entity_type.value,
+                _C.entity_id == entity_id,
+                _C.version < before_version,
+            )
+            .order_by(_C.version.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else rows.event(row)
+
+    def count_after(
+        self,
+        after: int,
+        *,
+        entity_types: Sequence[EntityType] | None = None,
+        partition: tuple[int, int] | None = None,
+    ) -> int:
+        """How many events after ``after`` (of these types, in this partition) wait."""
+        q = select(func.count()).select_from(t.events).where(_C.seq > after)
+        with self._engine.connect() as conn:
+            return int(conn.execute(_narrowed(q, entity_types, partition)).scalar_one())
+
+    def last_seq(self) -> int:
+        """The newest sequence number (0 for an empty outbox)."""
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(_C.seq), 0))).scalar_one())
+
+    def event_time(self, seq: int) -> datetime | None:
+        """When the event at ``seq`` happened."""
+        with self._engine.connect() as conn:
+            return utc(conn.execute(select(_C.time).where(_C.seq == seq)).scalar())
+
+    def first_seq_since(self, since: datetime) -> int | None:
+        """The first outbox sequence number at or after ``since``."""
+        with self._engine.connect() as conn:
+            found = conn.execute(select(func.min(_C.seq)).where(_C.time >= since)).scalar()
+        return int(found) if found is not None else None
+
+    def count(self) -> int:
+        """Every event in the outbox."""
+        with self._engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.events)).scalar_one())

@@ -1,0 +1,59 @@
+"""The store's tables (SQLAlchemy Core): one metadata for SQLite and PostgreSQL.
+
+JSON payloads are kept as text written by the store itself (compact, sorted
+keys) so that both backends hold byte-identical documents and ``Decimal``
+values stay strings. Alembic migrations in ``migrations/`` create these
+tables; this module is their single source.
+"""
+
+from crossdock.store.schema.base import metadata
+from crossdock.store.schema.hub import (
+    api_keys,
+    audit_log,
+    connector_state,
+    crosswalk,
+    destination_guards,
+    events,
+    exceptions,
+    inbound_keys,
+    inbox,
+    leases,
+    parked,
+    proposals,
+    record_keys,
+    records,
+    route_cursors,
+)
+from crossdock.store.schema.stock import (
+    atp_publish_queue,
+    inventory_event_keys,
+    reservations,
+    stock_drift,
+    stock_inbound,
+    stock_positions,
+)
+
+__all__ = [
+    "api_keys",
+    "atp_publish_queue",
+    "audit_log",
+    "connector_state",
+    "crosswalk",
+    "destination_guards",
+    "events",
+    "exceptions",
+    "inbound_keys",
+    "inbox",
+    "inventory_event_keys",
+    "leases",
+    "metadata",
+    "parked",
+    "proposals",
+    "record_keys",
+    "records",
+    "reservations",
+    "route_cursors",
+    "stock_drift",
+    "stock_inbound",
+    "stock_positions",
+]
