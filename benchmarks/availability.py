@@ -71,6 +71,7 @@ import uvicorn
 from sqlalchemy import text
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.hub import HubConfig, RateLimit, ThrottleConfig
 from crossdock.errors import ConflictError
@@ -576,8 +577,9 @@ def serve(url: str, fd: int, name: str) -> None:
     # socket(fileno=) finds the family (uvicorn's own fd= takes it for a UNIX socket,
     # and a TCP socket so taken loses TCP_NODELAY: 40 ms delayed ACKs per answer).
     sock = socket.socket(fileno=fd)
-    config = uvicorn.Config(create_app(hub), log_level="warning", access_log=False)
-    gc.freeze()  # as `crossdock serve` does
+    application = Application(hub)
+    config = uvicorn.Config(create_app(application), log_level="warning", access_log=False)
+    application.freeze()  # as `crossdock serve` does
     folder = os.environ.get("CROSSDOCK_BENCH_PROFILE")
     if not folder:
         uvicorn.Server(config).run(sockets=[sock])

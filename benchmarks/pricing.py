@@ -354,13 +354,14 @@ def _cpu_seconds(pid: int) -> float:
 _SERVER = """
 import sys, uvicorn
 from crossdock.api import create_app
+from crossdock.app import Application
 from crossdock.config.hub import HubConfig
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 config = HubConfig.model_validate_json(open(sys.argv[1]).read())
-hub = Hub(config, Store.open(sys.argv[2]))
-uvicorn.run(create_app(hub), host="127.0.0.1", port=int(sys.argv[3]), log_level="warning",
-            access_log=False)
+application = Application(Hub(config, Store.open(sys.argv[2])))
+uvicorn.run(create_app(application), host="127.0.0.1", port=int(sys.argv[3]),
+            log_level="warning", access_log=False)
 """
 
 

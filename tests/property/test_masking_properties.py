@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.config.masking import MaskingConfig, MaskRule
 from crossdock.connectors.base import Connector
@@ -79,7 +80,7 @@ def setup() -> Iterator[tuple[Hub, TestClient, dict[str, str]]]:
         "steward": create_api_key(hub.store, "s", role="steward"),
         "admin": create_api_key(hub.store, "a", ["admin"]),
     }
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         yield hub, client, keys
     hub.close()
 

@@ -19,12 +19,11 @@ import crossdock
 
 SRC = Path(crossdock.__file__).parent
 
-FACES = {"api", "ui", "cli", "cli_options", "cli_pricing", "cli_bookmarks", "availability_cli"}
-FACES.add("cli_errors")
+FACES = {"api", "ui", "cli", "app"}  # app: the application the faces run
 FACES.add("demo")
 WORK = {"services", "sync", "connectors"}
 BASE = {"config", "store", "observability"}
-CORE = {"model", "errors", "__init__"}  # the package root holds the version alone
+CORE = {"model", "errors", "clock", "__init__"}  # the package root: the version and the clock
 SYNC_MAY_USE = {"crossdock.connectors.base", "crossdock.connectors.registry"}
 
 

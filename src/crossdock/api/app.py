@@ -1,4 +1,4 @@
-"""The HTTP API: ``create_app(hub)`` builds the FastAPI app serving one hub under ``/v1``.
+"""The HTTP API: ``create_app(application)`` builds the FastAPI app serving one hub under ``/v1``.
 
 OpenAPI 3.1 at ``/v1/openapi.json`` (interactive docs at ``/v1/docs``). Every
 error is an RFC 9457 problem document (see :mod:`crossdock.api.problems`);
@@ -20,11 +20,10 @@ from crossdock.api.hot import HotRoutes
 from crossdock.api.middleware import BodyLimit, CatchAll, MiB
 from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from crossdock.api.routers import ROUTERS
-from crossdock.api.routers.pricing import warm_pricing
 from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
 from crossdock.api.throttle import InboundThrottle
 from crossdock.api.versioning import DeprecationHeaders
-from crossdock.sync.runtime import Hub
+from crossdock.app import Application
 
 API_PREFIX = "/v1"
 MAX_BODY_BYTES = 16 * MiB
@@ -98,19 +97,20 @@ def _problem_media_types(schema: dict[str, Any]) -> None:
 
 
 def create_app(
-    hub: Hub,
+    application: Application,
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     warm: bool = False,
     key_cache: KeyCache | None = None,
 ) -> FastAPI:
-    """The API app serving ``hub``; the caller owns the hub (and closes it).
+    """The API app serving ``application``'s hub and services; the caller closes it.
 
     ``key_cache`` keeps live API key checks (see :mod:`crossdock.api.auth`); a fresh
     one by default.
 
     ``warm`` builds the services' in-memory indexes in the background at once
-    (`crossdock serve`), rather than on the first request that needs them.
+    (`crossdock serve`, :meth:`Application.warm`), rather than on the first
+    request that needs them.
     """
     app = CrossdockAPI(
         title="Crossdock",
@@ -121,8 +121,9 @@ def create_app(
         redoc_url=None,
     )
     app.openapi_version = "3.1.0"
-    app.state.hub = hub
+    app.state.application = application
     app.state.key_cache = KeyCache() if key_cache is None else key_cache
+    hub = application.hub
     app.state.throttle = InboundThrottle(hub.store, hub.config.throttle)
     install_handlers(app)
     install_docs(app, API_PREFIX)
@@ -137,7 +138,7 @@ def create_app(
     )
     app.add_middleware(CatchAll)
     if warm:
-        warm_pricing(app, hub)
+        application.warm()
     return app
 
 

@@ -33,6 +33,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from crossdock.api.deps import application_of
 from crossdock.api.keys import Scope, effective_scopes, hash_key, parse_key
 from crossdock.api.problems import ApiError
 from crossdock.api.throttle import InboundThrottle
@@ -233,7 +234,7 @@ async def principal_of(
     Either way only when the app's :class:`KeyCache` has no live check of it.
     """
     key = presented_key(request, bearer, header)
-    hub: Hub = request.app.state.hub
+    hub: Hub = application_of(request).hub
     cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
     digest = hash_key(key)
     principal = cache.get(digest) if cache is not None else None

@@ -11,6 +11,9 @@ from typing import Annotated, cast
 from fastapi import Depends, Path, Query
 from starlette.requests import Request
 
+from crossdock.app import Application
+from crossdock.services.availability import AvailabilityService
+from crossdock.services.pricing import PricingService
 from crossdock.sync.runtime import Hub
 
 MAX_INT = 2**63 - 1
@@ -23,16 +26,34 @@ SYSTEM_NAME = r"^[a-z][a-z0-9_\-]*$"
 """How a system or route is named in the hub file."""
 
 
-async def get_hub(request: Request) -> Hub:
-    """The hub this app serves.
+def application_of(request: Request) -> Application:
+    """The application this API app serves (see :func:`crossdock.api.app.create_app`)."""
+    return cast(Application, request.app.state.application)
 
-    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency
-    in its thread pool, and that hop cost more than the rest of a small request.
-    """
-    return cast(Hub, request.app.state.hub)
+
+# The dependencies are ``async`` although they await nothing: FastAPI runs a plain
+# ``def`` dependency in its thread pool, and that hop cost more than the rest of a
+# small request.
+
+
+async def get_hub(request: Request) -> Hub:
+    """The hub this app serves."""
+    return application_of(request).hub
+
+
+async def get_availability(request: Request) -> AvailabilityService:
+    """The application's one availability service."""
+    return application_of(request).availability
+
+
+async def get_pricing(request: Request) -> PricingService:
+    """The application's one pricing service."""
+    return application_of(request).pricing
 
 
 HubDep = Annotated[Hub, Depends(get_hub)]
+AvailabilityDep = Annotated[AvailabilityService, Depends(get_availability)]
+PricingDep = Annotated[PricingService, Depends(get_pricing)]
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="page size, 1 to 1000")]
 RecordId = Annotated[
@@ -57,13 +78,18 @@ __all__ = [
     "MAX_INT",
     "NO_CONTROL",
     "SYSTEM_NAME",
+    "AvailabilityDep",
     "HubDep",
     "Limit",
     "NativeId",
+    "PricingDep",
     "RecordId",
     "RouteName",
     "RowId",
     "SeqAfter",
     "SystemPath",
+    "application_of",
+    "get_availability",
     "get_hub",
+    "get_pricing",
 ]

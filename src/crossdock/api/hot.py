@@ -38,24 +38,27 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from crossdock.api.auth import request_principal
+from crossdock.api.deps import application_of
 from crossdock.api.exactjson import ExactJSONRequest, loads_exact
 from crossdock.api.handlers import problem_for
 from crossdock.api.keys import Scope as KeyScope
 from crossdock.api.middleware import replaying
 from crossdock.api.problems import ApiError
 from crossdock.api.routers.availability import (
+    MAX_LOCATIONS,
+    MAX_SKUS,
     EventsIn,
     availability_answer,
     channel_refusal,
     events_answer,
     reservation_out,
+    reservations_router,
 )
-from crossdock.services.availability import ReserveRequest, service_for
+from crossdock.api.routers.availability import router as availability_router
+from crossdock.services.availability import ReserveRequest
 
 M = TypeVar("M", bound=BaseModel)
 _JSON = "application/json"
-_MAX_SKUS = 200  # as the route's Query(max_length=...) admits
-_MAX_LOCATIONS = 100
 
 
 def _sent_as_json(content_type: str | None) -> bool:
@@ -81,13 +84,20 @@ async def _written(request: ExactJSONRequest, body: bytes, model: type[M]) -> M 
 
 
 class HotRoutes:
-    """ASGI middleware answering the hot routes under ``prefix`` without FastAPI's routing."""
+    """ASGI middleware answering the hot routes under ``prefix`` without FastAPI's routing.
+
+    Its paths and limits are the routes' own (their routers' paths, the ATP
+    read's ``Query`` bounds), so the two cannot drift apart.
+    """
+
+    #: The query parameters of an ATP read the fast path answers, and how many of each.
+    read_limits = {"sku": (1, MAX_SKUS), "location": (0, MAX_LOCATIONS)}
 
     def __init__(self, app: ASGIApp, prefix: str = "/v1") -> None:
         self.app = app
-        self.reserve_path = f"{prefix}/reservations"
-        self.availability_path = f"{prefix}/availability"
-        self.events_path = f"{prefix}/availability/events"
+        self.reserve_path = prefix + reservations_router.url_path_for("reserve")
+        self.availability_path = prefix + availability_router.url_path_for("get_availability")
+        self.events_path = prefix + availability_router.url_path_for("post_events")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -122,11 +132,11 @@ class HotRoutes:
         req = await _written(request, body, ReserveRequest)
         if req is None:
             return None
-        hub = request.app.state.hub
+        hub = application_of(request).hub
         if channel_refusal(request.state.principal, req, hub) is not None:
             return None  # the route refuses it with its problem document
         try:
-            r = await service_for(request.app.state.hub).reservations.reserve_async(req)
+            r = await application_of(request).availability.reservations.reserve_async(req)
         except Exception as exc:  # the service refused (or failed): its problem document
             return problem_for(request, exc).response(request.url.path)
         return Response(
@@ -141,34 +151,34 @@ class HotRoutes:
         if events is None:
             return None
         try:
-            out = await events_answer(request.app.state.hub, events)
+            out = await events_answer(application_of(request).availability, events)
         except Exception as exc:  # refused (or failed): its problem document
             return problem_for(request, exc).response(request.url.path)
         return Response(out.model_dump_json(by_alias=True), media_type=_JSON)
 
     async def _availability(self, request: ExactJSONRequest) -> Response | None:
         """The answer to an ATP read of SKUs and locations; ``None`` for FastAPI to judge."""
-        sku: list[str] = []
-        location: list[str] = []
+        asked: dict[str, list[str]] = {name: [] for name in self.read_limits}
         try:
             raw = request.scope.get("query_string", b"").decode("latin-1")
             for name, value in parse_qsl(raw, keep_blank_values=True):
-                if name == "sku":
-                    sku.append(value)
-                elif name == "location":
-                    location.append(value)
-                else:
+                if name not in asked:
                     return None
+                asked[name].append(value)
         except ValueError:
             return None
-        if not 1 <= len(sku) <= _MAX_SKUS or len(location) > _MAX_LOCATIONS:
-            return None
+        for name, (least, most) in self.read_limits.items():
+            if not least <= len(asked[name]) <= most:
+                return None
+        sku, location = asked["sku"], asked["location"]
         try:
             await request_principal(request, KeyScope.READ)
         except ApiError:
             return None
         try:
-            out = await availability_answer(request.app.state.hub, sku, location, None, None)
+            out = await availability_answer(
+                application_of(request).availability, sku, location, None, None
+            )
         except Exception as exc:  # refused (unknown SKU, bad code) or failed: its problem
             return problem_for(request, exc).response(request.url.path)
         return Response(out.model_dump_json(by_alias=True), media_type=_JSON)

@@ -5,6 +5,7 @@ entry-point group. The engine only ever sees these small protocols:
 
 * :class:`Source` pulls native input and yields :class:`~crossdock.model.change.Change`
   objects (or :class:`SourceError` for input it cannot map) in acknowledged units.
+* :class:`FileSource` (a source that can) reads one whole export file on demand.
 * :class:`Destination` pushes a batch of :class:`Delivery` objects and answers
   one :class:`DeliveryResult` per delivery.
 * :class:`WebhookReceiver` verifies and maps an inbound HTTP request.
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, runtime_checkable
 
 from pydantic import BaseModel
@@ -92,6 +94,15 @@ class ReplayableSource(Protocol):
 class SnapshotSource(Protocol):
     def snapshot(self) -> Iterator[SourceItem]:
         """Everything the system holds now, as changes; moves no bookmark (reconciliation)."""
+        ...
+
+
+@runtime_checkable
+class FileSource(Protocol):
+    """A source that reads whole export files on demand (`crossdock import`, `reconcile --file`)."""
+
+    def read_file(self, path: Path) -> InboundUnit:
+        """One file as a unit of changes, through the system's mapping; moves no bookmark."""
         ...
 
 
@@ -248,6 +259,7 @@ __all__ = [
     "DeliveryResult",
     "DeliveryStatus",
     "Destination",
+    "FileSource",
     "InboundUnit",
     "SnapshotSource",
     "Source",

@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crossdock.app import Application
 from crossdock.demo.config import SECRET_ENV, demo_hub, demo_hub_document, write_hub_file
 from crossdock.demo.generator import generate
 from crossdock.demo.receiver import PortalReceiver
-from crossdock.services import attach as attach_services
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub, SyncSummary
 
@@ -52,8 +52,9 @@ def run_demo(
     with PortalReceiver(secret) as portal:
         doc = demo_hub_document(root, portal.url)
         write_hub_file(root / "crossdock.yaml", doc)
-        hub = Hub(demo_hub(root, portal.url), Store.open(doc["store"]["url"]))
-        attach_services(hub)
+        application = Application(Hub(demo_hub(root, portal.url), Store.open(doc["store"]["url"])))
+        application.attach_steps()
+        hub = application.hub
         start = time.perf_counter()
         with Progress(
             TextColumn("{task.description:<28}"),
@@ -81,7 +82,7 @@ def run_demo(
         if exit_after_sync:
             hub.close()
             return summary
-        _serve(console, hub, root, port, secret_file)
+        _serve(console, application, root, port, secret_file)
         return summary
 
 
@@ -137,7 +138,9 @@ def _print_summary(
     )
 
 
-def _serve(console: Console, hub: Hub, root: Path, port: int, secret_file: Path) -> None:
+def _serve(
+    console: Console, application: Application, root: Path, port: int, secret_file: Path
+) -> None:
     import uvicorn
 
     from crossdock.api.app import create_app
@@ -145,6 +148,7 @@ def _serve(console: Console, hub: Hub, root: Path, port: int, secret_file: Path)
     from crossdock.observability import configure_logging
     from crossdock.sync.loop import SyncLoop
 
+    hub = application.hub
     key = create_api_key(hub.store, "demo-admin", ["admin"])
     console.print(f"\nAPI on http://127.0.0.1:{port}/v1  (docs: /v1/docs)")
     console.print(f"admin API key: {key}")
@@ -160,11 +164,15 @@ def _serve(console: Console, hub: Hub, root: Path, port: int, secret_file: Path)
     loop.start()
     try:
         uvicorn.run(
-            create_app(hub), host="127.0.0.1", port=port, log_level="warning", log_config=None
+            create_app(application),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            log_config=None,
         )
     finally:
         loop.stop()
-        hub.close()
+        application.close()
 
 
 __all__ = ["run_demo"]

@@ -7,14 +7,17 @@ which checks that the lease is still this worker's with this token and
 extends it; a worker whose lease expired and was taken over finds out there,
 its transaction rolls back, and its cursor move never happens. On PostgreSQL
 acquisition skips rows another worker has locked (``FOR UPDATE SKIP LOCKED``).
+Expiry is read from the ``clock`` given (the real one by default), so a test can
+let a lease run out without waiting for it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from crossdock.clock import SYSTEM_CLOCK, Clock
 from crossdock.errors import ConflictError, ErrorCode
 from crossdock.store import schema as t
 from crossdock.store.facade import Store
@@ -27,10 +30,18 @@ class LeaseLost(ConflictError):
     code = ErrorCode.CONFLICT
 
 
-def acquire(store: Store, route: str, partition: int, owner: str, ttl: float) -> int | None:
+def acquire(
+    store: Store,
+    route: str,
+    partition: int,
+    owner: str,
+    ttl: float,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> int | None:
     """The fencing token if ``owner`` now holds the lease, else ``None`` (someone else does)."""
     c = t.leases.c
-    now = datetime.now(UTC)
+    now = clock.now()
     expires = now + timedelta(seconds=ttl)
     with store.write() as tx:
         q = select(c.owner, c.token, c.expires_at).where(c.route == route, c.partition == partition)
@@ -75,26 +86,43 @@ def _locked_elsewhere(tx: WriteTx, route: str, partition: int) -> bool:
     return found is not None
 
 
-def hold(tx: WriteTx, route: str, partition: int, owner: str, token: int, ttl: float) -> None:
+def hold(
+    tx: WriteTx,
+    route: str,
+    partition: int,
+    owner: str,
+    token: int,
+    ttl: float,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> None:
     """Inside the transaction that moves the cursor: still ours? Then extend it."""
     c = t.leases.c
     res = tx.conn.execute(
         update(t.leases)
         .where(c.route == route, c.partition == partition, c.owner == owner, c.token == token)
-        .values(expires_at=datetime.now(UTC) + timedelta(seconds=ttl))
+        .values(expires_at=clock.now() + timedelta(seconds=ttl))
     )
     if res.rowcount != 1:
         raise LeaseLost(f"lost the lease of {route}/{partition} (token {token})")
 
 
-def release(store: Store, route: str, partition: int, owner: str, token: int) -> None:
+def release(
+    store: Store,
+    route: str,
+    partition: int,
+    owner: str,
+    token: int,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> None:
     """Give the lease up at once (if still ours), so any worker may take the partition next."""
     c = t.leases.c
     with store.write() as tx:
         tx.conn.execute(
             update(t.leases)
             .where(c.route == route, c.partition == partition, c.owner == owner, c.token == token)
-            .values(expires_at=datetime.now(UTC))
+            .values(expires_at=clock.now())
         )
 
 

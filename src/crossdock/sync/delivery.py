@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from crossdock.clock import SYSTEM_CLOCK, Clock
 from crossdock.config.hub import RouteConfig
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, Destination
 from crossdock.errors import ErrorCode, NotFound, PermanentError, RetryableError
@@ -107,7 +107,8 @@ class RouteWorker:
         guard: DestinationGuard | None = None,
         partition: int = 0,
         lease: Lease | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
         self.route = route
@@ -115,7 +116,10 @@ class RouteWorker:
         self.guard = guard
         self.partition = partition
         self.lease = lease
-        self.sleep = sleep
+        self.clock = clock
+        # Waits (backoff, Retry-After, a pause, the rate limit) pass on the clock unless
+        # the caller gives its own sleep.
+        self.sleep = sleep if sleep is not None else clock.sleep
 
     def _save_cursor(
         self, tx: WriteTx, position: int, *, success: bool, delivered: int, error: str | None
@@ -129,6 +133,7 @@ class RouteWorker:
                 self.lease.owner,
                 self.lease.token,
                 self.lease.ttl,
+                clock=self.clock,
             )
         self.store.cursors.save(
             tx,
@@ -234,7 +239,7 @@ class RouteWorker:
         wait = self.route.batch_wait_seconds
         if wait <= 0 or len(events) >= self.route.batch_size:
             return False
-        return (datetime.now(UTC) - events[0].time).total_seconds() < wait
+        return (self.clock.now() - events[0].time).total_seconds() < wait
 
     # -- pushing ------------------------------------------------------------------------
     def _push_with_retry(

@@ -4,8 +4,8 @@ All three are per destination. The hub's are :class:`SharedTokenBucket` and
 :class:`SharedCircuitBreaker`, whose state is a row in the store, so every
 worker process pushing to one destination shares one rate limit and one
 circuit. :class:`TokenBucket` and :class:`CircuitBreaker` are the same rules
-in memory, for one process and for tests; the clock is injectable, so each is
-tested alone.
+in memory, for one process and for tests; the clock is injectable (the hub
+gives its :class:`crossdock.clock.Clock`), so each is tested alone.
 
 * :class:`TokenBucket`: ``rate`` tokens a second, at most ``burst`` banked;
   one token per delivery. ``reserve(n)`` answers how long to wait first.
@@ -33,7 +33,9 @@ from crossdock.config.hub import CircuitPolicy, RateLimit
 from crossdock.store import guard_state
 from crossdock.store.facade import Store
 
-Clock = Callable[[], float]
+Ticks = Callable[[], float]
+"""Where a guard reads seconds from: a :class:`crossdock.clock.Clock`'s ``time`` (shared
+guards: rows other processes read too) or ``monotonic`` (in-memory guards)."""
 
 
 class RateLimiter(Protocol):
@@ -56,7 +58,7 @@ class Breaker(Protocol):
 
 
 class TokenBucket:
-    def __init__(self, rate: float, burst: int, clock: Clock = time.monotonic) -> None:
+    def __init__(self, rate: float, burst: int, clock: Ticks = time.monotonic) -> None:
         self.rate = rate
         self.burst = burst
         self._clock = clock
@@ -87,7 +89,7 @@ class Backpressure(Protocol):
 class Pause:
     """A destination's back-pressure pause in one process."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
+    def __init__(self, clock: Ticks = time.monotonic) -> None:
         self._clock = clock
         self._until = 0.0
         self._lock = threading.Lock()
@@ -104,7 +106,7 @@ class Pause:
 class SharedPause:
     """The pause kept in the store: a 429 seen by one worker slows every worker."""
 
-    def __init__(self, store: Store, system: str, clock: Clock = time.time) -> None:
+    def __init__(self, store: Store, system: str, clock: Ticks = time.time) -> None:
         self.store = store
         self.system = system
         self._clock = clock
@@ -124,7 +126,7 @@ class CircuitState(StrEnum):
 
 
 class CircuitBreaker:
-    def __init__(self, failures: int, open_seconds: float, clock: Clock = time.monotonic) -> None:
+    def __init__(self, failures: int, open_seconds: float, clock: Ticks = time.monotonic) -> None:
         self.failures = failures
         self.open_seconds = open_seconds
         self._clock = clock
@@ -178,7 +180,7 @@ class SharedTokenBucket:
     """A token bucket whose tokens live in the store: one rate for all worker processes."""
 
     def __init__(
-        self, store: Store, system: str, rate: float, burst: int, clock: Clock = time.time
+        self, store: Store, system: str, rate: float, burst: int, clock: Ticks = time.time
     ) -> None:
         self.store = store
         self.system = system
@@ -206,7 +208,7 @@ class SharedCircuitBreaker:
         system: str,
         failures: int,
         open_seconds: float,
-        clock: Clock = time.time,
+        clock: Ticks = time.time,
     ) -> None:
         self.store = store
         self.system = system
@@ -257,7 +259,7 @@ class DestinationGuard:
         name: str,
         circuit: CircuitPolicy,
         rate: RateLimit | None,
-        clock: Clock = time.monotonic,
+        clock: Ticks = time.monotonic,
     ) -> DestinationGuard:
         """In-memory guards: one process's view (tests, a single worker)."""
         bucket = TokenBucket(rate.per_second, rate.burst, clock) if rate else None
@@ -271,7 +273,7 @@ class DestinationGuard:
         name: str,
         circuit: CircuitPolicy,
         rate: RateLimit | None,
-        clock: Clock = time.time,
+        clock: Ticks = time.time,
     ) -> DestinationGuard:
         """Guards kept in the store, shared by every worker process of this store."""
         bucket = (

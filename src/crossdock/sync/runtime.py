@@ -17,10 +17,11 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crossdock.clock import SYSTEM_CLOCK, Clock
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.config.loader import load_hub, parse_hub
 from crossdock.connectors.base import (
@@ -87,11 +88,23 @@ class SyncSummary:
 
 
 class Hub:
-    """One hub: a config, a store and the connectors the config names."""
+    """One hub: a config, a store and the connectors the config names.
 
-    def __init__(self, config: HubConfig, store: Store, *, batch_size: int = 2000) -> None:
+    ``clock`` is what its leases, route workers, destination guards and inbox
+    claims read the time from (the real one unless a test gives another).
+    """
+
+    def __init__(
+        self,
+        config: HubConfig,
+        store: Store,
+        *,
+        batch_size: int = 2000,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.config = config
         self.store = store
+        self.clock = clock
         self.ingestor = Ingestor(store, config, batch_size=batch_size)
         self._connectors: dict[str, AnyConnector] = {}
         self._guards: dict[str, DestinationGuard] = {}
@@ -101,8 +114,10 @@ class Hub:
         self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
-    def open(cls, config: HubConfig, *, store_url: str | None = None) -> Hub:
-        return cls(config, Store.open(store_url or config.store.url))
+    def open(
+        cls, config: HubConfig, *, store_url: str | None = None, clock: Clock = SYSTEM_CLOCK
+    ) -> Hub:
+        return cls(config, Store.open(store_url or config.store.url), clock=clock)
 
     def close(self) -> None:
         with self._lock:
@@ -196,7 +211,7 @@ class Hub:
         return total
 
     def _claim_inbox_row(self, row_id: int) -> str | None:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         return self.store.inbox.claim(row_id, now, now - timedelta(seconds=INBOX_CLAIM_SECONDS))
 
     # -- outbound -----------------------------------------------------------------------
@@ -224,6 +239,7 @@ class Hub:
             guard=self.guard(route.destination),
             partition=partition,
             lease=lease,
+            clock=self.clock,
         )
 
     def guard(self, system: str) -> DestinationGuard:
@@ -232,7 +248,7 @@ class Hub:
             if system not in self._guards:
                 cfg = self.config.system(system)
                 self._guards[system] = DestinationGuard.shared(
-                    self.store, system, cfg.circuit, cfg.rate_limit
+                    self.store, system, cfg.circuit, cfg.rate_limit, clock=self.clock.time
                 )
             return self._guards[system]
 
@@ -353,7 +369,7 @@ class Hub:
         if not self._has_work(route, partition):
             return DeliveryReport()
         ttl = self.config.delivery.lease_seconds
-        token = acquire_lease(self.store, route.name, partition, self.owner, ttl)
+        token = acquire_lease(self.store, route.name, partition, self.owner, ttl, clock=self.clock)
         if token is None:
             return DeliveryReport()
         try:
@@ -362,7 +378,7 @@ class Hub:
             log.warning("%s", exc)
             return DeliveryReport()
         finally:
-            release_lease(self.store, route.name, partition, self.owner, token)
+            release_lease(self.store, route.name, partition, self.owner, token, clock=self.clock)
 
     def _partition_pool(self) -> ThreadPoolExecutor | None:
         """The threads that work partitions side by side (``None``: one at a time)."""
@@ -502,7 +518,7 @@ class Hub:
     def route_status(self) -> list[RouteStatus]:
         head = self.store.outbox.last_seq()
         parked = self.store.parked.count_by_route()
-        now = datetime.now(UTC)
+        now = self.clock.now()
         out: list[RouteStatus] = []
         for route in self.config.routes:
             worked = {c.partition: c for c in self.store.cursors.of_route(route.name)}

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from crossdock.app import Application
 from crossdock.config.hub import (
     EntityOwnership,
     HubConfig,
@@ -180,7 +181,7 @@ def keys(hub: Hub) -> Keys:
 
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(hub)) as c:
+    with TestClient(create_app(Application(hub))) as c:
         yield c
 
 

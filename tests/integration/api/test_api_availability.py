@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.hub import HubConfig
 from crossdock.model.base import EntityType
@@ -39,7 +40,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, dict[str, str]
         scope: {"Authorization": "Bearer " + create_api_key(hub.store, scope, [scope])}
         for scope in ("read", "write", "admin")
     }
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         yield client, keys, hub
     hub.close()
 

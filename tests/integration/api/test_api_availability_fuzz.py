@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.hub import HubConfig
 from crossdock.store import Store
@@ -98,7 +99,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     )
     hub = Hub(HubConfig(availability=cfg), Store.open(f"sqlite:///{path}"))
     key = create_api_key(hub.store, "fuzzer", ["admin"])
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         auth = {"Authorization": f"Bearer {key}"}
         client.post(
             "/v1/availability/events",

@@ -20,6 +20,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.config.hub import EntityOwnership, HubConfig, SystemConfig
 from crossdock.connectors.kit.limits import MAX_DEPTH
 from crossdock.model.base import EntityType
@@ -58,7 +59,7 @@ def hub(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
 
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(hub)) as c:
+    with TestClient(create_app(Application(hub))) as c:
         yield c
 
 

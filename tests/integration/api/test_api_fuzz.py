@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.model.base import EntityType
 
 pytestmark = pytest.mark.integration
@@ -114,7 +115,7 @@ def fuzz(
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     hub = hub_opener(Path(tmp_path_factory.mktemp("fuzz")))
     key = create_api_key(hub.store, "fuzzer", ["admin"])
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         yield client, {"Authorization": f"Bearer {key}"}
     hub.close()
 

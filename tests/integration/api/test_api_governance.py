@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from crossdock.api import create_api_key, create_app
 from crossdock.api.keys import parse_key, rotate_api_key
+from crossdock.app import Application
 from crossdock.config.access import AccessConfig, AccessRule, Operation
 from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, SystemConfig
 from crossdock.config.masking import MaskingConfig
@@ -74,7 +75,7 @@ def hub(store_url: str) -> Iterator[Hub]:
 
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(hub)) as c:
+    with TestClient(create_app(Application(hub))) as c:
         yield c
 
 
@@ -245,7 +246,7 @@ def test_a_channel_never_learns_the_cost_behind_a_margin_floor(store_url: str) -
         body = {"customer": "C-1", "lines": [{"sku": "P1", "quantity": "1"}]}
         erp = create_api_key(hub.store, "erp", system="erp")
         portal = create_api_key(hub.store, "portal", system="portal")
-        with TestClient(create_app(hub)) as client:
+        with TestClient(create_app(Application(hub))) as client:
             answers = {
                 who: client.post("/v1/prices/quote?explain=true", json=body, headers=_h(key))
                 for who, key in (("erp", erp), ("portal", portal))
@@ -301,16 +302,17 @@ def test_a_route_to_a_channel_delivers_without_the_masked_fields(store_url: str)
 
 
 def test_a_system_reserves_for_itself_only(tmp_path: Path) -> None:
-    from crossdock.services.availability import WmsEvent, service_for
+    from crossdock.services.availability import WmsEvent
 
     register(KIND, _Null)
     hub = Hub(_config(), Store.open(f"sqlite:///{tmp_path / 'hub.sqlite'}"))
-    service_for(hub).feeds.apply_wms_events(
+    application = Application(hub)
+    application.availability.feeds.apply_wms_events(
         [WmsEvent(idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=Decimal(9))]
     )
     portal = create_api_key(hub.store, "portal", system="portal")
     try:
-        with TestClient(create_app(hub)) as client:
+        with TestClient(create_app(application)) as client:
 
             def reserve(key: str, channel: str | None) -> Any:
                 return client.post(
@@ -329,6 +331,6 @@ def test_a_system_reserves_for_itself_only(tmp_path: Path) -> None:
             assert forged.status_code == 403, forged.text
             assert "may not reserve for 'crm'" in forged.json()["detail"]
             assert reserve(portal, None).status_code == 201
-        assert service_for(hub).availability(["A"])[0].atp == Decimal(8)
+        assert application.availability.availability(["A"])[0].atp == Decimal(8)
     finally:
         hub.close()

@@ -20,8 +20,9 @@ from fastapi.testclient import TestClient
 import crossdock.api.routers.availability as availability_router
 from crossdock.api import create_api_key, create_app
 from crossdock.api.hot import HotRoutes
+from crossdock.app import Application
 from crossdock.config.hub import HubConfig
-from crossdock.services.availability import WmsEvent, service_for
+from crossdock.services.availability import WmsEvent
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
@@ -99,11 +100,11 @@ _EVENT_AT = re.compile(r'"last_event_at": "[^"]*"')
 _RSV = re.compile(r"rsv_[0-9a-f]{24}")
 
 
-def _hub(path: Path) -> Hub:
+def _application(path: Path) -> Application:
     # A file, not :memory:: the service's writer thread may still hold its connection
     # when the hub closes, and a closed in-memory database cannot take it back.
-    hub = Hub(HubConfig(), Store.open(f"sqlite:///{path}"))
-    service_for(hub).feeds.apply_wms_events(
+    application = Application(Hub(HubConfig(), Store.open(f"sqlite:///{path}")))
+    application.availability.feeds.apply_wms_events(
         [
             WmsEvent(
                 idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=Decimal(5)
@@ -113,7 +114,7 @@ def _hub(path: Path) -> Hub:
             ),
         ]
     )
-    return hub
+    return application
 
 
 def _run(client: TestClient, keys: dict[str, str]) -> list[tuple[str, int, str, Any]]:
@@ -205,19 +206,22 @@ def _keys(hub: Hub) -> dict[str, str]:
 def test_the_fast_path_answers_every_request_as_the_route_does(
     route_calls: list[str], tmp_path: Path
 ) -> None:
-    slow_hub, fast_hub = _hub(tmp_path / "slow.sqlite"), _hub(tmp_path / "fast.sqlite")
+    slow_application, fast_application = (
+        _application(tmp_path / "slow.sqlite"),
+        _application(tmp_path / "fast.sqlite"),
+    )
     try:
-        slow_app = create_app(slow_hub)
+        slow_app = create_app(slow_application)
         slow_app.user_middleware = [m for m in slow_app.user_middleware if m.cls is not HotRoutes]
         with TestClient(slow_app) as slow:
-            slow_keys = _keys(slow_hub)
+            slow_keys = _keys(slow_application.hub)
             expected = _run(slow, slow_keys)
             expected_reads = _read(slow, slow_keys)
             expected_feed = _feed(slow, slow_keys)
         assert route_calls, "the app without the fast path answers through the route"
         route_calls.clear()
-        with TestClient(create_app(fast_hub)) as fast:
-            fast_keys = _keys(fast_hub)
+        with TestClient(create_app(fast_application)) as fast:
+            fast_keys = _keys(fast_application.hub)
             got = _run(fast, fast_keys)
             got_reads = _read(fast, fast_keys)
             got_feed = _feed(fast, fast_keys)
@@ -238,5 +242,5 @@ def test_the_fast_path_answers_every_request_as_the_route_does(
         # fast path's; the routes saw only the reads with a channel or a date.
         assert route_calls == ["read", "read"]
     finally:
-        slow_hub.close()
-        fast_hub.close()
+        slow_application.close()
+        fast_application.close()

@@ -152,11 +152,9 @@ def test_price_book_streams_jsonl_and_csv(client: Any, keys: Any, catalog: None)
 
 
 def test_serve_warms_the_price_index_before_the_first_quote(hub: Hub, catalog: None) -> None:
-    from fastapi import FastAPI
+    from crossdock.app import Application
 
-    from crossdock.api.routers.pricing import warm_pricing
-
-    app = FastAPI()
-    warm_pricing(app, hub).join(timeout=60)
-    service = app.state.pricing
+    application = Application(hub)
+    application.warm().join(timeout=60)
+    service = application.pricing
     assert service.seq == hub.store.outbox.last_seq() and "W-1" in service.index.products

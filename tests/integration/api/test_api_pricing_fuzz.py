@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 
@@ -76,7 +77,7 @@ def fuzz(
         ]
     )  # fmt: skip
     key = create_api_key(hub.store, "fuzzer", ["read"])
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         yield client, {"Authorization": f"Bearer {key}"}
     hub.close()
 

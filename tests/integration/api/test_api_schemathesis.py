@@ -26,6 +26,7 @@ from crossdock.api import create_api_key, create_app
 from crossdock.api.keys import Scope
 from crossdock.api.routers import ROUTERS
 from crossdock.api.routing import required_scope
+from crossdock.app import Application
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -52,7 +53,7 @@ def served(
         "read": create_api_key(hub.store, "reader", ["read"]),
         "admin": create_api_key(hub.store, "boss", ["admin"]),
     }
-    yield create_app(hub), keys
+    yield create_app(Application(hub)), keys
     hub.close()
 
 

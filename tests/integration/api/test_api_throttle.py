@@ -15,10 +15,11 @@ from pydantic import BaseModel
 
 from crossdock.api import create_api_key, create_app
 from crossdock.api.throttle import InboundThrottle
+from crossdock.app import Application
 from crossdock.config.hub import HubConfig, RateLimit, SystemConfig, ThrottleConfig
 from crossdock.connectors.base import Connector
 from crossdock.connectors.registry import register
-from crossdock.services.availability import WmsEvent, service_for
+from crossdock.services.availability import WmsEvent
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
@@ -90,7 +91,7 @@ def test_over_the_limit_the_api_answers_429_with_retry_after(tmp_path: object) -
     hub = Hub(config, Store.open("sqlite:///:memory:"))
     key = create_api_key(hub.store, "r", ["read"])
     try:
-        with TestClient(create_app(hub)) as client:
+        with TestClient(create_app(Application(hub))) as client:
             codes = [
                 client.get("/v1/routes", headers={"Authorization": f"Bearer {key}"})
                 for _ in range(4)
@@ -159,12 +160,13 @@ def test_two_processes_hold_one_limit_within_one_burst(shared_url: str) -> None:
 def test_the_hot_reservation_route_is_throttled_like_the_rest(tmp_path: Path) -> None:
     config = HubConfig(throttle=ThrottleConfig(per_key=RateLimit(per_second=0.01, burst=2)))
     hub = Hub(config, Store.open(f"sqlite:///{tmp_path / 'hub.sqlite'}"))
-    service_for(hub).feeds.apply_wms_events(
+    application = Application(hub)
+    application.availability.feeds.apply_wms_events(
         [WmsEvent(idempotency_key="r", kind="receipt", sku="A", location="W1", quantity=Decimal(9))]
     )
     key = create_api_key(hub.store, "shop", ["write"])
     try:
-        with TestClient(create_app(hub)) as client:
+        with TestClient(create_app(application)) as client:
             answers = [
                 client.post(
                     "/v1/reservations",
@@ -181,6 +183,6 @@ def test_the_hot_reservation_route_is_throttled_like_the_rest(tmp_path: Path) ->
         assert [r.status_code for r in answers] == [201, 201, 429], [r.text for r in answers]
         assert "Retry-After" in answers[2].headers
         # the refused one reserved nothing
-        assert service_for(hub).availability(["A"])[0].atp == Decimal(7)
+        assert application.availability.availability(["A"])[0].atp == Decimal(7)
     finally:
         hub.close()

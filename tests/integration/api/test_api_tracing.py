@@ -19,6 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from pydantic import BaseModel
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.connectors.base import Connector
 from crossdock.connectors.registry import register
@@ -112,7 +113,7 @@ def test_one_trace_id_from_the_caller_to_the_receiver(hub: Hub, receiver: Receiv
     erp = create_api_key(hub.store, "erp", system="erp")
     admin = create_api_key(hub.store, "boss", ["admin"])
     auth = {"Authorization": f"Bearer {admin}"}
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         _send(client, erp, {"traceparent": CALLER})
         hub.deliver()
         feed = client.get("/v1/events", headers=auth).json()["items"]
@@ -130,7 +131,7 @@ def test_one_trace_id_from_the_caller_to_the_receiver(hub: Hub, receiver: Receiv
 
 def test_a_change_without_a_trace_starts_one_and_keeps_it(hub: Hub, receiver: Receiver) -> None:
     erp = create_api_key(hub.store, "erp", system="erp")
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         _send(client, erp, {"traceparent": "garbage"})
     hub.deliver()
     event = hub.store.outbox.after(0)[0]
@@ -154,7 +155,7 @@ def test_spans_nest_under_the_callers_when_exported(hub: Hub, receiver: Receiver
     tracing.use_provider(provider)
     try:
         erp = create_api_key(hub.store, "erp", system="erp")
-        with TestClient(create_app(hub)) as client:
+        with TestClient(create_app(Application(hub))) as client:
             _send(client, erp, {"traceparent": CALLER})
         hub.deliver()
     finally:
@@ -190,7 +191,7 @@ def test_a_webhooks_trace_goes_with_its_changes(hub: Hub) -> None:
         "content-type": "application/json",
         "traceparent": CALLER,
     }
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         r = client.post("/v1/webhooks/portal", content=body.encode(), headers=headers)
     assert r.status_code == 202, r.text
     hub.sync_once()

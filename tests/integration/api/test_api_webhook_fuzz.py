@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from standardwebhooks import Webhook
 
 from crossdock.api import create_app
+from crossdock.app import Application
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.model.base import EntityType
 from crossdock.store import Store
@@ -73,7 +74,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     )
     hub = Hub(config, Store.open(f"sqlite:///{path / 'hub.sqlite'}"))
     try:
-        with TestClient(create_app(hub)) as c:
+        with TestClient(create_app(Application(hub))) as c:
             yield c
     finally:
         hub.close()

@@ -434,11 +434,11 @@ def test_a_publish_decided_but_not_yet_sent_survives_for_the_next_drain(
 
 
 def test_each_sync_pass_sweeps_expired_reservations(hub: Hub) -> None:
-    from crossdock.services import attach
-    from crossdock.services.availability.service import service_for
+    from crossdock.app import Application
 
-    attach(hub)
-    svc = service_for(hub)
+    application = Application(hub)
+    application.attach_steps()
+    svc = application.availability
     receive(svc, "A", "W1", "5", "r-sweep")
     held = svc.reservations.reserve(
         ReserveRequest(idempotency_key="s", sku="A", location="W1", quantity=D(5))

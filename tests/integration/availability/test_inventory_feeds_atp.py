@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from crossdock.app import Application
 from crossdock.config.availability import AvailabilityConfig, Feed
 from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, SystemConfig
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
-from crossdock.services import attach
 from crossdock.services.availability.feeds import EventKind, WmsEvent
 from crossdock.services.availability.reservations import ReserveRequest
-from crossdock.services.availability.service import AvailabilityService, service_for
+from crossdock.services.availability.service import AvailabilityService
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
@@ -66,12 +66,17 @@ def _config(tmp_path: Path, availability: AvailabilityConfig | None) -> HubConfi
 
 
 @pytest.fixture
-def hub(tmp_path: Path, store_url: str) -> Iterator[Hub]:
+def application(tmp_path: Path, store_url: str) -> Iterator[Application]:
     (tmp_path / "inbox").mkdir()
-    h = Hub(_config(tmp_path, None), Store.open(store_url))
-    attach(h)
-    yield h
-    h.close()
+    a = Application(Hub(_config(tmp_path, None), Store.open(store_url)))
+    a.attach_steps()
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def hub(application: Application) -> Hub:
+    return application.hub
 
 
 def _atp(svc: AvailabilityService, sku: str, location: str) -> Decimal:
@@ -80,10 +85,12 @@ def _atp(svc: AvailabilityService, sku: str, location: str) -> Decimal:
     return loc.atp
 
 
-def test_an_imported_stock_file_is_stock_that_can_be_promised(hub: Hub, tmp_path: Path) -> None:
+def test_an_imported_stock_file_is_stock_that_can_be_promised(
+    application: Application, hub: Hub, tmp_path: Path
+) -> None:
     (tmp_path / "inbox" / "erp_stock_1.csv").write_text(STOCK)
     hub.sync_once()
-    svc = service_for(hub)
+    svc = application.availability
     # ATP = on hand - allocated - on hold - safety stock (nothing reserved yet)
     assert _atp(svc, "BLT-1", "DAL") == Decimal(100 - 5 - 2 - 3)
     assert _atp(svc, "BLT-1", "ATL") == Decimal(40)
@@ -95,10 +102,10 @@ def test_an_imported_stock_file_is_stock_that_can_be_promised(hub: Hub, tmp_path
     assert _atp(svc, "BLT-2", "DAL") == 0
 
 
-def test_published_atp_is_not_fed_back(hub: Hub, tmp_path: Path) -> None:
+def test_published_atp_is_not_fed_back(application: Application, hub: Hub, tmp_path: Path) -> None:
     (tmp_path / "inbox" / "erp_stock_1.csv").write_text(STOCK)
     hub.sync_once()
-    svc = service_for(hub)
+    svc = application.availability
     before = {(p.sku, p.location): p.version for p in svc.stock.positions(["BLT-1", "BLT-2"])}
     # the ATP went back out as inventory changes from crossdock-atp ...
     published = [r for r in hub.store.records.page(EntityType.INVENTORY) if r.data.get("available")]
@@ -111,20 +118,22 @@ def test_published_atp_is_not_fed_back(hub: Hub, tmp_path: Path) -> None:
     assert after == before
 
 
-def test_the_same_figures_again_count_nothing_twice(hub: Hub, tmp_path: Path) -> None:
+def test_the_same_figures_again_count_nothing_twice(
+    application: Application, hub: Hub, tmp_path: Path
+) -> None:
     (tmp_path / "inbox" / "erp_stock_1.csv").write_text(STOCK)
     hub.sync_once()
     (tmp_path / "inbox" / "erp_stock_2.csv").write_text(STOCK + "\n")  # other bytes, same rows
     hub.sync_once()
-    svc = service_for(hub)
+    svc = application.availability
     assert _atp(svc, "BLT-1", "DAL") == Decimal(90)
     (pos,) = svc.stock.positions(["BLT-2"])
     assert pos.on_hand == 7_000_000  # stored in millionths: not 14 after the second file
     assert svc.availability(["BLT-2"])[0].atp == Decimal(7)
 
 
-def test_a_later_wms_event_beats_an_older_erp_row(hub: Hub) -> None:
-    svc = service_for(hub)
+def test_a_later_wms_event_beats_an_older_erp_row(application: Application, hub: Hub) -> None:
+    svc = application.availability
     t0 = datetime.now(UTC) - timedelta(minutes=10)
 
     def erp(on_hand: int, as_of: datetime, n: int) -> Change:
@@ -175,7 +184,7 @@ def test_a_system_named_wms_feeds_counts(tmp_path: Path, store_url: str) -> None
     config = _config(tmp_path, AvailabilityConfig(feeds={"wms": Feed.WMS}))
     hub = Hub(config, Store.open(store_url))
     try:
-        svc = service_for(hub)
+        svc = Application(hub).availability
         hub.ingest(
             [
                 Change(

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from crossdock.app import Application
 from crossdock.cli import app
 from crossdock.demo.config import SECRET_ENV
 from crossdock.model.base import EntityType
-from crossdock.services.availability.service import service_for
 from crossdock.sync.runtime import Hub, load_checked
 
 with warnings.catch_warnings():
@@ -34,7 +34,8 @@ def test_demo_stock_is_available_and_reservable(
     assert os.environ.get(SECRET_ENV)
     hub = Hub.open(load_checked(root / "crossdock.yaml"))
     try:
-        svc = service_for(hub)
+        application = Application(hub)
+        svc = application.availability
         records = [r.data for r in hub.store.records.page(EntityType.INVENTORY, limit=10_000)]
         assert records
         for rec in records:
@@ -48,7 +49,7 @@ def test_demo_stock_is_available_and_reservable(
         from crossdock.api import create_api_key, create_app
 
         key = create_api_key(hub.store, "t", ["write"])
-        with TestClient(create_app(hub)) as client:
+        with TestClient(create_app(application)) as client:
             answer = client.post(
                 "/v1/reservations",
                 json={

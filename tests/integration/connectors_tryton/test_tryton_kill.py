@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crossdock.clock import ManualClock
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
@@ -78,7 +79,8 @@ def test_kill_after_create_then_restart_makes_no_duplicate_sale(
             worker.stdout.close()
     assert worker.returncode == -signal.SIGKILL
 
-    hub = Hub.open(load_checked(hub_file))
+    clock = ManualClock()  # the restarted hub's: its time passes when the test says so
+    hub = Hub.open(load_checked(hub_file), clock=clock)
     try:
         # The dead worker never recorded the sale's id; the sale sits in Tryton as a draft.
         assert hub.store.crosswalk.native_ids_for(EntityType.ORDER, "tryton", [order.id]) == {}
@@ -87,7 +89,10 @@ def test_kill_after_create_then_restart_makes_no_duplicate_sale(
         )
         assert draft["state"] == "draft"
 
-        time.sleep(2.5)  # the dead worker's lease runs out
+        # While the dead worker's lease runs, nobody may take its partition ...
+        report = hub.deliver(["orders-to-tryton"])["orders-to-tryton"]
+        assert report.delivered == 0
+        clock.advance(2.5)  # ... and once it has run out, the restarted hub takes over
         report = hub.deliver(["orders-to-tryton"])["orders-to-tryton"]
         assert report.delivered == 1
 

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from crossdock.app import Application
 from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, SystemConfig
 from crossdock.config.pricing import PricePublish, PricingConfig
 from crossdock.connectors.base import Connector, Delivery, DeliveryResult, DeliveryStatus
 from crossdock.connectors.registry import register
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
-from crossdock.services import attach
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
@@ -70,7 +70,7 @@ def hub(store_url: str) -> Iterator[Hub]:
         pricing=PricingConfig(publish=[PricePublish(channel="web", groups=["gold"])]),
     )
     h = Hub(config, Store.open(store_url))
-    attach(h)
+    Application(h).attach_steps()
     yield h
     h.close()
 

@@ -180,6 +180,7 @@ def test_firing_alerts_show_in_metrics(hub: Hub) -> None:
     import warnings
 
     from crossdock.api import create_api_key, create_app
+    from crossdock.app import Application
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -190,7 +191,7 @@ def test_firing_alerts_show_in_metrics(hub: Hub) -> None:
         hub.ingestor.ingest([Change("erp", EntityType.PRODUCT, f"BAD{n}", {"description": "x"})])
     AlertKeeper(hub).run_once()
     key = create_api_key(hub.store, "prom", ["read"])
-    with TestClient(create_app(hub)) as client:
+    with TestClient(create_app(Application(hub))) as client:
         text = client.get("/v1/metrics", headers={"Authorization": f"Bearer {key}"}).text
     assert 'crossdock_alert_firing{alert="exceptions"} 1.0' in text
     assert 'crossdock_alert_firing{alert="parked"} 0.0' in text

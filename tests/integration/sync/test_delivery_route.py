@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crossdock.clock import ManualClock
 from crossdock.config.hub import EntityOwnership, HubConfig, RetryPolicy, RouteConfig, SystemConfig
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
 from crossdock.errors import ErrorCode, RetryableError
@@ -257,7 +257,8 @@ def test_a_partial_batch_waits_for_its_time_limit_and_a_full_one_goes_at_once(
     route = config().routes[0].model_copy(update={"batch_size": 3, "batch_wait_seconds": 0.3})
     ing = Ingestor(store, config())
     dest = RecordingDestination()
-    worker = RouteWorker(store, route, dest)
+    clock = ManualClock()
+    worker = RouteWorker(store, route, dest, clock=clock)
     ing.ingest([change("erp", "1", sku="A"), change("erp", "2", sku="B")])
     report = worker.drain()
     assert report.waiting and not dest.calls
@@ -266,10 +267,10 @@ def test_a_partial_batch_waits_for_its_time_limit_and_a_full_one_goes_at_once(
     assert worker.drain().delivered == 3  # the size limit closes the batch
     ing.ingest([change("erp", "4", sku="D")])
     assert worker.drain().waiting
-    deadline = datetime.now(UTC) + timedelta(seconds=30)
-    while len(dest.calls) < 2 and datetime.now(UTC) < deadline:
-        worker.drain()  # the time limit closes it
-        time.sleep(0.02)
+    clock.advance(route.batch_wait_seconds / 2)  # D is younger than that still
+    assert worker.drain().waiting and len(dest.calls) == 1
+    clock.advance(60)  # well past the time limit, however long the ingests took: it closes
+    assert worker.drain().delivered == 1
     assert [d.data["sku"] for d in dest.calls[-1]] == ["D"]
 
 

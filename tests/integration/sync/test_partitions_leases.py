@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel
 from sqlalchemy import select, update
 
+from crossdock.clock import ManualClock
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.connectors.base import Connector, Delivery, DeliveryResult, DeliveryStatus
 from crossdock.connectors.registry import register
@@ -103,6 +104,30 @@ def test_a_lease_is_exclusive_expires_and_fences(store: Store) -> None:
     assert acquire(store, "r", 0, "b", ttl=30) == 2, "b takes over with a new token"
     with pytest.raises(LeaseLost), store.write() as tx:
         hold(tx, "r", 0, "a", 1, ttl=30)
+
+
+def test_a_lease_runs_out_when_its_time_has_passed_on_the_clock(store: Store) -> None:
+    clock = ManualClock()
+    assert acquire(store, "r", 0, "a", ttl=2, clock=clock) == 1
+    clock.advance(1.5)
+    assert acquire(store, "r", 0, "b", ttl=2, clock=clock) is None, "a's lease still runs"
+    clock.advance(1)
+    assert acquire(store, "r", 0, "b", ttl=2, clock=clock) == 2, "run out: b takes over"
+    with pytest.raises(LeaseLost), store.write() as tx:
+        hold(tx, "r", 0, "a", 1, ttl=2, clock=clock)
+
+
+def test_a_hub_takes_a_dead_workers_partition_once_its_lease_runs_out(store: Store) -> None:
+    clock = ManualClock()
+    hub = Hub(config(1), store, clock=clock)
+    feed(hub, 5, 1)
+    ttl = hub.config.delivery.lease_seconds
+    assert acquire(store, "r", 0, "dead", ttl=ttl, clock=clock) == 1  # then it died
+    assert hub.deliver()["r"].delivered == 0, "the dead worker's lease still runs"
+    assert store.cursors.get("r", 0).position == 0
+    clock.advance(ttl + 1)
+    assert hub.deliver()["r"].delivered == 5
+    assert hub.route_status()[0].lag_events == 0
 
 
 def test_a_released_lease_is_free_at_once_and_fences_its_old_holder(store: Store) -> None:

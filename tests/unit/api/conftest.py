@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from pydantic import BaseModel
 
+from crossdock.app import Application
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.connectors.base import Connector
 from crossdock.connectors.registry import register
@@ -67,5 +68,5 @@ def keys(hub: Hub) -> Keys:
 
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(hub)) as c:
+    with TestClient(create_app(Application(hub))) as c:
         yield c

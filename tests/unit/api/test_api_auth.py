@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from crossdock import __version__
 from crossdock.api import create_api_key, create_app
 from crossdock.api.auth import KEY_CACHE_TTL_SECONDS, KeyCache, Principal
+from crossdock.app import Application
 from crossdock.errors import InvalidInput
 from crossdock.sync.runtime import Hub
 
@@ -117,7 +118,7 @@ class _Clock:
 
 def _cached_client(hub: Hub, clock: _Clock) -> tuple[TestClient, KeyCache]:
     cache = KeyCache(clock=clock)
-    return TestClient(create_app(hub, key_cache=cache)), cache
+    return TestClient(create_app(Application(hub), key_cache=cache)), cache
 
 
 def test_a_revoked_key_is_refused_once_its_check_is_a_second_old(hub: Hub) -> None:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.errors import RetryableError
 from crossdock.sync.runtime import Hub
 
@@ -166,7 +167,7 @@ def test_a_key_of_an_undeclared_system_is_422(client: TestClient, hub: Hub) -> N
 
 
 def test_oversized_body_is_413(hub: Hub, keys: Any) -> None:
-    with TestClient(create_app(hub, max_body_bytes=1000)) as c:
+    with TestClient(create_app(Application(hub), max_body_bytes=1000)) as c:
         change = {"entity_type": "product", "native_id": "x" * 2000}
         payload = {"system": "erp", "changes": [change]}
         r = c.post("/v1/changes", headers={"X-API-Key": keys.write}, json=payload)

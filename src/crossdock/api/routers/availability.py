@@ -24,12 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from crossdock.api.auth import Admin, Principal, Reader, Writer, forbidden
-from crossdock.api.deps import NO_CONTROL, HubDep, Limit
+from crossdock.api.deps import NO_CONTROL, AvailabilityDep, HubDep, Limit
 from crossdock.api.exactjson import ExactJSONRoute
 from crossdock.api.problems import problem_responses
 from crossdock.errors import InvalidInput
 from crossdock.model.values import DecimalValue, NonNegativeDecimal
 from crossdock.services.availability import (
+    AvailabilityService,
     ErpSnapshot,
     EventKind,
     LineOutcome,
@@ -42,7 +43,6 @@ from crossdock.services.availability import (
     SourceRequest,
     WmsEvent,
     from_units,
-    service_for,
 )
 from crossdock.services.availability.context import now_utc
 from crossdock.services.availability.publisher import buckets_of
@@ -60,6 +60,11 @@ reservations_router = APIRouter(
     tags=["availability"],
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
+
+MAX_SKUS = 200
+"""SKUs one ATP read may name (``sku`` repeated); :mod:`crossdock.api.hot` admits the same."""
+MAX_LOCATIONS = 100
+"""Locations one ATP read may name (``location`` repeated)."""
 
 Code64 = Annotated[str, Query(min_length=1, max_length=64, pattern=NO_CONTROL)]
 ReservationId = Annotated[
@@ -153,16 +158,16 @@ def _sku_out(s: SkuAvailability) -> SkuOut:
 
 @router.get("", response_model=AvailabilityOut, summary="Available to promise, with its buckets")
 async def get_availability(
-    hub: HubDep,
+    svc: AvailabilityDep,
     _who: Reader,
-    sku: Annotated[list[str], Query(min_length=1, max_length=200, description="one or many")],
-    location: Annotated[list[str] | None, Query(max_length=100)] = None,
+    sku: Annotated[list[str], Query(min_length=1, max_length=MAX_SKUS, description="one or many")],
+    location: Annotated[list[str] | None, Query(max_length=MAX_LOCATIONS)] = None,
     channel: Code64 | None = None,
     on: Annotated[date | None, Query(alias="date", description="project ATP to this date")] = None,
 ) -> AvailabilityOut:
     # A request of SKUs and locations alone is answered by crossdock.api.hot, the same
     # way (availability_answer), ahead of FastAPI's routing; this route answers the rest.
-    return await availability_answer(hub, sku, location or [], channel, on)
+    return await availability_answer(svc, sku, location or [], channel, on)
 
 
 def _code_problem(name: str, values: list[str]) -> InvalidInput | None:
@@ -174,14 +179,17 @@ def _code_problem(name: str, values: list[str]) -> InvalidInput | None:
 
 
 async def availability_answer(
-    hub: Hub, sku: list[str], location: list[str], channel: str | None, on: date | None
+    svc: AvailabilityService,
+    sku: list[str],
+    location: list[str],
+    channel: str | None,
+    on: date | None,
 ) -> AvailabilityOut:
     """What ``GET /v1/availability`` answers (the store read runs in the worker pool)."""
     for name, values in (("sku", sku), ("location", location)):
         problem = _code_problem(name, values)
         if problem is not None:
             raise problem
-    svc = service_for(hub)
     items = await run_in_threadpool(
         lambda: svc.availability(sku, locations=location, channel=channel, on=on)
     )
@@ -241,8 +249,8 @@ def _plan_out(p: LinePlan) -> LinePlanOut:
     response_model=SourcePlanOut,
     summary="A sourcing plan for order lines and a ship-to (reserves nothing)",
 )
-def source(body: SourceRequest, hub: HubDep, _who: Reader) -> SourcePlanOut:
-    return SourcePlanOut(lines=[_plan_out(p) for p in service_for(hub).source(body)])
+def source(body: SourceRequest, svc: AvailabilityDep, _who: Reader) -> SourcePlanOut:
+    return SourcePlanOut(lines=[_plan_out(p) for p in svc.source(body)])
 
 
 class EventsIn(_Out):
@@ -268,15 +276,15 @@ class EventsOut(_Out):
     response_model=EventsOut,
     summary="WMS inventory events (deltas, idempotent), applied in order in one transaction",
 )
-async def post_events(body: EventsIn, hub: HubDep, _who: Writer) -> EventsOut:
+async def post_events(body: EventsIn, svc: AvailabilityDep, _who: Writer) -> EventsOut:
     # A well-formed request is answered by crossdock.api.hot, the same way
     # (events_answer), ahead of FastAPI's routing; this route answers the rest.
-    return await events_answer(hub, body)
+    return await events_answer(svc, body)
 
 
-async def events_answer(hub: Hub, body: EventsIn) -> EventsOut:
+async def events_answer(svc: AvailabilityService, body: EventsIn) -> EventsOut:
     """What ``POST /v1/availability/events`` answers."""
-    results = await service_for(hub).feeds.apply_wms_events_async(body.events)
+    results = await svc.feeds.apply_wms_events_async(body.events)
     out: list[EventOut] = []
     for ev, res in zip(body.events, results, strict=True):
         out.append(
@@ -313,8 +321,8 @@ class SnapshotOut(_Out):
     response_model=SnapshotOut,
     summary="An ERP snapshot (absolute), reconciled with the event-fed state",
 )
-def post_snapshot(body: ErpSnapshot, hub: HubDep, _who: Writer) -> SnapshotOut:
-    lines = service_for(hub).feeds.apply_erp_snapshot(body)
+def post_snapshot(body: ErpSnapshot, svc: AvailabilityDep, _who: Writer) -> SnapshotOut:
+    lines = svc.feeds.apply_erp_snapshot(body)
     return SnapshotOut(
         items=[
             SnapshotLineOut(
@@ -351,13 +359,13 @@ class DriftPage(_Out):
 
 @router.get("/drift", response_model=DriftPage, summary="Drift per SKU x location, newest first")
 def get_drift(
-    hub: HubDep,
+    svc: AvailabilityDep,
     _who: Reader,
     sku: Code64 | None = None,
     location: Code64 | None = None,
     limit: Limit = 100,
 ) -> DriftPage:
-    rows = service_for(hub).stock.drift(sku=sku, location=location, limit=limit)
+    rows = svc.stock.drift(sku=sku, location=location, limit=limit)
     return DriftPage(
         items=[
             DriftOut(
@@ -392,7 +400,7 @@ class FreshnessPage(_Out):
     response_model=FreshnessPage,
     summary="Time since the last WMS event, per location",
 )
-def get_freshness(hub: HubDep, _who: Reader) -> FreshnessPage:
+def get_freshness(svc: AvailabilityDep, _who: Reader) -> FreshnessPage:
     now = now_utc()
     return FreshnessPage(
         items=[
@@ -401,7 +409,7 @@ def get_freshness(hub: HubDep, _who: Reader) -> FreshnessPage:
                 last_event_at=at,
                 age_seconds=(now - at).total_seconds() if at else None,
             )
-            for loc, at in service_for(hub).freshness().items()
+            for loc, at in svc.freshness().items()
         ]
     )
 
@@ -449,14 +457,18 @@ def reservation_out(r: Reservation) -> ReservationOut:
     },
 )
 async def reserve(
-    body: ReserveRequest, hub: HubDep, who: Writer, response: Response
+    body: ReserveRequest,
+    svc: AvailabilityDep,
+    hub: HubDep,
+    who: Writer,
+    response: Response,
 ) -> ReservationOut:
     # A well-formed request is answered by crossdock.api.hot, the same way, ahead of
     # FastAPI's routing; this route documents the operation and answers the rest.
     refused = channel_refusal(who, body, hub)
     if refused is not None:
         raise forbidden(refused)
-    r = await service_for(hub).reservations.reserve_async(body)
+    r = await svc.reservations.reserve_async(body)
     if r.replayed:
         response.status_code = 200
     return reservation_out(r)
@@ -485,13 +497,13 @@ class SweepOut(_Out):
 @reservations_router.post(
     "/sweep", response_model=SweepOut, summary="Expire overdue reservations (admin)"
 )
-def sweep(hub: HubDep, _who: Admin) -> SweepOut:
-    return SweepOut(expired=service_for(hub).reservations.sweep())
+def sweep(svc: AvailabilityDep, _who: Admin) -> SweepOut:
+    return SweepOut(expired=svc.reservations.sweep())
 
 
 @reservations_router.get("/{rid}", response_model=ReservationOut, summary="One reservation")
-def get_reservation(rid: ReservationId, hub: HubDep, _who: Reader) -> ReservationOut:
-    return reservation_out(service_for(hub).reservations.get(rid))
+def get_reservation(rid: ReservationId, svc: AvailabilityDep, _who: Reader) -> ReservationOut:
+    return reservation_out(svc.reservations.get(rid))
 
 
 class ConfirmIn(_Out):
@@ -505,17 +517,17 @@ class ConfirmIn(_Out):
     description="409 `reservation_expired` when its time ran out (its units went back).",
 )
 def confirm(
-    rid: ReservationId, hub: HubDep, _who: Writer, body: ConfirmIn | None = None
+    rid: ReservationId, svc: AvailabilityDep, _who: Writer, body: ConfirmIn | None = None
 ) -> ReservationOut:
     ref = body.order_ref if body else None
-    return reservation_out(service_for(hub).reservations.confirm(rid, ref))
+    return reservation_out(svc.reservations.confirm(rid, ref))
 
 
 @reservations_router.delete(
     "/{rid}", response_model=ReservationOut, summary="Release a held reservation (idempotent)"
 )
-def release(rid: ReservationId, hub: HubDep, _who: Writer) -> ReservationOut:
-    return reservation_out(service_for(hub).reservations.release(rid))
+def release(rid: ReservationId, svc: AvailabilityDep, _who: Writer) -> ReservationOut:
+    return reservation_out(svc.reservations.release(rid))
 
 
 __all__ = [

@@ -7,11 +7,10 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from crossdock.api.auth import Reader
-from crossdock.api.deps import HubDep
+from crossdock.api.deps import AvailabilityDep, HubDep
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.observability import RouteGauges, StoreGauges, render
-from crossdock.services.availability import service_for
 from crossdock.store import alert_state
 
 router = APIRouter(
@@ -31,14 +30,14 @@ router = APIRouter(
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
-def metrics(hub: HubDep, _who: Reader) -> Response:
+def metrics(hub: HubDep, availability: AvailabilityDep, _who: Reader) -> Response:
     gauges = StoreGauges(
         routes=lambda: [
             RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked, r.circuit)
             for r in hub.route_status()
         ],
         open_exceptions=hub.store.exceptions.count,
-        freshness=service_for(hub).freshness,
+        freshness=availability.freshness,
         alerts=lambda: {
             name: st.firing
             for name, st in alert_state.states(hub.store).items()

@@ -9,8 +9,6 @@ unknown customer or ship-to, or more lines than the hub's limit.
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -22,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from crossdock.api.auth import Reader
-from crossdock.api.deps import NO_CONTROL, HubDep, SeqAfter
+from crossdock.api.deps import NO_CONTROL, HubDep, PricingDep, SeqAfter
 from crossdock.api.masking import cost_hidden, quote_lines_without_cost
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
@@ -36,7 +34,6 @@ from crossdock.services.pricing import (
     book_jsonl,
 )
 from crossdock.services.pricing.book import line_dict
-from crossdock.sync.runtime import Hub
 
 router = APIRouter(
     prefix="/prices",
@@ -44,8 +41,6 @@ router = APIRouter(
     tags=["prices"],
     responses=problem_responses(401, 403, 422),
 )
-_lock = threading.Lock()
-
 Text64 = Annotated[str, Field(min_length=1, max_length=64, pattern=NO_CONTROL)]
 
 
@@ -129,40 +124,6 @@ class PriceChangesOut(BaseModel):
     next: int = Field(description="pass as `after` for the next page")
 
 
-def warm_pricing(app: Any, hub: Hub) -> threading.Thread:
-    """Build the pricing index in the background, so the first quote does not wait for it.
-
-    At 100k SKUs the index takes tens of seconds to build; `crossdock serve`
-    starts this at startup. A quote that comes earlier waits on the service's
-    lock and gets the same, complete index.
-    """
-
-    def build() -> None:
-        try:
-            _service_of(app.state, hub).refresh()
-        except Exception:
-            logging.getLogger(__name__).exception("warming the pricing index failed")
-
-    thread = threading.Thread(target=build, name="crossdock-pricing-warm", daemon=True)
-    thread.start()
-    return thread
-
-
-def pricing_service(request: Request, hub: Hub) -> PricingService:
-    """The app's pricing service, made on first use."""
-    return _service_of(request.app.state, hub)
-
-
-def _service_of(state: Any, hub: Hub) -> PricingService:
-    with _lock:
-        found = getattr(state, "pricing", None)
-        if found is None:
-            found = PricingService(hub.store, hub.config.pricing)
-            state.pricing = found
-    assert isinstance(found, PricingService)
-    return found
-
-
 def _inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
     """A model's JSON Schema with its ``$defs`` inlined (OpenAPI resolves refs from its root)."""
     defs = schema.pop("$defs", {})
@@ -197,6 +158,7 @@ _QUOTE_BODY = {
 )
 async def quote(
     request: Request,
+    service: PricingDep,
     hub: HubDep,
     who: Reader,
     explain: bool = Query(default=False, description="list every candidate and why it lost"),
@@ -207,7 +169,6 @@ async def quote(
         body = QuoteIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
-    service = pricing_service(request, hub)
     hide_cost = explain and cost_hidden(hub.config.masking, who.viewer)
     return await run_in_threadpool(_answer, service, body, explain, hide_cost)
 
@@ -250,15 +211,13 @@ def book(
     customer: Annotated[
         str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="account number")
     ],
-    request: Request,
-    hub: HubDep,
+    service: PricingDep,
     _who: Reader,
     channel: str | None = Query(default=None, min_length=1, max_length=64, pattern=NO_CONTROL),
     ship_to: str | None = Query(default=None, min_length=1, max_length=64, pattern=NO_CONTROL),
     currency: str | None = Query(default=None, pattern=r"^[A-Z]{3}$"),
     format: Literal["jsonl", "csv"] = Query(default="jsonl"),
 ) -> StreamingResponse:
-    service = pricing_service(request, hub)
     req = QuoteRequest(customer, [], ship_to, channel, currency)
     items = service.book(req)
     first = next(items, None)  # an unknown customer raises here, before the 200 goes out
@@ -275,13 +234,11 @@ def book(
 
 @router.get("/changes", response_model=PriceChangesOut, summary="Whose prices moved after `after`")
 def changes(
-    request: Request,
-    hub: HubDep,
+    service: PricingDep,
     _who: Reader,
     after: SeqAfter = 0,
     limit: int = Query(default=500, ge=1, le=5000),
 ) -> PriceChangesOut:
-    service = pricing_service(request, hub)
     found, nxt = service.changes(after, limit=limit)
     return PriceChangesOut(
         items=[

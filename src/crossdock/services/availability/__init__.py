@@ -39,7 +39,6 @@ from crossdock.services.availability.service import (
     SkuAvailability,
     SourceLineIn,
     SourceRequest,
-    service_for,
 )
 from crossdock.services.availability.sourcing import (
     Allocation,
@@ -84,7 +83,6 @@ __all__ = [
     "plan_sourcing",
     "projected_on",
     "reconcile_on_hand",
-    "service_for",
     "should_publish",
     "timeline",
     "to_units",

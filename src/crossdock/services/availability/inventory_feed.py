@@ -33,6 +33,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from crossdock.clock import SYSTEM_CLOCK, Clock
 from crossdock.config.availability import Feed
 from crossdock.errors import CrossdockError, ErrorCode
 from crossdock.model.base import EntityType
@@ -93,6 +94,7 @@ class InventoryFeed:
         owner: str,
         product: Callable[[str], Product | None],
         lease_seconds: float = 30.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.store = store
         self.ctx = ctx
@@ -100,6 +102,7 @@ class InventoryFeed:
         self.owner = owner
         self.product = product
         self.lease_seconds = lease_seconds
+        self.clock = clock
 
     def feed_of(self, system: str | None) -> Feed | None:
         """Which feed a system's inventory is (``None``: never applied, the publisher's own)."""
@@ -111,7 +114,7 @@ class InventoryFeed:
     def run(self) -> FeedReport:
         """Apply every inventory change committed since the cursor; one lease holder at a time."""
         total = FeedReport()
-        token = acquire(self.store, CURSOR, 0, self.owner, self.lease_seconds)
+        token = acquire(self.store, CURSOR, 0, self.owner, self.lease_seconds, clock=self.clock)
         if token is None:
             return total  # another process is feeding
         try:
@@ -129,7 +132,7 @@ class InventoryFeed:
                 if len(events) < BATCH:
                     break
         finally:
-            release(self.store, CURSOR, 0, self.owner, token)
+            release(self.store, CURSOR, 0, self.owner, token, clock=self.clock)
         if total.applied:
             self.ctx.publisher.drain_if_pending()
         return total

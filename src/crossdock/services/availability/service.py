@@ -4,13 +4,11 @@
 from the stock positions the feeds keep (see :mod:`.feeds`), holds
 reservations (:mod:`.reservations`) and turns an order's lines and a ship-to
 into a sourcing plan (:mod:`.sourcing`), with substitutes taken from the
-products' relationships. :func:`service_for` gives each hub one service.
+products' relationships. One service per hub: :class:`crossdock.app.Application` holds it.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -115,6 +113,7 @@ class AvailabilityService:
             owner=hub.owner,
             product=self._product,
             lease_seconds=hub.config.delivery.lease_seconds,
+            clock=hub.clock,
         )
 
     # -- queries ------------------------------------------------------------------------
@@ -246,19 +245,6 @@ class AvailabilityService:
         return self.stock.freshness()
 
 
-_SERVICES: weakref.WeakKeyDictionary[Hub, AvailabilityService] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
-def service_for(hub: Hub) -> AvailabilityService:
-    """The hub's availability service, built once per hub."""
-    with _LOCK:
-        svc = _SERVICES.get(hub)
-        if svc is None:
-            svc = _SERVICES[hub] = AvailabilityService(hub)
-        return svc
-
-
 __all__ = [
     "AvailabilityService",
     "LocationAvailability",
@@ -266,5 +252,4 @@ __all__ = [
     "SkuAvailability",
     "SourceLineIn",
     "SourceRequest",
-    "service_for",
 ]

@@ -15,13 +15,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, actor, console, open_hub
+from crossdock.cli.options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, actor, console, open_hub
 from crossdock.store.connector_state import ConnectorState, systems_with_state
 
-app = typer.Typer(help="Pull sources' bookmarks.", no_args_is_help=True)
+bookmarks_app = typer.Typer(help="Pull sources' bookmarks.", no_args_is_help=True)
 
 
-@app.command("list")
+@bookmarks_app.command("list")
 def bookmarks_list(
     system: Annotated[str | None, typer.Option(help="Only this system.")] = None,
     config: ConfigOpt = DEFAULT_CONFIG,
@@ -46,7 +46,7 @@ def bookmarks_list(
     console.print(table)
 
 
-@app.command("reset")
+@bookmarks_app.command("reset")
 def bookmarks_reset(
     system: Annotated[str, typer.Argument(help="The system whose bookmarks to forget.")],
     key: Annotated[
@@ -60,3 +60,6 @@ def bookmarks_reset(
         hub.connector(system)  # an unknown system is an error, not a silent no-op
         n = ConnectorState(hub.store, system).reset(actor=actor(), key=key)
     console.print(f"reset={n}")
+
+
+__all__ = ["bookmarks_app"]

@@ -2,8 +2,7 @@
 
 The --config/--store options, the consoles, the hub for one command (closed
 after it, its errors a clean exit), and who audited actions are recorded as.
-The sub-apps (availability, bookmarks, pricing) import these from here rather
-than from :mod:`crossdock.cli`, which imports them.
+Every command module of the package imports these from here.
 """
 
 from __future__ import annotations
@@ -19,9 +18,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from crossdock.cli_errors import explain
+from crossdock.app import Application
+from crossdock.cli.errors import explain
 from crossdock.errors import CrossdockError
-from crossdock.services import attach as attach_services
 from crossdock.store.engine import sqlite_file
 from crossdock.store.write import AUDIT_ORIGIN
 from crossdock.sync.runtime import Hub, load_checked
@@ -43,7 +42,7 @@ DEFAULT_CONFIG = Path("crossdock.yaml")
 
 
 def fail(exc: Exception) -> typer.Exit:
-    """Print the error as one line (see :func:`~crossdock.cli_errors.explain`); exit 2."""
+    """Print the error as one line (see :func:`~crossdock.cli.errors.explain`); exit 2."""
     line, _ = explain(exc)
     err.print(f"[red]error:[/red] {line}")
     return typer.Exit(2)
@@ -60,8 +59,8 @@ def _missing_store(url: str, config: Path) -> str | None:
     )
 
 
-def hub_for(config: Path, store: str | None, *, read_only: bool = False) -> Hub:
-    """The hub of a hub file, with the sync steps its services ask for.
+def application_for(config: Path, store: str | None, *, read_only: bool = False) -> Application:
+    """The application of a hub file, with the sync steps its services ask for.
 
     ``read_only``: a command that only reads must not create a store (or a folder):
     a SQLite file that does not exist is an error instead.
@@ -72,11 +71,31 @@ def hub_for(config: Path, store: str | None, *, read_only: bool = False) -> Hub:
         missing = _missing_store(url, config) if read_only else None
         if missing is not None:
             raise fail(FileNotFoundError(missing))
-        hub = Hub.open(hub_config, store_url=store)
+        application = Application.open(hub_config, store_url=store)
     except CrossdockError as exc:
         raise fail(exc) from exc
-    attach_services(hub)
-    return hub
+    application.attach_steps()
+    return application
+
+
+@contextmanager
+def open_app(
+    config: Path,
+    store: str | None,
+    *,
+    refused: tuple[type[Exception], ...] = (),
+    read_only: bool = False,
+) -> Iterator[Application]:
+    """The application for one command, closed after it; its errors (and ``refused``) exit 2."""
+    catch: tuple[type[Exception], ...] = (CrossdockError, *refused)
+    AUDIT_ORIGIN.set(f"cli {socket.gethostname()}")
+    application = application_for(config, store, read_only=read_only)
+    try:
+        yield application
+    except catch as exc:
+        raise fail(exc) from exc
+    finally:
+        application.close()
 
 
 @contextmanager
@@ -87,16 +106,9 @@ def open_hub(
     refused: tuple[type[Exception], ...] = (),
     read_only: bool = False,
 ) -> Iterator[Hub]:
-    """The hub for one command; closed after it, its errors (and ``refused``) a clean exit."""
-    catch: tuple[type[Exception], ...] = (CrossdockError, *refused)
-    AUDIT_ORIGIN.set(f"cli {socket.gethostname()}")
-    hub = hub_for(config, store, read_only=read_only)
-    try:
-        yield hub
-    except catch as exc:
-        raise fail(exc) from exc
-    finally:
-        hub.close()
+    """The hub of :func:`open_app`, for the commands that need no service."""
+    with open_app(config, store, refused=refused, read_only=read_only) as application:
+        yield application.hub
 
 
 def actor() -> str:
@@ -109,9 +121,10 @@ __all__ = [
     "ConfigOpt",
     "StoreOpt",
     "actor",
+    "application_for",
     "console",
     "err",
     "fail",
-    "hub_for",
+    "open_app",
     "open_hub",
 ]

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
-from crossdock.services.pricing import PricingService, QuoteRequest, book_csv, book_jsonl
+from crossdock.cli.options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_app
+from crossdock.services.pricing import QuoteRequest, book_csv, book_jsonl
 
 pricing_app = typer.Typer(help="Prices: price books for channel sync.", no_args_is_help=True)
 
@@ -28,8 +28,8 @@ def book(
     """Every sellable SKU's price for one customer/channel, as JSON Lines or CSV."""
     if fmt not in ("jsonl", "csv"):
         raise typer.BadParameter("--format must be jsonl or csv")
-    with open_hub(config, store) as hub:
-        service = PricingService(hub.store, hub.config.pricing)
+    with open_app(config, store) as application:
+        service = application.pricing
         items = service.book(QuoteRequest(customer, [], ship_to, channel, currency))
         sink = out.open("wb") if out is not None else sys.stdout.buffer
         n = 0

@@ -21,7 +21,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from crossdock.cli_options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_hub
+from crossdock.app import Application
+from crossdock.cli.options import DEFAULT_CONFIG, ConfigOpt, StoreOpt, console, open_app
 from crossdock.services.availability import (
     AvailabilityService,
     ErpSnapshot,
@@ -30,9 +31,7 @@ from crossdock.services.availability import (
     SourceRequest,
     WmsEvent,
     from_units,
-    service_for,
 )
-from crossdock.sync.runtime import Hub
 
 availability_app = typer.Typer(
     help="Available to promise, sourcing, reservations, WMS/ERP feeds.", no_args_is_help=True
@@ -61,13 +60,13 @@ def _print(doc: Any) -> None:
 
 @contextmanager
 def _service(config: Path, store: str | None) -> Iterator[AvailabilityService]:
-    with open_hub(config, store, refused=(ValidationError,)) as hub:
-        yield service_for(hub)
+    with open_app(config, store, refused=(ValidationError,)) as application:
+        yield application.availability
 
 
-def print_freshness(hub: Hub, out: Console) -> None:
+def print_freshness(application: Application, out: Console) -> None:
     """The per-location freshness lines of ``crossdock status``."""
-    fresh = service_for(hub).freshness()
+    fresh = application.availability.freshness()
     if not fresh:
         return
     now = datetime.now().astimezone()

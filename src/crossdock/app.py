@@ -1,0 +1,138 @@
+"""The application: one hub and the services that live as long as it.
+
+:class:`Application` is what `crossdock serve`, every CLI command, the demo
+and the tests run: it holds the hub (hub file, store, connectors), and builds
+the one pricing service and the one availability service on first use, so
+the API, the sync steps and the CLI share their in-memory indexes instead of
+each building its own. It adds the services' steps to the hub's sync passes
+(:meth:`attach_steps`), warms the pricing index for a server
+(:meth:`warm`), and freezes the long-lived heap out of the collector's way
+(:meth:`freeze`).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from types import TracebackType
+
+from crossdock.config.hub import HubConfig
+from crossdock.services.availability.service import AvailabilityService
+from crossdock.services.pricing.service import PricingService
+from crossdock.sync.runtime import Hub
+
+_log = logging.getLogger(__name__)
+
+
+class Application:
+    """A hub and its services; the caller that opened it closes it."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._lock = threading.Lock()
+        self._pricing: PricingService | None = None
+        self._availability: AvailabilityService | None = None
+        self._attached = False
+
+    @classmethod
+    def open(cls, config: HubConfig, *, store_url: str | None = None) -> Application:
+        """The application of a hub file (``store_url`` overrides the file's store)."""
+        return cls(Hub.open(config, store_url=store_url))
+
+    # -- the services, one each -------------------------------------------------------------
+    @property
+    def pricing(self) -> PricingService:
+        """The pricing service: quotes, books, the publisher's repricing; built on first use."""
+        with self._lock:
+            if self._pricing is None:
+                self._pricing = PricingService(self.hub.store, self.hub.config.pricing)
+            return self._pricing
+
+    @property
+    def availability(self) -> AvailabilityService:
+        """The availability service: ATP, sourcing, reservations, feeds; built on first use."""
+        with self._lock:
+            if self._availability is None:
+                self._availability = AvailabilityService(self.hub)
+            return self._availability
+
+    # -- sync passes --------------------------------------------------------------------------
+    def attach_steps(self) -> None:
+        """Add the services' steps the hub file configures to the hub's sync passes (once).
+
+        Publishing customer prices for routes to channels (when ``pricing.publish``
+        says so); feeding committed inventory to the stock positions; sweeping
+        expired reservations and sending queued availability changes.
+        """
+        if self._attached:
+            return
+        self._attached = True
+        if self.hub.config.pricing.publish:
+            from crossdock.services.pricing.publish import PricePublisher
+
+            publisher = PricePublisher(self.pricing, self.hub.ingestor)
+            self.hub.add_step("pricing.publish", publisher.run)
+        # Availability is always on: inventory the hub holds is stock it can promise.
+        availability = self.availability
+
+        def feed_inventory() -> None:
+            # Canonical inventory committed since the last pass reaches the stock positions.
+            availability.inventory.run()
+
+        def sweep_and_publish() -> None:
+            # Expired holds give their units back; ATP changes a crashed process had
+            # queued but not yet sent go out now.
+            availability.reservations.sweep()
+            availability.ctx.publisher.drain()
+
+        self.hub.add_step("availability.inventory", feed_inventory)
+        self.hub.add_step("availability.sweep", sweep_and_publish)
+
+    # -- serving ------------------------------------------------------------------------------
+    def warm(self) -> threading.Thread:
+        """Build the pricing index in the background, so the first quote does not wait for it.
+
+        At 100k SKUs the index takes tens of seconds to build; `crossdock serve`
+        starts this at startup. A quote that comes earlier waits on the service's
+        lock and gets the same, complete index.
+        """
+        pricing = self.pricing
+
+        def build() -> None:
+            try:
+                pricing.refresh()
+            except Exception:
+                _log.exception("warming the pricing index failed")
+
+        thread = threading.Thread(target=build, name="crossdock-pricing-warm", daemon=True)
+        thread.start()
+        return thread
+
+    @staticmethod
+    def freeze() -> None:
+        """Keep what startup built out of the cyclic collector's full passes.
+
+        What a server builds before it answers lives as long as the process;
+        left to the collector, its full passes stop every request for ~150 ms
+        now and then. (The pricing service freezes its own index as it builds it.)
+        """
+        gc.freeze()
+
+    # -- lifetime -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self.hub.close()
+
+    def __enter__(self) -> Application:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+__all__ = ["Application"]

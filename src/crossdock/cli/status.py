@@ -1,0 +1,90 @@
+"""`crossdock status`: per route lag, last success and parked; open exceptions; records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from crossdock.cli.availability import print_freshness
+from crossdock.cli.options import ConfigOpt, StoreOpt, console, open_app
+from crossdock.cli.output import JsonOpt, json_out, when_text
+from crossdock.store import alert_state
+
+
+def status(
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Per route: lag, last success, parked; open exceptions; records per entity."""
+    with open_app(config, store, read_only=True) as application:
+        hub = application.hub
+        rows = hub.route_status()
+        open_exc = hub.store.exceptions.count()
+        counts = hub.store.records.count()
+        rules = {r.name for r in hub.config.alerts.rules}
+        alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
+        if not as_json:
+            print_freshness(application, console)
+    if as_json:
+        json_out(
+            {
+                "routes": [
+                    {
+                        "route": r.route,
+                        "destination": r.destination,
+                        "lag_events": r.lag_events,
+                        "lag_seconds": r.lag_seconds,
+                        "last_success_at": r.last_success_at,
+                        "parked": r.parked,
+                        "delivered": r.delivered,
+                        "circuit": r.circuit,
+                        "last_error": r.last_error,
+                    }
+                    for r in rows
+                ],
+                "records": counts,
+                "open_exceptions": open_exc,
+                "alerts": [
+                    {
+                        "alert": a.name,
+                        "firing": a.firing,
+                        "since": a.since,
+                        "value": a.value,
+                        "message": a.message,
+                    }
+                    for a in alerts
+                ],
+            }
+        )
+        return
+    table = Table(title="routes")
+    for col in ("route", "destination", "lag (events)", "lag (s)", "last success"):
+        table.add_column(col, no_wrap=True, overflow="fold")
+    for col in ("parked", "delivered"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("circuit", no_wrap=True)
+    table.add_column("last error", overflow="fold")
+    for r in rows:
+        table.add_row(
+            r.route,
+            r.destination,
+            f"{r.lag_events:,}",
+            f"{r.lag_seconds:.1f}" if r.lag_seconds is not None else "-",
+            when_text(r.last_success_at),
+            f"{r.parked:,}",
+            f"{r.delivered:,}",
+            r.circuit,
+            r.last_error or "",
+        )
+    console.print(table)
+    listed = ", ".join(f"{entity} {n:,}" for entity, n in sorted(counts.items())) or "none"
+    console.print(f"records: {listed}", highlight=False)
+    console.print(f"open exceptions: {open_exc:,}", highlight=False)
+    for a in alerts:
+        state = "FIRING" if a.firing else "ok"
+        console.print(
+            f"alert {a.name}: {state} since {when_text(a.since)} ({a.message})", highlight=False
+        )
+
+
+__all__ = ["status"]
