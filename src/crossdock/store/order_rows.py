@@ -124,7 +124,6 @@ class Decision:
     total: Decimal
     prices: dict[int, tuple[Decimal | None, str | None]] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
-    next_attempt: bool = False
     audit: tuple[str, str, dict[str, Any]] | None = None
     """(actor, action, detail) for the audit log, when a person decided."""
 

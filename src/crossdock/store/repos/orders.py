@@ -226,7 +226,6 @@ class SqlOrders(SqlRepo):
                     holds=dumps(d.holds),
                     rules=dumps(d.rules),
                     total=str(d.total),
-                    attempt=current.attempt + (1 if d.next_attempt else 0),
                     updated_at=rows.now(),
                 )
             )
@@ -268,6 +267,13 @@ class SqlOrders(SqlRepo):
         """The totals of the customer's open orders (accepted and later, not invoiced)."""
         with self._engine.connect() as conn:
             return self._exposure(conn, customer_id, other_than)
+
+    def bump_attempt(self, order_id: str) -> None:
+        """The order gave its reservations back: the next ones are a new attempt."""
+        with self._write() as tx:
+            tx.conn.execute(
+                update(t.orders).where(_O.id == order_id).values(attempt=_O.attempt + 1)
+            )
 
     def note(self, order_id: str, steps: Sequence[Step]) -> None:
         """Append steps to an order's timeline."""
