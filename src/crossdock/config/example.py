@@ -96,6 +96,26 @@ routes:
     destination: portal
     fields: [sku, location, available, available_by_channel]
 
+# Keys (crossdock keys create NAME --system portal | --role steward): what each role
+# and system may do. Unnamed systems read and write every entity.
+# access:
+#   roles: {catalog: {operations: [read], entities: [product, price_list]}}
+#   systems: {portal: {operations: [read, write], entities: [customer, inventory]}}
+
+masking:
+  # The portal faces customers: it never sees cost, credit limits or payment terms
+  # (through its key, the feed, price explanations or any route).
+  channels: [portal]
+
+# throttle: {per_key: {per_second: 500, burst: 1000}}
+# retention: {events_days: 90, audit_days: 730, archive: ./archive}
+# tracing: {export: otlp}          # spans to OTEL_EXPORTER_OTLP_ENDPOINT
+# alerts:
+#   send_to: [pager]               # a webhook system
+#   rules:
+#     - {name: portal-behind, kind: route_lag, route: products-to-portal, over: 300}
+#     - {name: erp-quiet, kind: freshness, system: erp, over: 30}
+
 availability:
   # Stock files from the ERP reach available-to-promise at once (the ERP is a
   # snapshot feed; a system named under feeds: {wms: wms} would count instead).

@@ -146,6 +146,12 @@ class Product(CanonicalEntity):
     relationships: list[ProductRelationship] = Field(
         default_factory=list, description="related items, in order of preference"
     )
+    min_order_quantity: PositiveDecimal | None = Field(
+        default=None, description="the least an order line may ask, in base units"
+    )
+    order_multiple: PositiveDecimal | None = Field(
+        default=None, description="an order line asks a whole multiple of this, in base units"
+    )
 
     def substitutes(self) -> list[str]:
         """SKUs that may ship in this item's place when it is short, in preference order."""
@@ -183,6 +189,23 @@ class Product(CanonicalEntity):
     def to_base(self, quantity: Decimal, unit: str) -> Decimal:
         """``quantity`` of ``unit`` in base units: 2 CS of 12 is 24 EA."""
         return quantity * self.factor(unit)
+
+    def order_quantity_problem(self, quantity: Decimal, unit: str) -> str | None:
+        """Why ``quantity`` of ``unit`` is not a quantity this item is ordered in, if it is not.
+
+        Checked in base units against ``min_order_quantity`` and ``order_multiple``.
+        """
+        base = self.to_base(quantity, unit)
+        if self.min_order_quantity is not None and base < self.min_order_quantity:
+            return (
+                f"{base} {self.base_uom} is below the minimum order of "
+                f"{self.min_order_quantity} {self.base_uom}"
+            )
+        if self.order_multiple is not None and base % self.order_multiple != 0:
+            return (
+                f"{base} {self.base_uom} is not a multiple of {self.order_multiple} {self.base_uom}"
+            )
+        return None
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -139,28 +139,34 @@ def _prune_kind(
     progress: Callable[[str, int], None] | None,
 ) -> int:
     cols = [kind.table.c[k] for k in kind.keys]
+    key = cols[0] if len(cols) == 1 else tuple_(*cols)
     total = 0
     while True:
+        eligible = select(*cols).where(kind.where(cutoff)).order_by(*cols).limit(batch)
         with store.write() as tx:
-            wanted = [kind.table] if archive is not None else cols  # whole rows only to archive
-            rows = tx.conn.execute(
-                select(*wanted).where(kind.where(cutoff)).order_by(*cols).limit(batch)
-            ).all()
-            if not rows:
-                break
-            if archive is not None:
-                _archive(archive, kind.name, now, [r._asdict() for r in rows])
-            keys = [tuple(getattr(r, k) for k in kind.keys) for r in rows]
-            for i in range(0, len(keys), 400):
-                part = keys[i : i + 400]
-                match = (
-                    cols[0].in_([k[0] for k in part]) if len(cols) == 1 else tuple_(*cols).in_(part)
-                )
-                tx.conn.execute(delete(kind.table).where(match))
-        total += len(rows)
-        if progress is not None:
-            progress(kind.name, len(rows))
-        if len(rows) < batch:
+            if archive is None:
+                # One statement: the database picks and deletes the batch, no keys travel.
+                n = tx.conn.execute(delete(kind.table).where(key.in_(eligible))).rowcount
+            else:
+                rows = tx.conn.execute(
+                    select(kind.table).where(kind.where(cutoff)).order_by(*cols).limit(batch)
+                ).all()
+                n = len(rows)
+                if rows:
+                    _archive(archive, kind.name, now, [r._asdict() for r in rows])
+                    keys = [tuple(getattr(r, k) for k in kind.keys) for r in rows]
+                    for i in range(0, len(keys), 400):
+                        part = keys[i : i + 400]
+                        match = (
+                            cols[0].in_([k[0] for k in part])
+                            if len(cols) == 1
+                            else tuple_(*cols).in_(part)
+                        )
+                        tx.conn.execute(delete(kind.table).where(match))
+        total += n
+        if n and progress is not None:
+            progress(kind.name, n)
+        if n < batch:
             break
     return total
 
