@@ -69,7 +69,11 @@ class CreditRule(Rule):
 
 
 class SkuRule(Rule):
-    """Each SKU is active and sellable on the channel (its product's ``channels``, when set)."""
+    """Each SKU is active, sellable on the channel, and ordered in a quantity it allows.
+
+    Sellable: the product's ``channels`` name the channel, when they name any; the
+    quantity respects ``min_order_quantity`` and ``order_multiple``.
+    """
 
     on_fail: OnFail = OnFail.REJECT
 

@@ -12,7 +12,7 @@ from crossdock.app import Application
 from crossdock.errors import ConflictError, InvalidInput
 from crossdock.store.order_rows import Opened, OrderState
 
-from .seed import customer, line, order, seeded, stock
+from .seed import customer, line, order, product, seeded, stock
 
 pytestmark = pytest.mark.integration
 
@@ -100,6 +100,20 @@ def test_sku_rule_rejects_inactive_items_and_items_not_sold_on_the_channel(
     assert "W-2 is inactive" in detail and "W-3 is not sold on portal" in detail
     ok = app.orders.submit("shop", order("PO-2", line(1, "W-3"))).order
     assert ok.status is OrderState.ACCEPTED
+
+
+def test_sku_rule_holds_a_quantity_below_the_minimum_or_off_the_multiple(store_url: str) -> None:
+    app = seeded(store_url, {"channels": {"default": {"sku": {"on_fail": "hold"}}}})
+    try:
+        product(app.hub.store, "W-1", min_order_quantity="6", order_multiple="6")
+        low = app.orders.submit("portal", order("A", line(1, qty="3"))).order
+        assert low.holds == ["sku"] and "below the minimum" in rule(low.rules, "sku")["detail"]
+        odd = app.orders.submit("portal", order("B", line(1, qty="8"))).order
+        assert odd.holds == ["sku"] and "not a multiple of 6" in rule(odd.rules, "sku")["detail"]
+        case = app.orders.submit("portal", order("C", line(1, qty="1", unit="CS"))).order
+        assert case.status is OrderState.ACCEPTED
+    finally:
+        app.close()
 
 
 def test_credit_over_the_limit_holds_then_release_after_the_limit_is_raised(

@@ -102,7 +102,7 @@ def check_customer(customer: Customer, cfg: CustomerRule) -> RuleResult:
 def check_skus(
     lines: Sequence[LineRow], products: dict[str, Product], channel: str, cfg: SkuRule
 ) -> RuleResult:
-    """Each line's item is active and, when it names channels, sold on this one."""
+    """Each line's item is active, sold on the channel, and ordered in a quantity it allows."""
     problems: list[str] = []
     for line in lines:
         p = products[line.sku]
@@ -111,6 +111,8 @@ def check_skus(
             problems.append(f"line {line.line_number}: {line.sku} is {status}")
         elif p.channels and channel not in p.channels:
             problems.append(f"line {line.line_number}: {line.sku} is not sold on {channel}")
+        elif (why := p.order_quantity_problem(line.quantity, line.unit)) is not None:
+            problems.append(f"line {line.line_number}: {line.sku}: {why}")
     if problems:
         return failed(RuleName.SKU, cfg, HoldReason.SKU, "; ".join(problems))
     return _ok(RuleName.SKU)
