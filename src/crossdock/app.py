@@ -19,6 +19,7 @@ from types import TracebackType
 
 from crossdock.config.hub import HubConfig
 from crossdock.services.availability.service import AvailabilityService
+from crossdock.services.orders.service import OrderService
 from crossdock.services.pricing.service import PricingService
 from crossdock.sync.runtime import Hub
 
@@ -33,6 +34,7 @@ class Application:
         self._lock = threading.Lock()
         self._pricing: PricingService | None = None
         self._availability: AvailabilityService | None = None
+        self._orders: OrderService | None = None
         self._attached = False
 
     @classmethod
@@ -56,6 +58,17 @@ class Application:
             if self._availability is None:
                 self._availability = AvailabilityService(self.hub)
             return self._availability
+
+    @property
+    def orders(self) -> OrderService:
+        """The order service, on the application's pricing and availability services."""
+        pricing, availability = self.pricing, self.availability
+        with self._lock:
+            if self._orders is None:
+                self._orders = OrderService(
+                    self.hub.store, self.hub.config.orders, pricing, availability
+                )
+            return self._orders
 
     # -- sync passes --------------------------------------------------------------------------
     def attach_steps(self) -> None:

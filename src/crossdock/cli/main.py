@@ -22,6 +22,7 @@ from crossdock.cli.exceptions import exc_app
 from crossdock.cli.history import audit, lineage, prune
 from crossdock.cli.keys import keys_app
 from crossdock.cli.options import console, fail
+from crossdock.cli.orders import orders_app
 from crossdock.cli.pricing import pricing_app
 from crossdock.cli.proposals import prop_app
 from crossdock.cli.routes import parked_app, routes_app
@@ -103,6 +104,7 @@ app.add_typer(prop_app, name="proposals")
 app.add_typer(bookmarks_app, name="bookmarks")
 app.add_typer(availability_app, name="availability")
 app.add_typer(pricing_app, name="pricing")
+app.add_typer(orders_app, name="orders")
 
 guard(app)  # last: every command above, and every sub-app's, fails in one line
 

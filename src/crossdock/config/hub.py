@@ -16,6 +16,7 @@ from crossdock.config.access import AccessConfig
 from crossdock.config.alerts import AlertsConfig
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.masking import CHANNELS, MaskingConfig, Viewer
+from crossdock.config.orders import OrdersConfig
 from crossdock.config.pricing import PricingConfig
 from crossdock.config.retention import RetentionConfig
 from crossdock.model.base import EntityType
@@ -181,6 +182,7 @@ class HubConfig(_Strict):
     retention: RetentionConfig = RetentionConfig()
     alerts: AlertsConfig = AlertsConfig()
     tracing: TracingConfig = TracingConfig()
+    orders: OrdersConfig = OrdersConfig()
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:
@@ -222,6 +224,7 @@ class HubConfig(_Strict):
             ("access.systems", list(self.access.systems)),
             ("masking.channels", self.masking.channels),
             ("throttle.systems", list(self.throttle.systems)),
+            ("orders.channels", [c for c in self.orders.channels if c != "default"]),
             ("alerts.send_to", self.alerts.send_to),
             *(
                 (f"alerts.rules.{a.name}.system", [a.system])

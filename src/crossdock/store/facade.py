@@ -24,6 +24,7 @@ from crossdock.store.repos.cursors import SqlCursors
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
 from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
+from crossdock.store.repos.orders import SqlOrders
 from crossdock.store.repos.outbox import SqlOutbox
 from crossdock.store.repos.parked import SqlParked
 from crossdock.store.repos.records import SqlRecords
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         Crosswalk,
         Cursors,
         Exceptions,
+        Orders,
         Outbox,
         Parked,
         Records,
@@ -58,6 +60,7 @@ class Store:
         self.proposals = SqlProposals(*parts)
         self.audit = SqlAudit(*parts)
         self.keys = SqlKeys(*parts)
+        self.orders = SqlOrders(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -97,7 +100,9 @@ class Store:
 
 if TYPE_CHECKING:
 
-    def _conforms(store: Store) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions]:
+    def _conforms(
+        store: Store,
+    ) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders]:
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
             store.records,
@@ -106,6 +111,7 @@ if TYPE_CHECKING:
             store.cursors,
             store.parked,
             store.exceptions,
+            store.orders,
         )
 
 

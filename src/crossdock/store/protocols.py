@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from crossdock.model.base import EntityType
+from crossdock.store.order_rows import (
+    Decide,
+    LineRow,
+    NewOrder,
+    Opened,
+    OrderRow,
+    OrderState,
+    ReservationLink,
+    Step,
+    StepRow,
+)
 from crossdock.store.records import (
     EventRow,
     ExceptionRow,
@@ -159,4 +171,40 @@ class Exceptions(Protocol):
     ) -> None: ...
 
 
-__all__ = ["Crosswalk", "Cursors", "Exceptions", "Outbox", "Parked", "Records"]
+class Orders(Protocol):
+    """Orders, their lines, reservations and timeline; decisions under a per-customer lock."""
+
+    def open(self, new: NewOrder) -> tuple[OrderRow, Opened]: ...
+
+    def decide(self, order_id: str, revision: int, decide: Decide) -> OrderRow: ...
+
+    def exposure(self, customer_id: str, other_than: str = "") -> Decimal: ...
+
+    def bump_attempt(self, order_id: str) -> None: ...
+
+    def note(self, order_id: str, steps: Sequence[Step]) -> None: ...
+
+    def link(self, links: Sequence[ReservationLink]) -> None: ...
+
+    def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]: ...
+
+    def unlink(self, reservation_ids: Sequence[str]) -> None: ...
+
+    def get(self, order_id: str) -> OrderRow | None: ...
+
+    def find(self, channel: str, order_number: str) -> OrderRow | None: ...
+
+    def lines(self, order_id: str) -> list[LineRow]: ...
+
+    def timeline(self, order_id: str) -> list[StepRow]: ...
+
+    def page(
+        self, *, status: OrderState | None = None, after_id: str = "", limit: int = 100
+    ) -> list[OrderRow]: ...
+
+    def with_po(self, customer_id: str, po: str, other_than: str) -> list[str]: ...
+
+    def count_by_status(self) -> dict[str, int]: ...
+
+
+__all__ = ["Crosswalk", "Cursors", "Exceptions", "Orders", "Outbox", "Parked", "Records"]

@@ -12,6 +12,7 @@ from crossdock.api.routers import (
     exceptions,
     health,
     metrics,
+    orders,
     pricing,
     proposals,
     records,
@@ -33,6 +34,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks.router,
     metrics.router,
     pricing.router,
+    orders.router,
     audit.router,
 )
 

@@ -25,6 +25,13 @@ from crossdock.store.schema.hub import (
     records,
     route_cursors,
 )
+from crossdock.store.schema.orders import (
+    order_credit,
+    order_lines,
+    order_reservations,
+    order_steps,
+    orders,
+)
 from crossdock.store.schema.stock import (
     atp_publish_queue,
     inventory_event_keys,
@@ -49,6 +56,11 @@ __all__ = [
     "inventory_event_keys",
     "leases",
     "metadata",
+    "order_credit",
+    "order_lines",
+    "order_reservations",
+    "order_steps",
+    "orders",
     "parked",
     "proposals",
     "record_keys",

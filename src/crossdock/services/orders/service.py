@@ -1,0 +1,304 @@
+"""The order service: intake, the rules, the decision, holds, release and reject.
+
+``submit`` is idempotent per (channel, order number): the same body answers
+the same order (and finishes it, should an earlier try have stopped before
+its decision); a different body amends the order while it is received,
+accepted or on hold: its reservations go back and every rule runs again.
+
+The decision is written in one transaction that locks the customer's credit
+row (:meth:`~crossdock.store.repos.orders.SqlOrders.decide`): the credit rule
+is judged there, against the exposure of the customer's other open orders,
+so racing orders never together pass a limit. ``release`` re-runs the rules
+that held the order (credit, stock, customer, SKU); a price or PO hold is a
+judgment call the person releasing it makes, recorded as waived. ``reject``
+gives every reservation back. Both are audited with who and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import ValidationError
+
+from crossdock.config.orders import HoldReason, OrdersConfig, StockRule
+from crossdock.errors import ConflictError, InvalidInput, NotFound
+from crossdock.model.base import EntityType
+from crossdock.model.customer import Customer
+from crossdock.model.product import Product
+from crossdock.services.availability import AvailabilityService
+from crossdock.services.orders.intake import OrderIn, load_products, resolve
+from crossdock.services.orders.rules import (
+    Action,
+    RuleName,
+    RuleResult,
+    check_credit,
+    check_customer,
+    check_po,
+    check_prices,
+    check_skus,
+    failed,
+)
+from crossdock.services.orders.stock import release_all, reserve_lines
+from crossdock.services.pricing import PricedLine, PricingService, QuoteLine, QuoteRequest
+from crossdock.store import Store
+from crossdock.store.order_rows import (
+    Decision,
+    LineRow,
+    Opened,
+    OrderRow,
+    OrderState,
+    Step,
+)
+
+_WAIVABLE = frozenset({HoldReason.PRICE, HoldReason.PO_MISSING, HoldReason.DUPLICATE_PO})
+"""Holds a person's release settles without the rule passing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    order: OrderRow
+    opened: Opened
+
+
+class OrderService:
+    """Orders over one store, priced by the pricing service, reserved by the availability one."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: OrdersConfig,
+        pricing: PricingService,
+        availability: AvailabilityService,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.pricing = pricing
+        self.availability = availability
+
+    # -- intake ---------------------------------------------------------------------------
+    def submit(self, channel: str, body: OrderIn) -> Submitted:
+        """Take an order from ``channel``; bad input raises before anything is written."""
+        if len(body.lines) > self.config.max_lines:
+            raise InvalidInput(
+                f"lines: at most {self.config.max_lines} lines per order", field="lines"
+            )
+        resolved = resolve(self.store, channel, body)
+        order, opened = self.store.orders.open(resolved.new)
+        if opened is Opened.CLOSED:
+            raise ConflictError(
+                f"order_number: order {body.order_number} is {order.status.value} "
+                f"({order.id}); send a new order number"
+            )
+        if opened is Opened.SAME and order.status is not OrderState.RECEIVED:
+            return Submitted(order, opened)
+        if opened is Opened.AMENDED:
+            self._give_back(order)
+        decided = self._evaluate(order, resolved.customer, resolved.products)
+        return Submitted(decided, opened)
+
+    # -- the rules and the decision -------------------------------------------------------
+    def _evaluate(
+        self,
+        order: OrderRow,
+        customer: Customer,
+        products: dict[str, Product],
+        *,
+        only: frozenset[RuleName] | None = None,
+        kept: list[RuleResult] | None = None,
+        audit: tuple[str, str, dict[str, object]] | None = None,
+    ) -> OrderRow:
+        """Run the rules (``only`` these, keeping ``kept``'s results) and decide."""
+        cfg = self.config.rules(order.channel)
+        lines = self.store.orders.lines(order.id)
+
+        def runs(name: RuleName, enabled: bool) -> bool:
+            return enabled and (only is None or name in only)
+
+        results: list[RuleResult] = list(kept or [])
+        if runs(RuleName.CUSTOMER, cfg.customer.enabled):
+            results.append(check_customer(customer, cfg.customer))
+        if runs(RuleName.SKU, cfg.sku.enabled):
+            results.append(check_skus(lines, products, order.channel, cfg.sku))
+        if runs(RuleName.PO, cfg.po.enabled):
+            others = (
+                self.store.orders.with_po(order.customer_id, order.customer_po, order.id)
+                if order.customer_po
+                else []
+            )
+            results.append(check_po(order.customer_po, others, cfg.po))
+        prices = {ln.line_number: (ln.unit_price, ln.price_note) for ln in lines}
+        if only is None:  # prices are settled once per revision
+            priced = check_prices(lines, self._quote(order, lines), cfg.price)
+            prices = priced.prices
+            if cfg.price.enabled or priced.result.action is not Action.PASSED:
+                results.append(priced.result)
+        rejected = any(r.action is Action.REJECTED for r in results)
+        steps = [Step("rule", r.action.value, r.as_dict()) for r in results[len(kept or []) :]]
+        if not rejected and runs(RuleName.STOCK, cfg.stock.enabled):
+            results.append(self._stock(order, lines, customer, cfg.stock, steps))
+        total = sum(
+            (ln.quantity * (prices[ln.line_number][0] or Decimal(0)) for ln in lines), Decimal(0)
+        )
+        credit_runs = runs(RuleName.CREDIT, cfg.credit.enabled) or (
+            only is not None and cfg.credit.enabled
+        )
+
+        def decide(locked: OrderRow, exposure: Decimal) -> Decision:
+            final = list(results)
+            extra: list[Step] = []
+            if credit_runs and not any(r.action is Action.REJECTED for r in final):
+                final = [r for r in final if r.rule is not RuleName.CREDIT]
+                credit = check_credit(total, exposure, customer.credit_limit, cfg.credit)
+                final.append(credit)
+                extra.append(Step("rule", credit.action.value, credit.as_dict()))
+            holds = sorted({r.reason.value for r in final if r.action is Action.HELD and r.reason})
+            if any(r.action is Action.REJECTED for r in final):
+                status = OrderState.REJECTED
+            elif holds:
+                status = OrderState.ON_HOLD
+            else:
+                status = OrderState.ACCEPTED
+            return Decision(
+                status=status,
+                holds=holds,
+                rules=[r.as_dict() for r in final],
+                total=total,
+                prices=prices,
+                steps=[*steps, *extra, Step("decision", status.value, {"holds": holds})],
+                audit=audit,
+            )
+
+        done = self.store.orders.decide(order.id, order.revision, decide)
+        if done.status is OrderState.REJECTED:
+            self._give_back(done)
+        return done
+
+    def _quote(self, order: OrderRow, lines: list[LineRow]) -> dict[int, Decimal | None]:
+        """The pricing service's unit price per line (None where it has none)."""
+        quote = self.pricing.quote(
+            QuoteRequest(
+                order.customer_id,
+                [QuoteLine(ln.sku, ln.quantity, ln.unit) for ln in lines],
+                ship_to=order.ship_to,
+                channel=order.channel,
+                currency=order.currency,
+            )
+        )
+        out: dict[int, Decimal | None] = {}
+        for ln, q in zip(lines, quote.lines, strict=True):
+            out[ln.line_number] = q.unit_price if isinstance(q, PricedLine) else None
+        return out
+
+    def _stock(
+        self,
+        order: OrderRow,
+        lines: list[LineRow],
+        customer: Customer,
+        cfg_rule: StockRule,
+        steps: list[Step],
+    ) -> RuleResult:
+        site = next((s for s in customer.sites if s.code == order.ship_to), None)
+        held = {ln.line_number for ln in self.store.orders.reservations(order.id)}
+        todo = [ln for ln in lines if ln.line_number not in held]
+        got = reserve_lines(self.availability, order, todo, region=site.region if site else None)
+        self.store.orders.link(got.links)
+        if got.short:
+            self._give_back(order)
+            steps.append(Step("reservation", "released", {"short": got.short}))
+            self.store.orders.bump_attempt(order.id)  # the next reservations need new keys
+            return failed(RuleName.STOCK, cfg_rule, HoldReason.STOCK, "; ".join(got.short))
+        steps.append(
+            Step(
+                "reservation",
+                "reserved",
+                {
+                    "reservations": [
+                        {
+                            "id": ln.reservation_id,
+                            "line": ln.line_number,
+                            "location": ln.location,
+                            "quantity": str(ln.quantity),
+                        }
+                        for ln in got.links
+                    ]
+                },
+            )
+        )
+        return RuleResult(RuleName.STOCK, Action.PASSED)
+
+    def _give_back(self, order: OrderRow) -> None:
+        links = self.store.orders.reservations(order.id)
+        self.store.orders.unlink(release_all(self.availability, links))
+
+    # -- holds ----------------------------------------------------------------------------
+    def release(self, order_id: str, *, actor: str, note: str) -> OrderRow:
+        """Re-run the rules that held the order; accepted when they pass. Audited."""
+        order = self.get(order_id)
+        if order.status is not OrderState.ON_HOLD:
+            raise ConflictError(f"order {order_id} is {order.status.value}, not on hold")
+        customer = self._customer(order)
+        lines = self.store.orders.lines(order.id)
+        products = load_products(self.store, list(dict.fromkeys(ln.sku for ln in lines)))
+        missing = sorted({ln.sku for ln in lines} - set(products))
+        if missing:
+            raise ConflictError(f"order {order_id}: SKU(s) {', '.join(missing)} no longer exist")
+        held = [RuleResult.of(r) for r in order.rules]
+        rerun = frozenset(
+            r.rule for r in held if r.action is Action.HELD and r.reason not in _WAIVABLE
+        )
+        kept = [
+            RuleResult(r.rule, Action.WAIVED, r.reason, r.detail)
+            if r.action is Action.HELD and r.reason in _WAIVABLE
+            else r
+            for r in held
+            if r.rule not in rerun and r.rule is not RuleName.CREDIT
+        ]
+        self.store.orders.note(order.id, [Step("release", "asked", {"actor": actor, "note": note})])
+        return self._evaluate(
+            order,
+            customer,
+            products,
+            only=rerun,
+            kept=kept,
+            audit=(actor, "order.release", {"note": note, "rerun": sorted(rerun)}),
+        )
+
+    def reject(self, order_id: str, *, actor: str, note: str) -> OrderRow:
+        """Reject an order that is not final yet; its reservations go back. Audited."""
+        order = self.get(order_id)
+        if order.status not in (OrderState.RECEIVED, OrderState.ON_HOLD, OrderState.ACCEPTED):
+            raise ConflictError(f"order {order_id} is {order.status.value}; it cannot be rejected")
+
+        def decide(locked: OrderRow, exposure: Decimal) -> Decision:
+            return Decision(
+                status=OrderState.REJECTED,
+                holds=locked.holds,
+                rules=locked.rules,
+                total=locked.total,
+                steps=[Step("reject", "rejected", {"actor": actor, "note": note})],
+                audit=(actor, "order.reject", {"note": note}),
+            )
+
+        done = self.store.orders.decide(order.id, order.revision, decide)
+        self._give_back(done)
+        return done
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, order_id: str) -> OrderRow:
+        order = self.store.orders.get(order_id)
+        if order is None:
+            raise NotFound(f"no order {order_id!r}")
+        return order
+
+    def _customer(self, order: OrderRow) -> Customer:
+        rec = self.store.records.get(EntityType.CUSTOMER, order.customer_id)
+        if rec is None or rec.deleted:
+            raise ConflictError(f"order {order.id}: customer {order.customer_account} is gone")
+        try:
+            return Customer.model_validate(rec.data)
+        except ValidationError as exc:
+            raise ConflictError(f"customer {order.customer_account} cannot be read") from exc
+
+
+__all__ = ["OrderService", "Submitted"]

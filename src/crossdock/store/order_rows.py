@@ -1,0 +1,148 @@
+"""Orders as the store keeps them: the state enum, rows, and what a decision writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class OrderState(StrEnum):
+    """Where an order is. Confirmed, shipped and invoiced come with the ERP slice."""
+
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    ON_HOLD = "on_hold"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    CONFIRMED = "confirmed"
+    SHIPPED = "shipped"
+    INVOICED = "invoiced"
+
+
+AMENDABLE = frozenset({OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD})
+"""States in which a new body for the same order number amends the order."""
+EXPOSED = frozenset({OrderState.ACCEPTED, OrderState.CONFIRMED, OrderState.SHIPPED})
+"""States whose totals count against the customer's credit (open, not yet invoiced)."""
+
+
+class Opened(StrEnum):
+    """What intake found for a (channel, order number)."""
+
+    CREATED = "created"
+    SAME = "same"
+    AMENDED = "amended"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    line_number: int
+    sku: str
+    quantity: Decimal
+    unit: str
+    base_quantity: Decimal
+    unit_price: Decimal | None = None
+    channel_price: Decimal | None = None
+    price_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    id: str
+    channel: str
+    order_number: str
+    customer_id: str
+    customer_account: str
+    ship_to: str
+    customer_po: str | None
+    currency: str | None
+    status: OrderState
+    holds: list[str]
+    rules: list[dict[str, Any]]
+    total: Decimal
+    body_hash: str
+    revision: int
+    attempt: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """An order as intake read it, before any rule ran."""
+
+    channel: str
+    order_number: str
+    customer_id: str
+    customer_account: str
+    ship_to: str
+    customer_po: str | None
+    currency: str | None
+    body_hash: str
+    lines: Sequence[LineRow]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    kind: str
+    outcome: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    id: int
+    order_id: str
+    at: datetime
+    kind: str
+    outcome: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationLink:
+    reservation_id: str
+    order_id: str
+    line_number: int
+    sku: str
+    location: str
+    quantity: Decimal
+    released: bool = False
+
+
+@dataclass(slots=True)
+class Decision:
+    """What a decision writes onto an order (in the transaction that locks the customer)."""
+
+    status: OrderState
+    holds: list[str]
+    rules: list[dict[str, Any]]
+    total: Decimal
+    prices: dict[int, tuple[Decimal | None, str | None]] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    audit: tuple[str, str, dict[str, Any]] | None = None
+    """(actor, action, detail) for the audit log, when a person decided."""
+
+
+Decide = Callable[[OrderRow, Decimal], Decision]
+"""Given the order as locked and the customer's exposure from other orders: the decision."""
+
+
+__all__ = [
+    "AMENDABLE",
+    "EXPOSED",
+    "Decide",
+    "Decision",
+    "LineRow",
+    "NewOrder",
+    "Opened",
+    "OrderRow",
+    "OrderState",
+    "ReservationLink",
+    "Step",
+    "StepRow",
+]

@@ -1,0 +1,396 @@
+"""Orders: intake by (channel, order number), decisions under a per-customer lock, the timeline.
+
+Every decision runs in one write transaction that first locks the customer's
+``order_credit`` row, then reads the customer's exposure (the totals of its
+other open orders) and writes the order: two orders racing against one
+credit limit are decided one after the other, on SQLite (one writer) and on
+PostgreSQL (the row lock) alike.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from crossdock.store import schema as t
+from crossdock.store.jsoncodec import dumps, loads
+from crossdock.store.order_rows import (
+    AMENDABLE,
+    EXPOSED,
+    Decide,
+    LineRow,
+    NewOrder,
+    Opened,
+    OrderRow,
+    OrderState,
+    ReservationLink,
+    Step,
+    StepRow,
+)
+from crossdock.store.repos import rows
+from crossdock.store.repos.base import SqlRepo
+from crossdock.store.write import utc
+
+_O, _L, _R, _S = t.orders.c, t.order_lines.c, t.order_reservations.c, t.order_steps.c
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _order(r: Any) -> OrderRow:
+    return OrderRow(
+        id=r.id,
+        channel=r.channel,
+        order_number=r.order_number,
+        customer_id=r.customer_id,
+        customer_account=r.customer_account,
+        ship_to=r.ship_to,
+        customer_po=r.customer_po,
+        currency=r.currency,
+        status=OrderState(r.status),
+        holds=list(loads(r.holds)),
+        rules=list(loads(r.rules)),
+        total=Decimal(r.total),
+        body_hash=r.body_hash,
+        revision=int(r.revision),
+        attempt=int(r.attempt),
+        created_at=utc(r.created_at) or rows.now(),
+        updated_at=utc(r.updated_at) or rows.now(),
+    )
+
+
+def _line(r: Any) -> LineRow:
+    return LineRow(
+        int(r.line_number),
+        r.sku,
+        Decimal(r.quantity),
+        r.unit,
+        Decimal(r.base_quantity),
+        _dec(r.unit_price),
+        _dec(r.channel_price),
+        r.price_note,
+    )
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+class SqlOrders(SqlRepo):
+    """The ``orders``, ``order_lines``, ``order_reservations`` and ``order_steps`` tables."""
+
+    # -- intake ---------------------------------------------------------------------------
+    def open(self, new: NewOrder) -> tuple[OrderRow, Opened]:
+        """The order of ``new``'s (channel, number): created, the same, amended, or closed.
+
+        A body equal to the stored one (same hash) answers the stored order; a
+        different one amends it while it is received, accepted or on hold (new
+        lines, the next revision, back to received); a rejected or cancelled
+        order is answered as it is (``CLOSED``).
+        """
+        with self._write() as tx:
+            conn, now = tx.conn, rows.now()
+            found = self._locked(conn, new.channel, new.order_number)
+            if found is None:
+                oid = "ord_" + os.urandom(12).hex()
+                conn.execute(
+                    self._dialect.insert_ignore(t.orders).values(
+                        id=oid,
+                        channel=new.channel,
+                        order_number=new.order_number,
+                        customer_id=new.customer_id,
+                        customer_account=new.customer_account,
+                        ship_to=new.ship_to,
+                        customer_po=new.customer_po,
+                        currency=new.currency,
+                        status=OrderState.RECEIVED.value,
+                        holds="[]",
+                        rules="[]",
+                        total="0",
+                        body_hash=new.body_hash,
+                        revision=1,
+                        attempt=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                found = self._locked(conn, new.channel, new.order_number)
+                assert found is not None
+                if found.id == oid:
+                    self._put_lines(conn, oid, new.lines)
+                    self._steps(conn, oid, [Step("intake", "received", {"revision": 1})])
+                    return found, Opened.CREATED
+            if found.body_hash == new.body_hash:
+                return found, Opened.SAME
+            if found.status not in AMENDABLE:
+                return found, Opened.CLOSED
+            conn.execute(
+                update(t.orders)
+                .where(_O.id == found.id)
+                .values(
+                    customer_id=new.customer_id,
+                    customer_account=new.customer_account,
+                    ship_to=new.ship_to,
+                    customer_po=new.customer_po,
+                    currency=new.currency,
+                    status=OrderState.RECEIVED.value,
+                    holds="[]",
+                    rules="[]",
+                    body_hash=new.body_hash,
+                    revision=found.revision + 1,
+                    updated_at=now,
+                )
+            )
+            conn.execute(delete(t.order_lines).where(_L.order_id == found.id))
+            self._put_lines(conn, found.id, new.lines)
+            self._steps(
+                conn,
+                found.id,
+                [Step("intake", "amended", {"revision": found.revision + 1})],
+            )
+            amended = self._get(conn, found.id)
+            assert amended is not None
+            return amended, Opened.AMENDED
+
+    def _locked(self, conn: Connection, channel: str, number: str) -> OrderRow | None:
+        q = select(t.orders).where(_O.channel == channel, _O.order_number == number)
+        r = conn.execute(self._dialect.lock_select(q)).first()
+        return None if r is None else _order(r)
+
+    def _put_lines(self, conn: Connection, order_id: str, lines: Sequence[LineRow]) -> None:
+        conn.execute(
+            t.order_lines.insert(),
+            [
+                {
+                    "order_id": order_id,
+                    "line_number": ln.line_number,
+                    "sku": ln.sku,
+                    "quantity": str(ln.quantity),
+                    "unit": ln.unit,
+                    "base_quantity": str(ln.base_quantity),
+                    "unit_price": _s(ln.unit_price),
+                    "channel_price": _s(ln.channel_price),
+                    "price_note": ln.price_note,
+                }
+                for ln in lines
+            ],
+        )
+
+    def _steps(self, conn: Connection, order_id: str, steps: Sequence[Step]) -> None:
+        if not steps:
+            return
+        now = rows.now()
+        conn.execute(
+            t.order_steps.insert(),
+            [
+                {
+                    "order_id": order_id,
+                    "at": now,
+                    "kind": s.kind,
+                    "outcome": s.outcome,
+                    "detail": dumps(s.detail),
+                }
+                for s in steps
+            ],
+        )
+
+    # -- decisions ------------------------------------------------------------------------
+    def decide(self, order_id: str, revision: int, decide: Decide) -> OrderRow:
+        """Lock the order's customer, measure its exposure, and write ``decide``'s decision.
+
+        Nothing is written when the order moved on to another revision meanwhile
+        (a newer amendment decides for itself); the order is answered as it is.
+        """
+        with self._write() as tx:
+            conn = tx.conn
+            current = self._get(conn, order_id)
+            if current is None:
+                raise KeyError(order_id)
+            self._lock_customer(conn, current.customer_id)
+            current = self._get(conn, order_id, lock=True)
+            assert current is not None
+            if current.revision != revision:
+                return current
+            exposure = self._exposure(conn, current.customer_id, order_id)
+            d = decide(current, exposure)
+            conn.execute(
+                update(t.orders)
+                .where(_O.id == order_id)
+                .values(
+                    status=d.status.value,
+                    holds=dumps(d.holds),
+                    rules=dumps(d.rules),
+                    total=str(d.total),
+                    updated_at=rows.now(),
+                )
+            )
+            for line_number, (price, note) in d.prices.items():
+                conn.execute(
+                    update(t.order_lines)
+                    .where(_L.order_id == order_id, _L.line_number == line_number)
+                    .values(unit_price=_s(price), price_note=note)
+                )
+            self._steps(conn, order_id, d.steps)
+            if d.audit is not None:
+                actor, action, detail = d.audit
+                tx.audit(actor, action, order_id, detail)
+            done = self._get(conn, order_id)
+            assert done is not None
+            return done
+
+    def _lock_customer(self, conn: Connection, customer_id: str) -> None:
+        conn.execute(
+            self._dialect.insert_ignore(t.order_credit).values(
+                customer_id=customer_id, updated_at=rows.now()
+            )
+        )
+        q = select(t.order_credit.c.customer_id).where(t.order_credit.c.customer_id == customer_id)
+        conn.execute(self._dialect.lock_select(q)).first()
+
+    @staticmethod
+    def _exposure(conn: Connection, customer_id: str, other_than: str) -> Decimal:
+        totals = conn.execute(
+            select(_O.total).where(
+                _O.customer_id == customer_id,
+                _O.status.in_([s.value for s in EXPOSED]),
+                _O.id != other_than,
+            )
+        ).scalars()
+        return sum((Decimal(v) for v in totals), Decimal(0))
+
+    def exposure(self, customer_id: str, other_than: str = "") -> Decimal:
+        """The totals of the customer's open orders (accepted and later, not invoiced)."""
+        with self._engine.connect() as conn:
+            return self._exposure(conn, customer_id, other_than)
+
+    def bump_attempt(self, order_id: str) -> None:
+        """The order gave its reservations back: the next ones are a new attempt."""
+        with self._write() as tx:
+            tx.conn.execute(
+                update(t.orders).where(_O.id == order_id).values(attempt=_O.attempt + 1)
+            )
+
+    def note(self, order_id: str, steps: Sequence[Step]) -> None:
+        """Append steps to an order's timeline."""
+        with self._write() as tx:
+            self._steps(tx.conn, order_id, steps)
+
+    # -- reservations ---------------------------------------------------------------------
+    def link(self, links: Sequence[ReservationLink]) -> None:
+        """Remember the reservations an order holds (a retry's same reservation once)."""
+        if not links:
+            return
+        with self._write() as tx:
+            for ln in links:
+                tx.conn.execute(
+                    self._dialect.insert_ignore(t.order_reservations).values(
+                        reservation_id=ln.reservation_id,
+                        order_id=ln.order_id,
+                        line_number=ln.line_number,
+                        sku=ln.sku,
+                        location=ln.location,
+                        quantity=str(ln.quantity),
+                        released=0,
+                    )
+                )
+
+    def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]:
+        q = select(t.order_reservations).where(_R.order_id == order_id)
+        if held_only:
+            q = q.where(_R.released == 0)
+        with self._engine.connect() as conn:
+            found = conn.execute(q.order_by(_R.line_number, _R.location)).all()
+        return [
+            ReservationLink(
+                r.reservation_id,
+                r.order_id,
+                int(r.line_number),
+                r.sku,
+                r.location,
+                Decimal(r.quantity),
+                bool(r.released),
+            )
+            for r in found
+        ]
+
+    def unlink(self, reservation_ids: Sequence[str]) -> None:
+        """Mark reservations released (their units already went back)."""
+        if not reservation_ids:
+            return
+        with self._write() as tx:
+            tx.conn.execute(
+                update(t.order_reservations)
+                .where(_R.reservation_id.in_(list(reservation_ids)))
+                .values(released=1)
+            )
+
+    # -- reads ----------------------------------------------------------------------------
+    def _get(self, conn: Connection, order_id: str, *, lock: bool = False) -> OrderRow | None:
+        q = select(t.orders).where(_O.id == order_id)
+        r = conn.execute(self._dialect.lock_select(q) if lock else q).first()
+        return None if r is None else _order(r)
+
+    def get(self, order_id: str) -> OrderRow | None:
+        with self._engine.connect() as conn:
+            return self._get(conn, order_id)
+
+    def find(self, channel: str, order_number: str) -> OrderRow | None:
+        with self._engine.connect() as conn:
+            r = conn.execute(
+                select(t.orders).where(_O.channel == channel, _O.order_number == order_number)
+            ).first()
+        return None if r is None else _order(r)
+
+    def lines(self, order_id: str) -> list[LineRow]:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(t.order_lines).where(_L.order_id == order_id).order_by(_L.line_number)
+            ).all()
+        return [_line(r) for r in found]
+
+    def timeline(self, order_id: str) -> list[StepRow]:
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(t.order_steps).where(_S.order_id == order_id).order_by(_S.id)
+            ).all()
+        return [
+            StepRow(
+                int(r.id), r.order_id, utc(r.at) or rows.now(), r.kind, r.outcome, loads(r.detail)
+            )
+            for r in found
+        ]
+
+    def page(
+        self, *, status: OrderState | None = None, after_id: str = "", limit: int = 100
+    ) -> list[OrderRow]:
+        """Orders in id order (a status's queue when given)."""
+        q = select(t.orders).where(_O.id > after_id)
+        if status is not None:
+            q = q.where(_O.status == status.value)
+        with self._engine.connect() as conn:
+            return [_order(r) for r in conn.execute(q.order_by(_O.id).limit(limit)).all()]
+
+    def with_po(self, customer_id: str, po: str, other_than: str) -> list[str]:
+        """Order numbers of the customer's other open orders carrying the same PO."""
+        open_states = [s.value for s in (OrderState.RECEIVED, OrderState.ON_HOLD, *EXPOSED)]
+        with self._engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(_O.order_number).where(
+                        _O.customer_id == customer_id,
+                        _O.customer_po == po,
+                        _O.id != other_than,
+                        _O.status.in_(open_states),
+                    )
+                ).scalars()
+            )
+
+    def count_by_status(self) -> dict[str, int]:
+        with self._engine.connect() as conn:
+            found = conn.execute(select(_O.status, func.count()).group_by(_O.status)).all()
+        return {r[0]: int(r[1]) for r in found}
