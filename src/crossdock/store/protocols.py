@@ -199,7 +199,12 @@ class Orders(Protocol):
     def timeline(self, order_id: str) -> list[StepRow]: ...
 
     def page(
-        self, *, status: OrderState | None = None, after_id: str = "", limit: int = 100
+        self,
+        *,
+        status: OrderState | None = None,
+        after_id: str = "",
+        limit: int = 100,
+        channel: str | None = None,
     ) -> list[OrderRow]: ...
 
     def with_po(self, customer_id: str, po: str, other_than: str) -> list[str]: ...

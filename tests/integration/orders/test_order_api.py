@@ -135,3 +135,18 @@ def test_bad_input_is_a_problem_naming_the_field(
     assert app.hub.store.orders.page() == []
     (item,) = app.availability.availability(["W-1"])
     assert item.locations[0].buckets.reserved == 0
+
+
+def test_a_channels_key_sees_its_own_orders_only(setup: Setup) -> None:
+    client, keys, app = setup
+    shop = {"Authorization": "Bearer " + create_api_key(app.hub.store, "shop", [], system="shop")}
+    mine = client.post("/v1/orders", json=body("P-1"), headers=keys["portal"]).json()
+    theirs = client.post("/v1/orders", json=body("S-1"), headers=shop).json()
+    assert client.get(f"/v1/orders/{mine['id']}", headers=keys["portal"]).status_code == 200
+    for path in (f"/v1/orders/{theirs['id']}", f"/v1/orders/{theirs['id']}/timeline"):
+        r = client.get(path, headers=keys["portal"])
+        assert r.status_code == 404, path  # as if it were not there
+    listed = client.get("/v1/orders", headers=keys["portal"]).json()["items"]
+    assert [o["id"] for o in listed] == [mine["id"]]
+    everyone = client.get("/v1/orders", headers=keys["read"]).json()["items"]
+    assert {o["id"] for o in everyone} == {mine["id"], theirs["id"]}

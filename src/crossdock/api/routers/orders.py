@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crossdock.api.auth import Operator, Reader, Writer
+from crossdock.api.auth import Operator, Principal, Reader, Writer
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit, application_of
 from crossdock.api.exactjson import ExactJSONRoute
 from crossdock.api.problems import problem_responses
 from crossdock.api.routers.changes import sending_system
+from crossdock.errors import NotFound
 from crossdock.services.orders import OrderIn, OrderService
 from crossdock.store.order_rows import Opened, OrderRow, OrderState
 
@@ -182,13 +183,16 @@ async def post_order(
 @router.get("", response_model=OrderPage, summary="Orders, by status (the holds queue)")
 async def list_orders(
     svc: OrdersDep,
-    _who: Reader,
+    who: Reader,
     status: OrderState | None = Query(default=None, description="e.g. on_hold"),
     after: str = Query(default="", max_length=40, description="the last id of the page before"),
     limit: Limit = 100,
 ) -> OrderPage:
+    # A channel's key sees its own orders; a person's key sees every channel's.
     found = await run_in_threadpool(
-        svc.store.orders.page, status=status, after_id=after, limit=limit
+        lambda: svc.store.orders.page(
+            status=status, after_id=after, limit=limit, channel=who.system
+        )
     )
     return OrderPage(
         items=[
@@ -208,14 +212,22 @@ async def list_orders(
     )
 
 
+def _visible(svc: OrderService, order_id: str, who: Principal) -> OrderRow:
+    """The order, if ``who`` may see it: a channel's key sees only its own channel's."""
+    order = svc.get(order_id)
+    if who.system is not None and order.channel != who.system:
+        raise NotFound(f"no order {order_id!r}")  # another channel's order: as if absent
+    return order
+
+
 @router.get("/{order_id}", response_model=OrderOut, summary="One order: lines, rules, reservations")
-async def get_order(order_id: OrderId, svc: OrdersDep, _who: Reader) -> OrderOut:
-    return await run_in_threadpool(lambda: order_out(svc, svc.get(order_id)))
+async def get_order(order_id: OrderId, svc: OrdersDep, who: Reader) -> OrderOut:
+    return await run_in_threadpool(lambda: order_out(svc, _visible(svc, order_id, who)))
 
 
 @router.get("/{order_id}/timeline", response_model=TimelineOut, summary="Every step of one order")
-async def get_timeline(order_id: OrderId, svc: OrdersDep, _who: Reader) -> TimelineOut:
-    svc.get(order_id)
+async def get_timeline(order_id: OrderId, svc: OrdersDep, who: Reader) -> TimelineOut:
+    await run_in_threadpool(_visible, svc, order_id, who)
     steps = await run_in_threadpool(svc.store.orders.timeline, order_id)
     return TimelineOut(
         order_id=order_id,

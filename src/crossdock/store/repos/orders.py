@@ -366,12 +366,19 @@ class SqlOrders(SqlRepo):
         ]
 
     def page(
-        self, *, status: OrderState | None = None, after_id: str = "", limit: int = 100
+        self,
+        *,
+        status: OrderState | None = None,
+        after_id: str = "",
+        limit: int = 100,
+        channel: str | None = None,
     ) -> list[OrderRow]:
-        """Orders in id order (a status's queue when given)."""
+        """Orders in id order (a status's queue, one channel's, when given)."""
         q = select(t.orders).where(_O.id > after_id)
         if status is not None:
             q = q.where(_O.status == status.value)
+        if channel is not None:
+            q = q.where(_O.channel == channel)
         with self._engine.connect() as conn:
             return [_order(r) for r in conn.execute(q.order_by(_O.id).limit(limit)).all()]
 
