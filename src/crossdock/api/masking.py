@@ -9,35 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossdock.config.masking import MaskingConfig, Viewer, mask_paths, masked_path
+from crossdock.config.masking import MaskingConfig, Viewer, mask_paths, masked_path, visible_paths
 from crossdock.model.base import EntityType
 from crossdock.services.pricing.explain import without_cost
 
 _MARGIN_FLOOR = "margin_floor"
 
 
-def masked_data(
-    masking: MaskingConfig, entity_type: EntityType, data: dict[str, Any], viewer: Viewer
-) -> dict[str, Any]:
-    hidden = masking.hidden(entity_type, viewer)
-    return mask_paths(data, hidden) if hidden else data
+class Mask:
+    """What one viewer may not see of one entity type, worked out once per answer."""
 
+    __slots__ = ("hidden",)
 
-def masked_provenance(
-    masking: MaskingConfig, entity_type: EntityType, provenance: dict[str, Any], viewer: Viewer
-) -> dict[str, Any]:
-    """Provenance without the paths the viewer may not see (their stamps tell of them)."""
-    hidden = masking.hidden(entity_type, viewer)
-    if not hidden:
-        return provenance
-    return {p: v for p, v in provenance.items() if not masked_path(p, hidden)}
+    def __init__(self, masking: MaskingConfig, entity_type: EntityType, viewer: Viewer) -> None:
+        self.hidden = masking.hidden(entity_type, viewer)
 
+    def data(self, data: dict[str, Any]) -> dict[str, Any]:
+        return mask_paths(data, self.hidden) if self.hidden else data
 
-def masked_changed(
-    masking: MaskingConfig, entity_type: EntityType, changed: list[str], viewer: Viewer
-) -> list[str]:
-    hidden = masking.hidden(entity_type, viewer)
-    return [p for p in changed if not masked_path(p, hidden)] if hidden else changed
+    def provenance(self, provenance: dict[str, Any]) -> dict[str, Any]:
+        """Provenance without the masked paths (their stamps tell of them)."""
+        if not self.hidden:
+            return provenance
+        return {p: provenance[p] for p in visible_paths(provenance, self.hidden)}
+
+    def changed(self, changed: list[str]) -> list[str]:
+        return visible_paths(changed, self.hidden) if self.hidden else changed
 
 
 def cost_hidden(masking: MaskingConfig, viewer: Viewer) -> bool:
@@ -56,10 +53,4 @@ def quote_lines_without_cost(lines: list[dict[str, Any]]) -> None:
                 rule["unit_price"] = None  # the floor price is cost times a known percent
 
 
-__all__ = [
-    "cost_hidden",
-    "masked_changed",
-    "masked_data",
-    "masked_provenance",
-    "quote_lines_without_cost",
-]
+__all__ = ["Mask", "cost_hidden", "quote_lines_without_cost"]

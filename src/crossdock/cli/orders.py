@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -163,15 +164,9 @@ def orders_release(
     as_json: JsonOpt = False,
 ) -> None:
     """Release a held order: the rules that held it run again; accepted when they pass."""
-    with open_app(config, store) as application:
-        svc = application.orders
-        done = svc.release(_find(svc, order).id, actor=actor(), note=note)
-        doc = _doc(svc, done, timeline=False)
-    if as_json:
-        json_out(doc)
-    else:
-        holds = f" ({', '.join(done.holds)})" if done.holds else ""
-        console.print(f"{done.id}: {done.status.value}{holds}", highlight=False)
+    _decide(
+        config, store, order, as_json, lambda svc, oid: svc.release(oid, actor=actor(), note=note)
+    )
 
 
 @orders_app.command("reject")
@@ -183,11 +178,32 @@ def orders_reject(
     as_json: JsonOpt = False,
 ) -> None:
     """Reject an order; every reservation it holds is released."""
+    _decide(
+        config,
+        store,
+        order,
+        as_json,
+        lambda svc, oid: svc.reject(oid, actor=actor(), note=note),
+        holds=False,
+    )
+
+
+def _decide(
+    config: Path,
+    store: str | None,
+    order: str,
+    as_json: bool,
+    act: Callable[[OrderService, str], OrderRow],
+    *,
+    holds: bool = True,
+) -> None:
+    """Find ``order``, do what a person decided, and say where it stands now."""
     with open_app(config, store) as application:
         svc = application.orders
-        done = svc.reject(_find(svc, order).id, actor=actor(), note=note)
+        done = act(svc, _find(svc, order).id)
         doc = _doc(svc, done, timeline=False)
     if as_json:
         json_out(doc)
-    else:
-        console.print(f"{done.id}: {done.status.value}", highlight=False)
+        return
+    why = f" ({', '.join(done.holds)})" if holds and done.holds else ""
+    console.print(f"{done.id}: {done.status.value}{why}", highlight=False)

@@ -18,7 +18,7 @@ destination may not see is refused when the hub file is loaded).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,13 +109,6 @@ class MaskingConfig(BaseModel):
         rules = self.fields.get(entity_type, {})
         return tuple(glob for glob, rule in rules.items() if self._hides(rule, viewer))
 
-    def mask(
-        self, entity_type: EntityType, data: Mapping[str, Any], viewer: Viewer
-    ) -> dict[str, Any]:
-        """``data`` without the fields ``viewer`` may not see (a copy; ``data`` is untouched)."""
-        globs = self.hidden(entity_type, viewer)
-        return mask_paths(data, globs) if globs else dict(data)
-
 
 def mask_paths(data: Mapping[str, Any], globs: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
     """``data`` without the dotted paths the globs match (lists are walked, not indexed)."""
@@ -141,4 +134,18 @@ def masked_path(path: str, globs: tuple[str, ...]) -> bool:
     return any(any_glob_matches(globs, ".".join(parts[: i + 1])) for i in range(len(parts)))
 
 
-__all__ = ["ADMIN", "CHANNELS", "MaskRule", "MaskingConfig", "Viewer", "mask_paths", "masked_path"]
+def visible_paths(paths: Iterable[str], globs: tuple[str, ...]) -> list[str]:
+    """The dotted paths the globs do not mask, in their order."""
+    return [p for p in paths if not masked_path(p, globs)]
+
+
+__all__ = [
+    "ADMIN",
+    "CHANNELS",
+    "MaskRule",
+    "MaskingConfig",
+    "Viewer",
+    "mask_paths",
+    "masked_path",
+    "visible_paths",
+]

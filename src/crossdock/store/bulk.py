@@ -46,6 +46,13 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def driver_utc(value: Any) -> datetime | None:
+    """A timestamp as a bare driver hands it back (SQLite: text) as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value)
+
+
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -149,4 +156,4 @@ class BulkTx:
             self.conn.execute(text("SELECT pg_advisory_xact_lock(7363019)"))
 
 
-__all__ = ["BUCKETS", "CHUNK", "EVENT_COLUMNS", "BulkTx", "chunks", "utc"]
+__all__ = ["BUCKETS", "CHUNK", "EVENT_COLUMNS", "BulkTx", "chunks", "driver_utc", "utc"]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, exists, func, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, select, tuple_
 from sqlalchemy.orm import aliased
 
 from crossdock.store import schema as t
@@ -183,9 +183,4 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def count_events(store: Store) -> int:
-    with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.events)).scalar_one())
-
-
-__all__ = ["PruneReport", "count_events", "event_horizon", "prune"]
+__all__ = ["PruneReport", "event_horizon", "prune"]

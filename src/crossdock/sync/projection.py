@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from crossdock.config.hub import RouteConfig
-from crossdock.config.masking import mask_paths, masked_path
+from crossdock.config.masking import mask_paths, visible_paths
 from crossdock.model.base import EntityType
 from crossdock.model.paths import any_glob_matches, flatten, glob_matches, unflatten
 
@@ -49,7 +49,7 @@ def project(
 def visible_changes(route: RouteConfig, entity_type: EntityType, changed: list[str]) -> list[str]:
     """The changed paths the destination may see: a change of masked fields alone is none."""
     masked = route.masked(entity_type)
-    return [p for p in changed if not masked_path(p, masked)] if masked else changed
+    return visible_paths(changed, masked) if masked else changed
 
 
 def _project(route: RouteConfig, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from crossdock.api.auth import Reader, require_entity
 from crossdock.api.cloudevents import CloudEvent, to_cloudevent
 from crossdock.api.deps import HubDep, Limit, SeqAfter
-from crossdock.api.masking import masked_changed, masked_data
+from crossdock.api.masking import Mask
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
 from crossdock.model.base import EntityType
@@ -48,11 +48,14 @@ def list_events(
     if wanted is None and who.entities != ("*",):
         wanted = [et for et in EntityType if who.may_use(et.value)]
     rows = hub.store.outbox.after(after, limit=limit, entity_types=wanted)
-    masking, viewer = hub.config.masking, who.viewer
+    masks: dict[EntityType, Mask] = {}
     items = []
     for ev in rows:
+        mask = masks.get(ev.entity_type)
+        if mask is None:
+            mask = masks[ev.entity_type] = Mask(hub.config.masking, ev.entity_type, who.viewer)
         doc = to_cloudevent(ev)
-        doc["data"] = masked_data(masking, ev.entity_type, ev.data, viewer)
-        doc["changed"] = ",".join(masked_changed(masking, ev.entity_type, ev.changed, viewer))
+        doc["data"] = mask.data(ev.data)
+        doc["changed"] = ",".join(mask.changed(ev.changed))
         items.append(CloudEvent.model_validate(doc))
     return EventPage(items=items, next_after=rows[-1].seq if rows else after)

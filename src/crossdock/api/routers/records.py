@@ -10,10 +10,9 @@ from pydantic import BaseModel, Field
 
 from crossdock.api.auth import Principal, Reader, require_entity
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit, NativeId, RecordId, SystemPath
-from crossdock.api.masking import masked_changed, masked_data, masked_provenance
+from crossdock.api.masking import Mask
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
-from crossdock.config.masking import MaskingConfig, Viewer
 from crossdock.errors import NotFound
 from crossdock.model.base import EntityType
 from crossdock.observability import tracing
@@ -82,20 +81,18 @@ def record_out(
     rec: StoredRecord,
     natives: list[tuple[str, str]] | None = None,
     *,
-    masking: MaskingConfig,
-    viewer: Viewer,
+    mask: Mask,
 ) -> RecordOut:
-    """A stored record with its provenance and native ids, as the API shows it to ``viewer``."""
+    """A stored record with its provenance and native ids, as the API shows it (``mask``)."""
     if natives is None:
         natives = store.crosswalk.native_ids(rec.entity_type, rec.id)
-    et = rec.entity_type
-    provenance = masked_provenance(masking, et, rec.provenance, viewer)
+    provenance = mask.provenance(rec.provenance)
     return RecordOut(
         id=rec.id,
         entity_type=rec.entity_type,
         version=rec.version,
         deleted=rec.deleted,
-        data=masked_data(masking, et, rec.data, viewer),
+        data=mask.data(rec.data),
         provenance={path: _provenance(p) for path, p in provenance.items()},
         native_ids=[NativeRef(system=s, native_id=n) for s, n in natives],
         updated_at=rec.updated_at,
@@ -106,7 +103,7 @@ def _get(hub: Hub, who: Principal, entity_type: EntityType, record_id: str) -> R
     rec = hub.store.records.get(entity_type, record_id)
     if rec is None:
         raise NotFound(f"no {entity_type.value} record {record_id!r}")
-    return record_out(hub.store, rec, masking=hub.config.masking, viewer=who.viewer)
+    return record_out(hub.store, rec, mask=Mask(hub.config.masking, entity_type, who.viewer))
 
 
 @router.get("/{entity_type}", response_model=RecordPage, summary="A page of records of one type")
@@ -129,8 +126,8 @@ def list_records(
         entity_type, after_id=after, limit=limit, include_deleted=include_deleted
     )
     natives = hub.store.crosswalk.native_ids_of(entity_type, [r.id for r in rows])
-    masking, viewer = hub.config.masking, who.viewer
-    items = [record_out(hub.store, r, natives[r.id], masking=masking, viewer=viewer) for r in rows]
+    mask = Mask(hub.config.masking, entity_type, who.viewer)
+    items = [record_out(hub.store, r, natives[r.id], mask=mask) for r in rows]
     return RecordPage(items=items, next=rows[-1].id if len(rows) == limit else None)
 
 
@@ -182,7 +179,7 @@ def lineage(entity_type: EntityType, record_id: RecordId, hub: HubDep, who: Read
     require_entity(who, entity_type.value)
     if hub.store.records.get(entity_type, record_id) is None:
         raise NotFound(f"no {entity_type.value} record {record_id!r}")
-    masking, viewer = hub.config.masking, who.viewer
+    mask = Mask(hub.config.masking, entity_type, who.viewer)
     return LineageOut(
         entity_type=entity_type,
         id=record_id,
@@ -192,7 +189,7 @@ def lineage(entity_type: EntityType, record_id: RecordId, hub: HubDep, who: Read
                 op=ev.op.value,
                 time=ev.time,
                 source_system=ev.source_system,
-                changed=masked_changed(masking, entity_type, ev.changed, viewer),
+                changed=mask.changed(ev.changed),
                 trace_id=tracing.trace_id(ev.traceparent),
                 traceparent=ev.traceparent,
             )

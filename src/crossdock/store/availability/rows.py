@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 
 from crossdock.model.inventory import ATP_CLAIMS
 from crossdock.store import schema as t
-from crossdock.store.write import utc
+from crossdock.store.bulk import driver_utc
 
 P = t.stock_positions.c
 R = t.reservations.c
@@ -101,13 +101,6 @@ class DriftRow:
     created_at: datetime
 
 
-def as_utc(value: Any) -> datetime | None:
-    """A timestamp as a driver hands it back (SQLite: text) as an aware UTC datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return utc(value)
-
-
 def position_of(r: Any) -> PositionRow:
     """A position from a row in ``POSITION_COLS`` order."""
     return PositionRow(
@@ -120,7 +113,7 @@ def position_of(r: Any) -> PositionRow:
         int(r[6]),
         int(r[7]),
         None if r[8] is None else int(r[8]),
-        as_utc(r[9]),
+        driver_utc(r[9]),
     )
 
 
@@ -135,8 +128,8 @@ def reservation_of(r: Any) -> ReservationRow:
         int(r[5]),
         r[6],
         r[7],
-        as_utc(r[8]) or r[8],
-        as_utc(r[9]) or r[9],
+        driver_utc(r[8]) or r[8],
+        driver_utc(r[9]) or r[9],
     )
 
 

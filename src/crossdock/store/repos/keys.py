@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 
 from crossdock.store import schema as t
+from crossdock.store.bulk import driver_utc, utc
 from crossdock.store.errors import StoreError
 from crossdock.store.records import ApiKeyRow, KeyListing
 from crossdock.store.repos import rows
 from crossdock.store.repos.base import SqlRepo
-from crossdock.store.write import utc
 
 _C = t.api_keys.c
 
@@ -96,8 +95,8 @@ class SqlKeys(SqlRepo):
             r[5] is not None,
             system=r[6],
             role=r[7],
-            expires_at=_driver_ts(r[8]),
-            last_used_at=_driver_ts(r[9]),
+            expires_at=driver_utc(r[8]),
+            last_used_at=driver_utc(r[9]),
         )
 
     def touch(self, prefix: str, at: datetime) -> None:
@@ -155,12 +154,3 @@ class SqlKeys(SqlRepo):
             )
             tx.audit(actor, "api_key.revoke", prefix, {})
             return bool(res.rowcount)
-
-
-def _driver_ts(value: Any) -> datetime | None:
-    """A timestamp as a bare driver hands it back: SQLite gives SQLAlchemy's text form."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return utc(value)
