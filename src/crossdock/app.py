@@ -19,6 +19,7 @@ from types import TracebackType
 
 from crossdock.config.hub import HubConfig
 from crossdock.services.availability.service import AvailabilityService
+from crossdock.services.orders.fulfilment import FulfilmentConsumer
 from crossdock.services.orders.service import OrderService
 from crossdock.services.pricing.service import PricingService
 from crossdock.sync.runtime import Hub
@@ -35,6 +36,7 @@ class Application:
         self._pricing: PricingService | None = None
         self._availability: AvailabilityService | None = None
         self._orders: OrderService | None = None
+        self._fulfilment: FulfilmentConsumer | None = None
         self._attached = False
 
     @classmethod
@@ -70,13 +72,28 @@ class Application:
                 )
             return self._orders
 
+    @property
+    def fulfilment(self) -> FulfilmentConsumer:
+        """The consumer that applies shipments and invoices to orders."""
+        availability = self.availability
+        with self._lock:
+            if self._fulfilment is None:
+                self._fulfilment = FulfilmentConsumer(
+                    self.hub.store,
+                    availability,
+                    owner=self.hub.owner,
+                    lease_seconds=self.hub.config.delivery.lease_seconds,
+                )
+            return self._fulfilment
+
     # -- sync passes --------------------------------------------------------------------------
     def attach_steps(self) -> None:
         """Add the services' steps the hub file configures to the hub's sync passes (once).
 
         Publishing customer prices for routes to channels (when ``pricing.publish``
         says so); feeding committed inventory to the stock positions; sweeping
-        expired reservations and sending queued availability changes.
+        expired reservations and sending queued availability changes; applying
+        shipments and invoices to their orders.
         """
         if self._attached:
             return
@@ -99,7 +116,14 @@ class Application:
             availability.reservations.sweep()
             availability.ctx.publisher.drain()
 
+        fulfilment = self.fulfilment
+
+        def fulfil_orders() -> None:
+            # Shipments and invoices committed since the last pass move their orders.
+            fulfilment.run()
+
         self.hub.add_step("availability.inventory", feed_inventory)
+        self.hub.add_step("orders.fulfilment", fulfil_orders)
         self.hub.add_step("availability.sweep", sweep_and_publish)
 
     # -- serving ------------------------------------------------------------------------------

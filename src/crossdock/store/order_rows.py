@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
+
+from crossdock.model.order import OrderStatus
 
 
 class OrderState(StrEnum):
-    """Where an order is. Confirmed, shipped and invoiced come with the ERP slice."""
+    """Where an order is. Confirmed comes from the ERP; shipped and invoiced from fulfilment."""
 
     RECEIVED = "received"
     ACCEPTED = "accepted"
@@ -19,13 +22,36 @@ class OrderState(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     CONFIRMED = "confirmed"
+    PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     INVOICED = "invoiced"
 
 
+CANONICAL_STATUS = MappingProxyType(
+    {
+        OrderState.RECEIVED: OrderStatus.SUBMITTED,
+        OrderState.ACCEPTED: OrderStatus.SUBMITTED,
+        OrderState.ON_HOLD: OrderStatus.ON_HOLD,
+        OrderState.REJECTED: OrderStatus.CANCELLED,
+        OrderState.CANCELLED: OrderStatus.CANCELLED,
+        OrderState.CONFIRMED: OrderStatus.CONFIRMED,
+        OrderState.PARTIALLY_SHIPPED: OrderStatus.PARTIALLY_SHIPPED,
+        OrderState.SHIPPED: OrderStatus.SHIPPED,
+        OrderState.INVOICED: OrderStatus.INVOICED,
+    }
+)
+"""The canonical order's status (what a channel sees) for each state the hub keeps."""
+
 AMENDABLE = frozenset({OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD})
 """States in which a new body for the same order number amends the order."""
-EXPOSED = frozenset({OrderState.ACCEPTED, OrderState.CONFIRMED, OrderState.SHIPPED})
+EXPOSED = frozenset(
+    {
+        OrderState.ACCEPTED,
+        OrderState.CONFIRMED,
+        OrderState.PARTIALLY_SHIPPED,
+        OrderState.SHIPPED,
+    }
+)
 """States whose totals count against the customer's credit (open, not yet invoiced)."""
 
 
@@ -134,6 +160,7 @@ Decide = Callable[[OrderRow, Decimal], Decision]
 
 __all__ = [
     "AMENDABLE",
+    "CANONICAL_STATUS",
     "EXPOSED",
     "Decide",
     "Decision",

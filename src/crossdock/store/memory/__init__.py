@@ -1,4 +1,4 @@
-"""The store's in-memory twin: records, crosswalk, outbox, cursors, parked and exceptions.
+"""The store's in-memory twin: records, crosswalk, outbox, cursors, parked, exceptions, ledger.
 
 For unit tests that need a store and no database. It answers what the SQL
 repositories answer (tests/integration/store/test_repository_contract.py runs
@@ -13,10 +13,19 @@ from contextlib import contextmanager
 from typing import Any
 
 from crossdock.store.memory.exceptions import MemoryExceptions
+from crossdock.store.memory.fulfilment import MemoryFulfilment
 from crossdock.store.memory.outbox import MemoryCursors, MemoryOutbox, MemoryParked
 from crossdock.store.memory.records import MemoryCrosswalk, MemoryRecords
 from crossdock.store.memory.state import MemoryTx, Tables
-from crossdock.store.protocols import Crosswalk, Cursors, Exceptions, Outbox, Parked, Records
+from crossdock.store.protocols import (
+    Crosswalk,
+    Cursors,
+    Exceptions,
+    Fulfilment,
+    Outbox,
+    Parked,
+    Records,
+)
 
 
 class MemoryStore:
@@ -34,6 +43,8 @@ class MemoryStore:
         self.cursors = MemoryCursors(self.tables)
         self.parked = MemoryParked(self.tables)
         self.exceptions: Exceptions = MemoryExceptions(self.tables)
+        self.fulfilment = MemoryFulfilment()
+        _fulfilment: Fulfilment = self.fulfilment
         _cursors: Cursors = self.cursors
         _parked: Parked = self.parked
 
