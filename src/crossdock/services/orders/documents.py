@@ -29,6 +29,7 @@ from crossdock.store import Store
 from crossdock.store.availability import StockTx
 from crossdock.store.fulfil_rows import AppliedLine, DocKind, InvoiceBalance, LedgerLine
 from crossdock.store.order_rows import LineRow, OrderRow, ReservationLink, Step
+from crossdock.store.write import WriteTx
 
 _ZERO = Decimal(0)
 _NOT_OWED = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.DRAFT})
@@ -67,18 +68,22 @@ class _Ledger:
     """The order's ledger inside the transaction, with what this document changes."""
 
     def __init__(
-        self, store: Store, stx: StockTx, order: OrderRow, lines: Sequence[LineRow]
+        self, store: Store, tx: WriteTx, order: OrderRow, lines: Sequence[LineRow]
     ) -> None:
         self.store = store
-        self.tx = stx.tx
+        self.tx = tx
         self.order = order
         self.rows = {ln.line_number: ln for ln in lines}
         held = {ln.line_number: ln for ln in store.fulfilment.lock_lines(self.tx, order.id)}
         for ln in lines:
-            if ln.line_number not in held:
+            was = held.get(ln.line_number)
+            if was is None:
                 held[ln.line_number] = ledger.new_line(
                     order.id, ln.line_number, ln.sku, ln.base_quantity
                 )
+            elif was.ordered != ln.base_quantity and ledger.untouched(was):
+                # amended since the ledger was written, before anything of it moved
+                held[ln.line_number] = ledger.amend(was, ln.base_quantity)
         self.lines = held
         self.changed: set[int] = set()
         self.applied: list[AppliedLine] = []
@@ -135,8 +140,13 @@ class _Ledger:
         self.applied.append(applied)
 
     def save(self) -> list[LedgerLine]:
-        """Write the ledger (every line, the first time) and the applied lines."""
-        self.store.fulfilment.save(self.tx, list(self.lines.values()), self.applied)
+        """Write the lines that moved and the applied lines; every line, for the status.
+
+        A line nothing moved is not written: until something of it moves, the order's
+        line (which an amendment may still change) is its ledger.
+        """
+        moved = [ln for n, ln in self.lines.items() if n in self.changed]
+        self.store.fulfilment.save(self.tx, moved, self.applied)
         return list(self.lines.values())
 
 
@@ -238,7 +248,7 @@ def apply_shipment(
 ) -> Outcome:
     """Apply a shipment's lines to the order's ledger and consume its reservations."""
     out = Outcome()
-    book = _Ledger(store, stx, order, lines)
+    book = _Ledger(store, stx.tx, order, lines)
     wants = [
         Wanted(
             f"{ln.order_line_number or ''}|{ln.sku}|{ln.lot or ''}",
@@ -293,7 +303,7 @@ def apply_invoice(
 ) -> Outcome:
     """Apply an invoice's lines to the ledger; keep its open amount for credit exposure."""
     out = Outcome()
-    book = _Ledger(store, stx, order, lines)
+    book = _Ledger(store, stx.tx, order, lines)
     total = (
         doc.totals.total
         if doc.totals is not None and doc.totals.total is not None
@@ -349,6 +359,29 @@ def apply_invoice(
     return out
 
 
+def release_open(
+    store: Store, tx: WriteTx, order: OrderRow, lines: Sequence[LineRow], *, reason: str
+) -> Outcome:
+    """Give back, in the ledger, what every line still expects to ship (a cancellation).
+
+    What shipped stays shipped; an order that shipped in part is shipped now
+    (forward only). Any other status is the canceller's to set.
+    """
+    out = Outcome()
+    book = _Ledger(store, tx, order, lines)
+    for n, line in list(book.lines.items()):
+        book.lines[n] = ledger.cancel(line)
+        book.changed.add(n)
+    saved = book.save()
+    step = Step(
+        "fulfilment",
+        "released",
+        {"reason": reason, "lines": {ln.line_number: str(ln.released) for ln in saved}},
+    )
+    _finish(store, book, saved, out, step)
+    return out
+
+
 def _finish(store: Store, book: _Ledger, lines: list[LedgerLine], out: Outcome, step: Step) -> None:
     """Move the order forward if the ledger says so; the document's step on its timeline."""
     new = ledger.order_status(lines)
@@ -361,4 +394,4 @@ def _finish(store: Store, book: _Ledger, lines: list[LedgerLine], out: Outcome, 
     store.fulfilment.note(book.tx, book.order.id, steps)
 
 
-__all__ = ["Outcome", "Refusal", "apply_invoice", "apply_shipment"]
+__all__ = ["Outcome", "Refusal", "apply_invoice", "apply_shipment", "release_open"]

@@ -32,7 +32,13 @@ from crossdock.model.change import ChangeOp
 from crossdock.model.invoice import Invoice
 from crossdock.model.shipment import Shipment, ShipmentStatus
 from crossdock.services.availability import AvailabilityService
-from crossdock.services.orders.documents import Outcome, Refusal, apply_invoice, apply_shipment
+from crossdock.services.orders.documents import (
+    Outcome,
+    Refusal,
+    apply_invoice,
+    apply_shipment,
+    release_open,
+)
 from crossdock.services.orders.intake import load_products
 from crossdock.services.orders.ledger import SHIPPABLE
 from crossdock.store import EventRow, ExceptionStatus, NewException, Store
@@ -213,6 +219,20 @@ class FulfilmentConsumer:
                 }
             },
         )
+
+    # -- cancellation ---------------------------------------------------------------------
+    def release_open(self, order_id: str, *, reason: str) -> Outcome:
+        """The ledger side of a cancellation: every line's open quantity is released.
+
+        The canceller (the order engine) releases the reservations and sets the
+        order's status; this keeps ``reserved + shipped + released == ordered``.
+        """
+        order = self.store.orders.get(order_id)
+        if order is None:
+            raise NotFound(f"no order {order_id!r}")
+        lines = self.store.orders.lines(order_id)
+        with self.store.write() as tx:
+            return release_open(self.store, tx, order, lines, reason=reason)
 
     # -- a person's replay ------------------------------------------------------------------
     def replay(self, exc_id: int, *, actor: str) -> Outcome:

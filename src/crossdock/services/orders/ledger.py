@@ -111,11 +111,16 @@ def invoice(line: LedgerLine, quantity: Decimal) -> LedgerLine:
     return _settle(replace(line, invoiced=line.invoiced + quantity))
 
 
+def untouched(line: LedgerLine) -> bool:
+    """Nothing of the line shipped, went back or was billed: it may still be amended."""
+    return not (line.shipped or line.released or line.invoiced) and line.status is LineStatus.OPEN
+
+
 def amend(line: LedgerLine, ordered: Decimal) -> LedgerLine:
     """A new ordered quantity, allowed while nothing of the line shipped or went back."""
     if ordered <= 0:
         raise LedgerRefused(f"line {line.line_number}: an ordered quantity must be positive")
-    if line.shipped or line.released or line.status is not LineStatus.OPEN:
+    if not untouched(line):
         raise LedgerRefused(
             f"line {line.line_number}: {line.shipped} shipped and {line.released} released "
             "already; a quantity change goes to the ERP now",
@@ -167,4 +172,5 @@ __all__ = [
     "new_line",
     "order_status",
     "ship",
+    "untouched",
 ]
