@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal as D  # noqa: N817
-from typing import Any
 
 import pytest
 
 from crossdock.app import Application
-from crossdock.model.base import EntityType
-from crossdock.model.change import Change
 from crossdock.services.availability import WmsEvent
 from crossdock.services.orders.fulfilment import CURSOR
 from crossdock.store import ExceptionStatus
 from crossdock.store.fulfil_rows import LineStatus
 from crossdock.store.order_rows import OrderRow, OrderState
 
-from .seed import line, order, seeded, stock
+from .seed import il, invoice, line, order, seeded, shipment, sl, stock
 
 pytestmark = pytest.mark.integration
 
@@ -27,57 +24,6 @@ def app(store_url: str) -> Iterator[Application]:
     a = seeded(store_url)
     yield a
     a.close()
-
-
-def shipment(
-    app: Application, number: str, order_number: str, *lines: dict[str, Any], **kw: Any
-) -> None:
-    data = {
-        "shipment_number": number,
-        "order_number": order_number,
-        "status": "shipped",
-        "lines": list(lines),
-        **kw,
-    }
-    report = app.hub.ingest(
-        [Change(system="erp", entity_type=EntityType.SHIPMENT, native_id=number, data=data)]
-    )
-    assert not report.exceptions, report
-
-
-def invoice(
-    app: Application, number: str, order_number: str, *lines: dict[str, Any], status: str = "open"
-) -> None:
-    total = sum((D(ln["extended_price"]) for ln in lines), D(0))
-    data = {
-        "invoice_number": number,
-        "order_number": order_number,
-        "status": status,
-        "lines": list(lines),
-        "totals": {"subtotal": str(total), "total": str(total)},
-    }
-    report = app.hub.ingest(
-        [Change(system="erp", entity_type=EntityType.INVOICE, native_id=number, data=data)]
-    )
-    assert not report.exceptions, report
-
-
-def sl(n: int | None, qty: str, sku: str = "W-1", **kw: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"sku": sku, "quantity": qty, **kw}
-    if n is not None:
-        out["order_line_number"] = n
-    return out
-
-
-def il(n: int, qty: str, price: str, sku: str = "W-1", **kw: Any) -> dict[str, Any]:
-    return {
-        "line_number": n,
-        "sku": sku,
-        "quantity": qty,
-        "unit_price": price,
-        "extended_price": str(D(qty) * D(price)),
-        **kw,
-    }
 
 
 def now(app: Application, o: OrderRow) -> OrderRow:
