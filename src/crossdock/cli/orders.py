@@ -1,8 +1,9 @@
-"""`crossdock orders`: one order shown whole, the holds queue, release and reject (audited)."""
+"""`crossdock orders`: one order whole, the holds queue, release, reject, replay (audited)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,10 +14,12 @@ from crossdock.cli.options import ConfigOpt, StoreOpt, actor, console, open_app
 from crossdock.cli.output import JsonOpt, json_out
 from crossdock.errors import NotFound
 from crossdock.services.orders import OrderService
+from crossdock.store.fulfil_rows import LedgerLine
 from crossdock.store.order_rows import OrderRow, OrderState
 
 orders_app = typer.Typer(
-    help="Orders: one order, the holds queue, release and reject.", no_args_is_help=True
+    help="Orders: one order, the holds queue, release and reject, replay a shipment or invoice.",
+    no_args_is_help=True,
 )
 
 OrderArg = Annotated[
@@ -37,6 +40,7 @@ def _find(svc: OrderService, ref: str) -> OrderRow:
 
 def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, Any]:
     store = svc.store
+    book = {ln.line_number: ln for ln in store.fulfilment.lines(o.id)}
     doc: dict[str, Any] = {
         "id": o.id,
         "channel": o.channel,
@@ -57,6 +61,7 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
                 "unit": ln.unit,
                 "unit_price": None if ln.unit_price is None else str(ln.unit_price),
                 "price_note": ln.price_note,
+                **_fulfilled(book.get(ln.line_number), ln.base_quantity),
             }
             for ln in store.orders.lines(o.id)
         ],
@@ -69,12 +74,25 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
     return doc
 
 
+def _fulfilled(f: LedgerLine | None, base: Decimal) -> dict[str, str]:
+    """A line's fulfilment in base units (nothing moved yet: all of it open)."""
+    if f is None:
+        return {"open": str(base), "shipped": "0", "invoiced": "0", "fulfilment": "open"}
+    return {
+        "open": str(f.reserved),
+        "shipped": str(f.shipped),
+        "invoiced": str(f.invoiced),
+        "fulfilment": f.status.value,
+    }
+
+
 def _print(doc: dict[str, Any]) -> None:
     for key in ("id", "channel", "order_number", "customer", "ship_to", "customer_po", "status"):
         console.print(f"{key}: {doc[key] if doc[key] is not None else '-'}", highlight=False)
     console.print(f"holds: {', '.join(doc['holds']) or '-'}   total: {doc['total']}")
     lines = Table(title="lines")
-    for col in ("line", "sku", "quantity", "unit", "unit price", "price from"):
+    cols = ("line", "sku", "quantity", "unit", "unit price", "price from", "open", "shipped")
+    for col in (*cols, "invoiced"):
         lines.add_column(col)
     for ln in doc["lines"]:
         lines.add_row(
@@ -84,6 +102,9 @@ def _print(doc: dict[str, Any]) -> None:
             ln["unit"],
             ln["unit_price"] or "-",
             ln["price_note"] or "-",
+            ln["open"],
+            ln["shipped"],
+            ln["invoiced"],
         )
     console.print(lines)
     rules = Table(title="rules")
@@ -186,6 +207,31 @@ def orders_reject(
         lambda svc, oid: svc.reject(oid, actor=actor(), note=note),
         holds=False,
     )
+
+
+@orders_app.command("replay")
+def orders_replay(
+    exception: Annotated[int, typer.Argument(help="The exception's id (exceptions list).")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply a shipment or invoice an exception held back, as it stands now (the cause fixed)."""
+    with open_app(config, store) as application:
+        out = application.fulfilment.replay(exception, actor=actor())
+    refused = [r.reason for r in out.refused]
+    if as_json:
+        json_out(
+            {
+                "exception": exception,
+                "applied": out.applied,
+                "refused": refused,
+                "status": out.moved_to,
+            }
+        )
+        return
+    state = "still refused: " + "; ".join(refused) if refused else "applied"
+    console.print(f"exception {exception}: {state}", highlight=False)
 
 
 def _decide(
