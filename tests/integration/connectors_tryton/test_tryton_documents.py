@@ -1,4 +1,5 @@
-"""Shipments and invoices pulled from a real Tryton: a hub sale shipped and invoiced there."""
+"""Shipments and invoices pulled from a real Tryton: a hub sale shipped and invoiced there,
+and the order service's order moved by them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from crossdock.app import Application
 from crossdock.model.base import EntityType
 from crossdock.model.invoice import Invoice
 from crossdock.model.shipment import Shipment
+from crossdock.services.orders import OrderIn
+from crossdock.store.order_rows import OrderState
 from crossdock.sync.runtime import Hub, parse_checked
 
 from .conftest import TrytonServer, hub_yaml
@@ -75,3 +79,68 @@ def test_shipment_and_invoice_of_a_hub_sale_come_back(
         assert sale["comment"].startswith("crossdock:")
     finally:
         hub.close()
+
+
+def test_a_shipment_done_in_tryton_ships_the_hubs_order_and_consumes_its_reservation(
+    tryton: TrytonServer, tmp_path: Path
+) -> None:
+    """The order service's order, its sale in Tryton, the shipment done there, pulled back:
+    the order is partially shipped, then shipped and invoiced; its reservation consumed."""
+    hub = Hub.open(parse_checked(hub_yaml(tryton, tmp_path)))
+    app = Application(hub)
+    try:
+        hub.pull(["tryton"])
+        app.availability.inventory.run()  # Tryton's stock reaches the positions
+        (acme,) = (
+            r.data
+            for r in hub.store.records.page(EntityType.CUSTOMER)
+            if r.data["account_number"] == "C-100"
+        )
+        ship_to = next(s["code"] for s in acme["sites"] if "ship_to" in s["roles"])
+        placed = app.orders.submit(
+            "portal",
+            OrderIn.model_validate(
+                {
+                    "order_number": "WEB-8001",
+                    "customer": "C-100",
+                    "ship_to": ship_to,
+                    "lines": [{"line_number": 1, "sku": "WID-1", "quantity": "5"}],
+                }
+            ),
+        ).order
+        assert placed.status is OrderState.ACCEPTED, placed.rules
+        # Until the order engine sends it, the sale is made as the portal order would be.
+        hub.ingest([order("WEB-8001", line(1, "WID-1", "5", "EA", "9.00"))])
+        assert hub.deliver(["orders-to-tryton"])["orders-to-tryton"].delivered == 1
+        c = tryton_of(hub).client
+        (shipment,) = c.search("stock.shipment.out", [])
+        c.button("stock.shipment.out", "wait", [shipment])
+        (moves,) = c.read("stock.shipment.out", [shipment], ["inventory_moves"])
+        c.write("stock.move", moves["inventory_moves"], {"quantity": 2.0})
+        for step in ("assign_force", "pick", "pack", "do"):
+            c.button("stock.shipment.out", step, [shipment])
+
+        hub.pull(["tryton"])
+        app.fulfilment.run()
+        got = hub.store.orders.get(placed.id)
+        assert got is not None and got.status is OrderState.PARTIALLY_SHIPPED
+        (book,) = hub.store.fulfilment.lines(placed.id)
+        assert (book.shipped, book.reserved) == (Decimal(2), Decimal(3))
+        (link,) = hub.store.orders.reservations(placed.id)
+        assert app.availability.reservations.get(link.reservation_id).status.value == "confirmed"
+
+        # The backorder Tryton made ships too; the invoice is posted: shipped, then invoiced.
+        (rest,) = c.search("stock.shipment.out", [["state", "=", "waiting"]])
+        for step in ("assign_force", "pick", "pack", "do"):
+            c.button("stock.shipment.out", step, [rest])
+        (inv,) = c.search("account.invoice", [["type", "=", "out"]])
+        c.button("account.invoice", "post", [inv])
+        hub.pull(["tryton"])
+        app.fulfilment.run()
+        got = hub.store.orders.get(placed.id)
+        assert got is not None and got.status is OrderState.INVOICED
+        assert app.availability.reservations.get(link.reservation_id).status.value == "shipped"
+        kinds = [s.kind for s in hub.store.orders.timeline(placed.id)]
+        assert kinds.count("shipment") == 2 and kinds.count("invoice") == 1
+    finally:
+        app.close()
