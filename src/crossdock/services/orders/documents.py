@@ -64,7 +64,7 @@ class Wanted:
     unit: str | None
 
 
-class _Ledger:
+class Book:
     """The order's ledger inside the transaction, with what this document changes."""
 
     def __init__(
@@ -160,7 +160,7 @@ def _group(kind: DocKind, wants: list[Wanted]) -> list[Wanted]:
 
 
 def _apply_lines(
-    book: _Ledger,
+    book: Book,
     kind: DocKind,
     number: str,
     wants: list[Wanted],
@@ -238,17 +238,14 @@ def _consume(
 
 
 def apply_shipment(
-    store: Store,
+    book: Book,
     availability: AvailabilityService,
     stx: StockTx,
-    order: OrderRow,
-    lines: Sequence[LineRow],
     doc: Shipment,
     products: dict[str, Product],
 ) -> Outcome:
     """Apply a shipment's lines to the order's ledger and consume its reservations."""
     out = Outcome()
-    book = _Ledger(store, stx.tx, order, lines)
     wants = [
         Wanted(
             f"{ln.order_line_number or ''}|{ln.sku}|{ln.lot or ''}",
@@ -262,7 +259,7 @@ def apply_shipment(
     ]
     number = doc.shipment_number
     moved = _apply_lines(book, DocKind.SHIPMENT, number, wants, products, ledger.ship, out)
-    links = store.orders.reservations(order.id, held_only=True)
+    links = book.store.orders.reservations(book.order.id, held_only=True)
     unreserved: dict[int, str] = {}
     for line, delta, key in moved:
         target = f"shipment:{doc.shipment_number}:{key}:{line.shipped}"
@@ -271,7 +268,6 @@ def apply_shipment(
             unreserved[line.line_number] = str(rest)
     all_lines = book.save()
     _finish(
-        store,
         book,
         all_lines,
         out,
@@ -293,24 +289,17 @@ def apply_shipment(
     return out
 
 
-def apply_invoice(
-    store: Store,
-    stx: StockTx,
-    order: OrderRow,
-    lines: Sequence[LineRow],
-    doc: Invoice,
-    products: dict[str, Product],
-) -> Outcome:
+def apply_invoice(book: Book, doc: Invoice, products: dict[str, Product]) -> Outcome:
     """Apply an invoice's lines to the ledger; keep its open amount for credit exposure."""
     out = Outcome()
-    book = _Ledger(store, stx.tx, order, lines)
+    order = book.order
     total = (
         doc.totals.total
         if doc.totals is not None and doc.totals.total is not None
         else sum((ln.extended_price for ln in doc.lines), _ZERO)
     )
     status = doc.status or InvoiceStatus.OPEN
-    store.fulfilment.put_invoice(
+    book.store.fulfilment.put_invoice(
         book.tx,
         InvoiceBalance(
             doc.invoice_number,
@@ -340,7 +329,6 @@ def apply_invoice(
         _apply_lines(book, DocKind.INVOICE, number, wants, products, ledger.invoice, out)
     all_lines = book.save()
     _finish(
-        store,
         book,
         all_lines,
         out,
@@ -359,16 +347,13 @@ def apply_invoice(
     return out
 
 
-def release_open(
-    store: Store, tx: WriteTx, order: OrderRow, lines: Sequence[LineRow], *, reason: str
-) -> Outcome:
+def release_open(book: Book, *, reason: str) -> Outcome:
     """Give back, in the ledger, what every line still expects to ship (a cancellation).
 
     What shipped stays shipped; an order that shipped in part is shipped now
     (forward only). Any other status is the canceller's to set.
     """
     out = Outcome()
-    book = _Ledger(store, tx, order, lines)
     for n, line in list(book.lines.items()):
         book.lines[n] = ledger.cancel(line)
         book.changed.add(n)
@@ -378,14 +363,15 @@ def release_open(
         "released",
         {"reason": reason, "lines": {ln.line_number: str(ln.released) for ln in saved}},
     )
-    _finish(store, book, saved, out, step)
+    _finish(book, saved, out, step)
     return out
 
 
-def _finish(store: Store, book: _Ledger, lines: list[LedgerLine], out: Outcome, step: Step) -> None:
+def _finish(book: Book, lines: list[LedgerLine], out: Outcome, step: Step) -> None:
     """Move the order forward if the ledger says so; the document's step on its timeline."""
     new = ledger.order_status(lines)
     lower = [s for s in ledger.SHIPPABLE if ledger.moves_forward(s, new)]
+    store = book.store
     moved = store.fulfilment.advance(book.tx, book.order.id, new, lower, touch=bool(out.applied))
     steps = [step]
     if moved and new is not None:
@@ -394,4 +380,4 @@ def _finish(store: Store, book: _Ledger, lines: list[LedgerLine], out: Outcome, 
     store.fulfilment.note(book.tx, book.order.id, steps)
 
 
-__all__ = ["Outcome", "Refusal", "apply_invoice", "apply_shipment", "release_open"]
+__all__ = ["Book", "Outcome", "Refusal", "apply_invoice", "apply_shipment", "release_open"]

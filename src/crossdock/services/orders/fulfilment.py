@@ -33,6 +33,7 @@ from crossdock.model.invoice import Invoice
 from crossdock.model.shipment import Shipment, ShipmentStatus
 from crossdock.services.availability import AvailabilityService
 from crossdock.services.orders.documents import (
+    Book,
     Outcome,
     Refusal,
     apply_invoice,
@@ -181,13 +182,12 @@ class FulfilmentConsumer:
         products = load_products(self.store, skus)
 
         def work(stx: StockTx) -> Outcome:
+            book = Book(self.store, stx.tx, doc.order, lines)
             if doc.shipment is not None:
-                out = apply_shipment(
-                    self.store, self.availability, stx, doc.order, lines, doc.shipment, products
-                )
+                out = apply_shipment(book, self.availability, stx, doc.shipment, products)
             else:
                 assert doc.invoice is not None
-                out = apply_invoice(self.store, stx, doc.order, lines, doc.invoice, products)
+                out = apply_invoice(book, doc.invoice, products)
             if out.refused:
                 stx.tx.add_exceptions(
                     [self._exception(ev, r, doc.order) for r in out.refused], rows.now()
@@ -232,7 +232,7 @@ class FulfilmentConsumer:
             raise NotFound(f"no order {order_id!r}")
         lines = self.store.orders.lines(order_id)
         with self.store.write() as tx:
-            return release_open(self.store, tx, order, lines, reason=reason)
+            return release_open(Book(self.store, tx, order, lines), reason=reason)
 
     # -- a person's replay ------------------------------------------------------------------
     def replay(self, exc_id: int, *, actor: str) -> Outcome:
