@@ -8,7 +8,8 @@ reservations a shipment consumes, the order's status (forward only) and
 timeline, and the cursor. A crash before the commit applies the event again
 from the same cursor; after it, never again. Guarantee: at-least-once
 reading, and an idempotent application (``order_applied``) — effectively
-once.
+once. The transaction also checks the lease is still ours (a worker that
+stalled past it and lost it to another rolls back instead of applying twice).
 
 An event that cannot apply — no order with its number, two channels' orders
 with it, an order on hold or cancelled, a line over what is still open —
@@ -44,7 +45,7 @@ from crossdock.services.orders.intake import load_products
 from crossdock.services.orders.ledger import SHIPPABLE
 from crossdock.store import EventRow, ExceptionStatus, NewException, Store
 from crossdock.store.availability import StockTx
-from crossdock.store.leases import acquire, release
+from crossdock.store.leases import acquire, hold, release
 from crossdock.store.order_rows import OrderRow
 from crossdock.store.repos import rows
 
@@ -93,6 +94,7 @@ class FulfilmentConsumer:
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.clock = clock
+        self._token: int | None = None
 
     def run(self) -> FulfilReport:
         """Apply every shipment and invoice committed since the cursor."""
@@ -100,6 +102,7 @@ class FulfilmentConsumer:
         token = acquire(self.store, CURSOR, 0, self.owner, self.lease_seconds, clock=self.clock)
         if token is None:
             return total  # another process is consuming
+        self._token = token
         try:
             while True:
                 position = self.store.cursors.get(CURSOR).position
@@ -109,6 +112,7 @@ class FulfilmentConsumer:
                 if len(events) < BATCH:
                     break
         finally:
+            self._token = None
             release(self.store, CURSOR, 0, self.owner, token, clock=self.clock)
         if total.applied:
             self.availability.ctx.publisher.drain_if_pending()
@@ -199,6 +203,12 @@ class FulfilmentConsumer:
         return self.availability.ctx.solo(work)
 
     def _save_cursor(self, tx: Any, position: int) -> None:
+        """Move the cursor in the event's transaction, if the lease is still ours.
+
+        If it is not, the whole transaction rolls back: whoever holds it applies the event.
+        """
+        if self._token is not None:
+            hold(tx, CURSOR, 0, self.owner, self._token, self.lease_seconds, clock=self.clock)
         self.store.cursors.save(tx, CURSOR, position, success=True, delivered=1, error=None)
 
     @staticmethod
