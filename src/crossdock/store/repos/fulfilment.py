@@ -92,36 +92,36 @@ class SqlFulfilment(SqlRepo):
     def save(
         self, tx: WriteTx, lines: Sequence[LedgerLine], applied: Sequence[AppliedLine]
     ) -> None:
-        """Write ledger lines and applied document lines (new ones inserted, others updated)."""
+        """Write ledger lines and applied document lines (one upsert per table)."""
         now = rows.now()
-        conn = tx.conn
-        for ln in lines:
-            values = _values(ln)
-            conn.execute(
-                self._dialect.insert_ignore(t.order_fulfilment).values(
-                    order_id=ln.order_id, line_number=ln.line_number, updated_at=now, **values
-                )
+        if lines:
+            tx.conn.execute(
+                self._dialect.upsert(t.order_fulfilment, ["order_id", "line_number"]),
+                [
+                    {
+                        "order_id": ln.order_id,
+                        "line_number": ln.line_number,
+                        "updated_at": now,
+                        **_values(ln),
+                    }
+                    for ln in lines
+                ],
             )
-            conn.execute(
-                update(t.order_fulfilment)
-                .where(_F.order_id == ln.order_id, _F.line_number == ln.line_number)
-                .values(updated_at=now, **values)
-            )
-        for a in applied:
-            key = (_A.kind == a.kind.value, _A.number == a.number, _A.line_key == a.key)
-            conn.execute(
-                self._dialect.insert_ignore(t.order_applied).values(
-                    kind=a.kind.value,
-                    number=a.number,
-                    line_key=a.key,
-                    order_id=a.order_id,
-                    line_number=a.line_number,
-                    quantity=str(a.quantity),
-                    applied_at=now,
-                )
-            )
-            conn.execute(
-                update(t.order_applied).where(*key).values(quantity=str(a.quantity), applied_at=now)
+        if applied:
+            tx.conn.execute(
+                self._dialect.upsert(t.order_applied, ["kind", "number", "line_key"]),
+                [
+                    {
+                        "kind": a.kind.value,
+                        "number": a.number,
+                        "line_key": a.key,
+                        "order_id": a.order_id,
+                        "line_number": a.line_number,
+                        "quantity": str(a.quantity),
+                        "applied_at": now,
+                    }
+                    for a in applied
+                ],
             )
 
     def advance(
@@ -159,24 +159,17 @@ class SqlFulfilment(SqlRepo):
     # -- invoices -------------------------------------------------------------------------
     def put_invoice(self, tx: WriteTx, inv: InvoiceBalance) -> None:
         """Keep an invoice's total and open amount for credit exposure."""
-        values = {
-            "order_id": inv.order_id,
-            "customer_id": inv.customer_id,
-            "total": str(inv.total),
-            "open_amount": str(inv.open_amount),
-            "status": inv.status,
-            "due_date": inv.due_date,
-            "updated_at": rows.now(),
-        }
         tx.conn.execute(
-            self._dialect.insert_ignore(t.customer_invoices).values(
-                invoice_number=inv.invoice_number, **values
+            self._dialect.upsert(t.customer_invoices, ["invoice_number"]).values(
+                invoice_number=inv.invoice_number,
+                order_id=inv.order_id,
+                customer_id=inv.customer_id,
+                total=str(inv.total),
+                open_amount=str(inv.open_amount),
+                status=inv.status,
+                due_date=inv.due_date,
+                updated_at=rows.now(),
             )
-        )
-        tx.conn.execute(
-            update(t.customer_invoices)
-            .where(_I.invoice_number == inv.invoice_number)
-            .values(**values)
         )
 
     def invoices(self, order_id: str) -> list[InvoiceBalance]:

@@ -36,6 +36,7 @@ orders = Table(
 )
 Index("ix_orders_customer_status", orders.c.customer_id, orders.c.status)
 Index("ix_orders_status", orders.c.status, orders.c.created_at)
+Index("ix_orders_number", orders.c.order_number)  # shipments and invoices name only the number
 
 order_lines = Table(
     "order_lines",

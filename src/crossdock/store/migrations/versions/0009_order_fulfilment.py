@@ -23,6 +23,7 @@ _QTY = sa.String(length=40)
 def upgrade() -> None:
     with op.batch_alter_table("orders") as batch:
         batch.alter_column("status", existing_type=sa.String(length=16), type_=sa.String(length=24))
+    op.create_index("ix_orders_number", "orders", ["order_number"])
     op.create_table(
         "order_fulfilment",
         sa.Column("order_id", sa.String(length=40), nullable=False),
@@ -84,5 +85,6 @@ def downgrade() -> None:
         "order_fulfilment",
     ):
         op.drop_table(table)
+    op.drop_index("ix_orders_number", table_name="orders")
     with op.batch_alter_table("orders") as batch:
         batch.alter_column("status", existing_type=sa.String(length=24), type_=sa.String(length=16))
