@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
@@ -68,16 +69,23 @@ class Matcher(Protocol):
 MatcherFactory = Callable[[Store, HubConfig], Matcher | None]
 
 
+@cache
+def _factories() -> tuple[tuple[EntityType, MatcherFactory], ...]:
+    # Scanning the installed distributions costs milliseconds; every Ingestor asks.
+    return tuple(
+        (EntityType(ep.name), ep.load())
+        for ep in entry_points(group=GROUP)
+        if ep.name in EntityType._value2member_map_
+    )
+
+
 def matchers_for(store: Store, hub: HubConfig) -> dict[EntityType, Matcher]:
     """The matchers the hub file turns on, by entity type (the entry point's name)."""
     found: dict[EntityType, Matcher] = {}
-    for ep in entry_points(group=GROUP):
-        if ep.name not in EntityType._value2member_map_:
-            continue
-        factory: MatcherFactory = ep.load()
+    for entity_type, factory in _factories():
         matcher = factory(store, hub)
         if matcher is not None:
-            found[EntityType(ep.name)] = matcher
+            found[entity_type] = matcher
     return found
 
 

@@ -153,10 +153,13 @@ class SqlCustomerMatch(SqlRepo):
         now = rows.now()
         with self._write() as tx:
             for new in tasks:
+                # RETURNING, not rowcount: a skipped insert's rowcount differs by driver
                 res = tx.conn.execute(
-                    self._dialect.insert_ignore(t.customer_review).values(review_values(new, now))
+                    self._dialect.insert_ignore(t.customer_review)
+                    .values(review_values(new, now))
+                    .returning(_R.id)
                 )
-                filed += res.rowcount
+                filed += len(res.all())
         return filed
 
     def hold(self, tx: WriteTx, new: NewReview) -> int:
