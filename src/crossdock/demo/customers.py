@@ -127,6 +127,7 @@ class Generated:
     """(native id, canonical customer data)."""
     entity: dict[str, int] = field(default_factory=dict)
     """native id -> the company it is (two ids of one company are a planted duplicate)."""
+    companies: list[dict[str, Any]] = field(default_factory=list)
 
     def truth(self) -> set[frozenset[str]]:
         by: dict[int, list[str]] = {}
@@ -160,7 +161,10 @@ def _company(rng: random.Random, i: int) -> dict[str, Any]:
         "city": rng.choice(_CITIES),
         "postcode": f"{rng.randrange(10000, 99999):05d}",
         "phone": f"{rng.randrange(200, 999)}{rng.randrange(200, 999)}{rng.randrange(0, 9999):04d}",
-        "domain": base.lower().replace(" ", "") + rng.choice((".com", ".net", ".us")),
+        # namesakes elsewhere have domains of their own
+        "domain": base.lower().replace(" ", "")
+        + "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=3))
+        + rng.choice((".com", ".net", ".us")),
         "id": i,
     }
 
@@ -210,6 +214,7 @@ def generate(n: int, *, duplicates: float = 0.1, seed: int = 7) -> Generated:
     rng = random.Random(seed)
     out = Generated()
     companies = [_company(rng, i) for i in range(int(n * (1 - duplicates)))]
+    out.companies = companies
     for c in companies:
         nid = f"C{len(out.customers):06d}"
         out.customers.append((nid, _record(rng, c, variant=False)))
@@ -221,4 +226,10 @@ def generate(n: int, *, duplicates: float = 0.1, seed: int = 7) -> Generated:
     return out
 
 
-__all__ = ["Generated", "generate"]
+def respell(g: Generated, k: int, *, seed: int = 13) -> list[tuple[int, dict[str, Any]]]:
+    """``k`` more spellings of companies in ``g``: (company, data), as another system types them."""
+    rng = random.Random(seed)
+    return [(c["id"], _record(rng, c, variant=True)) for c in rng.choices(g.companies, k=k)]
+
+
+__all__ = ["Generated", "generate", "respell"]
