@@ -22,20 +22,8 @@ NoteOpt = Annotated[str | None, typer.Option("--note", help="Why (kept in the au
 
 
 def task_doc(r: ReviewRow) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "kind": r.kind.value,
-        "record_id": r.record_id,
-        "other_id": r.other_id,
-        "system": r.system,
-        "native_id": r.native_id,
-        "weight": r.weight,
-        "status": r.status.value,
-        "held": len(r.held),
-        "explanation": r.explanation,
-        "created_at": r.created_at,
-        "decided_by": r.decided_by,
-    }
+    doc = {name: getattr(r, name) for name in r.__slots__ if name not in ("held", "pair_key")}
+    return doc | {"held": len(r.held)}
 
 
 @customers_app.command("dedupe")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from crossdock.errors import ConflictError, NotFound
-from crossdock.store import Store
 from crossdock.store.customer_rows import (
     NewReview,
     ReviewKind,
@@ -16,23 +14,13 @@ from crossdock.store.customer_rows import (
     incoming_key,
     pair_key,
 )
-from crossdock.store.memory import MemoryStore
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Any]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    s = Store.open(url)
-    yield s
-    s.close()
+@pytest.fixture
+def store(any_store: Any) -> Any:
+    return any_store
 
 
 def test_keys_candidates_and_rebuild(store: Any) -> None:

@@ -50,21 +50,8 @@ class TaskOut(BaseModel):
 
     @classmethod
     def of(cls, r: ReviewRow) -> TaskOut:
-        return cls(
-            id=r.id,
-            kind=r.kind,
-            record_id=r.record_id,
-            other_id=r.other_id,
-            system=r.system,
-            native_id=r.native_id,
-            weight=r.weight,
-            status=r.status,
-            held_changes=len(r.held),
-            explanation=r.explanation,
-            created_at=r.created_at,
-            decided_at=r.decided_at,
-            decided_by=r.decided_by,
-        )
+        same = {name: getattr(r, name) for name in cls.model_fields if name != "held_changes"}
+        return cls(**same, held_changes=len(r.held))
 
 
 class TaskPage(BaseModel):
