@@ -72,7 +72,7 @@ def test_trained_estimates_stay_in_range_and_m_exceeds_u(seed: int, share: float
             m, u = probs[lv]
             assert 0 < m < 1
             assert 0 < u < 1
-        if f is not MatchField.TAX_ID:  # generated customers have no tax ids: priors kept
-            m, u = probs[Level.EXACT]
-            assert m > u, (f, m, u)
+        for lv in (Level.EXACT, Level.CLOSE):  # the agreeing levels
+            m, u = probs[lv]
+            assert m > u, (f, lv, m, u)
     assert 0 < est.match_share < 1

@@ -128,3 +128,39 @@ def test_blocking_keys() -> None:
         "tx:EIN:123456789",
     ]
     assert blocking_keys(profile("b", {"sites": []})) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"sites": [{"code": "S", "roles": ["sold_to"], "address": {"line1": "12 Main St"}}]},
+        {"name": "", "contacts": [{"phone": "555 123 4567"}]},
+        {"name": "  ...  "},
+        {"name": 42},
+    ],
+)
+def test_a_customer_without_a_usable_name_is_never_matched(data: dict[str, object]) -> None:
+    p = profile("x", data)
+    assert not p.matchable
+    assert blocking_keys(p) == []
+
+
+def test_unparseable_values_are_missing_not_agreeing() -> None:
+    a = profile(
+        "a",
+        _cust("Acme", "12 Main St", postcode="???")
+        | {"tax_ids": [{"scheme": "EIN", "value": " "}]},
+    )
+    b = profile(
+        "b",
+        _cust("Acme", "12 Main St", postcode="-") | {"tax_ids": [{"scheme": "EIN", "value": ""}]},
+    )
+    levels = dict(zip(FIELDS, compare(a, b, FIELDS), strict=True))
+    assert levels[MatchField.POSTCODE] is Level.MISSING
+    assert levels[MatchField.TAX_ID] is Level.MISSING
+    assert not any(k.startswith(("tx:", "pn:")) for k in blocking_keys(a))
+
+
+def test_a_lone_surrogate_in_a_name_does_not_break_normalization() -> None:
+    # a name decoded with errors="surrogateescape" from non-UTF-8 bytes
+    assert norm.name("Acme\udce9 Corp") == "acme"
