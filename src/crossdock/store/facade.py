@@ -21,6 +21,7 @@ from crossdock.store.engine import WRITE, create_store_engine
 from crossdock.store.migrate import upgrade
 from crossdock.store.repos.crosswalk import SqlCrosswalk
 from crossdock.store.repos.cursors import SqlCursors
+from crossdock.store.repos.customer_match import SqlCustomerMatch
 from crossdock.store.repos.fulfilment import SqlFulfilment
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from crossdock.store.protocols import (
         Crosswalk,
         Cursors,
+        CustomerMatch,
         Exceptions,
         Fulfilment,
         Orders,
@@ -64,6 +66,7 @@ class Store:
         self.keys = SqlKeys(*parts)
         self.orders = SqlOrders(*parts)
         self.fulfilment = SqlFulfilment(*parts)
+        self.customer_match = SqlCustomerMatch(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -105,7 +108,9 @@ if TYPE_CHECKING:
 
     def _conforms(
         store: Store,
-    ) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, Fulfilment]:
+    ) -> tuple[
+        Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, Fulfilment, CustomerMatch
+    ]:
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
             store.records,
@@ -116,6 +121,7 @@ if TYPE_CHECKING:
             store.exceptions,
             store.orders,
             store.fulfilment,
+            store.customer_match,
         )
 
 

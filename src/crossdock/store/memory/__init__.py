@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from crossdock.store.memory.customer_match import MemoryCustomerMatch
 from crossdock.store.memory.exceptions import MemoryExceptions
 from crossdock.store.memory.fulfilment import MemoryFulfilment
 from crossdock.store.memory.outbox import MemoryCursors, MemoryOutbox, MemoryParked
@@ -20,6 +21,7 @@ from crossdock.store.memory.state import MemoryTx, Tables
 from crossdock.store.protocols import (
     Crosswalk,
     Cursors,
+    CustomerMatch,
     Exceptions,
     Fulfilment,
     Outbox,
@@ -45,6 +47,7 @@ class MemoryStore:
         self.exceptions: Exceptions = MemoryExceptions(self.tables)
         self.fulfilment = MemoryFulfilment()
         _fulfilment: Fulfilment = self.fulfilment
+        self.customer_match: CustomerMatch = MemoryCustomerMatch()
         _cursors: Cursors = self.cursors
         _parked: Parked = self.parked
 

@@ -2,7 +2,7 @@
 against reservations; order status wide enough for partially_shipped
 
 Revision ID: 0009_order_fulfilment
-Revises: 0007_orders
+Revises: 0011_customer_master
 Create Date: 2026-12-04 09:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_order_fulfilment"
-down_revision = "0007_orders"
+down_revision = "0011_customer_master"
 branch_labels = None
 depends_on = None
 
