@@ -418,28 +418,6 @@ INVOICE_STATES = ("posted", "paid")
 """Customer invoice states the hub takes: posted (owed) and paid."""
 
 
-def _document(
-    system: str,
-    entity_type: EntityType,
-    model: str,
-    row: Mapping[str, Any],
-    data: dict[str, Any],
-    ts: datetime | None,
-) -> Change:
-    rid = str(row["id"])
-    key = f"{entity_type.value}:{rid}:{row.get('state')}:{ts.isoformat() if ts else 'none'}"
-    kwargs: dict[str, Any] = {"source_ts": ts} if ts is not None else {}
-    return Change(
-        system=system,
-        entity_type=entity_type,
-        native_id=rid,
-        data=data,
-        idempotency_key=key,
-        ref=f"tryton:{model}/{rid}",
-        **kwargs,
-    )
-
-
 def shipment_change(
     system: str,
     shipment: Mapping[str, Any],
@@ -490,7 +468,8 @@ def shipment_change(
     tracking = shipment.get("shipping_reference") or shipment.get("tracking_number")
     if tracking:
         data["tracking_numbers"] = [str(tracking)]
-    return _document(system, EntityType.SHIPMENT, "stock.shipment.out", shipment, data, ts)
+    sid = str(shipment["id"])
+    return _change(system, EntityType.SHIPMENT, sid, data, ts, f"tryton:stock.shipment.out/{sid}")
 
 
 def invoice_status(invoice: Mapping[str, Any]) -> str:
@@ -571,7 +550,8 @@ def invoice_change(
         data["invoice_date"] = invoice["invoice_date"].isoformat()
     if due is not None:
         data["due_date"] = due.isoformat()
-    return _document(system, EntityType.INVOICE, "account.invoice", invoice, data, ts)
+    iid = str(invoice["id"])
+    return _change(system, EntityType.INVOICE, iid, data, ts, f"tryton:account.invoice/{iid}")
 
 
 __all__ = [
