@@ -27,6 +27,7 @@ from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
 from crossdock.store.repos.orders import SqlOrders
 from crossdock.store.repos.outbox import SqlOutbox
 from crossdock.store.repos.parked import SqlParked
+from crossdock.store.repos.receipts import SqlReceipts
 from crossdock.store.repos.records import SqlRecords
 from crossdock.store.write import WriteTx
 
@@ -61,6 +62,7 @@ class Store:
         self.audit = SqlAudit(*parts)
         self.keys = SqlKeys(*parts)
         self.orders = SqlOrders(*parts)
+        self.receipts = SqlReceipts(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:

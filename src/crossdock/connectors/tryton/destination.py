@@ -71,6 +71,7 @@ class TrytonDestination:
         """One result per delivery; ``RetryableError`` only when Tryton cannot be reached."""
         out: list[DeliveryResult] = []
         for d in batch:
+            reference: str | None = None
             try:
                 if d.op is ChangeOp.DELETE and d.entity_type is EntityType.ORDER:
                     native = self.cancel_order(d)
@@ -82,6 +83,7 @@ class TrytonDestination:
                     )
                 elif d.entity_type is EntityType.ORDER:
                     native = self.push_order(d)
+                    reference = self.sale_number(int(native))
                 elif d.entity_type is EntityType.CUSTOMER:
                     native = self.push_customer(d)
                 else:
@@ -91,7 +93,12 @@ class TrytonDestination:
                         code=ErrorCode.CONFIG_INVALID,
                     )
                 out.append(
-                    DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED, native_id=native)
+                    DeliveryResult(
+                        d.delivery_id,
+                        DeliveryStatus.DELIVERED,
+                        native_id=native,
+                        reference=reference,
+                    )
                 )
             except _Retry as exc:
                 out.append(
@@ -169,12 +176,26 @@ class TrytonDestination:
                 self.client.button("sale.sale", "confirm", [sale_id])
         return str(sale_id)
 
+    def sale_number(self, sale_id: int) -> str | None:
+        """The sale's number (Tryton gives one when the sale is quoted)."""
+        rows = self.client.read("sale.sale", [sale_id], ["number"])
+        number = rows[0].get("number") if rows else None
+        return str(number) if number else None
+
     def cancel_order(self, d: Delivery) -> str | None:
-        """An order deleted in the hub: cancel its sale while Tryton still allows it."""
+        """An order withdrawn or cancelled in the hub: cancel its sale while Tryton allows it.
+
+        Tryton cancels a draft or quotation; a confirmed sale not yet processed
+        (no shipment or invoice made) goes back to draft first. A processing or
+        done sale is refused with what to do.
+        """
         existing = self.find_sale(d.entity_id)
         if existing is None:
             return None
         sale_id, state = int(existing["id"]), str(existing["state"])
+        if state == "confirmed":
+            self.client.button("sale.sale", "draft", [sale_id])
+            state = "draft"
         if state in ("draft", "quotation"):
             self.client.button("sale.sale", "cancel", [sale_id])
         elif state != "cancelled":

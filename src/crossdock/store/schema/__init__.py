@@ -13,6 +13,7 @@ from crossdock.store.schema.hub import (
     audit_log,
     connector_state,
     crosswalk,
+    delivery_receipts,
     destination_guards,
     events,
     exceptions,
@@ -26,6 +27,7 @@ from crossdock.store.schema.hub import (
     route_cursors,
 )
 from crossdock.store.schema.orders import (
+    UNPUBLISHED,
     order_credit,
     order_lines,
     order_reservations,
@@ -42,12 +44,14 @@ from crossdock.store.schema.stock import (
 )
 
 __all__ = [
+    "UNPUBLISHED",
     "alerts",
     "api_keys",
     "atp_publish_queue",
     "audit_log",
     "connector_state",
     "crosswalk",
+    "delivery_receipts",
     "destination_guards",
     "events",
     "exceptions",
