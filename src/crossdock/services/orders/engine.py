@@ -19,8 +19,9 @@ by itself, so a process killed anywhere is resumed by the next pass:
   the ERP's id and number; parked for good → its reservations go back and
   it waits on hold ``erp_rejected`` with the ERP's message (released, its
   parked versions step aside and it is sent again); parked only because
-  the retries ran out, it keeps its units and shows the problem; a withdrawal (the order cancelled) delivered or refused is
-  noted, a refusal as a visible problem. Receipts of the other routes with
+  the retries ran out, it keeps its units and shows the problem; a
+  withdrawal (the order cancelled) delivered or refused is noted, a
+  refusal as a visible problem. Receipts of the other routes with
   receipts on note "status delivered to the channel" on the timeline.
 
 The ERP itself is reached only through the route: its destination finds its
