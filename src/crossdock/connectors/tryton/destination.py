@@ -82,8 +82,7 @@ class TrytonDestination:
                         code=ErrorCode.REJECTED_BY_DESTINATION,
                     )
                 elif d.entity_type is EntityType.ORDER:
-                    native = self.push_order(d)
-                    reference = self.sale_number(int(native))
+                    native, reference = self.push_order(d)
                 elif d.entity_type is EntityType.CUSTOMER:
                     native = self.push_customer(d)
                 else:
@@ -152,29 +151,35 @@ class TrytonDestination:
     def find_sale(self, entity_id: str) -> dict[str, Any] | None:
         """The sale the hub created for a canonical order, if any (the idempotency check)."""
         ids = self.client.search("sale.sale", [["comment", "ilike", f"{SALE_MARKER}{entity_id}%"]])
-        rows = self.client.read("sale.sale", ids, ["state", "comment"]) if ids else []
+        rows = self.client.read("sale.sale", ids, ["state", "comment", "number"]) if ids else []
         for r in rows:
             first = (r.get("comment") or "").splitlines()[0] if r.get("comment") else ""
             if first == f"{SALE_MARKER}{entity_id}":
                 return r
         return None
 
-    def push_order(self, d: Delivery) -> str:
+    def push_order(self, d: Delivery) -> tuple[str, str | None]:
+        """The sale's id and number (Tryton numbers a sale when it is quoted)."""
         existing = self.find_sale(d.entity_id)
         if existing is None:
             sale, lines = self.sale_values(d)
-            sale_id, state = self.create_sale(sale, lines), "draft"
+            sale_id, state, number = self.create_sale(sale, lines), "draft", None
         else:
             sale_id, state = int(existing["id"]), str(existing["state"])
+            number = existing.get("number") or None
             if state == "draft":  # a push cut short may have left lines out
                 self._complete_lines(sale_id, self.sale_values(d)[1])
+        moved = False
         if self.settings.confirm_sales:
             if state == "draft":
                 self.client.button("sale.sale", "quote", [sale_id])
-                state = "quotation"
+                state, moved = "quotation", True
             if state == "quotation":
                 self.client.button("sale.sale", "confirm", [sale_id])
-        return str(sale_id)
+                moved = True
+        if number is None or moved:
+            number = self.sale_number(sale_id)
+        return str(sale_id), None if number is None else str(number)
 
     def sale_number(self, sale_id: int) -> str | None:
         """The sale's number (Tryton gives one when the sale is quoted)."""
