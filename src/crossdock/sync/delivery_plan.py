@@ -104,11 +104,10 @@ def plan_batch(
         first.setdefault(key, ev.version)
         if ev.source_system == route.destination:
             continue
-        visible = visible_changes(route, ev.entity_type, ev.changed)
-        if (visible or not ev.changed) and touches(route, visible):
-            foreign.add(key)  # (a change of masked fields alone is nothing to the destination)
-        if changes_filter(route, ev.changed):
+        relevant, moved = _concerns(route, ev)
+        if relevant:
             foreign.add(key)
+        if moved:
             filter_moved.add(key)
     plan = BatchPlan()
     for key, ev in newest.items():
@@ -126,6 +125,17 @@ def plan_batch(
             op = ChangeOp.DELETE  # it left the filter: withdraw it from the destination
         plan.to_send.append((ev, _outgoing(route, ev, op, native_ids.get(key))))
     return plan
+
+
+def _concerns(route: RouteConfig, ev: EventRow) -> tuple[bool, bool]:
+    """Whether a foreign change is something for the destination; whether it moved the filter.
+
+    A change of masked fields alone is nothing to the destination; a change of a filtered
+    field always is (the record may have entered or left the route).
+    """
+    visible = visible_changes(route, ev.entity_type, ev.changed)
+    moved = changes_filter(route, ev.changed)
+    return ((visible or not ev.changed) and touches(route, visible)) or moved, moved
 
 
 def _outgoing(route: RouteConfig, ev: EventRow, op: ChangeOp, native_id: str | None) -> Delivery:
@@ -165,12 +175,8 @@ def _plan_every_version(
         before = passed.get(key)
         now_in = ev.op is ChangeOp.UPSERT and passes_filter(route, ev.data)
         passed[key] = now_in
-        if ev.source_system == route.destination:
-            plan.skipped += 1
-            continue
-        visible = visible_changes(route, ev.entity_type, ev.changed)
-        moved = changes_filter(route, ev.changed)
-        if not (((visible or not ev.changed) and touches(route, visible)) or moved):
+        relevant, moved = _concerns(route, ev)
+        if ev.source_system == route.destination or not relevant:
             plan.skipped += 1
             continue
         if key[1] in parked:
@@ -238,45 +244,43 @@ def settle_batch(
 
 def receipt_of(d: Delivery, res: DeliveryResult) -> NewReceipt:
     """The receipt of one answered delivery."""
-    delivered = res.status is DeliveryStatus.DELIVERED
+    if res.status is DeliveryStatus.DELIVERED:
+        return _receipt(d, ReceiptOutcome.DELIVERED, res.native_id, reference=res.reference)
+    code = None if res.code is None else str(res.code)
+    return _receipt(d, ReceiptOutcome.PARKED, res.native_id, error=res.error, code=code)
+
+
+def receipts_of(settled: Settlement, results: Mapping[str, DeliveryResult]) -> list[NewReceipt]:
+    """Receipts for a settled batch, each entity's versions in order."""
+    out = [receipt_of(d, results[d.delivery_id]) for d in settled.delivered]
+    out += [
+        _receipt(p.delivery, ReceiptOutcome.PARKED, None, error=p.error, code=str(p.code))
+        for p in settled.parked
+    ]
+    return sorted(out, key=lambda r: (r.entity_id, r.version))
+
+
+def _receipt(
+    d: Delivery,
+    outcome: ReceiptOutcome,
+    native_id: str | None,
+    *,
+    reference: str | None = None,
+    error: str | None = None,
+    code: str | None = None,
+) -> NewReceipt:
     return NewReceipt(
         route=d.route,
         entity_type=d.entity_type,
         entity_id=d.entity_id,
         version=d.version,
         op=d.op,
-        outcome=ReceiptOutcome.DELIVERED if delivered else ReceiptOutcome.PARKED,
-        native_id=res.native_id or d.native_id,
-        reference=res.reference,
-        error=None if delivered else res.error,
-        code=None if delivered or res.code is None else str(res.code),
+        outcome=outcome,
+        native_id=native_id or d.native_id,
+        reference=reference,
+        error=error,
+        code=code,
     )
-
-
-def receipts_of(settled: Settlement, results: Mapping[str, DeliveryResult]) -> list[NewReceipt]:
-    """Receipts for a settled batch, in outbox order: delivered and parked versions alike."""
-    out: list[tuple[int, NewReceipt]] = []
-    for d in settled.delivered:
-        out.append((d.version, receipt_of(d, results[d.delivery_id])))
-    for p in settled.parked:
-        d = p.delivery
-        out.append(
-            (
-                d.version,
-                NewReceipt(
-                    route=d.route,
-                    entity_type=d.entity_type,
-                    entity_id=d.entity_id,
-                    version=d.version,
-                    op=d.op,
-                    outcome=ReceiptOutcome.PARKED,
-                    native_id=d.native_id,
-                    error=p.error,
-                    code=str(p.code),
-                ),
-            )
-        )
-    return [r for _, r in sorted(out, key=lambda x: (x[1].entity_id, x[0]))]
 
 
 __all__ = [
