@@ -244,3 +244,21 @@ def test_compaction_on_would_skip_a_status(store_url: str) -> None:
         assert portal().statuses(now(app, o).canonical_id or "") == ["confirmed"]
     finally:
         app.close()
+
+
+def test_the_same_number_from_another_channel_is_not_merged_into_the_first(
+    app: Application,
+) -> None:
+    first = app.orders.submit("portal", order("PO-1", line(1, qty="2"))).order
+    passes(app)
+    second = app.orders.submit("shop", order("PO-1", line(1, qty="5"))).order
+    passes(app)
+    kept = now(app, first)
+    assert kept.status is OrderState.CONFIRMED
+    rec = app.hub.store.records.get(EntityType.ORDER, kept.canonical_id or "")
+    assert rec is not None and rec.data["channel"] == "portal"
+    assert rec.data["lines"][0]["quantity"] == "2"
+    refused = now(app, second)
+    assert refused.canonical_id is None and refused.problem is not None
+    assert "already names another order record" in refused.problem
+    assert len(erp().sales) == 1

@@ -173,6 +173,17 @@ class OrderEngine:
             self._give_back(order)  # a cancel or reject cut short by a crash: finished here
         if order.status is OrderState.ACCEPTED and not self._confirm_reservations(order):
             return  # it went on hold instead: that state is published next
+        clash = self._number_taken(order)
+        if clash is not None:
+            self.store.orders.published(
+                order.id,
+                order.updated_at,
+                "",
+                [Step("publish", "refused", {"problem": clash})],
+                problem=clash,
+            )
+            report.problems += 1
+            return
         lines = self.store.orders.lines(order.id)
         change = Change(
             system=PUBLISHER,
@@ -205,6 +216,27 @@ class OrderEngine:
             [Step("published", status, {"record": cid, "version": version})],
         ):
             report.published += 1
+
+    def _number_taken(self, order: OrderRow) -> str | None:
+        """Another record already carries this order number (the canonical order's key).
+
+        Two channels may use the same order number; published as is, the second order
+        would be merged into the first one's record. It is refused, visibly, instead.
+        """
+        if order.canonical_id:
+            return None
+        holder = self.store.crosswalk.find_by_key(
+            EntityType.ORDER, "order_number", order.order_number
+        )
+        if holder is None:
+            return None
+        ours = self.store.crosswalk.resolve(PUBLISHER, EntityType.ORDER, order.id)
+        if ours == holder:
+            return None
+        return (
+            f"order number {order.order_number} already names another order record ({holder}); "
+            "the canonical order is keyed by its number alone, so this order is not published"
+        )
 
     @staticmethod
     def _refusal(order: OrderRow) -> str:
