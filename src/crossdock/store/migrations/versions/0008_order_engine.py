@@ -2,7 +2,7 @@
 delivery receipts for routes that ask for them
 
 Revision ID: 0008_order_engine
-Revises: 0007_orders
+Revises: 0011_customer_master
 Create Date: 2026-12-04 09:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_order_engine"
-down_revision = "0007_orders"
+down_revision = "0011_customer_master"
 branch_labels = None
 depends_on = None
 
