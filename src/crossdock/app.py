@@ -20,6 +20,7 @@ from types import TracebackType
 from crossdock.config.hub import HubConfig
 from crossdock.services.availability.service import AvailabilityService
 from crossdock.services.customers.service import CustomerService
+from crossdock.services.orders.engine import OrderEngine
 from crossdock.services.orders.fulfilment import FulfilmentConsumer
 from crossdock.services.orders.service import OrderService
 from crossdock.services.pricing.service import PricingService
@@ -38,6 +39,7 @@ class Application:
         self._availability: AvailabilityService | None = None
         self._orders: OrderService | None = None
         self._fulfilment: FulfilmentConsumer | None = None
+        self._engine: OrderEngine | None = None
         self._customers: CustomerService | None = None
         self._attached = False
 
@@ -70,7 +72,11 @@ class Application:
         with self._lock:
             if self._orders is None:
                 self._orders = OrderService(
-                    self.hub.store, self.hub.config.orders, pricing, availability
+                    self.hub.store,
+                    self.hub.config.orders,
+                    pricing,
+                    availability,
+                    self.hub.config.routes,
                 )
             return self._orders
 
@@ -87,6 +93,17 @@ class Application:
                     lease_seconds=self.hub.config.delivery.lease_seconds,
                 )
             return self._fulfilment
+
+    @property
+    def engine(self) -> OrderEngine:
+        """The order engine: publishes decided orders, follows the ERP route's answers."""
+        availability = self.availability
+        with self._lock:
+            if self._engine is None:
+                self._engine = OrderEngine(
+                    self.hub.store, self.hub.config, self.hub.ingestor, availability
+                )
+            return self._engine
 
     @property
     def customers(self) -> CustomerService:
@@ -137,6 +154,8 @@ class Application:
         self.hub.add_step("availability.inventory", feed_inventory)
         self.hub.add_step("orders.fulfilment", fulfil_orders)
         self.hub.add_step("availability.sweep", sweep_and_publish)
+        # Decided orders go out (to the ERP, to their channel) in the same pass.
+        self.hub.add_step("orders.engine", self.engine.run)
 
     # -- serving ------------------------------------------------------------------------------
     def warm(self) -> threading.Thread:

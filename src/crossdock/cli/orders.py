@@ -1,4 +1,4 @@
-"""`crossdock orders`: one order whole, the holds queue, release, reject, replay (audited)."""
+"""`crossdock orders`: one order whole, the holds queue, release, reject, cancel, replay."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from crossdock.store.fulfil_rows import LedgerLine
 from crossdock.store.order_rows import OrderRow, OrderState
 
 orders_app = typer.Typer(
-    help="Orders: one order, the holds queue, release and reject, replay a shipment or invoice.",
+    help="Orders: one order, the holds queue, release, reject, cancel, replay a shipment.",
     no_args_is_help=True,
 )
 
@@ -52,6 +52,9 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
         "holds": o.holds,
         "total": str(o.total),
         "revision": o.revision,
+        "erp_id": o.erp_id,
+        "erp_number": o.erp_number,
+        "problem": o.problem,
         "rules": o.rules,
         "lines": [
             {
@@ -87,7 +90,17 @@ def _fulfilled(f: LedgerLine | None, base: Decimal) -> dict[str, str]:
 
 
 def _print(doc: dict[str, Any]) -> None:
-    for key in ("id", "channel", "order_number", "customer", "ship_to", "customer_po", "status"):
+    for key in (
+        "id",
+        "channel",
+        "order_number",
+        "customer",
+        "ship_to",
+        "customer_po",
+        "status",
+        "erp_number",
+        "problem",
+    ):
         console.print(f"{key}: {doc[key] if doc[key] is not None else '-'}", highlight=False)
     console.print(f"holds: {', '.join(doc['holds']) or '-'}   total: {doc['total']}")
     lines = Table(title="lines")
@@ -205,6 +218,25 @@ def orders_reject(
         order,
         as_json,
         lambda svc, oid: svc.reject(oid, actor=actor(), note=note),
+        holds=False,
+    )
+
+
+@orders_app.command("cancel")
+def orders_cancel(
+    order: OrderArg,
+    note: NoteOpt,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel an order not shipped yet: reservations back, the ERP sale cancelled where allowed."""
+    _decide(
+        config,
+        store,
+        order,
+        as_json,
+        lambda svc, oid: svc.cancel(oid, actor=actor(), note=note),
         holds=False,
     )
 

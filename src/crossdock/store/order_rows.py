@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
-
-from crossdock.model.order import OrderStatus
 
 
 class OrderState(StrEnum):
-    """Where an order is. Confirmed comes from the ERP; shipped and invoiced from fulfilment."""
+    """Where an order is: decided by intake, then confirmed (the ERP has it), shipped, invoiced."""
 
     RECEIVED = "received"
     ACCEPTED = "accepted"
@@ -26,21 +23,6 @@ class OrderState(StrEnum):
     SHIPPED = "shipped"
     INVOICED = "invoiced"
 
-
-CANONICAL_STATUS = MappingProxyType(
-    {
-        OrderState.RECEIVED: OrderStatus.SUBMITTED,
-        OrderState.ACCEPTED: OrderStatus.SUBMITTED,
-        OrderState.ON_HOLD: OrderStatus.ON_HOLD,
-        OrderState.REJECTED: OrderStatus.CANCELLED,
-        OrderState.CANCELLED: OrderStatus.CANCELLED,
-        OrderState.CONFIRMED: OrderStatus.CONFIRMED,
-        OrderState.PARTIALLY_SHIPPED: OrderStatus.PARTIALLY_SHIPPED,
-        OrderState.SHIPPED: OrderStatus.SHIPPED,
-        OrderState.INVOICED: OrderStatus.INVOICED,
-    }
-)
-"""The canonical order's status (what a channel sees) for each state the hub keeps."""
 
 AMENDABLE = frozenset({OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD})
 """States in which a new body for the same order number amends the order."""
@@ -95,6 +77,14 @@ class OrderRow:
     attempt: int
     created_at: datetime
     updated_at: datetime
+    canonical_id: str | None = None
+    """The canonical ``order`` record the engine published it as."""
+    published_at: datetime | None = None
+    """The ``updated_at`` the engine last published (equal: nothing new to publish)."""
+    erp_id: str | None = None
+    erp_number: str | None = None
+    problem: str | None = None
+    """A step that failed and waits for a person or a retry (visible on the order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,17 +144,35 @@ class Decision:
     """(actor, action, detail) for the audit log, when a person decided."""
 
 
+KEEP: Any = object()
+"""For :attr:`Move.problem`: leave the order's problem as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """An engine step's write onto an order: its new status and what comes with it."""
+
+    status: OrderState
+    steps: Sequence[Step] = ()
+    holds: list[str] | None = None
+    erp_id: str | None = None
+    erp_number: str | None = None
+    problem: str | None = KEEP
+    audit: tuple[str, str, dict[str, Any]] | None = None
+
+
 Decide = Callable[[OrderRow, Decimal], Decision]
 """Given the order as locked and the customer's exposure from other orders: the decision."""
 
 
 __all__ = [
     "AMENDABLE",
-    "CANONICAL_STATUS",
     "EXPOSED",
+    "KEEP",
     "Decide",
     "Decision",
     "LineRow",
+    "Move",
     "NewOrder",
     "Opened",
     "OrderRow",

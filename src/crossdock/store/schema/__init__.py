@@ -18,6 +18,7 @@ from crossdock.store.schema.hub import (
     audit_log,
     connector_state,
     crosswalk,
+    delivery_receipts,
     destination_guards,
     events,
     exceptions,
@@ -31,6 +32,7 @@ from crossdock.store.schema.hub import (
     route_cursors,
 )
 from crossdock.store.schema.orders import (
+    UNPUBLISHED,
     customer_invoices,
     order_applied,
     order_credit,
@@ -51,6 +53,7 @@ from crossdock.store.schema.stock import (
 )
 
 __all__ = [
+    "UNPUBLISHED",
     "alerts",
     "api_keys",
     "atp_publish_queue",
@@ -61,6 +64,7 @@ __all__ = [
     "customer_match_keys",
     "customer_match_model",
     "customer_review",
+    "delivery_receipts",
     "destination_guards",
     "events",
     "exceptions",
