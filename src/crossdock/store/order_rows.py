@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -48,6 +48,9 @@ class LineRow:
     unit_price: Decimal | None = None
     channel_price: Decimal | None = None
     price_note: str | None = None
+    backordered: Decimal = Decimal(0)
+    """Base units not reserved now but promised for ``promise_date`` (a backorder)."""
+    promise_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class OrderRow:
     attempt: int
     created_at: datetime
     updated_at: datetime
+    bill_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class NewOrder:
     currency: str | None
     body_hash: str
     lines: Sequence[LineRow]
+    bill_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,8 @@ class Decision:
     rules: list[dict[str, Any]]
     total: Decimal
     prices: dict[int, tuple[Decimal | None, str | None]] = field(default_factory=dict)
+    promises: dict[int, tuple[Decimal, date | None]] = field(default_factory=dict)
+    """Per line: base units backordered and their promise date (written as given)."""
     steps: list[Step] = field(default_factory=list)
     audit: tuple[str, str, dict[str, Any]] | None = None
     """(actor, action, detail) for the audit log, when a person decided."""

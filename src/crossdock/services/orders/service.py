@@ -32,6 +32,7 @@ from crossdock.services.orders.rules import (
     Action,
     RuleName,
     RuleResult,
+    check_bill_to,
     check_credit,
     check_customer,
     check_po,
@@ -81,9 +82,11 @@ class OrderService:
         """Take an order from ``channel``; bad input raises before anything is written."""
         if len(body.lines) > self.config.max_lines:
             raise InvalidInput(
-                f"lines: at most {self.config.max_lines} lines per order", field="lines"
+                f"lines: {len(body.lines)} lines; at most {self.config.max_lines} per order "
+                "(split the order)",
+                field="lines",
             )
-        resolved = resolve(self.store, channel, body)
+        resolved = resolve(self.store, channel, body, self.config.rules(channel).bill_to)
         order, opened = self.store.orders.open(resolved.new)
         if opened is Opened.CLOSED:
             raise ConflictError(
@@ -118,6 +121,8 @@ class OrderService:
         results: list[RuleResult] = list(kept or [])
         if runs(RuleName.CUSTOMER, cfg.customer.enabled):
             results.append(check_customer(customer, cfg.customer))
+        if runs(RuleName.BILL_TO, cfg.bill_to.enabled) and order.bill_to is not None:
+            results.append(check_bill_to(customer, order.bill_to, cfg.bill_to))
         if runs(RuleName.SKU, cfg.sku.enabled):
             results.append(check_skus(lines, products, order.channel, cfg.sku))
         if runs(RuleName.PO, cfg.po.enabled):

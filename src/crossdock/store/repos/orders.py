@@ -61,6 +61,7 @@ def _order(r: Any) -> OrderRow:
         attempt=int(r.attempt),
         created_at=utc(r.created_at) or rows.now(),
         updated_at=utc(r.updated_at) or rows.now(),
+        bill_to=r.bill_to,
     )
 
 
@@ -74,6 +75,8 @@ def _line(r: Any) -> LineRow:
         _dec(r.unit_price),
         _dec(r.channel_price),
         r.price_note,
+        _dec(r.backordered) or Decimal(0),
+        r.promise_date,
     )
 
 
@@ -106,6 +109,7 @@ class SqlOrders(SqlRepo):
                         customer_id=new.customer_id,
                         customer_account=new.customer_account,
                         ship_to=new.ship_to,
+                        bill_to=new.bill_to,
                         customer_po=new.customer_po,
                         currency=new.currency,
                         status=OrderState.RECEIVED.value,
@@ -136,11 +140,13 @@ class SqlOrders(SqlRepo):
                     customer_id=new.customer_id,
                     customer_account=new.customer_account,
                     ship_to=new.ship_to,
+                    bill_to=new.bill_to,
                     customer_po=new.customer_po,
                     currency=new.currency,
                     status=OrderState.RECEIVED.value,
                     holds="[]",
                     rules="[]",
+                    recheck=None,
                     body_hash=new.body_hash,
                     revision=found.revision + 1,
                     updated_at=now,
@@ -176,6 +182,8 @@ class SqlOrders(SqlRepo):
                     "unit_price": _s(ln.unit_price),
                     "channel_price": _s(ln.channel_price),
                     "price_note": ln.price_note,
+                    "backordered": _s(ln.backordered) if ln.backordered else None,
+                    "promise_date": ln.promise_date,
                 }
                 for ln in lines
             ],
@@ -226,6 +234,7 @@ class SqlOrders(SqlRepo):
                     holds=dumps(d.holds),
                     rules=dumps(d.rules),
                     total=str(d.total),
+                    recheck=None,
                     updated_at=rows.now(),
                 )
             )
@@ -234,6 +243,12 @@ class SqlOrders(SqlRepo):
                     update(t.order_lines)
                     .where(_L.order_id == order_id, _L.line_number == line_number)
                     .values(unit_price=_s(price), price_note=note)
+                )
+            for line_number, (short, promise) in d.promises.items():
+                conn.execute(
+                    update(t.order_lines)
+                    .where(_L.order_id == order_id, _L.line_number == line_number)
+                    .values(backordered=_s(short) if short else None, promise_date=promise)
                 )
             self._steps(conn, order_id, d.steps)
             if d.audit is not None:

@@ -8,7 +8,7 @@ the other on PostgreSQL too (SQLite's write transaction already serializes).
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Date, Index, Integer, String, Table, Text, UniqueConstraint
 
 from crossdock.store.schema.base import TS, SeqType, metadata
 
@@ -32,6 +32,8 @@ orders = Table(
     Column("attempt", Integer, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    Column("bill_to", String(64), nullable=True),
+    Column("recheck", Text, nullable=True),
     UniqueConstraint("channel", "order_number", name="uq_orders_channel_number"),
 )
 Index("ix_orders_customer_status", orders.c.customer_id, orders.c.status)
@@ -49,6 +51,8 @@ order_lines = Table(
     Column("unit_price", String(40), nullable=True),
     Column("channel_price", String(40), nullable=True),
     Column("price_note", Text, nullable=True),
+    Column("backordered", String(40), nullable=True),
+    Column("promise_date", Date, nullable=True),
 )
 
 order_reservations = Table(
