@@ -119,6 +119,10 @@ class ReservationLink:
     released: bool = False
 
 
+Promises = dict[int, tuple[Decimal, date | None]]
+"""Per line number: base units backordered (0: none) and the date they are promised for."""
+
+
 @dataclass(slots=True)
 class Decision:
     """What a decision writes onto an order (in the transaction that locks the customer)."""
@@ -128,8 +132,6 @@ class Decision:
     rules: list[dict[str, Any]]
     total: Decimal
     prices: dict[int, tuple[Decimal | None, str | None]] = field(default_factory=dict)
-    promises: dict[int, tuple[Decimal, date | None]] = field(default_factory=dict)
-    """Per line: base units backordered and their promise date (written as given)."""
     steps: list[Step] = field(default_factory=list)
     audit: tuple[str, str, dict[str, Any]] | None = None
     """(actor, action, detail) for the audit log, when a person decided."""
@@ -149,6 +151,7 @@ __all__ = [
     "Opened",
     "OrderRow",
     "OrderState",
+    "Promises",
     "ReservationLink",
     "Step",
     "StepRow",

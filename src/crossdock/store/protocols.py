@@ -20,6 +20,7 @@ from crossdock.store.order_rows import (
     Opened,
     OrderRow,
     OrderState,
+    Promises,
     ReservationLink,
     Step,
     StepRow,
@@ -184,7 +185,9 @@ class Orders(Protocol):
 
     def note(self, order_id: str, steps: Sequence[Step]) -> None: ...
 
-    def link(self, links: Sequence[ReservationLink]) -> None: ...
+    def link(
+        self, order_id: str, links: Sequence[ReservationLink], promises: Promises | None = None
+    ) -> None: ...
 
     def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]: ...
 

@@ -40,7 +40,7 @@ from crossdock.services.orders.rules import (
     check_skus,
     failed,
 )
-from crossdock.services.orders.stock import release_all, reserve_lines
+from crossdock.services.orders.stock import backorders, release_all, reserve_lines
 from crossdock.services.pricing import PricedLine, PricingService, QuoteLine, QuoteRequest
 from crossdock.store import Store
 from crossdock.store.order_rows import (
@@ -49,6 +49,7 @@ from crossdock.store.order_rows import (
     Opened,
     OrderRow,
     OrderState,
+    Promises,
     Step,
 )
 
@@ -206,31 +207,43 @@ class OrderService:
         site = next((s for s in customer.sites if s.code == order.ship_to), None)
         held = {ln.line_number for ln in self.store.orders.reservations(order.id)}
         todo = [ln for ln in lines if ln.line_number not in held]
-        got = reserve_lines(self.availability, order, todo, region=site.region if site else None)
-        self.store.orders.link(got.links)
+        got = reserve_lines(
+            self.availability, order, todo, region=site.region if site else None, rule=cfg_rule
+        )
+        self.store.orders.link(order.id, got.links, got.promises)
+        # a line a retried try had already reserved kept its promise on the line
+        promises = {
+            ln.line_number: (ln.backordered, ln.promise_date)
+            for ln in lines
+            if ln.line_number in held and ln.backordered
+        } | got.promises
         if got.short:
             self._give_back(order)
+            cleared: Promises = {n: (Decimal(0), None) for n, (q, _d) in promises.items() if q}
+            self.store.orders.link(order.id, [], cleared)
             steps.append(Step("reservation", "released", {"short": got.short}))
             self.store.orders.bump_attempt(order.id)  # the next reservations need new keys
             return failed(RuleName.STOCK, cfg_rule, HoldReason.STOCK, "; ".join(got.short))
-        steps.append(
-            Step(
-                "reservation",
-                "reserved",
+        owed = backorders(promises)
+        reserved: dict[str, object] = {
+            "reservations": [
                 {
-                    "reservations": [
-                        {
-                            "id": ln.reservation_id,
-                            "line": ln.line_number,
-                            "location": ln.location,
-                            "quantity": str(ln.quantity),
-                        }
-                        for ln in got.links
-                    ]
-                },
-            )
+                    "id": ln.reservation_id,
+                    "line": ln.line_number,
+                    "location": ln.location,
+                    "quantity": str(ln.quantity),
+                }
+                for ln in got.links
+            ],
+        }
+        if owed:
+            reserved["backorders"] = owed
+        steps.append(Step("reservation", "reserved", reserved))
+        detail = "; ".join(
+            f"line {b['line']}: {b['quantity']} backordered, promised {b['promise_date']}"
+            for b in owed
         )
-        return RuleResult(RuleName.STOCK, Action.PASSED)
+        return RuleResult(RuleName.STOCK, Action.PASSED, None, detail)
 
     def _give_back(self, order: OrderRow) -> None:
         links = self.store.orders.reservations(order.id)

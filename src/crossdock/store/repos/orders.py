@@ -27,6 +27,7 @@ from crossdock.store.order_rows import (
     Opened,
     OrderRow,
     OrderState,
+    Promises,
     ReservationLink,
     Step,
     StepRow,
@@ -244,12 +245,7 @@ class SqlOrders(SqlRepo):
                     .where(_L.order_id == order_id, _L.line_number == line_number)
                     .values(unit_price=_s(price), price_note=note)
                 )
-            for line_number, (short, promise) in d.promises.items():
-                conn.execute(
-                    update(t.order_lines)
-                    .where(_L.order_id == order_id, _L.line_number == line_number)
-                    .values(backordered=_s(short) if short else None, promise_date=promise)
-                )
+
             self._steps(conn, order_id, d.steps)
             if d.audit is not None:
                 actor, action, detail = d.audit
@@ -296,11 +292,23 @@ class SqlOrders(SqlRepo):
             self._steps(tx.conn, order_id, steps)
 
     # -- reservations ---------------------------------------------------------------------
-    def link(self, links: Sequence[ReservationLink]) -> None:
-        """Remember the reservations an order holds (a retry's same reservation once)."""
-        if not links:
+    def link(
+        self, order_id: str, links: Sequence[ReservationLink], promises: Promises | None = None
+    ) -> None:
+        """Remember the reservations an order holds (a retry's same reservation once).
+
+        ``promises`` go onto the lines in the same transaction: a retry after a
+        crash finds each line's backorder with the reservations it kept.
+        """
+        if not links and not promises:
             return
         with self._write() as tx:
+            for number, (short, promise) in (promises or {}).items():
+                tx.conn.execute(
+                    update(t.order_lines)
+                    .where(_L.order_id == order_id, _L.line_number == number)
+                    .values(backordered=_s(short) if short else None, promise_date=promise)
+                )
             for ln in links:
                 tx.conn.execute(
                     self._dialect.insert_ignore(t.order_reservations).values(
