@@ -73,6 +73,8 @@ class OrderRow:
     created_at: datetime
     updated_at: datetime
     bill_to: str | None = None
+    recheck: dict[str, Any] | None = None
+    """What the hold sweep last measured for this hold (None: not since the decision)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -255,12 +255,22 @@ class OrderService:
         order = self.get(order_id)
         if order.status is not OrderState.ON_HOLD:
             raise ConflictError(f"order {order_id} is {order.status.value}, not on hold")
-        customer = self._customer(order)
+        return self.rerun(
+            order,
+            Step("release", "asked", {"actor": actor, "note": note}),
+            audit=(actor, "order.release", {"note": note}),
+        )
+
+    def rerun(
+        self, order: OrderRow, why: Step, *, audit: tuple[str, str, dict[str, object]]
+    ) -> OrderRow:
+        """Run again the rules that held ``order`` (waiving price and PO holds), after ``why``."""
+        customer = self.customer_of(order)
         lines = self.store.orders.lines(order.id)
         products = load_products(self.store, list(dict.fromkeys(ln.sku for ln in lines)))
         missing = sorted({ln.sku for ln in lines} - set(products))
         if missing:
-            raise ConflictError(f"order {order_id}: SKU(s) {', '.join(missing)} no longer exist")
+            raise ConflictError(f"order {order.id}: SKU(s) {', '.join(missing)} no longer exist")
         held = [RuleResult.of(r) for r in order.rules]
         rerun = frozenset(
             r.rule for r in held if r.action is Action.HELD and r.reason not in _WAIVABLE
@@ -272,14 +282,15 @@ class OrderService:
             for r in held
             if r.rule not in rerun and r.rule is not RuleName.CREDIT
         ]
-        self.store.orders.note(order.id, [Step("release", "asked", {"actor": actor, "note": note})])
+        self.store.orders.note(order.id, [why])
+        actor, action, detail = audit
         return self._evaluate(
             order,
             customer,
             products,
             only=rerun,
             kept=kept,
-            audit=(actor, "order.release", {"note": note, "rerun": sorted(rerun)}),
+            audit=(actor, action, {**detail, "rerun": sorted(rerun)}),
         )
 
     def reject(self, order_id: str, *, actor: str, note: str) -> OrderRow:
@@ -309,7 +320,8 @@ class OrderService:
             raise NotFound(f"no order {order_id!r}")
         return order
 
-    def _customer(self, order: OrderRow) -> Customer:
+    def customer_of(self, order: OrderRow) -> Customer:
+        """The order's customer as the store holds it now."""
         rec = self.store.records.get(EntityType.CUSTOMER, order.customer_id)
         if rec is None or rec.deleted:
             raise ConflictError(f"order {order.id}: customer {order.customer_account} is gone")

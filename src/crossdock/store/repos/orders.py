@@ -63,6 +63,7 @@ def _order(r: Any) -> OrderRow:
         created_at=utc(r.created_at) or rows.now(),
         updated_at=utc(r.updated_at) or rows.now(),
         bill_to=r.bill_to,
+        recheck=None if r.recheck is None else dict(loads(r.recheck)),
     )
 
 
@@ -284,6 +285,19 @@ class SqlOrders(SqlRepo):
         with self._write() as tx:
             tx.conn.execute(
                 update(t.orders).where(_O.id == order_id).values(attempt=_O.attempt + 1)
+            )
+
+    def remember(self, order_id: str, revision: int, recheck: dict[str, Any]) -> None:
+        """Keep what the hold sweep measured, while the order is still that held revision."""
+        with self._write() as tx:
+            tx.conn.execute(
+                update(t.orders)
+                .where(
+                    _O.id == order_id,
+                    _O.revision == revision,
+                    _O.status == OrderState.ON_HOLD.value,
+                )
+                .values(recheck=dumps(recheck))
             )
 
     def note(self, order_id: str, steps: Sequence[Step]) -> None:
