@@ -86,6 +86,10 @@ class Crosswalk(Protocol):
 
     def find_by_key(self, entity_type: EntityType, kind: str, value: str) -> str | None: ...
 
+    def find_by_keys(
+        self, entity_type: EntityType, kind: str, values: Sequence[str]
+    ) -> dict[str, str]: ...
+
 
 class Outbox(Protocol):
     """The outbox, read in sequence order."""

@@ -149,11 +149,7 @@ def _customer(store: Store, channel: str, body: OrderIn) -> tuple[str, Customer]
 
 
 def load_products(store: Store, skus: list[str]) -> dict[str, Product]:
-    ids = {
-        sku: rid
-        for sku in skus
-        if (rid := store.crosswalk.find_by_key(EntityType.PRODUCT, "sku", sku)) is not None
-    }
+    ids = store.crosswalk.find_by_keys(EntityType.PRODUCT, "sku", skus)
     recs = store.records.get_many(EntityType.PRODUCT, list(ids.values()))
     out: dict[str, Product] = {}
     for sku, rid in ids.items():

@@ -98,7 +98,9 @@ class OrderService:
             return Submitted(order, opened)
         if opened is Opened.AMENDED:
             self._give_back(order)
-        decided = self._evaluate(order, resolved.customer, resolved.products)
+        # a new order's lines are the ones just written, and it holds no reservations yet
+        fresh = list(resolved.new.lines) if opened is Opened.CREATED else None
+        decided = self._evaluate(order, resolved.customer, resolved.products, fresh=fresh)
         return Submitted(decided, opened)
 
     # -- the rules and the decision -------------------------------------------------------
@@ -111,10 +113,14 @@ class OrderService:
         only: frozenset[RuleName] | None = None,
         kept: list[RuleResult] | None = None,
         audit: tuple[str, str, dict[str, object]] | None = None,
+        fresh: list[LineRow] | None = None,
     ) -> OrderRow:
-        """Run the rules (``only`` these, keeping ``kept``'s results) and decide."""
+        """Run the rules (``only`` these, keeping ``kept``'s results) and decide.
+
+        ``fresh``: the lines of an order just created (not read again; nothing held yet).
+        """
         cfg = self.config.rules(order.channel)
-        lines = self.store.orders.lines(order.id)
+        lines = fresh if fresh is not None else self.store.orders.lines(order.id)
 
         def runs(name: RuleName, enabled: bool) -> bool:
             return enabled and (only is None or name in only)
@@ -142,7 +148,9 @@ class OrderService:
         rejected = any(r.action is Action.REJECTED for r in results)
         steps = [Step("rule", r.action.value, r.as_dict()) for r in results[len(kept or []) :]]
         if not rejected and runs(RuleName.STOCK, cfg.stock.enabled):
-            results.append(self._stock(order, lines, customer, cfg.stock, steps))
+            results.append(
+                self._stock(order, lines, customer, cfg.stock, steps, fresh=fresh is not None)
+            )
         total = sum(
             (ln.quantity * (prices[ln.line_number][0] or Decimal(0)) for ln in lines), Decimal(0)
         )
@@ -203,9 +211,13 @@ class OrderService:
         customer: Customer,
         cfg_rule: StockRule,
         steps: list[Step],
+        *,
+        fresh: bool = False,
     ) -> RuleResult:
         site = next((s for s in customer.sites if s.code == order.ship_to), None)
-        held = {ln.line_number for ln in self.store.orders.reservations(order.id)}
+        held = (
+            set() if fresh else {ln.line_number for ln in self.store.orders.reservations(order.id)}
+        )
         todo = [ln for ln in lines if ln.line_number not in held]
         got = reserve_lines(
             self.availability, order, todo, region=site.region if site else None, rule=cfg_rule

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from crossdock.config.orders import StockRule
-from crossdock.errors import ConflictError, NotFound
+from crossdock.errors import ConflictError, CrossdockError, NotFound
 from crossdock.services.availability import (
+    Allocation,
     AvailabilityService,
     LineOutcome,
     ReserveRequest,
@@ -73,6 +74,7 @@ def reserve_lines(
     attempt = f"{order.id}:{order.revision}.{order.attempt}"
     for start in range(0, len(lines), _PLAN_CHUNK):
         chunk = lines[start : start + _PLAN_CHUNK]
+        wanted: list[tuple[int, Allocation]] = []
         try:
             plans = availability.source(
                 SourceRequest(
@@ -101,23 +103,30 @@ def reserve_lines(
             else:
                 out.promises[ln.line_number] = (Decimal(0), None)
             for alloc in plan.allocations:
-                key = f"{attempt}:{ln.line_number}:{alloc.location}"
-                try:
-                    r = availability.reservations.reserve(
-                        ReserveRequest(
-                            idempotency_key=key,
-                            sku=alloc.sku,
-                            location=alloc.location,
-                            quantity=alloc.quantity,
-                            channel=channel,
-                        )
-                    )
-                except (ConflictError, NotFound) as exc:  # another order took them meanwhile
-                    out.short.append(f"line {ln.line_number}: {exc}")
-                    break
-                out.links.append(
-                    ReservationLink(r.id, order.id, ln.line_number, r.sku, r.location, r.quantity)
+                wanted.append((ln.line_number, alloc))
+        # one batch of reserves: under group commit they share a commit
+        got = availability.reservations.reserve_many(
+            [
+                ReserveRequest(
+                    idempotency_key=f"{attempt}:{n}:{alloc.location}",
+                    sku=alloc.sku,
+                    location=alloc.location,
+                    quantity=alloc.quantity,
+                    channel=channel,
                 )
+                for n, alloc in wanted
+            ]
+        )
+        short: set[int] = set()
+        for (n, _alloc), r in zip(wanted, got, strict=True):
+            if isinstance(r, ConflictError | NotFound):  # another order took them meanwhile
+                if n not in short:
+                    out.short.append(f"line {n}: {r}")
+                short.add(n)
+            elif isinstance(r, CrossdockError):
+                raise r
+            else:
+                out.links.append(ReservationLink(r.id, order.id, n, r.sku, r.location, r.quantity))
     return out
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from crossdock.store import schema as t
 from crossdock.store.jsoncodec import dumps, loads
@@ -228,6 +229,7 @@ class SqlOrders(SqlRepo):
                 return current
             exposure = self._exposure(conn, current.customer_id, order_id)
             d = decide(current, exposure)
+            now = rows.now()
             conn.execute(
                 update(t.orders)
                 .where(_O.id == order_id)
@@ -237,23 +239,34 @@ class SqlOrders(SqlRepo):
                     rules=dumps(d.rules),
                     total=str(d.total),
                     recheck=None,
-                    updated_at=rows.now(),
+                    updated_at=now,
                 )
             )
-            for line_number, (price, note) in d.prices.items():
+            if d.prices:
                 conn.execute(
                     update(t.order_lines)
-                    .where(_L.order_id == order_id, _L.line_number == line_number)
-                    .values(unit_price=_s(price), price_note=note)
+                    .where(_L.order_id == order_id, _L.line_number == bindparam("n"))
+                    .values(unit_price=bindparam("price"), price_note=bindparam("note")),
+                    [
+                        {"n": n, "price": _s(price), "note": note}
+                        for n, (price, note) in d.prices.items()
+                    ],
                 )
 
             self._steps(conn, order_id, d.steps)
             if d.audit is not None:
                 actor, action, detail = d.audit
                 tx.audit(actor, action, order_id, detail)
-            done = self._get(conn, order_id)
-            assert done is not None
-            return done
+            # what was just written, without reading it back
+            return replace(
+                current,
+                status=d.status,
+                holds=list(d.holds),
+                rules=list(d.rules),
+                total=d.total,
+                updated_at=now,
+                recheck=None,
+            )
 
     def _lock_customer(self, conn: Connection, customer_id: str) -> None:
         conn.execute(
@@ -317,23 +330,31 @@ class SqlOrders(SqlRepo):
         if not links and not promises:
             return
         with self._write() as tx:
-            for number, (short, promise) in (promises or {}).items():
+            if promises:
                 tx.conn.execute(
                     update(t.order_lines)
-                    .where(_L.order_id == order_id, _L.line_number == number)
-                    .values(backordered=_s(short) if short else None, promise_date=promise)
+                    .where(_L.order_id == order_id, _L.line_number == bindparam("n"))
+                    .values(backordered=bindparam("short"), promise_date=bindparam("promise")),
+                    [
+                        {"n": n, "short": _s(q) if q else None, "promise": d}
+                        for n, (q, d) in promises.items()
+                    ],
                 )
-            for ln in links:
+            if links:
                 tx.conn.execute(
-                    self._dialect.insert_ignore(t.order_reservations).values(
-                        reservation_id=ln.reservation_id,
-                        order_id=ln.order_id,
-                        line_number=ln.line_number,
-                        sku=ln.sku,
-                        location=ln.location,
-                        quantity=str(ln.quantity),
-                        released=0,
-                    )
+                    self._dialect.insert_ignore(t.order_reservations),
+                    [
+                        {
+                            "reservation_id": ln.reservation_id,
+                            "order_id": ln.order_id,
+                            "line_number": ln.line_number,
+                            "sku": ln.sku,
+                            "location": ln.location,
+                            "quantity": str(ln.quantity),
+                            "released": 0,
+                        }
+                        for ln in links
+                    ],
                 )
 
     def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]:
