@@ -222,7 +222,13 @@ class OrderService:
         got = reserve_lines(
             self.availability, order, todo, region=site.region if site else None, rule=cfg_rule
         )
-        self.store.orders.link(order.id, got.links, got.promises)
+        by_number = {ln.line_number: ln for ln in lines}
+        changed = {  # a line's promise is written only when it moved
+            n: p
+            for n, p in got.promises.items()
+            if p != (by_number[n].backordered, by_number[n].promise_date)
+        }
+        self.store.orders.link(order.id, got.links, changed)
         # a line a retried try had already reserved kept its promise on the line
         promises = {
             ln.line_number: (ln.backordered, ln.promise_date)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
@@ -101,37 +102,39 @@ class SqlOrders(SqlRepo):
         """
         with self._write() as tx:
             conn, now = tx.conn, rows.now()
+            oid = "ord_" + os.urandom(12).hex()
+            values = {
+                "id": oid,
+                "channel": new.channel,
+                "order_number": new.order_number,
+                "customer_id": new.customer_id,
+                "customer_account": new.customer_account,
+                "ship_to": new.ship_to,
+                "bill_to": new.bill_to,
+                "customer_po": new.customer_po,
+                "currency": new.currency,
+                "status": OrderState.RECEIVED.value,
+                "holds": "[]",
+                "rules": "[]",
+                "total": "0",
+                "body_hash": new.body_hash,
+                "revision": 1,
+                "attempt": 1,
+                "created_at": now,
+                "updated_at": now,
+                "recheck": None,
+            }
+            # One statement for a new order: the insert answers its id only when it made
+            # the row; a number already taken (by a retry, or a racing request) is read.
+            made = conn.execute(
+                self._dialect.insert_ignore(t.orders).values(**values).returning(_O.id)
+            ).first()
+            if made is not None:
+                self._put_lines(conn, oid, new.lines)
+                self._steps(conn, oid, [Step("intake", "received", {"revision": 1})])
+                return _order(SimpleNamespace(**values)), Opened.CREATED
             found = self._locked(conn, new.channel, new.order_number)
-            if found is None:
-                oid = "ord_" + os.urandom(12).hex()
-                conn.execute(
-                    self._dialect.insert_ignore(t.orders).values(
-                        id=oid,
-                        channel=new.channel,
-                        order_number=new.order_number,
-                        customer_id=new.customer_id,
-                        customer_account=new.customer_account,
-                        ship_to=new.ship_to,
-                        bill_to=new.bill_to,
-                        customer_po=new.customer_po,
-                        currency=new.currency,
-                        status=OrderState.RECEIVED.value,
-                        holds="[]",
-                        rules="[]",
-                        total="0",
-                        body_hash=new.body_hash,
-                        revision=1,
-                        attempt=1,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                found = self._locked(conn, new.channel, new.order_number)
-                assert found is not None
-                if found.id == oid:
-                    self._put_lines(conn, oid, new.lines)
-                    self._steps(conn, oid, [Step("intake", "received", {"revision": 1})])
-                    return found, Opened.CREATED
+            assert found is not None
             if found.body_hash == new.body_hash:
                 return found, Opened.SAME
             if found.status not in AMENDABLE:
