@@ -19,6 +19,7 @@ from types import TracebackType
 
 from crossdock.config.hub import HubConfig
 from crossdock.services.availability.service import AvailabilityService
+from crossdock.services.customers.service import CustomerService
 from crossdock.services.orders.service import OrderService
 from crossdock.services.pricing.service import PricingService
 from crossdock.sync.runtime import Hub
@@ -35,6 +36,7 @@ class Application:
         self._pricing: PricingService | None = None
         self._availability: AvailabilityService | None = None
         self._orders: OrderService | None = None
+        self._customers: CustomerService | None = None
         self._attached = False
 
     @classmethod
@@ -69,6 +71,16 @@ class Application:
                     self.hub.store, self.hub.config.orders, pricing, availability
                 )
             return self._orders
+
+    @property
+    def customers(self) -> CustomerService:
+        """The customer service: dedupe, EM training, the stewardship review queue."""
+        with self._lock:
+            if self._customers is None:
+                self._customers = CustomerService(
+                    self.hub.store, self.hub.config.customers, self.hub.ingestor
+                )
+            return self._customers
 
     # -- sync passes --------------------------------------------------------------------------
     def attach_steps(self) -> None:

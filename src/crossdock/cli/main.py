@@ -16,6 +16,7 @@ import typer
 
 from crossdock.cli.availability import availability_app
 from crossdock.cli.bookmarks import bookmarks_app
+from crossdock.cli.customers import customers_app
 from crossdock.cli.demo import demo
 from crossdock.cli.errors import guard
 from crossdock.cli.exceptions import exc_app
@@ -105,6 +106,7 @@ app.add_typer(bookmarks_app, name="bookmarks")
 app.add_typer(availability_app, name="availability")
 app.add_typer(pricing_app, name="pricing")
 app.add_typer(orders_app, name="orders")
+app.add_typer(customers_app, name="customers")
 
 guard(app)  # last: every command above, and every sub-app's, fails in one line
 

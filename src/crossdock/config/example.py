@@ -107,6 +107,9 @@ masking:
   # (through its key, the feed, price explanations or any route).
   channels: [portal]
 
+# Customers no crosswalk entry or account number identifies are matched against the
+# store: linked at or above upper (bits), held for review between, created below.
+# customers: {upper: 14, lower: 6}
 # throttle: {per_key: {per_second: 500, burst: 1000}}
 # retention: {events_days: 90, audit_days: 730, archive: ./archive}
 # tracing: {export: otlp}          # spans to OTEL_EXPORTER_OTLP_ENDPOINT

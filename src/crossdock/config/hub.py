@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from crossdock.config.access import AccessConfig
 from crossdock.config.alerts import AlertsConfig
 from crossdock.config.availability import AvailabilityConfig
+from crossdock.config.customers import CustomersConfig
 from crossdock.config.masking import CHANNELS, MaskingConfig, Viewer
 from crossdock.config.orders import OrdersConfig
 from crossdock.config.pricing import PricingConfig
@@ -183,6 +184,8 @@ class HubConfig(_Strict):
     alerts: AlertsConfig = AlertsConfig()
     tracing: TracingConfig = TracingConfig()
     orders: OrdersConfig = OrdersConfig()
+    customers: CustomersConfig | None = None
+    """Customer matching; absent: customers are identified by crosswalk and account number only."""
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:

@@ -21,6 +21,7 @@ from crossdock.store.engine import WRITE, create_store_engine
 from crossdock.store.migrate import upgrade
 from crossdock.store.repos.crosswalk import SqlCrosswalk
 from crossdock.store.repos.cursors import SqlCursors
+from crossdock.store.repos.customer_match import SqlCustomerMatch
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
 from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from crossdock.store.protocols import (
         Crosswalk,
         Cursors,
+        CustomerMatch,
         Exceptions,
         Orders,
         Outbox,
@@ -61,6 +63,7 @@ class Store:
         self.audit = SqlAudit(*parts)
         self.keys = SqlKeys(*parts)
         self.orders = SqlOrders(*parts)
+        self.customer_match = SqlCustomerMatch(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -102,7 +105,7 @@ if TYPE_CHECKING:
 
     def _conforms(
         store: Store,
-    ) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders]:
+    ) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, CustomerMatch]:
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
             store.records,
@@ -112,6 +115,7 @@ if TYPE_CHECKING:
             store.parked,
             store.exceptions,
             store.orders,
+            store.customer_match,
         )
 
 

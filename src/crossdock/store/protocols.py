@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from crossdock.model.base import EntityType
+from crossdock.store.customer_rows import NewReview, ReviewRow, ReviewStatus
 from crossdock.store.order_rows import (
     Decide,
     LineRow,
@@ -221,4 +222,52 @@ class Orders(Protocol):
     def count_by_status(self) -> dict[str, int]: ...
 
 
-__all__ = ["Crosswalk", "Cursors", "Exceptions", "Orders", "Outbox", "Parked", "Records"]
+class CustomerMatch(Protocol):
+    """Customer blocking keys, the stewardship review queue, trained m/u estimates.
+
+    ``tx`` is the caller's write transaction (typed loosely: the twin's is not a WriteTx).
+    """
+
+    def candidates(self, keys: Sequence[str], limit: int, tx: Any = None) -> list[str]: ...
+
+    def keys_of(self, record_id: str) -> list[str]: ...
+
+    def replace_keys(
+        self, tx: Any, record_ids: Sequence[str], keys: Sequence[tuple[str, str]]
+    ) -> None: ...
+
+    def rebuild_keys(self, keys: Sequence[tuple[str, str]]) -> None: ...
+
+    def reviews(
+        self,
+        status: ReviewStatus | None = ReviewStatus.PENDING,
+        *,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[ReviewRow]: ...
+
+    def review(self, task_id: int) -> ReviewRow | None: ...
+
+    def find(self, pair_key: str, tx: Any = None) -> ReviewRow | None: ...
+
+    def file(self, tasks: Sequence[NewReview]) -> int: ...
+
+    def hold(self, tx: Any, new: NewReview) -> int: ...
+
+    def decide(self, tx: Any, task_id: int, status: ReviewStatus, actor: str) -> ReviewRow: ...
+
+    def trained(self) -> tuple[dict[str, Any], int] | None: ...
+
+    def save_trained(self, params: dict[str, Any], pairs: int) -> None: ...
+
+
+__all__ = [
+    "Crosswalk",
+    "Cursors",
+    "CustomerMatch",
+    "Exceptions",
+    "Orders",
+    "Outbox",
+    "Parked",
+    "Records",
+]

@@ -1,8 +1,9 @@
 """Ingest: turn changes into committed record versions, one transaction per batch.
 
 For each batch: drop changes already seen (system + idempotency key),
-resolve identity (crosswalk, then natural keys such as SKU and GTIN, else a
-new canonical id), merge field by field under the ownership matrix, validate
+resolve identity (crosswalk, then natural keys such as SKU and GTIN, then
+the entity's matcher where the hub file turns one on, else a new canonical
+id), merge field by field under the ownership matrix, validate
 the merged record against the canonical model, and write the new versions,
 their provenance, crosswalk rows, natural keys, idempotency keys, outbox
 events and business exceptions in one transaction. An invalid change
@@ -43,6 +44,7 @@ from crossdock.store import (
 from crossdock.store.ids import new_record_id
 from crossdock.sync.changes_codec import TS_FORMAT, change_from_json
 from crossdock.sync.gc_pause import fewer_collections
+from crossdock.sync.identity import Decision, Matcher, Placement, Written, matchers_for
 from crossdock.sync.ingest_plan import ChangePlanner, KeyOwners, WorkingRecord
 from crossdock.sync.ingest_problems import (
     Refused,
@@ -70,6 +72,8 @@ class IngestReport:
     stale_fields: int = 0
     released: int = 0
     """Changes that waited for a record this ingest created, applied now."""
+    held: int = 0
+    """Changes held for a person: the matcher found a record they may or may not be."""
 
     def add(self, other: IngestReport) -> None:
         for name in self.__slots__:
@@ -95,11 +99,20 @@ class _TypeBatch:
 class Ingestor:
     """Applies changes to the store; safe to call from several threads or processes."""
 
-    def __init__(self, store: Store, hub: HubConfig, *, batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        hub: HubConfig,
+        *,
+        batch_size: int = 2000,
+        matchers: dict[EntityType, Matcher] | None = None,
+    ) -> None:
         self.store = store
         self.hub = hub
         self.matrix = OwnershipMatrix(hub.ownership)
         self.batch_size = batch_size
+        self.matchers = matchers_for(store, hub) if matchers is None else matchers
+        """Who identifies a record crosswalk and natural keys cannot (by entity type)."""
 
     def ingest(
         self,
@@ -261,7 +274,10 @@ class Ingestor:
         change_keys = [
             model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else [] for c in changes
         ]
-        ids, new_pairs, by_key = self._identify(tx, entity_type, changes, change_keys)
+        matcher = self.matchers.get(entity_type)
+        ids, new_pairs, by_key, placed = self._identify(
+            tx, entity_type, changes, change_keys, matcher
+        )
         stored = tx.load_records(entity_type, list(set(ids)))
         working: dict[str, WorkingRecord] = {}
         for cid in ids:
@@ -277,7 +293,15 @@ class Ingestor:
 
         touched_pairs: list[tuple[str, str, str]] = []
         merged_into: dict[str, str] = {}
-        for c, nks, first_cid in zip(changes, change_keys, ids, strict=True):
+        for i, (c, nks, first_cid) in enumerate(zip(changes, change_keys, ids, strict=True)):
+            decision = placed.get(i)
+            if decision is not None and decision.placement is Placement.REVIEW:
+                assert matcher is not None
+                matcher.hold(tx, c, decision)
+                report.held += 1
+                if c.idempotency_key:  # held is handled: a resend must not file it twice
+                    accepted_keys.append((c.system, c.idempotency_key))
+                continue
             cid = merged_into.get(first_cid, first_cid)
             w = working[cid]
             if nks and not w.keys and not w.data and (w.deleted or not w.exists):
@@ -297,10 +321,30 @@ class Ingestor:
             if (c.system, c.native_id) in new_pairs and w.exists:
                 touched_pairs.append((c.system, c.native_id, cid))
                 del new_pairs[(c.system, c.native_id)]
+                if decision is not None:  # linked by the matcher: audited with its reasons
+                    tx.audit(
+                        "crossdock",
+                        f"{entity_type.value}.match.link",
+                        f"{entity_type.value}/{cid}",
+                        {
+                            "system": c.system,
+                            "native_id": c.native_id,
+                            "explanation": decision.explanation,
+                        },
+                    )
 
         if merged_into:
             touched_pairs = [(s, n, merged_into.get(i, i)) for s, n, i in touched_pairs]
         inserted = self._write_records(tx, entity_type, working, stored, now)
+        if matcher is not None:
+            matcher.index(
+                tx,
+                [
+                    Written(w.id, stored[w.id].data if w.id in stored else None, w.data, w.deleted)
+                    for w in working.values()
+                    if w.dirty
+                ],
+            )
         tx.add_crosswalk(entity_type, touched_pairs, now)
         return [waiting_key(k) for rid in inserted for k in working[rid].keys]
 
@@ -310,11 +354,18 @@ class Ingestor:
         entity_type: EntityType,
         changes: list[Change],
         change_keys: list[list[tuple[str, str]]],
-    ) -> tuple[list[str], dict[tuple[str, str], str], dict[tuple[str, str], str]]:
-        """The record id each change names: by crosswalk, else by natural key, else a new one.
+        matcher: Matcher | None = None,
+    ) -> tuple[
+        list[str], dict[tuple[str, str], str], dict[tuple[str, str], str], dict[int, Decision]
+    ]:
+        """The record id each change names: crosswalk, natural key, matcher, else a new one.
+
+        The matcher (when the hub file turns one on) is asked only about a change
+        that neither the crosswalk nor a natural key identifies.
 
         Returns the ids (one per change), the native ids this batch gives new ids to,
-        and the natural keys looked up or assigned on the way.
+        the natural keys looked up or assigned on the way, and the matcher's decisions
+        by change index (a ``review`` one means: hold the change, write nothing).
         """
         model = model_for(entity_type)
         pairs = list({(c.system, c.native_id) for c in changes})
@@ -337,18 +388,31 @@ class Ingestor:
         by_key = tx.natural_lookup(entity_type, list(wanted_keys)) if wanted_keys else {}
         ids: list[str] = []
         new_pairs: dict[tuple[str, str], str] = {}
-        for c, nks in zip(changes, change_keys, strict=True):
+        placed: dict[int, Decision] = {}
+        held: dict[tuple[str, str], Decision] = {}
+        for i, (c, nks) in enumerate(zip(changes, change_keys, strict=True)):
             pair = (c.system, c.native_id)
             cid = known.get(pair) or new_pairs.get(pair)
-            if cid is None:
-                cid = next((by_key[k] for k in nks if k in by_key), None) or new_record_id(
-                    model.id_prefix
-                )
+            if cid is None and pair in held:  # an earlier change of this batch was held
+                placed[i] = held[pair]
+                cid = new_record_id(model.id_prefix)  # a stand-in: nothing is written for it
+            elif cid is None:
+                cid = next((by_key[k] for k in nks if k in by_key), None)
+                if cid is None and matcher is not None and c.op is ChangeOp.UPSERT:
+                    decision = matcher.place(tx, c)
+                    if decision.placement is not Placement.NEW:
+                        placed[i] = decision
+                    if decision.placement is Placement.REVIEW:
+                        held[pair] = decision
+                        ids.append(new_record_id(model.id_prefix))
+                        continue
+                    cid = decision.record_id
+                cid = cid or new_record_id(model.id_prefix)
                 new_pairs[pair] = cid
                 for k in nks:
                     by_key.setdefault(k, cid)
             ids.append(cid)
-        return ids, new_pairs, by_key
+        return ids, new_pairs, by_key, placed
 
     @staticmethod
     def _write_records(

@@ -9,7 +9,6 @@ answers, so a unit test on the twin proves what it would prove on a database.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,31 +21,20 @@ from crossdock.store import (
     NewException,
     NewParked,
     ParkedStatus,
-    Store,
     StoredRecord,
     dumps,
 )
 from crossdock.store.bulk import BUCKETS
-from crossdock.store.memory import MemoryStore
 
 P = EntityType.PRODUCT
 C = EntityType.CUSTOMER
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Any]:
-    """A store of each kind: the same suite runs on all three."""
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
-    else:
-        url = request.getfixturevalue("pg_url")  # skipped (or failed) as conftest says
-    s = Store.open(url)
-    yield s
-    s.close()
+@pytest.fixture
+def store(any_store: Any) -> Any:
+    """A store of each kind (tests/integration/store/conftest.py): the suite runs on all three."""
+    return any_store
 
 
 def _rec(et: EntityType, rid: str, *, deleted: bool = False, v: int = 1) -> StoredRecord:

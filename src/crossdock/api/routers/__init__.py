@@ -8,6 +8,7 @@ from crossdock.api.routers import (
     audit,
     availability,
     changes,
+    customers,
     events,
     exceptions,
     health,
@@ -35,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     metrics.router,
     pricing.router,
     orders.router,
+    customers.router,
     audit.router,
 )
 

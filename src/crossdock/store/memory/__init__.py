@@ -12,11 +12,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from crossdock.store.memory.customer_match import MemoryCustomerMatch
 from crossdock.store.memory.exceptions import MemoryExceptions
 from crossdock.store.memory.outbox import MemoryCursors, MemoryOutbox, MemoryParked
 from crossdock.store.memory.records import MemoryCrosswalk, MemoryRecords
 from crossdock.store.memory.state import MemoryTx, Tables
-from crossdock.store.protocols import Crosswalk, Cursors, Exceptions, Outbox, Parked, Records
+from crossdock.store.protocols import (
+    Crosswalk,
+    Cursors,
+    CustomerMatch,
+    Exceptions,
+    Outbox,
+    Parked,
+    Records,
+)
 
 
 class MemoryStore:
@@ -34,6 +43,7 @@ class MemoryStore:
         self.cursors = MemoryCursors(self.tables)
         self.parked = MemoryParked(self.tables)
         self.exceptions: Exceptions = MemoryExceptions(self.tables)
+        self.customer_match: CustomerMatch = MemoryCustomerMatch()
         _cursors: Cursors = self.cursors
         _parked: Parked = self.parked
 

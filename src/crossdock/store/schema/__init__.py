@@ -7,6 +7,11 @@ tables; this module is their single source.
 """
 
 from crossdock.store.schema.base import metadata
+from crossdock.store.schema.customers import (
+    customer_match_keys,
+    customer_match_model,
+    customer_review,
+)
 from crossdock.store.schema.hub import (
     alerts,
     api_keys,
@@ -48,6 +53,9 @@ __all__ = [
     "audit_log",
     "connector_state",
     "crosswalk",
+    "customer_match_keys",
+    "customer_match_model",
+    "customer_review",
     "destination_guards",
     "events",
     "exceptions",

@@ -1,7 +1,7 @@
 """order intake: an order's bill-to and its hold re-check, a line's backorder and promise date
 
 Revision ID: 0010_order_intake
-Revises: 0007_orders
+Revises: 0011_customer_master
 Create Date: 2026-12-04 09:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_order_intake"
-down_revision = "0007_orders"
+down_revision = "0011_customer_master"
 branch_labels = None
 depends_on = None
 

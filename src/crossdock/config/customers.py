@@ -1,0 +1,90 @@
+"""The hub file's ``customers:`` section: how an unknown customer is matched against the store.
+
+When the section is present, ingest asks the customer matcher about every
+customer it cannot identify by crosswalk or account number: at or above
+``upper`` the change is linked to the best candidate, from ``lower`` up to
+``upper`` it is held for a person in the review queue, below ``lower`` it
+creates a new record. Weights are Fellegi-Sunter match weights in bits
+(the sum of log2(m/u) over the compared fields). ``m`` and ``u`` come from
+the data (``crossdock customers train`` runs EM and stores the estimates);
+``overrides`` here win over both the estimates and the built-in priors.
+Without the section nothing is matched and nothing is indexed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MatchField(StrEnum):
+    """The fields a customer comparison may look at."""
+
+    NAME = "name"
+    STREET = "street"
+    CITY = "city"
+    POSTCODE = "postcode"
+    PHONE = "phone"
+    EMAIL_DOMAIN = "email_domain"
+    TAX_ID = "tax_id"
+
+
+class Level(StrEnum):
+    """How two values of one field compare; ``missing`` (either side empty) weighs nothing."""
+
+    EXACT = "exact"
+    CLOSE = "close"
+    DIFFERENT = "different"
+    MISSING = "missing"
+
+
+class LevelProbabilities(_Strict):
+    """m (among true matches) and u (among non-matches) of one comparison level."""
+
+    m: float = Field(gt=0, lt=1)
+    u: float = Field(gt=0, lt=1)
+
+
+class CustomersConfig(_Strict):
+    upper: float = Field(
+        default=14.0, description="match weight (bits) at or above which a customer is linked"
+    )
+    lower: float = Field(
+        default=6.0, description="match weight (bits) below which a new customer is created"
+    )
+    compare: list[MatchField] = Field(
+        default_factory=lambda: list(MatchField),
+        min_length=1,
+        description="the fields compared (and so weighed)",
+    )
+    overrides: dict[MatchField, dict[Level, LevelProbabilities]] = Field(
+        default_factory=dict,
+        description="m/u per field and level, winning over EM estimates and priors",
+    )
+    candidates: int = Field(
+        default=20, ge=1, le=500, description="candidates scored per incoming customer at most"
+    )
+    max_block: int = Field(
+        default=200,
+        ge=2,
+        le=100_000,
+        description="a blocking key shared by more records than this is skipped by dedupe "
+        "(a head office's phone on every branch says little and costs quadratically)",
+    )
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> CustomersConfig:
+        if self.lower > self.upper:
+            raise ValueError(f"customers.lower ({self.lower}) is above upper ({self.upper})")
+        for f, levels in self.overrides.items():
+            if Level.MISSING in levels:
+                raise ValueError(f"customers.overrides.{f.value}.missing: missing weighs nothing")
+        return self
+
+
+__all__ = ["CustomersConfig", "Level", "LevelProbabilities", "MatchField"]

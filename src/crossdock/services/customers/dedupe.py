@@ -1,0 +1,111 @@
+"""Bulk matching: every pair of stored customers that shares a blocking key, scored once.
+
+Blocking keeps the work near-linear: a customer is compared only with the
+customers in its blocks, and a block larger than ``max_block`` (a head
+office phone on every branch, a name word in every record of one postcode)
+is skipped, since its pairs would cost quadratically and say little. The
+candidate pairs are the union over blocks, each scored once.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from crossdock.config.customers import Level
+from crossdock.services.customers.compare import compare
+from crossdock.services.customers.em import Estimate, estimate, random_u
+from crossdock.services.customers.profile import Profile, blocking_keys
+from crossdock.services.customers.weights import MatchModel, Probabilities, Score
+
+
+@dataclass(slots=True)
+class Blocks:
+    pairs: list[tuple[int, int]]
+    blocks: int = 0
+    skipped: list[str] = field(default_factory=list)
+    """Keys whose blocks were too large to pair out."""
+
+
+def blocked_pairs(profiles: Sequence[Profile], max_block: int) -> Blocks:
+    """The index pairs (i < j) that share at least one blocking key, each once."""
+    members: dict[str, list[int]] = {}
+    for i, p in enumerate(profiles):
+        for k in blocking_keys(p):
+            members.setdefault(k, []).append(i)
+    seen: set[tuple[int, int]] = set()
+    out = Blocks([])
+    for key, idx in members.items():
+        if len(idx) < 2:
+            continue
+        if len(idx) > max_block:
+            out.skipped.append(key)
+            continue
+        out.blocks += 1
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                seen.add((idx[a], idx[b]))
+    out.pairs = sorted(seen)
+    return out
+
+
+def random_pairs(n: int, k: int, seed: int = 1) -> list[tuple[int, int]]:
+    """Up to ``k`` distinct random index pairs of ``n`` records (for measuring u)."""
+    rng = random.Random(seed)
+    if n < 2:
+        return []
+    k = min(k, n * (n - 1) // 2)
+    seen: set[tuple[int, int]] = set()
+    while len(seen) < k:
+        i, j = rng.randrange(n), rng.randrange(n)
+        if i != j:
+            seen.add((min(i, j), max(i, j)))
+    return sorted(seen)
+
+
+def vectors(
+    profiles: Sequence[Profile], pairs: Iterable[tuple[int, int]], model: MatchModel
+) -> Iterator[tuple[Level, ...]]:
+    """The comparison vectors of ``pairs`` (what EM learns from)."""
+    for i, j in pairs:
+        yield compare(profiles[i], profiles[j], model.fields)
+
+
+def fit(
+    profiles: Sequence[Profile], model: MatchModel, max_block: int, random_sample: int = 50_000
+) -> tuple[Probabilities, Estimate]:
+    """Training: m by EM over the blocked pairs, u measured on random pairs (see :mod:`.em`)."""
+    pairs = blocked_pairs(profiles, max_block).pairs
+    sample = random_pairs(len(profiles), random_sample)
+    u = random_u(vectors(profiles, sample, model), model.fields, start=model.probabilities)
+    est = estimate(vectors(profiles, pairs, model), model.fields)
+    probs = {
+        f: {lv: (m, u[f][lv][1]) for lv, (m, _) in levels.items()}
+        for f, levels in est.probabilities.items()
+    }
+    return probs, est
+
+
+def scored_pairs(
+    profiles: Sequence[Profile],
+    pairs: Sequence[tuple[int, int]],
+    model: MatchModel,
+    at_least: float,
+    progress: Callable[[int], None] | None = None,
+) -> list[tuple[int, int, Score]]:
+    """The pairs weighing ``at_least`` or more, heaviest first."""
+    found: list[tuple[int, int, Score]] = []
+    for n, (i, j) in enumerate(pairs, 1):
+        score = model.score(profiles[i], profiles[j])
+        if score.total >= at_least:
+            found.append((i, j, score))
+        if progress is not None and n % 1000 == 0:
+            progress(1000)
+    if progress is not None:
+        progress(len(pairs) % 1000)
+    found.sort(key=lambda f: (-f[2].total, f[0], f[1]))
+    return found
+
+
+__all__ = ["Blocks", "blocked_pairs", "fit", "random_pairs", "scored_pairs", "vectors"]

@@ -1,0 +1,102 @@
+"""A customer's profile: its normalized matching fields, and the blocking keys that find it.
+
+A profile is built once per record from its canonical data (``Customer``
+dumped as JSON). Sites give the addresses (every site counts: a customer
+known at its head office in one system and at a branch in another still
+shares an address), contacts give phones and email domains.
+
+Blocking keys are what the store indexes (``customer_match_keys``) so that
+candidates are found by a few index lookups instead of a scan:
+``pn:`` postcode + a name word, ``nm:`` the whole normalized name, ``ph:``
+a phone, ``em:`` an email domain, ``tx:`` a tax id. Only records sharing at
+least one key are ever compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crossdock.services.customers import normalize as norm
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    street: str
+    city: str
+    postcode: str
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The normalized fields of one customer (empty string or set: not known)."""
+
+    record_id: str
+    name: str
+    places: tuple[Place, ...]
+    phones: frozenset[str]
+    email_domains: frozenset[str]
+    tax_ids: frozenset[str]
+
+    @property
+    def matchable(self) -> bool:
+        """A customer without a name is never matched: nothing could tell it apart."""
+        return bool(self.name)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def profile(record_id: str, data: Mapping[str, Any]) -> Profile:
+    """The profile of canonical customer ``data`` (partial data is fine: what is there counts)."""
+    places: list[Place] = []
+    for site in _dicts(data.get("sites")):
+        addr = site.get("address")
+        if not isinstance(addr, Mapping):
+            continue
+        place = Place(
+            norm.address_line(_str(addr.get("line1")), _str(addr.get("line2"))),
+            norm.city(_str(addr.get("city"))),
+            norm.postcode(_str(addr.get("postal_code"))),
+        )
+        if (place.street or place.city or place.postcode) and place not in places:
+            places.append(place)
+    contacts = _dicts(data.get("contacts"))
+    return Profile(
+        record_id,
+        norm.name(_str(data.get("name")) or _str(data.get("legal_name"))),
+        tuple(places),
+        frozenset(p for c in contacts if (p := norm.phone(_str(c.get("phone"))))),
+        frozenset(d for c in contacts if (d := norm.email_domain(_str(c.get("email"))))),
+        frozenset(
+            t
+            for x in _dicts(data.get("tax_ids"))
+            if (t := norm.tax_id(_str(x.get("scheme")), _str(x.get("value"))))
+        ),
+    )
+
+
+_STOP = frozenset({"and", "of", "the", "de", "der", "la", "le"})
+
+
+def blocking_keys(p: Profile) -> list[str]:
+    """The index keys of ``p``, sorted; none for a profile that cannot be matched."""
+    if not p.matchable:
+        return []
+    words = [w for w in p.name.split() if len(w) > 1 and w not in _STOP][:3]
+    keys = {f"nm:{p.name}"}
+    keys.update(f"pn:{pl.postcode}:{w}" for pl in p.places if pl.postcode for w in words)
+    keys.update(f"ph:{x}" for x in p.phones)
+    keys.update(f"em:{x}" for x in p.email_domains)
+    keys.update(f"tx:{x}" for x in p.tax_ids)
+    # Keys are indexed as String(160): a longer name is cut, which only widens its block.
+    return sorted(k[:160] for k in keys)
+
+
+__all__ = ["Place", "Profile", "blocking_keys", "profile"]
