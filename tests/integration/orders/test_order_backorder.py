@@ -15,7 +15,7 @@ from crossdock.app import Application
 from crossdock.services.availability import ErpSnapshot
 from crossdock.store.order_rows import OrderState
 
-from .seed import customer, line, order, seeded
+from .seed import customer, line, order, reserved, seeded
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -56,11 +56,6 @@ def backordering(url: str, orders: dict[str, Any] | None = BACKORDER) -> Applica
     app = seeded(url, orders)
     customer(app.hub.store, credit_limit="100000")
     return app
-
-
-def reserved(app: Application, sku: str = "W-1") -> D:
-    (item,) = app.availability.availability([sku])
-    return item.locations[0].buckets.reserved
 
 
 def test_a_short_line_is_promised_from_inbound(store_url: str) -> None:

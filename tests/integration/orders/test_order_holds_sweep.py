@@ -3,7 +3,6 @@ runs its rules again once the cause clears, and only then (no churn while it has
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D  # noqa: N817
 
@@ -14,21 +13,9 @@ from crossdock.services.availability import ErpSnapshot
 from crossdock.services.orders import HoldSweeper
 from crossdock.store.order_rows import OrderRow, OrderState
 
-from .seed import customer, line, order, seeded, stock
+from .seed import customer, line, order, reserved, seeded, stock
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def app(store_url: str) -> Iterator[Application]:
-    a = seeded(store_url)
-    yield a
-    a.close()
-
-
-def reserved(app: Application, sku: str = "W-1") -> D:
-    (item,) = app.availability.availability([sku])
-    return item.locations[0].buckets.reserved
 
 
 def now(app: Application, o: OrderRow) -> OrderRow:
