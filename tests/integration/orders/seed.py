@@ -100,6 +100,12 @@ def line(n: int, sku: str = "W-1", qty: str = "1", **fields: Any) -> dict[str, A
     return {"line_number": n, "sku": sku, "quantity": qty, **fields}
 
 
+def reserved(app: Application, sku: str = "W-1") -> Decimal:
+    """Units of ``sku`` reserved at W1."""
+    (item,) = app.availability.availability([sku])
+    return item.locations[0].buckets.reserved
+
+
 def shipment(
     app: Application, number: str, order_number: str, *lines: dict[str, Any], **kw: Any
 ) -> None:

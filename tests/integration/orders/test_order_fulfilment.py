@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal as D  # noqa: N817
 
 import pytest
@@ -14,16 +13,9 @@ from crossdock.store import ExceptionStatus
 from crossdock.store.fulfil_rows import LineStatus
 from crossdock.store.order_rows import OrderRow, OrderState
 
-from .seed import il, invoice, line, order, seeded, shipment, sl, stock
+from .seed import il, invoice, line, order, shipment, sl, stock
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def app(store_url: str) -> Iterator[Application]:
-    a = seeded(store_url)
-    yield a
-    a.close()
 
 
 def now(app: Application, o: OrderRow) -> OrderRow:

@@ -37,6 +37,8 @@ orders = Table(
     Column("erp_id", String(64), nullable=True),
     Column("erp_number", String(64), nullable=True),
     Column("problem", Text, nullable=True),
+    Column("bill_to", String(64), nullable=True),
+    Column("recheck", Text, nullable=True),
     UniqueConstraint("channel", "order_number", name="uq_orders_channel_number"),
 )
 Index("ix_orders_customer_status", orders.c.customer_id, orders.c.status)
@@ -65,6 +67,8 @@ order_lines = Table(
     Column("unit_price", String(40), nullable=True),
     Column("channel_price", String(40), nullable=True),
     Column("price_note", Text, nullable=True),
+    Column("backordered", String(40), nullable=True),
+    Column("promise_date", Date, nullable=True),
 )
 
 order_reservations = Table(

@@ -2,7 +2,7 @@
 against reservations; order status wide enough for partially_shipped
 
 Revision ID: 0009_order_fulfilment
-Revises: 0008_order_engine
+Revises: 0010_order_intake
 Create Date: 2026-12-04 09:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_order_fulfilment"
-down_revision = "0008_order_engine"
+down_revision = "0010_order_intake"
 branch_labels = None
 depends_on = None
 
