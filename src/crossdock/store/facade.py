@@ -24,6 +24,7 @@ from crossdock.store.repos.cursors import SqlCursors
 from crossdock.store.repos.customer_match import SqlCustomerMatch
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
+from crossdock.store.repos.onboarding import SqlOnboarding
 from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
 from crossdock.store.repos.orders import SqlOrders
 from crossdock.store.repos.outbox import SqlOutbox
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         Cursors,
         CustomerMatch,
         Exceptions,
+        Onboarding,
         Orders,
         Outbox,
         Parked,
@@ -64,6 +66,7 @@ class Store:
         self.keys = SqlKeys(*parts)
         self.orders = SqlOrders(*parts)
         self.customer_match = SqlCustomerMatch(*parts)
+        self.onboarding = SqlOnboarding(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -105,7 +108,9 @@ if TYPE_CHECKING:
 
     def _conforms(
         store: Store,
-    ) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, CustomerMatch]:
+    ) -> tuple[
+        Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, CustomerMatch, Onboarding
+    ]:
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
             store.records,
@@ -116,6 +121,7 @@ if TYPE_CHECKING:
             store.exceptions,
             store.orders,
             store.customer_match,
+            store.onboarding,
         )
 
 

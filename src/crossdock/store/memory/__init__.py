@@ -14,6 +14,7 @@ from typing import Any
 
 from crossdock.store.memory.customer_match import MemoryCustomerMatch
 from crossdock.store.memory.exceptions import MemoryExceptions
+from crossdock.store.memory.onboarding import MemoryOnboarding
 from crossdock.store.memory.outbox import MemoryCursors, MemoryOutbox, MemoryParked
 from crossdock.store.memory.records import MemoryCrosswalk, MemoryRecords
 from crossdock.store.memory.state import MemoryTx, Tables
@@ -22,6 +23,7 @@ from crossdock.store.protocols import (
     Cursors,
     CustomerMatch,
     Exceptions,
+    Onboarding,
     Outbox,
     Parked,
     Records,
@@ -44,6 +46,7 @@ class MemoryStore:
         self.parked = MemoryParked(self.tables)
         self.exceptions: Exceptions = MemoryExceptions(self.tables)
         self.customer_match: CustomerMatch = MemoryCustomerMatch()
+        self.onboarding: Onboarding = MemoryOnboarding()
         _cursors: Cursors = self.cursors
         _parked: Parked = self.parked
 

@@ -30,6 +30,11 @@ from crossdock.store.schema.hub import (
     records,
     route_cursors,
 )
+from crossdock.store.schema.onboarding import (
+    customer_onboarding,
+    customer_onboarding_cursor,
+    customer_onboarding_steps,
+)
 from crossdock.store.schema.orders import (
     order_credit,
     order_lines,
@@ -55,6 +60,9 @@ __all__ = [
     "crosswalk",
     "customer_match_keys",
     "customer_match_model",
+    "customer_onboarding",
+    "customer_onboarding_cursor",
+    "customer_onboarding_steps",
     "customer_review",
     "destination_guards",
     "events",
