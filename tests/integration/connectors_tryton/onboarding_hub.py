@@ -1,0 +1,50 @@
+"""The Tryton example hub file with onboarding on, and the portal sign-ups the tests send."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crossdock.model.base import EntityType
+from crossdock.model.change import Change
+
+from .conftest import TrytonServer, hub_yaml
+
+ONBOARDING = """
+customers:
+  onboarding:
+    sources: [portal]
+    erp: tryton
+    auto_approve_credit: "10000"
+    account_prefix: "ON-"
+    territories:
+      - {name: north-texas, rep: mlopez, postcodes: ["75000-76999"]}
+      - {name: rest, rep: house}
+    default_territory: rest
+"""
+
+
+def onboarding_yaml(server: TrytonServer, tmp_path: Path) -> str:
+    return hub_yaml(server, tmp_path) + ONBOARDING
+
+
+def signup(n: int, **extra: Any) -> Change:
+    """A portal self-registration: a name, one site, no account number."""
+    site = {
+        "code": "MAIN",
+        "roles": ["sold_to", "ship_to"],
+        "address": {
+            "line1": f"{100 + n} Commerce St",
+            "city": "Dallas",
+            "postal_code": "75201",
+            "country": "US",
+        },
+    }
+    # Names far apart, so that the matcher takes none for another's duplicate.
+    name = f"{['Zephyr', 'Quill', 'Marlin', 'Basalt', 'Juniper', 'Onyx'][n % 6]} Trading {n:03d}"
+    return Change(
+        system="portal",
+        entity_type=EntityType.CUSTOMER,
+        native_id=f"signup-{n}",
+        data={"name": name, "sites": [site], **extra},
+    )
