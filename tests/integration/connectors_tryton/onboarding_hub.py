@@ -24,6 +24,42 @@ customers:
 """
 
 
+WORDS = [
+    "Zephyr",
+    "Quill",
+    "Marlin",
+    "Basalt",
+    "Juniper",
+    "Onyx",
+    "Falcon",
+    "Cobalt",
+    "Meadow",
+    "Granite",
+    "Harbor",
+    "Ivory",
+    "Jasper",
+    "Kestrel",
+    "Lantern",
+    "Mosaic",
+    "Nimbus",
+    "Orchid",
+    "Pioneer",
+    "Quarry",
+    "Raven",
+    "Summit",
+    "Tundra",
+    "Umber",
+    "Vertex",
+    "Willow",
+    "Yonder",
+    "Zenith",
+    "Alder",
+    "Birch",
+    "Cedar",
+    "Dune",
+]
+
+
 def onboarding_yaml(server: TrytonServer, tmp_path: Path) -> str:
     return hub_yaml(server, tmp_path) + ONBOARDING
 
@@ -34,14 +70,14 @@ def signup(n: int, **extra: Any) -> Change:
         "code": "MAIN",
         "roles": ["sold_to", "ship_to"],
         "address": {
-            "line1": f"{100 + n} Commerce St",
+            "line1": f"{100 + n} {WORDS[-1 - n % len(WORDS)]} Road",
             "city": "Dallas",
-            "postal_code": "75201",
+            "postal_code": f"{75201 + 37 * n}",
             "country": "US",
         },
     }
-    # Names far apart, so that the matcher takes none for another's duplicate.
-    name = f"{['Zephyr', 'Quill', 'Marlin', 'Basalt', 'Juniper', 'Onyx'][n % 6]} Trading {n:03d}"
+    # Names and places far apart, so that the matcher takes none for another's duplicate.
+    name = f"{WORDS[n % len(WORDS)]} {WORDS[(7 * n + 3) % len(WORDS)]} Supply"
     return Change(
         system="portal",
         entity_type=EntityType.CUSTOMER,

@@ -35,7 +35,7 @@ def test_a_portal_signup_becomes_a_tryton_party_in_one_sync_pass(
         [party] = client.search_read(
             "party.party", [["code", "=", "ON-000001"]], ["name", "addresses"]
         )
-        assert party["name"] == "Quill Trading 001" and len(party["addresses"]) == 1
+        assert party["name"] == "Quill Harbor Supply" and len(party["addresses"]) == 1
         rec = app.hub.store.records.get(CUS, cid)
         assert rec is not None
         assert rec.data["account_number"] == "ON-000001"
