@@ -312,9 +312,18 @@ class Onboarder:
             )
         return done
 
-    def _move(self, row: OnboardingRow, move: Transition) -> OnboardingRow:
+    def _move(
+        self, row: OnboardingRow, move: Transition, audit: str | None = None
+    ) -> OnboardingRow:
         with self.store.write() as tx:
             moved: OnboardingRow = self.store.onboarding.transition(tx, row, move)
+            if audit is not None:  # a person's hand is in the audit log too
+                tx.audit(
+                    move.actor,
+                    audit,
+                    f"customer/{row.customer_id}",
+                    {"onboarding": row.id, "step": row.step.value, "detail": move.detail},
+                )
         return moved
 
     # -- a person's hand ------------------------------------------------------------------
@@ -344,19 +353,16 @@ class Onboarder:
             facts = {"credit_limit": row.facts.get("credit_requested"), "credit_approved_by": actor}
         what = "not a duplicate" if row.step is Step.DUPLICATES else "credit approved"
         detail = what + (f": {note}" if note else "")
-        return self._move(
-            row,
-            Transition(row.step.next, READY, Outcome.APPROVED, detail, facts=facts, actor=actor),
-        )
+        move = Transition(row.step.next, READY, Outcome.APPROVED, detail, facts=facts, actor=actor)
+        return self._move(row, move, "customer.onboarding.approve")
 
     def retry(self, onboarding_id: int, actor: str) -> OnboardingRow:
         """Do a waiting onboarding's step again (after the data or the rules were fixed)."""
         row = self.standing(onboarding_id).row
         if row.status is not WAITING:
             raise ConflictError(f"onboarding {onboarding_id} is {row.status.value}, not waiting")
-        return self._move(
-            row, Transition(row.step, READY, Outcome.RETRIED, "retry asked", actor=actor)
-        )
+        move = Transition(row.step, READY, Outcome.RETRIED, "retry asked", actor=actor)
+        return self._move(row, move, "customer.onboarding.retry")
 
 
 __all__ = ["Onboarder", "PassReport", "Standing"]
