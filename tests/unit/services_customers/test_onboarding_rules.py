@@ -141,3 +141,19 @@ def test_the_hub_file_names_known_systems_only() -> None:
         hub(sources=["portal"])
     with pytest.raises(ValidationError, match=r"customers\.onboarding\.write_as"):
         hub(write_as="hub")
+
+
+def test_the_init_examples_onboarding_block_loads_when_uncommented() -> None:
+    from crossdock.config.example import EXAMPLE_HUB
+    from crossdock.config.loader import parse_hub
+
+    lines = EXAMPLE_HUB.splitlines()
+    start = lines.index("# customers:")
+    block = [lines[start][2:]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("#   "):
+            break
+        block.append(line[2:])
+    config = parse_hub(EXAMPLE_HUB + "\n" + "\n".join(block) + "\n", "crossdock.yaml")
+    assert config.customers is not None and config.customers.onboarding is not None
+    assert [t.name for t in config.customers.onboarding.territories] == ["midwest", "house"]
