@@ -22,6 +22,7 @@ from crossdock.errors import InvalidInput
 from crossdock.services.availability.service import AvailabilityService
 from crossdock.services.customers.onboarding import Onboarder
 from crossdock.services.customers.service import CustomerService
+from crossdock.services.orders.engine import OrderEngine
 from crossdock.services.orders.service import OrderService
 from crossdock.services.pricing.service import PricingService
 from crossdock.sync.runtime import Hub
@@ -38,6 +39,7 @@ class Application:
         self._pricing: PricingService | None = None
         self._availability: AvailabilityService | None = None
         self._orders: OrderService | None = None
+        self._engine: OrderEngine | None = None
         self._customers: CustomerService | None = None
         self._onboarder: Onboarder | None = None
         self._attached = False
@@ -71,9 +73,24 @@ class Application:
         with self._lock:
             if self._orders is None:
                 self._orders = OrderService(
-                    self.hub.store, self.hub.config.orders, pricing, availability
+                    self.hub.store,
+                    self.hub.config.orders,
+                    pricing,
+                    availability,
+                    self.hub.config.routes,
                 )
             return self._orders
+
+    @property
+    def engine(self) -> OrderEngine:
+        """The order engine: publishes decided orders, follows the ERP route's answers."""
+        availability = self.availability
+        with self._lock:
+            if self._engine is None:
+                self._engine = OrderEngine(
+                    self.hub.store, self.hub.config, self.hub.ingestor, availability
+                )
+            return self._engine
 
     @property
     def customers(self) -> CustomerService:
@@ -142,6 +159,8 @@ class Application:
             self.hub.add_step("customers.onboarding", onboard)
         self.hub.add_step("availability.inventory", feed_inventory)
         self.hub.add_step("availability.sweep", sweep_and_publish)
+        # Decided orders go out (to the ERP, to their channel) in the same pass.
+        self.hub.add_step("orders.engine", self.engine.run)
 
     # -- serving ------------------------------------------------------------------------------
     def warm(self) -> threading.Thread:

@@ -159,3 +159,61 @@ def test_a_record_that_leaves_the_filter_is_withdrawn_only_if_it_was_there() -> 
         )
         assert [d.op for _, d in plan.to_send] == expected
         assert all(d.data == {} for _, d in plan.to_send)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    routes,
+    st.lists(event_parts, min_size=1, max_size=12),
+    st.sets(st.sampled_from(ENTITIES)),
+    st.booleans(),
+)
+def test_every_version_sends_each_version_in_order_or_accounts_for_it(
+    route: RouteConfig, parts: list[Any], parked: set[str], passed_before: bool
+) -> None:
+    """Compaction off: each version is sent, skipped or parked behind, once, in outbox order;
+    a version that leaves the filter withdraws only what the destination held."""
+    route = route.model_copy(update={"every_version": True})
+    events = _events(parts)
+    plan = plan_batch(
+        route,
+        events,
+        parked=parked,
+        native_ids={},
+        passed_before=lambda ev, first: passed_before,
+    )
+    sent = [ev.seq for ev, _ in plan.to_send]
+    assert sent == sorted(sent)
+    assert len(sent) + len(plan.behind) + plan.skipped == len(events)
+    assert all(ev.entity_id in parked for ev, _ in plan.behind)
+    assert not any(ev.source_system == route.destination for ev, _ in plan.to_send)
+    for ev, d in plan.to_send:
+        assert d.version == ev.version
+        if d.op is ChangeOp.DELETE and ev.op is ChangeOp.UPSERT:
+            earlier = [e for e in events if e.entity_id == ev.entity_id and e.seq < ev.seq]
+            held = (
+                earlier[-1].op is ChangeOp.UPSERT and earlier[-1].data.get("status") == "active"
+                if earlier
+                else passed_before
+            )
+            assert held  # withdrawn only when the version before was in the filter
+
+
+def test_a_refused_version_parks_the_later_ones_behind_it() -> None:
+    route = RouteConfig(
+        name="to_portal", entities=[EntityType.PRODUCT], destination="portal", every_version=True
+    )
+    events = _events([("prd_a", "erp", ["status"], "active", False)] * 3)
+    plan = plan_batch(route, events, parked=set(), native_ids={}, passed_before=lambda e, f: False)
+    ids = [d.delivery_id for _, d in plan.to_send]
+    results = {
+        ids[0]: DeliveryResult(ids[0], DeliveryStatus.DELIVERED),
+        ids[1]: DeliveryResult(ids[1], DeliveryStatus.FAILED, error="no", code=ErrorCode.PERMANENT),
+        ids[2]: DeliveryResult(ids[2], DeliveryStatus.DELIVERED),
+    }
+    settled = settle_batch(plan, results, {})
+    assert [d.version for d in settled.delivered] == [1]
+    assert [(p.delivery.version, p.error) for p in settled.parked] == [
+        (2, "no"),
+        (3, PARKED_BEHIND),
+    ]

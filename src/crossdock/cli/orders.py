@@ -1,4 +1,4 @@
-"""`crossdock orders`: one order shown whole, the holds queue, release and reject (audited)."""
+"""`crossdock orders`: one order shown whole, the holds queue, release, reject, cancel (audited)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from crossdock.services.orders import OrderService
 from crossdock.store.order_rows import OrderRow, OrderState
 
 orders_app = typer.Typer(
-    help="Orders: one order, the holds queue, release and reject.", no_args_is_help=True
+    help="Orders: one order, the holds queue, release, reject and cancel.", no_args_is_help=True
 )
 
 OrderArg = Annotated[
@@ -48,6 +48,9 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
         "holds": o.holds,
         "total": str(o.total),
         "revision": o.revision,
+        "erp_id": o.erp_id,
+        "erp_number": o.erp_number,
+        "problem": o.problem,
         "rules": o.rules,
         "lines": [
             {
@@ -70,7 +73,17 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
 
 
 def _print(doc: dict[str, Any]) -> None:
-    for key in ("id", "channel", "order_number", "customer", "ship_to", "customer_po", "status"):
+    for key in (
+        "id",
+        "channel",
+        "order_number",
+        "customer",
+        "ship_to",
+        "customer_po",
+        "status",
+        "erp_number",
+        "problem",
+    ):
         console.print(f"{key}: {doc[key] if doc[key] is not None else '-'}", highlight=False)
     console.print(f"holds: {', '.join(doc['holds']) or '-'}   total: {doc['total']}")
     lines = Table(title="lines")
@@ -184,6 +197,25 @@ def orders_reject(
         order,
         as_json,
         lambda svc, oid: svc.reject(oid, actor=actor(), note=note),
+        holds=False,
+    )
+
+
+@orders_app.command("cancel")
+def orders_cancel(
+    order: OrderArg,
+    note: NoteOpt,
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Cancel an order not shipped yet: reservations back, the ERP sale cancelled where allowed."""
+    _decide(
+        config,
+        store,
+        order,
+        as_json,
+        lambda svc, oid: svc.cancel(oid, actor=actor(), note=note),
         holds=False,
     )
 

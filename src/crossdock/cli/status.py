@@ -1,4 +1,4 @@
-"""`crossdock status`: per route lag, last success and parked; open exceptions; records."""
+"""`crossdock status`: per route lag, last success and parked; open exceptions; records; orders."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ def status(
         rows = hub.route_status()
         open_exc = hub.store.exceptions.count()
         counts = hub.store.records.count()
+        by_status = hub.store.orders.count_by_status()
+        orders = {
+            "by_status": by_status,
+            "stuck": application.engine.stuck(),
+            "with_problem": hub.store.orders.with_problem(),
+        }
         rules = {r.name for r in hub.config.alerts.rules}
         alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
         if not as_json:
@@ -44,6 +50,7 @@ def status(
                 ],
                 "records": counts,
                 "open_exceptions": open_exc,
+                "orders": orders,
                 "alerts": [
                     {
                         "alert": a.name,
@@ -80,6 +87,13 @@ def status(
     listed = ", ".join(f"{entity} {n:,}" for entity, n in sorted(counts.items())) or "none"
     console.print(f"records: {listed}", highlight=False)
     console.print(f"open exceptions: {open_exc:,}", highlight=False)
+    states = ", ".join(f"{st} {n:,}" for st, n in sorted(by_status.items()))
+    console.print(
+        f"orders: {states or 'none'}; stuck (accepted, not confirmed by the ERP after "
+        f"{hub.config.orders.stuck_minutes:g} min): {orders['stuck']:,}; "
+        f"with a problem: {orders['with_problem']:,}",
+        highlight=False,
+    )
     for a in alerts:
         state = "FIRING" if a.firing else "ok"
         console.print(

@@ -17,6 +17,7 @@ from crossdock.config.alerts import AlertsConfig
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.customers import CustomersConfig
 from crossdock.config.masking import CHANNELS, MaskingConfig, Viewer
+from crossdock.config.orders import PUBLISHER as ORDERS_PUBLISHER
 from crossdock.config.orders import OrdersConfig
 from crossdock.config.pricing import PricingConfig
 from crossdock.config.retention import RetentionConfig
@@ -136,6 +137,16 @@ class RouteConfig(_Strict):
         description="split by entity; each partition is ordered and worked by one lease holder",
     )
     retry: RetryPolicy = RetryPolicy()
+    every_version: bool = Field(
+        default=False,
+        description="send every version of a record in order instead of only the newest of a "
+        "batch (compaction off): for status feeds where each step matters to the receiver",
+    )
+    receipts: bool = Field(
+        default=False,
+        description="record what the destination answered for each version (delivered with its "
+        "id and number, or parked with its error) for services that act on it (the order engine)",
+    )
     _masked: dict[EntityType, tuple[str, ...]] = PrivateAttr(default_factory=dict)
 
     def masked(self, entity_type: EntityType) -> tuple[str, ...]:
@@ -194,12 +205,13 @@ class HubConfig(_Strict):
         if dupes:
             raise ValueError(f"system names must be unique; repeated: {sorted(dupes)}")
         known = set(names)
+        owners = known | {ORDERS_PUBLISHER}  # the order engine writes orders as a system
         for entity, own in self.ownership.items():
             for where, system in [
                 ("owner", own.owner),
                 *((f"fields.{g}", s) for g, s in own.fields.items()),
             ]:
-                if system not in known and not (system == "*" and where != "owner"):
+                if system not in owners and not (system == "*" and where != "owner"):
                     raise ValueError(
                         f"ownership.{entity.value}.{where}: unknown system {system!r}; "
                         f"known: {sorted(known)}"
@@ -252,6 +264,11 @@ class HubConfig(_Strict):
                         f"{where}.{system}: unknown system {system!r}; known: {sorted(known)}"
                     )
         route_names = {r.name for r in self.routes}
+        erp = self.orders.erp_route
+        if erp is not None and erp not in route_names:
+            raise ValueError(
+                f"orders.erp_route: unknown route {erp!r}; known: {sorted(route_names)}"
+            )
         for alert in self.alerts.rules:
             if alert.route is not None and alert.route not in route_names:
                 raise ValueError(

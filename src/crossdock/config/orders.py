@@ -106,11 +106,28 @@ class ChannelRules(_Strict):
     po: PoRule = PoRule()
 
 
+PUBLISHER = "orders"
+"""The system name the order engine's canonical ``order`` records carry (their source).
+
+It may own the ``order`` entity in ``ownership`` without being a system of the hub file."""
+
+
 class OrdersConfig(_Strict):
     channels: dict[str, ChannelRules] = Field(
         default_factory=dict, description="system name (or `default`) -> its rules"
     )
     max_lines: int = Field(default=1000, ge=1, le=10_000)
+    erp_route: str | None = Field(
+        default=None,
+        description="the route that sends accepted orders to the ERP (with receipts: true); "
+        "its delivery confirms an order, its parking puts it on hold erp_rejected",
+    )
+    stuck_minutes: float = Field(
+        default=15,
+        gt=0,
+        le=10_080,
+        description="an accepted order not confirmed by the ERP after this long counts as stuck",
+    )
 
     def rules(self, channel: str) -> ChannelRules:
         """The rules of ``channel``: its own, else ``default``, else every rule's defaults."""
@@ -118,6 +135,7 @@ class OrdersConfig(_Strict):
 
 
 __all__ = [
+    "PUBLISHER",
     "ChannelRules",
     "CreditRule",
     "CustomerRule",

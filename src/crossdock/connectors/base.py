@@ -135,7 +135,8 @@ class DeliveryResult:
     """The destination's answer for one delivery.
 
     ``native_id`` is the destination's id for the record when it assigned or
-    knows one; the engine writes it into the crosswalk.
+    knows one; the engine writes it into the crosswalk. ``reference`` goes into
+    the route's receipts (``receipts: true``).
     """
 
     delivery_id: str
@@ -144,6 +145,8 @@ class DeliveryResult:
     error: str | None = None
     code: ErrorCode | None = None
     retry_after: float | None = None
+    reference: str | None = None
+    """The destination's own human-facing number for the record (e.g. a sale number)."""
 
 
 @runtime_checkable

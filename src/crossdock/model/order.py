@@ -105,6 +105,7 @@ class Order(CanonicalEntity):
     order_date: datetime | None = None
     requested_date: date | None = None
     status: OrderStatus | None = None
+    erp_number: str | None = Field(default=None, description="the ERP's number for the order")
     lines: list[OrderLine] = Field(default_factory=list)
     totals: Totals | None = None
     notes: str | None = None

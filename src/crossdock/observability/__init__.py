@@ -1,6 +1,6 @@
 """Logs, metrics and lineage an operator can act on."""
 
 from crossdock.observability.logging import configure_logging
-from crossdock.observability.metrics import RouteGauges, StoreGauges, render
+from crossdock.observability.metrics import OrderGauges, RouteGauges, StoreGauges, render
 
-__all__ = ["RouteGauges", "StoreGauges", "configure_logging", "render"]
+__all__ = ["OrderGauges", "RouteGauges", "StoreGauges", "configure_logging", "render"]

@@ -62,6 +62,13 @@ class RouteGauges:
     circuit: str = "closed"
 
 
+@dataclass(frozen=True, slots=True)
+class OrderGauges:
+    by_status: Mapping[str, int]
+    stuck: int
+    with_problem: int
+
+
 class StoreGauges(Collector):
     """Gauges computed at scrape time from callables over the store."""
 
@@ -71,11 +78,13 @@ class StoreGauges(Collector):
         open_exceptions: Callable[[], int],
         freshness: Callable[[], Mapping[str, datetime | None]] | None = None,
         alerts: Callable[[], Mapping[str, bool]] | None = None,
+        orders: Callable[[], OrderGauges] | None = None,
     ) -> None:
         self._routes = routes
         self._open_exceptions = open_exceptions
         self._freshness = freshness
         self._alerts = alerts
+        self._orders = orders
 
     def collect(self) -> Iterator[Metric]:
         lag = GaugeMetricFamily(
@@ -124,6 +133,25 @@ class StoreGauges(Collector):
             for name, on in sorted(self._alerts().items()):
                 firing.add_metric([name], 1 if on else 0)
             yield firing
+        if self._orders is not None:
+            yield from _order_gauges(self._orders())
+
+
+def _order_gauges(o: OrderGauges) -> Iterator[Metric]:
+    per_state = GaugeMetricFamily("crossdock_orders", "Orders per state.", labels=["status"])
+    for status, n in sorted(o.by_status.items()):
+        per_state.add_metric([status], n)
+    yield per_state
+    yield GaugeMetricFamily(
+        "crossdock_orders_stuck",
+        "Accepted orders the ERP has not confirmed within orders.stuck_minutes.",
+        value=o.stuck,
+    )
+    yield GaugeMetricFamily(
+        "crossdock_orders_with_problem",
+        "Orders with a failed step waiting for a person or a retry.",
+        value=o.with_problem,
+    )
 
 
 def _freshness_gauge(last: Mapping[str, datetime | None]) -> GaugeMetricFamily:
@@ -155,6 +183,7 @@ __all__ = [
     "LATENCY",
     "REGISTRY",
     "RETRIES",
+    "OrderGauges",
     "RouteGauges",
     "StoreGauges",
     "render",

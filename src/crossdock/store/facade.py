@@ -29,6 +29,7 @@ from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
 from crossdock.store.repos.orders import SqlOrders
 from crossdock.store.repos.outbox import SqlOutbox
 from crossdock.store.repos.parked import SqlParked
+from crossdock.store.repos.receipts import SqlReceipts
 from crossdock.store.repos.records import SqlRecords
 from crossdock.store.write import WriteTx
 
@@ -65,6 +66,7 @@ class Store:
         self.audit = SqlAudit(*parts)
         self.keys = SqlKeys(*parts)
         self.orders = SqlOrders(*parts)
+        self.receipts = SqlReceipts(*parts)
         self.customer_match = SqlCustomerMatch(*parts)
         self.onboarding = SqlOnboarding(*parts)
 

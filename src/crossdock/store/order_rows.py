@@ -11,7 +11,7 @@ from typing import Any
 
 
 class OrderState(StrEnum):
-    """Where an order is. Confirmed, shipped and invoiced come with the ERP slice."""
+    """Where an order is: decided by intake, then confirmed (the ERP has it), shipped, invoiced."""
 
     RECEIVED = "received"
     ACCEPTED = "accepted"
@@ -69,6 +69,14 @@ class OrderRow:
     attempt: int
     created_at: datetime
     updated_at: datetime
+    canonical_id: str | None = None
+    """The canonical ``order`` record the engine published it as."""
+    published_at: datetime | None = None
+    """The ``updated_at`` the engine last published (equal: nothing new to publish)."""
+    erp_id: str | None = None
+    erp_number: str | None = None
+    problem: str | None = None
+    """A step that failed and waits for a person or a retry (visible on the order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,23 @@ class Decision:
     """(actor, action, detail) for the audit log, when a person decided."""
 
 
+KEEP: Any = object()
+"""For :attr:`Move.problem`: leave the order's problem as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """An engine step's write onto an order: its new status and what comes with it."""
+
+    status: OrderState
+    steps: Sequence[Step] = ()
+    holds: list[str] | None = None
+    erp_id: str | None = None
+    erp_number: str | None = None
+    problem: str | None = KEEP
+    audit: tuple[str, str, dict[str, Any]] | None = None
+
+
 Decide = Callable[[OrderRow, Decimal], Decision]
 """Given the order as locked and the customer's exposure from other orders: the decision."""
 
@@ -135,9 +160,11 @@ Decide = Callable[[OrderRow, Decimal], Decision]
 __all__ = [
     "AMENDABLE",
     "EXPOSED",
+    "KEEP",
     "Decide",
     "Decision",
     "LineRow",
+    "Move",
     "NewOrder",
     "Opened",
     "OrderRow",

@@ -7,7 +7,7 @@ The SQL repositories (``crossdock.store.repos``) and the in-memory twin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from crossdock.store.onboarding_rows import (
 from crossdock.store.order_rows import (
     Decide,
     LineRow,
+    Move,
     NewOrder,
     Opened,
     OrderRow,
@@ -217,6 +218,28 @@ class Orders(Protocol):
     def with_po(self, customer_id: str, po: str, other_than: str) -> list[str]: ...
 
     def count_by_status(self) -> dict[str, int]: ...
+
+    def unpublished(self, limit: int = 200) -> list[OrderRow]: ...
+
+    def published(
+        self,
+        order_id: str,
+        updated_at: datetime,
+        canonical_id: str,
+        steps: Sequence[Step],
+        *,
+        problem: str | None = None,
+    ) -> bool: ...
+
+    def transition(
+        self, order_id: str, expect: Collection[OrderState], move: Move
+    ) -> OrderRow | None: ...
+
+    def by_canonical(self, canonical_ids: Sequence[str]) -> dict[str, OrderRow]: ...
+
+    def stuck(self, before: datetime) -> int: ...
+
+    def with_problem(self) -> int: ...
 
 
 class CustomerMatch(Protocol):

@@ -30,7 +30,15 @@ from crossdock.model.change import ChangeOp
 from crossdock.observability.metrics import BATCH_SIZE, DELIVERIES, LATENCY, RETRIES
 from crossdock.store import EventRow, NewParked, ParkedStatus, Store, WriteTx
 from crossdock.store.leases import hold
-from crossdock.sync.delivery_plan import Park, Settlement, delivery_id, plan_batch, settle_batch
+from crossdock.sync.delivery_plan import (
+    Park,
+    Settlement,
+    delivery_id,
+    plan_batch,
+    receipt_of,
+    receipts_of,
+    settle_batch,
+)
 from crossdock.sync.guards import CircuitState, DestinationGuard
 from crossdock.sync.projection import passes_filter, project
 
@@ -203,6 +211,8 @@ class RouteWorker:
                 self._record_native_id(tx, d, native_id)
             for p in settled.parked:
                 self._park(tx, p)
+            if route.receipts:
+                self.store.receipts.add(tx, receipts_of(settled, results))
             self._save_cursor(tx, last_seq, success=True, delivered=report.delivered, error=None)
         report.position = last_seq
         self._observe(settled, {d.delivery_id: ev.time for ev, d in to_send}, report)
@@ -508,14 +518,16 @@ class RouteWorker:
         rec = self.store.records.get(entity_type, entity_id)
         if rec is None:
             return report
+        # A record outside the route's filter now is withdrawn, as the batch would have done.
+        gone = rec.deleted or not passes_filter(self.route, rec.data)
         d = Delivery(
             delivery_id(self.route.name, entity_type, entity_id, rec.version),
             self.route.name,
             entity_type,
             entity_id,
             rec.version,
-            ChangeOp.DELETE if rec.deleted else ChangeOp.UPSERT,
-            project(self.route, rec.data, entity_type) if not rec.deleted else {},
+            ChangeOp.DELETE if gone else ChangeOp.UPSERT,
+            project(self.route, rec.data, entity_type) if not gone else {},
             self._native_ids([(entity_type, entity_id)]).get((entity_type, entity_id)),
             datetime.now(UTC),
             None,
@@ -533,6 +545,8 @@ class RouteWorker:
                 if res.native_id:
                     self._record_native_id(tx, d, res.native_id)
                 self.store.parked.close(tx, self.route.name, entity_id, ParkedStatus.DELIVERED)
+                if self.route.receipts:
+                    self.store.receipts.add(tx, [receipt_of(d, res)])
             tx.audit(
                 actor,
                 action,

@@ -26,6 +26,7 @@ from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.store import EventRow
+from crossdock.store.repos.receipts import NewReceipt, ReceiptOutcome
 from crossdock.sync.projection import (
     changes_filter,
     passes_filter,
@@ -89,6 +90,10 @@ def plan_batch(
     version before ``first_version`` (the window's first of that entity) passed the
     route's filter, i.e. the destination probably holds the record.
     """
+    if route.every_version:
+        return _plan_every_version(
+            route, events, parked=parked, native_ids=native_ids, passed_before=passed_before
+        )
     newest: dict[EntityKey, EventRow] = {}
     first: dict[EntityKey, int] = {}
     foreign: set[EntityKey] = set()
@@ -99,11 +104,10 @@ def plan_batch(
         first.setdefault(key, ev.version)
         if ev.source_system == route.destination:
             continue
-        visible = visible_changes(route, ev.entity_type, ev.changed)
-        if (visible or not ev.changed) and touches(route, visible):
-            foreign.add(key)  # (a change of masked fields alone is nothing to the destination)
-        if changes_filter(route, ev.changed):
+        relevant, moved = _concerns(route, ev)
+        if relevant:
             foreign.add(key)
+        if moved:
             filter_moved.add(key)
     plan = BatchPlan()
     for key, ev in newest.items():
@@ -119,25 +123,73 @@ def plan_batch(
                 plan.skipped += 1
                 continue
             op = ChangeOp.DELETE  # it left the filter: withdraw it from the destination
-        data = project(route, ev.data, ev.entity_type) if op is ChangeOp.UPSERT else {}
-        plan.to_send.append(
-            (
-                ev,
-                Delivery(
-                    delivery_id=delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
-                    route=route.name,
-                    entity_type=ev.entity_type,
-                    entity_id=ev.entity_id,
-                    version=ev.version,
-                    op=op,
-                    data=data,
-                    native_id=native_ids.get(key),
-                    event_time=ev.time,
-                    source_system=ev.source_system,
-                    traceparent=ev.traceparent,
-                ),
-            )
-        )
+        plan.to_send.append((ev, _outgoing(route, ev, op, native_ids.get(key))))
+    return plan
+
+
+def _concerns(route: RouteConfig, ev: EventRow) -> tuple[bool, bool]:
+    """Whether a foreign change is something for the destination; whether it moved the filter.
+
+    A change of masked fields alone is nothing to the destination; a change of a filtered
+    field always is (the record may have entered or left the route).
+    """
+    visible = visible_changes(route, ev.entity_type, ev.changed)
+    moved = changes_filter(route, ev.changed)
+    return ((visible or not ev.changed) and touches(route, visible)) or moved, moved
+
+
+def _outgoing(route: RouteConfig, ev: EventRow, op: ChangeOp, native_id: str | None) -> Delivery:
+    data = project(route, ev.data, ev.entity_type) if op is ChangeOp.UPSERT else {}
+    return Delivery(
+        delivery_id=delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
+        route=route.name,
+        entity_type=ev.entity_type,
+        entity_id=ev.entity_id,
+        version=ev.version,
+        op=op,
+        data=data,
+        native_id=native_id,
+        event_time=ev.time,
+        source_system=ev.source_system,
+        traceparent=ev.traceparent,
+    )
+
+
+def _plan_every_version(
+    route: RouteConfig,
+    events: Sequence[EventRow],
+    *,
+    parked: Collection[str],
+    native_ids: Mapping[EntityKey, str],
+    passed_before: Callable[[EventRow, int], bool],
+) -> BatchPlan:
+    """Every version in outbox order (compaction off), with the same echo, field and filter rules.
+
+    A version that leaves the filter withdraws the record only when the version before
+    it passed (the one before the window: ``passed_before``; in the window: as planned).
+    """
+    plan = BatchPlan()
+    passed: dict[EntityKey, bool] = {}
+    for ev in events:
+        key = (ev.entity_type, ev.entity_id)
+        before = passed.get(key)
+        now_in = ev.op is ChangeOp.UPSERT and passes_filter(route, ev.data)
+        passed[key] = now_in
+        relevant, moved = _concerns(route, ev)
+        if ev.source_system == route.destination or not relevant:
+            plan.skipped += 1
+            continue
+        if key[1] in parked:
+            plan.behind.append((ev, _as_stored(route, ev)))
+            continue
+        op = ev.op
+        if op is ChangeOp.UPSERT and not now_in:
+            was_in = before if before is not None else passed_before(ev, ev.version)
+            if not (moved and was_in):
+                plan.skipped += 1
+                continue
+            op = ChangeOp.DELETE
+        plan.to_send.append((ev, _outgoing(route, ev, op, native_ids.get(key))))
     return plan
 
 
@@ -165,13 +217,18 @@ def settle_batch(
 ) -> Settlement:
     """Sort the answers: delivered (with the ids the destination gave), or parked."""
     out = Settlement()
+    failed: set[str] = set()
     for ev, d in plan.to_send:
         res = results[d.delivery_id]
+        if d.entity_id in failed:  # a version after a refused one (compaction off): behind it
+            out.parked.append(Park(ev, d, ErrorCode.PERMANENT, PARKED_BEHIND, 0))
+            continue
         if res.status is DeliveryStatus.DELIVERED:
             out.delivered.append(d)
             if res.native_id:
                 out.native_ids.append((d, res.native_id))
         else:
+            failed.add(d.entity_id)
             out.parked.append(
                 Park(
                     ev,
@@ -185,6 +242,47 @@ def settle_batch(
     return out
 
 
+def receipt_of(d: Delivery, res: DeliveryResult) -> NewReceipt:
+    """The receipt of one answered delivery."""
+    if res.status is DeliveryStatus.DELIVERED:
+        return _receipt(d, ReceiptOutcome.DELIVERED, res.native_id, reference=res.reference)
+    code = None if res.code is None else str(res.code)
+    return _receipt(d, ReceiptOutcome.PARKED, res.native_id, error=res.error, code=code)
+
+
+def receipts_of(settled: Settlement, results: Mapping[str, DeliveryResult]) -> list[NewReceipt]:
+    """Receipts for a settled batch, each entity's versions in order."""
+    out = [receipt_of(d, results[d.delivery_id]) for d in settled.delivered]
+    out += [
+        _receipt(p.delivery, ReceiptOutcome.PARKED, None, error=p.error, code=str(p.code))
+        for p in settled.parked
+    ]
+    return sorted(out, key=lambda r: (r.entity_id, r.version))
+
+
+def _receipt(
+    d: Delivery,
+    outcome: ReceiptOutcome,
+    native_id: str | None,
+    *,
+    reference: str | None = None,
+    error: str | None = None,
+    code: str | None = None,
+) -> NewReceipt:
+    return NewReceipt(
+        route=d.route,
+        entity_type=d.entity_type,
+        entity_id=d.entity_id,
+        version=d.version,
+        op=d.op,
+        outcome=outcome,
+        native_id=native_id or d.native_id,
+        reference=reference,
+        error=error,
+        code=code,
+    )
+
+
 __all__ = [
     "PARKED_BEHIND",
     "BatchPlan",
@@ -192,5 +290,7 @@ __all__ = [
     "Settlement",
     "delivery_id",
     "plan_batch",
+    "receipt_of",
+    "receipts_of",
     "settle_batch",
 ]

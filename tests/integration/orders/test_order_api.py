@@ -150,3 +150,44 @@ def test_a_channels_key_sees_its_own_orders_only(setup: Setup) -> None:
     assert [o["id"] for o in listed] == [mine["id"]]
     everyone = client.get("/v1/orders", headers=keys["read"]).json()["items"]
     assert {o["id"] for o in everyone} == {mine["id"], theirs["id"]}
+
+
+def test_cancel_by_the_channel_or_an_operator_not_by_others(setup: Setup) -> None:
+    client, keys, app = setup
+    store = app.hub.store
+    keys["shop"] = {"Authorization": "Bearer " + create_api_key(store, "shop", [], system="shop")}
+    o = client.post("/v1/orders", json=body("PO-1"), headers=keys["portal"]).json()
+    note = {"note": "customer called"}
+    # another channel's key does not see it; a read key may not cancel
+    assert (
+        client.post(f"/v1/orders/{o['id']}/cancel", json=note, headers=keys["shop"]).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/v1/orders/{o['id']}/cancel", json=note, headers=keys["read"]).status_code
+        == 403
+    )
+    r = client.post(f"/v1/orders/{o['id']}/cancel", json=note, headers=keys["portal"])
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled" and r.json()["problem"] is None
+    assert all(res["released"] for res in r.json()["reservations"])
+    again = client.post(f"/v1/orders/{o['id']}/cancel", json=note, headers=keys["ops"])
+    assert again.status_code == 200 and again.json()["status"] == "cancelled"
+    (audit,) = [a for a in store.audit.page(limit=100) if a.action == "order.cancel"]
+    assert "system:portal" in audit.actor and audit.detail["note"] == "customer called"
+    # an operator cancels any order; a rejected one cannot be cancelled
+    p2 = client.post("/v1/orders", json=body("PO-2"), headers=keys["portal"]).json()
+    client.post(f"/v1/orders/{p2['id']}/reject", json=note, headers=keys["ops"])
+    r = client.post(f"/v1/orders/{p2['id']}/cancel", json=note, headers=keys["ops"])
+    assert r.status_code == 409 and r.headers["content-type"] == "application/problem+json"
+    assert (
+        client.post(f"/v1/orders/{o['id']}/cancel", json={}, headers=keys["ops"]).status_code == 422
+    )
+
+
+def test_metrics_count_orders_per_state(setup: Setup) -> None:
+    client, keys, _app = setup
+    client.post("/v1/orders", json=body("PO-1"), headers=keys["portal"])
+    text = client.get("/v1/metrics", headers=keys["read"]).text
+    assert 'crossdock_orders{status="accepted"} 1.0' in text
+    assert "crossdock_orders_stuck 0.0" in text and "crossdock_orders_with_problem 0.0" in text

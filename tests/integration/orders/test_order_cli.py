@@ -75,3 +75,28 @@ def test_show_holds_release_reject(tmp_path: Path) -> None:
     assert nope.exit_code == 2
     no_note = runner.invoke(app, ["orders", "release", held.id, "--config", str(cfg)])
     assert no_note.exit_code != 0
+
+
+def test_cancel_and_status(tmp_path: Path) -> None:
+    cfg, url = hub_file(tmp_path)
+    seed = seeded(url)
+    try:
+        o = seed.orders.submit("portal", order("PO-1", line(1, qty="2"))).order
+    finally:
+        seed.close()
+    done = runner.invoke(
+        app, ["orders", "cancel", "portal:PO-1", "--note", "customer called", "--config", str(cfg)]
+    )
+    assert done.exit_code == 0, done.output
+    assert f"{o.id}: cancelled" in done.output
+    store = Store.open(url)
+    try:
+        assert all(r.released for r in store.orders.reservations(o.id, held_only=False))
+        (audit,) = [a for a in store.audit.page(limit=50) if a.action == "order.cancel"]
+        assert audit.detail["note"] == "customer called"
+    finally:
+        store.close()
+    status = runner.invoke(app, ["status", "--config", str(cfg), "--json"])
+    assert status.exit_code == 0, status.output
+    orders = json.loads(status.output)["orders"]
+    assert orders == {"by_status": {"cancelled": 1}, "stuck": 0, "with_problem": 0}

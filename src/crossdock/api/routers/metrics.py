@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.requests import Request
 
 from crossdock.api.auth import Reader
-from crossdock.api.deps import AvailabilityDep, HubDep
+from crossdock.api.deps import AvailabilityDep, HubDep, application_of
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
-from crossdock.observability import RouteGauges, StoreGauges, render
+from crossdock.observability import OrderGauges, RouteGauges, StoreGauges, render
 from crossdock.store import alert_state
 
 router = APIRouter(
@@ -24,13 +25,15 @@ router = APIRouter(
     description=(
         "Counters and histograms of this process (ingest outcomes, deliveries, retries, batch "
         "sizes, delivery latency) and gauges read from the store at scrape time (lag per "
-        "route in events and seconds, parked records, open exceptions). Prometheus scrapes "
+        "route in events and seconds, parked records, open exceptions, orders per state, orders "
+        "stuck and orders with a problem). Prometheus scrapes "
         "it with `authorization: {credentials: <key>}` in its job."
     ),
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
-def metrics(hub: HubDep, availability: AvailabilityDep, _who: Reader) -> Response:
+def metrics(request: Request, hub: HubDep, availability: AvailabilityDep, _who: Reader) -> Response:
+    engine = application_of(request).engine
     gauges = StoreGauges(
         routes=lambda: [
             RouteGauges(r.route, r.destination, r.lag_events, r.lag_seconds, r.parked, r.circuit)
@@ -43,5 +46,8 @@ def metrics(hub: HubDep, availability: AvailabilityDep, _who: Reader) -> Respons
             for name, st in alert_state.states(hub.store).items()
             if name in {r.name for r in hub.config.alerts.rules}
         },
+        orders=lambda: OrderGauges(
+            hub.store.orders.count_by_status(), engine.stuck(), hub.store.orders.with_problem()
+        ),
     )
     return Response(content=render(gauges), media_type=CONTENT_TYPE_LATEST)

@@ -6,7 +6,8 @@ order (200); a new order is 201. Bad input (an unknown customer or SKU, a
 ship-to that is not the customer's, a unit the item does not have, a
 quantity not above zero, a repeated line number, more lines than allowed) is
 a 422 problem naming the line and field (``lines.3.sku``), and nothing is
-written. Release and reject need the ``operate`` operation and a note.
+written. Release and reject need the ``operate`` operation and a note;
+cancel needs it too, or the key of the order's own channel.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crossdock.api.auth import Operator, Principal, Reader, Writer
+from crossdock.api.auth import Operator, Principal, Reader, Writer, forbidden
 from crossdock.api.deps import NO_CONTROL, HubDep, Limit, application_of
 from crossdock.api.exactjson import ExactJSONRoute
+from crossdock.api.keys import Scope
 from crossdock.api.problems import problem_responses
 from crossdock.api.routers.changes import sending_system
 from crossdock.errors import NotFound
@@ -91,6 +93,9 @@ class OrderOut(BaseModel):
     revision: int
     created_at: datetime
     updated_at: datetime
+    erp_id: str | None = Field(description="the ERP's id of the order (its sale)")
+    erp_number: str | None = Field(description="the ERP's number of the order")
+    problem: str | None = Field(description="a step that failed and waits for a person or retry")
     rules: list[RuleOut]
     lines: list[LineOut]
     reservations: list[ReservationOut]
@@ -148,6 +153,9 @@ def order_out(svc: OrderService, o: OrderRow) -> OrderOut:
         revision=o.revision,
         created_at=o.created_at,
         updated_at=o.updated_at,
+        erp_id=o.erp_id,
+        erp_number=o.erp_number,
+        problem=o.problem,
         rules=[RuleOut.model_validate(r) for r in o.rules],
         lines=[LineOut.model_validate(ln, from_attributes=True) for ln in store.orders.lines(o.id)],
         reservations=[
@@ -260,4 +268,23 @@ async def release_order(order_id: OrderId, body: NoteIn, svc: OrdersDep, who: Op
 )
 async def reject_order(order_id: OrderId, body: NoteIn, svc: OrdersDep, who: Operator) -> OrderOut:
     done = await run_in_threadpool(lambda: svc.reject(order_id, actor=who.actor, note=body.note))
+    return await run_in_threadpool(order_out, svc, done)
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=OrderOut,
+    summary="Cancel an order not shipped yet; its reservations go back, the ERP sale is cancelled",
+    description="Needs the `operate` operation, or the `write` key of the order's own channel. "
+    "Cancelling again answers the cancelled order. The ERP's sale is cancelled by the ERP "
+    "route where the ERP allows it; where it does not, the order shows a `problem`. "
+    "409 when the order is shipped, invoiced or rejected.",
+    responses=problem_responses(409),
+)
+async def cancel_order(order_id: OrderId, body: NoteIn, svc: OrdersDep, who: Reader) -> OrderOut:
+    order = await run_in_threadpool(_visible, svc, order_id, who)
+    own_channel = who.system is not None and who.system == order.channel
+    if Scope.OPERATE not in who.scopes and not (own_channel and Scope.WRITE in who.scopes):
+        raise forbidden("Cancelling an order needs the operate operation or its channel's key.")
+    done = await run_in_threadpool(lambda: svc.cancel(order_id, actor=who.actor, note=body.note))
     return await run_in_threadpool(order_out, svc, done)

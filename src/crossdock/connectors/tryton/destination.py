@@ -71,6 +71,7 @@ class TrytonDestination:
         """One result per delivery; ``RetryableError`` only when Tryton cannot be reached."""
         out: list[DeliveryResult] = []
         for d in batch:
+            reference: str | None = None
             try:
                 if d.op is ChangeOp.DELETE and d.entity_type is EntityType.ORDER:
                     native = self.cancel_order(d)
@@ -81,7 +82,7 @@ class TrytonDestination:
                         code=ErrorCode.REJECTED_BY_DESTINATION,
                     )
                 elif d.entity_type is EntityType.ORDER:
-                    native = self.push_order(d)
+                    native, reference = self.push_order(d)
                 elif d.entity_type is EntityType.CUSTOMER:
                     native = self.push_customer(d)
                 else:
@@ -91,7 +92,12 @@ class TrytonDestination:
                         code=ErrorCode.CONFIG_INVALID,
                     )
                 out.append(
-                    DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED, native_id=native)
+                    DeliveryResult(
+                        d.delivery_id,
+                        DeliveryStatus.DELIVERED,
+                        native_id=native,
+                        reference=reference,
+                    )
                 )
             except _Retry as exc:
                 out.append(
@@ -145,36 +151,56 @@ class TrytonDestination:
     def find_sale(self, entity_id: str) -> dict[str, Any] | None:
         """The sale the hub created for a canonical order, if any (the idempotency check)."""
         ids = self.client.search("sale.sale", [["comment", "ilike", f"{SALE_MARKER}{entity_id}%"]])
-        rows = self.client.read("sale.sale", ids, ["state", "comment"]) if ids else []
+        rows = self.client.read("sale.sale", ids, ["state", "comment", "number"]) if ids else []
         for r in rows:
             first = (r.get("comment") or "").splitlines()[0] if r.get("comment") else ""
             if first == f"{SALE_MARKER}{entity_id}":
                 return r
         return None
 
-    def push_order(self, d: Delivery) -> str:
+    def push_order(self, d: Delivery) -> tuple[str, str | None]:
+        """The sale's id and number (Tryton numbers a sale when it is quoted)."""
         existing = self.find_sale(d.entity_id)
         if existing is None:
             sale, lines = self.sale_values(d)
-            sale_id, state = self.create_sale(sale, lines), "draft"
+            sale_id, state, number = self.create_sale(sale, lines), "draft", None
         else:
             sale_id, state = int(existing["id"]), str(existing["state"])
+            number = existing.get("number") or None
             if state == "draft":  # a push cut short may have left lines out
                 self._complete_lines(sale_id, self.sale_values(d)[1])
+        moved = False
         if self.settings.confirm_sales:
             if state == "draft":
                 self.client.button("sale.sale", "quote", [sale_id])
-                state = "quotation"
+                state, moved = "quotation", True
             if state == "quotation":
                 self.client.button("sale.sale", "confirm", [sale_id])
-        return str(sale_id)
+                moved = True
+        if number is None or moved:
+            number = self.sale_number(sale_id)
+        return str(sale_id), None if number is None else str(number)
+
+    def sale_number(self, sale_id: int) -> str | None:
+        """The sale's number (Tryton gives one when the sale is quoted)."""
+        rows = self.client.read("sale.sale", [sale_id], ["number"])
+        number = rows[0].get("number") if rows else None
+        return str(number) if number else None
 
     def cancel_order(self, d: Delivery) -> str | None:
-        """An order deleted in the hub: cancel its sale while Tryton still allows it."""
+        """An order withdrawn or cancelled in the hub: cancel its sale while Tryton allows it.
+
+        Tryton cancels a draft or quotation; a confirmed sale not yet processed
+        (no shipment or invoice made) goes back to draft first. A processing or
+        done sale is refused with what to do.
+        """
         existing = self.find_sale(d.entity_id)
         if existing is None:
             return None
         sale_id, state = int(existing["id"]), str(existing["state"])
+        if state == "confirmed":
+            self.client.button("sale.sale", "draft", [sale_id])
+            state = "draft"
         if state in ("draft", "quotation"):
             self.client.button("sale.sale", "cancel", [sale_id])
         elif state != "cancelled":

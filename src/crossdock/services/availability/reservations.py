@@ -290,6 +290,35 @@ class Reservations:
 
         return self.ctx.write(work, locks=self._position_of(rid))
 
+    def give_back(self, rid: str) -> Reservation:
+        """Held or confirmed -> released: the order that holds it is cancelled or was refused.
+
+        A held reservation's units leave ``reserved``, a confirmed one's leave
+        ``allocated``; either way they are available again. Any other status is
+        answered as it is (released, expired or shipped already): idempotent.
+        """
+
+        def work(stx: StockTx) -> Reservation:
+            now = now_utc()
+            row = stx.reservation(rid)
+            if row is None:
+                raise NotFound(f"no reservation {rid!r}")
+            status = ReservationStatus(row.status)
+            if status not in (_HELD, _CONFIRMED):
+                return Reservation.of(row, replayed=True)
+            if not stx.move_reservation(rid, status, _RELEASED, now):
+                return Reservation.of(row, replayed=True)
+            if status is _HELD:
+                pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
+            else:
+                pos = stx.change(row.sku, row.location, now, allocated=-row.quantity)
+            self.ctx.publisher.flush(stx, [pos])
+            done = stx.reservation(rid)
+            assert done is not None
+            return Reservation.of(done)
+
+        return self.ctx.write(work, locks=self._position_of(rid))
+
     def _position_of(self, rid: str) -> list[tuple[str, str]]:
         """The position a reservation holds units of, for the write to name as its lock.
 

@@ -16,11 +16,13 @@ gives every reservation back. Both are audited with who and why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import ValidationError
 
+from crossdock.config.hub import RouteConfig
 from crossdock.config.orders import HoldReason, OrdersConfig, StockRule
 from crossdock.errors import ConflictError, InvalidInput, NotFound
 from crossdock.model.base import EntityType
@@ -41,10 +43,11 @@ from crossdock.services.orders.rules import (
 )
 from crossdock.services.orders.stock import release_all, reserve_lines
 from crossdock.services.pricing import PricedLine, PricingService, QuoteLine, QuoteRequest
-from crossdock.store import Store
+from crossdock.store import ParkedStatus, Store
 from crossdock.store.order_rows import (
     Decision,
     LineRow,
+    Move,
     Opened,
     OrderRow,
     OrderState,
@@ -53,6 +56,13 @@ from crossdock.store.order_rows import (
 
 _WAIVABLE = frozenset({HoldReason.PRICE, HoldReason.PO_MISSING, HoldReason.DUPLICATE_PO})
 """Holds a person's release settles without the rule passing."""
+CANCELLABLE = frozenset(
+    {OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD, OrderState.CONFIRMED}
+)
+"""States an order can be cancelled from (nothing shipped yet)."""
+ERP_HAS_IT = frozenset({OrderState.CONFIRMED, OrderState.SHIPPED, OrderState.INVOICED})
+ERP_REJECTED = "erp_rejected"
+"""The hold an order waits in when the ERP refused it for good (set by the engine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +80,13 @@ class OrderService:
         config: OrdersConfig,
         pricing: PricingService,
         availability: AvailabilityService,
+        routes: Sequence[RouteConfig] = (),
     ) -> None:
         self.store = store
         self.config = config
         self.pricing = pricing
         self.availability = availability
+        self.routes = list(routes)
 
     # -- intake ---------------------------------------------------------------------------
     def submit(self, channel: str, body: OrderIn) -> Submitted:
@@ -84,6 +96,9 @@ class OrderService:
                 f"lines: at most {self.config.max_lines} lines per order", field="lines"
             )
         resolved = resolve(self.store, channel, body)
+        found = self.store.orders.find(channel, body.order_number)
+        if found is not None and found.body_hash != resolved.new.body_hash:
+            self._amendable_here(found)
         order, opened = self.store.orders.open(resolved.new)
         if opened is Opened.CLOSED:
             raise ConflictError(
@@ -96,6 +111,69 @@ class OrderService:
             self._give_back(order)
         decided = self._evaluate(order, resolved.customer, resolved.products)
         return Submitted(decided, opened)
+
+    def _amendable_here(self, order: OrderRow) -> None:
+        """Refuse (409, noted on the timeline) an amendment of an order the ERP already has.
+
+        Tryton processes a sale when it confirms it (shipments are planned), and a
+        processing sale cannot go back to draft: its lines change only in Tryton.
+        Refusing here, before anything is written, keeps the hub and the ERP on one
+        body; a half-applied amendment would not.
+        """
+        erp = order.erp_id or self._erp_id(order)
+        if erp is None and order.status not in ERP_HAS_IT:
+            return
+        why = (
+            f"order {order.order_number} is {order.status.value} and the ERP has it"
+            + (f" as {order.erp_number or erp}" if (order.erp_number or erp) else "")
+            + "; an amendment is not forwarded to a sale the ERP is processing: amend it in the "
+            "ERP, or cancel the order and send a new order number"
+        )
+        self.store.orders.note(order.id, [Step("amend", "refused", {"reason": why})])
+        raise ConflictError(f"order_number: {why}")
+
+    def _erp_id(self, order: OrderRow) -> str | None:
+        """The ERP's id of an accepted order whose delivery is done but not yet followed."""
+        route = self.erp_route
+        if route is None or order.canonical_id is None:
+            return None
+        found = self.store.crosswalk.native_ids_for(
+            EntityType.ORDER, route.destination, [order.canonical_id]
+        )
+        return found.get(order.canonical_id)
+
+    # -- cancellation ---------------------------------------------------------------------
+    def cancel(self, order_id: str, *, actor: str, note: str) -> OrderRow:
+        """Cancel an order not shipped yet: its reservations go back. Audited; idempotent.
+
+        The order is cancelled first (the durable intent); the reservations go
+        back right after, and the engine gives back any a crash left held when
+        it publishes the cancellation. The ERP's sale is cancelled by the ERP
+        route (the record leaves its filter); a refusal shows on the order.
+        """
+        order = self.get(order_id)
+        if order.status is OrderState.CANCELLED:
+            return order
+        moved = self.store.orders.transition(
+            order.id,
+            CANCELLABLE,
+            Move(
+                OrderState.CANCELLED,
+                holds=[],
+                steps=[Step("cancel", "cancelled", {"actor": actor, "note": note})],
+                audit=(actor, "order.cancel", {"note": note, "was": order.status.value}),
+            ),
+        )
+        if moved is None:
+            now = self.get(order_id)
+            if now.status is OrderState.CANCELLED:
+                return now
+            raise ConflictError(
+                f"order {order_id} is {now.status.value}; only an order not yet shipped "
+                "can be cancelled"
+            )
+        self._give_back(moved)
+        return moved
 
     # -- the rules and the decision -------------------------------------------------------
     def _evaluate(
@@ -231,6 +309,27 @@ class OrderService:
         links = self.store.orders.reservations(order.id)
         self.store.orders.unlink(release_all(self.availability, links))
 
+    def _resend(self, order: OrderRow, actor: str) -> None:
+        """The ERP refused the order: its parked versions step aside so it is sent afresh."""
+        route = self.erp_route
+        if route is None or order.canonical_id is None:
+            return
+        with self.store.write() as tx:
+            moved = self.store.parked.close(
+                tx, route.name, order.canonical_id, ParkedStatus.SKIPPED
+            )
+            tx.audit(
+                actor,
+                "order.resend",
+                order.id,
+                {"route": route.name, "record": order.canonical_id, "parked_rows": moved},
+            )
+
+    @property
+    def erp_route(self) -> RouteConfig | None:
+        name = self.config.erp_route
+        return next((r for r in self.routes if r.name == name), None) if name else None
+
     # -- holds ----------------------------------------------------------------------------
     def release(self, order_id: str, *, actor: str, note: str) -> OrderRow:
         """Re-run the rules that held the order; accepted when they pass. Audited."""
@@ -247,6 +346,12 @@ class OrderService:
         rerun = frozenset(
             r.rule for r in held if r.action is Action.HELD and r.reason not in _WAIVABLE
         )
+        if (
+            not self.store.orders.reservations(order.id)
+            and self.config.rules(order.channel).stock.enabled
+        ):
+            # Its units went back (the ERP refused it, a reservation expired): reserve again.
+            rerun |= {RuleName.STOCK}
         kept = [
             RuleResult(r.rule, Action.WAIVED, r.reason, r.detail)
             if r.action is Action.HELD and r.reason in _WAIVABLE
@@ -255,6 +360,8 @@ class OrderService:
             if r.rule not in rerun and r.rule is not RuleName.CREDIT
         ]
         self.store.orders.note(order.id, [Step("release", "asked", {"actor": actor, "note": note})])
+        if ERP_REJECTED in order.holds:
+            self._resend(order, actor)
         return self._evaluate(
             order,
             customer,

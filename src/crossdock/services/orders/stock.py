@@ -95,11 +95,11 @@ def reserve_lines(
 
 
 def release_all(availability: AvailabilityService, links: Sequence[ReservationLink]) -> list[str]:
-    """Give every held reservation back; the ids released (or already gone)."""
+    """Give every reservation back (held or confirmed); the ids released (or already gone)."""
     done: list[str] = []
     for link in links:
         with contextlib.suppress(NotFound):  # gone already: nothing to give back
-            availability.reservations.release(link.reservation_id)
+            availability.reservations.give_back(link.reservation_id)
         done.append(link.reservation_id)
     return done
 

@@ -10,7 +10,8 @@ PostgreSQL (the row lock) alike.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +22,10 @@ from crossdock.store.jsoncodec import dumps, loads
 from crossdock.store.order_rows import (
     AMENDABLE,
     EXPOSED,
+    KEEP,
     Decide,
     LineRow,
+    Move,
     NewOrder,
     Opened,
     OrderRow,
@@ -61,6 +64,11 @@ def _order(r: Any) -> OrderRow:
         attempt=int(r.attempt),
         created_at=utc(r.created_at) or rows.now(),
         updated_at=utc(r.updated_at) or rows.now(),
+        canonical_id=r.canonical_id,
+        published_at=utc(r.published_at),
+        erp_id=r.erp_id,
+        erp_number=r.erp_number,
+        problem=r.problem,
     )
 
 
@@ -395,6 +403,110 @@ class SqlOrders(SqlRepo):
                         _O.status.in_(open_states),
                     )
                 ).scalars()
+            )
+
+    # -- the engine ----------------------------------------------------------------------
+    def unpublished(self, limit: int = 200) -> list[OrderRow]:
+        """Decided orders whose current state the engine has not published, oldest change first."""
+        q = (
+            select(t.orders)
+            .where(t.UNPUBLISHED, _O.status != OrderState.RECEIVED.value)
+            .order_by(_O.updated_at)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_order(r) for r in conn.execute(q).all()]
+
+    def published(
+        self,
+        order_id: str,
+        updated_at: datetime,
+        canonical_id: str,
+        steps: Sequence[Step],
+        *,
+        problem: str | None = None,
+    ) -> bool:
+        """Record that the state of ``updated_at`` is published (not when the order moved on).
+
+        ``updated_at`` is left as it is: publishing is not a change of the order.
+        ``problem``: the state could not be published (it is not tried again until the
+        order changes).
+        """
+        values: dict[str, Any] = {"published_at": updated_at}
+        if canonical_id:
+            values["canonical_id"] = canonical_id
+        if problem is not None:
+            values["problem"] = problem
+        with self._write() as tx:
+            res = tx.conn.execute(
+                update(t.orders)
+                .where(_O.id == order_id, _O.updated_at == updated_at)
+                .values(**values)
+            )
+            if not res.rowcount:
+                return False
+            self._steps(tx.conn, order_id, steps)
+            return True
+
+    def transition(
+        self,
+        order_id: str,
+        expect: Collection[OrderState],
+        move: Move,
+    ) -> OrderRow | None:
+        """Apply ``move`` if the order is in one of ``expect``; None (nothing written) if not.
+
+        Every such write sets ``updated_at``, so the engine publishes the new state.
+        """
+        with self._write() as tx:
+            current = self._get(tx.conn, order_id, lock=True)
+            if current is None or current.status not in expect:
+                return None
+            values: dict[str, Any] = {"status": move.status.value, "updated_at": rows.now()}
+            if move.holds is not None:
+                values["holds"] = dumps(move.holds)
+            if move.erp_id is not None:
+                values["erp_id"] = move.erp_id
+            if move.erp_number is not None:
+                values["erp_number"] = move.erp_number
+            if move.problem is not KEEP:
+                values["problem"] = move.problem
+            tx.conn.execute(update(t.orders).where(_O.id == order_id).values(**values))
+            self._steps(tx.conn, order_id, move.steps)
+            if move.audit is not None:
+                actor, action, detail = move.audit
+                tx.audit(actor, action, order_id, detail)
+            done = self._get(tx.conn, order_id)
+            assert done is not None
+            return done
+
+    def by_canonical(self, canonical_ids: Sequence[str]) -> dict[str, OrderRow]:
+        """The orders published as these canonical records."""
+        out: dict[str, OrderRow] = {}
+        with self._engine.connect() as conn:
+            for i in range(0, len(canonical_ids), rows.CHUNK):
+                part = list(canonical_ids[i : i + rows.CHUNK])
+                for r in conn.execute(select(t.orders).where(_O.canonical_id.in_(part))).all():
+                    out[r.canonical_id] = _order(r)
+        return out
+
+    def stuck(self, before: datetime) -> int:
+        """Accepted orders last changed before ``before`` (the ERP has not confirmed them)."""
+        with self._engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).where(
+                        _O.status == OrderState.ACCEPTED.value, _O.updated_at < before
+                    )
+                ).scalar()
+                or 0
+            )
+
+    def with_problem(self) -> int:
+        """Orders with a failed step waiting for a person or a retry."""
+        with self._engine.connect() as conn:
+            return int(
+                conn.execute(select(func.count()).where(_O.problem.is_not(None))).scalar() or 0
             )
 
     def count_by_status(self) -> dict[str, int]:

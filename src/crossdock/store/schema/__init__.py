@@ -18,6 +18,7 @@ from crossdock.store.schema.hub import (
     audit_log,
     connector_state,
     crosswalk,
+    delivery_receipts,
     destination_guards,
     events,
     exceptions,
@@ -36,6 +37,7 @@ from crossdock.store.schema.onboarding import (
     customer_onboarding_steps,
 )
 from crossdock.store.schema.orders import (
+    UNPUBLISHED,
     order_credit,
     order_lines,
     order_reservations,
@@ -52,6 +54,7 @@ from crossdock.store.schema.stock import (
 )
 
 __all__ = [
+    "UNPUBLISHED",
     "alerts",
     "api_keys",
     "atp_publish_queue",
@@ -64,6 +67,7 @@ __all__ = [
     "customer_onboarding_cursor",
     "customer_onboarding_steps",
     "customer_review",
+    "delivery_receipts",
     "destination_guards",
     "events",
     "exceptions",

@@ -127,6 +127,25 @@ parked = Table(
 Index("ix_parked_route_entity", parked.c.route, parked.c.entity_type, parked.c.entity_id)
 Index("ix_parked_status", parked.c.status)
 
+# What a destination answered per delivered or parked version, for routes with ``receipts: true``
+# (the order engine learns from them that the ERP took an order, and its number).
+delivery_receipts = Table(
+    "delivery_receipts",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("route", String(64), nullable=False),
+    Column("entity_type", String(32), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("native_id", String(255), nullable=True),
+    Column("reference", String(255), nullable=True),
+    Column("code", String(64), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("at", TS, nullable=False),
+)
+
 exceptions = Table(
     "exceptions",
     metadata,

@@ -8,7 +8,7 @@ the other on PostgreSQL too (SQLite's write transaction already serializes).
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint, or_
 
 from crossdock.store.schema.base import TS, SeqType, metadata
 
@@ -32,10 +32,25 @@ orders = Table(
     Column("attempt", Integer, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    Column("canonical_id", String(64), nullable=True),
+    Column("published_at", TS, nullable=True),
+    Column("erp_id", String(64), nullable=True),
+    Column("erp_number", String(64), nullable=True),
+    Column("problem", Text, nullable=True),
     UniqueConstraint("channel", "order_number", name="uq_orders_channel_number"),
 )
 Index("ix_orders_customer_status", orders.c.customer_id, orders.c.status)
 Index("ix_orders_status", orders.c.status, orders.c.created_at)
+UNPUBLISHED = or_(orders.c.published_at.is_(None), orders.c.published_at != orders.c.updated_at)
+"""An order whose current state the engine has not published (the contract every writer keeps:
+any write to an orders row sets ``updated_at``)."""
+Index(
+    "ix_orders_unpublished",
+    orders.c.updated_at,
+    sqlite_where=UNPUBLISHED,
+    postgresql_where=UNPUBLISHED,
+)
+Index("ix_orders_canonical", orders.c.canonical_id)
 
 order_lines = Table(
     "order_lines",
