@@ -1,7 +1,7 @@
 """customer onboarding: the workflow's state rows, their timeline, the discovery cursor
 
 Revision ID: 0013_customer_onboarding
-Revises: 0011_customer_master
+Revises: 0008_order_engine
 Create Date: 2026-12-04 10:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_customer_onboarding"
-down_revision = "0011_customer_master"
+down_revision = "0008_order_engine"
 branch_labels = None
 depends_on = None
 
