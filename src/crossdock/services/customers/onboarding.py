@@ -153,10 +153,13 @@ class Onboarder:
         for row in self.store.onboarding.listing(READY, limit=limit):
             while row.status is READY:
                 try:
-                    row = self.step(row)
+                    after = self.step(row)
                 except ConflictError:
                     break  # another pump moved it; it goes on from there
                 moved += 1
+                if after.step is row.step and after.status is READY:
+                    break  # a failed try (the ERP down): the next pass tries again
+                row = after
         waiting = len(self.store.onboarding.listing(WAITING, limit=limit))
         done = len(self.store.onboarding.listing(DONE, limit=limit))
         return PassReport(started, moved, waiting, done)
