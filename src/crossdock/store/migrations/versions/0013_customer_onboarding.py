@@ -1,7 +1,7 @@
 """customer onboarding: the workflow's state rows, their timeline, the discovery cursor
 
 Revision ID: 0013_customer_onboarding
-Revises: 0008_order_engine
+Revises: 0010_order_intake
 Create Date: 2026-12-04 10:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_customer_onboarding"
-down_revision = "0008_order_engine"
+down_revision = "0010_order_intake"
 branch_labels = None
 depends_on = None
 
