@@ -18,7 +18,9 @@ import threading
 from types import TracebackType
 
 from crossdock.config.hub import HubConfig
+from crossdock.errors import InvalidInput
 from crossdock.services.availability.service import AvailabilityService
+from crossdock.services.customers.onboarding import Onboarder
 from crossdock.services.customers.service import CustomerService
 from crossdock.services.orders.engine import OrderEngine
 from crossdock.services.orders.fulfilment import FulfilmentConsumer
@@ -41,6 +43,7 @@ class Application:
         self._fulfilment: FulfilmentConsumer | None = None
         self._engine: OrderEngine | None = None
         self._customers: CustomerService | None = None
+        self._onboarder: Onboarder | None = None
         self._attached = False
 
     @classmethod
@@ -115,6 +118,22 @@ class Application:
                 )
             return self._customers
 
+    @property
+    def onboarding(self) -> Onboarder:
+        """The customer onboarding workflow (InvalidInput when the hub file has none)."""
+        customers = self.hub.config.customers
+        with self._lock:
+            if self._onboarder is None:
+                if customers is None:
+                    raise InvalidInput(
+                        "onboarding is off: add customers.onboarding to the hub file",
+                        field="customers.onboarding",
+                    )
+                self._onboarder = Onboarder(
+                    self.hub.store, customers, self.hub.ingestor, self.hub.destination
+                )
+            return self._onboarder
+
     # -- sync passes --------------------------------------------------------------------------
     def attach_steps(self) -> None:
         """Add the services' steps the hub file configures to the hub's sync passes (once).
@@ -152,6 +171,16 @@ class Application:
             # Shipments and invoices committed since the last pass move their orders.
             fulfilment.run()
 
+        customers = self.hub.config.customers
+        if customers is not None and customers.onboarding is not None:
+            onboarder, owner = self.onboarding, self.hub.owner
+
+            def onboard() -> None:
+                # Each onboarding moves a committed step at a time; a pass cut short
+                # (or a killed process) is taken up by the next pass.
+                onboarder.pump(owner)
+
+            self.hub.add_step("customers.onboarding", onboard)
         self.hub.add_step("availability.inventory", feed_inventory)
         self.hub.add_step("orders.fulfilment", fulfil_orders)
         self.hub.add_step("availability.sweep", sweep_and_publish)

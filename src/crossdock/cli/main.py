@@ -22,6 +22,7 @@ from crossdock.cli.errors import guard
 from crossdock.cli.exceptions import exc_app
 from crossdock.cli.history import audit, lineage, prune
 from crossdock.cli.keys import keys_app
+from crossdock.cli.onboarding import onboarding_app
 from crossdock.cli.options import console, fail
 from crossdock.cli.orders import orders_app
 from crossdock.cli.pricing import pricing_app
@@ -106,6 +107,7 @@ app.add_typer(bookmarks_app, name="bookmarks")
 app.add_typer(availability_app, name="availability")
 app.add_typer(pricing_app, name="pricing")
 app.add_typer(orders_app, name="orders")
+customers_app.add_typer(onboarding_app, name="onboarding")
 app.add_typer(customers_app, name="customers")
 
 guard(app)  # last: every command above, and every sub-app's, fails in one line

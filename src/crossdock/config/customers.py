@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossdock.config.onboarding import OnboardingConfig
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -75,6 +77,10 @@ class CustomersConfig(_Strict):
         le=100_000,
         description="a blocking key shared by more records than this is skipped by dedupe "
         "(a head office's phone on every branch says little and costs quadratically)",
+    )
+
+    onboarding: OnboardingConfig | None = Field(
+        default=None, description="the new-account workflow (config/onboarding.py)"
     )
 
     @model_validator(mode="after")

@@ -109,7 +109,19 @@ masking:
 
 # Customers no crosswalk entry or account number identifies are matched against the
 # store: linked at or above upper (bits), held for review between, created below.
-# customers: {upper: 14, lower: 6}
+# New accounts from the CRM or portal (no account number yet) are onboarded: duplicate
+# check, credit, tax exemption, territory and rep, the ERP party, the account number back.
+# customers:
+#   upper: 14
+#   lower: 6
+#   onboarding:
+#     sources: [portal]                 # its self-registrations
+#     erp: erp
+#     auto_approve_credit: "10000"      # above this a person approves
+#     territories:                      # first match wins: postcode ranges or regions
+#       - {name: midwest, rep: jdoe, postcodes: ["60000-62999"], regions: [IL, WI]}
+#       - {name: house, rep: desk}
+#     default_territory: house
 # throttle: {per_key: {per_second: 500, burst: 1000}}
 # retention: {events_days: 90, audit_days: 730, archive: ./archive}
 # tracing: {export: otlp}          # spans to OTEL_EXPORTER_OTLP_ENDPOINT

@@ -234,6 +234,16 @@ class HubConfig(_Strict):
         self._check_governance(known)
         return self
 
+    def _onboarding_systems(self) -> list[tuple[str, list[str]]]:
+        ob = self.customers.onboarding if self.customers else None
+        if ob is None:
+            return []
+        return [
+            ("customers.onboarding.sources", ob.sources),
+            ("customers.onboarding.erp", [ob.erp]),
+            ("customers.onboarding.write_as", [ob.writer]),
+        ]
+
     def _check_governance(self, known: set[str]) -> None:
         for where, names in (
             ("access.systems", list(self.access.systems)),
@@ -241,6 +251,7 @@ class HubConfig(_Strict):
             ("throttle.systems", list(self.throttle.systems)),
             ("orders.channels", [c for c in self.orders.channels if c != "default"]),
             ("alerts.send_to", self.alerts.send_to),
+            *self._onboarding_systems(),
             *(
                 (f"alerts.rules.{a.name}.system", [a.system])
                 for a in self.alerts.rules

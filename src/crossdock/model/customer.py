@@ -8,6 +8,7 @@ has a code that other records refer to.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -33,6 +34,10 @@ class SiteRole(StrEnum):
 class TaxId(CanonicalModel):
     scheme: str = Field(min_length=1, description="e.g. EIN, VAT, resale certificate")
     value: str = Field(min_length=1)
+    region: str | None = Field(
+        default=None, description="where it holds (an exemption certificate is per region)"
+    )
+    expires_on: date | None = Field(default=None, description="an exemption certificate's expiry")
 
 
 class Site(CanonicalModel):

@@ -25,6 +25,7 @@ from crossdock.store.repos.customer_match import SqlCustomerMatch
 from crossdock.store.repos.fulfilment import SqlFulfilment
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
+from crossdock.store.repos.onboarding import SqlOnboarding
 from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
 from crossdock.store.repos.orders import SqlOrders
 from crossdock.store.repos.outbox import SqlOutbox
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         CustomerMatch,
         Exceptions,
         Fulfilment,
+        Onboarding,
         Orders,
         Outbox,
         Parked,
@@ -69,6 +71,7 @@ class Store:
         self.fulfilment = SqlFulfilment(*parts)
         self.receipts = SqlReceipts(*parts)
         self.customer_match = SqlCustomerMatch(*parts)
+        self.onboarding = SqlOnboarding(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -111,7 +114,16 @@ if TYPE_CHECKING:
     def _conforms(
         store: Store,
     ) -> tuple[
-        Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, Fulfilment, CustomerMatch
+        Records,
+        Crosswalk,
+        Outbox,
+        Cursors,
+        Parked,
+        Exceptions,
+        Orders,
+        Fulfilment,
+        CustomerMatch,
+        Onboarding,
     ]:
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
@@ -124,6 +136,7 @@ if TYPE_CHECKING:
             store.orders,
             store.fulfilment,
             store.customer_match,
+            store.onboarding,
         )
 
 

@@ -15,6 +15,12 @@ from typing import Any, Protocol
 from crossdock.model.base import EntityType
 from crossdock.store.customer_rows import NewReview, ReviewRow, ReviewStatus
 from crossdock.store.fulfil_rows import AppliedLine, DocKind, InvoiceBalance, LedgerLine
+from crossdock.store.onboarding_rows import (
+    OnboardingRow,
+    OnboardingStatus,
+    TimelineEntry,
+    Transition,
+)
 from crossdock.store.order_rows import (
     Decide,
     LineRow,
@@ -321,12 +327,33 @@ class CustomerMatch(Protocol):
     def save_trained(self, params: dict[str, Any], pairs: int) -> None: ...
 
 
+class Onboarding(Protocol):
+    """Customer onboarding state rows; each move a compare-and-set with a timeline entry."""
+
+    def position(self) -> int: ...
+
+    def start(self, tx: Any, found: Sequence[tuple[str, str]], position: int) -> list[int]: ...
+
+    def get(self, onboarding_id: int) -> OnboardingRow | None: ...
+
+    def of_customer(self, customer_id: str) -> OnboardingRow | None: ...
+
+    def listing(
+        self, status: OnboardingStatus | None = None, *, after_id: int = 0, limit: int = 100
+    ) -> list[OnboardingRow]: ...
+
+    def timeline(self, onboarding_id: int) -> list[TimelineEntry]: ...
+
+    def transition(self, tx: Any, row: OnboardingRow, move: Transition) -> OnboardingRow: ...
+
+
 __all__ = [
     "Crosswalk",
     "Cursors",
     "CustomerMatch",
     "Exceptions",
     "Fulfilment",
+    "Onboarding",
     "Orders",
     "Outbox",
     "Parked",

@@ -13,6 +13,7 @@ from crossdock.api.routers import (
     exceptions,
     health,
     metrics,
+    onboarding,
     orders,
     pricing,
     proposals,
@@ -37,6 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pricing.router,
     orders.router,
     customers.router,
+    onboarding.router,
     audit.router,
 )
 

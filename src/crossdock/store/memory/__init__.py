@@ -15,6 +15,7 @@ from typing import Any
 from crossdock.store.memory.customer_match import MemoryCustomerMatch
 from crossdock.store.memory.exceptions import MemoryExceptions
 from crossdock.store.memory.fulfilment import MemoryFulfilment
+from crossdock.store.memory.onboarding import MemoryOnboarding
 from crossdock.store.memory.outbox import MemoryCursors, MemoryOutbox, MemoryParked
 from crossdock.store.memory.records import MemoryCrosswalk, MemoryRecords
 from crossdock.store.memory.state import MemoryTx, Tables
@@ -24,6 +25,7 @@ from crossdock.store.protocols import (
     CustomerMatch,
     Exceptions,
     Fulfilment,
+    Onboarding,
     Outbox,
     Parked,
     Records,
@@ -48,6 +50,7 @@ class MemoryStore:
         self.fulfilment = MemoryFulfilment()
         _fulfilment: Fulfilment = self.fulfilment
         self.customer_match: CustomerMatch = MemoryCustomerMatch()
+        self.onboarding: Onboarding = MemoryOnboarding()
         _cursors: Cursors = self.cursors
         _parked: Parked = self.parked
 

@@ -31,6 +31,11 @@ from crossdock.store.schema.hub import (
     records,
     route_cursors,
 )
+from crossdock.store.schema.onboarding import (
+    customer_onboarding,
+    customer_onboarding_cursor,
+    customer_onboarding_steps,
+)
 from crossdock.store.schema.orders import (
     UNPUBLISHED,
     customer_invoices,
@@ -63,6 +68,9 @@ __all__ = [
     "customer_invoices",
     "customer_match_keys",
     "customer_match_model",
+    "customer_onboarding",
+    "customer_onboarding_cursor",
+    "customer_onboarding_steps",
     "customer_review",
     "delivery_receipts",
     "destination_guards",
