@@ -50,6 +50,16 @@ class LevelProbabilities(_Strict):
     u: float = Field(gt=0, lt=1)
 
 
+class Survivorship(_Strict):
+    """How a merge picks each field's value: ownership matrix, then these, in order."""
+
+    priority: list[str] = Field(
+        default_factory=list,
+        description="systems whose values win a merge, most trusted first "
+        "(after the field's owner; before recency and completeness)",
+    )
+
+
 class CustomersConfig(_Strict):
     upper: float = Field(
         default=14.0, description="match weight (bits) at or above which a customer is linked"
@@ -77,6 +87,8 @@ class CustomersConfig(_Strict):
         "(a head office's phone on every branch says little and costs quadratically)",
     )
 
+    survivorship: Survivorship = Field(default_factory=Survivorship)
+
     @model_validator(mode="after")
     def _thresholds(self) -> CustomersConfig:
         if self.lower > self.upper:
@@ -87,4 +99,4 @@ class CustomersConfig(_Strict):
         return self
 
 
-__all__ = ["CustomersConfig", "Level", "LevelProbabilities", "MatchField"]
+__all__ = ["CustomersConfig", "Level", "LevelProbabilities", "MatchField", "Survivorship"]

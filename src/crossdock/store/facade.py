@@ -22,6 +22,7 @@ from crossdock.store.migrate import upgrade
 from crossdock.store.repos.crosswalk import SqlCrosswalk
 from crossdock.store.repos.cursors import SqlCursors
 from crossdock.store.repos.customer_match import SqlCustomerMatch
+from crossdock.store.repos.customer_merge import SqlCustomerMerges
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
 from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         Crosswalk,
         Cursors,
         CustomerMatch,
+        CustomerMerges,
         Exceptions,
         Orders,
         Outbox,
@@ -66,6 +68,7 @@ class Store:
         self.orders = SqlOrders(*parts)
         self.receipts = SqlReceipts(*parts)
         self.customer_match = SqlCustomerMatch(*parts)
+        self.customer_merges = SqlCustomerMerges(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -107,7 +110,10 @@ if TYPE_CHECKING:
 
     def _conforms(
         store: Store,
-    ) -> tuple[Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, CustomerMatch]:
+    ) -> tuple[
+        Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, CustomerMatch,
+        CustomerMerges,
+    ]:  # fmt: skip
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
             store.records,
@@ -118,6 +124,7 @@ if TYPE_CHECKING:
             store.exceptions,
             store.orders,
             store.customer_match,
+            store.customer_merges,
         )
 
 

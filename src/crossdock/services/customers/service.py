@@ -6,9 +6,9 @@ gets its crosswalk row (accept: the candidate; reject: a new id of its
 own), the decision is audited, and the held changes go through ingest in
 that same transaction (:meth:`Ingestor.apply_in`): they merge by the
 ownership rules like any change, and a crash leaves either all of it or
-none. A decision on a ``pair`` task (two stored records dedupe found) is
-the steward's word for the merge step to come: recorded and audited, no
-record is changed yet.
+none. Accepting a ``pair`` task (two stored records dedupe found) merges
+them (:mod:`.merge`) in that same transaction; rejecting it keeps them apart.
+Either way the pair is never asked about again.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from crossdock.model.base import EntityType
 from crossdock.model.registry import model_for
 from crossdock.services.customers import dedupe
 from crossdock.services.customers.matcher import Models, explanation
+from crossdock.services.customers.merge import CustomerMerger, Merged
 from crossdock.services.customers.profile import Profile, blocking_keys, profile
 from crossdock.services.customers.weights import probabilities_to_json
 from crossdock.store import Store
@@ -56,6 +57,8 @@ class Decided:
     record_id: str | None
     """The record the held changes went to (incoming tasks)."""
     applied: IngestReport | None
+    merged: Merged | None = None
+    """The merge an accepted pair task made."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,10 @@ class CustomerService:
     @property
     def config(self) -> CustomersConfig:
         return _config(self._config)
+
+    @property
+    def merger(self) -> CustomerMerger:
+        return CustomerMerger(self.store, self.ingestor.matrix, self.config)
 
     def profiles(self) -> list[Profile]:
         """Every live customer's profile, in id order."""
@@ -163,11 +170,14 @@ class CustomerService:
             target: str | None = None
             applied: IngestReport | None = None
             detail: dict[str, Any] = {"task": task_id, "note": note, "weight": row.weight}
+            merged: Merged | None = None
             if row.kind is ReviewKind.INCOMING:
                 assert row.system is not None
                 assert row.native_id is not None
+                # the candidate may have been merged away since the task was filed
+                live = self.store.customer_merges.survivors(tx, [row.record_id])
                 target = (
-                    row.record_id
+                    live.get(row.record_id, row.record_id)
                     if accept
                     else new_record_id(model_for(EntityType.CUSTOMER).id_prefix)
                 )
@@ -176,9 +186,15 @@ class CustomerService:
                 applied = self.ingestor.apply_in(tx, held)
                 detail.update(system=row.system, native_id=row.native_id, record=target)
             else:
+                assert row.other_id is not None
                 detail.update(records=[row.record_id, row.other_id])
+                if accept:
+                    merged = self.merger.merge_in(
+                        tx, row.record_id, row.other_id, actor=actor, note=note
+                    )
+                    detail.update(merge=merged.merge_id)
             tx.audit(actor, f"customer.review.{status.value}", f"customer/{row.record_id}", detail)
-        return Decided(row, target, applied)
+        return Decided(row, target, applied, merged)
 
 
 __all__ = ["CustomerService", "Decided", "DedupeReport", "Trained"]

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crossdock.store.memory.customer_match import MemoryCustomerMatch
+from crossdock.store.memory.customer_merge import MemoryCustomerMerges
 from crossdock.store.memory.exceptions import MemoryExceptions
 from crossdock.store.memory.outbox import MemoryCursors, MemoryOutbox, MemoryParked
 from crossdock.store.memory.records import MemoryCrosswalk, MemoryRecords
@@ -21,6 +22,7 @@ from crossdock.store.protocols import (
     Crosswalk,
     Cursors,
     CustomerMatch,
+    CustomerMerges,
     Exceptions,
     Outbox,
     Parked,
@@ -44,6 +46,7 @@ class MemoryStore:
         self.parked = MemoryParked(self.tables)
         self.exceptions: Exceptions = MemoryExceptions(self.tables)
         self.customer_match: CustomerMatch = MemoryCustomerMatch()
+        self.customer_merges: CustomerMerges = MemoryCustomerMerges()
         _cursors: Cursors = self.cursors
         _parked: Parked = self.parked
 

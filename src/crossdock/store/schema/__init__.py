@@ -10,6 +10,7 @@ from crossdock.store.schema.base import metadata
 from crossdock.store.schema.customers import (
     customer_match_keys,
     customer_match_model,
+    customer_merges,
     customer_review,
 )
 from crossdock.store.schema.hub import (
@@ -58,6 +59,7 @@ __all__ = [
     "crosswalk",
     "customer_match_keys",
     "customer_match_model",
+    "customer_merges",
     "customer_review",
     "delivery_receipts",
     "destination_guards",
