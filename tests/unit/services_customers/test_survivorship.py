@@ -50,7 +50,7 @@ def test_priority_then_recency_then_completeness() -> None:
 def test_sites_join_by_code_then_by_normalized_address() -> None:
     mine = [{"code": "MAIN", "roles": ["sold_to"], "default": True,
              "address": {"line1": "12 Main St, Ste 4", "postal_code": "62701"}}]  # fmt: skip
-    theirs = [
+    theirs: list[dict[str, Any]] = [
         {"code": "MAIN", "roles": ["bill_to"]},
         {
             "code": "HQ",
