@@ -8,6 +8,7 @@ from crossdock.api.routers import (
     audit,
     availability,
     changes,
+    customer_stewardship,
     customers,
     events,
     exceptions,
@@ -37,6 +38,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pricing.router,
     orders.router,
     customers.router,
+    customer_stewardship.router,
     audit.router,
 )
 
