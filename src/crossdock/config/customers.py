@@ -13,6 +13,7 @@ Without the section nothing is matched and nothing is indexed.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -60,6 +61,22 @@ class Survivorship(_Strict):
     )
 
 
+class Approvals(_Strict):
+    """Four eyes: which customer changes wait for a second person before they apply."""
+
+    credit_limit_increase: Decimal | None = Field(
+        default=None, ge=0, description="a credit-limit increase above this amount waits"
+    )
+    credit_limit_increase_pct: Decimal | None = Field(
+        default=None, ge=0, description="a credit-limit increase above this percentage waits"
+    )
+    fields: list[str] = Field(
+        default_factory=lambda: ["payment_terms", "tax_exempt"],
+        description="fields whose every change waits: payment_terms, tax_exempt "
+        "(any site's exemption status or tax ids), and any bank-detail fields",
+    )
+
+
 class CustomersConfig(_Strict):
     upper: float = Field(
         default=14.0, description="match weight (bits) at or above which a customer is linked"
@@ -88,6 +105,9 @@ class CustomersConfig(_Strict):
     )
 
     survivorship: Survivorship = Field(default_factory=Survivorship)
+    approvals: Approvals | None = Field(
+        default=None, description="four eyes on sensitive changes; none: nothing waits"
+    )
 
     @model_validator(mode="after")
     def _thresholds(self) -> CustomersConfig:
@@ -99,4 +119,11 @@ class CustomersConfig(_Strict):
         return self
 
 
-__all__ = ["CustomersConfig", "Level", "LevelProbabilities", "MatchField", "Survivorship"]
+__all__ = [
+    "Approvals",
+    "CustomersConfig",
+    "Level",
+    "LevelProbabilities",
+    "MatchField",
+    "Survivorship",
+]

@@ -6,18 +6,23 @@ never asked again); ``POST /v1/customers/merges/{id}/unmerge`` puts both back;
 ``POST /v1/customers/link`` says a system's native id is a record. Each is
 audited with the caller as actor. Unknown records answer 404, a decision
 that contradicts an earlier one or a merge that is not the newest 409.
+
+``POST /v1/customers/changes`` (``write`` scope) is a person's change to a
+known customer: sensitive fields wait as proposals naming the caller as
+requester (``POST /v1/proposals/{id}/approve`` by anyone else applies them;
+the requester gets 409), the rest is ingested at once.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-from crossdock.api.auth import Approver
+from crossdock.api.auth import Approver, Writer
 from crossdock.api.deps import application_of
 from crossdock.api.problems import problem_responses
 from crossdock.api.routing import AuthFirstRoute
@@ -125,3 +130,30 @@ async def link(request: Request, body: LinkIn, who: Approver) -> Done:
         svc.link, body.system, body.native_id, body.record_id, actor=who.actor, note=body.note
     )
     return Done(record_id=done.record_id or body.record_id, task_id=done.task.id or None)
+
+
+class ChangeIn(BaseModel):
+    system: Annotated[str, Field(min_length=1, max_length=64)]
+    native_id: Annotated[str, Field(min_length=1, max_length=255)]
+    data: dict[str, Any] = Field(min_length=1)
+
+
+class ChangeOut(BaseModel):
+    record_id: str
+    waiting: list[str] = Field(description="fields waiting for a second person's approval")
+    applied: dict[str, int] | None = None
+
+
+@router.post(
+    "/changes", response_model=ChangeOut, summary="Request a change (sensitive fields wait)"
+)
+async def request_change(request: Request, body: ChangeIn, who: Writer) -> ChangeOut:
+    svc = application_of(request).customers
+    done = await run_in_threadpool(
+        svc.request_change, body.system, body.native_id, body.data, actor=who.actor
+    )
+    return ChangeOut(
+        record_id=done.record_id,
+        waiting=done.waiting,
+        applied=done.applied.as_dict() if done.applied else None,
+    )

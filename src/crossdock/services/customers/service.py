@@ -21,13 +21,15 @@ from typing import Any
 from crossdock.config.customers import CustomersConfig
 from crossdock.errors import ConflictError, InvalidInput, NotFound
 from crossdock.model.base import EntityType
+from crossdock.model.change import Change
 from crossdock.model.registry import model_for
 from crossdock.services.customers import dedupe
+from crossdock.services.customers.approvals import waiting_fields
 from crossdock.services.customers.matcher import Models, explanation
 from crossdock.services.customers.merge import CustomerMerger, Merged, Unmerged
 from crossdock.services.customers.profile import Profile, blocking_keys, profile
 from crossdock.services.customers.weights import probabilities_to_json
-from crossdock.store import Store
+from crossdock.store import ProposalStatus, Store, dumps
 from crossdock.store.customer_rows import (
     NewReview,
     ReviewKind,
@@ -66,6 +68,15 @@ class Decided:
     applied: IngestReport | None
     merged: Merged | None = None
     """The merge an accepted pair task made."""
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    record_id: str
+    waiting: list[str]
+    """Fields filed for a second person's approval (four eyes)."""
+    applied: IngestReport | None
+    """What ingest made of the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +214,57 @@ class CustomerService:
             tx.audit(actor, f"customer.review.{status.value}", f"customer/{row.record_id}", detail)
         return Decided(row, target, applied, merged)
 
+    # -- four eyes ----------------------------------------------------------------------------
+    def request_change(
+        self, system: str, native_id: str, data: dict[str, Any], *, actor: str
+    ) -> Requested:
+        """A person's change to a known customer, as ``system`` would send it.
+
+        Sensitive fields (:mod:`.approvals`) are filed as proposals naming ``actor``
+        as requester; someone else approves them. The rest goes through ingest now.
+        Both, and the audit entry, commit together.
+        """
+        rules = self.config.approvals
+        now = datetime.now(UTC)
+        with self.store.write() as tx:
+            known = tx.crosswalk_lookup(EntityType.CUSTOMER, [(system, native_id)])
+            rid = known.get((system, native_id))
+            if rid is None:
+                raise NotFound(f"{system}:{native_id} names no customer")
+            rid = self.store.customer_merges.survivors(tx, [rid]).get(rid, rid)
+            rec = tx.load_records(EntityType.CUSTOMER, [rid]).get(rid)
+            if rec is None or rec.deleted:
+                raise NotFound(f"customer {rid} does not exist")
+            waiting = waiting_fields(rules, rec.data, data) if rules is not None else []
+            tx.add_proposals(
+                [
+                    {
+                        "entity_type": EntityType.CUSTOMER.value,
+                        "entity_id": rid,
+                        "system": system,
+                        "field": name,
+                        "value": dumps(data[name]),
+                        "source_ts": now,
+                        "status": ProposalStatus.PENDING.value,
+                        "created_at": now,
+                        "requested_by": actor[:128],
+                    }
+                    for name in waiting
+                ]
+            )
+            rest = {k: v for k, v in data.items() if k not in waiting}
+            applied = (
+                self.ingestor.apply_in(tx, [Change(system, EntityType.CUSTOMER, native_id, rest)])
+                if rest
+                else None
+            )
+            tx.audit(
+                actor, "customer.change.requested", f"customer/{rid}",
+                {"system": system, "native_id": native_id, "waiting": waiting,
+                 "applied": sorted(rest)},
+            )  # fmt: skip
+        return Requested(rid, waiting, applied)
+
     # -- the steward's verbs (outside the queue; each remembered, so never asked again) ------
     def _settle_pair(self, tx: Any, a: str, b: str, status: ReviewStatus, actor: str) -> int:
         """File the pair {a, b} if it never was, and mark it decided when still pending."""
@@ -291,4 +353,4 @@ class CustomerService:
         return Decided(task, record_id, None)
 
 
-__all__ = ["CustomerService", "Decided", "DedupeReport", "Trained"]
+__all__ = ["CustomerService", "Decided", "DedupeReport", "Requested", "Trained"]

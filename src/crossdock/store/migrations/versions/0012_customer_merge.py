@@ -1,4 +1,4 @@
-"""customer merge: one row per merge of two canonical customers, with what unmerge restores
+"""customer merge log (what unmerge restores); proposals.requested_by for four eyes
 
 Revision ID: 0012_customer_merge
 Revises: 0008_order_engine
@@ -35,7 +35,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_customer_merges_merged", "customer_merges", ["merged_id", "status"])
     op.create_index("ix_customer_merges_survivor", "customer_merges", ["survivor_id", "status"])
+    # four eyes: who asked for a sensitive change (the one person who may not approve it)
+    with op.batch_alter_table("proposals") as batch:
+        batch.add_column(sa.Column("requested_by", sa.String(length=128), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("proposals") as batch:
+        batch.drop_column("requested_by")
     op.drop_table("customer_merges")
