@@ -112,7 +112,7 @@ def customers_accept(
     task: TaskArg, note: NoteOpt = None, config: ConfigOpt = Path("crossdock.yaml"),
     store: StoreOpt = None,
 ) -> None:  # fmt: skip
-    """Same customer: link the incoming id to the record (or record the pair for merge)."""
+    """Same customer: link the incoming id to the record (or merge the pair)."""
     _decide(task, True, note, config, store)
 
 

@@ -109,7 +109,15 @@ masking:
 
 # Customers no crosswalk entry or account number identifies are matched against the
 # store: linked at or above upper (bits), held for review between, created below.
-# customers: {upper: 14, lower: 6}
+# A merge keeps each field's value by the ownership matrix, then this priority, then
+# recency, then completeness. Approvals: four eyes on credit-limit increases above
+# an amount or a percentage, payment terms and tax exemption.
+# customers:
+#   upper: 14
+#   lower: 6
+#   survivorship: {priority: [erp, crm, portal]}
+#   approvals: {credit_limit_increase: 10000, credit_limit_increase_pct: 25,
+#               fields: [payment_terms, tax_exempt]}
 # throttle: {per_key: {per_second: 500, burst: 1000}}
 # retention: {events_days: 90, audit_days: 730, archive: ./archive}
 # tracing: {export: otlp}          # spans to OTEL_EXPORTER_OTLP_ENDPOINT
