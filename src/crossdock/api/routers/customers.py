@@ -3,8 +3,9 @@
 Listing needs a reader; accepting or rejecting needs the ``approve`` scope.
 Accepting an ``incoming`` task links the held customer to the candidate
 record and applies its held changes; rejecting makes it a record of its
-own. Accepting a ``pair`` task dedupe filed merges the two records. A task decided already answers 409, an unknown one 404,
-matching turned off 422 (problem+json).
+own. Accepting a ``pair`` task dedupe filed merges the two records. A task
+decided already answers 409, an unknown one 404, matching turned off 422
+(problem+json).
 """
 
 from __future__ import annotations
