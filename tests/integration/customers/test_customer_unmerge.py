@@ -8,7 +8,6 @@ blocking keys; versions move on (an unmerge is a new version of each).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,21 +21,13 @@ from crossdock.errors import ConflictError, NotFound
 from crossdock.model.change import Change
 from crossdock.store.order_rows import LineRow, NewOrder
 
+from . import test_customer_merge
 from .merge_state import CUS, merge_state
 from .test_customer_merge import SHOP, hub, put, two
 
 pytestmark = pytest.mark.integration
+app = test_customer_merge.app  # the same hub and destination as the merge tests
 LINE = LineRow(1, "SKU-1", Decimal(1), "each", Decimal(1))
-
-
-@pytest.fixture
-def app(store_url: str) -> Iterator[Application]:
-    SHOP.held.clear()
-    SHOP.applied.clear()
-    SHOP.redirects.clear()
-    application = Application.open(hub(), store_url=store_url)
-    yield application
-    application.close()
 
 
 def order(app: Application, number: str, customer: str) -> str:

@@ -102,3 +102,20 @@ def test_a_merged_away_id_goes_out_as_a_delete_carrying_merged_into() -> None:
     assert d.op is ChangeOp.DELETE
     body = delivery_json(d)
     assert (body["op"], body["data"]) == ("delete", {"merged_into": "cus_a"})
+
+
+def test_blank_or_unparseable_values_never_win_or_join() -> None:
+    a = side({"name": "ACME Corp.", "tax_ids": [{"scheme": "EIN", "value": "12-345"}]})
+    b = side(
+        {"name": "", "legal_name": "   ", "tax_ids": [{"scheme": "EIN", "value": "12345"}]},
+        name=("crm", T2),
+    )
+    out = survive(MATRIX, ["crm"], a, b, 2)
+    assert out.data["name"] == "ACME Corp."  # a blank newer name from a preferred system loses
+    assert "legal_name" not in out.data  # blank on the only side that has it: none
+    assert len(out.data["tax_ids"]) == 1  # the same number, punctuated otherwise
+    # two sites with unparseable postcodes and different streets stay two
+    s1 = {"code": "A", "roles": ["ship_to"], "address": {"line1": "1 Elm St", "postal_code": "??"}}
+    s2 = {"code": "B", "roles": ["ship_to"], "address": {"line1": "9 Oak Rd", "postal_code": "??"}}
+    sites, joined = unite_sites([s1], [s2])
+    assert [s["code"] for s in sites] == ["A", "B"] and joined == {}

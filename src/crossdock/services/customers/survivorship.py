@@ -50,7 +50,9 @@ class Survived:
 
 
 def _present(v: Any) -> bool:
-    return v is not None and v != "" and v != [] and v != {}
+    if isinstance(v, str):
+        return bool(v.strip())  # a blank is no value: it never beats one
+    return v is not None and v != [] and v != {}
 
 
 def _pick(
