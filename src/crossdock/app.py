@@ -21,6 +21,7 @@ from crossdock.config.hub import HubConfig
 from crossdock.services.availability.service import AvailabilityService
 from crossdock.services.customers.service import CustomerService
 from crossdock.services.orders.engine import OrderEngine
+from crossdock.services.orders.fulfilment import FulfilmentConsumer
 from crossdock.services.orders.service import OrderService
 from crossdock.services.pricing.service import PricingService
 from crossdock.sync.runtime import Hub
@@ -37,6 +38,7 @@ class Application:
         self._pricing: PricingService | None = None
         self._availability: AvailabilityService | None = None
         self._orders: OrderService | None = None
+        self._fulfilment: FulfilmentConsumer | None = None
         self._engine: OrderEngine | None = None
         self._customers: CustomerService | None = None
         self._attached = False
@@ -79,6 +81,20 @@ class Application:
             return self._orders
 
     @property
+    def fulfilment(self) -> FulfilmentConsumer:
+        """The consumer that applies shipments and invoices to orders."""
+        availability = self.availability
+        with self._lock:
+            if self._fulfilment is None:
+                self._fulfilment = FulfilmentConsumer(
+                    self.hub.store,
+                    availability,
+                    owner=self.hub.owner,
+                    lease_seconds=self.hub.config.delivery.lease_seconds,
+                )
+            return self._fulfilment
+
+    @property
     def engine(self) -> OrderEngine:
         """The order engine: publishes decided orders, follows the ERP route's answers."""
         availability = self.availability
@@ -106,7 +122,8 @@ class Application:
         Publishing customer prices for routes to channels (when ``pricing.publish``
         says so); feeding committed inventory to the stock positions; sweeping
         expired reservations and sending queued availability changes; re-checking
-        orders held for credit or stock (every ``orders.recheck_seconds``).
+        orders held for credit or stock (every ``orders.recheck_seconds``); applying
+        shipments and invoices to their orders.
         """
         if self._attached:
             return
@@ -129,7 +146,14 @@ class Application:
             availability.reservations.sweep()
             availability.ctx.publisher.drain()
 
+        fulfilment = self.fulfilment
+
+        def fulfil_orders() -> None:
+            # Shipments and invoices committed since the last pass move their orders.
+            fulfilment.run()
+
         self.hub.add_step("availability.inventory", feed_inventory)
+        self.hub.add_step("orders.fulfilment", fulfil_orders)
         self.hub.add_step("availability.sweep", sweep_and_publish)
         # Decided orders go out (to the ERP, to their channel) in the same pass.
         self.hub.add_step("orders.engine", self.engine.run)

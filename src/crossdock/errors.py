@@ -49,6 +49,8 @@ class ErrorCode(StrEnum):
     FILE_REFUSED = "file_refused"
     DOCUMENT_REFUSED = "document_refused"
     ILLEGAL_TRANSITION = "illegal_transition"
+    OVER_SHIPPED = "over_shipped"
+    ORDER_UNKNOWN = "order_unknown"
 
 
 class CrossdockError(Exception):

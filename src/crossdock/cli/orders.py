@@ -1,8 +1,9 @@
-"""`crossdock orders`: one order shown whole, the holds queue, release, reject, cancel (audited)."""
+"""`crossdock orders`: one order whole, the holds queue, release, reject, cancel, replay."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,10 +14,12 @@ from crossdock.cli.options import ConfigOpt, StoreOpt, actor, console, open_app
 from crossdock.cli.output import JsonOpt, json_out
 from crossdock.errors import NotFound
 from crossdock.services.orders import OrderService
+from crossdock.store.fulfil_rows import LedgerLine
 from crossdock.store.order_rows import OrderRow, OrderState
 
 orders_app = typer.Typer(
-    help="Orders: one order, the holds queue, release, reject and cancel.", no_args_is_help=True
+    help="Orders: one order, the holds queue, release, reject, cancel, replay a shipment.",
+    no_args_is_help=True,
 )
 
 OrderArg = Annotated[
@@ -37,6 +40,7 @@ def _find(svc: OrderService, ref: str) -> OrderRow:
 
 def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, Any]:
     store = svc.store
+    book = {ln.line_number: ln for ln in store.fulfilment.lines(o.id)}
     doc: dict[str, Any] = {
         "id": o.id,
         "channel": o.channel,
@@ -63,6 +67,7 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
                 "price_note": ln.price_note,
                 "backordered": str(ln.backordered),
                 "promise_date": ln.promise_date.isoformat() if ln.promise_date else None,
+                **_fulfilled(book.get(ln.line_number), ln.base_quantity),
             }
             for ln in store.orders.lines(o.id)
         ],
@@ -73,6 +78,18 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
             for s in store.orders.timeline(o.id)
         ]
     return doc
+
+
+def _fulfilled(f: LedgerLine | None, base: Decimal) -> dict[str, str]:
+    """A line's fulfilment in base units (nothing moved yet: all of it open)."""
+    if f is None:
+        return {"open": str(base), "shipped": "0", "invoiced": "0", "fulfilment": "open"}
+    return {
+        "open": str(f.reserved),
+        "shipped": str(f.shipped),
+        "invoiced": str(f.invoiced),
+        "fulfilment": f.status.value,
+    }
 
 
 def _print(doc: dict[str, Any]) -> None:
@@ -90,7 +107,8 @@ def _print(doc: dict[str, Any]) -> None:
         console.print(f"{key}: {doc[key] if doc[key] is not None else '-'}", highlight=False)
     console.print(f"holds: {', '.join(doc['holds']) or '-'}   total: {doc['total']}")
     lines = Table(title="lines")
-    for col in ("line", "sku", "quantity", "unit", "unit price", "price from", "promised"):
+    cols = ("line", "sku", "quantity", "unit", "unit price", "price from", "promised", "open")
+    for col in (*cols, "shipped", "invoiced"):
         lines.add_column(col)
     for ln in doc["lines"]:
         lines.add_row(
@@ -101,6 +119,9 @@ def _print(doc: dict[str, Any]) -> None:
             ln["unit_price"] or "-",
             ln["price_note"] or "-",
             f"{ln['backordered']} on {ln['promise_date']}" if ln["promise_date"] else "-",
+            ln["open"],
+            ln["shipped"],
+            ln["invoiced"],
         )
     console.print(lines)
     rules = Table(title="rules")
@@ -222,6 +243,31 @@ def orders_cancel(
         lambda svc, oid: svc.cancel(oid, actor=actor(), note=note),
         holds=False,
     )
+
+
+@orders_app.command("replay")
+def orders_replay(
+    exception: Annotated[int, typer.Argument(help="The exception's id (exceptions list).")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apply a shipment or invoice an exception held back, as it stands now (the cause fixed)."""
+    with open_app(config, store) as application:
+        out = application.fulfilment.replay(exception, actor=actor())
+    refused = [r.reason for r in out.refused]
+    if as_json:
+        json_out(
+            {
+                "exception": exception,
+                "applied": out.applied,
+                "refused": refused,
+                "status": out.moved_to,
+            }
+        )
+        return
+    state = "still refused: " + "; ".join(refused) if refused else "applied"
+    console.print(f"exception {exception}: {state}", highlight=False)
 
 
 def _decide(

@@ -9,6 +9,7 @@ what is worth another try.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -64,6 +65,10 @@ class Dialect(Protocol):
         """An INSERT into ``table`` that does nothing on a key conflict."""
         ...
 
+    def upsert(self, table: Table, keys: Sequence[str]) -> Insert:
+        """An INSERT into ``table`` that, on a conflict on ``keys``, sets every other column."""
+        ...
+
     def lock_select(self, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
         """``query`` row-locking what it reads (``lock``, for SQLAlchemy selects)."""
         ...
@@ -97,6 +102,11 @@ class SqliteDialect:
     def insert_ignore(self, table: Table) -> Insert:
         return sqlite_insert(table).on_conflict_do_nothing()
 
+    def upsert(self, table: Table, keys: Sequence[str]) -> Insert:
+        stmt = sqlite_insert(table)
+        rest = {c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys}
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=rest)
+
     def lock_select(self, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
         return query
 
@@ -127,6 +137,11 @@ class PostgresDialect:
 
     def insert_ignore(self, table: Table) -> Insert:
         return pg_insert(table).on_conflict_do_nothing()
+
+    def upsert(self, table: Table, keys: Sequence[str]) -> Insert:
+        stmt = pg_insert(table)
+        rest = {c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys}
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=rest)
 
     def lock_select(self, query: Select[Any], *, skip_locked: bool = False) -> Select[Any]:
         return query.with_for_update(skip_locked=skip_locked)

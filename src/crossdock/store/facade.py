@@ -23,6 +23,7 @@ from crossdock.store.repos.crosswalk import SqlCrosswalk
 from crossdock.store.repos.cursors import SqlCursors
 from crossdock.store.repos.customer_match import SqlCustomerMatch
 from crossdock.store.repos.customer_merge import SqlCustomerMerges
+from crossdock.store.repos.fulfilment import SqlFulfilment
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
 from crossdock.store.repos.operator import SqlAudit, SqlExceptions, SqlProposals
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         CustomerMatch,
         CustomerMerges,
         Exceptions,
+        Fulfilment,
         Orders,
         Outbox,
         Parked,
@@ -66,6 +68,7 @@ class Store:
         self.audit = SqlAudit(*parts)
         self.keys = SqlKeys(*parts)
         self.orders = SqlOrders(*parts)
+        self.fulfilment = SqlFulfilment(*parts)
         self.receipts = SqlReceipts(*parts)
         self.customer_match = SqlCustomerMatch(*parts)
         self.customer_merges = SqlCustomerMerges(*parts)
@@ -111,8 +114,8 @@ if TYPE_CHECKING:
     def _conforms(
         store: Store,
     ) -> tuple[
-        Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, CustomerMatch,
-        CustomerMerges,
+        Records, Crosswalk, Outbox, Cursors, Parked, Exceptions, Orders, Fulfilment,
+        CustomerMatch, CustomerMerges,
     ]:  # fmt: skip
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
@@ -123,6 +126,7 @@ if TYPE_CHECKING:
             store.parked,
             store.exceptions,
             store.orders,
+            store.fulfilment,
             store.customer_match,
             store.customer_merges,
         )

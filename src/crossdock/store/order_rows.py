@@ -19,13 +19,21 @@ class OrderState(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     CONFIRMED = "confirmed"
+    PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     INVOICED = "invoiced"
 
 
 AMENDABLE = frozenset({OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD})
 """States in which a new body for the same order number amends the order."""
-EXPOSED = frozenset({OrderState.ACCEPTED, OrderState.CONFIRMED, OrderState.SHIPPED})
+EXPOSED = frozenset(
+    {
+        OrderState.ACCEPTED,
+        OrderState.CONFIRMED,
+        OrderState.PARTIALLY_SHIPPED,
+        OrderState.SHIPPED,
+    }
+)
 """States whose totals count against the customer's credit (open, not yet invoiced)."""
 
 

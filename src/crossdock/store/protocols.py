@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from crossdock.model.base import EntityType
 from crossdock.store.customer_rows import MergeRow, NewReview, ReviewRow, ReviewStatus
+from crossdock.store.fulfil_rows import AppliedLine, DocKind, InvoiceBalance, LedgerLine
 from crossdock.store.order_rows import (
     Decide,
     LineRow,
@@ -36,6 +37,7 @@ from crossdock.store.records import (
     RouteCursor,
     StoredRecord,
 )
+from crossdock.store.write import WriteTx
 
 
 class Records(Protocol):
@@ -205,6 +207,8 @@ class Orders(Protocol):
 
     def find(self, channel: str, order_number: str) -> OrderRow | None: ...
 
+    def by_number(self, order_number: str) -> list[OrderRow]: ...
+
     def lines(self, order_id: str) -> list[LineRow]: ...
 
     def timeline(self, order_id: str) -> list[StepRow]: ...
@@ -243,6 +247,39 @@ class Orders(Protocol):
     def stuck(self, before: datetime) -> int: ...
 
     def with_problem(self) -> int: ...
+
+
+class Fulfilment(Protocol):
+    """The per-line fulfilment ledger, the document lines applied to it, customer invoices.
+
+    Writes take the caller's write transaction (``WriteTx``, or the twin's own).
+    """
+
+    def lines(self, order_id: str) -> list[LedgerLine]: ...
+
+    def lock_lines(self, tx: WriteTx, order_id: str) -> list[LedgerLine]: ...
+
+    def applied(self, tx: WriteTx, kind: DocKind, number: str) -> dict[str, AppliedLine]: ...
+
+    def save(
+        self, tx: WriteTx, lines: Sequence[LedgerLine], applied: Sequence[AppliedLine]
+    ) -> None: ...
+
+    def advance(
+        self,
+        tx: WriteTx,
+        order_id: str,
+        status: OrderState | None,
+        from_states: Sequence[OrderState],
+        *,
+        touch: bool,
+    ) -> bool: ...
+
+    def note(self, tx: WriteTx, order_id: str, steps: Sequence[Step]) -> None: ...
+
+    def put_invoice(self, tx: WriteTx, inv: InvoiceBalance) -> None: ...
+
+    def invoices(self, order_id: str) -> list[InvoiceBalance]: ...
 
 
 class CustomerMatch(Protocol):
@@ -326,6 +363,7 @@ __all__ = [
     "CustomerMatch",
     "CustomerMerges",
     "Exceptions",
+    "Fulfilment",
     "Orders",
     "Outbox",
     "Parked",

@@ -168,6 +168,48 @@ def test_reservation_lifecycle_and_channel_fence(hub: Hub) -> None:
     assert svc.availability(["A"])[0].atp == D(8)
 
 
+def test_shipping_consumes_an_allocation_once_per_key_and_never_more(hub: Hub) -> None:
+    """A held reservation that ships is confirmed first; the same key again changes nothing;
+    more than it allocated is refused; the pick (the stock feed) moves the position."""
+    svc = AvailabilityService(hub)
+    receive(svc, "A", "W1", "10", "r1")
+    r = svc.reservations.reserve(
+        ReserveRequest(idempotency_key="k1", sku="A", location="W1", quantity=D(4))
+    )
+    first = svc.reservations.ship(r.id, D(3), "shp-1:1")
+    assert (first.reservation.status.value, first.shipped, first.remaining) == (
+        "confirmed",
+        D(3),
+        D(1),
+    )
+    (item,) = svc.availability(["A"])
+    b = item.locations[0].buckets
+    assert (b.on_hand, b.reserved, b.allocated) == (D(10), D(0), D(4))  # confirmed, not moved
+    again = svc.reservations.ship(r.id, D(3), "shp-1:1")
+    assert again.replayed and again.shipped == D(3)
+    with pytest.raises(ConflictError, match="another shipment"):
+        svc.reservations.ship(r.id, D(1), "shp-1:1")
+    with pytest.raises(ConflictError) as over:
+        svc.reservations.ship(r.id, D(2), "shp-2:1")
+    assert over.value.code is ErrorCode.OVER_SHIPPED
+    last = svc.reservations.ship(r.id, D(1), "shp-2:1")
+    assert (last.reservation.status.value, last.remaining) == ("shipped", D(0))
+    assert svc.reservations.release(r.id).replayed  # nothing left to give back
+    # The goods leave in the WMS: its pick takes on hand and the allocation, once.
+    svc.feeds.apply_wms_event(
+        WmsEvent(idempotency_key="p1", kind="pick", sku="A", location="W1", quantity=D(4))
+    )
+    (item,) = svc.availability(["A"])
+    b = item.locations[0].buckets
+    assert (b.on_hand, b.reserved, b.allocated, item.atp) == (D(6), D(0), D(0), D(6))
+    released = svc.reservations.reserve(
+        ReserveRequest(idempotency_key="k2", sku="A", location="W1", quantity=D(1))
+    )
+    svc.reservations.release(released.id)
+    with pytest.raises(ConflictError, match="released"):
+        svc.reservations.ship(released.id, D(1), "shp-3:1")
+
+
 def _expire(hub: Hub, rid: str) -> None:
     with hub.store.write() as tx:
         tx.conn.execute(

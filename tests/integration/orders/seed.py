@@ -104,3 +104,54 @@ def reserved(app: Application, sku: str = "W-1") -> Decimal:
     """Units of ``sku`` reserved at W1."""
     (item,) = app.availability.availability([sku])
     return item.locations[0].buckets.reserved
+
+
+def shipment(
+    app: Application, number: str, order_number: str, *lines: dict[str, Any], **kw: Any
+) -> None:
+    data = {
+        "shipment_number": number,
+        "order_number": order_number,
+        "status": "shipped",
+        "lines": list(lines),
+        **kw,
+    }
+    report = app.hub.ingest(
+        [Change(system="erp", entity_type=EntityType.SHIPMENT, native_id=number, data=data)]
+    )
+    assert not report.exceptions, report
+
+
+def invoice(
+    app: Application, number: str, order_number: str, *lines: dict[str, Any], status: str = "open"
+) -> None:
+    total = sum((Decimal(ln["extended_price"]) for ln in lines), Decimal(0))
+    data = {
+        "invoice_number": number,
+        "order_number": order_number,
+        "status": status,
+        "lines": list(lines),
+        "totals": {"subtotal": str(total), "total": str(total)},
+    }
+    report = app.hub.ingest(
+        [Change(system="erp", entity_type=EntityType.INVOICE, native_id=number, data=data)]
+    )
+    assert not report.exceptions, report
+
+
+def sl(n: int | None, qty: str, sku: str = "W-1", **kw: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"sku": sku, "quantity": qty, **kw}
+    if n is not None:
+        out["order_line_number"] = n
+    return out
+
+
+def il(n: int, qty: str, price: str, sku: str = "W-1", **kw: Any) -> dict[str, Any]:
+    return {
+        "line_number": n,
+        "sku": sku,
+        "quantity": qty,
+        "unit_price": price,
+        "extended_price": str(Decimal(qty) * Decimal(price)),
+        **kw,
+    }

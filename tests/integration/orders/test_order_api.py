@@ -12,7 +12,7 @@ import pytest
 from crossdock.api import create_api_key, create_app
 from crossdock.app import Application
 
-from .seed import customer, line, seeded
+from .seed import customer, il, invoice, line, seeded, shipment, sl
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -159,6 +159,47 @@ def test_a_channels_key_sees_its_own_orders_only(setup: Setup) -> None:
     assert [o["id"] for o in listed] == [mine["id"]]
     everyone = client.get("/v1/orders", headers=keys["read"]).json()["items"]
     assert {o["id"] for o in everyone} == {mine["id"], theirs["id"]}
+
+
+def test_one_order_shows_what_each_line_shipped_and_was_invoiced(setup: Setup) -> None:
+    client, keys, app = setup
+    body_ = body("PO-7", line(1, qty="5"), line(2, qty="1", unit="CS"))
+    o = client.post("/v1/orders", json=body_, headers=keys["portal"]).json()
+    before = client.get(f"/v1/orders/{o['id']}", headers=keys["read"]).json()
+    assert before["lines"][1]["fulfilment"] == {
+        "status": "open",
+        "ordered": "12",
+        "open": "12",
+        "shipped": "0",
+        "released": "0",
+        "invoiced": "0",
+    }
+    shipment(app, "SHP-7", "PO-7", sl(1, "3"), carrier="UPS", tracking_numbers=["1Z7"])
+    invoice(app, "INV-7", "PO-7", il(1, "3", "10.00"))
+    app.fulfilment.run()
+    got = client.get(f"/v1/orders/{o['id']}", headers=keys["read"]).json()
+    assert got["status"] == "partially_shipped"
+    one = got["lines"][0]["fulfilment"]
+    assert (one["status"], one["open"], one["shipped"], one["invoiced"]) == (
+        "partially_shipped",
+        "2",
+        "3",
+        "3",
+    )
+    assert got["invoices"] == [
+        {
+            "invoice_number": "INV-7",
+            "status": "open",
+            "total": "30.00",
+            "open_amount": "30.00",
+            "due_date": None,
+        }
+    ]
+    tl = client.get(f"/v1/orders/{o['id']}/timeline", headers=keys["read"]).json()["steps"]
+    shipped = next(s for s in tl if s["kind"] == "shipment")
+    assert shipped["detail"]["carrier"] == "UPS"
+    assert shipped["detail"]["tracking_numbers"] == ["1Z7"]
+    assert shipped["detail"]["lines"] == [{"line": 1, "sku": "W-1", "quantity": "3"}]
 
 
 def test_cancel_by_the_channel_or_an_operator_not_by_others(setup: Setup) -> None:

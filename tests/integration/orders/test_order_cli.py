@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from crossdock.cli import app
 from crossdock.store import Store
 
-from .seed import customer, line, order, seeded
+from .seed import customer, line, order, seeded, shipment, sl
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -77,6 +77,26 @@ def test_show_holds_release_reject(tmp_path: Path) -> None:
     assert nope.exit_code == 2
     no_note = runner.invoke(app, ["orders", "release", held.id, "--config", str(cfg)])
     assert no_note.exit_code != 0
+
+
+def test_replay_applies_a_shipment_whose_order_arrived_later(tmp_path: Path) -> None:
+    cfg, url = hub_file(tmp_path)
+    seed = seeded(url)
+    try:
+        shipment(seed, "SHP-1", "PO-5", sl(1, "2"), carrier="DHL")
+        seed.fulfilment.run()
+        (exc,) = seed.hub.store.exceptions.page()
+        late = seed.orders.submit("portal", order("PO-5", line(1, qty="2"))).order
+    finally:
+        seed.close()
+    done = runner.invoke(app, ["orders", "replay", str(exc.id), "--config", str(cfg), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["status"] == "shipped"
+    shown = runner.invoke(app, ["orders", "show", late.id, "--config", str(cfg), "--json"])
+    (ln,) = json.loads(shown.output)["lines"]
+    assert (ln["shipped"], ln["open"], ln["fulfilment"]) == ("2", "0", "shipped")
+    again = runner.invoke(app, ["orders", "replay", str(exc.id), "--config", str(cfg)])
+    assert again.exit_code != 0 and "resolved" in again.output
 
 
 def test_cancel_and_status(tmp_path: Path) -> None:

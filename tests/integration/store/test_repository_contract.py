@@ -247,3 +247,34 @@ class TestExceptions:
         assert ex.count() == 2 and ex.count(ExceptionStatus.RESOLVED) == 1
         assert len(ex.page(status=None)) == 3
         assert ex.get(10_000) is None
+
+
+def test_fulfilment_ledger_applied_lines_and_invoices(store: Any) -> None:
+    """Ledger lines and applied lines are upserts by key; invoices by number."""
+    from decimal import Decimal as D  # noqa: N817
+
+    from crossdock.store.fulfil_rows import (
+        AppliedLine,
+        DocKind,
+        InvoiceBalance,
+        LedgerLine,
+        LineStatus,
+    )
+
+    f = store.fulfilment
+    with store.write() as tx:
+        assert f.lock_lines(tx, "ord_1") == []
+        assert f.applied(tx, DocKind.SHIPMENT, "S1") == {}
+        first = LedgerLine("ord_1", 2, "A", D(5), D(2), D(3), status=LineStatus.PARTIALLY_SHIPPED)
+        f.save(tx, [first], [AppliedLine(DocKind.SHIPMENT, "S1", "2|A|", "ord_1", 2, D(3))])
+    with store.write() as tx:
+        done = LedgerLine("ord_1", 2, "A", D(5), D(0), D(5), status=LineStatus.SHIPPED)
+        f.save(tx, [done], [AppliedLine(DocKind.SHIPMENT, "S1", "2|A|", "ord_1", 2, D(5))])
+        assert f.applied(tx, DocKind.SHIPMENT, "S1")["2|A|"].quantity == D(5)
+        assert f.applied(tx, DocKind.INVOICE, "S1") == {}
+        f.put_invoice(tx, InvoiceBalance("I1", "ord_1", "cus_1", D("9.50"), D("9.50"), "open"))
+        f.put_invoice(tx, InvoiceBalance("I1", "ord_1", "cus_1", D("9.50"), D(0), "paid"))
+    assert f.lines("ord_1") == [done]
+    assert f.lines("ord_2") == []
+    (inv,) = f.invoices("ord_1")
+    assert (inv.open_amount, inv.status) == (D(0), "paid")

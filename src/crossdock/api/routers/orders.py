@@ -13,6 +13,7 @@ cancel needs it too, or the key of the order's own channel.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -31,6 +32,8 @@ from crossdock.api.problems import problem_responses
 from crossdock.api.routers.changes import sending_system
 from crossdock.errors import NotFound
 from crossdock.services.orders import OrderIn, OrderService
+from crossdock.services.orders.ledger import new_line
+from crossdock.store.fulfil_rows import LineStatus
 from crossdock.store.order_rows import Opened, OrderRow, OrderState
 
 router = APIRouter(
@@ -52,6 +55,17 @@ OrderId = Annotated[
 ]
 
 
+class FulfilmentOut(BaseModel):
+    """Where one line is, in the item's base unit: open + shipped + released = ordered."""
+
+    status: LineStatus
+    ordered: Decimal
+    open: Decimal = Field(description="still to ship (reserved or allocated for the order)")
+    shipped: Decimal
+    released: Decimal = Field(description="given back without shipping")
+    invoiced: Decimal
+
+
 class LineOut(BaseModel):
     line_number: int
     sku: str
@@ -63,6 +77,15 @@ class LineOut(BaseModel):
     price_note: str | None
     backordered: Decimal = Field(description="base units not reserved now, promised later")
     promise_date: date | None = Field(description="when the backordered units are promised")
+    fulfilment: FulfilmentOut
+
+
+class InvoiceOut(BaseModel):
+    invoice_number: str
+    status: str
+    total: Decimal
+    open_amount: Decimal = Field(description="what is still owed (0 once paid)")
+    due_date: date | None
 
 
 class RuleOut(BaseModel):
@@ -103,6 +126,7 @@ class OrderOut(BaseModel):
     rules: list[RuleOut]
     lines: list[LineOut]
     reservations: list[ReservationOut]
+    invoices: list[InvoiceOut]
 
 
 class StepOut(BaseModel):
@@ -162,12 +186,35 @@ def order_out(svc: OrderService, o: OrderRow) -> OrderOut:
         erp_number=o.erp_number,
         problem=o.problem,
         rules=[RuleOut.model_validate(r) for r in o.rules],
-        lines=[LineOut.model_validate(ln, from_attributes=True) for ln in store.orders.lines(o.id)],
+        lines=_lines_out(svc, o),
         reservations=[
             ReservationOut.model_validate(r, from_attributes=True)
             for r in store.orders.reservations(o.id, held_only=False)
         ],
+        invoices=[
+            InvoiceOut.model_validate(i, from_attributes=True)
+            for i in store.fulfilment.invoices(o.id)
+        ],
     )
+
+
+def _lines_out(svc: OrderService, o: OrderRow) -> list[LineOut]:
+    """The order's lines, each with its ledger (a line nothing moved yet: all of it open)."""
+    store = svc.store
+    book = {ln.line_number: ln for ln in store.fulfilment.lines(o.id)}
+    out: list[LineOut] = []
+    for ln in store.orders.lines(o.id):
+        f = book.get(ln.line_number) or new_line(o.id, ln.line_number, ln.sku, ln.base_quantity)
+        fulfilment = FulfilmentOut(
+            status=f.status,
+            ordered=f.ordered,
+            open=f.reserved,
+            shipped=f.shipped,
+            released=f.released,
+            invoiced=f.invoiced,
+        )
+        out.append(LineOut(**asdict(ln), fulfilment=fulfilment))
+    return out
 
 
 @router.post(
@@ -233,7 +280,11 @@ def _visible(svc: OrderService, order_id: str, who: Principal) -> OrderRow:
     return order
 
 
-@router.get("/{order_id}", response_model=OrderOut, summary="One order: lines, rules, reservations")
+@router.get(
+    "/{order_id}",
+    response_model=OrderOut,
+    summary="One order: lines (with what shipped and was invoiced), rules, reservations",
+)
 async def get_order(order_id: OrderId, svc: OrdersDep, who: Reader) -> OrderOut:
     return await run_in_threadpool(lambda: order_out(svc, _visible(svc, order_id, who)))
 

@@ -34,6 +34,8 @@ class PullKind(StrEnum):
     PRICE_LISTS = "price_lists"
     STOCK = "stock"
     SALES = "sales"
+    SHIPMENTS = "shipments"
+    INVOICES = "invoices"
 
 
 class TrytonSettings(BaseModel):

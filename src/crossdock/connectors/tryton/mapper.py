@@ -21,6 +21,12 @@ Inbound (Tryton rows → partial canonical data, as :class:`Change` objects):
   and no read time: a position read again unchanged makes no new version, and
   40 → 30 → 40 is three versions, not a duplicate dropped.
 * ``sale.sale`` pushed by the hub → ``order`` status.
+* customer shipments (``stock.shipment.out``) of the hub's sales, once shipped or
+  done → ``shipment``: the moves to the customer become lines (the sale line's
+  sequence is the order line number), the sale's reference the order number.
+* customer invoices (``account.invoice``, type out) of the hub's sales, once
+  posted → ``invoice``: lines, totals, the earliest maturity as the due date,
+  and ``open`` / ``partially_paid`` / ``paid`` from what is left to pay.
 
 Outbound values for sales and parties are built in :mod:`.destination`.
 """
@@ -405,12 +411,159 @@ def order_change(system: str, sale: Mapping[str, Any], ts: datetime | None) -> C
     )
 
 
+# -- shipments and invoices ----------------------------------------------------------------
+SHIPPED_STATES = ("shipped", "done")
+"""Customer shipment states in which the goods have left (earlier ones may still change)."""
+INVOICE_STATES = ("posted", "paid")
+"""Customer invoice states the hub takes: posted (owed) and paid."""
+
+
+def shipment_change(
+    system: str,
+    shipment: Mapping[str, Any],
+    moves: Iterable[Mapping[str, Any]],
+    *,
+    order_number: str,
+    skus: Mapping[int, str],
+    units: Mapping[int, str],
+    line_numbers: Mapping[int, int],
+    location: str | None,
+    ts: datetime | None,
+) -> Change:
+    """A customer shipment of one hub sale as a canonical ``shipment``.
+
+    ``line_numbers`` maps a sale line id to its sequence (the order line number);
+    ``skus`` and ``units`` map product and unit ids to the hub's codes.
+    """
+    lines: list[dict[str, Any]] = []
+    for m in moves:
+        if m.get("state") == "cancelled" or not number(m.get("quantity")):
+            continue
+        line: dict[str, Any] = {
+            "sku": skus.get(m["product"], str(m["product"])),
+            "quantity": _plain(number(m["quantity"])),  # type: ignore[arg-type]
+            "unit": units.get(m["unit"]) if m.get("unit") else None,
+        }
+        origin = m.get("origin") or ""
+        if origin.startswith("sale.line,"):
+            seq = line_numbers.get(int(origin.split(",")[1]))
+            if seq:
+                line["order_line_number"] = seq
+        lines.append({k: v for k, v in line.items() if v is not None})
+    when = shipment.get("effective_date")
+    data: dict[str, Any] = {
+        "shipment_number": shipment.get("number") or f"tryton-{shipment['id']}",
+        "order_number": order_number,
+        "status": "shipped",
+        "lines": lines,
+    }
+    if location:
+        data["ship_from"] = location
+    if shipment.get("delivery_address"):
+        data["ship_to"] = site_code(int(shipment["delivery_address"]))
+    if when is not None:
+        data["shipped_at"] = datetime(when.year, when.month, when.day).isoformat() + "Z"
+    if shipment.get("carrier"):
+        data["carrier"] = str(shipment["carrier"])
+    tracking = shipment.get("shipping_reference") or shipment.get("tracking_number")
+    if tracking:
+        data["tracking_numbers"] = [str(tracking)]
+    sid = str(shipment["id"])
+    return _change(system, EntityType.SHIPMENT, sid, data, ts, f"tryton:stock.shipment.out/{sid}")
+
+
+def invoice_status(invoice: Mapping[str, Any]) -> str:
+    """open, partially_paid or paid, from the invoice's state and what is left to pay."""
+    if invoice.get("state") == "paid":
+        return "paid"
+    left = number(invoice.get("amount_to_pay"))
+    total = number(invoice.get("total_amount"))
+    if left is not None and total is not None and Decimal(0) < left < total:
+        return "partially_paid"
+    if left is not None and left <= 0 and total:
+        return "paid"
+    return "open"
+
+
+def invoice_change(
+    system: str,
+    settings: TrytonSettings,
+    invoice: Mapping[str, Any],
+    lines: Iterable[Mapping[str, Any]],
+    *,
+    order_number: str,
+    customer_account: str | None,
+    skus: Mapping[int, str],
+    units: Mapping[int, str],
+    line_numbers: Mapping[int, int],
+    due: Any,
+    ts: datetime | None,
+) -> Change:
+    """A posted customer invoice of one hub sale as a canonical ``invoice``.
+
+    An invoice line from a sale line keeps the order line number (the sale line's
+    sequence); other lines (freight, a manual line) are numbered after the highest.
+    """
+    out: list[dict[str, Any]] = []
+    taken = {n for n in line_numbers.values()}
+    spare = max(taken, default=0)
+    for ln in sorted(lines, key=lambda x: (x.get("sequence") or 0, x["id"])):
+        if ln.get("type", "line") != "line":
+            continue
+        origin = ln.get("origin") or ""
+        num = None
+        if origin.startswith("sale.line,"):
+            num = line_numbers.get(int(origin.split(",")[1]))
+        if num is None or any(o["line_number"] == num for o in out):
+            spare += 1
+            num = spare
+        qty = number(ln.get("quantity")) or Decimal(0)
+        price = number(ln.get("unit_price")) or Decimal(0)
+        amount = number(ln.get("amount"))
+        row: dict[str, Any] = {
+            "line_number": num,
+            "sku": skus.get(ln["product"]) if ln.get("product") else None,
+            "description": ln.get("description") or None,
+            "quantity": _plain(qty),
+            "unit": units.get(ln["unit"]) if ln.get("unit") else None,
+            "unit_price": _plain(price),
+            "extended_price": _plain(amount if amount is not None else qty * price),
+        }
+        out.append({k: v for k, v in row.items() if v is not None})
+    data: dict[str, Any] = {
+        "invoice_number": invoice.get("number") or f"tryton-{invoice['id']}",
+        "order_number": order_number,
+        "currency": settings.currency,
+        "status": invoice_status(invoice),
+        "lines": out,
+        "totals": {
+            "subtotal": _plain(sum((Decimal(o["extended_price"]) for o in out), Decimal(0))),
+            "tax": _plain(number(invoice.get("tax_amount")) or Decimal(0)),
+            "total": _plain(number(invoice.get("total_amount")) or Decimal(0)),
+        },
+    }
+    if customer_account:
+        data["customer_account"] = customer_account
+    if invoice.get("invoice_address"):
+        data["bill_to"] = site_code(int(invoice["invoice_address"]))
+    if invoice.get("invoice_date") is not None:
+        data["invoice_date"] = invoice["invoice_date"].isoformat()
+    if due is not None:
+        data["due_date"] = due.isoformat()
+    iid = str(invoice["id"])
+    return _change(system, EntityType.INVOICE, iid, data, ts, f"tryton:account.invoice/{iid}")
+
+
 __all__ = [
+    "INVOICE_STATES",
     "LIST_PRICE_LIST",
     "SALE_MARKER",
+    "SHIPPED_STATES",
     "address_id_of",
     "customer_change",
     "inventory_change",
+    "invoice_change",
+    "invoice_status",
     "newest",
     "number",
     "order_change",
@@ -418,5 +571,6 @@ __all__ = [
     "price_list_change",
     "product_change",
     "row_ts",
+    "shipment_change",
     "site_code",
 ]

@@ -1,6 +1,7 @@
 """Tryton as a source: incremental pulls by change timestamp, and full snapshots.
 
-Each kind (customers, products, price lists, stock, sales) is one
+Each kind (customers, products, price lists, stock, sales, shipments,
+invoices) is one
 :class:`InboundUnit`. A pull asks Tryton for the rows changed since the
 kind's bookmark (``write_date`` or ``create_date`` at or after it, less
 ``overlap_seconds`` for transactions that committed late), including the
@@ -19,6 +20,7 @@ everything (no bookmark) for the reconciliation to compare and report drift.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,18 +29,54 @@ from crossdock.connectors.kit.incremental import Bookmarks, IncrementalSource, R
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import PullKind, TrytonSettings
 from crossdock.connectors.tryton.mapper import (
+    INVOICE_STATES,
     SALE_MARKER,
+    SHIPPED_STATES,
     customer_change,
     inventory_change,
+    invoice_change,
     newest,
     order_change,
     price_list_change,
     product_change,
     row_ts,
+    shipment_change,
 )
 from crossdock.store.connector_state import ConnectorState
 
 _TS = ["write_date", "create_date"]
+_SHIPMENT_FIELDS = [
+    "number",
+    "state",
+    "effective_date",
+    "delivery_address",
+    "warehouse",
+    "outgoing_moves",
+]
+_INVOICE_FIELDS = [
+    "number",
+    "state",
+    "party",
+    "invoice_date",
+    "invoice_address",
+    "lines",
+    "lines_to_pay",
+    "total_amount",
+    "tax_amount",
+    "amount_to_pay",
+]
+_INVOICE_LINE_FIELDS = [
+    "invoice",
+    "type",
+    "sequence",
+    "product",
+    "quantity",
+    "unit",
+    "unit_price",
+    "amount",
+    "origin",
+    "description",
+]
 Since = datetime | None
 
 
@@ -46,6 +84,22 @@ def _changed(since: Since) -> list[Any]:
     if since is None:
         return []
     return [["OR", ["write_date", ">=", since], ["create_date", ">=", since]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _SaleLines:
+    """The hub's sale lines some moves or invoice lines came from."""
+
+    sequence: dict[int, int]  # sale line id -> sequence (the order line number)
+    sale: dict[int, int]  # sale line id -> sale id
+    sales: dict[int, dict[str, Any]]  # the hub's sales (marked comment) by id
+
+    def sale_of(self, origins: list[str]) -> dict[str, Any] | None:
+        """The hub sale the first of ``origins`` that is one of its lines belongs to."""
+        for o in origins:
+            if o.startswith("sale.line,") and int(o.split(",")[1]) in self.sale:
+                return self.sales[self.sale[int(o.split(",")[1])]]
+        return None
 
 
 class _Reader:
@@ -368,6 +422,149 @@ class _Reader:
             ts = row_ts(r)
             self.seen = newest(self.seen, ts)
             out.append(order_change(self.system, r, ts))
+        return out
+
+    # -- shipments and invoices -----------------------------------------------------------
+    def _optional(self, model: str, names: tuple[str, ...]) -> list[str]:
+        """Those of ``names`` the installed modules give ``model`` (carrier, tracking)."""
+        have = self.client.call(f"model.{model}.fields_get", list(names))
+        return [n for n in names if n in have]
+
+    def _sale_lines(self, origins: list[str]) -> _SaleLines:
+        """For ``sale.line,<id>`` origins: each line's sequence and sale, and the hub's sales."""
+        ids = sorted({int(o.split(",")[1]) for o in origins if o.startswith("sale.line,")})
+        if not ids:
+            return _SaleLines({}, {}, {})
+        lines = self.client.read("sale.line", ids, ["sale", "sequence"])
+        sales = {
+            s["id"]: s
+            for s in self.client.read(
+                "sale.sale",
+                sorted({ln["sale"] for ln in lines}),
+                ["number", "reference", "comment", "party"],
+            )
+            if (s.get("comment") or "").startswith(SALE_MARKER)
+        }
+        mine = [ln for ln in lines if ln["sale"] in sales]
+        return _SaleLines(
+            {ln["id"]: int(ln["sequence"] or 0) for ln in mine},
+            {ln["id"]: ln["sale"] for ln in mine},
+            sales,
+        )
+
+    def _codes(self, products: set[int], units: set[int]) -> tuple[dict[int, str], dict[int, str]]:
+        c = self.client
+        skus = {
+            p["id"]: p["code"]
+            for p in c.read("product.product", sorted(products), ["code"], context=self.inactive)
+            if p.get("code")
+        }
+        uoms = {
+            u["id"]: self.settings.unit_code(u["symbol"])
+            for u in c.read("product.uom", sorted(units), ["symbol"], context=self.inactive)
+        }
+        return skus, uoms
+
+    def shipments(self, since: Since) -> list[SourceItem]:
+        c = self.client
+        extra = self._optional("stock.shipment.out", ("carrier", "shipping_reference"))
+        domain = [["state", "in", list(SHIPPED_STATES)], *_changed(since)]
+        rows = self._note(
+            c.search_read(
+                "stock.shipment.out",
+                domain,
+                [*_SHIPMENT_FIELDS, *extra, *_TS],
+            )
+        )
+        if not rows:
+            return []
+        moves = c.read(
+            "stock.move",
+            [m for r in rows for m in r["outgoing_moves"]],
+            ["product", "quantity", "unit", "origin", "state"],
+        )
+        by_id = {m["id"]: m for m in moves}
+        sl = self._sale_lines([m.get("origin") or "" for m in moves])
+        skus, units = self._codes({m["product"] for m in moves}, {m["unit"] for m in moves})
+        whs = {
+            w["id"]: w.get("code") or str(w["id"])
+            for w in c.read("stock.location", sorted({r["warehouse"] for r in rows}), ["code"])
+        }
+        out: list[SourceItem] = []
+        for r in rows:
+            mine = [by_id[m] for m in r["outgoing_moves"] if m in by_id]
+            sale = sl.sale_of([m.get("origin") or "" for m in mine])
+            if sale is None:
+                continue  # not a sale the hub sent
+            out.append(
+                shipment_change(
+                    self.system,
+                    r,
+                    mine,
+                    order_number=sale.get("reference") or sale.get("number") or str(sale["id"]),
+                    skus=skus,
+                    units=units,
+                    line_numbers=sl.sequence,
+                    location=self.settings.location_for(whs[r["warehouse"]]),
+                    ts=row_ts(r),
+                )
+            )
+        return out
+
+    def invoices(self, since: Since) -> list[SourceItem]:
+        c = self.client
+        domain = [["type", "=", "out"], ["state", "in", list(INVOICE_STATES)], *_changed(since)]
+        rows = self._note(
+            c.search_read(
+                "account.invoice",
+                domain,
+                [*_INVOICE_FIELDS, *_TS],
+            )
+        )
+        if not rows:
+            return []
+        lines = c.read(
+            "account.invoice.line",
+            [i for r in rows for i in r["lines"]],
+            _INVOICE_LINE_FIELDS,
+        )
+        sl = self._sale_lines([ln.get("origin") or "" for ln in lines])
+        skus, units = self._codes(
+            {ln["product"] for ln in lines if ln.get("product")},
+            {ln["unit"] for ln in lines if ln.get("unit")},
+        )
+        pay = c.read(
+            "account.move.line", [i for r in rows for i in r["lines_to_pay"]], ["maturity_date"]
+        )
+        maturity = {p["id"]: p.get("maturity_date") for p in pay}
+        parties = {
+            p["id"]: p.get("code")
+            for p in c.read(
+                "party.party", sorted({r["party"] for r in rows}), ["code"], context=self.inactive
+            )
+        }
+        out: list[SourceItem] = []
+        for r in rows:
+            mine = [ln for ln in lines if ln["invoice"] == r["id"]]
+            sale = sl.sale_of([ln.get("origin") or "" for ln in mine])
+            if sale is None:
+                continue  # not for a sale the hub sent
+            dues = [d for i in r["lines_to_pay"] if (d := maturity.get(i)) is not None]
+            out.append(
+                invoice_change(
+                    self.system,
+                    self.settings,
+                    r,
+                    mine,
+                    order_number=sale.get("reference") or sale.get("number") or str(sale["id"]),
+                    customer_account=parties.get(r["party"]),
+                    skus=skus,
+                    units=units,
+                    line_numbers=sl.sequence,
+                    due=min(dues) if dues else None,
+                    ts=row_ts(r),
+                )
+            )
         return out
 
 

@@ -1,4 +1,4 @@
-"""Reservations: reserve (idempotent, with a TTL), confirm into an allocation, release, sweep.
+"""Reservations: reserve (idempotent, with a TTL), confirm into an allocation, ship, release, sweep.
 
 A reservation holds units of one SKU at one location for a channel until it
 is confirmed (the order was posted: the units move from ``reserved`` to
@@ -13,6 +13,17 @@ statement inside a write transaction, so concurrent reservations of the last
 units never together exceed ATP, on SQLite and on PostgreSQL. Channel rules
 (ring-fence, channel safety stock, locations served) are checked against
 the same locked row.
+
+Shipping consumes an allocation: :meth:`Reservations.ship` records, once per
+idempotency key, units of a confirmed reservation that left the warehouse (a
+held one is confirmed first), and a reservation whose units all shipped is
+``shipped``; more than it allocated is refused, for a person to see. What is
+left of it (allocated less shipped) is what the order still holds. The stock
+position's buckets are not moved by a shipment: the stock feed that sees the
+goods leave moves them — a WMS ``pick`` takes the units off on hand and off
+allocated, an ERP snapshot (or a pulled inventory record) sets both as the
+ERP counts them. Taking them off here as well would count every shipped unit
+twice.
 """
 
 from __future__ import annotations
@@ -53,6 +64,7 @@ class ReserveRequest(BaseModel):
 
 _HELD, _CONFIRMED = ReservationStatus.HELD, ReservationStatus.CONFIRMED
 _RELEASED, _EXPIRED = ReservationStatus.RELEASED, ReservationStatus.EXPIRED
+_SHIPPED = ReservationStatus.SHIPPED
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,16 @@ class Reservation:
             row.created_at,
             replayed,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Shipped:
+    """A reservation after a shipment against it: how much of it shipped, how much is left."""
+
+    reservation: Reservation
+    shipped: Decimal
+    remaining: Decimal
+    replayed: bool = False
 
 
 def _insufficient(sku: str, location: str, wanted: Decimal, available: Decimal) -> ConflictError:
@@ -274,6 +296,69 @@ class Reservations:
             )
         return out
 
+    def ship(self, rid: str, quantity: Decimal, key: str) -> Shipped:
+        """``quantity`` of a reservation shipped, once per ``key``: see :meth:`ship_in`."""
+        return self.ctx.write(
+            lambda stx: self.ship_in(stx, rid, quantity, key), locks=self._position_of(rid)
+        )
+
+    def ship_in(self, stx: StockTx, rid: str, quantity: Decimal, key: str) -> Shipped:
+        """Record a shipment against a reservation inside the caller's write transaction.
+
+        The same ``key`` again answers what it recorded (``replayed``). A held
+        reservation is confirmed first (its units move from reserved to
+        allocated, as :meth:`confirm` does). Shipping more than the reservation
+        allocated, or against one that was released or expired, is a conflict:
+        nothing is written.
+        """
+        qty = to_units(quantity, "quantity")
+        if qty <= 0:
+            raise ConflictError(f"quantity: a shipment ships a positive quantity, not {quantity}")
+        done = stx.shipment_by_key(key)
+        row = stx.reservation(rid)
+        if row is None:
+            raise NotFound(f"no reservation {rid!r}")
+        if done is not None:
+            if done != (rid, qty):
+                raise ConflictError(
+                    f"idempotency_key: {key!r} recorded another shipment ({done[0]})"
+                )
+            shipped = stx.shipped_of(rid)
+            return Shipped(
+                Reservation.of(row), from_units(shipped), from_units(row.quantity - shipped), True
+            )
+        status = ReservationStatus(row.status)
+        now = now_utc()
+        if status is ReservationStatus.HELD:
+            stx.move_reservation(rid, _HELD, _CONFIRMED, now)
+            pos = stx.change(
+                row.sku, row.location, now, reserved=-row.quantity, allocated=row.quantity
+            )
+            self.ctx.publisher.flush(stx, [pos])
+        elif status is not ReservationStatus.CONFIRMED:
+            raise ConflictError(
+                f"reservation {rid} is {status.value}: nothing of it is allocated to ship",
+                code=ErrorCode.CONFLICT,
+            )
+        before = stx.shipped_of(rid)
+        if before + qty > row.quantity:
+            raise ConflictError(
+                f"quantity: {quantity} shipped against reservation {rid} of "
+                f"{from_units(row.quantity)} {row.sku} at {row.location}, of which "
+                f"{from_units(before)} shipped already",
+                code=ErrorCode.OVER_SHIPPED,
+            )
+        stx.add_shipment(key, rid, qty, now)
+        if before + qty == row.quantity:
+            stx.move_reservation(rid, _CONFIRMED, _SHIPPED, now)
+        after = stx.reservation(rid)
+        assert after is not None
+        return Shipped(
+            Reservation.of(after),
+            from_units(before + qty),
+            from_units(row.quantity - before - qty),
+        )
+
     def release(self, rid: str) -> Reservation:
         """Held -> released: the units go back. Releasing again is a no-op."""
 
@@ -368,4 +453,4 @@ class Reservations:
         return self.ctx.write(work, locks={(r.sku, r.location) for r in due})
 
 
-__all__ = ["Reservation", "ReservationStatus", "Reservations", "ReserveRequest"]
+__all__ = ["Reservation", "ReservationStatus", "Reservations", "ReserveRequest", "Shipped"]

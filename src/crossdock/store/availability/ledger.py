@@ -163,6 +163,29 @@ class LedgerWrites(StockTxBase):
         )
         return bool(cur.rowcount)
 
+    def shipment_by_key(self, key: str) -> tuple[str, int] | None:
+        """(reservation id, units) of a shipment already recorded under ``key``."""
+        c = t.reservation_shipments.c
+        r = self.conn.execute(
+            select(c.reservation_id, c.quantity).where(c.idempotency_key == key)
+        ).first()
+        return None if r is None else (r[0], int(r[1]))
+
+    def shipped_of(self, rid: str) -> int:
+        """Units shipped against a reservation so far."""
+        c = t.reservation_shipments.c
+        total = self.conn.execute(
+            select(func.coalesce(func.sum(c.quantity), 0)).where(c.reservation_id == rid)
+        ).scalar_one()
+        return int(total)
+
+    def add_shipment(self, key: str, rid: str, quantity: int, now: datetime) -> None:
+        self.conn.execute(
+            insert(t.reservation_shipments).values(
+                idempotency_key=key, reservation_id=rid, quantity=quantity, created_at=now
+            )
+        )
+
     def expired(
         self, now: datetime, limit: int, *, sku: str | None = None, location: str | None = None
     ) -> list[ReservationRow]:

@@ -65,12 +65,16 @@ ATP_SQL = "(on_hand - " + " - ".join(ATP_CLAIMS) + ")"
 
 
 class ReservationStatus(StrEnum):
-    """Where a reservation stands; only a held one moves (to confirmed, released, expired)."""
+    """Where a reservation stands: held -> confirmed, released or expired; confirmed -> shipped.
+
+    A confirmed reservation is shipped once every unit it allocated has shipped.
+    """
 
     HELD = "held"
     CONFIRMED = "confirmed"
     RELEASED = "released"
     EXPIRED = "expired"
+    SHIPPED = "shipped"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The store's in-memory twin: records, crosswalk, outbox, cursors, parked and exceptions.
+"""The store's in-memory twin: records, crosswalk, outbox, cursors, parked, exceptions, ledger.
 
 For unit tests that need a store and no database. It answers what the SQL
 repositories answer (tests/integration/store/test_repository_contract.py runs
@@ -15,6 +15,7 @@ from typing import Any
 from crossdock.store.memory.customer_match import MemoryCustomerMatch
 from crossdock.store.memory.customer_merge import MemoryCustomerMerges
 from crossdock.store.memory.exceptions import MemoryExceptions
+from crossdock.store.memory.fulfilment import MemoryFulfilment
 from crossdock.store.memory.outbox import MemoryCursors, MemoryOutbox, MemoryParked
 from crossdock.store.memory.records import MemoryCrosswalk, MemoryRecords
 from crossdock.store.memory.state import MemoryTx, Tables
@@ -24,6 +25,7 @@ from crossdock.store.protocols import (
     CustomerMatch,
     CustomerMerges,
     Exceptions,
+    Fulfilment,
     Outbox,
     Parked,
     Records,
@@ -45,6 +47,8 @@ class MemoryStore:
         self.cursors = MemoryCursors(self.tables)
         self.parked = MemoryParked(self.tables)
         self.exceptions: Exceptions = MemoryExceptions(self.tables)
+        self.fulfilment = MemoryFulfilment()
+        _fulfilment: Fulfilment = self.fulfilment
         self.customer_match: CustomerMatch = MemoryCustomerMatch()
         self.customer_merges: CustomerMerges = MemoryCustomerMerges()
         _cursors: Cursors = self.cursors

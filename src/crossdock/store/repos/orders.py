@@ -1,5 +1,8 @@
 """Orders: intake by (channel, order number), decisions under a per-customer lock, the timeline.
 
+Credit exposure is the customer's open orders not yet invoiced plus its open
+invoices (``customer_invoices``, kept by the fulfilment consumer).
+
 Every decision runs in one write transaction that first locks the customer's
 ``order_credit`` row, then reads the customer's exposure (the totals of its
 other open orders) and writes the order: two orders racing against one
@@ -42,6 +45,7 @@ from crossdock.store.repos.base import SqlRepo
 from crossdock.store.write import utc
 
 _O, _L, _R, _S = t.orders.c, t.order_lines.c, t.order_reservations.c, t.order_steps.c
+_I = t.customer_invoices.c
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -89,6 +93,26 @@ def _line(r: Any) -> LineRow:
         r.price_note,
         _dec(r.backordered) or Decimal(0),
         r.promise_date,
+    )
+
+
+def add_steps(conn: Connection, order_id: str, steps: Sequence[Step]) -> None:
+    """Append steps to an order's timeline inside the caller's transaction."""
+    if not steps:
+        return
+    now = rows.now()
+    conn.execute(
+        t.order_steps.insert(),
+        [
+            {
+                "order_id": order_id,
+                "at": now,
+                "kind": s.kind,
+                "outcome": s.outcome,
+                "detail": dumps(s.detail),
+            }
+            for s in steps
+        ],
     )
 
 
@@ -206,22 +230,7 @@ class SqlOrders(SqlRepo):
         )
 
     def _steps(self, conn: Connection, order_id: str, steps: Sequence[Step]) -> None:
-        if not steps:
-            return
-        now = rows.now()
-        conn.execute(
-            t.order_steps.insert(),
-            [
-                {
-                    "order_id": order_id,
-                    "at": now,
-                    "kind": s.kind,
-                    "outcome": s.outcome,
-                    "detail": dumps(s.detail),
-                }
-                for s in steps
-            ],
-        )
+        add_steps(conn, order_id, steps)
 
     # -- decisions ------------------------------------------------------------------------
     def decide(self, order_id: str, revision: int, decide: Decide) -> OrderRow:
@@ -292,17 +301,34 @@ class SqlOrders(SqlRepo):
 
     @staticmethod
     def _exposure(conn: Connection, customer_id: str, other_than: str) -> Decimal:
-        totals = conn.execute(
-            select(_O.total).where(
+        """Open orders not yet invoiced + open invoices, for one customer.
+
+        An open order counts what its invoices have not billed yet (an invoice
+        moves that part of it to the invoice's own open amount), so an order
+        billed in part is never counted twice; a paid invoice counts nothing.
+        """
+        orders = conn.execute(
+            select(_O.id, _O.total).where(
                 _O.customer_id == customer_id,
                 _O.status.in_([s.value for s in EXPOSED]),
                 _O.id != other_than,
             )
-        ).scalars()
-        return sum((Decimal(v) for v in totals), Decimal(0))
+        ).all()
+        billed: dict[str, Decimal] = {}
+        owed = Decimal(0)
+        for order_id, total, open_amount in conn.execute(
+            select(_I.order_id, _I.total, _I.open_amount).where(_I.customer_id == customer_id)
+        ).all():
+            billed[order_id] = billed.get(order_id, Decimal(0)) + Decimal(total)
+            owed += Decimal(open_amount)
+        zero = Decimal(0)
+        unbilled = sum(
+            (max(zero, Decimal(total) - billed.get(oid, zero)) for oid, total in orders), zero
+        )
+        return unbilled + owed
 
     def exposure(self, customer_id: str, other_than: str = "") -> Decimal:
-        """The totals of the customer's open orders (accepted and later, not invoiced)."""
+        """Open orders not yet invoiced (accepted and later) + the customer's open invoices."""
         with self._engine.connect() as conn:
             return self._exposure(conn, customer_id, other_than)
 
@@ -416,6 +442,14 @@ class SqlOrders(SqlRepo):
                 select(t.orders).where(_O.channel == channel, _O.order_number == order_number)
             ).first()
         return None if r is None else _order(r)
+
+    def by_number(self, order_number: str) -> list[OrderRow]:
+        """Every channel's order with this number (shipments and invoices name only the number)."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                select(t.orders).where(_O.order_number == order_number).order_by(_O.id)
+            ).all()
+        return [_order(r) for r in found]
 
     def lines(self, order_id: str) -> list[LineRow]:
         with self._engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""The order tables: orders, their lines, their reservations, their timeline, and credit locks.
+"""The order tables: orders, lines, reservations, timeline, credit locks, fulfilment, invoices.
 
 Money and quantities are kept as decimal text (exact on both backends).
 ``order_credit`` has one row per customer that has ordered: a decision locks
@@ -23,7 +23,7 @@ orders = Table(
     Column("ship_to", String(64), nullable=False),
     Column("customer_po", String(64), nullable=True),
     Column("currency", String(3), nullable=True),
-    Column("status", String(16), nullable=False),
+    Column("status", String(24), nullable=False),
     Column("holds", Text, nullable=False),
     Column("rules", Text, nullable=False),
     Column("total", String(40), nullable=False),
@@ -43,6 +43,7 @@ orders = Table(
 )
 Index("ix_orders_customer_status", orders.c.customer_id, orders.c.status)
 Index("ix_orders_status", orders.c.status, orders.c.created_at)
+Index("ix_orders_number", orders.c.order_number)  # shipments and invoices name only the number
 UNPUBLISHED = or_(orders.c.published_at.is_(None), orders.c.published_at != orders.c.updated_at)
 """An order whose current state the engine has not published (the contract every writer keeps:
 any write to an orders row sets ``updated_at``)."""
@@ -101,3 +102,48 @@ order_credit = Table(
     Column("customer_id", String(64), primary_key=True),
     Column("updated_at", TS, nullable=False),
 )
+
+order_fulfilment = Table(
+    "order_fulfilment",
+    metadata,
+    Column("order_id", String(40), primary_key=True),
+    Column("line_number", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False),
+    Column("ordered", String(40), nullable=False),
+    Column("reserved", String(40), nullable=False),
+    Column("shipped", String(40), nullable=False),
+    Column("released", String(40), nullable=False),
+    Column("cancelled", String(40), nullable=False),
+    Column("invoiced", String(40), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+"""The fulfilment ledger: per order line, base-unit quantities (store/fulfil_rows.py)."""
+
+order_applied = Table(
+    "order_applied",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("number", String(64), primary_key=True),
+    Column("line_key", String(200), primary_key=True),
+    Column("order_id", String(40), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("quantity", String(40), nullable=False),
+    Column("applied_at", TS, nullable=False),
+)
+"""Each (document, document line) applied to a ledger, and how much of it counts already."""
+
+customer_invoices = Table(
+    "customer_invoices",
+    metadata,
+    Column("invoice_number", String(64), primary_key=True),
+    Column("order_id", String(40), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("total", String(40), nullable=False),
+    Column("open_amount", String(40), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("due_date", Date, nullable=True),
+    Column("updated_at", TS, nullable=False),
+)
+Index("ix_customer_invoices_customer", customer_invoices.c.customer_id)
+Index("ix_customer_invoices_order", customer_invoices.c.order_id)

@@ -65,6 +65,17 @@ Index(
     reservations.c.status,
 )
 
+reservation_shipments = Table(
+    "reservation_shipments",
+    metadata,
+    Column("idempotency_key", String(255), primary_key=True),
+    Column("reservation_id", String(40), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+"""What shipped against a reservation, once per key (services/availability/reservations.py)."""
+Index("ix_reservation_shipments_reservation", reservation_shipments.c.reservation_id)
+
 inventory_event_keys = Table(
     "inventory_event_keys",
     metadata,

@@ -1,7 +1,7 @@
 """customer merge log (what unmerge restores); proposals.requested_by for four eyes
 
 Revision ID: 0012_customer_merge
-Revises: 0010_order_intake
+Revises: 0009_order_fulfilment
 Create Date: 2026-12-04 10:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_customer_merge"
-down_revision = "0010_order_intake"
+down_revision = "0009_order_fulfilment"
 branch_labels = None
 depends_on = None
 
