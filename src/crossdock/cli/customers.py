@@ -112,7 +112,7 @@ def customers_accept(
     task: TaskArg, note: NoteOpt = None, config: ConfigOpt = Path("crossdock.yaml"),
     store: StoreOpt = None,
 ) -> None:  # fmt: skip
-    """Same customer: link the incoming id to the record (or record the pair for merge)."""
+    """Same customer: link the incoming id to the record (or merge the pair)."""
     _decide(task, True, note, config, store)
 
 
@@ -123,6 +123,66 @@ def customers_reject(
 ) -> None:  # fmt: skip
     """Different customers: the incoming one becomes a record of its own; never asked again."""
     _decide(task, False, note, config, store)
+
+
+RecordArg = Annotated[str, typer.Argument(help="Customer record id.")]
+
+
+@customers_app.command("merge")
+def customers_merge(
+    survivor: RecordArg, merged: RecordArg, note: NoteOpt = None,
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None, as_json: JsonOpt = False,
+) -> None:  # fmt: skip
+    """Merge MERGED into SURVIVOR now (survivorship rules; destinations told); audited."""
+    with open_app(config, store) as application:
+        done = application.customers.merge(survivor, merged, actor=actor(), note=note)
+    doc = {
+        "merge_id": done.merge_id, "survivor_id": done.survivor_id, "merged_id": done.merged_id,
+        "version": done.version, "survivorship": done.reasons,
+        "links_moved": done.links, "orders_repointed": done.orders,
+    }  # fmt: skip
+    if as_json:
+        json_out(doc)
+    else:
+        console.print(
+            f"merge {done.merge_id}: {merged} merged into {survivor} (v{done.version}); "
+            f"{done.links} ids and {done.orders} orders moved"
+        )
+
+
+@customers_app.command("unmerge")
+def customers_unmerge(
+    merge_id: Annotated[int, typer.Argument(help="Merge id (from merge).", min=1)],
+    note: NoteOpt = None, config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None,
+) -> None:  # fmt: skip
+    """Undo a merge: both records, their ids and orders as they were; audited."""
+    with open_app(config, store) as application:
+        done = application.customers.unmerge(merge_id, actor=actor(), note=note)
+    console.print(f"merge {merge_id} undone: {done.merged_id} and {done.survivor_id} restored")
+
+
+@customers_app.command("keep-apart")
+def customers_keep_apart(
+    record: RecordArg, other: RecordArg, note: NoteOpt = None,
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None,
+) -> None:  # fmt: skip
+    """Two records are different customers: the pair is never filed for review again."""
+    with open_app(config, store) as application:
+        task = application.customers.keep_apart(record, other, actor=actor(), note=note)
+    console.print(f"{record} and {other} kept apart (task {task})")
+
+
+@customers_app.command("link")
+def customers_link(
+    system: Annotated[str, typer.Argument(help="The system's name.")],
+    native_id: Annotated[str, typer.Argument(help="Its id for the customer.")],
+    record: RecordArg, note: NoteOpt = None,
+    config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None,
+) -> None:  # fmt: skip
+    """SYSTEM's NATIVE_ID is RECORD (a change held for it is applied there); audited."""
+    with open_app(config, store) as application:
+        done = application.customers.link(system, native_id, record, actor=actor(), note=note)
+    console.print(f"{system}:{native_id} linked to {done.record_id}")
 
 
 __all__ = ["customers_app", "task_doc"]

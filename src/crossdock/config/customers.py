@@ -13,6 +13,7 @@ Without the section nothing is matched and nothing is indexed.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -52,6 +53,32 @@ class LevelProbabilities(_Strict):
     u: float = Field(gt=0, lt=1)
 
 
+class Survivorship(_Strict):
+    """How a merge picks each field's value: ownership matrix, then these, in order."""
+
+    priority: list[str] = Field(
+        default_factory=list,
+        description="systems whose values win a merge, most trusted first "
+        "(after the field's owner; before recency and completeness)",
+    )
+
+
+class Approvals(_Strict):
+    """Four eyes: which customer changes wait for a second person before they apply."""
+
+    credit_limit_increase: Decimal | None = Field(
+        default=None, ge=0, description="a credit-limit increase above this amount waits"
+    )
+    credit_limit_increase_pct: Decimal | None = Field(
+        default=None, ge=0, description="a credit-limit increase above this percentage waits"
+    )
+    fields: list[str] = Field(
+        default_factory=lambda: ["payment_terms", "tax_exempt"],
+        description="fields whose every change waits: payment_terms, tax_exempt "
+        "(any site's exemption status or tax ids), and any bank-detail fields",
+    )
+
+
 class CustomersConfig(_Strict):
     upper: float = Field(
         default=14.0, description="match weight (bits) at or above which a customer is linked"
@@ -82,6 +109,10 @@ class CustomersConfig(_Strict):
     onboarding: OnboardingConfig | None = Field(
         default=None, description="the new-account workflow (config/onboarding.py)"
     )
+    survivorship: Survivorship = Field(default_factory=Survivorship)
+    approvals: Approvals | None = Field(
+        default=None, description="four eyes on sensitive changes; none: nothing waits"
+    )
 
     @model_validator(mode="after")
     def _thresholds(self) -> CustomersConfig:
@@ -93,4 +124,11 @@ class CustomersConfig(_Strict):
         return self
 
 
-__all__ = ["CustomersConfig", "Level", "LevelProbabilities", "MatchField"]
+__all__ = [
+    "Approvals",
+    "CustomersConfig",
+    "Level",
+    "LevelProbabilities",
+    "MatchField",
+    "Survivorship",
+]

@@ -111,9 +111,15 @@ masking:
 # store: linked at or above upper (bits), held for review between, created below.
 # New accounts from the CRM or portal (no account number yet) are onboarded: duplicate
 # check, credit, tax exemption, territory and rep, the ERP party, the account number back.
+# A merge keeps each field's value by the ownership matrix, then this priority, then
+# recency, then completeness. Approvals: four eyes on credit-limit increases above
+# an amount or a percentage, payment terms and tax exemption.
 # customers:
 #   upper: 14
 #   lower: 6
+#   survivorship: {priority: [erp, crm, portal]}
+#   approvals: {credit_limit_increase: 10000, credit_limit_increase_pct: 25,
+#               fields: [payment_terms, tax_exempt]}
 #   onboarding:
 #     sources: [portal]                 # its self-registrations
 #     erp: erp

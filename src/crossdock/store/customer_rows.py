@@ -54,6 +54,26 @@ class ReviewRow:
     decided_by: str | None
 
 
+class MergeStatus(StrEnum):
+    MERGED = "merged"
+    UNMERGED = "unmerged"
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRow:
+    """One merge of ``merged_id`` into ``survivor_id``; ``snapshot`` is what unmerge restores."""
+
+    id: int
+    survivor_id: str
+    merged_id: str
+    status: MergeStatus
+    snapshot: dict[str, Any]
+    merged_at: datetime
+    merged_by: str
+    unmerged_at: datetime | None = None
+    unmerged_by: str | None = None
+
+
 def pair_key(a: str, b: str) -> str:
     """The one name of the unordered pair {a, b}."""
     lo, hi = sorted((a, b))
@@ -65,4 +85,13 @@ def incoming_key(system: str, native_id: str) -> str:
     return f"in:{system}:{native_id}"
 
 
-__all__ = ["NewReview", "ReviewKind", "ReviewRow", "ReviewStatus", "incoming_key", "pair_key"]
+__all__ = [
+    "MergeRow",
+    "MergeStatus",
+    "NewReview",
+    "ReviewKind",
+    "ReviewRow",
+    "ReviewStatus",
+    "incoming_key",
+    "pair_key",
+]

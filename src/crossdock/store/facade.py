@@ -22,6 +22,7 @@ from crossdock.store.migrate import upgrade
 from crossdock.store.repos.crosswalk import SqlCrosswalk
 from crossdock.store.repos.cursors import SqlCursors
 from crossdock.store.repos.customer_match import SqlCustomerMatch
+from crossdock.store.repos.customer_merge import SqlCustomerMerges
 from crossdock.store.repos.fulfilment import SqlFulfilment
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         Crosswalk,
         Cursors,
         CustomerMatch,
+        CustomerMerges,
         Exceptions,
         Fulfilment,
         Onboarding,
@@ -72,6 +74,7 @@ class Store:
         self.receipts = SqlReceipts(*parts)
         self.customer_match = SqlCustomerMatch(*parts)
         self.onboarding = SqlOnboarding(*parts)
+        self.customer_merges = SqlCustomerMerges(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:
@@ -124,6 +127,7 @@ if TYPE_CHECKING:
         Fulfilment,
         CustomerMatch,
         Onboarding,
+        CustomerMerges,
     ]:
         """Mypy holds the SQL repositories to the Protocols the memory twin also meets."""
         return (
@@ -137,6 +141,7 @@ if TYPE_CHECKING:
             store.fulfilment,
             store.customer_match,
             store.onboarding,
+            store.customer_merges,
         )
 
 

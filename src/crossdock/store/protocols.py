@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from crossdock.model.base import EntityType
-from crossdock.store.customer_rows import NewReview, ReviewRow, ReviewStatus
+from crossdock.store.customer_rows import MergeRow, NewReview, ReviewRow, ReviewStatus
 from crossdock.store.fulfil_rows import AppliedLine, DocKind, InvoiceBalance, LedgerLine
 from crossdock.store.onboarding_rows import (
     OnboardingRow,
@@ -347,10 +347,47 @@ class Onboarding(Protocol):
     def transition(self, tx: Any, row: OnboardingRow, move: Transition) -> OnboardingRow: ...
 
 
+class CustomerMerges(Protocol):
+    """The customer merge log, and the crosswalk, natural-key and order rows a merge moves.
+
+    ``tx`` is the caller's write transaction (typed loosely: the twin's is not a WriteTx).
+    Rows are (system, native id, canonical id) links and (kind, value, record id) keys.
+    """
+
+    def record(
+        self, tx: Any, survivor_id: str, merged_id: str, snapshot: dict[str, Any], actor: str
+    ) -> int: ...
+
+    def get(self, merge_id: int, tx: Any = None) -> MergeRow | None: ...
+
+    def merges(self, *, after_id: int = 0, limit: int = 100) -> list[MergeRow]: ...
+
+    def newest_into(self, tx: Any, survivor_id: str) -> MergeRow | None: ...
+
+    def survivors(self, tx: Any, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def set_unmerged(self, tx: Any, merge_id: int, actor: str) -> None: ...
+
+    def links(self, tx: Any, record_ids: Sequence[str]) -> list[tuple[str, str, str]]: ...
+
+    def set_links(self, tx: Any, links: Sequence[tuple[str, str, str]]) -> None: ...
+
+    def keys(self, tx: Any, record_ids: Sequence[str]) -> list[tuple[str, str, str]]: ...
+
+    def set_keys(
+        self, tx: Any, record_ids: Sequence[str], keys: Sequence[tuple[str, str, str]]
+    ) -> None: ...
+
+    def orders_of(self, tx: Any, customer_id: str) -> list[str]: ...
+
+    def set_order_customer(self, tx: Any, order_ids: Sequence[str], customer_id: str) -> None: ...
+
+
 __all__ = [
     "Crosswalk",
     "Cursors",
     "CustomerMatch",
+    "CustomerMerges",
     "Exceptions",
     "Fulfilment",
     "Onboarding",

@@ -136,6 +136,8 @@ class ProposalRow:
     source_ts: datetime
     status: ProposalStatus
     created_at: datetime
+    requested_by: str | None = None
+    """The person who asked for the change (four eyes: they may not approve it)."""
 
 
 @dataclass(frozen=True, slots=True)

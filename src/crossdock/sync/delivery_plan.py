@@ -139,7 +139,13 @@ def _concerns(route: RouteConfig, ev: EventRow) -> tuple[bool, bool]:
 
 
 def _outgoing(route: RouteConfig, ev: EventRow, op: ChangeOp, native_id: str | None) -> Delivery:
-    data = project(route, ev.data, ev.entity_type) if op is ChangeOp.UPSERT else {}
+    if op is ChangeOp.UPSERT:
+        data = project(route, ev.data, ev.entity_type)
+    elif ev.op is ChangeOp.DELETE and "merged_into" in ev.data:
+        # merged into another record: the receiver can redirect this id to that one
+        data = {"merged_into": ev.data["merged_into"]}
+    else:
+        data = {}
     return Delivery(
         delivery_id=delivery_id(route.name, ev.entity_type, ev.entity_id, ev.version),
         route=route.name,

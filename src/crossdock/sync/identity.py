@@ -65,6 +65,10 @@ class Matcher(Protocol):
 
     def index(self, tx: WriteTx, written: Sequence[Written]) -> None: ...
 
+    def follow(self, tx: WriteTx, ids: Sequence[str]) -> dict[str, str]:
+        """Those of ``ids`` merged into another record -> the record they live on in."""
+        ...
+
 
 MatcherFactory = Callable[[Store, HubConfig], Matcher | None]
 

@@ -379,6 +379,10 @@ class Ingestor:
             )
         )
         known = tx.crosswalk_lookup(entity_type, pairs)
+        if matcher is not None and known:  # a merged-away record's changes go to its survivor
+            moved = matcher.follow(tx, list(set(known.values())))
+            if moved:
+                known = {p: moved.get(cid, cid) for p, cid in known.items()}
         wanted_keys = {
             k
             for c, nks in zip(changes, change_keys, strict=True)

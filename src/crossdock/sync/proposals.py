@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from crossdock.config.ownership import DELETED, OwnershipMatrix
-from crossdock.errors import ErrorCode, InvalidInput, NotFound
+from crossdock.errors import ConflictError, ErrorCode, InvalidInput, NotFound
 from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
 from crossdock.store import ProposalStatus, Store, StoredRecord, dumps
@@ -36,13 +36,24 @@ def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str
             raise InvalidInput(
                 f"proposal {proposal_id} is {row.status}, not pending", field="status"
             )
+        if approve and row.requested_by is not None and row.requested_by == actor:
+            raise ConflictError(
+                f"proposal {proposal_id} was requested by {actor}: four eyes, so another "
+                "approver must decide it",
+                code=ErrorCode.CONFLICT,
+            )
         status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
         store.proposals.decide(tx, proposal_id, status, actor, now)
         tx.audit(
             actor,
             f"proposal.{status.value}",
             str(proposal_id),
-            {"field": row.field, "system": row.system, "entity": row.entity_id},
+            {
+                "field": row.field,
+                "system": row.system,
+                "entity": row.entity_id,
+                "requested_by": row.requested_by,
+            },
         )
         if not approve:
             return None

@@ -97,6 +97,9 @@ def test_a_crosswalk_hit_never_asks_the_matcher(app: Application) -> None:
 
         def index(self, *_: Any) -> None: ...
 
+        def follow(self, *_: Any) -> dict[str, str]:
+            return {}
+
     app.hub.ingestor.matchers[CUS] = Refuse()  # type: ignore[assignment]
     report = ingest(app, change("crm", "C-1", cust("ACME Corp.", "12 Main St", legal_name="x")))
     assert report.updated == 1

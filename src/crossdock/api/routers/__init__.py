@@ -8,6 +8,7 @@ from crossdock.api.routers import (
     audit,
     availability,
     changes,
+    customer_stewardship,
     customers,
     events,
     exceptions,
@@ -39,6 +40,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     orders.router,
     customers.router,
     onboarding.router,
+    customer_stewardship.router,
     audit.router,
 )
 

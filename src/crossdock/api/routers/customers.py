@@ -3,9 +3,9 @@
 Listing needs a reader; accepting or rejecting needs the ``approve`` scope.
 Accepting an ``incoming`` task links the held customer to the candidate
 record and applies its held changes; rejecting makes it a record of its
-own. For a ``pair`` task dedupe filed, the decision is recorded for the
-merge step to come. A task decided already answers 409, an unknown one 404,
-matching turned off 422 (problem+json).
+own. Accepting a ``pair`` task dedupe filed merges the two records. A task
+decided already answers 409, an unknown one 404, matching turned off 422
+(problem+json).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ async def _decide(
 @router.post(
     "/review/{task_id}/accept",
     response_model=DecisionOut,
-    summary="Accept: the same customer (link the held one, or record the pair for merge)",
+    summary="Accept: the same customer (link the held one, or merge the pair)",
     responses=problem_responses(404, 409),
 )
 async def accept(

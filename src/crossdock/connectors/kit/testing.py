@@ -69,6 +69,8 @@ class MemoryDestination:
 
     held: dict[tuple[EntityType, str], dict[str, Any]] = field(default_factory=dict)
     applied: set[str] = field(default_factory=set)
+    redirects: dict[tuple[EntityType, str], str] = field(default_factory=dict)
+    """A record merged into another: its id -> the id it lives on as (as a receiver keeps it)."""
     pushes: int = 0
     failing: str | None = None
     """``retryable`` or ``permanent``: how the next pushes fail."""
@@ -92,6 +94,8 @@ class MemoryDestination:
             if d.delivery_id not in self.applied:
                 self.applied.add(d.delivery_id)
                 self.held[(d.entity_type, d.entity_id)] = dict(d.data)
+                if d.op is ChangeOp.DELETE and "merged_into" in d.data:
+                    self.redirects[(d.entity_type, d.entity_id)] = str(d.data["merged_into"])
             out.append(DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED))
         return out
 

@@ -6,7 +6,8 @@ Fellegi-Sunter weights with m/u estimated by EM. Online, ingest asks
 :class:`CustomerMatcher` about a customer it cannot identify by crosswalk or
 account number (link, hold for review, or create); in bulk,
 :class:`CustomerService` dedupes the store and carries the steward's
-decisions. Merge and unmerge come next.
+decisions: merge and unmerge (:mod:`.merge`, :mod:`.survivorship`), and
+four eyes on sensitive changes (:mod:`.approvals`).
 """
 
 from crossdock.services.customers.matcher import CustomerMatcher, matcher_factory

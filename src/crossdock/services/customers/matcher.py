@@ -81,6 +81,7 @@ class CustomerMatcher:
 
     def __init__(self, store: Store, config: CustomersConfig) -> None:
         self.repo = store.customer_match
+        self.merges = store.customer_merges
         self.config = config
         self.models = Models(self.repo, config)
 
@@ -146,6 +147,9 @@ class CustomerMatcher:
             rows.extend((k, w.record_id) for k in after)
         if ids:
             self.repo.replace_keys(tx, ids, rows)
+
+    def follow(self, tx: WriteTx, ids: Sequence[str]) -> dict[str, str]:
+        return self.merges.survivors(tx, ids)
 
 
 def matcher_factory(store: Store, hub: HubConfig) -> CustomerMatcher | None:

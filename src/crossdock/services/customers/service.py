@@ -6,9 +6,9 @@ gets its crosswalk row (accept: the candidate; reject: a new id of its
 own), the decision is audited, and the held changes go through ingest in
 that same transaction (:meth:`Ingestor.apply_in`): they merge by the
 ownership rules like any change, and a crash leaves either all of it or
-none. A decision on a ``pair`` task (two stored records dedupe found) is
-the steward's word for the merge step to come: recorded and audited, no
-record is changed yet.
+none. Accepting a ``pair`` task (two stored records dedupe found) merges
+them (:mod:`.merge`) in that same transaction; rejecting it keeps them apart.
+Either way the pair is never asked about again.
 """
 
 from __future__ import annotations
@@ -19,15 +19,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crossdock.config.customers import CustomersConfig
-from crossdock.errors import InvalidInput, NotFound
+from crossdock.errors import ConflictError, InvalidInput, NotFound
 from crossdock.model.base import EntityType
+from crossdock.model.change import Change
 from crossdock.model.registry import model_for
 from crossdock.services.customers import dedupe
+from crossdock.services.customers.approvals import waiting_fields
 from crossdock.services.customers.matcher import Models, explanation
+from crossdock.services.customers.merge import CustomerMerger, Merged, Unmerged
 from crossdock.services.customers.profile import Profile, blocking_keys, profile
 from crossdock.services.customers.weights import probabilities_to_json
-from crossdock.store import Store
-from crossdock.store.customer_rows import NewReview, ReviewKind, ReviewRow, ReviewStatus, pair_key
+from crossdock.store import ProposalStatus, Store, dumps
+from crossdock.store.customer_rows import (
+    NewReview,
+    ReviewKind,
+    ReviewRow,
+    ReviewStatus,
+    incoming_key,
+    pair_key,
+)
 from crossdock.store.ids import new_record_id
 from crossdock.sync.changes_codec import change_from_json
 from crossdock.sync.ingest import Ingestor, IngestReport
@@ -56,6 +66,17 @@ class Decided:
     record_id: str | None
     """The record the held changes went to (incoming tasks)."""
     applied: IngestReport | None
+    merged: Merged | None = None
+    """The merge an accepted pair task made."""
+
+
+@dataclass(frozen=True, slots=True)
+class Requested:
+    record_id: str
+    waiting: list[str]
+    """Fields filed for a second person's approval (four eyes)."""
+    applied: IngestReport | None
+    """What ingest made of the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +107,10 @@ class CustomerService:
     @property
     def config(self) -> CustomersConfig:
         return _config(self._config)
+
+    @property
+    def merger(self) -> CustomerMerger:
+        return CustomerMerger(self.store, self.ingestor.matrix, self.config)
 
     def profiles(self) -> list[Profile]:
         """Every live customer's profile, in id order."""
@@ -163,11 +188,14 @@ class CustomerService:
             target: str | None = None
             applied: IngestReport | None = None
             detail: dict[str, Any] = {"task": task_id, "note": note, "weight": row.weight}
+            merged: Merged | None = None
             if row.kind is ReviewKind.INCOMING:
                 assert row.system is not None
                 assert row.native_id is not None
+                # the candidate may have been merged away since the task was filed
+                live = self.store.customer_merges.survivors(tx, [row.record_id])
                 target = (
-                    row.record_id
+                    live.get(row.record_id, row.record_id)
                     if accept
                     else new_record_id(model_for(EntityType.CUSTOMER).id_prefix)
                 )
@@ -176,9 +204,153 @@ class CustomerService:
                 applied = self.ingestor.apply_in(tx, held)
                 detail.update(system=row.system, native_id=row.native_id, record=target)
             else:
+                assert row.other_id is not None
                 detail.update(records=[row.record_id, row.other_id])
+                if accept:
+                    merged = self.merger.merge_in(
+                        tx, row.record_id, row.other_id, actor=actor, note=note
+                    )
+                    detail.update(merge=merged.merge_id)
             tx.audit(actor, f"customer.review.{status.value}", f"customer/{row.record_id}", detail)
-        return Decided(row, target, applied)
+        return Decided(row, target, applied, merged)
+
+    # -- four eyes ----------------------------------------------------------------------------
+    def request_change(
+        self, system: str, native_id: str, data: dict[str, Any], *, actor: str
+    ) -> Requested:
+        """A person's change to a known customer, as ``system`` would send it.
+
+        Sensitive fields (:mod:`.approvals`) are filed as proposals naming ``actor``
+        as requester; someone else approves them. The rest goes through ingest now.
+        Both, and the audit entry, commit together.
+        """
+        rules = self.config.approvals
+        now = datetime.now(UTC)
+        with self.store.write() as tx:
+            known = tx.crosswalk_lookup(EntityType.CUSTOMER, [(system, native_id)])
+            rid = known.get((system, native_id))
+            if rid is None:
+                raise NotFound(f"{system}:{native_id} names no customer")
+            rid = self.store.customer_merges.survivors(tx, [rid]).get(rid, rid)
+            rec = tx.load_records(EntityType.CUSTOMER, [rid]).get(rid)
+            if rec is None or rec.deleted:
+                raise NotFound(f"customer {rid} does not exist")
+            waiting = waiting_fields(rules, rec.data, data) if rules is not None else []
+            tx.add_proposals(
+                [
+                    {
+                        "entity_type": EntityType.CUSTOMER.value,
+                        "entity_id": rid,
+                        "system": system,
+                        "field": name,
+                        "value": dumps(data[name]),
+                        "source_ts": now,
+                        "status": ProposalStatus.PENDING.value,
+                        "created_at": now,
+                        "requested_by": actor[:128],
+                    }
+                    for name in waiting
+                ]
+            )
+            rest = {k: v for k, v in data.items() if k not in waiting}
+            applied = (
+                self.ingestor.apply_in(tx, [Change(system, EntityType.CUSTOMER, native_id, rest)])
+                if rest
+                else None
+            )
+            tx.audit(
+                actor, "customer.change.requested", f"customer/{rid}",
+                {"system": system, "native_id": native_id, "waiting": waiting,
+                 "applied": sorted(rest)},
+            )  # fmt: skip
+        return Requested(rid, waiting, applied)
+
+    # -- the steward's verbs (outside the queue; each remembered, so never asked again) ------
+    def _settle_pair(self, tx: Any, a: str, b: str, status: ReviewStatus, actor: str) -> int:
+        """File the pair {a, b} if it never was, and mark it decided when still pending."""
+        repo = self.store.customer_match
+        task_id = repo.hold(
+            tx,
+            NewReview(pair_key(a, b), ReviewKind.PAIR, a, 0.0, {"by": "steward"}, other_id=b),
+        )
+        found = repo.find(pair_key(a, b), tx)
+        if found is not None and found.status is ReviewStatus.PENDING:
+            repo.decide(tx, task_id, status, actor)
+        return task_id
+
+    def merge(
+        self, survivor_id: str, merged_id: str, *, actor: str, note: str | None = None
+    ) -> Merged:
+        """Merge two records now; the pair is remembered as decided."""
+        with self.store.write() as tx:
+            done = self.merger.merge_in(tx, survivor_id, merged_id, actor=actor, note=note)
+            self._settle_pair(tx, survivor_id, merged_id, ReviewStatus.ACCEPTED, actor)
+        return done
+
+    def unmerge(self, merge_id: int, *, actor: str, note: str | None = None) -> Unmerged:
+        return self.merger.unmerge(merge_id, actor=actor, note=note)
+
+    def keep_apart(self, a: str, b: str, *, actor: str, note: str | None = None) -> int:
+        """Two records are different customers: dedupe never files the pair again. Audited."""
+        if a == b:
+            raise InvalidInput("a customer cannot be kept apart from itself", field="other_id")
+        with self.store.write() as tx:
+            recs = tx.load_records(EntityType.CUSTOMER, [a, b])
+            for rid in (a, b):
+                if rid not in recs:
+                    raise NotFound(f"customer {rid} does not exist")
+            found = self.store.customer_match.find(pair_key(a, b), tx)
+            if found is not None and found.status is ReviewStatus.ACCEPTED:
+                raise ConflictError(
+                    f"customers {a} and {b} were decided the same (task {found.id}); "
+                    "unmerge them instead"
+                )
+            task_id = self._settle_pair(tx, a, b, ReviewStatus.REJECTED, actor)
+            tx.audit(
+                actor, "customer.keep_apart", f"customer/{a}",
+                {"records": [a, b], "task": task_id, "note": note},
+            )  # fmt: skip
+        return task_id
+
+    def link(
+        self, system: str, native_id: str, record_id: str, *, actor: str, note: str | None = None
+    ) -> Decided:
+        """Say a system's native id is this customer.
+
+        A change held for that id is decided as accepted (its changes applied to the
+        record); an id not known yet gets its crosswalk row. An id already linked to
+        another record is a conflict: that is a merge.
+        """
+        waiting = self.store.customer_match.find(incoming_key(system, native_id))
+        if waiting is not None and waiting.status is ReviewStatus.PENDING:
+            if waiting.record_id != record_id:
+                raise ConflictError(
+                    f"{system}:{native_id} waits in task {waiting.id} against "
+                    f"{waiting.record_id}; accept or reject that task"
+                )
+            return self.decide(waiting.id, accept=True, actor=actor, note=note)
+        now = datetime.now(UTC)
+        with self.store.write() as tx:
+            if record_id not in tx.load_records(EntityType.CUSTOMER, [record_id]):
+                raise NotFound(f"customer {record_id} does not exist")
+            tx.lock_keys([f"{EntityType.CUSTOMER.value}:{system}:{native_id}"])
+            known = tx.crosswalk_lookup(EntityType.CUSTOMER, [(system, native_id)])
+            current = known.get((system, native_id))
+            if current is not None and current != record_id:
+                raise ConflictError(
+                    f"{system}:{native_id} is customer {current}; merge the two instead"
+                )
+            if current is None:
+                tx.add_crosswalk(EntityType.CUSTOMER, [(system, native_id, record_id)], now)
+            tx.audit(
+                actor, "customer.link", f"customer/{record_id}",
+                {"system": system, "native_id": native_id, "note": note},
+            )  # fmt: skip
+        task = waiting or ReviewRow(
+            0, incoming_key(system, native_id), ReviewKind.INCOMING, record_id, None, system,
+            native_id, 0.0, {}, [], ReviewStatus.ACCEPTED, now, now, actor,
+        )  # fmt: skip
+        return Decided(task, record_id, None)
 
 
-__all__ = ["CustomerService", "Decided", "DedupeReport", "Trained"]
+__all__ = ["CustomerService", "Decided", "DedupeReport", "Requested", "Trained"]

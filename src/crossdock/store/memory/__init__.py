@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crossdock.store.memory.customer_match import MemoryCustomerMatch
+from crossdock.store.memory.customer_merge import MemoryCustomerMerges
 from crossdock.store.memory.exceptions import MemoryExceptions
 from crossdock.store.memory.fulfilment import MemoryFulfilment
 from crossdock.store.memory.onboarding import MemoryOnboarding
@@ -23,6 +24,7 @@ from crossdock.store.protocols import (
     Crosswalk,
     Cursors,
     CustomerMatch,
+    CustomerMerges,
     Exceptions,
     Fulfilment,
     Onboarding,
@@ -51,6 +53,7 @@ class MemoryStore:
         _fulfilment: Fulfilment = self.fulfilment
         self.customer_match: CustomerMatch = MemoryCustomerMatch()
         self.onboarding: Onboarding = MemoryOnboarding()
+        self.customer_merges: CustomerMerges = MemoryCustomerMerges()
         _cursors: Cursors = self.cursors
         _parked: Parked = self.parked
 

@@ -109,6 +109,7 @@ def _proposal(r: Row[Any]) -> ProposalRow:
         utc(r.source_ts) or rows.now(),
         ProposalStatus(r.status),
         utc(r.created_at) or rows.now(),
+        r.requested_by,
     )
 
 

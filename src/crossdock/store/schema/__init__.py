@@ -10,6 +10,7 @@ from crossdock.store.schema.base import metadata
 from crossdock.store.schema.customers import (
     customer_match_keys,
     customer_match_model,
+    customer_merges,
     customer_review,
 )
 from crossdock.store.schema.hub import (
@@ -68,6 +69,7 @@ __all__ = [
     "customer_invoices",
     "customer_match_keys",
     "customer_match_model",
+    "customer_merges",
     "customer_onboarding",
     "customer_onboarding_cursor",
     "customer_onboarding_steps",

@@ -52,3 +52,25 @@ customer_match_model = Table(
     Column("pairs", Integer, nullable=False),
     Column("params", Text, nullable=False),
 )
+
+customer_merges = Table(
+    "customer_merges",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("survivor_id", String(64), nullable=False),
+    Column("merged_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("snapshot", Text, nullable=False),
+    Column("merged_at", TS, nullable=False),
+    Column("merged_by", String(128), nullable=False),
+    Column("unmerged_at", TS, nullable=True),
+    Column("unmerged_by", String(128), nullable=True),
+)
+"""One row per merge: who survived, who was merged away, and everything an unmerge puts back.
+
+``snapshot`` holds both records as they were (version, data, provenance), their crosswalk
+rows and natural keys, and the references the merge repointed; a ``merged`` row also makes
+ingest follow the merged-away id to the survivor.
+"""
+Index("ix_customer_merges_merged", customer_merges.c.merged_id, customer_merges.c.status)
+Index("ix_customer_merges_survivor", customer_merges.c.survivor_id, customer_merges.c.status)

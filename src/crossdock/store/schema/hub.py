@@ -179,6 +179,7 @@ proposals = Table(
     Column("created_at", TS, nullable=False),
     Column("decided_at", TS, nullable=True),
     Column("decided_by", String(128), nullable=True),
+    Column("requested_by", String(128), nullable=True),
 )
 Index("ix_proposals_status", proposals.c.status, proposals.c.id)
 

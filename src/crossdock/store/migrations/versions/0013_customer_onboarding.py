@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_customer_onboarding"
-down_revision = "0009_order_fulfilment"
+down_revision = "0012_customer_merge"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,270 @@
+"""Merge and unmerge of two canonical customers, each in one write transaction.
+
+A merge keeps one record (the survivor) and tombstones the other with
+``merged_into``. In the same transaction: the survivor's new version (values
+chosen by :mod:`.survivorship`), the tombstone's version, the merged-away
+record's crosswalk rows and account numbers moved to the survivor (so every
+later change from any system that names them lands on the survivor; ingest
+also follows a merged-away id through the merge log), its orders repointed,
+the blocking-key index re-keyed, an upsert event for the survivor (every
+destination is sent it again) and a delete event carrying ``merged_into``
+for the merged-away id (a receiver redirects it), the merge row with the
+snapshot an unmerge needs, and the audit entry.
+
+An unmerge puts the snapshot back as a new version of each record: data,
+provenance, crosswalk rows, account numbers and repointed orders as they
+were before the merge. Only the newest merge into a survivor can be undone
+(an older one's snapshot does not know what the later merges added).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from crossdock.config.customers import CustomersConfig
+from crossdock.config.ownership import DELETED, OwnershipMatrix
+from crossdock.errors import ConflictError, ErrorCode, InvalidInput, NotFound
+from crossdock.model.base import EntityType
+from crossdock.model.customer import Customer
+from crossdock.model.paths import flatten_record
+from crossdock.services.customers.profile import blocking_keys, profile
+from crossdock.services.customers.survivorship import Side, survive
+from crossdock.store import Store, StoredRecord, WriteTx, dumps
+from crossdock.store.customer_rows import MergeRow, MergeStatus
+from crossdock.sync.changes_codec import ts_key
+from crossdock.sync.ingest_plan import event_row
+
+HUB = "crossdock"
+"""The source system of the versions a merge or unmerge writes (no connector echoes it)."""
+
+_CUSTOMER = EntityType.CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    merge_id: int
+    survivor_id: str
+    merged_id: str
+    version: int
+    """The survivor's new version."""
+    reasons: dict[str, str]
+    orders: int
+    links: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unmerged:
+    merge_id: int
+    survivor_id: str
+    merged_id: str
+    versions: tuple[int, int]
+
+
+def _side(rec: StoredRecord) -> dict[str, Any]:
+    return {
+        "version": rec.version,
+        "data": rec.data,
+        "provenance": rec.provenance,
+        "deleted": rec.deleted,
+    }
+
+
+def _all_paths(data: dict[str, Any]) -> list[str]:
+    """Every field of the record: the event says all of it changed, so every route re-sends."""
+    return sorted(flatten_record(Customer, data))
+
+
+def _valid(data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        obj = Customer.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "customer"
+        raise InvalidInput(
+            f"the merged customer would be invalid: {err['msg']}",
+            field=where,
+            code=ErrorCode.VALIDATION_FAILED,
+        ) from None
+    return obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+
+class CustomerMerger:
+    """Merges two canonical customers and undoes a merge."""
+
+    def __init__(self, store: Store, matrix: OwnershipMatrix, config: CustomersConfig) -> None:
+        self.store = store
+        self.matrix = matrix
+        self.config = config
+
+    # -- merge ------------------------------------------------------------------------------
+    def merge(
+        self, survivor_id: str, merged_id: str, *, actor: str, note: str | None = None
+    ) -> Merged:
+        with self.store.write() as tx:
+            return self.merge_in(tx, survivor_id, merged_id, actor=actor, note=note)
+
+    def merge_in(
+        self, tx: WriteTx, survivor_id: str, merged_id: str, *, actor: str, note: str | None = None
+    ) -> Merged:
+        """Merge inside the caller's transaction (a steward's decision commits with it)."""
+        if survivor_id == merged_id:
+            raise InvalidInput("a customer cannot be merged into itself", field="merged_id")
+        tx.lock_keys([f"customer:merge:{survivor_id}", f"customer:merge:{merged_id}"])
+        recs = tx.load_records(_CUSTOMER, [survivor_id, merged_id])
+        for rid, name in ((survivor_id, "survivor_id"), (merged_id, "merged_id")):
+            rec = recs.get(rid)
+            if rec is None:
+                raise NotFound(f"customer {rid} does not exist")
+            if rec.deleted:
+                raise ConflictError(
+                    f"customer {rid} ({name}) is deleted or merged away already",
+                    code=ErrorCode.VERSION_CONFLICT,
+                )
+        keep, gone = recs[survivor_id], recs[merged_id]
+        now = datetime.now(UTC)
+        repo = self.store.customer_merges
+        links = repo.links(tx, [survivor_id, merged_id])
+        keys = repo.keys(tx, [survivor_id, merged_id])
+        orders = repo.orders_of(tx, merged_id)
+        snapshot = {
+            "survivor": _side(keep),
+            "merged": _side(gone),
+            "links": [list(x) for x in links],
+            "keys": [list(x) for x in keys],
+            "orders": orders,
+        }
+        version = keep.version + 1
+        out = survive(
+            self.matrix,
+            self.config.survivorship.priority,
+            Side(keep.data, keep.provenance),
+            Side(gone.data, gone.provenance),
+            version,
+        )
+        data = _valid(out.data)
+        new_keep = StoredRecord(
+            _CUSTOMER, survivor_id, version, data, out.provenance, data_json=dumps(data)
+        )
+        tomb_prov = {**gone.provenance, DELETED: [HUB, ts_key(now), gone.version + 1]}
+        tomb = StoredRecord(_CUSTOMER, merged_id, gone.version + 1, gone.data, tomb_prov, True)
+        tx.update_records([(new_keep, keep.version), (tomb, gone.version)], now)
+        moved = [(s, n, survivor_id) for s, n, c in links if c == merged_id]
+        repo.set_links(tx, moved)
+        repo.set_keys(tx, [survivor_id, merged_id], [(k, v, survivor_id) for k, v, _ in keys])
+        repo.set_order_customer(tx, orders, survivor_id)
+        self.store.customer_match.replace_keys(
+            tx,
+            [survivor_id, merged_id],
+            [(k, survivor_id) for k in blocking_keys(profile(survivor_id, data))],
+        )
+        tx.add_events(
+            [
+                event_row(
+                    _CUSTOMER, survivor_id, version, False, HUB, _all_paths(data),
+                    new_keep.data_json or dumps(data), now,
+                ),
+                event_row(
+                    _CUSTOMER, merged_id, tomb.version, True, HUB, [DELETED],
+                    dumps({"merged_into": survivor_id}), now,
+                ),
+            ]
+        )  # fmt: skip
+        merge_id = repo.record(tx, survivor_id, merged_id, snapshot, actor)
+        tx.audit(
+            actor,
+            "customer.merge",
+            f"customer/{survivor_id}",
+            {
+                "merge": merge_id,
+                "merged": merged_id,
+                "note": note,
+                "survivorship": out.reasons,
+                "sites_joined": out.sites_joined,
+                "links_moved": [[s, n] for s, n, _ in moved],
+                "orders_repointed": orders,
+            },
+        )
+        return Merged(
+            merge_id, survivor_id, merged_id, version, out.reasons, len(orders), len(moved)
+        )
+
+    # -- unmerge ----------------------------------------------------------------------------
+    def unmerge(self, merge_id: int, *, actor: str, note: str | None = None) -> Unmerged:
+        repo = self.store.customer_merges
+        now = datetime.now(UTC)
+        with self.store.write() as tx:
+            row = repo.get(merge_id, tx)
+            if row is None:
+                raise NotFound(f"merge {merge_id} does not exist")
+            self._undoable(tx, row)
+            snap = row.snapshot
+            ids = [row.survivor_id, row.merged_id]
+            tx.lock_keys([f"customer:merge:{i}" for i in ids])
+            current = tx.load_records(_CUSTOMER, ids)
+            written: list[tuple[StoredRecord, int]] = []
+            for rid, side in zip(ids, (snap["survivor"], snap["merged"]), strict=True):
+                cur = current.get(rid)
+                if cur is None:
+                    raise NotFound(f"customer {rid} no longer exists")
+                rec = StoredRecord(
+                    _CUSTOMER, rid, cur.version + 1, side["data"], side["provenance"],
+                    bool(side["deleted"]), data_json=dumps(side["data"]),
+                )  # fmt: skip
+                written.append((rec, cur.version))
+            tx.update_records(written, now)
+            repo.set_links(tx, [(s, n, c) for s, n, c in snap["links"]])
+            repo.set_keys(tx, ids, [(k, v, r) for k, v, r in snap["keys"]])
+            repo.set_order_customer(tx, snap["orders"], row.merged_id)
+            self.store.customer_match.replace_keys(
+                tx,
+                ids,
+                [
+                    (k, rec.id)
+                    for rec, _ in written
+                    if not rec.deleted
+                    for k in blocking_keys(profile(rec.id, rec.data))
+                ],
+            )
+            tx.add_events(
+                [
+                    event_row(
+                        _CUSTOMER, rec.id, rec.version, rec.deleted, HUB,
+                        [DELETED] if rec.deleted else _all_paths(rec.data),
+                        rec.data_json or dumps(rec.data), now,
+                    )
+                    for rec, _ in written
+                ]
+            )  # fmt: skip
+            repo.set_unmerged(tx, merge_id, actor)
+            tx.audit(
+                actor,
+                "customer.unmerge",
+                f"customer/{row.survivor_id}",
+                {"merge": merge_id, "restored": row.merged_id, "note": note},
+            )
+        return Unmerged(
+            merge_id, row.survivor_id, row.merged_id, (written[0][0].version, written[1][0].version)
+        )
+
+    def _undoable(self, tx: WriteTx, row: MergeRow) -> None:
+        if row.status is not MergeStatus.MERGED:
+            raise ConflictError(f"merge {row.id} is {row.status.value} already")
+        newest = self.store.customer_merges.newest_into(tx, row.survivor_id)
+        if newest is not None and newest.id != row.id:
+            raise ConflictError(
+                f"customer {row.survivor_id} took in another merge since ({newest.id}); "
+                f"unmerge {newest.id} first"
+            )
+        onward = self.store.customer_merges.survivors(tx, [row.survivor_id])
+        if onward:
+            raise ConflictError(
+                f"customer {row.survivor_id} was merged into {onward[row.survivor_id]} since; "
+                "unmerge that first"
+            )
+
+
+__all__ = ["HUB", "CustomerMerger", "Merged", "Unmerged"]

@@ -1,0 +1,148 @@
+"""Unmerge puts back exactly what the merge changed: a property on SQLite, cases on both backends.
+
+The state compared is each record's data, provenance and deleted flag, its
+crosswalk rows, the account numbers' owners, the orders' customer and the
+blocking keys; versions move on (an unmerge is a new version of each).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crossdock.app import Application
+from crossdock.errors import ConflictError, NotFound
+from crossdock.model.change import Change
+from crossdock.store.order_rows import LineRow, NewOrder
+
+from . import test_customer_merge
+from .merge_state import CUS, merge_state
+from .test_customer_merge import SHOP, hub, put, two
+
+pytestmark = pytest.mark.integration
+app = test_customer_merge.app  # the same hub and destination as the merge tests
+LINE = LineRow(1, "SKU-1", Decimal(1), "each", Decimal(1))
+
+
+def order(app: Application, number: str, customer: str) -> str:
+    row, _ = app.hub.store.orders.open(
+        NewOrder("portal", number, customer, "A", "MAIN", None, "USD", number, [LINE])
+    )
+    return row.id
+
+
+def test_unmerge_restores_both_records_their_links_keys_and_orders(app: Application) -> None:
+    keep, gone = two(app)
+    orders = [order(app, "SO-1", gone), order(app, "SO-2", keep)]
+    before = merge_state(app, [keep, gone], ["A-1", "A-2"], orders)
+    done = app.customers.merger.merge(keep, gone, actor="steward")
+    assert merge_state(app, [keep, gone], ["A-1", "A-2"], orders) != before
+    undone = app.customers.merger.unmerge(done.merge_id, actor="other", note="not the same")
+    assert merge_state(app, [keep, gone], ["A-1", "A-2"], orders) == before
+    store = app.hub.store
+    assert undone.versions == (done.version + 1, 4)  # gone: v1 create, v2 erp, v3 tomb, v4
+    [entry] = store.audit.page(action="customer.unmerge")
+    assert (entry.actor, entry.detail["restored"]) == ("other", gone)
+    # the restored record is sent again; a later change of its native id stays on it
+    app.hub.deliver()
+    assert SHOP.held[(CUS, gone)]["name"] == "Acme Corporation"
+    put(app, "portal", "P-9", {"tier": "gold"})
+    assert store.records.get(CUS, gone).data["tier"] == "gold"  # type: ignore[union-attr]
+    with pytest.raises(ConflictError):
+        app.customers.merger.unmerge(done.merge_id, actor="other")  # undone already
+    with pytest.raises(NotFound):
+        app.customers.merger.unmerge(999, actor="other")
+
+
+def test_only_the_newest_merge_into_a_survivor_is_undone_first(app: Application) -> None:
+    keep, gone = two(app)
+    put(app, "crm", "C-3", {"account_number": "A-3", "name": "Acme Three"})
+    third = app.hub.store.crosswalk.resolve("crm", CUS, "C-3")
+    assert third is not None
+    first = app.customers.merger.merge(keep, gone, actor="steward")
+    second = app.customers.merger.merge(keep, third, actor="steward")
+    with pytest.raises(ConflictError, match=f"unmerge {second.merge_id} first"):
+        app.customers.merger.unmerge(first.merge_id, actor="steward")
+    app.customers.merger.unmerge(second.merge_id, actor="steward")
+    app.customers.merger.unmerge(first.merge_id, actor="steward")
+    assert not app.hub.store.records.get(CUS, gone).deleted  # type: ignore[union-attr]
+
+
+# -- the property (SQLite in memory: a fresh store per example) --------------------------------
+names = st.one_of(st.none(), st.sampled_from(["ACME Corp.", "Acme Corporation", "Ünïcode GmbH"]))
+streets = st.sampled_from(["12 Main St", "12 Main Street", "400 Dock Rd", "9 Elm Ave"])
+site = st.builds(
+    lambda code, line1, roles: {
+        "code": code, "roles": roles, "address": {"line1": line1, "postal_code": "62701"},
+    },
+    st.sampled_from(["MAIN", "HQ", "WH"]),
+    streets,
+    st.lists(st.sampled_from(["sold_to", "ship_to", "bill_to"]), min_size=1, max_size=2,
+             unique=True),
+)  # fmt: skip
+customer = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": names,
+        "payment_terms": st.sampled_from(["NET30", "NET60"]),
+        "customer_group": st.sampled_from(["retail", "trade"]),
+        "tier": st.sampled_from(["gold", "silver"]),
+        "sites": st.lists(site, max_size=3, unique_by=lambda s: s["code"]),
+        "contacts": st.lists(
+            st.fixed_dictionaries({"email": st.sampled_from(["a@x.com", "b@x.com"])}), max_size=2
+        ),
+        "price_lists": st.lists(st.sampled_from(["L1", "L2", "L3"]), max_size=2, unique=True),
+    },
+)
+systems = st.tuples(
+    st.sampled_from(["crm", "portal"]),  # may create
+    st.lists(st.sampled_from(["edi", "erp", "shop"]), max_size=2, unique=True),  # more links
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(customer, customer, systems, systems, st.integers(0, 2), st.integers(0, 2))
+def test_merge_then_unmerge_returns_the_exact_prior_state(
+    a: dict[str, Any],
+    b: dict[str, Any],
+    sa: tuple[str, list[str]],
+    sb: tuple[str, list[str]],
+    oa: int,
+    ob: int,
+) -> None:
+    tmp = tempfile.TemporaryDirectory()
+    application = Application.open(hub(), store_url=f"sqlite:///{tmp.name}/hub.sqlite")
+    try:
+        ids = []
+        for tag, data, (first, more) in (("1", a, sa), ("2", b, sb)):
+            ingested = application.hub.ingestor.ingest(
+                [Change(first, CUS, f"{first}-{tag}", {"account_number": f"A-{tag}", **data})]
+            )
+            assert ingested.exceptions == 0
+            rid = application.hub.store.crosswalk.resolve(first, CUS, f"{first}-{tag}")
+            assert rid is not None
+            with application.hub.store.write() as tx:
+                tx.add_crosswalk(CUS, [(s, f"{s}-{tag}", rid) for s in more], datetime.now(UTC))
+            ids.append(rid)
+        put(application, "erp", "E-2", {"account_number": "A-2", "credit_limit": "10"})
+        orders = [order(application, f"O{i}", ids[0]) for i in range(oa)]
+        orders += [order(application, f"P{i}", ids[1]) for i in range(ob)]
+        accounts = ["A-1", "A-2"]
+        before = merge_state(application, ids, accounts, orders)
+        merger = application.customers.merger
+        done = merger.merge(ids[0], ids[1], actor="steward")
+        merged = merge_state(application, ids, accounts, orders)
+        assert merged["records"][ids[1]][2] is True
+        assert set(merged["orders"].values()) <= {ids[0]}
+        assert merged["links"][ids[1]] == []
+        merger.unmerge(done.merge_id, actor="steward")
+        assert merge_state(application, ids, accounts, orders) == before
+    finally:
+        application.close()
+        tmp.cleanup()
