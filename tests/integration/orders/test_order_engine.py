@@ -15,7 +15,7 @@ import pytest
 from crossdock.app import Application
 from crossdock.errors import ConflictError
 from crossdock.model.base import EntityType
-from crossdock.store.order_rows import OrderRow, OrderState
+from crossdock.store.order_rows import Move, OrderRow, OrderState
 
 from .engine_hub import engine_app, erp, portal
 from .seed import line, order
@@ -262,3 +262,20 @@ def test_the_same_number_from_another_channel_is_not_merged_into_the_first(
     assert refused.canonical_id is None and refused.problem is not None
     assert "already names another order record" in refused.problem
     assert len(erp().sales) == 1
+
+
+def test_the_erp_number_is_recorded_when_a_shipment_came_before_the_receipt(
+    app: Application,
+) -> None:
+    # The fulfilment consumer can ship an order before the engine follows the ERP's
+    # receipt: the ERP's id and number are still recorded, the status stays ahead.
+    o = app.orders.submit("portal", order("PO-9", line(1, qty="3"))).order
+    app.hub.sync_once()  # published and delivered; the receipt is not followed yet
+    assert now(app, o).erp_id is None
+    shipped = app.hub.store.orders.transition(o.id, {OrderState.ACCEPTED}, Move(OrderState.SHIPPED))
+    assert shipped is not None
+    passes(app)
+    done = now(app, o)
+    assert done.status is OrderState.SHIPPED
+    assert done.erp_id is not None and done.erp_number == f"SO{done.erp_id}"
+    assert ("erp", "recorded") in steps(app, o)

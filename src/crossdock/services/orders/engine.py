@@ -83,6 +83,17 @@ _LINE_STATUS: dict[OrderStatus, OrderLineStatus] = {
 }
 
 
+AHEAD_OF_ERP = frozenset(
+    {
+        OrderState.CONFIRMED,
+        OrderState.PARTIALLY_SHIPPED,
+        OrderState.SHIPPED,
+        OrderState.INVOICED,
+    }
+)
+"""States an order can reach before the ERP's receipt is followed (its ids still land)."""
+
+
 def canonical_status(state: OrderState) -> OrderStatus:
     """The published status of an order state (a state added later maps by its name)."""
     return STATUS.get(state) or OrderStatus(state.value)
@@ -321,7 +332,10 @@ class OrderEngine:
                     steps=[Step("erp", "confirmed", {**detail, "erp_number": r.reference})],
                 ),
             )
-            report.confirmed += moved is not None
+            if moved is not None:
+                report.confirmed += 1
+            else:
+                self._record_erp(order.id, r, detail)
             return
         if r.error == PARKED_BEHIND or order.status is not OrderState.ACCEPTED:
             return
@@ -359,6 +373,32 @@ class OrderEngine:
             ),
         )
         report.rejected_by_erp += moved is not None
+
+    def _record_erp(self, order_id: str, r: Receipt, detail: dict[str, Any]) -> None:
+        """Keep the ERP's id and number on an order already past ``confirmed``.
+
+        The fulfilment consumer may ship an order before this receipt is followed;
+        the status stays where it is (never backwards), only the ERP's ids land.
+        A concurrent status move loses the compare-and-set: read again and retry.
+        """
+        for _ in range(5):
+            current = self.store.orders.get(order_id)
+            if current is None or current.status not in AHEAD_OF_ERP:
+                return
+            if current.erp_id == r.native_id and current.erp_number == r.reference:
+                return
+            done = self.store.orders.transition(
+                order_id,
+                {current.status},
+                Move(
+                    current.status,
+                    erp_id=r.native_id,
+                    erp_number=r.reference,
+                    steps=[Step("erp", "recorded", {**detail, "erp_number": r.reference})],
+                ),
+            )
+            if done is not None:
+                return
 
     def _withdrawn(self, order: OrderRow, r: Receipt, detail: dict[str, Any]) -> None:
         final = {OrderState.CANCELLED, OrderState.REJECTED}
