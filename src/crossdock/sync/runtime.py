@@ -458,6 +458,14 @@ class Hub:
         self, exc_id: int, system: str, ref: str | None, payload: dict[str, Any] | None
     ) -> SourceItem:
         """The change an exception kept; or its raw row mapped again through today's mapping."""
+        if payload and "fulfilment" in payload:
+            # a shipment/invoice the order ledger refused: it is applied again by the
+            # fulfilment consumer, against the document as it stands now
+            raise InvalidInput(
+                f"exception {exc_id} is a refused shipment or invoice line; replay it with "
+                f"`crossdock orders replay {exc_id}` once its cause is fixed",
+                field="id",
+            )
         if payload and "native_id" in payload:
             doc = dict(payload)
             doc["idempotency_key"] = None

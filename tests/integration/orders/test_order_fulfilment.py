@@ -7,6 +7,7 @@ from decimal import Decimal as D  # noqa: N817
 import pytest
 
 from crossdock.app import Application
+from crossdock.errors import InvalidInput
 from crossdock.services.availability import WmsEvent
 from crossdock.services.orders.fulfilment import CURSOR
 from crossdock.store import ExceptionStatus
@@ -112,6 +113,10 @@ def test_a_shipment_for_an_unknown_order_waits_for_a_person_and_the_rest_goes_on
     assert now(app, o).status is OrderState.SHIPPED
     (exc,) = app.hub.store.exceptions.page()
     assert exc.code == "order_unknown" and "PO-9" in exc.reason
+
+    # The generic exception retry points to the fulfilment replay instead of failing vaguely.
+    with pytest.raises(InvalidInput, match=f"crossdock orders replay {exc.id}"):
+        app.hub.retry_exception(exc.id, actor="ops")
 
     # The order arrives; the person replays the exception: it applies and is resolved.
     late = app.orders.submit("portal", order("PO-9", line(1, qty="2"))).order
