@@ -105,7 +105,8 @@ class Application:
 
         Publishing customer prices for routes to channels (when ``pricing.publish``
         says so); feeding committed inventory to the stock positions; sweeping
-        expired reservations and sending queued availability changes.
+        expired reservations and sending queued availability changes; re-checking
+        orders held for credit or stock (every ``orders.recheck_seconds``).
         """
         if self._attached:
             return
@@ -132,6 +133,11 @@ class Application:
         self.hub.add_step("availability.sweep", sweep_and_publish)
         # Decided orders go out (to the ERP, to their channel) in the same pass.
         self.hub.add_step("orders.engine", self.engine.run)
+        if self.hub.config.orders.recheck_seconds > 0:
+            from crossdock.services.orders.holds import HoldSweeper
+
+            # Orders held for credit or stock release themselves once the cause clears.
+            self.hub.add_step("orders.holds", HoldSweeper(self.orders).due)
 
     # -- serving ------------------------------------------------------------------------------
     def warm(self) -> threading.Thread:

@@ -43,6 +43,7 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
         "order_number": o.order_number,
         "customer": o.customer_account,
         "ship_to": o.ship_to,
+        "bill_to": o.bill_to,
         "customer_po": o.customer_po,
         "status": o.status.value,
         "holds": o.holds,
@@ -60,6 +61,8 @@ def _doc(svc: OrderService, o: OrderRow, *, timeline: bool = True) -> dict[str, 
                 "unit": ln.unit,
                 "unit_price": None if ln.unit_price is None else str(ln.unit_price),
                 "price_note": ln.price_note,
+                "backordered": str(ln.backordered),
+                "promise_date": ln.promise_date.isoformat() if ln.promise_date else None,
             }
             for ln in store.orders.lines(o.id)
         ],
@@ -87,7 +90,7 @@ def _print(doc: dict[str, Any]) -> None:
         console.print(f"{key}: {doc[key] if doc[key] is not None else '-'}", highlight=False)
     console.print(f"holds: {', '.join(doc['holds']) or '-'}   total: {doc['total']}")
     lines = Table(title="lines")
-    for col in ("line", "sku", "quantity", "unit", "unit price", "price from"):
+    for col in ("line", "sku", "quantity", "unit", "unit price", "price from", "promised"):
         lines.add_column(col)
     for ln in doc["lines"]:
         lines.add_row(
@@ -97,6 +100,7 @@ def _print(doc: dict[str, Any]) -> None:
             ln["unit"],
             ln["unit_price"] or "-",
             ln["price_note"] or "-",
+            f"{ln['backordered']} on {ln['promise_date']}" if ln["promise_date"] else "-",
         )
     console.print(lines)
     rules = Table(title="rules")

@@ -39,6 +39,7 @@ class HoldReason(StrEnum):
     STOCK = "stock"
     PO_MISSING = "po_missing"
     DUPLICATE_PO = "duplicate_po"
+    BILL_TO = "bill_to"
 
 
 class PricePolicy(StrEnum):
@@ -88,7 +89,27 @@ class PriceRule(_Strict):
 
 
 class StockRule(Rule):
-    """Every line reserved through the availability service."""
+    """Every line reserved through the availability service.
+
+    With ``allow_backorder`` a line that cannot be covered now keeps what could
+    be reserved and is promised for the date the inbound receipts cover the rest
+    (no stock hold); a line no receipt covers still fails the rule.
+    ``allow_split`` overrides the availability section's split rule for the
+    channel's orders (absent: that rule).
+    """
+
+    allow_backorder: bool = False
+    allow_split: bool | None = None
+
+
+class BillToRule(Rule):
+    """The order's bill-to (when it names one) is an active bill-to site of the customer.
+
+    ``reject`` refuses the order as bad input (a problem naming ``bill_to``, nothing
+    written); ``hold`` takes it and holds it with ``bill_to``.
+    """
+
+    on_fail: OnFail = OnFail.REJECT
 
 
 class PoRule(Rule):
@@ -104,6 +125,7 @@ class ChannelRules(_Strict):
     price: PriceRule = PriceRule()
     stock: StockRule = StockRule()
     po: PoRule = PoRule()
+    bill_to: BillToRule = BillToRule()
 
 
 PUBLISHER = "orders"
@@ -128,6 +150,12 @@ class OrdersConfig(_Strict):
         le=10_080,
         description="an accepted order not confirmed by the ERP after this long counts as stuck",
     )
+    recheck_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="how often held orders (credit, stock) are checked for a cleared cause; "
+        "0: never (a person releases them)",
+    )
 
     def rules(self, channel: str) -> ChannelRules:
         """The rules of ``channel``: its own, else ``default``, else every rule's defaults."""
@@ -136,6 +164,7 @@ class OrdersConfig(_Strict):
 
 __all__ = [
     "PUBLISHER",
+    "BillToRule",
     "ChannelRules",
     "CreditRule",
     "CustomerRule",

@@ -43,6 +43,9 @@ class Site(CanonicalModel):
     default: bool = False
     tax_exempt: bool | None = None
     region: str | None = None
+    active: bool | None = Field(
+        default=None, description="false: the site takes no new orders (absent: active)"
+    )
 
 
 class Customer(CanonicalEntity):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -48,6 +48,9 @@ class LineRow:
     unit_price: Decimal | None = None
     channel_price: Decimal | None = None
     price_note: str | None = None
+    backordered: Decimal = Decimal(0)
+    """Base units not reserved now but promised for ``promise_date`` (a backorder)."""
+    promise_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,9 @@ class OrderRow:
     erp_number: str | None = None
     problem: str | None = None
     """A step that failed and waits for a person or a retry (visible on the order)."""
+    bill_to: str | None = None
+    recheck: dict[str, Any] | None = None
+    """What the hold sweep last measured for this hold (None: not since the decision)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,7 @@ class NewOrder:
     currency: str | None
     body_hash: str
     lines: Sequence[LineRow]
+    bill_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +127,10 @@ class ReservationLink:
     location: str
     quantity: Decimal
     released: bool = False
+
+
+Promises = dict[int, tuple[Decimal, date | None]]
+"""Per line number: base units backordered (0: none) and the date they are promised for."""
 
 
 @dataclass(slots=True)
@@ -169,6 +180,7 @@ __all__ = [
     "Opened",
     "OrderRow",
     "OrderState",
+    "Promises",
     "ReservationLink",
     "Step",
     "StepRow",

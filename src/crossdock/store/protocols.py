@@ -22,6 +22,7 @@ from crossdock.store.order_rows import (
     Opened,
     OrderRow,
     OrderState,
+    Promises,
     ReservationLink,
     Step,
     StepRow,
@@ -86,6 +87,10 @@ class Crosswalk(Protocol):
     def of_system(self, system: str, entity_type: EntityType) -> dict[str, str]: ...
 
     def find_by_key(self, entity_type: EntityType, kind: str, value: str) -> str | None: ...
+
+    def find_by_keys(
+        self, entity_type: EntityType, kind: str, values: Sequence[str]
+    ) -> dict[str, str]: ...
 
 
 class Outbox(Protocol):
@@ -184,9 +189,13 @@ class Orders(Protocol):
 
     def bump_attempt(self, order_id: str) -> None: ...
 
+    def remember(self, order_id: str, revision: int, recheck: dict[str, Any]) -> None: ...
+
     def note(self, order_id: str, steps: Sequence[Step]) -> None: ...
 
-    def link(self, links: Sequence[ReservationLink]) -> None: ...
+    def link(
+        self, order_id: str, links: Sequence[ReservationLink], promises: Promises | None = None
+    ) -> None: ...
 
     def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]: ...
 

@@ -264,3 +264,33 @@ def test_confirm_release_and_sweep_name_the_positions_they_lock(
         assert [i.locations[0].buckets.reserved for i in svc.availability(["L0", "L1"])] == [0, 0]
     finally:
         hub.close()
+
+
+@pytest.mark.parametrize("group_commit", [True, False])
+def test_reserve_many_answers_each_and_a_refusal_in_its_place(
+    store: Store, group_commit: bool
+) -> None:
+    from crossdock.errors import ConflictError
+    from crossdock.services.availability import Reservation, ReserveRequest
+
+    hub = Hub(
+        HubConfig(availability=AvailabilityConfig(locations=["W1"], group_commit=group_commit)),
+        store,
+    )
+    svc = AvailabilityService(hub)
+    for sku in ("A", "B"):
+        svc.feeds.apply_wms_event(
+            WmsEvent(idempotency_key=f"r-{sku}", kind="receipt", sku=sku, location="W1", quantity=5)
+        )
+
+    def req(key: str, sku: str, qty: int) -> ReserveRequest:
+        return ReserveRequest(idempotency_key=key, sku=sku, location="W1", quantity=Decimal(qty))
+
+    got = svc.reservations.reserve_many([req("k1", "A", 3), req("k2", "B", 9), req("k3", "B", 5)])
+    assert isinstance(got[0], Reservation) and got[0].quantity == 3
+    assert isinstance(got[1], ConflictError)  # too little: refused in its place
+    assert isinstance(got[2], Reservation) and got[2].quantity == 5
+    again = svc.reservations.reserve_many([req("k1", "A", 3)])  # the same key: replayed
+    assert isinstance(again[0], Reservation) and again[0].id == got[0].id
+    (a, b) = svc.availability(["A", "B"])
+    assert (a.locations[0].buckets.reserved, b.locations[0].buckets.reserved) == (3, 5)

@@ -98,3 +98,9 @@ def order(number: str = "PO-1", *lines: dict[str, Any], **fields: Any) -> OrderI
 
 def line(n: int, sku: str = "W-1", qty: str = "1", **fields: Any) -> dict[str, Any]:
     return {"line_number": n, "sku": sku, "quantity": qty, **fields}
+
+
+def reserved(app: Application, sku: str = "W-1") -> Decimal:
+    """Units of ``sku`` reserved at W1."""
+    (item,) = app.availability.availability([sku])
+    return item.locations[0].buckets.reserved

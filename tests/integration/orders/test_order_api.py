@@ -119,7 +119,15 @@ def test_holds_queue_release_and_reject(setup: Setup) -> None:
         ({"lines": [line(1, qty=True)]}, "lines.0.quantity"),
         ({"lines": [line(i + 1) for i in range(5000)]}, "lines"),
         ({"lines": []}, "lines"),
+        ({"lines": "W-1"}, "lines"),
+        ({"lines": [line(1) | {"line_number": "one"}]}, "lines.0.line_number"),
+        ({"lines": [line(1, unit_price="-1")]}, "lines.0.unit_price"),
+        ({"lines": [line(1, colour="red")]}, "lines.0.colour"),
         ({"order_number": 7}, "order_number"),
+        ({"customer": None}, "customer"),
+        ({"customer": None, "channel_customer_id": "C-404"}, "channel_customer_id"),
+        ({"bill_to": "S1"}, "bill_to"),
+        ({"bill_to": "NOPE"}, "bill_to"),
     ],
 )
 def test_bad_input_is_a_problem_naming_the_field(
@@ -132,6 +140,7 @@ def test_bad_input_is_a_problem_naming_the_field(
     problem = r.json()
     fields = [f["field"] for f in problem["errors"]]
     assert field in fields, problem
+    assert all(f["reason"] for f in problem["errors"]), problem
     assert app.hub.store.orders.page() == []
     (item,) = app.availability.availability(["W-1"])
     assert item.locations[0].buckets.reserved == 0

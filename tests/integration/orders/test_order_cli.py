@@ -55,7 +55,9 @@ def test_show_holds_release_reject(tmp_path: Path) -> None:
     by_number = runner.invoke(
         app, ["orders", "show", "portal:PO-1", "--config", str(cfg), "--json"]
     )
-    assert json.loads(by_number.output)["id"] == held.id
+    doc = json.loads(by_number.output)
+    assert doc["id"] == held.id
+    assert doc["lines"][0]["backordered"] == "0" and doc["lines"][0]["promise_date"] is None
     holds = runner.invoke(app, ["orders", "holds", "--config", str(cfg), "--json"])
     assert [i["id"] for i in json.loads(holds.output)["items"]] == [held.id]
     store = Store.open(url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D  # noqa: N817
 
@@ -11,18 +10,11 @@ import pytest
 from crossdock.app import Application
 from crossdock.store.order_rows import OrderRow, OrderState
 
-from .seed import customer, line, order, product, seeded, stock
+from .seed import customer, line, order, product, stock
 
 pytestmark = pytest.mark.integration
 RACERS = 48
 CHANNELS = ("portal", "shop", "erp", "edi")
-
-
-@pytest.fixture
-def app(store_url: str) -> Iterator[Application]:
-    a = seeded(store_url)
-    yield a
-    a.close()
 
 
 def race(app: Application, sku: str, qty: str) -> list[OrderRow]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal as D  # noqa: N817
 from typing import Any
 
@@ -12,21 +11,9 @@ from crossdock.app import Application
 from crossdock.errors import ConflictError, InvalidInput
 from crossdock.store.order_rows import Opened, OrderState
 
-from .seed import customer, line, order, product, seeded, stock
+from .seed import customer, line, order, product, reserved, seeded, stock
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def app(store_url: str) -> Iterator[Application]:
-    a = seeded(store_url)
-    yield a
-    a.close()
-
-
-def reserved(app: Application, sku: str = "W-1") -> D:
-    (item,) = app.availability.availability([sku])
-    return item.locations[0].buckets.reserved
 
 
 def rule(order_rules: list[dict[str, Any]], name: str) -> dict[str, Any]:

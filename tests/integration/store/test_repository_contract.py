@@ -132,6 +132,8 @@ class TestCrosswalk:
         assert cw.of_system("erp", P) == {"E1": "p1", "E1b": "p1", "E2": "p2"}
         assert cw.find_by_key(P, "sku", "SKU-2") == "p2"
         assert cw.find_by_key(P, "sku", "SKU-9") is None
+        assert cw.find_by_keys(P, "sku", ["SKU-2", "SKU-9"]) == {"SKU-2": "p2"}
+        assert cw.find_by_keys(P, "sku", []) == {}
 
 
 class TestOutbox:

@@ -3,8 +3,9 @@
 ``POST /v1/orders`` needs a system's key with the ``write`` operation: the
 key's system is the order's channel. The same body again answers the same
 order (200); a new order is 201. Bad input (an unknown customer or SKU, a
-ship-to that is not the customer's, a unit the item does not have, a
-quantity not above zero, a repeated line number, more lines than allowed) is
+ship-to or bill-to that is not an active site of the customer's, a unit the
+item does not have, a quantity not above zero, a repeated line number, more
+lines than the channel allows, a value of the wrong type) is
 a 422 problem naming the line and field (``lines.3.sku``), and nothing is
 written. Release and reject need the ``operate`` operation and a note;
 cancel needs it too, or the key of the order's own channel.
@@ -12,7 +13,7 @@ cancel needs it too, or the key of the order's own channel.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -60,6 +61,8 @@ class LineOut(BaseModel):
     unit_price: Decimal | None
     channel_price: Decimal | None
     price_note: str | None
+    backordered: Decimal = Field(description="base units not reserved now, promised later")
+    promise_date: date | None = Field(description="when the backordered units are promised")
 
 
 class RuleOut(BaseModel):
@@ -85,6 +88,7 @@ class OrderOut(BaseModel):
     customer: str
     customer_id: str
     ship_to: str
+    bill_to: str | None
     customer_po: str | None
     currency: str | None
     status: OrderState
@@ -145,6 +149,7 @@ def order_out(svc: OrderService, o: OrderRow) -> OrderOut:
         customer=o.customer_account,
         customer_id=o.customer_id,
         ship_to=o.ship_to,
+        bill_to=o.bill_to,
         customer_po=o.customer_po,
         currency=o.currency,
         status=o.status,

@@ -18,14 +18,14 @@ the same locked row.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crossdock.errors import ConflictError, ErrorCode, NotFound
+from crossdock.errors import ConflictError, CrossdockError, ErrorCode, NotFound
 from crossdock.model.values import PositiveDecimal
 from crossdock.services.availability.buckets import from_units, to_units
 from crossdock.services.availability.channels import channel_atp
@@ -102,6 +102,15 @@ class Reservations:
     def reserve(self, req: ReserveRequest) -> Reservation:
         # It refuses only before it writes, or after expiring overdue holds (which stand).
         return self.ctx.write(self._reserve(req), savepoint=False, locks=[(req.sku, req.location)])
+
+    def reserve_many(self, reqs: Sequence[ReserveRequest]) -> list[Reservation | CrossdockError]:
+        """Several reserves at once (sharing a commit under group commit); each's answer.
+
+        Each is the same conditional write as :meth:`reserve`, so the guarantee is
+        unchanged; one refused (too little stock, no position) answers its error in
+        its place and the others stand.
+        """
+        return self.ctx.write_many([(self._reserve(r), ((r.sku, r.location),)) for r in reqs])
 
     async def reserve_async(self, req: ReserveRequest) -> Reservation:
         """:meth:`reserve` awaited on an event loop (the API route)."""

@@ -3,9 +3,16 @@
 :class:`OrderIn` is the body (the API's and the service's); :func:`resolve`
 turns it into the store's :class:`NewOrder` and the records the rules need,
 or refuses it with an :class:`InvalidInput` naming the line and field
-(``lines.3.sku``): an unknown customer or SKU, a ship-to that is not the
-customer's, a unit the item does not have. Nothing is written before this
-passes.
+(``lines.3.sku``): an unknown customer or SKU, a ship-to that is not an
+active ship-to site of the customer's, a unit the item does not have.
+Nothing is written before this passes.
+
+The customer is named by account number (``customer``) or by the channel's
+own id for it (``channel_customer_id``, looked up in the crosswalk under the
+channel's system); when both are given they must name the same customer.
+A bill-to that is not an active bill-to site of the customer is refused here
+when the channel's ``bill_to`` rule says ``reject``; else the rule holds the
+order (:func:`crossdock.services.orders.rules.check_bill_to`).
 """
 
 from __future__ import annotations
@@ -17,16 +24,21 @@ from decimal import Decimal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from crossdock.config.orders import BillToRule, OnFail
 from crossdock.errors import InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.customer import Customer, SiteRole
 from crossdock.model.product import Product
 from crossdock.model.values import CurrencyCode, NonNegativeDecimal, PositiveDecimal, UnitCode
+from crossdock.services.orders.rules import site_problem
 from crossdock.store import Store
 from crossdock.store.order_rows import LineRow, NewOrder
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]+$"
-MAX_LINES = 1000
+MAX_LINES = 10_000
+"""The body's hard ceiling; the channel's ``orders.max_lines`` is the limit that applies."""
+_NEW_OPTIONAL = ("channel_customer_id", "bill_to")
+"""Fields added after orders were first hashed: left out of the hash when absent."""
 
 
 class _In(BaseModel):
@@ -45,8 +57,24 @@ class OrderLineIn(_In):
 
 class OrderIn(_In):
     order_number: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
-    customer: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL, description="account")
+    customer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=NO_CONTROL,
+        description="account number (or give `channel_customer_id`)",
+    )
+    channel_customer_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=NO_CONTROL,
+        description="the channel's own id for the customer (resolved through the crosswalk)",
+    )
     ship_to: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL, description="site code")
+    bill_to: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=NO_CONTROL, description="site code"
+    )
     customer_po: str | None = Field(default=None, min_length=1, max_length=64, pattern=NO_CONTROL)
     currency: CurrencyCode | None = None
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
@@ -54,6 +82,9 @@ class OrderIn(_In):
     def body_hash(self) -> str:
         """The same order sent again hashes the same (numbers as canonical decimals)."""
         doc = self.model_dump(mode="json")
+        for key in _NEW_OPTIONAL:
+            if doc[key] is None:
+                del doc[key]
         for line in doc["lines"]:
             for key in ("quantity", "unit_price"):
                 if line[key] is not None:
@@ -70,26 +101,55 @@ class Resolved:
     products: dict[str, Product]
 
 
-def _customer(store: Store, account: str) -> tuple[str, Customer]:
-    rid = store.crosswalk.find_by_key(EntityType.CUSTOMER, "account_number", account)
-    rec = store.records.get(EntityType.CUSTOMER, rid) if rid else None
-    if rid is None or rec is None or rec.deleted:
-        raise InvalidInput(f"customer: unknown customer {account!r}", field="customer")
+def _customer_id(store: Store, channel: str, body: OrderIn) -> tuple[str, str]:
+    """The canonical id the body names, and the field that named it."""
+    if body.customer is None and body.channel_customer_id is None:
+        raise InvalidInput(
+            "customer: name the customer by `customer` (account) or `channel_customer_id`",
+            field="customer",
+        )
+    by_account = by_ref = None
+    if body.customer is not None:
+        by_account = store.crosswalk.find_by_key(
+            EntityType.CUSTOMER, "account_number", body.customer
+        )
+        if by_account is None:
+            raise InvalidInput(f"customer: unknown customer {body.customer!r}", field="customer")
+    if body.channel_customer_id is not None:
+        by_ref = store.crosswalk.resolve(channel, EntityType.CUSTOMER, body.channel_customer_id)
+        if by_ref is None:
+            raise InvalidInput(
+                f"channel_customer_id: {channel} has no customer {body.channel_customer_id!r}",
+                field="channel_customer_id",
+            )
+    if by_account is not None and by_ref is not None and by_account != by_ref:
+        raise InvalidInput(
+            f"channel_customer_id: {body.channel_customer_id!r} is not customer {body.customer!r}",
+            field="channel_customer_id",
+        )
+    if by_account is not None:
+        return by_account, "customer"
+    assert by_ref is not None
+    return by_ref, "channel_customer_id"
+
+
+def _customer(store: Store, channel: str, body: OrderIn) -> tuple[str, Customer]:
+    rid, field = _customer_id(store, channel, body)
+    named = body.customer if field == "customer" else body.channel_customer_id
+    rec = store.records.get(EntityType.CUSTOMER, rid)
+    if rec is None or rec.deleted:
+        raise InvalidInput(f"{field}: unknown customer {named!r}", field=field)
     try:
         return rid, Customer.model_validate(rec.data)
     except ValidationError as exc:
         raise InvalidInput(
-            f"customer: customer {account!r} cannot be read: {exc.errors()[0]['msg']}",
-            field="customer",
+            f"{field}: customer {named!r} cannot be read: {exc.errors()[0]['msg']}",
+            field=field,
         ) from exc
 
 
 def load_products(store: Store, skus: list[str]) -> dict[str, Product]:
-    ids = {
-        sku: rid
-        for sku in skus
-        if (rid := store.crosswalk.find_by_key(EntityType.PRODUCT, "sku", sku)) is not None
-    }
+    ids = store.crosswalk.find_by_keys(EntityType.PRODUCT, "sku", skus)
     recs = store.records.get_many(EntityType.PRODUCT, list(ids.values()))
     out: dict[str, Product] = {}
     for sku, rid in ids.items():
@@ -103,15 +163,18 @@ def load_products(store: Store, skus: list[str]) -> dict[str, Product]:
     return out
 
 
-def resolve(store: Store, channel: str, body: OrderIn) -> Resolved:
+def resolve(store: Store, channel: str, body: OrderIn, bill_to: BillToRule) -> Resolved:
     """Check ``body`` against the records; the order to store, or a problem naming the field."""
-    cid, customer = _customer(store, body.customer)
-    site = next((s for s in customer.sites if s.code == body.ship_to), None)
-    if site is None or SiteRole.SHIP_TO not in site.roles:
-        raise InvalidInput(
-            f"ship_to: {body.ship_to!r} is not a ship-to site of customer {body.customer!r}",
-            field="ship_to",
-        )
+    cid, customer = _customer(store, channel, body)
+    if (why := site_problem(customer, body.ship_to, SiteRole.SHIP_TO)) is not None:
+        raise InvalidInput(f"ship_to: {why}", field="ship_to")
+    if (
+        body.bill_to is not None
+        and bill_to.enabled
+        and bill_to.on_fail is OnFail.REJECT
+        and (why := site_problem(customer, body.bill_to, SiteRole.BILL_TO)) is not None
+    ):
+        raise InvalidInput(f"bill_to: {why}", field="bill_to")
     seen: set[int] = set()
     for i, line in enumerate(body.lines):
         if line.line_number in seen:
@@ -147,8 +210,9 @@ def resolve(store: Store, channel: str, body: OrderIn) -> Resolved:
         channel=channel,
         order_number=body.order_number,
         customer_id=cid,
-        customer_account=body.customer,
+        customer_account=customer.account_number or body.customer or cid,
         ship_to=body.ship_to,
+        bill_to=body.bill_to,
         customer_po=body.customer_po,
         currency=body.currency,
         body_hash=body.body_hash(),

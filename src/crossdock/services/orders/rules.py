@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from crossdock.config.orders import (
+    BillToRule,
     CreditRule,
     CustomerRule,
     HoldReason,
@@ -26,7 +27,7 @@ from crossdock.config.orders import (
     Rule,
     SkuRule,
 )
-from crossdock.model.customer import Customer, CustomerStatus
+from crossdock.model.customer import Customer, CustomerStatus, SiteRole
 from crossdock.model.product import Product, ProductStatus
 from crossdock.store.order_rows import LineRow
 
@@ -38,6 +39,7 @@ class RuleName(StrEnum):
     PRICE = "price"
     STOCK = "stock"
     PO = "po"
+    BILL_TO = "bill_to"
 
 
 class Action(StrEnum):
@@ -97,6 +99,27 @@ def check_customer(customer: Customer, cfg: CustomerRule) -> RuleResult:
     if customer.credit_hold:
         return failed(RuleName.CUSTOMER, cfg, HoldReason.CUSTOMER, "customer is on credit hold")
     return _ok(RuleName.CUSTOMER)
+
+
+def site_problem(customer: Customer, code: str, role: SiteRole) -> str | None:
+    """Why ``code`` is not an active ``role`` site of the customer (None: it is)."""
+    name = role.value.replace("_", "-")
+    site = next((s for s in customer.sites if s.code == code), None)
+    if site is None or role not in site.roles:
+        return f"{code!r} is not a {name} site of the customer"
+    if site.active is False:
+        return f"{name} site {code!r} is inactive"
+    return None
+
+
+def check_bill_to(customer: Customer, bill_to: str | None, cfg: BillToRule) -> RuleResult:
+    """The order's bill-to, when it names one, is an active bill-to site of the customer."""
+    if bill_to is None:
+        return _ok(RuleName.BILL_TO, "no bill-to named")
+    why = site_problem(customer, bill_to, SiteRole.BILL_TO)
+    if why is None:
+        return _ok(RuleName.BILL_TO)
+    return failed(RuleName.BILL_TO, cfg, HoldReason.BILL_TO, why)
 
 
 def check_skus(
@@ -204,11 +227,13 @@ __all__ = [
     "Priced",
     "RuleName",
     "RuleResult",
+    "check_bill_to",
     "check_credit",
     "check_customer",
     "check_po",
     "check_prices",
     "check_skus",
     "failed",
+    "site_problem",
     "within",
 ]

@@ -34,6 +34,7 @@ from crossdock.services.orders.rules import (
     Action,
     RuleName,
     RuleResult,
+    check_bill_to,
     check_credit,
     check_customer,
     check_po,
@@ -41,7 +42,7 @@ from crossdock.services.orders.rules import (
     check_skus,
     failed,
 )
-from crossdock.services.orders.stock import release_all, reserve_lines
+from crossdock.services.orders.stock import backorders, release_all, reserve_lines
 from crossdock.services.pricing import PricedLine, PricingService, QuoteLine, QuoteRequest
 from crossdock.store import ParkedStatus, Store
 from crossdock.store.order_rows import (
@@ -51,6 +52,7 @@ from crossdock.store.order_rows import (
     Opened,
     OrderRow,
     OrderState,
+    Promises,
     Step,
 )
 
@@ -93,9 +95,11 @@ class OrderService:
         """Take an order from ``channel``; bad input raises before anything is written."""
         if len(body.lines) > self.config.max_lines:
             raise InvalidInput(
-                f"lines: at most {self.config.max_lines} lines per order", field="lines"
+                f"lines: {len(body.lines)} lines; at most {self.config.max_lines} per order "
+                "(split the order)",
+                field="lines",
             )
-        resolved = resolve(self.store, channel, body)
+        resolved = resolve(self.store, channel, body, self.config.rules(channel).bill_to)
         found = self.store.orders.find(channel, body.order_number)
         if found is not None and found.body_hash != resolved.new.body_hash:
             self._amendable_here(found)
@@ -109,7 +113,9 @@ class OrderService:
             return Submitted(order, opened)
         if opened is Opened.AMENDED:
             self._give_back(order)
-        decided = self._evaluate(order, resolved.customer, resolved.products)
+        # a new order's lines are the ones just written, and it holds no reservations yet
+        fresh = list(resolved.new.lines) if opened is Opened.CREATED else None
+        decided = self._evaluate(order, resolved.customer, resolved.products, fresh=fresh)
         return Submitted(decided, opened)
 
     def _amendable_here(self, order: OrderRow) -> None:
@@ -185,10 +191,14 @@ class OrderService:
         only: frozenset[RuleName] | None = None,
         kept: list[RuleResult] | None = None,
         audit: tuple[str, str, dict[str, object]] | None = None,
+        fresh: list[LineRow] | None = None,
     ) -> OrderRow:
-        """Run the rules (``only`` these, keeping ``kept``'s results) and decide."""
+        """Run the rules (``only`` these, keeping ``kept``'s results) and decide.
+
+        ``fresh``: the lines of an order just created (not read again; nothing held yet).
+        """
         cfg = self.config.rules(order.channel)
-        lines = self.store.orders.lines(order.id)
+        lines = fresh if fresh is not None else self.store.orders.lines(order.id)
 
         def runs(name: RuleName, enabled: bool) -> bool:
             return enabled and (only is None or name in only)
@@ -196,6 +206,8 @@ class OrderService:
         results: list[RuleResult] = list(kept or [])
         if runs(RuleName.CUSTOMER, cfg.customer.enabled):
             results.append(check_customer(customer, cfg.customer))
+        if runs(RuleName.BILL_TO, cfg.bill_to.enabled) and order.bill_to is not None:
+            results.append(check_bill_to(customer, order.bill_to, cfg.bill_to))
         if runs(RuleName.SKU, cfg.sku.enabled):
             results.append(check_skus(lines, products, order.channel, cfg.sku))
         if runs(RuleName.PO, cfg.po.enabled):
@@ -214,7 +226,9 @@ class OrderService:
         rejected = any(r.action is Action.REJECTED for r in results)
         steps = [Step("rule", r.action.value, r.as_dict()) for r in results[len(kept or []) :]]
         if not rejected and runs(RuleName.STOCK, cfg.stock.enabled):
-            results.append(self._stock(order, lines, customer, cfg.stock, steps))
+            results.append(
+                self._stock(order, lines, customer, cfg.stock, steps, fresh=fresh is not None)
+            )
         total = sum(
             (ln.quantity * (prices[ln.line_number][0] or Decimal(0)) for ln in lines), Decimal(0)
         )
@@ -275,35 +289,57 @@ class OrderService:
         customer: Customer,
         cfg_rule: StockRule,
         steps: list[Step],
+        *,
+        fresh: bool = False,
     ) -> RuleResult:
         site = next((s for s in customer.sites if s.code == order.ship_to), None)
-        held = {ln.line_number for ln in self.store.orders.reservations(order.id)}
+        held = (
+            set() if fresh else {ln.line_number for ln in self.store.orders.reservations(order.id)}
+        )
         todo = [ln for ln in lines if ln.line_number not in held]
-        got = reserve_lines(self.availability, order, todo, region=site.region if site else None)
-        self.store.orders.link(got.links)
+        got = reserve_lines(
+            self.availability, order, todo, region=site.region if site else None, rule=cfg_rule
+        )
+        by_number = {ln.line_number: ln for ln in lines}
+        changed = {  # a line's promise is written only when it moved
+            n: p
+            for n, p in got.promises.items()
+            if p != (by_number[n].backordered, by_number[n].promise_date)
+        }
+        self.store.orders.link(order.id, got.links, changed)
+        # a line a retried try had already reserved kept its promise on the line
+        promises = {
+            ln.line_number: (ln.backordered, ln.promise_date)
+            for ln in lines
+            if ln.line_number in held and ln.backordered
+        } | got.promises
         if got.short:
             self._give_back(order)
+            cleared: Promises = {n: (Decimal(0), None) for n, (q, _d) in promises.items() if q}
+            self.store.orders.link(order.id, [], cleared)
             steps.append(Step("reservation", "released", {"short": got.short}))
             self.store.orders.bump_attempt(order.id)  # the next reservations need new keys
             return failed(RuleName.STOCK, cfg_rule, HoldReason.STOCK, "; ".join(got.short))
-        steps.append(
-            Step(
-                "reservation",
-                "reserved",
+        owed = backorders(promises)
+        reserved: dict[str, object] = {
+            "reservations": [
                 {
-                    "reservations": [
-                        {
-                            "id": ln.reservation_id,
-                            "line": ln.line_number,
-                            "location": ln.location,
-                            "quantity": str(ln.quantity),
-                        }
-                        for ln in got.links
-                    ]
-                },
-            )
+                    "id": ln.reservation_id,
+                    "line": ln.line_number,
+                    "location": ln.location,
+                    "quantity": str(ln.quantity),
+                }
+                for ln in got.links
+            ],
+        }
+        if owed:
+            reserved["backorders"] = owed
+        steps.append(Step("reservation", "reserved", reserved))
+        detail = "; ".join(
+            f"line {b['line']}: {b['quantity']} backordered, promised {b['promise_date']}"
+            for b in owed
         )
-        return RuleResult(RuleName.STOCK, Action.PASSED)
+        return RuleResult(RuleName.STOCK, Action.PASSED, None, detail)
 
     def _give_back(self, order: OrderRow) -> None:
         links = self.store.orders.reservations(order.id)
@@ -336,12 +372,22 @@ class OrderService:
         order = self.get(order_id)
         if order.status is not OrderState.ON_HOLD:
             raise ConflictError(f"order {order_id} is {order.status.value}, not on hold")
-        customer = self._customer(order)
+        return self.rerun(
+            order,
+            Step("release", "asked", {"actor": actor, "note": note}),
+            audit=(actor, "order.release", {"note": note}),
+        )
+
+    def rerun(
+        self, order: OrderRow, why: Step, *, audit: tuple[str, str, dict[str, object]]
+    ) -> OrderRow:
+        """Run again the rules that held ``order`` (waiving price and PO holds), after ``why``."""
+        customer = self.customer_of(order)
         lines = self.store.orders.lines(order.id)
         products = load_products(self.store, list(dict.fromkeys(ln.sku for ln in lines)))
         missing = sorted({ln.sku for ln in lines} - set(products))
         if missing:
-            raise ConflictError(f"order {order_id}: SKU(s) {', '.join(missing)} no longer exist")
+            raise ConflictError(f"order {order.id}: SKU(s) {', '.join(missing)} no longer exist")
         held = [RuleResult.of(r) for r in order.rules]
         rerun = frozenset(
             r.rule for r in held if r.action is Action.HELD and r.reason not in _WAIVABLE
@@ -359,7 +405,8 @@ class OrderService:
             for r in held
             if r.rule not in rerun and r.rule is not RuleName.CREDIT
         ]
-        self.store.orders.note(order.id, [Step("release", "asked", {"actor": actor, "note": note})])
+        self.store.orders.note(order.id, [why])
+        actor, action, detail = audit
         if ERP_REJECTED in order.holds:
             self._resend(order, actor)
         return self._evaluate(
@@ -368,7 +415,7 @@ class OrderService:
             products,
             only=rerun,
             kept=kept,
-            audit=(actor, "order.release", {"note": note, "rerun": sorted(rerun)}),
+            audit=(actor, action, {**detail, "rerun": sorted(rerun)}),
         )
 
     def reject(self, order_id: str, *, actor: str, note: str) -> OrderRow:
@@ -398,7 +445,8 @@ class OrderService:
             raise NotFound(f"no order {order_id!r}")
         return order
 
-    def _customer(self, order: OrderRow) -> Customer:
+    def customer_of(self, order: OrderRow) -> Customer:
+        """The order's customer as the store holds it now."""
         rec = self.store.records.get(EntityType.CUSTOMER, order.customer_id)
         if rec is None or rec.deleted:
             raise ConflictError(f"order {order.id}: customer {order.customer_account} is gone")

@@ -6,6 +6,11 @@ making new ones; a new revision (an amendment) or attempt (after the order
 gave its units back) reserves afresh. The availability service's
 reservations cannot oversell (one conditional update per position), so
 racing orders for the last units get them at most once between them.
+
+Where the channel's stock rule allows backorders, a line the plan cannot
+cover keeps what it could reserve and the rest is promised for the date the
+inbound receipts cover it (the plan's backorder); only a line nothing is
+expected for is short. ``allow_split`` overrides the hub's split rule.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from crossdock.errors import ConflictError, NotFound
+from crossdock.config.orders import StockRule
+from crossdock.errors import ConflictError, CrossdockError, NotFound
 from crossdock.services.availability import (
+    Allocation,
     AvailabilityService,
     LineOutcome,
     ReserveRequest,
@@ -23,11 +31,12 @@ from crossdock.services.availability import (
     SourceLineIn,
     SourceRequest,
 )
-from crossdock.store.order_rows import LineRow, OrderRow, ReservationLink
+from crossdock.store.order_rows import LineRow, OrderRow, Promises, ReservationLink
 
 _PLAN_CHUNK = 500
 """Lines per sourcing request (the availability service's own limit)."""
 _COVERED = (LineOutcome.FULL, LineOutcome.SPLIT)
+_SHORT = (LineOutcome.PARTIAL, LineOutcome.BACKORDER)
 
 
 @dataclass(slots=True)
@@ -35,6 +44,17 @@ class Reserved:
     links: list[ReservationLink] = field(default_factory=list)
     short: list[str] = field(default_factory=list)
     """Lines that could not be covered, as ``line N: why``."""
+    promises: Promises = field(default_factory=dict)
+    """Every planned line: base units backordered (0: none) and their promise date."""
+
+
+def backorders(promises: Promises) -> list[dict[str, str]]:
+    """The backordered lines of ``promises``, as the timeline shows them."""
+    return [
+        {"line": str(n), "quantity": str(q), "promise_date": d.isoformat() if d else ""}
+        for n, (q, d) in sorted(promises.items())
+        if q
+    ]
 
 
 def reserve_lines(
@@ -43,8 +63,10 @@ def reserve_lines(
     lines: Sequence[LineRow],
     *,
     region: str | None,
+    rule: StockRule | None = None,
 ) -> Reserved:
-    """Plan and reserve every line; the reservations made and the lines left short."""
+    """Plan and reserve every line; the reservations made, the backorders, the lines short."""
+    backorder = rule is not None and rule.allow_backorder
     cfg = availability.config
     channel = order.channel if cfg.channel(order.channel) is not None else None
     ship_to = ShipTo(region=region if region in cfg.regions else None)
@@ -52,6 +74,7 @@ def reserve_lines(
     attempt = f"{order.id}:{order.revision}.{order.attempt}"
     for start in range(0, len(lines), _PLAN_CHUNK):
         chunk = lines[start : start + _PLAN_CHUNK]
+        wanted: list[tuple[int, Allocation]] = []
         try:
             plans = availability.source(
                 SourceRequest(
@@ -63,6 +86,7 @@ def reserve_lines(
                     ],
                     ship_to=ship_to,
                     channel=channel,
+                    split=rule.allow_split if rule is not None else None,
                     substitutes=False,
                 )
             )
@@ -70,27 +94,39 @@ def reserve_lines(
             out.short.append(str(exc))
             continue
         for ln, plan in zip(chunk, plans, strict=True):
-            if plan.outcome not in _COVERED:
+            owed = plan.backorder
+            if plan.outcome in _SHORT and backorder and owed is not None and owed.promise_date:
+                out.promises[ln.line_number] = (owed.quantity, owed.promise_date)
+            elif plan.outcome not in _COVERED:
                 out.short.append(f"line {ln.line_number}: {plan.outcome.value} of {ln.sku}")
                 continue
+            else:
+                out.promises[ln.line_number] = (Decimal(0), None)
             for alloc in plan.allocations:
-                key = f"{attempt}:{ln.line_number}:{alloc.location}"
-                try:
-                    r = availability.reservations.reserve(
-                        ReserveRequest(
-                            idempotency_key=key,
-                            sku=alloc.sku,
-                            location=alloc.location,
-                            quantity=alloc.quantity,
-                            channel=channel,
-                        )
-                    )
-                except (ConflictError, NotFound) as exc:  # another order took them meanwhile
-                    out.short.append(f"line {ln.line_number}: {exc}")
-                    break
-                out.links.append(
-                    ReservationLink(r.id, order.id, ln.line_number, r.sku, r.location, r.quantity)
+                wanted.append((ln.line_number, alloc))
+        # one batch of reserves: under group commit they share a commit
+        got = availability.reservations.reserve_many(
+            [
+                ReserveRequest(
+                    idempotency_key=f"{attempt}:{n}:{alloc.location}",
+                    sku=alloc.sku,
+                    location=alloc.location,
+                    quantity=alloc.quantity,
+                    channel=channel,
                 )
+                for n, alloc in wanted
+            ]
+        )
+        short: set[int] = set()
+        for (n, _alloc), r in zip(wanted, got, strict=True):
+            if isinstance(r, ConflictError | NotFound):  # another order took them meanwhile
+                if n not in short:
+                    out.short.append(f"line {n}: {r}")
+                short.add(n)
+            elif isinstance(r, CrossdockError):
+                raise r
+            else:
+                out.links.append(ReservationLink(r.id, order.id, n, r.sku, r.location, r.quantity))
     return out
 
 
@@ -104,4 +140,4 @@ def release_all(availability: AvailabilityService, links: Sequence[ReservationLi
     return done
 
 
-__all__ = ["Reserved", "release_all", "reserve_lines"]
+__all__ = ["Reserved", "backorders", "release_all", "reserve_lines"]

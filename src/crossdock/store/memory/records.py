@@ -123,3 +123,9 @@ class MemoryCrosswalk:
 
     def find_by_key(self, entity_type: EntityType, kind: str, value: str) -> str | None:
         return self._t.record_keys.get((entity_type, kind, value))
+
+    def find_by_keys(
+        self, entity_type: EntityType, kind: str, values: Sequence[str]
+    ) -> dict[str, str]:
+        keys = self._t.record_keys
+        return {v: rid for v in values if (rid := keys.get((entity_type, kind, v))) is not None}

@@ -28,6 +28,26 @@ class SqlCrosswalk(SqlRepo):
                 )
             ).scalar_one_or_none()
 
+    def find_by_keys(
+        self, entity_type: EntityType, kind: str, values: Sequence[str]
+    ) -> dict[str, str]:
+        """:meth:`find_by_key` for many values in one query: value -> record id (found only)."""
+        if not values:
+            return {}
+        c = t.record_keys.c
+        out: dict[str, str] = {}
+        with self._engine.connect() as conn:
+            for start in range(0, len(values), 500):
+                found = conn.execute(
+                    select(c.value, c.record_id).where(
+                        c.entity_type == entity_type.value,
+                        c.kind == kind,
+                        c.value.in_(list(values[start : start + 500])),
+                    )
+                )
+                out.update({r[0]: r[1] for r in found})
+        return out
+
     def native_ids(self, entity_type: EntityType, canonical_id: str) -> list[tuple[str, str]]:
         """(system, native_id) pairs of one canonical record, oldest first."""
         with self._engine.connect() as conn:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from crossdock.store import schema as t
 from crossdock.store.jsoncodec import dumps, loads
@@ -30,6 +32,7 @@ from crossdock.store.order_rows import (
     Opened,
     OrderRow,
     OrderState,
+    Promises,
     ReservationLink,
     Step,
     StepRow,
@@ -69,6 +72,8 @@ def _order(r: Any) -> OrderRow:
         erp_id=r.erp_id,
         erp_number=r.erp_number,
         problem=r.problem,
+        bill_to=r.bill_to,
+        recheck=None if r.recheck is None else dict(loads(r.recheck)),
     )
 
 
@@ -82,6 +87,8 @@ def _line(r: Any) -> LineRow:
         _dec(r.unit_price),
         _dec(r.channel_price),
         r.price_note,
+        _dec(r.backordered) or Decimal(0),
+        r.promise_date,
     )
 
 
@@ -103,36 +110,41 @@ class SqlOrders(SqlRepo):
         """
         with self._write() as tx:
             conn, now = tx.conn, rows.now()
+            oid = "ord_" + os.urandom(12).hex()
+            values = {
+                "id": oid,
+                "channel": new.channel,
+                "order_number": new.order_number,
+                "customer_id": new.customer_id,
+                "customer_account": new.customer_account,
+                "ship_to": new.ship_to,
+                "bill_to": new.bill_to,
+                "customer_po": new.customer_po,
+                "currency": new.currency,
+                "status": OrderState.RECEIVED.value,
+                "holds": "[]",
+                "rules": "[]",
+                "total": "0",
+                "body_hash": new.body_hash,
+                "revision": 1,
+                "attempt": 1,
+                "created_at": now,
+                "updated_at": now,
+                "recheck": None,
+            }
+            # One statement for a new order: the insert answers its id only when it made
+            # the row; a number already taken (by a retry, or a racing request) is read.
+            made = conn.execute(
+                self._dialect.insert_ignore(t.orders).values(**values).returning(_O.id)
+            ).first()
+            if made is not None:
+                self._put_lines(conn, oid, new.lines)
+                self._steps(conn, oid, [Step("intake", "received", {"revision": 1})])
+                # the row as inserted: every column the insert left out is NULL
+                row = SimpleNamespace(**({c.name: None for c in t.orders.c} | values))
+                return _order(row), Opened.CREATED
             found = self._locked(conn, new.channel, new.order_number)
-            if found is None:
-                oid = "ord_" + os.urandom(12).hex()
-                conn.execute(
-                    self._dialect.insert_ignore(t.orders).values(
-                        id=oid,
-                        channel=new.channel,
-                        order_number=new.order_number,
-                        customer_id=new.customer_id,
-                        customer_account=new.customer_account,
-                        ship_to=new.ship_to,
-                        customer_po=new.customer_po,
-                        currency=new.currency,
-                        status=OrderState.RECEIVED.value,
-                        holds="[]",
-                        rules="[]",
-                        total="0",
-                        body_hash=new.body_hash,
-                        revision=1,
-                        attempt=1,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                found = self._locked(conn, new.channel, new.order_number)
-                assert found is not None
-                if found.id == oid:
-                    self._put_lines(conn, oid, new.lines)
-                    self._steps(conn, oid, [Step("intake", "received", {"revision": 1})])
-                    return found, Opened.CREATED
+            assert found is not None
             if found.body_hash == new.body_hash:
                 return found, Opened.SAME
             if found.status not in AMENDABLE:
@@ -144,11 +156,13 @@ class SqlOrders(SqlRepo):
                     customer_id=new.customer_id,
                     customer_account=new.customer_account,
                     ship_to=new.ship_to,
+                    bill_to=new.bill_to,
                     customer_po=new.customer_po,
                     currency=new.currency,
                     status=OrderState.RECEIVED.value,
                     holds="[]",
                     rules="[]",
+                    recheck=None,
                     body_hash=new.body_hash,
                     revision=found.revision + 1,
                     updated_at=now,
@@ -184,6 +198,8 @@ class SqlOrders(SqlRepo):
                     "unit_price": _s(ln.unit_price),
                     "channel_price": _s(ln.channel_price),
                     "price_note": ln.price_note,
+                    "backordered": _s(ln.backordered) if ln.backordered else None,
+                    "promise_date": ln.promise_date,
                 }
                 for ln in lines
             ],
@@ -226,6 +242,7 @@ class SqlOrders(SqlRepo):
                 return current
             exposure = self._exposure(conn, current.customer_id, order_id)
             d = decide(current, exposure)
+            now = rows.now()
             conn.execute(
                 update(t.orders)
                 .where(_O.id == order_id)
@@ -234,22 +251,35 @@ class SqlOrders(SqlRepo):
                     holds=dumps(d.holds),
                     rules=dumps(d.rules),
                     total=str(d.total),
-                    updated_at=rows.now(),
+                    recheck=None,
+                    updated_at=now,
                 )
             )
-            for line_number, (price, note) in d.prices.items():
+            if d.prices:
                 conn.execute(
                     update(t.order_lines)
-                    .where(_L.order_id == order_id, _L.line_number == line_number)
-                    .values(unit_price=_s(price), price_note=note)
+                    .where(_L.order_id == order_id, _L.line_number == bindparam("n"))
+                    .values(unit_price=bindparam("price"), price_note=bindparam("note")),
+                    [
+                        {"n": n, "price": _s(price), "note": note}
+                        for n, (price, note) in d.prices.items()
+                    ],
                 )
+
             self._steps(conn, order_id, d.steps)
             if d.audit is not None:
                 actor, action, detail = d.audit
                 tx.audit(actor, action, order_id, detail)
-            done = self._get(conn, order_id)
-            assert done is not None
-            return done
+            # what was just written, without reading it back
+            return replace(
+                current,
+                status=d.status,
+                holds=list(d.holds),
+                rules=list(d.rules),
+                total=d.total,
+                updated_at=now,
+                recheck=None,
+            )
 
     def _lock_customer(self, conn: Connection, customer_id: str) -> None:
         conn.execute(
@@ -283,28 +313,61 @@ class SqlOrders(SqlRepo):
                 update(t.orders).where(_O.id == order_id).values(attempt=_O.attempt + 1)
             )
 
+    def remember(self, order_id: str, revision: int, recheck: dict[str, Any]) -> None:
+        """Keep what the hold sweep measured, while the order is still that held revision."""
+        with self._write() as tx:
+            tx.conn.execute(
+                update(t.orders)
+                .where(
+                    _O.id == order_id,
+                    _O.revision == revision,
+                    _O.status == OrderState.ON_HOLD.value,
+                )
+                .values(recheck=dumps(recheck))
+            )
+
     def note(self, order_id: str, steps: Sequence[Step]) -> None:
         """Append steps to an order's timeline."""
         with self._write() as tx:
             self._steps(tx.conn, order_id, steps)
 
     # -- reservations ---------------------------------------------------------------------
-    def link(self, links: Sequence[ReservationLink]) -> None:
-        """Remember the reservations an order holds (a retry's same reservation once)."""
-        if not links:
+    def link(
+        self, order_id: str, links: Sequence[ReservationLink], promises: Promises | None = None
+    ) -> None:
+        """Remember the reservations an order holds (a retry's same reservation once).
+
+        ``promises`` go onto the lines in the same transaction: a retry after a
+        crash finds each line's backorder with the reservations it kept.
+        """
+        if not links and not promises:
             return
         with self._write() as tx:
-            for ln in links:
+            if promises:
                 tx.conn.execute(
-                    self._dialect.insert_ignore(t.order_reservations).values(
-                        reservation_id=ln.reservation_id,
-                        order_id=ln.order_id,
-                        line_number=ln.line_number,
-                        sku=ln.sku,
-                        location=ln.location,
-                        quantity=str(ln.quantity),
-                        released=0,
-                    )
+                    update(t.order_lines)
+                    .where(_L.order_id == order_id, _L.line_number == bindparam("n"))
+                    .values(backordered=bindparam("short"), promise_date=bindparam("promise")),
+                    [
+                        {"n": n, "short": _s(q) if q else None, "promise": d}
+                        for n, (q, d) in promises.items()
+                    ],
+                )
+            if links:
+                tx.conn.execute(
+                    self._dialect.insert_ignore(t.order_reservations),
+                    [
+                        {
+                            "reservation_id": ln.reservation_id,
+                            "order_id": ln.order_id,
+                            "line_number": ln.line_number,
+                            "sku": ln.sku,
+                            "location": ln.location,
+                            "quantity": str(ln.quantity),
+                            "released": 0,
+                        }
+                        for ln in links
+                    ],
                 )
 
     def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]:

@@ -8,7 +8,7 @@ the other on PostgreSQL too (SQLite's write transaction already serializes).
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint, or_
+from sqlalchemy import Column, Date, Index, Integer, String, Table, Text, UniqueConstraint, or_
 
 from crossdock.store.schema.base import TS, SeqType, metadata
 
@@ -37,6 +37,8 @@ orders = Table(
     Column("erp_id", String(64), nullable=True),
     Column("erp_number", String(64), nullable=True),
     Column("problem", Text, nullable=True),
+    Column("bill_to", String(64), nullable=True),
+    Column("recheck", Text, nullable=True),
     UniqueConstraint("channel", "order_number", name="uq_orders_channel_number"),
 )
 Index("ix_orders_customer_status", orders.c.customer_id, orders.c.status)
@@ -64,6 +66,8 @@ order_lines = Table(
     Column("unit_price", String(40), nullable=True),
     Column("channel_price", String(40), nullable=True),
     Column("price_note", Text, nullable=True),
+    Column("backordered", String(40), nullable=True),
+    Column("promise_date", Date, nullable=True),
 )
 
 order_reservations = Table(
