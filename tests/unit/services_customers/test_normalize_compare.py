@@ -121,10 +121,12 @@ def test_blocking_keys() -> None:
         | {"tax_ids": [{"scheme": "EIN", "value": "12-3456789"}]},
     )
     assert blocking_keys(p) == [
+        "ad:62701:12",  # the door: postcode + house number
         "em:acme.com",
         "nm:acme",
         "ph:5551234567",
         "pn:62701:acme",
+        "sn:12:main",  # the door: house number + street word
         "tx:EIN:123456789",
     ]
     assert blocking_keys(profile("b", {"sites": []})) == []

@@ -12,6 +12,7 @@ levels (the property tests hold it), so a pair has one weight.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz
@@ -43,17 +44,20 @@ def _close_name(a: str, b: str) -> bool:
     )
 
 
+_NUMBER = re.compile(r"\S*\d\S*")  # a word with a digit: a house or suite number
+
+
 def _numbers(s: str) -> list[str]:
-    return sorted(w for w in s.split() if any(c.isdigit() for c in w))
+    return sorted(_NUMBER.findall(s))
 
 
 def _close_street(a: str, b: str) -> bool:
     # A different house or suite number is another door, however alike the words.
-    same_numbers = _numbers(a) == _numbers(b)
-    if same_numbers:
+    na, nb = _numbers(a), _numbers(b)
+    if na == nb:
         return fuzz.token_sort_ratio(a, b) >= 80 or fuzz.token_set_ratio(a, b) >= 100
     # a suite number one side left out: "12 main street" / "12 main street suite 4"
-    return fuzz.token_set_ratio(a, b) >= 100 and _numbers(a)[:1] == _numbers(b)[:1]
+    return na[:1] == nb[:1] and fuzz.token_set_ratio(a, b) >= 100
 
 
 def _close_city(a: str, b: str) -> bool:
@@ -70,6 +74,8 @@ def _best(levels: Iterable[Level]) -> Level:
 
 def _places(field: str, close: Callable[[str, str], bool]) -> Comparison:
     def compare(x: Profile, y: Profile) -> Level:
+        if len(x.places) == 1 == len(y.places):  # the common case, without the search
+            return _text(getattr(x.places[0], field), getattr(y.places[0], field), close)
         return _best(
             _text(getattr(p, field), getattr(q, field), close) for p in x.places for q in y.places
         )
