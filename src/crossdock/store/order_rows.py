@@ -37,6 +37,10 @@ EXPOSED = frozenset(
 """States whose totals count against the customer's credit (open, not yet invoiced)."""
 
 
+MayAmend = Callable[["OrderRow"], bool]
+"""Asked, with the order locked, whether a new body may amend it."""
+
+
 class Opened(StrEnum):
     """What intake found for a (channel, order number)."""
 
@@ -44,6 +48,8 @@ class Opened(StrEnum):
     SAME = "same"
     AMENDED = "amended"
     CLOSED = "closed"
+    REFUSED = "refused"
+    """A new body the caller's ``may_amend`` turned down; nothing written."""
 
 
 @dataclass(frozen=True, slots=True)

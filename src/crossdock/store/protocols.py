@@ -24,6 +24,7 @@ from crossdock.store.onboarding_rows import (
 from crossdock.store.order_rows import (
     Decide,
     LineRow,
+    MayAmend,
     Move,
     NewOrder,
     Opened,
@@ -189,7 +190,7 @@ class Exceptions(Protocol):
 class Orders(Protocol):
     """Orders, their lines, reservations and timeline; decisions under a per-customer lock."""
 
-    def open(self, new: NewOrder) -> tuple[OrderRow, Opened]: ...
+    def open(self, new: NewOrder, may_amend: MayAmend | None = None) -> tuple[OrderRow, Opened]: ...
 
     def decide(self, order_id: str, revision: int, decide: Decide) -> OrderRow: ...
 

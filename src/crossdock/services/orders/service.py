@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -100,10 +101,9 @@ class OrderService:
                 field="lines",
             )
         resolved = resolve(self.store, channel, body, self.config.rules(channel).bill_to)
-        found = self.store.orders.find(channel, body.order_number)
-        if found is not None and found.body_hash != resolved.new.body_hash:
-            self._amendable_here(found)
-        order, opened = self.store.orders.open(resolved.new)
+        order, opened = self.store.orders.open(resolved.new, may_amend=self._erp_free)
+        if opened is Opened.REFUSED or (opened is Opened.CLOSED and not self._erp_free(order)):
+            self._refuse_amendment(order)
         if opened is Opened.CLOSED:
             raise ConflictError(
                 f"order_number: order {body.order_number} is {order.status.value} "
@@ -118,17 +118,19 @@ class OrderService:
         decided = self._evaluate(order, resolved.customer, resolved.products, fresh=fresh)
         return Submitted(decided, opened)
 
-    def _amendable_here(self, order: OrderRow) -> None:
-        """Refuse (409, noted on the timeline) an amendment of an order the ERP already has.
+    def _erp_free(self, order: OrderRow) -> bool:
+        """Whether the ERP has not got the order yet (a new body may still amend it).
 
         Tryton processes a sale when it confirms it (shipments are planned), and a
         processing sale cannot go back to draft: its lines change only in Tryton.
-        Refusing here, before anything is written, keeps the hub and the ERP on one
-        body; a half-applied amendment would not.
+        Asked by intake with the order locked, before anything is written, so the
+        hub and the ERP stay on one body; a half-applied amendment would not.
         """
+        return order.status not in ERP_HAS_IT and (order.erp_id or self._erp_id(order)) is None
+
+    def _refuse_amendment(self, order: OrderRow) -> NoReturn:
+        """Refuse (409, noted on the timeline) an amendment of an order the ERP already has."""
         erp = order.erp_id or self._erp_id(order)
-        if erp is None and order.status not in ERP_HAS_IT:
-            return
         why = (
             f"order {order.order_number} is {order.status.value} and the ERP has it"
             + (f" as {order.erp_number or erp}" if (order.erp_number or erp) else "")

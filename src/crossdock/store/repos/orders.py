@@ -30,6 +30,7 @@ from crossdock.store.order_rows import (
     KEEP,
     Decide,
     LineRow,
+    MayAmend,
     Move,
     NewOrder,
     Opened,
@@ -124,13 +125,14 @@ class SqlOrders(SqlRepo):
     """The ``orders``, ``order_lines``, ``order_reservations`` and ``order_steps`` tables."""
 
     # -- intake ---------------------------------------------------------------------------
-    def open(self, new: NewOrder) -> tuple[OrderRow, Opened]:
+    def open(self, new: NewOrder, may_amend: MayAmend | None = None) -> tuple[OrderRow, Opened]:
         """The order of ``new``'s (channel, number): created, the same, amended, or closed.
 
         A body equal to the stored one (same hash) answers the stored order; a
         different one amends it while it is received, accepted or on hold (new
-        lines, the next revision, back to received); a rejected or cancelled
-        order is answered as it is (``CLOSED``).
+        lines, the next revision, back to received) and ``may_amend`` agrees,
+        asked with the order locked (else ``REFUSED``, nothing written); a
+        rejected or cancelled order is answered as it is (``CLOSED``).
         """
         with self._write() as tx:
             conn, now = tx.conn, rows.now()
@@ -173,6 +175,8 @@ class SqlOrders(SqlRepo):
                 return found, Opened.SAME
             if found.status not in AMENDABLE:
                 return found, Opened.CLOSED
+            if may_amend is not None and not may_amend(found):
+                return found, Opened.REFUSED
             conn.execute(
                 update(t.orders)
                 .where(_O.id == found.id)
