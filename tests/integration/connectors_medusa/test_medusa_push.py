@@ -3,6 +3,7 @@ nothing is created twice, Medusa's refusals park with its message, a wrong key o
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,7 @@ def test_a_push_repeated_after_a_lost_answer_creates_nothing_twice(
             ).json()["inventory_items"]
         assert len(rows) == 1 and len(items) == 1
         view = product_view(dest.find_product(handle_for(data["sku"])) or {}, "usd")
-        assert view["variants"][data["sku"]]["price"] == 7.25
+        assert view["variants"][data["sku"]]["price"] == Decimal("7.25")
     finally:
         hub.close()
 

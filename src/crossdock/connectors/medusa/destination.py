@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
+from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
 from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
 from crossdock.connectors.medusa.mapper import (
@@ -33,7 +34,7 @@ from crossdock.connectors.medusa.mapper import (
     units_of,
     variant_values,
 )
-from crossdock.errors import CrossdockError, ErrorCode, InvalidInput, PermanentError, RetryableError
+from crossdock.errors import CrossdockError, ErrorCode, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 
@@ -66,14 +67,7 @@ class MedusaDestination:
                     DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED, native_id=native)
                 )
             except _Retry as exc:
-                out.append(
-                    DeliveryResult(
-                        d.delivery_id,
-                        DeliveryStatus.RETRY,
-                        error=str(exc),
-                        code=ErrorCode.TRANSIENT,
-                    )
-                )
+                out.append(waiting_result(d.delivery_id, str(exc)))
             except RetryableError as exc:
                 if not out and exc.code in (
                     ErrorCode.DESTINATION_UNAVAILABLE,
@@ -82,26 +76,9 @@ class MedusaDestination:
                     ErrorCode.TRANSIENT,
                 ):
                     raise
-                out.append(
-                    DeliveryResult(
-                        d.delivery_id,
-                        DeliveryStatus.RETRY,
-                        error=exc.message,
-                        code=exc.code,
-                        retry_after=exc.retry_after,
-                    )
-                )
+                out.append(retry_result(d.delivery_id, exc))
             except CrossdockError as exc:
-                code = (
-                    exc.code
-                    if isinstance(exc, PermanentError | InvalidInput)
-                    else ErrorCode.PERMANENT
-                )
-                out.append(
-                    DeliveryResult(
-                        d.delivery_id, DeliveryStatus.FAILED, error=exc.message, code=code
-                    )
-                )
+                out.append(failed_result(d.delivery_id, exc))
         return out
 
     def _one(self, d: Delivery) -> str | None:
