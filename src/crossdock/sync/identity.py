@@ -58,8 +58,28 @@ class Written:
     deleted: bool
 
 
+@dataclass(slots=True)
+class BatchRecords:
+    """The records one ingest batch creates, in order, before they are stored.
+
+    Ingest adds to ``data``; a matcher may keep its own index of them in
+    ``index`` (key -> ids), covering the first ``indexed`` of ``data``.
+    """
+
+    data: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    index: dict[str, set[str]] = field(default_factory=dict)
+    indexed: int = 0
+
+
 class Matcher(Protocol):
-    def place(self, tx: WriteTx, change: Change) -> Decision: ...
+    def place(self, tx: WriteTx, change: Change, batch: BatchRecords) -> Decision:
+        """Where ``change`` belongs: a stored record, or one ``batch`` creates.
+
+        ``batch``: the records this ingest batch creates before ``change``; they are
+        not stored (nor indexed) yet, but are candidates too, so one unknown customer
+        sent twice in a batch becomes one record.
+        """
+        ...
 
     def hold(self, tx: WriteTx, change: Change, decision: Decision) -> None: ...
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,7 +44,14 @@ from crossdock.store import (
 from crossdock.store.ids import new_record_id
 from crossdock.sync.changes_codec import TS_FORMAT, change_from_json
 from crossdock.sync.gc_pause import fewer_collections
-from crossdock.sync.identity import Decision, Matcher, Placement, Written, matchers_for
+from crossdock.sync.identity import (
+    BatchRecords,
+    Decision,
+    Matcher,
+    Placement,
+    Written,
+    matchers_for,
+)
 from crossdock.sync.ingest_plan import ChangePlanner, KeyOwners, WorkingRecord
 from crossdock.sync.ingest_problems import (
     Refused,
@@ -295,6 +302,13 @@ class Ingestor:
         merged_into: dict[str, str] = {}
         for i, (c, nks, first_cid) in enumerate(zip(changes, change_keys, ids, strict=True)):
             decision = placed.get(i)
+            if (
+                decision is not None
+                and decision.placement is Placement.REVIEW
+                and _never_came(decision.record_id, working, stored)
+            ):  # held against a record of this batch that was refused: it stands alone
+                decision = None
+                new_pairs[(c.system, c.native_id)] = first_cid
             if decision is not None and decision.placement is Placement.REVIEW:
                 assert matcher is not None
                 matcher.hold(tx, c, decision)
@@ -394,6 +408,7 @@ class Ingestor:
         new_pairs: dict[tuple[str, str], str] = {}
         placed: dict[int, Decision] = {}
         held: dict[tuple[str, str], Decision] = {}
+        created = BatchRecords()  # the new records, candidates for the matcher
         for i, (c, nks) in enumerate(zip(changes, change_keys, strict=True)):
             pair = (c.system, c.native_id)
             cid = known.get(pair) or new_pairs.get(pair)
@@ -402,8 +417,10 @@ class Ingestor:
                 cid = new_record_id(model.id_prefix)  # a stand-in: nothing is written for it
             elif cid is None:
                 cid = next((by_key[k] for k in nks if k in by_key), None)
-                if cid is None and matcher is not None and c.op is ChangeOp.UPSERT:
-                    decision = matcher.place(tx, c)
+                asked = cid is None and matcher is not None and c.op is ChangeOp.UPSERT
+                if asked:
+                    assert matcher is not None
+                    decision = matcher.place(tx, c, created)
                     if decision.placement is not Placement.NEW:
                         placed[i] = decision
                     if decision.placement is Placement.REVIEW:
@@ -411,7 +428,10 @@ class Ingestor:
                         ids.append(new_record_id(model.id_prefix))
                         continue
                     cid = decision.record_id
-                cid = cid or new_record_id(model.id_prefix)
+                if cid is None:
+                    cid = new_record_id(model.id_prefix)
+                    if asked:
+                        created.data[cid] = c.data
                 new_pairs[pair] = cid
                 for k in nks:
                     by_key.setdefault(k, cid)
@@ -531,6 +551,16 @@ class Ingestor:
             b.events.append(plan.event)
         b.proposals.extend(plan.proposals)
         return plan.problem
+
+
+def _never_came(
+    record_id: str | None, working: Mapping[str, WorkingRecord], stored: Mapping[str, Any]
+) -> bool:
+    """Whether ``record_id`` was to be created by this batch and its change was refused."""
+    if record_id is None or record_id in stored:
+        return False
+    w = working.get(record_id)
+    return w is not None and not w.exists
 
 
 __all__ = ["IngestReport", "Ingestor"]

@@ -22,7 +22,7 @@ from crossdock.errors import ConflictError
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store.customer_rows import ReviewKind, ReviewStatus
-from crossdock.sync.identity import Placement
+from crossdock.sync.identity import BatchRecords, Placement
 
 pytestmark = pytest.mark.integration
 CUS = EntityType.CUSTOMER
@@ -170,10 +170,61 @@ def test_the_index_follows_writes(app: Application) -> None:
     assert "nm:acme" not in keys
 
 
+def test_one_unknown_customer_twice_in_a_batch_is_one_customer(app: Application) -> None:
+    store = app.hub.store
+    report = ingest(
+        app,
+        change("portal", "P-1", cust("ACME Corp.", "12 Main St, Ste 4")),
+        change("portal", "P-2", cust("Acme Corporation", "12 Main Street #4")),
+        change("portal", "P-3", cust("Borealis Foods", "9 Elm Rd", "10001")),
+    )
+    assert report.created == 2
+    acme = store.crosswalk.resolve("portal", CUS, "P-1")
+    assert acme is not None
+    assert store.crosswalk.resolve("portal", CUS, "P-2") == acme
+    assert store.crosswalk.resolve("portal", CUS, "P-3") not in (None, acme)
+    assert len(only_customer(app)) == 2
+    [entry] = [a for a in store.audit.page() if a.action == "customer.match.link"]
+    assert entry.detail["native_id"] == "P-2"
+    # and the index knows both: a third spelling in a later batch links too
+    ingest(app, change("crm", "C-7", cust("ACME Corporation", "12 Main St Suite 4")))
+    assert store.crosswalk.resolve("crm", CUS, "C-7") == acme
+
+
+def test_a_near_miss_of_a_customer_created_in_the_same_batch_is_held(app: Application) -> None:
+    store = app.hub.store
+    report = ingest(
+        app,
+        change("portal", "P-1", cust("Acme Supply Corp.", "12 Main St")),
+        change("portal", "P-2", cust("Acme Suply", "40 Oak Ave")),
+    )
+    assert (report.created, report.held) == (1, 1)
+    [acme] = only_customer(app)
+    [task] = store.customer_match.reviews()
+    assert task.record_id == acme  # the record the batch created, stored with the task
+    assert store.crosswalk.resolve("portal", CUS, "P-2") is None
+
+
+def test_held_against_a_refused_record_of_the_batch_it_stands_alone(app: Application) -> None:
+    store = app.hub.store
+    refused = cust("Acme Supply Corp.", "12 Main St", credit_limit="lots")
+    report = ingest(
+        app,
+        change("portal", "P-1", refused),
+        change("portal", "P-2", cust("Acme Suply", "40 Oak Ave")),
+    )
+    assert report.created == 1
+    assert store.customer_match.reviews() == []  # never a task naming a record that is not
+    [one] = only_customer(app)
+    assert store.crosswalk.resolve("portal", CUS, "P-2") == one
+    assert store.crosswalk.resolve("portal", CUS, "P-1") is None
+    assert len(store.exceptions.page()) == 1
+
+
 def test_placement_of_a_nameless_customer_is_new(app: Application) -> None:
     matcher = app.hub.ingestor.matchers[CUS]
     with app.hub.store.write() as tx:
-        decision = matcher.place(tx, change("crm", "C-1", {"sites": []}))
+        decision = matcher.place(tx, change("crm", "C-1", {"sites": []}), BatchRecords())
     assert decision.placement is Placement.NEW
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from itertools import islice
 from typing import Any
 
 from crossdock.config.customers import CustomersConfig
@@ -35,7 +36,7 @@ from crossdock.store import Store, WriteTx
 from crossdock.store.customer_rows import NewReview, ReviewKind, ReviewStatus, incoming_key
 from crossdock.store.protocols import CustomerMatch
 from crossdock.sync.changes_codec import change_to_json
-from crossdock.sync.identity import Decision, Placement, Written
+from crossdock.sync.identity import BatchRecords, Decision, Placement, Written
 
 MODEL_TTL = 30.0
 """Seconds a loaded model is used before the newest trained estimates are read again."""
@@ -99,7 +100,7 @@ class CustomerMatcher:
         others = [{"id": rid, "weight": round(s.total, 4)} for s, rid in scored[1:4]]
         return scored[0][1], scored[0][0], others
 
-    def place(self, tx: WriteTx, change: Change) -> Decision:
+    def place(self, tx: WriteTx, change: Change, batch: BatchRecords) -> Decision:
         key = incoming_key(change.system, change.native_id)
         waiting = self.repo.find(key, tx)
         if waiting is not None and waiting.status is ReviewStatus.PENDING:
@@ -109,9 +110,11 @@ class CustomerMatcher:
         incoming = profile("incoming", change.data)
         if not incoming.matchable:
             return Decision(Placement.NEW, explanation={"reason": "no name to match on"})
-        ids = self.repo.candidates(blocking_keys(incoming), self.config.candidates, tx)
+        keys = blocking_keys(incoming)
+        ids = self.repo.candidates(keys, self.config.candidates, tx)
         records = tx.load_records(EntityType.CUSTOMER, ids) if ids else {}
-        live = {rid: rec.data for rid, rec in records.items() if not rec.deleted}
+        live: dict[str, Any] = {rid: rec.data for rid, rec in records.items() if not rec.deleted}
+        live.update((rid, batch.data[rid]) for rid in _batch_candidates(batch, keys))
         best, score, others = self.best(incoming, live)
         doc = explanation(self.config, best, score, others)
         if score is None or score.total < self.config.lower:
@@ -150,6 +153,16 @@ class CustomerMatcher:
 
     def follow(self, tx: WriteTx, ids: Sequence[str]) -> dict[str, str]:
         return self.merges.survivors(tx, ids)
+
+
+def _batch_candidates(batch: BatchRecords, keys: Sequence[str]) -> set[str]:
+    """The records created earlier in the batch that share a blocking key with ``keys``."""
+    if batch.indexed < len(batch.data):  # index what was added since the last ask
+        for rid, data in islice(batch.data.items(), batch.indexed, None):
+            for k in blocking_keys(profile(rid, data)):
+                batch.index.setdefault(k, set()).add(rid)
+        batch.indexed = len(batch.data)
+    return {rid for k in keys for rid in batch.index.get(k, ())}
 
 
 def matcher_factory(store: Store, hub: HubConfig) -> CustomerMatcher | None:
