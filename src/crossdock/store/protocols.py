@@ -383,6 +383,8 @@ class CustomerMerges(Protocol):
 
     def set_order_customer(self, tx: Any, order_ids: Sequence[str], customer_id: str) -> None: ...
 
+    def lists_naming(self, tx: Any, accounts: Sequence[str]) -> list[str]: ...
+
 
 __all__ = [
     "Crosswalk",
