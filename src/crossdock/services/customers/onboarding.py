@@ -342,6 +342,35 @@ class Onboarder:
             raise NotFound(f"customer {customer_id} has no onboarding")
         return Standing(row, self.store.onboarding.timeline(row.id))
 
+    def start(self, customer_id: str, actor: str) -> Standing:
+        """Start an onboarding for a customer by hand (one the pump did not pick up); audited.
+
+        The customer must be live and have no account number yet (the workflow mints
+        one); a customer onboarded already is a conflict. Its source is the system that
+        knows it first (or ``crossdock``). The row, its first timeline entry and the
+        audit entry commit together; the next pump pass moves it.
+        """
+        with self.store.write() as tx:
+            rec = tx.load_records(CUS, [customer_id]).get(customer_id)
+            if rec is None or rec.deleted:
+                raise NotFound(f"customer {customer_id} does not exist")
+            acct = rec.data.get("account_number")
+            if acct:
+                raise ConflictError(
+                    f"customer {customer_id} has account number {acct} already: "
+                    "onboarding mints one, so it does not start for this customer"
+                )
+            known = self.store.crosswalk.native_ids(CUS, customer_id)
+            system = known[0][0] if known else "crossdock"
+            started = self.store.onboarding.start(tx, [(customer_id, system)], 0)
+            if not started:
+                raise ConflictError(f"customer {customer_id} has an onboarding already")
+            tx.audit(
+                actor, "customer.onboarding.start", f"customer/{customer_id}",
+                {"onboarding": started[0], "source_system": system},
+            )  # fmt: skip
+        return self.standing(started[0])
+
     def approve(self, onboarding_id: int, actor: str, note: str | None = None) -> OnboardingRow:
         """A person's yes to a waiting duplicate check or credit application: the next step."""
         row = self.standing(onboarding_id).row
