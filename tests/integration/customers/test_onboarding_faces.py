@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from typer.testing import CliRunner
 from crossdock.api import create_api_key, create_app
 from crossdock.app import Application
 from crossdock.cli import app as cli
+from crossdock.config.alerts import AlertKind, AlertRule
 from crossdock.connectors.kit.testing import MemoryDestination
 from crossdock.services.customers.onboarding import Onboarder
+from crossdock.sync.alerts import AlertKeeper
 
 from .onboarding_hub import CUS, change, cust, hub
 
@@ -163,3 +166,22 @@ def test_start_by_hand_over_http_and_in_the_cli(store_url: str, tmp_path: Path) 
     r = runner.invoke(cli, ["customers", "onboarding", "start", cid, "-c", str(cfg)])
     assert r.exit_code == 2
     assert "has an onboarding already" in r.output
+
+
+def test_an_onboarding_that_has_not_moved_raises_the_stuck_alert(store_url: str) -> None:
+    app = Application.open(hub(), store_url=store_url)
+    try:
+        cid, ob = waiting_for_credit(app)
+        keeper = AlertKeeper(app.hub)
+        rule = AlertRule(name="onboarding-stuck", kind=AlertKind.ONBOARDING_STUCK, over=30)
+        now = datetime.now(UTC)
+        assert not keeper.measure(rule, [], now).firing  # waiting, but not for 30 minutes
+        later = keeper.measure(rule, [], now + timedelta(minutes=31))
+        assert (later.firing, later.value) == (True, 1)
+        assert "1 customer onboardings" in later.message
+        ob.approve(ob.of_customer(cid).row.id, "someone")
+        ob.run_once()
+        assert ob.of_customer(cid).row.status.value == "done"
+        assert not keeper.measure(rule, [], now + timedelta(minutes=31)).firing
+    finally:
+        app.close()
