@@ -129,8 +129,13 @@ routes:
         requests = list(recorder.requests)
     unique, duplicates = check_arrivals(arrivals, store, route, EntityType.PRODUCT)
     assert len(owners) >= 2, "the partitions were shared between processes"
-    # One bucket for all processes: in any second at most burst + rate, plus one batch that
-    # was admitted at the edge of the window and arrived inside it.
-    assert most_in_any_window(requests, 1.0) <= BURST + RATE + BATCH
+    # One bucket for all processes: what it admits in any span of s seconds is at most
+    # burst + rate * s. The receiver sees arrivals, not admissions: each worker may have
+    # one batch admitted just before the span that arrives inside it (a loaded machine
+    # delays it), so the slack is one batch per worker. A bucket per process would admit
+    # `workers` times the rate.
+    for span in (1.0, 3.0):
+        most = most_in_any_window(requests, span)
+        assert most <= BURST + RATE * span + workers * BATCH, (span, most)
     print(f"workers={workers} unique={unique} duplicates={duplicates} owners={len(owners)}")
     store.close()
