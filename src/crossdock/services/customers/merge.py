@@ -142,7 +142,14 @@ def _with_scope(
 
 def _list_event(rec: StoredRecord, now: datetime) -> dict[str, Any]:
     return event_row(
-        _LIST, rec.id, rec.version, False, HUB, list(_SCOPE), rec.data_json or dumps(rec.data), now
+        _LIST,
+        rec.id,
+        rec.version,
+        rec.deleted,
+        HUB,
+        list(_SCOPE),
+        rec.data_json or dumps(rec.data),
+        now,
     )
 
 
