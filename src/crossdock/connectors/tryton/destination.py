@@ -27,6 +27,7 @@ from typing import Any
 from crossdock.config.hub import HubConfig
 from crossdock.config.ownership import OwnershipMatrix
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
+from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import TrytonSettings
 from crossdock.connectors.tryton.mapper import SALE_MARKER, address_id_of
@@ -100,36 +101,16 @@ class TrytonDestination:
                     )
                 )
             except _Retry as exc:
-                out.append(
-                    DeliveryResult(
-                        d.delivery_id,
-                        DeliveryStatus.RETRY,
-                        error=str(exc),
-                        code=ErrorCode.TRANSIENT,
-                    )
-                )
+                out.append(waiting_result(d.delivery_id, str(exc)))
             except RetryableError as exc:
                 if (
                     exc.code in (ErrorCode.DESTINATION_UNAVAILABLE, ErrorCode.RATE_LIMITED)
                     and not out
                 ):
                     raise
-                out.append(
-                    DeliveryResult(
-                        d.delivery_id, DeliveryStatus.RETRY, error=exc.message, code=exc.code
-                    )
-                )
+                out.append(retry_result(d.delivery_id, exc))
             except CrossdockError as exc:
-                code = (
-                    exc.code
-                    if isinstance(exc, PermanentError | InvalidInput)
-                    else ErrorCode.PERMANENT
-                )
-                out.append(
-                    DeliveryResult(
-                        d.delivery_id, DeliveryStatus.FAILED, error=exc.message, code=code
-                    )
-                )
+                out.append(failed_result(d.delivery_id, exc))
         return out
 
     # -- orders -------------------------------------------------------------------------

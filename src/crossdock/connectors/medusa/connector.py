@@ -1,0 +1,65 @@
+"""The ``medusa`` connector kind: a Medusa v2 store's Admin API, as a destination.
+
+The secret API key is read from the environment variable ``api_key_env``
+names when the connector is built (a missing one is a ``config_invalid``
+error naming it); nothing talks to Medusa until the first push.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import httpx
+from pydantic import BaseModel
+
+from crossdock.config.hub import HubConfig, SystemConfig
+from crossdock.connectors.base import Connector, Destination, secret_from_env
+from crossdock.connectors.medusa.client import MedusaClient
+from crossdock.connectors.medusa.config import MedusaSettings
+from crossdock.connectors.medusa.destination import MedusaDestination
+
+
+class MedusaConnector(Connector[MedusaSettings]):
+    """A Medusa v2 server reached through its Admin API."""
+
+    kind = "medusa"
+    Settings = MedusaSettings
+
+    def __init__(
+        self,
+        system: SystemConfig,
+        settings: BaseModel,
+        hub: HubConfig,
+        *,
+        environ: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(system, settings, hub)
+        settings = self.settings
+        env = os.environ if environ is None else environ
+        key = secret_from_env(
+            system.name, "api_key_env", settings.api_key_env, env, "a Medusa secret API key (sk_…)"
+        )
+        self.client = MedusaClient(
+            settings.url,
+            key,
+            key_env=settings.api_key_env,
+            timeout_seconds=settings.timeout_seconds,
+            transport=transport,
+        )
+        self._destination = MedusaDestination(self.client, settings, system.name)
+
+    def destination(self) -> Destination | None:
+        return self._destination
+
+    @property
+    def medusa_destination(self) -> MedusaDestination:
+        """The destination with its lookups (for tests and reconciliation)."""
+        return self._destination
+
+    def close(self) -> None:
+        self.client.close()
+
+
+__all__ = ["MedusaConnector"]
