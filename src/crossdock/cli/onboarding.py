@@ -1,6 +1,6 @@
-"""`crossdock customers onboarding`: where onboardings stand; approve and retry (audited).
+"""`crossdock customers onboarding`: where onboardings stand; start, approve, retry (audited).
 
-Each approval and retry is a timeline entry and an audit row naming the person.
+Each start, approval and retry is a timeline entry and an audit row naming the person.
 """
 
 from __future__ import annotations
@@ -82,6 +82,18 @@ def onboarding_show(
         json_out(standing_doc(st))
     else:
         _print(st)
+
+
+@onboarding_app.command("start")
+def onboarding_start(
+    customer_id: Annotated[str, typer.Argument(help="The customer's canonical id.")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+) -> None:
+    """Start onboarding a customer by hand (no account number yet; audited)."""
+    with open_app(config, store) as application:
+        st = application.onboarding.start(customer_id, actor())
+    _print(st)
 
 
 @onboarding_app.command("approve")

@@ -6,7 +6,9 @@ Each rule watches one measure against a threshold (``over``):
 * ``freshness``: minutes since the last change that came from a system;
 * ``parked``: deliveries parked on a route (on every route, without ``route``);
 * ``exceptions``: open business exceptions (of one system, with ``system``);
-* ``circuit_open``: a destination's circuit is open (``over`` is not used).
+* ``circuit_open``: a destination's circuit is open (``over`` is not used);
+* ``onboarding_stuck``: customer onboardings, not done, that have not moved for
+  more than ``over`` minutes (waiting for a person, or the ERP step failing).
 
 The workers evaluate the rules every ``every_seconds``. An alert that starts
 firing, and the same alert when it resolves, is sent once to each system in
@@ -27,6 +29,7 @@ class AlertKind(StrEnum):
     PARKED = "parked"
     EXCEPTIONS = "exceptions"
     CIRCUIT_OPEN = "circuit_open"
+    ONBOARDING_STUCK = "onboarding_stuck"
 
 
 class AlertRule(BaseModel):
@@ -38,7 +41,9 @@ class AlertRule(BaseModel):
     system: str | None = Field(
         default=None, description="freshness, circuit_open, exceptions: the system"
     )
-    over: float = Field(default=0, ge=0, description="the threshold (seconds, minutes, count)")
+    over: float = Field(
+        default=0, ge=0, description="the threshold (seconds, minutes, count; stuck: minutes)"
+    )
 
     @model_validator(mode="after")
     def _target(self) -> AlertRule:

@@ -136,6 +136,7 @@ masking:
 #   rules:
 #     - {name: portal-behind, kind: route_lag, route: products-to-portal, over: 300}
 #     - {name: erp-quiet, kind: freshness, system: erp, over: 30}
+#     - {name: onboarding-stuck, kind: onboarding_stuck, over: 60}   # minutes unmoved
 
 availability:
   # Stock files from the ERP reach available-to-promise at once (the ERP is a

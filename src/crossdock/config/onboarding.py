@@ -77,6 +77,24 @@ class OnboardingConfig(_Strict):
     max_attempts: int = Field(
         default=5, ge=1, le=100, description="ERP failures in a row before a person is asked"
     )
+    erp_backoff_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=86400,
+        description="wait after the first ERP failure before the next try; doubled per "
+        "failure in a row, up to erp_backoff_max_seconds (0: try again on the next pass)",
+    )
+    erp_backoff_max_seconds: float = Field(
+        default=3600, ge=0, le=86400, description="the longest wait between two ERP tries"
+    )
+
+    def erp_delay(self, attempts: int) -> float:
+        """Seconds to wait before the ERP try that follows ``attempts`` failures in a row."""
+        if attempts <= 0 or self.erp_backoff_seconds == 0:
+            return 0.0
+        return float(
+            min(self.erp_backoff_max_seconds, self.erp_backoff_seconds * 2 ** min(attempts - 1, 30))
+        )
 
     @property
     def writer(self) -> str:

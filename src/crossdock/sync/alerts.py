@@ -75,6 +75,11 @@ class AlertKeeper:
             policy = self.hub.config.system(system).circuit
             state = guard_state.read(store, system).circuit_at(now.timestamp(), policy.open_seconds)
             return Measure(state == guard_state.OPEN, None, f"circuit to {system} is {state}")
+        if rule.kind is AlertKind.ONBOARDING_STUCK:
+            n = store.onboarding.stuck(now - timedelta(minutes=rule.over))
+            return Measure(
+                n > 0, n, f"{n} customer onboardings have not moved for over {rule.over:g} min"
+            )
         return self._freshness(rule, now)
 
     def _freshness(self, rule: AlertRule, now: datetime) -> Measure:

@@ -1,4 +1,4 @@
-"""What a merge touches and an unmerge must put back: records, crosswalk rows, keys, orders."""
+"""What a merge touches and an unmerge must put back: records, links, keys, orders, price lists."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ CUS = EntityType.CUSTOMER
 
 
 def merge_state(
-    app: Application, ids: Sequence[str], accounts: Sequence[str], orders: Sequence[str]
+    app: Application,
+    ids: Sequence[str],
+    accounts: Sequence[str],
+    orders: Sequence[str],
+    lists: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Everything of ``ids`` a merge changes, in comparable form (versions left out)."""
     store = app.hub.store
@@ -27,4 +31,11 @@ def merge_state(
         "keys": {a: store.crosswalk.find_by_key(CUS, "account_number", a) for a in accounts},
         "orders": {o: store.orders.get(o).customer_id for o in orders},  # type: ignore[union-attr]
         "match_keys": {rid: store.customer_match.keys_of(rid) for rid in ids},
+        "price_lists": {lid: _list(app, lid) for lid in lists},
     }
+
+
+def _list(app: Application, list_id: str) -> tuple[Any, Any]:
+    rec = app.hub.store.records.get(EntityType.PRICE_LIST, list_id)
+    assert rec is not None
+    return rec.data, rec.provenance

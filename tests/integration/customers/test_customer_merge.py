@@ -26,6 +26,7 @@ from crossdock.connectors.registry import register
 from crossdock.errors import ConflictError, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
+from crossdock.services.pricing import PricedLine, QuoteLine, QuoteRequest
 from crossdock.store.order_rows import LineRow, NewOrder
 
 pytestmark = pytest.mark.integration
@@ -59,7 +60,9 @@ def hub() -> HubConfig:
                 owner="crm",
                 create=["crm", "portal", "erp"],
                 fields={"credit_limit": "erp", "*": "*"},
-            )
+            ),
+            EntityType.PRICE_LIST: EntityOwnership(owner="erp"),
+            EntityType.PRODUCT: EntityOwnership(owner="erp"),
         },
         routes=[RouteConfig(name="to-shop", entities=[CUS], destination="shop")],
         # thresholds out of reach: the two records stay two until a person merges them
@@ -216,3 +219,47 @@ def test_a_merge_that_fails_half_way_leaves_nothing(
     after = (store.records.get(CUS, keep), store.records.get(CUS, gone), store.outbox.after(0))
     assert after == before
     assert id_of(app, "portal", "P-9") == gone
+
+
+def test_the_survivor_is_quoted_the_merged_away_accounts_contract_price(
+    app: Application,
+) -> None:
+    keep, gone = two(app)
+    ingest = app.hub.ingestor.ingest
+    base = {
+        "code": "BASE",
+        "kind": "base",
+        "entries": [{"sku": "SKU-1", "breaks": [{"min_quantity": "1", "value": "10.00"}]}],
+    }
+    deal = {
+        "code": "DEAL-A2",
+        "kind": "contract",
+        "scope": {"customers": ["A-2"], "ship_tos": ["HQ"]},
+        "entries": [{"sku": "SKU-1", "breaks": [{"min_quantity": "1", "value": "7.50"}]}],
+    }
+    for data in (base, deal):
+        assert ingest([Change("erp", EntityType.PRICE_LIST, data["code"], data)]).exceptions == 0
+    assert ingest([Change("erp", EntityType.PRODUCT, "SKU-1", {"sku": "SKU-1"})]).exceptions == 0
+
+    def price(account: str, ship_to: str | None = None) -> Decimal:
+        q = app.pricing.quote(QuoteRequest(account, [QuoteLine("SKU-1", Decimal(1))], ship_to))
+        line = q.lines[0]
+        assert isinstance(line, PricedLine), line
+        return line.unit_price
+
+    assert (price("A-1"), price("A-2", "HQ")) == (Decimal("10.00"), Decimal("7.50"))
+    done = app.customers.merger.merge(keep, gone, actor="steward")
+    survivor = app.hub.store.records.get(CUS, keep)
+    assert survivor is not None
+    acct = survivor.data["account_number"]
+    # the contract names the survivor's account, at the site HQ was joined into
+    lid = app.hub.store.crosswalk.resolve("erp", EntityType.PRICE_LIST, "DEAL-A2")
+    assert lid is not None
+    rec = app.hub.store.records.get(EntityType.PRICE_LIST, lid)
+    assert rec is not None
+    assert rec.data["scope"] == {"customers": [acct], "ship_tos": ["MAIN"]}
+    assert price(acct, "MAIN") == Decimal("7.50")
+    [entry] = app.hub.store.audit.page(action="customer.merge")
+    assert entry.detail["price_lists_repointed"] == [lid]
+    app.customers.merger.unmerge(done.merge_id, actor="steward")
+    assert (price("A-1"), price("A-2", "HQ")) == (Decimal("10.00"), Decimal("7.50"))

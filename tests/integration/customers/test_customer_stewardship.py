@@ -131,10 +131,14 @@ customers: {{upper: 14, lower: 6, survivorship: {{priority: [erp, crm]}}}}
     [task] = json.loads(r.stdout)["items"]
     r = runner.invoke(cli, ["customers", "accept", str(task["id"]), "-c", str(cfg)])
     assert r.exit_code == 0, r.output
+    # the pair's first record survives: ids made in one millisecond sort either way
+    keep, gone = task["record_id"], task["other_id"]
+    assert {keep, gone} == {a, b}
     app = Application.open(hub(), store_url=url)
     try:
-        assert app.hub.store.records.get(CUS, b).deleted  # type: ignore[union-attr]
-        assert app.hub.store.crosswalk.resolve("erp", CUS, "E-2") == a
+        assert app.hub.store.records.get(CUS, gone).deleted  # type: ignore[union-attr]
+        assert not app.hub.store.records.get(CUS, keep).deleted  # type: ignore[union-attr]
+        assert app.hub.store.crosswalk.resolve("erp", CUS, "E-2") == keep
     finally:
         app.close()
     r = runner.invoke(cli, ["customers", "unmerge", "1", "-c", str(cfg)])

@@ -1,8 +1,9 @@
 """Unmerge puts back exactly what the merge changed: a property on SQLite, cases on both backends.
 
 The state compared is each record's data, provenance and deleted flag, its
-crosswalk rows, the account numbers' owners, the orders' customer and the
-blocking keys; versions move on (an unmerge is a new version of each).
+crosswalk rows, the account numbers' owners, the orders' customer, the
+blocking keys and the contract price lists scoped to either account;
+versions move on (an unmerge is a new version of each).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from crossdock.app import Application
 from crossdock.errors import ConflictError, NotFound
+from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store.order_rows import LineRow, NewOrder
 
@@ -106,8 +108,29 @@ systems = st.tuples(
 )
 
 
+scope = st.fixed_dictionaries(
+    {"customers": st.lists(st.sampled_from(["A-1", "A-2", "A-9"]), min_size=1, unique=True)},
+    optional={"ship_tos": st.lists(st.sampled_from(["MAIN", "HQ", "WH"]), max_size=2, unique=True)},
+)
+scopes = st.lists(st.tuples(st.sampled_from(["K1", "K2", "K3"]), scope), max_size=3,
+                  unique_by=lambda x: x[0])  # fmt: skip
+
+
+def contract(app: Application, code: str, scope: dict[str, Any]) -> str:
+    """A contract price list (owned by the ERP) scoped as given; its record id."""
+    data = {
+        "code": code, "kind": "contract", "scope": scope,
+        "entries": [{"sku": "SKU-1", "breaks": [{"min_quantity": "1", "value": "7.50"}]}],
+    }  # fmt: skip
+    report = app.hub.ingestor.ingest([Change("erp", EntityType.PRICE_LIST, code, data)])
+    assert report.exceptions == 0, report
+    found = app.hub.store.crosswalk.resolve("erp", EntityType.PRICE_LIST, code)
+    assert found is not None
+    return found
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(customer, customer, systems, systems, st.integers(0, 2), st.integers(0, 2))
+@given(customer, customer, systems, systems, st.integers(0, 2), st.integers(0, 2), scopes)
 def test_merge_then_unmerge_returns_the_exact_prior_state(
     a: dict[str, Any],
     b: dict[str, Any],
@@ -115,6 +138,7 @@ def test_merge_then_unmerge_returns_the_exact_prior_state(
     sb: tuple[str, list[str]],
     oa: int,
     ob: int,
+    scopes: list[tuple[str, dict[str, Any]]],
 ) -> None:
     tmp = tempfile.TemporaryDirectory()
     application = Application.open(hub(), store_url=f"sqlite:///{tmp.name}/hub.sqlite")
@@ -131,18 +155,24 @@ def test_merge_then_unmerge_returns_the_exact_prior_state(
                 tx.add_crosswalk(CUS, [(s, f"{s}-{tag}", rid) for s in more], datetime.now(UTC))
             ids.append(rid)
         put(application, "erp", "E-2", {"account_number": "A-2", "credit_limit": "10"})
+        lists = [contract(application, code, scope) for code, scope in scopes]
         orders = [order(application, f"O{i}", ids[0]) for i in range(oa)]
         orders += [order(application, f"P{i}", ids[1]) for i in range(ob)]
         accounts = ["A-1", "A-2"]
-        before = merge_state(application, ids, accounts, orders)
+        before = merge_state(application, ids, accounts, orders, lists)
         merger = application.customers.merger
         done = merger.merge(ids[0], ids[1], actor="steward")
-        merged = merge_state(application, ids, accounts, orders)
+        merged = merge_state(application, ids, accounts, orders, lists)
+        survivor = application.hub.store.records.get(CUS, ids[0])
+        assert survivor is not None
+        for lid in lists:  # every list that named either account names the survivor's now
+            named = merged["price_lists"][lid][0].get("scope", {}).get("customers", [])
+            assert not (set(named) & {"A-1", "A-2"}) - {survivor.data["account_number"]}
         assert merged["records"][ids[1]][2] is True
         assert set(merged["orders"].values()) <= {ids[0]}
         assert merged["links"][ids[1]] == []
         merger.unmerge(done.merge_id, actor="steward")
-        assert merge_state(application, ids, accounts, orders) == before
+        assert merge_state(application, ids, accounts, orders, lists) == before
     finally:
         application.close()
         tmp.cleanup()

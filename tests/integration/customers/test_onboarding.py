@@ -11,7 +11,7 @@ call and its commit makes no second party.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -227,21 +227,41 @@ def test_a_crash_after_the_erp_call_makes_no_second_party(
     assert len(erp.held) == 1 and len(erp.applied) == 1
 
 
-def test_erp_failures_retry_then_wait_with_the_error(
-    app: Application, onboarder: Onboarder, erp: MemoryDestination
+def test_erp_failures_retry_with_backoff_then_wait_with_the_error(
+    app: Application, erp: MemoryDestination
 ) -> None:
+    assert app.hub.config.customers is not None
+    ahead = [0.0]  # seconds the onboarder's clock runs ahead of the store's
+
+    def clock() -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=ahead[0])
+
+    onboarder = Onboarder(
+        app.hub.store, app.hub.config.customers, app.hub.ingestor, lambda _: erp,
+        lambda: TODAY, clock,
+    )  # fmt: skip
     ingest(app, change("crm", "C-8", cust("Rivet Co")))
     cid = only(app, "crm", "C-8")
     erp.failing = "retryable"
     onboarder.run_once()
     row = onboarder.of_customer(cid).row
     assert (row.step, row.status, row.attempts) == (Step.ERP, OnboardingStatus.READY, 1)
-    for _ in range(4):  # one try per pass
+    cfg = app.hub.config.customers.onboarding
+    assert cfg is not None
+    for attempts in range(1, 5):  # 30 s, 60 s, 120 s, 240 s after each failure
+        delay = cfg.erp_delay(attempts)
+        assert delay == 30 * 2 ** (attempts - 1)
+        ahead[0] = delay - 5
+        onboarder.run_once()  # still backing off: no try
+        assert onboarder.of_customer(cid).row.attempts == attempts
+        ahead[0] = delay + 1
         onboarder.run_once()
+        assert onboarder.of_customer(cid).row.attempts == attempts + 1
     row = onboarder.of_customer(cid).row
     assert (row.step, row.status, row.attempts) == (Step.ERP, OnboardingStatus.WAITING, 5)
     assert row.reason is not None and "down" in row.reason
     erp.failing = None
-    onboarder.retry(row.id, "ops")
+    ahead[0] = 0
+    onboarder.retry(row.id, "ops")  # a person's retry tries at once
     onboarder.run_once()
     assert onboarder.of_customer(cid).row.status is OnboardingStatus.DONE

@@ -1,8 +1,9 @@
 """``/v1/customers/{id}/onboarding``: where a new account's onboarding stands, and a person's hand.
 
-Reading needs a reader; approving a waiting duplicate check or credit
-application, or retrying a waiting step, needs the ``approve`` scope. A
-customer without an onboarding answers 404; approving what does not wait
+Reading needs a reader; starting one by hand (``POST``, 201; a customer
+with an account number or an onboarding already 409), approving a waiting
+duplicate check or credit application, or retrying a waiting step, needs the
+``approve`` scope. A customer without an onboarding answers 404; approving what does not wait
 for a person 409; onboarding off in the hub file 422 (problem+json).
 """
 
@@ -78,6 +79,18 @@ class NoteIn(BaseModel):
 )
 def show(request: Request, customer_id: CustomerId, _who: Reader) -> OnboardingOut:
     return OnboardingOut.of(application_of(request).onboarding.of_customer(customer_id))
+
+
+@router.post(
+    "/{customer_id}/onboarding",
+    response_model=OnboardingOut,
+    status_code=201,
+    summary="Start the customer's onboarding by hand (no account number yet)",
+    responses=problem_responses(409),
+)
+async def start(request: Request, customer_id: CustomerId, who: Approver) -> OnboardingOut:
+    ob = application_of(request).onboarding
+    return OnboardingOut.of(await run_in_threadpool(ob.start, customer_id, who.actor))
 
 
 @router.post(

@@ -6,14 +6,18 @@ chosen by :mod:`.survivorship`), the tombstone's version, the merged-away
 record's crosswalk rows and account numbers moved to the survivor (so every
 later change from any system that names them lands on the survivor; ingest
 also follows a merged-away id through the merge log), its orders repointed,
-the blocking-key index re-keyed, an upsert event for the survivor (every
+the price lists whose scope named either old account number rewritten to
+name the survivor's (ship-to codes following the joined sites), the
+blocking-key index re-keyed, an upsert event for the survivor (every
 destination is sent it again) and a delete event carrying ``merged_into``
 for the merged-away id (a receiver redirects it), the merge row with the
 snapshot an unmerge needs, and the audit entry.
 
 An unmerge puts the snapshot back as a new version of each record: data,
-provenance, crosswalk rows, account numbers and repointed orders as they
-were before the merge. Only the newest merge into a survivor can be undone
+provenance, crosswalk rows, account numbers, repointed orders and the
+rewritten price-list scopes (with their provenance) as they were before the
+merge. Reservations name no customer (they hang off an order), so moving the
+orders moves them. Only the newest merge into a survivor can be undone
 (an older one's snapshot does not know what the later merges added).
 """
 
@@ -31,6 +35,7 @@ from crossdock.errors import ConflictError, ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.customer import Customer
 from crossdock.model.paths import flatten_record
+from crossdock.model.price_list import PriceList
 from crossdock.services.customers.profile import blocking_keys, profile
 from crossdock.services.customers.survivorship import Side, survive
 from crossdock.store import Store, StoredRecord, WriteTx, dumps
@@ -42,6 +47,9 @@ HUB = "crossdock"
 """The source system of the versions a merge or unmerge writes (no connector echoes it)."""
 
 _CUSTOMER = EntityType.CUSTOMER
+_LIST = EntityType.PRICE_LIST
+_SCOPE = ("scope.customers", "scope.ship_tos")
+"""The price-list paths a merge rewrites (and an unmerge puts back)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +98,59 @@ def _valid(data: dict[str, Any]) -> dict[str, Any]:
             code=ErrorCode.VALIDATION_FAILED,
         ) from None
     return obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+
+def _accounts(data: dict[str, Any]) -> set[str]:
+    acct = data.get("account_number")
+    return {acct} if isinstance(acct, str) and acct else set()
+
+
+def _rescoped(
+    data: dict[str, Any], named: set[str], old: set[str], new: str, sites: dict[str, str]
+) -> tuple[list[str], list[str] | None] | None:
+    """A list's (customers, ship_tos) after the merge; None when the merge leaves it alone.
+
+    A list naming either account names ``new`` instead of the ``old`` ones, and its
+    ship-to codes that the merge joined into a survivor's site name that site.
+    """
+    scope = data.get("scope") or {}
+    names = list(scope.get("customers") or [])
+    if not named.intersection(names):
+        return None
+    customers = list(dict.fromkeys(new if c in old else c for c in names))
+    codes = scope.get("ship_tos")
+    ship_tos = None if codes is None else list(dict.fromkeys(sites.get(c, c) for c in codes))
+    if (customers, ship_tos) == (names, codes):
+        return None
+    return customers, ship_tos
+
+
+def _with_scope(
+    rec: StoredRecord, customers: Any, ship_tos: Any, prov: dict[str, Any]
+) -> StoredRecord:
+    scope = {**(rec.data.get("scope") or {}), "customers": customers, "ship_tos": ship_tos}
+    scope = {k: v for k, v in scope.items() if v is not None}
+    data = {k: v for k, v in rec.data.items() if k != "scope"}
+    if scope:
+        data["scope"] = scope
+    provenance = {k: v for k, v in rec.provenance.items() if k not in _SCOPE}
+    provenance.update({k: v for k, v in prov.items() if v is not None})
+    return StoredRecord(
+        _LIST, rec.id, rec.version + 1, data, provenance, rec.deleted, data_json=dumps(data)
+    )
+
+
+def _list_event(rec: StoredRecord, now: datetime) -> dict[str, Any]:
+    return event_row(
+        _LIST,
+        rec.id,
+        rec.version,
+        rec.deleted,
+        HUB,
+        list(_SCOPE),
+        rec.data_json or dumps(rec.data),
+        now,
+    )
 
 
 class CustomerMerger:
@@ -146,6 +207,8 @@ class CustomerMerger:
             version,
         )
         data = _valid(out.data)
+        lists = self._repoint_lists(tx, keep, gone, data, out.sites_joined, now)
+        snapshot["price_lists"] = lists
         new_keep = StoredRecord(
             _CUSTOMER, survivor_id, version, data, out.provenance, data_json=dumps(data)
         )
@@ -186,6 +249,7 @@ class CustomerMerger:
                 "sites_joined": out.sites_joined,
                 "links_moved": [[s, n] for s, n, _ in moved],
                 "orders_repointed": orders,
+                "price_lists_repointed": sorted(lists),
             },
         )
         return Merged(
@@ -219,6 +283,7 @@ class CustomerMerger:
             repo.set_links(tx, [(s, n, c) for s, n, c in snap["links"]])
             repo.set_keys(tx, ids, [(k, v, r) for k, v, r in snap["keys"]])
             repo.set_order_customer(tx, snap["orders"], row.merged_id)
+            self._restore_lists(tx, snap.get("price_lists") or {}, now)
             self.store.customer_match.replace_keys(
                 tx,
                 ids,
@@ -249,6 +314,61 @@ class CustomerMerger:
         return Unmerged(
             merge_id, row.survivor_id, row.merged_id, (written[0][0].version, written[1][0].version)
         )
+
+    # -- price-list scopes ------------------------------------------------------------------
+    def _repoint_lists(
+        self,
+        tx: WriteTx,
+        keep: StoredRecord,
+        gone: StoredRecord,
+        data: dict[str, Any],
+        sites: dict[str, str],
+        now: datetime,
+    ) -> dict[str, dict[str, Any]]:
+        """Name the survivor's account where a list's scope named either old account.
+
+        A contract list scoped to the merged-away account (or to the survivor's own
+        account, when survivorship kept the other number) is the survivor's now; its
+        ship-to codes follow the sites the merge joined. Returns, per list rewritten,
+        the scope and provenance the unmerge puts back.
+        """
+        new = data.get("account_number")
+        named = _accounts(keep.data) | _accounts(gone.data)
+        if not isinstance(new, str) or not (sites or named - {new}):
+            return {}
+        old = named - {new}
+        ids = self.store.customer_merges.lists_naming(tx, sorted(named))
+        saved: dict[str, dict[str, Any]] = {}
+        written: list[tuple[StoredRecord, int]] = []
+        for rec in tx.load_records(_LIST, ids).values():
+            moved = None if rec.deleted else _rescoped(rec.data, named, old, new, sites)
+            if moved is None:
+                continue
+            flat = flatten_record(PriceList, rec.data)
+            saved[rec.id] = {
+                "scope": {p: flat.get(p) for p in _SCOPE},
+                "provenance": {p: rec.provenance.get(p) for p in _SCOPE},
+            }
+            stamp = {
+                p: [*(rec.provenance.get(p) or [HUB, ts_key(now)])[:2], rec.version + 1]
+                for p in _SCOPE
+                if p in flat
+            }
+            written.append((_with_scope(rec, *moved, stamp), rec.version))
+        tx.update_records(written, now)
+        tx.add_events([_list_event(rec, now) for rec, _ in written])
+        return saved
+
+    def _restore_lists(self, tx: WriteTx, saved: dict[str, dict[str, Any]], now: datetime) -> None:
+        """Put back each list's scope (customers, ship-tos) and its provenance as it was."""
+        written: list[tuple[StoredRecord, int]] = []
+        for rec in tx.load_records(_LIST, sorted(saved)).values():
+            was = saved[rec.id]
+            scope = was["scope"]
+            new = _with_scope(rec, scope.get(_SCOPE[0]), scope.get(_SCOPE[1]), was["provenance"])
+            written.append((new, rec.version))
+        tx.update_records(written, now)
+        tx.add_events([_list_event(rec, now) for rec, _ in written])
 
     def _undoable(self, tx: WriteTx, row: MergeRow) -> None:
         if row.status is not MergeStatus.MERGED:

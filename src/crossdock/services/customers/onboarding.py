@@ -25,6 +25,10 @@ territory (hub-file rules; mints the account number) → erp (the party,
 through the ERP system's destination) → writeback (the account number,
 territory and rep ingested as the ERP's change in one transaction with the
 move to ``done``; the routes deliver that version to the CRM and portal).
+A failed ERP try waits ``erp_backoff_seconds`` before the next (doubled per
+failure in a row, capped by ``erp_backoff_max_seconds``; counted from the
+row's last move, so a restart keeps the wait); after ``max_attempts`` a
+person is asked, and a person's retry tries at once.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from crossdock.config.customers import CustomersConfig
@@ -98,6 +102,7 @@ class Onboarder:
         ingestor: Ingestor,
         destination: Destinations,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if customers.onboarding is None:
             raise InvalidInput(
@@ -110,6 +115,7 @@ class Onboarder:
         self.ingestor = ingestor
         self.destination = destination
         self.today = today
+        self.clock = clock
         self.models = Models(store.customer_match, customers)
 
     # -- the pump -------------------------------------------------------------------------
@@ -150,7 +156,10 @@ class Onboarder:
         """Discover, then move every ready onboarding as far as it goes in this pass."""
         started = self.discover()
         moved = 0
+        now = self.clock()
         for row in self.store.onboarding.listing(READY, limit=limit):
+            if self._backing_off(row, now):
+                continue
             while row.status is READY:
                 try:
                     after = self.step(row)
@@ -163,6 +172,13 @@ class Onboarder:
         waiting = len(self.store.onboarding.listing(WAITING, limit=limit))
         done = len(self.store.onboarding.listing(DONE, limit=limit))
         return PassReport(started, moved, waiting, done)
+
+    def _backing_off(self, row: OnboardingRow, now: datetime) -> bool:
+        """An ERP step that failed waits out its backoff (from its last failure) first."""
+        if row.step is not Step.ERP or row.attempts <= 0:
+            return False
+        last = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
+        return now < last + timedelta(seconds=self.cfg.erp_delay(row.attempts))
 
     def step(self, row: OnboardingRow) -> OnboardingRow:
         """Do ``row``'s current step once; the row as committed after it."""
@@ -341,6 +357,35 @@ class Onboarder:
         if row is None:
             raise NotFound(f"customer {customer_id} has no onboarding")
         return Standing(row, self.store.onboarding.timeline(row.id))
+
+    def start(self, customer_id: str, actor: str) -> Standing:
+        """Start an onboarding for a customer by hand (one the pump did not pick up); audited.
+
+        The customer must be live and have no account number yet (the workflow mints
+        one); a customer onboarded already is a conflict. Its source is the system that
+        knows it first (or ``crossdock``). The row, its first timeline entry and the
+        audit entry commit together; the next pump pass moves it.
+        """
+        with self.store.write() as tx:
+            rec = tx.load_records(CUS, [customer_id]).get(customer_id)
+            if rec is None or rec.deleted:
+                raise NotFound(f"customer {customer_id} does not exist")
+            acct = rec.data.get("account_number")
+            if acct:
+                raise ConflictError(
+                    f"customer {customer_id} has account number {acct} already: "
+                    "onboarding mints one, so it does not start for this customer"
+                )
+            known = self.store.crosswalk.native_ids(CUS, customer_id)
+            system = known[0][0] if known else "crossdock"
+            started = self.store.onboarding.start(tx, [(customer_id, system)], 0)
+            if not started:
+                raise ConflictError(f"customer {customer_id} has an onboarding already")
+            tx.audit(
+                actor, "customer.onboarding.start", f"customer/{customer_id}",
+                {"onboarding": started[0], "source_system": system},
+            )  # fmt: skip
+        return self.standing(started[0])
 
     def approve(self, onboarding_id: int, actor: str, note: str | None = None) -> OnboardingRow:
         """A person's yes to a waiting duplicate check or credit application: the next step."""

@@ -319,7 +319,9 @@ class PriceIndex:
 
     def put_customer(self, record_id: str, version: int, customer: Customer | None) -> None:
         old = self._customer_account.pop(record_id, None)
-        if old is not None:
+        held = self.customers.get(old) if old is not None else None
+        if old is not None and held is not None and held.id == record_id:
+            # only this record's own entry: a merge's survivor may hold the account now
             self.customers.pop(old, None)
             self._eligible.pop(old, None)
         if customer is not None:

@@ -22,6 +22,8 @@ class MemoryCustomerMerges:
         self.crosswalk: dict[tuple[str, str], str] = {}
         self.natural: dict[tuple[str, str], str] = {}
         self.order_owner: dict[str, str] = {}
+        self.price_lists: list[str] = []
+        """Price-list ids a merge should look at (the twin holds no records)."""
 
     def record(
         self, tx: Any, survivor_id: str, merged_id: str, snapshot: dict[str, Any], actor: str
@@ -84,6 +86,9 @@ class MemoryCustomerMerges:
 
     def orders_of(self, tx: Any, customer_id: str) -> list[str]:
         return sorted(o for o, c in self.order_owner.items() if c == customer_id)
+
+    def lists_naming(self, tx: Any, accounts: Sequence[str]) -> list[str]:
+        return list(self.price_lists) if accounts else []
 
     def set_order_customer(self, tx: Any, order_ids: Sequence[str], customer_id: str) -> None:
         for o in order_ids:

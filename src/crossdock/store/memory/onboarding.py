@@ -72,6 +72,12 @@ class MemoryOnboarding:
             if oid > after_id and (status is None or r.status is status)
         ][:limit]
 
+    def stuck(self, before: datetime) -> int:
+        return sum(
+            1 for r in self._rows.values()
+            if r.status is not OnboardingStatus.DONE and r.updated_at < before
+        )  # fmt: skip
+
     def timeline(self, onboarding_id: int) -> list[TimelineEntry]:
         return [e for oid, e in self._steps if oid == onboarding_id]
 

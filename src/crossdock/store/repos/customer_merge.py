@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from crossdock.errors import NotFound
 from crossdock.model.base import EntityType
@@ -24,13 +24,19 @@ from crossdock.store.repos.base import SqlRepo
 from crossdock.store.write import WriteTx, utc
 
 _G = t.customer_merges.c
-_X, _K, _O = t.crosswalk.c, t.record_keys.c, t.orders.c
+_X, _K, _O, _R = t.crosswalk.c, t.record_keys.c, t.orders.c, t.records.c
 _CUSTOMER = EntityType.CUSTOMER.value
 
 Link = tuple[str, str, str]
 """A crosswalk row: (system, native id, canonical id)."""
 Key = tuple[str, str, str]
 """A natural key row: (kind, value, record id)."""
+
+
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern matching itself (JSON-escaped first: the column holds JSON)."""
+    quoted = dumps(text)[1:-1]
+    return quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _merge(r: Any) -> MergeRow:
@@ -181,6 +187,18 @@ class SqlCustomerMerges(SqlRepo):
 
     def orders_of(self, tx: WriteTx, customer_id: str) -> list[str]:
         q = select(_O.id).where(_O.customer_id == customer_id).order_by(_O.id)
+        return [r[0] for r in tx.conn.execute(q)]
+
+    def lists_naming(self, tx: WriteTx, accounts: Sequence[str]) -> list[str]:
+        """Ids of live price lists whose JSON names any of ``accounts`` (the caller checks)."""
+        if not accounts:
+            return []
+        found = or_(*(_R.data.like('%"' + _like(a) + '"%', escape="\\") for a in accounts))
+        q = (
+            select(_R.id)
+            .where(_R.entity_type == EntityType.PRICE_LIST.value, _R.deleted.is_(False), found)
+            .order_by(_R.id)
+        )
         return [r[0] for r in tx.conn.execute(q)]
 
     def set_order_customer(self, tx: WriteTx, order_ids: Sequence[str], customer_id: str) -> None:

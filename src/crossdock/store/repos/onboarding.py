@@ -11,9 +11,10 @@ it twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from crossdock.errors import ConflictError, NotFound
 from crossdock.store import schema as t
@@ -126,6 +127,14 @@ class SqlOnboarding(SqlRepo):
             q = q.where(_O.status == status.value)
         with self._engine.connect() as conn:
             return [_row(r) for r in conn.execute(q.order_by(_O.id).limit(limit))]
+
+    def stuck(self, before: datetime) -> int:
+        """Onboardings not done that have not moved since ``before`` (waiting or failing)."""
+        q = select(func.count()).where(
+            _O.status != OnboardingStatus.DONE.value, _O.updated_at < before
+        )
+        with self._engine.connect() as conn:
+            return int(conn.execute(q.select_from(t.customer_onboarding)).scalar_one())
 
     def timeline(self, onboarding_id: int) -> list[TimelineEntry]:
         with self._engine.connect() as conn:
