@@ -171,15 +171,38 @@ class TrytonDestination:
                 self._complete_lines(sale_id, self.sale_values(d)[1])
         moved = False
         if self.settings.confirm_sales:
-            if state == "draft":
-                self.client.button("sale.sale", "quote", [sale_id])
-                state, moved = "quotation", True
-            if state == "quotation":
-                self.client.button("sale.sale", "confirm", [sale_id])
-                moved = True
+            try:
+                if state == "draft":
+                    self.client.button("sale.sale", "quote", [sale_id])
+                    state, moved = "quotation", True
+                if state == "quotation":
+                    self.client.button("sale.sale", "confirm", [sale_id])
+                    moved = True
+            except RetryableError:
+                raise  # Tryton may not have seen it: the retry finds the sale again
+            except CrossdockError as exc:
+                self._withdraw_refused(sale_id, exc)
+                raise
         if number is None or moved:
             number = self.sale_number(sale_id)
         return str(sale_id), None if number is None else str(number)
+
+    def _withdraw_refused(self, sale_id: int, exc: CrossdockError) -> None:
+        """Tryton refused to quote or confirm the hub's sale: delete it, no orphan draft.
+
+        The refusal puts the order on hold; a release sends it afresh (a new sale)
+        and a rejection leaves nothing behind in Tryton. Tryton deletes a sale only
+        once cancelled, so it is cancelled first. A failure here is added to the
+        refusal's message (the sale is still found, and reused, by the next push).
+        """
+        try:
+            rows = self.client.read("sale.sale", [sale_id], ["state"])
+            if rows and rows[0].get("state") in ("draft", "quotation"):
+                self.client.button("sale.sale", "cancel", [sale_id])
+            if rows:
+                self.client.delete("sale.sale", [sale_id])
+        except CrossdockError as err:
+            exc.message = f"{exc.message} (its draft sale {sale_id} stays: {err.message})"
 
     def sale_number(self, sale_id: int) -> str | None:
         """The sale's number (Tryton gives one when the sale is quoted)."""
