@@ -8,7 +8,9 @@ import pytest
 
 from crossdock.app import Application
 from crossdock.errors import InvalidInput
+from crossdock.model.invoice import InvoiceStatus
 from crossdock.services.availability import WmsEvent
+from crossdock.services.orders.documents import owed
 from crossdock.services.orders.fulfilment import CURSOR
 from crossdock.store import ExceptionStatus
 from crossdock.store.fulfil_rows import LineStatus
@@ -155,3 +157,40 @@ def test_open_invoices_count_in_credit_exposure_and_paid_ones_do_not(app: Applic
     assert store.orders.exposure(o.customer_id, other_than=held.id) == D(0)
     released = app.orders.release(held.id, actor="ops", note="paid")
     assert released.status is OrderState.ACCEPTED
+
+
+def test_a_partly_paid_invoice_counts_what_is_left_in_credit_exposure(app: Application) -> None:
+    o = app.orders.submit("portal", order("PO-1", line(1, qty="30"))).order  # 300.00
+    store = app.hub.store
+    shipment(app, "SHP-1", "PO-1", sl(1, "30"))
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"))
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(300)
+    # 120 paid of 300: 180 still owed, neither the whole invoice nor nothing
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"), status="partially_paid", amount_due="180")
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(180)
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"), status="partially_paid", amount_due="50")
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(50)
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"), status="paid")
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(0)
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "owes"),
+    [
+        ("open", None, "300"),
+        ("overdue", "300", "300"),
+        ("partially_paid", "180", "180"),
+        ("partially_paid", "999", "300"),  # never more than the total
+        ("partially_paid", None, "300"),
+        ("paid", "50", "0"),
+        ("void", None, "0"),
+        ("draft", None, "0"),
+    ],
+)
+def test_what_an_invoice_owes(status: str, due: str | None, owes: str) -> None:
+    amount = None if due is None else D(due)
+    assert owed(D(300), InvoiceStatus(status), amount) == D(owes)
