@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D  # noqa: N817
 
 import pytest
 
 from crossdock.app import Application
-from crossdock.errors import InvalidInput
+from crossdock.errors import ConflictError, InvalidInput
 from crossdock.model.invoice import InvoiceStatus
 from crossdock.services.availability import WmsEvent
 from crossdock.services.orders.documents import owed
@@ -102,6 +104,63 @@ def test_partial_shipments_then_the_invoice_move_the_order_once_each(app: Applic
         "shipped",
         "invoiced",
     ]
+
+
+def test_cancelling_a_partly_shipped_order_cancels_its_rest_and_keeps_what_shipped(
+    app: Application,
+) -> None:
+    o = app.orders.submit(
+        "portal", order("PO-1", line(1, qty="5"), line(2, qty="1", unit="CS"))
+    ).order
+    shipment(app, "SHP-1", "PO-1", sl(1, "3"))
+    app.fulfilment.run()
+    assert now(app, o).status is OrderState.PARTIALLY_SHIPPED
+    assert buckets(app) == (D(100), D(12), D(5))
+    done = app.orders.cancel(o.id, actor="ops", note="customer wants no more")
+    # what shipped stays shipped; the rest is released, its units back in stock
+    assert done.status is OrderState.SHIPPED
+    assert ledger(app, o)[1] == (D(0), D(3), D(2), D(0), LineStatus.SHIPPED)
+    assert ledger(app, o)[2] == (D(0), D(0), D(12), D(0), LineStatus.CANCELLED)
+    assert buckets(app) == (D(100), D(0), D(3))
+    steps = [(s.kind, s.outcome) for s in app.hub.store.orders.timeline(o.id)]
+    assert ("fulfilment", "released") in steps and ("status", "shipped") in steps
+    # again: nothing more moves; a fully shipped order cannot be cancelled
+    with pytest.raises(ConflictError):
+        app.orders.cancel(o.id, actor="ops", note="again")
+    assert buckets(app) == (D(100), D(0), D(3))
+    # the rest cannot ship any more: an exception a person sees, nothing moves
+    shipment(app, "SHP-2", "PO-1", sl(1, "2"))
+    assert app.fulfilment.run().refused == 1
+    assert ledger(app, o)[1][:3] == (D(0), D(3), D(2))
+
+
+def test_cancelling_the_rest_while_the_rest_ships_counts_every_unit_once(
+    app: Application,
+) -> None:
+    """A cancel of the rest races the shipment of the rest: one wins whole, never a mix."""
+    shipped_total = D(0)
+    for i in range(6):
+        number = f"RACE-{i}"
+        o = app.orders.submit("portal", order(number, line(1, qty="5"))).order
+        shipment(app, f"{number}-A", number, sl(1, "2"))
+        app.fulfilment.run()
+        shipment(app, f"{number}-B", number, sl(1, "3"))  # the rest, in the outbox now
+
+        def cancel(o: OrderRow = o) -> None:
+            with contextlib.suppress(ConflictError):  # the rest shipped first
+                app.orders.cancel(o.id, actor="ops", note="race")
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for f in [pool.submit(cancel), pool.submit(app.fulfilment.run)]:
+                f.result()
+        app.fulfilment.run()
+        assert now(app, o).status is OrderState.SHIPPED
+        reserved, shipped, released, _, _ = ledger(app, o)[1]
+        assert reserved == 0 and shipped + released == D(5)
+        assert (shipped, released) in ((D(5), D(0)), (D(2), D(3)))
+        shipped_total += shipped
+        # stock: nothing held for the order; shipped units allocated until the pick
+        assert buckets(app) == (D(100), D(0), shipped_total)
 
 
 def test_a_shipment_for_an_unknown_order_waits_for_a_person_and_the_rest_goes_on(
