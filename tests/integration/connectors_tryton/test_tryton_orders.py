@@ -148,41 +148,46 @@ def _refuse_confirm(app: Application, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(conn.client, "button", button)
 
 
-def test_a_sale_tryton_refuses_to_confirm_leaves_no_draft_and_a_release_sends_one_sale(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, monkeypatch: pytest.MonkeyPatch
+def _refused(
+    app: Application, monkeypatch: pytest.MonkeyPatch, client: TrytonClient, number: str
+) -> OrderRow:
+    """An order whose sale Tryton refused to confirm: on hold, and no draft left in Tryton."""
+    _refuse_confirm(app, monkeypatch)
+    o = app.orders.submit("portal", order(number, qty="2")).order
+    passes(app)
+    held = now(app, o)
+    assert held.status is OrderState.ON_HOLD and held.holds == ["erp_rejected"]
+    # the draft Tryton made before refusing is gone: no orphan
+    assert not client.search("sale.sale", [["reference", "=", number]])
+    return o
+
+
+@pytest.mark.parametrize("then", ["release", "reject"])
+def test_a_sale_tryton_refuses_to_confirm_leaves_no_draft_whatever_a_person_does(
+    tryton: TrytonServer,
+    tmp_path: Path,
+    client: TrytonClient,
+    monkeypatch: pytest.MonkeyPatch,
+    then: str,
 ) -> None:
+    """Released: sent afresh as one sale. Rejected: nothing left in Tryton."""
     app = make_app(tryton, tmp_path)
+    number = f"WEB-5-{then}"
     try:
-        _refuse_confirm(app, monkeypatch)
-        o = app.orders.submit("portal", order("WEB-5", qty="2")).order
-        passes(app)
-        held = now(app, o)
-        assert held.status is OrderState.ON_HOLD and held.holds == ["erp_rejected"]
-        # the draft Tryton made before refusing is gone: no orphan
-        assert not client.search("sale.sale", [["reference", "=", "WEB-5"]])
+        o = _refused(app, monkeypatch, client, number)
         monkeypatch.undo()
-        app.orders.release(o.id, actor="ops", note="credit sorted in Tryton")
-        passes(app)
-        assert now(app, o).status is OrderState.CONFIRMED
-        (sale,) = client.search_read("sale.sale", [["reference", "=", "WEB-5"]], ["state"])
-        assert sale["state"] == "processing"
-    finally:
-        app.close()
-
-
-def test_a_refused_order_a_person_rejects_leaves_nothing_in_tryton(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = make_app(tryton, tmp_path)
-    try:
-        _refuse_confirm(app, monkeypatch)
-        o = app.orders.submit("portal", order("WEB-6", qty="2")).order
-        passes(app)
-        assert now(app, o).holds == ["erp_rejected"]
-        app.orders.reject(o.id, actor="ops", note="customer gone")
-        passes(app)
-        assert now(app, o).status is OrderState.REJECTED
-        assert not client.search("sale.sale", [["reference", "=", "WEB-6"]])
-        assert buckets(app, "WID-1") == (Decimal(0), Decimal(0))
+        sales = [["reference", "=", number]]
+        if then == "release":
+            app.orders.release(o.id, actor="ops", note="credit sorted in Tryton")
+            passes(app)
+            assert now(app, o).status is OrderState.CONFIRMED
+            (sale,) = client.search_read("sale.sale", sales, ["state"])
+            assert sale["state"] == "processing"
+        else:
+            app.orders.reject(o.id, actor="ops", note="customer gone")
+            passes(app)
+            assert now(app, o).status is OrderState.REJECTED
+            assert not client.search("sale.sale", sales)
+            assert buckets(app, "WID-1") == (Decimal(0), Decimal(0))
     finally:
         app.close()
