@@ -29,6 +29,7 @@ from crossdock.config.ownership import OwnershipMatrix
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import TrytonSettings
+from crossdock.connectors.tryton.errors import TrytonUserError
 from crossdock.connectors.tryton.mapper import SALE_MARKER, address_id_of
 from crossdock.errors import (
     CrossdockError,
@@ -178,9 +179,9 @@ class TrytonDestination:
                 if state == "quotation":
                     self.client.button("sale.sale", "confirm", [sale_id])
                     moved = True
-            except RetryableError:
-                raise  # Tryton may not have seen it: the retry finds the sale again
-            except CrossdockError as exc:
+            except TrytonUserError as exc:
+                # Its rules refuse the sale as it is. A warning (a person decides in
+                # Tryton) or a denied access keeps the sale for the next push.
                 self._withdraw_refused(sale_id, exc)
                 raise
         if number is None or moved:
@@ -188,7 +189,7 @@ class TrytonDestination:
         return str(sale_id), None if number is None else str(number)
 
     def _withdraw_refused(self, sale_id: int, exc: CrossdockError) -> None:
-        """Tryton refused to quote or confirm the hub's sale: delete it, no orphan draft.
+        """Tryton's rules refused to quote or confirm the hub's sale: delete it, no orphan.
 
         The refusal puts the order on hold; a release sends it afresh (a new sale)
         and a rejection leaves nothing behind in Tryton. Tryton deletes a sale only
