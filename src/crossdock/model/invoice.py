@@ -50,6 +50,11 @@ class Invoice(CanonicalEntity):
     status: InvoiceStatus | None = None
     lines: list[InvoiceLine] = Field(default_factory=list)
     totals: Totals | None = None
+    amount_due: DecimalValue | None = Field(
+        default=None,
+        ge=0,
+        description="what is still owed (a partly paid invoice); absent: its total until paid",
+    )
 
     @field_validator("lines")
     @classmethod

@@ -1,16 +1,20 @@
 """The order engine against the real Tryton: accepted → one confirmed sale with its number;
-refused by Tryton → on hold ``erp_rejected`` with the units back; cancelled."""
+refused by Tryton → on hold ``erp_rejected`` with the units back and no draft sale left;
+cancelled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crossdock.app import Application
 from crossdock.connectors.tryton.client import TrytonClient
+from crossdock.connectors.tryton.connector import TrytonConnector
+from crossdock.connectors.tryton.errors import TrytonUserError
 from crossdock.store.order_rows import OrderRow, OrderState
 
 from .conftest import PASSWORD, TrytonServer
@@ -126,5 +130,64 @@ def test_cancel_of_a_processing_sale_is_a_visible_problem(
         assert done.problem is not None and "processing" in done.problem
         (sale,) = client.search_read("sale.sale", [["reference", "=", "WEB-4"]], ["state"])
         assert sale["state"] == "processing"  # Tryton's word: it stands
+    finally:
+        app.close()
+
+
+def _refuse_confirm(app: Application, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tryton refuses to confirm (as its credit-limit warning or a module rule would)."""
+    conn = app.hub.connector("tryton")
+    assert isinstance(conn, TrytonConnector)
+    real = conn.client.button
+
+    def button(model: str, name: str, ids: Sequence[int]) -> Any:
+        if (model, name) == ("sale.sale", "confirm"):
+            raise TrytonUserError("model.sale.sale.confirm", "The sale cannot be confirmed", "")
+        return real(model, name, ids)
+
+    monkeypatch.setattr(conn.client, "button", button)
+
+
+def _refused(
+    app: Application, monkeypatch: pytest.MonkeyPatch, client: TrytonClient, number: str
+) -> OrderRow:
+    """An order whose sale Tryton refused to confirm: on hold, and no draft left in Tryton."""
+    _refuse_confirm(app, monkeypatch)
+    o = app.orders.submit("portal", order(number, qty="2")).order
+    passes(app)
+    held = now(app, o)
+    assert held.status is OrderState.ON_HOLD and held.holds == ["erp_rejected"]
+    # the draft Tryton made before refusing is gone: no orphan
+    assert not client.search("sale.sale", [["reference", "=", number]])
+    return o
+
+
+@pytest.mark.parametrize("then", ["release", "reject"])
+def test_a_sale_tryton_refuses_to_confirm_leaves_no_draft_whatever_a_person_does(
+    tryton: TrytonServer,
+    tmp_path: Path,
+    client: TrytonClient,
+    monkeypatch: pytest.MonkeyPatch,
+    then: str,
+) -> None:
+    """Released: sent afresh as one sale. Rejected: nothing left in Tryton."""
+    app = make_app(tryton, tmp_path)
+    number = f"WEB-5-{then}"
+    try:
+        o = _refused(app, monkeypatch, client, number)
+        monkeypatch.undo()
+        sales = [["reference", "=", number]]
+        if then == "release":
+            app.orders.release(o.id, actor="ops", note="credit sorted in Tryton")
+            passes(app)
+            assert now(app, o).status is OrderState.CONFIRMED
+            (sale,) = client.search_read("sale.sale", sales, ["state"])
+            assert sale["state"] == "processing"
+        else:
+            app.orders.reject(o.id, actor="ops", note="customer gone")
+            passes(app)
+            assert now(app, o).status is OrderState.REJECTED
+            assert not client.search("sale.sale", sales)
+            assert buckets(app, "WID-1") == (Decimal(0), Decimal(0))
     finally:
         app.close()

@@ -123,16 +123,23 @@ def shipment(
 
 
 def invoice(
-    app: Application, number: str, order_number: str, *lines: dict[str, Any], status: str = "open"
+    app: Application,
+    number: str,
+    order_number: str,
+    *lines: dict[str, Any],
+    status: str = "open",
+    amount_due: str | None = None,
 ) -> None:
     total = sum((Decimal(ln["extended_price"]) for ln in lines), Decimal(0))
-    data = {
+    data: dict[str, Any] = {
         "invoice_number": number,
         "order_number": order_number,
         "status": status,
         "lines": list(lines),
         "totals": {"subtotal": str(total), "total": str(total)},
     }
+    if amount_due is not None:
+        data["amount_due"] = amount_due
     report = app.hub.ingest(
         [Change(system="erp", entity_type=EntityType.INVOICE, native_id=number, data=data)]
     )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D  # noqa: N817
 
 import pytest
 
 from crossdock.app import Application
-from crossdock.errors import InvalidInput
+from crossdock.errors import ConflictError, InvalidInput
+from crossdock.model.invoice import InvoiceStatus
 from crossdock.services.availability import WmsEvent
+from crossdock.services.orders.documents import owed
 from crossdock.services.orders.fulfilment import CURSOR
 from crossdock.store import ExceptionStatus
 from crossdock.store.fulfil_rows import LineStatus
@@ -102,6 +106,63 @@ def test_partial_shipments_then_the_invoice_move_the_order_once_each(app: Applic
     ]
 
 
+def test_cancelling_a_partly_shipped_order_cancels_its_rest_and_keeps_what_shipped(
+    app: Application,
+) -> None:
+    o = app.orders.submit(
+        "portal", order("PO-1", line(1, qty="5"), line(2, qty="1", unit="CS"))
+    ).order
+    shipment(app, "SHP-1", "PO-1", sl(1, "3"))
+    app.fulfilment.run()
+    assert now(app, o).status is OrderState.PARTIALLY_SHIPPED
+    assert buckets(app) == (D(100), D(12), D(5))
+    done = app.orders.cancel(o.id, actor="ops", note="customer wants no more")
+    # what shipped stays shipped; the rest is released, its units back in stock
+    assert done.status is OrderState.SHIPPED
+    assert ledger(app, o)[1] == (D(0), D(3), D(2), D(0), LineStatus.SHIPPED)
+    assert ledger(app, o)[2] == (D(0), D(0), D(12), D(0), LineStatus.CANCELLED)
+    assert buckets(app) == (D(100), D(0), D(3))
+    steps = [(s.kind, s.outcome) for s in app.hub.store.orders.timeline(o.id)]
+    assert ("fulfilment", "released") in steps and ("status", "shipped") in steps
+    # again: nothing more moves; a fully shipped order cannot be cancelled
+    with pytest.raises(ConflictError):
+        app.orders.cancel(o.id, actor="ops", note="again")
+    assert buckets(app) == (D(100), D(0), D(3))
+    # the rest cannot ship any more: an exception a person sees, nothing moves
+    shipment(app, "SHP-2", "PO-1", sl(1, "2"))
+    assert app.fulfilment.run().refused == 1
+    assert ledger(app, o)[1][:3] == (D(0), D(3), D(2))
+
+
+def test_cancelling_the_rest_while_the_rest_ships_counts_every_unit_once(
+    app: Application,
+) -> None:
+    """A cancel of the rest races the shipment of the rest: one wins whole, never a mix."""
+    shipped_total = D(0)
+    for i in range(6):
+        number = f"RACE-{i}"
+        o = app.orders.submit("portal", order(number, line(1, qty="5"))).order
+        shipment(app, f"{number}-A", number, sl(1, "2"))
+        app.fulfilment.run()
+        shipment(app, f"{number}-B", number, sl(1, "3"))  # the rest, in the outbox now
+
+        def cancel(o: OrderRow = o) -> None:
+            with contextlib.suppress(ConflictError):  # the rest shipped first
+                app.orders.cancel(o.id, actor="ops", note="race")
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for f in [pool.submit(cancel), pool.submit(app.fulfilment.run)]:
+                f.result()
+        app.fulfilment.run()
+        assert now(app, o).status is OrderState.SHIPPED
+        reserved, shipped, released, _, _ = ledger(app, o)[1]
+        assert reserved == 0 and shipped + released == D(5)
+        assert (shipped, released) in ((D(5), D(0)), (D(2), D(3)))
+        shipped_total += shipped
+        # stock: nothing held for the order; shipped units allocated until the pick
+        assert buckets(app) == (D(100), D(0), shipped_total)
+
+
 def test_a_shipment_for_an_unknown_order_waits_for_a_person_and_the_rest_goes_on(
     app: Application,
 ) -> None:
@@ -155,3 +216,40 @@ def test_open_invoices_count_in_credit_exposure_and_paid_ones_do_not(app: Applic
     assert store.orders.exposure(o.customer_id, other_than=held.id) == D(0)
     released = app.orders.release(held.id, actor="ops", note="paid")
     assert released.status is OrderState.ACCEPTED
+
+
+def test_a_partly_paid_invoice_counts_what_is_left_in_credit_exposure(app: Application) -> None:
+    o = app.orders.submit("portal", order("PO-1", line(1, qty="30"))).order  # 300.00
+    store = app.hub.store
+    shipment(app, "SHP-1", "PO-1", sl(1, "30"))
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"))
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(300)
+    # 120 paid of 300: 180 still owed, neither the whole invoice nor nothing
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"), status="partially_paid", amount_due="180")
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(180)
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"), status="partially_paid", amount_due="50")
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(50)
+    invoice(app, "INV-1", "PO-1", il(1, "30", "10.00"), status="paid")
+    app.fulfilment.run()
+    assert store.orders.exposure(o.customer_id) == D(0)
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "owes"),
+    [
+        ("open", None, "300"),
+        ("overdue", "300", "300"),
+        ("partially_paid", "180", "180"),
+        ("partially_paid", "999", "300"),  # never more than the total
+        ("partially_paid", None, "300"),
+        ("paid", "50", "0"),
+        ("void", None, "0"),
+        ("draft", None, "0"),
+    ],
+)
+def test_what_an_invoice_owes(status: str, due: str | None, owes: str) -> None:
+    amount = None if due is None else D(due)
+    assert owed(D(300), InvoiceStatus(status), amount) == D(owes)

@@ -230,6 +230,9 @@ class TrytonClient:
     def write(self, model: str, ids: Sequence[int], values: dict[str, Any]) -> None:
         self.call(f"model.{model}.write", list(ids), values)
 
+    def delete(self, model: str, ids: Sequence[int]) -> None:
+        self.call(f"model.{model}.delete", list(ids))
+
     def button(self, model: str, name: str, ids: Sequence[int]) -> Any:
         return self.call(f"model.{model}.{name}", list(ids))
 

@@ -30,6 +30,7 @@ from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
 from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import TrytonSettings
+from crossdock.connectors.tryton.errors import TrytonUserError
 from crossdock.connectors.tryton.mapper import SALE_MARKER, address_id_of
 from crossdock.errors import (
     CrossdockError,
@@ -152,15 +153,38 @@ class TrytonDestination:
                 self._complete_lines(sale_id, self.sale_values(d)[1])
         moved = False
         if self.settings.confirm_sales:
-            if state == "draft":
-                self.client.button("sale.sale", "quote", [sale_id])
-                state, moved = "quotation", True
-            if state == "quotation":
-                self.client.button("sale.sale", "confirm", [sale_id])
-                moved = True
+            try:
+                if state == "draft":
+                    self.client.button("sale.sale", "quote", [sale_id])
+                    state, moved = "quotation", True
+                if state == "quotation":
+                    self.client.button("sale.sale", "confirm", [sale_id])
+                    moved = True
+            except TrytonUserError as exc:
+                # Its rules refuse the sale as it is. A warning (a person decides in
+                # Tryton) or a denied access keeps the sale for the next push.
+                self._withdraw_refused(sale_id, exc)
+                raise
         if number is None or moved:
             number = self.sale_number(sale_id)
         return str(sale_id), None if number is None else str(number)
+
+    def _withdraw_refused(self, sale_id: int, exc: CrossdockError) -> None:
+        """Tryton's rules refused to quote or confirm the hub's sale: delete it, no orphan.
+
+        The refusal puts the order on hold; a release sends it afresh (a new sale)
+        and a rejection leaves nothing behind in Tryton. Tryton deletes a sale only
+        once cancelled, so it is cancelled first. A failure here is added to the
+        refusal's message (the sale is still found, and reused, by the next push).
+        """
+        try:
+            rows = self.client.read("sale.sale", [sale_id], ["state"])
+            if rows and rows[0].get("state") in ("draft", "quotation"):
+                self.client.button("sale.sale", "cancel", [sale_id])
+            if rows:
+                self.client.delete("sale.sale", [sale_id])
+        except CrossdockError as err:
+            exc.message = f"{exc.message} (its draft sale {sale_id} stays: {err.message})"
 
     def sale_number(self, sale_id: int) -> str | None:
         """The sale's number (Tryton gives one when the sale is quoted)."""

@@ -26,7 +26,8 @@ Inbound (Tryton rows → partial canonical data, as :class:`Change` objects):
   sequence is the order line number), the sale's reference the order number.
 * customer invoices (``account.invoice``, type out) of the hub's sales, once
   posted → ``invoice``: lines, totals, the earliest maturity as the due date,
-  and ``open`` / ``partially_paid`` / ``paid`` from what is left to pay.
+  and ``open`` / ``partially_paid`` / ``paid`` from what is left to pay, which
+  is also kept as ``amount_due`` (what credit exposure counts).
 
 Outbound values for sales and parties are built in :mod:`.destination`.
 """
@@ -542,6 +543,9 @@ def invoice_change(
             "total": _plain(number(invoice.get("total_amount")) or Decimal(0)),
         },
     }
+    left = number(invoice.get("amount_to_pay"))
+    if data["status"] != "paid" and left is not None and left >= 0:
+        data["amount_due"] = _plain(left)  # what a partial payment left owed
     if customer_account:
         data["customer_account"] = customer_account
     if invoice.get("invoice_address"):

@@ -385,33 +385,37 @@ class Reservations:
         return self.ctx.write(work, locks=self._position_of(rid))
 
     def give_back(self, rid: str) -> Reservation:
-        """Held or confirmed -> released: the order that holds it is cancelled or was refused.
+        """Held or confirmed -> released: see :meth:`give_back_in`."""
+        return self.ctx.write(lambda stx: self.give_back_in(stx, rid), locks=self._position_of(rid))
 
-        A held reservation's units leave ``reserved``, a confirmed one's leave
-        ``allocated``; either way they are available again. Any other status is
-        answered as it is (released, expired or shipped already): idempotent.
+    def give_back_in(self, stx: StockTx, rid: str) -> Reservation:
+        """Held or confirmed -> released, inside the caller's write transaction.
+
+        The order that holds it is cancelled or was refused. A held
+        reservation's units leave ``reserved``, a confirmed one's leave
+        ``allocated``; either way they are available again. A confirmed one that
+        shipped in part gives back only what did not ship (the shipped units stay
+        allocated until the WMS reports the pick). Any other status is answered
+        as it is (released, expired or shipped already): idempotent.
         """
-
-        def work(stx: StockTx) -> Reservation:
-            now = now_utc()
-            row = stx.reservation(rid)
-            if row is None:
-                raise NotFound(f"no reservation {rid!r}")
-            status = ReservationStatus(row.status)
-            if status not in (_HELD, _CONFIRMED):
-                return Reservation.of(row, replayed=True)
-            if not stx.move_reservation(rid, status, _RELEASED, now):
-                return Reservation.of(row, replayed=True)
-            if status is _HELD:
-                pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
-            else:
-                pos = stx.change(row.sku, row.location, now, allocated=-row.quantity)
-            self.ctx.publisher.flush(stx, [pos])
-            done = stx.reservation(rid)
-            assert done is not None
-            return Reservation.of(done)
-
-        return self.ctx.write(work, locks=self._position_of(rid))
+        now = now_utc()
+        row = stx.reservation(rid)
+        if row is None:
+            raise NotFound(f"no reservation {rid!r}")
+        status = ReservationStatus(row.status)
+        if status not in (_HELD, _CONFIRMED):
+            return Reservation.of(row, replayed=True)
+        if not stx.move_reservation(rid, status, _RELEASED, now):
+            return Reservation.of(row, replayed=True)
+        if status is _HELD:
+            pos = stx.change(row.sku, row.location, now, reserved=-row.quantity)
+        else:
+            rest = row.quantity - stx.shipped_of(rid)
+            pos = stx.change(row.sku, row.location, now, allocated=-rest)
+        self.ctx.publisher.flush(stx, [pos])
+        done = stx.reservation(rid)
+        assert done is not None
+        return Reservation.of(done)
 
     def _position_of(self, rid: str) -> list[tuple[str, str]]:
         """The position a reservation holds units of, for the write to name as its lock.

@@ -289,6 +289,20 @@ def apply_shipment(
     return out
 
 
+def owed(total: Decimal, status: InvoiceStatus, amount_due: Decimal | None) -> Decimal:
+    """What an invoice still counts in credit exposure.
+
+    Paid, void or draft: nothing. Otherwise what the ERP says is left to pay,
+    never more than the total; without that, the total. A partly paid invoice
+    therefore counts what is left (never nothing, as if it were paid).
+    """
+    if status in _NOT_OWED:
+        return _ZERO
+    if amount_due is None:
+        return total
+    return max(_ZERO, min(total, amount_due)) if total >= _ZERO else total
+
+
 def apply_invoice(book: Book, doc: Invoice, products: dict[str, Product]) -> Outcome:
     """Apply an invoice's lines to the ledger; keep its open amount for credit exposure."""
     out = Outcome()
@@ -306,7 +320,7 @@ def apply_invoice(book: Book, doc: Invoice, products: dict[str, Product]) -> Out
             order.id,
             order.customer_id,
             total if status is not InvoiceStatus.VOID else _ZERO,
-            _ZERO if status in _NOT_OWED else total,
+            owed(total, status, doc.amount_due),
             status.value,
             doc.due_date,
         ),
@@ -380,4 +394,12 @@ def _finish(book: Book, lines: list[LedgerLine], out: Outcome, step: Step) -> No
     store.fulfilment.note(book.tx, book.order.id, steps)
 
 
-__all__ = ["Book", "Outcome", "Refusal", "apply_invoice", "apply_shipment", "release_open"]
+__all__ = [
+    "Book",
+    "Outcome",
+    "Refusal",
+    "apply_invoice",
+    "apply_shipment",
+    "owed",
+    "release_open",
+]

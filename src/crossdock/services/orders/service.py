@@ -16,6 +16,7 @@ gives every reservation back. Both are audited with who and why.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,6 +31,7 @@ from crossdock.model.base import EntityType
 from crossdock.model.customer import Customer
 from crossdock.model.product import Product
 from crossdock.services.availability import AvailabilityService
+from crossdock.services.orders.documents import Book, Outcome, release_open
 from crossdock.services.orders.intake import OrderIn, load_products, resolve
 from crossdock.services.orders.rules import (
     Action,
@@ -46,6 +48,7 @@ from crossdock.services.orders.rules import (
 from crossdock.services.orders.stock import backorders, release_all, reserve_lines
 from crossdock.services.pricing import PricedLine, PricingService, QuoteLine, QuoteRequest
 from crossdock.store import ParkedStatus, Store
+from crossdock.store.availability import StockTx
 from crossdock.store.order_rows import (
     Decision,
     LineRow,
@@ -62,7 +65,8 @@ _WAIVABLE = frozenset({HoldReason.PRICE, HoldReason.PO_MISSING, HoldReason.DUPLI
 CANCELLABLE = frozenset(
     {OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD, OrderState.CONFIRMED}
 )
-"""States an order can be cancelled from (nothing shipped yet)."""
+"""States an order is cancelled from (nothing shipped yet); a partly shipped one has its
+rest cancelled instead."""
 ERP_HAS_IT = frozenset({OrderState.CONFIRMED, OrderState.SHIPPED, OrderState.INVOICED})
 ERP_REJECTED = "erp_rejected"
 """The hold an order waits in when the ERP refused it for good (set by the engine)."""
@@ -152,7 +156,9 @@ class OrderService:
 
     # -- cancellation ---------------------------------------------------------------------
     def cancel(self, order_id: str, *, actor: str, note: str) -> OrderRow:
-        """Cancel an order not shipped yet: its reservations go back. Audited; idempotent.
+        """Cancel an order: its reservations go back. Audited; idempotent.
+
+        A partly shipped order has its rest cancelled (:meth:`_cancel_rest`).
 
         The order is cancelled first (the durable intent); the reservations go
         back right after, and the engine gives back any a crash left held when
@@ -162,6 +168,8 @@ class OrderService:
         order = self.get(order_id)
         if order.status is OrderState.CANCELLED:
             return order
+        if order.status is OrderState.PARTIALLY_SHIPPED:
+            return self._cancel_rest(order, actor=actor, note=note)
         moved = self.store.orders.transition(
             order.id,
             CANCELLABLE,
@@ -176,12 +184,55 @@ class OrderService:
             now = self.get(order_id)
             if now.status is OrderState.CANCELLED:
                 return now
+            if now.status is OrderState.PARTIALLY_SHIPPED:  # it shipped meanwhile
+                return self._cancel_rest(now, actor=actor, note=note)
             raise ConflictError(
-                f"order {order_id} is {now.status.value}; only an order not yet shipped "
+                f"order {order_id} is {now.status.value}; only an order not fully shipped "
                 "can be cancelled"
             )
         self._give_back(moved)
         return moved
+
+    def _cancel_rest(self, order: OrderRow, *, actor: str, note: str) -> OrderRow:
+        """Cancel what a partly shipped order has not shipped yet; what shipped stays.
+
+        One transaction, under the ledger's line locks (a shipment applied at the
+        same time goes wholly before or after): every line's open quantity is
+        released, the unshipped units of its reservations go back, and the order
+        moves forward to shipped (or invoiced), its lines' released quantities
+        showing the cancelled rest. A shipment of the rest that comes later is
+        refused as over-shipped, for a person to see. The ERP keeps its own
+        backorder: that stays on the order as a problem to clear there.
+        """
+        lines = self.store.orders.lines(order.id)
+        links = self.store.orders.reservations(order.id)
+        reservations = self.availability.reservations
+
+        def work(stx: StockTx) -> Outcome:
+            out = release_open(Book(self.store, stx.tx, order, lines), reason=f"cancelled: {note}")
+            for link in links:
+                with contextlib.suppress(NotFound):  # gone already: nothing to give back
+                    reservations.give_back_in(stx, link.reservation_id)
+            stx.tx.audit(actor, "order.cancel", order.id, {"note": note, "was": order.status.value})
+            return out
+
+        out = self.availability.ctx.solo(work)
+        self.store.orders.unlink([link.reservation_id for link in links])
+        now = self.get(order.id)
+        if order.erp_id is not None:
+            problem = (
+                f"the rest of order {order.order_number} was cancelled in the hub; "
+                f"cancel the rest of ERP sale {order.erp_number or order.erp_id} "
+                "(its open shipment) in the ERP"
+            )
+            step = Step("cancel", "erp_rest_open", {"erp_id": order.erp_id})
+            moved = self.store.orders.transition(
+                now.id, {now.status}, Move(now.status, problem=problem, steps=[step])
+            )
+            now = moved or self.get(order.id)
+        if out.moved_to is None and now.status is OrderState.PARTIALLY_SHIPPED:
+            raise ConflictError(f"order {order.id}: its rest could not be cancelled; try again")
+        return now
 
     # -- the rules and the decision -------------------------------------------------------
     def _evaluate(
