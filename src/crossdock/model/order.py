@@ -80,6 +80,15 @@ class OrderLine(CanonicalModel):
     status: OrderLineStatus | None = None
 
 
+class OrderShipment(CanonicalModel):
+    """A shipment that left for the order: what a channel shows its buyer."""
+
+    shipment_number: str = Field(min_length=1)
+    carrier: str | None = None
+    service: str | None = None
+    tracking_numbers: list[str] = Field(default_factory=list)
+
+
 class Totals(CanonicalModel):
     """Document totals as the sending system states them (order or invoice)."""
 
@@ -107,6 +116,10 @@ class Order(CanonicalEntity):
     status: OrderStatus | None = None
     erp_number: str | None = Field(default=None, description="the ERP's number for the order")
     lines: list[OrderLine] = Field(default_factory=list)
+    shipments: list[OrderShipment] = Field(
+        default_factory=list,
+        description="shipments that left for it, with carrier and tracking (the hub's orders)",
+    )
     totals: Totals | None = None
     notes: str | None = None
 

@@ -10,13 +10,14 @@ import pytest
 
 from crossdock.app import Application
 from crossdock.errors import ConflictError, InvalidInput
+from crossdock.model.base import EntityType
 from crossdock.model.invoice import InvoiceStatus
 from crossdock.services.availability import WmsEvent
 from crossdock.services.orders.documents import owed
 from crossdock.services.orders.fulfilment import CURSOR
 from crossdock.store import ExceptionStatus
 from crossdock.store.fulfil_rows import LineStatus
-from crossdock.store.order_rows import OrderRow, OrderState
+from crossdock.store.order_rows import Move, OrderRow, OrderState
 
 from .seed import il, invoice, line, order, shipment, sl, stock
 
@@ -103,6 +104,39 @@ def test_partial_shipments_then_the_invoice_move_the_order_once_each(app: Applic
         "partially_shipped",
         "shipped",
         "invoiced",
+    ]
+
+
+def test_the_published_order_carries_its_shipments_carrier_and_tracking(
+    app: Application,
+) -> None:
+    o = app.orders.submit("portal", order("PO-1", line(1, qty="5"))).order
+    app.engine.run()
+    # as the ERP route's receipt would: confirmed, with the ERP's number
+    moved = app.hub.store.orders.transition(
+        o.id, {OrderState.ACCEPTED}, Move(OrderState.CONFIRMED, erp_id="7", erp_number="SO7")
+    )
+    assert moved is not None
+    app.engine.run()
+    shipment(app, "SHP-1", "PO-1", sl(1, "3"), carrier="UPS", tracking_numbers=["1Z9"])
+    app.fulfilment.run()
+    # re-sent with a second parcel's tracking number, then the rest by another carrier
+    shipment(app, "SHP-1", "PO-1", sl(1, "3"), carrier="UPS", tracking_numbers=["1Z9", "1Z10"])
+    shipment(app, "SHP-2", "PO-1", sl(1, "2"), carrier="DHL", service="express")
+    app.fulfilment.run()
+    app.engine.run()
+    published = now(app, o)
+    assert published.status is OrderState.SHIPPED and published.canonical_id is not None
+    rec = app.hub.store.records.get(EntityType.ORDER, published.canonical_id)
+    assert rec is not None and rec.data["status"] == "shipped"
+    assert rec.data["shipments"] == [
+        {"shipment_number": "SHP-1", "carrier": "UPS", "tracking_numbers": ["1Z9", "1Z10"]},
+        {
+            "shipment_number": "SHP-2",
+            "carrier": "DHL",
+            "service": "express",
+            "tracking_numbers": [],
+        },
     ]
 
 

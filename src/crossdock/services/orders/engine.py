@@ -31,6 +31,7 @@ by a kill is found, not repeated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,7 +47,7 @@ from crossdock.services.orders.service import ERP_REJECTED
 from crossdock.services.orders.stock import release_all
 from crossdock.store import Store
 from crossdock.store.connector_state import ConnectorState
-from crossdock.store.order_rows import LineRow, Move, OrderRow, OrderState, Step
+from crossdock.store.order_rows import LineRow, Move, OrderRow, OrderState, Step, StepRow
 from crossdock.store.repos.receipts import Receipt, ReceiptOutcome
 from crossdock.sync.delivery_plan import PARKED_BEHIND
 from crossdock.sync.ingest import Ingestor
@@ -65,6 +66,14 @@ STATUS: dict[OrderState, OrderStatus] = {
 }
 """The canonical status an order's state is published as (received is not published)."""
 _FINAL = frozenset({OrderState.CANCELLED, OrderState.REJECTED})
+_SHIPPING = frozenset(
+    {
+        OrderState.PARTIALLY_SHIPPED,
+        OrderState.SHIPPED,
+        OrderState.INVOICED,
+        OrderState.CANCELLED,  # the rest of a partly shipped order
+    }
+)
 _TRANSIENT = frozenset(
     {
         ErrorCode.TRANSIENT.value,
@@ -99,8 +108,13 @@ def canonical_status(state: OrderState) -> OrderStatus:
     return STATUS.get(state) or OrderStatus(state.value)
 
 
-def order_data(order: OrderRow, lines: list[LineRow]) -> dict[str, Any]:
-    """The canonical ``order`` record of an order row and its lines (the fields the hub asserts)."""
+def order_data(
+    order: OrderRow, lines: list[LineRow], shipments: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The canonical ``order`` record of an order row and its lines (the fields the hub asserts).
+
+    ``shipments``: those applied to it (number, carrier, service, tracking), oldest first.
+    """
     status = canonical_status(order.status)
     line_status = _LINE_STATUS.get(status, OrderLineStatus.OPEN)
     data: dict[str, Any] = {
@@ -130,7 +144,32 @@ def order_data(order: OrderRow, lines: list[LineRow]) -> dict[str, Any]:
         ],
     }
     data["lines"] = [{k: v for k, v in ln.items() if v is not None} for ln in data["lines"]]
+    if shipments:
+        data["shipments"] = shipments
     return {k: v for k, v in data.items() if v is not None}
+
+
+def applied_shipments(steps: Iterable[StepRow]) -> list[dict[str, Any]]:
+    """The shipments a timeline applied, one per number, oldest first.
+
+    A re-sent shipment that moved nothing more (``unchanged``) still adds its
+    carrier and tracking numbers (a second parcel's, say) to one that applied.
+    """
+    found = [s for s in steps if s.kind == "shipment" and s.detail.get("shipment_number")]
+    applied = {str(s.detail["shipment_number"]) for s in found if s.outcome == "applied"}
+    out: dict[str, dict[str, Any]] = {}
+    for step in found:
+        d = step.detail
+        number = str(d["shipment_number"])
+        if number not in applied or step.outcome not in ("applied", "unchanged"):
+            continue
+        seen = out.setdefault(number, {"shipment_number": number})
+        for field in ("carrier", "service"):
+            if d.get(field):
+                seen[field] = d[field]
+        tracking = seen.setdefault("tracking_numbers", [])
+        tracking.extend(x for x in d.get("tracking_numbers") or [] if x not in tracking)
+    return list(out.values())
 
 
 @dataclass(slots=True)
@@ -196,11 +235,16 @@ class OrderEngine:
             report.problems += 1
             return
         lines = self.store.orders.lines(order.id)
+        shipped = (
+            applied_shipments(self.store.orders.timeline(order.id))
+            if order.status in _SHIPPING
+            else None
+        )
         change = Change(
             system=PUBLISHER,
             entity_type=EntityType.ORDER,
             native_id=order.id,
-            data=order_data(order, lines),
+            data=order_data(order, lines, shipped),
             source_ts=order.updated_at,
             ref=f"order {order.id}",
         )
