@@ -417,9 +417,7 @@ class Ingestor:
                 cid = new_record_id(model.id_prefix)  # a stand-in: nothing is written for it
             elif cid is None:
                 cid = next((by_key[k] for k in nks if k in by_key), None)
-                asked = cid is None and matcher is not None and c.op is ChangeOp.UPSERT
-                if asked:
-                    assert matcher is not None
+                if cid is None and matcher is not None and c.op is ChangeOp.UPSERT:
                     decision = matcher.place(tx, c, created)
                     if decision.placement is not Placement.NEW:
                         placed[i] = decision
@@ -428,10 +426,10 @@ class Ingestor:
                         ids.append(new_record_id(model.id_prefix))
                         continue
                     cid = decision.record_id
-                if cid is None:
-                    cid = new_record_id(model.id_prefix)
-                    if asked:
+                    if cid is None:  # a new record: a candidate for the batch's later changes
+                        cid = new_record_id(model.id_prefix)
                         created.data[cid] = c.data
+                cid = cid or new_record_id(model.id_prefix)
                 new_pairs[pair] = cid
                 for k in nks:
                     by_key.setdefault(k, cid)
