@@ -66,14 +66,8 @@ STATUS: dict[OrderState, OrderStatus] = {
 }
 """The canonical status an order's state is published as (received is not published)."""
 _FINAL = frozenset({OrderState.CANCELLED, OrderState.REJECTED})
-_SHIPPING = frozenset(
-    {
-        OrderState.PARTIALLY_SHIPPED,
-        OrderState.SHIPPED,
-        OrderState.INVOICED,
-        OrderState.CANCELLED,  # the rest of a partly shipped order
-    }
-)
+_SHIPPING = frozenset({OrderState.PARTIALLY_SHIPPED, OrderState.SHIPPED, OrderState.INVOICED})
+"""States an order has shipments in (a partly shipped one cancelled moves on to shipped)."""
 _TRANSIENT = frozenset(
     {
         ErrorCode.TRANSIENT.value,
