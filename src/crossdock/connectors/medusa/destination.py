@@ -24,6 +24,8 @@ from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
 from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
 from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
+from crossdock.connectors.medusa.customers import CustomerGroups, MedusaCustomers
+from crossdock.connectors.medusa.errors import Waiting as _Retry
 from crossdock.connectors.medusa.mapper import (
     META_UNIT,
     create_payload,
@@ -34,16 +36,13 @@ from crossdock.connectors.medusa.mapper import (
     units_of,
     variant_values,
 )
+from crossdock.connectors.medusa.pricelists import MedusaPriceLists
 from crossdock.errors import CrossdockError, ErrorCode, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 
 #: What a product is read with (variants, their prices and the unit option).
 PRODUCT_FIELDS = "id,handle,title,status,external_id,*variants,*variants.prices,*options"
-
-
-class _Retry(Exception):
-    """The delivery may succeed later without anyone acting (its product is on the way)."""
 
 
 class MedusaDestination:
@@ -55,6 +54,9 @@ class MedusaDestination:
         self.system = system
         self._locations: dict[str, str] = {}
         self._sales_channel: str | None = None
+        groups = CustomerGroups(client)
+        self.customers = MedusaCustomers(client, groups)
+        self.prices = MedusaPriceLists(client, settings, groups, self.find_product)
 
     # -- the batch ----------------------------------------------------------------------
     def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
@@ -62,9 +64,14 @@ class MedusaDestination:
         out: list[DeliveryResult] = []
         for d in batch:
             try:
-                native = self._one(d)
+                native, also = self._one(d)
                 out.append(
-                    DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED, native_id=native)
+                    DeliveryResult(
+                        d.delivery_id,
+                        DeliveryStatus.DELIVERED,
+                        native_id=native,
+                        also_native_ids=also,
+                    )
                 )
             except _Retry as exc:
                 out.append(waiting_result(d.delivery_id, str(exc)))
@@ -81,16 +88,20 @@ class MedusaDestination:
                 out.append(failed_result(d.delivery_id, exc))
         return out
 
-    def _one(self, d: Delivery) -> str | None:
+    def _one(self, d: Delivery) -> tuple[str | None, tuple[str, ...]]:
         if d.entity_type is EntityType.PRODUCT:
             if d.op is ChangeOp.DELETE:
-                return self.delete_product(d)
-            return self.push_product(d)
+                return self.delete_product(d), ()
+            return self.push_product(d), ()
         if d.entity_type is EntityType.INVENTORY and d.op is not ChangeOp.DELETE:
-            return self.push_stock(d)
+            return self.push_stock(d), ()
+        if d.entity_type is EntityType.CUSTOMER_PRICE:
+            return self.prices.push(d), ()
+        if d.entity_type is EntityType.CUSTOMER:
+            return self.customers.push(d)
         raise PermanentError(
-            f"the Medusa destination takes products and inventory, not "
-            f"{d.entity_type.value} ({d.op.value})",
+            f"the Medusa destination takes products, inventory, customer prices and "
+            f"customers, not {d.entity_type.value} ({d.op.value})",
             code=ErrorCode.CONFIG_INVALID,
         )
 
