@@ -101,3 +101,69 @@ def open_storefront(medusa: MedusaPeer, currency: str = "usd") -> Storefront:
                 f"/admin/api-keys/{key['id']}/sales-channels", json={"add": [channel]}
             ).raise_for_status()
     return Storefront(medusa.url, region, str(key["token"]))
+
+
+def shipping_option(medusa: MedusaPeer, location: str, currency: str = "usd") -> str:
+    """A flat-rate manual shipping option from the stock location ``location`` (made once).
+
+    What a real store has and an order needs to be fulfilled: the location
+    served by Medusa's manual fulfilment provider, a shipping fulfilment set
+    with a service zone for the US, a shipping profile and the option itself.
+    """
+    name = f"Crossdock test shipping from {location}"
+    with medusa.admin() as admin:
+        found = admin.get("/admin/shipping-options", params={"q": name}).json()["shipping_options"]
+        if found:
+            return str(found[0]["id"])
+        rows = admin.get("/admin/stock-locations", params={"name": location}).json()
+        if rows["stock_locations"]:
+            lid = rows["stock_locations"][0]["id"]
+        else:
+            r = admin.post("/admin/stock-locations", json={"name": location})
+            r.raise_for_status()
+            lid = r.json()["stock_location"]["id"]
+        channel = admin.get(
+            "/admin/sales-channels", params={"name": "Default Sales Channel"}
+        ).json()["sales_channels"][0]["id"]
+        admin.post(
+            f"/admin/stock-locations/{lid}/sales-channels", json={"add": [channel]}
+        ).raise_for_status()
+        admin.post(
+            f"/admin/stock-locations/{lid}/fulfillment-providers", json={"add": ["manual_manual"]}
+        ).raise_for_status()
+        r = admin.post(
+            f"/admin/stock-locations/{lid}/fulfillment-sets",
+            json={"name": f"{location} shipping", "type": "shipping"},
+            params={"fields": "id,*fulfillment_sets"},
+        )
+        r.raise_for_status()
+        fsid = r.json()["stock_location"]["fulfillment_sets"][0]["id"]
+        r = admin.post(
+            f"/admin/fulfillment-sets/{fsid}/service-zones",
+            json={"name": "US", "geo_zones": [{"type": "country", "country_code": "us"}]},
+            params={"fields": "id,*service_zones"},
+        )
+        r.raise_for_status()
+        zone = r.json()["fulfillment_set"]["service_zones"][0]["id"]
+        profiles = admin.get("/admin/shipping-profiles").json()["shipping_profiles"]
+        if profiles:
+            profile = profiles[0]["id"]
+        else:
+            r = admin.post("/admin/shipping-profiles", json={"name": "Default", "type": "default"})
+            r.raise_for_status()
+            profile = r.json()["shipping_profile"]["id"]
+        r = admin.post(
+            "/admin/shipping-options",
+            json={
+                "name": name,
+                "service_zone_id": zone,
+                "shipping_profile_id": profile,
+                "provider_id": "manual_manual",
+                "price_type": "flat",
+                "type": {"label": "Standard", "description": "Ground", "code": "standard"},
+                "prices": [{"currency_code": currency, "amount": 10}],
+                "rules": [],
+            },
+        )
+        r.raise_for_status()
+        return str(r.json()["shipping_option"]["id"])

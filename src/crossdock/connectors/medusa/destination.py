@@ -26,6 +26,7 @@ from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
 from crossdock.connectors.medusa.customers import CustomerGroups, MedusaCustomers
 from crossdock.connectors.medusa.errors import Waiting as _Retry
+from crossdock.connectors.medusa.fulfilment import MedusaFulfilment
 from crossdock.connectors.medusa.mapper import (
     META_UNIT,
     create_payload,
@@ -54,9 +55,11 @@ class MedusaDestination:
         self.system = system
         self._locations: dict[str, str] = {}
         self._sales_channel: str | None = None
+        self._shipping_profile: str | None = None
         groups = CustomerGroups(client)
         self.customers = MedusaCustomers(client, groups)
         self.prices = MedusaPriceLists(client, settings, groups, self.find_product)
+        self.fulfilment = MedusaFulfilment(client, system)
 
     # -- the batch ----------------------------------------------------------------------
     def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
@@ -99,9 +102,11 @@ class MedusaDestination:
             return self.prices.push(d), ()
         if d.entity_type is EntityType.CUSTOMER:
             return self.customers.push(d)
+        if d.entity_type is EntityType.ORDER and d.op is not ChangeOp.DELETE:
+            return self.fulfilment.push(d), ()
         raise PermanentError(
-            f"the Medusa destination takes products, inventory, customer prices and "
-            f"customers, not {d.entity_type.value} ({d.op.value})",
+            f"the Medusa destination takes products, inventory, customer prices, customers "
+            f"and order status, not {d.entity_type.value} ({d.op.value})",
             code=ErrorCode.CONFIG_INVALID,
         )
 
@@ -154,6 +159,25 @@ class MedusaDestination:
             self._sales_channel = str(rows[0]["id"])
         return self._sales_channel
 
+    def shipping_profile(self) -> dict[str, str]:
+        """``shipping_profile_id`` of Medusa's default shipping profile (found once), if any.
+
+        A product without a shipping profile cannot be fulfilled (nor shipped to
+        a cart): Medusa checks the item's profile against the shipping option's.
+        """
+        if self._shipping_profile is None:
+            rows = (
+                self.client.get(
+                    "/admin/shipping-profiles",
+                    action="find the shipping profile",
+                    type="default",
+                    fields="id",
+                ).get("shipping_profiles")
+                or []
+            )
+            self._shipping_profile = str(rows[0]["id"]) if rows else ""
+        return {"shipping_profile_id": self._shipping_profile} if self._shipping_profile else {}
+
     def location_id(self, code: str) -> str | None:
         """The Medusa stock location for a hub location (made, and put in the channel, once)."""
         name = self.settings.locations.get(code)
@@ -196,10 +220,9 @@ class MedusaDestination:
             return str(found["id"]) if found else None
         item = self.inventory_item(sku, str(data.get("description") or sku))
         if found is None:
+            body = create_payload(d.entity_id, data, self.settings, item, self.sales_channel_id())
             made = self.client.post(
-                "/admin/products",
-                create_payload(d.entity_id, data, self.settings, item, self.sales_channel_id()),
-                action="create a product",
+                "/admin/products", {**body, **self.shipping_profile()}, action="create a product"
             )
             return str(made["product"]["id"])
         self.update_product(d, found)
@@ -219,7 +242,7 @@ class MedusaDestination:
             )
         self.client.post(
             f"/admin/products/{pid}",
-            product_values(d.entity_id, data, self.settings),
+            {**product_values(d.entity_id, data, self.settings), **self.shipping_profile()},
             action="update a product",
         )
         currency = self.settings.currency.lower()
