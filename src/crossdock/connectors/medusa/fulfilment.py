@@ -23,7 +23,7 @@ nothing in Medusa.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -43,7 +43,7 @@ def labels(tracking_numbers: list[str]) -> list[dict[str, str]]:
 
 
 def item_for(
-    items: list[Mapping[str, Any]], sku: str, unit: str | None
+    items: Sequence[Mapping[str, Any]], sku: str, unit: str | None
 ) -> Mapping[str, Any] | None:
     """The Medusa line item of an order line: the variant of that SKU in that unit."""
     handle = handle_for(sku)
