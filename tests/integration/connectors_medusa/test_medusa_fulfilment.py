@@ -24,16 +24,17 @@ from crossdock.app import Application
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, SystemConfig
 from crossdock.config.orders import OrdersConfig
-from crossdock.connectors.base import Delivery, DeliveryStatus
+from crossdock.connectors.base import DeliveryStatus
 from crossdock.connectors.medusa import MedusaConnector
 from crossdock.connectors.medusa.fulfilment import META_SHIPMENT
 from crossdock.model.base import EntityType
-from crossdock.model.change import Change, ChangeOp
+from crossdock.model.change import Change
 from crossdock.services.orders import OrderIn
 from crossdock.store import Store
 from crossdock.store.order_rows import Move, OrderState
 from crossdock.sync.runtime import Hub
 
+from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
 from .storefront import open_storefront, shipping_option
 
@@ -49,16 +50,7 @@ def open_app(root: Path, medusa: MedusaPeer) -> Application:
     config = HubConfig(
         systems=[
             SystemConfig(name="erp", kind="files"),
-            SystemConfig(
-                name="shop",
-                kind="medusa",
-                settings={
-                    "url": medusa.url,
-                    "api_key_env": "MEDUSA_API_KEY",
-                    "sales_channel": "Default Sales Channel",
-                    "locations": {"W1": "Dallas"},
-                },
-            ),
+            shop_system(medusa, locations={"W1": "Dallas"}),
         ],
         ownership={e: EntityOwnership(owner="erp") for e in types},
         availability=AvailabilityConfig(locations=["W1"]),
@@ -276,7 +268,7 @@ def test_hub_shipments_become_shipped_fulfilments_with_tracking_never_twice(
     assert isinstance(shop, MedusaConnector)
     again = MedusaConnector(shop.system, shop.settings, app.hub.config)
     try:
-        [res] = again.medusa_destination.push([_delivery(rec.id, rec.data)])
+        [res] = again.medusa_destination.push([by_hand(EntityType.ORDER, rec.id, rec.data)])
     finally:
         again.close()
     assert res.status is DeliveryStatus.DELIVERED and res.native_id == oid
@@ -306,17 +298,3 @@ def test_a_cancelled_order_is_cancelled_and_a_refusal_parks_with_medusas_message
     assert read(medusa, held)["status"] != "canceled"
     [parked] = app.hub.store.parked.page("orders-to-shop")
     assert "All fulfillments must be canceled" in (parked.error or "")
-
-
-def _delivery(entity_id: str, data: dict[str, Any]) -> Delivery:
-    return Delivery(
-        f"again:{entity_id}",
-        "again",
-        EntityType.ORDER,
-        entity_id,
-        1,
-        ChangeOp.UPSERT,
-        data,
-        None,
-        datetime.now(UTC),
-    )

@@ -24,14 +24,15 @@ from crossdock.api import create_api_key, create_app
 from crossdock.app import Application
 from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, SystemConfig
 from crossdock.config.pricing import PricePublish, PricingConfig
-from crossdock.connectors.base import Delivery, DeliveryStatus
+from crossdock.connectors.base import DeliveryStatus
 from crossdock.connectors.medusa import MedusaConnector
 from crossdock.connectors.medusa.pricelists import META_CUSTOMER
 from crossdock.model.base import EntityType
-from crossdock.model.change import Change, ChangeOp
+from crossdock.model.change import Change
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
+from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
 from .storefront import Storefront, open_storefront
 
@@ -53,15 +54,7 @@ def hub_for(root: Path, medusa: MedusaPeer, account: str) -> Hub:
     config = HubConfig(
         systems=[
             SystemConfig(name="erp", kind="files"),
-            SystemConfig(
-                name="shop",
-                kind="medusa",
-                settings={
-                    "url": medusa.url,
-                    "api_key_env": "MEDUSA_API_KEY",
-                    "sales_channel": "Default Sales Channel",
-                },
-            ),
+            shop_system(medusa),
         ],
         ownership={e: EntityOwnership(owner="erp") for e in types},
         routes=[RouteConfig(name=n, entities=[e], destination="shop") for n, e in ROUTES.items()],
@@ -238,7 +231,7 @@ def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
         again = MedusaConnector(shop.system, shop.settings, hub.config)
         try:
             for etype in (EntityType.CUSTOMER, EntityType.CUSTOMER_PRICE):
-                batch = [_delivery(etype, r.id, r.data) for r in hub.store.records.iter(etype)]
+                batch = [by_hand(etype, r.id, r.data) for r in hub.store.records.iter(etype)]
                 results = again.medusa_destination.push(batch)
                 assert {r.status for r in results} == {DeliveryStatus.DELIVERED}, results
         finally:
@@ -292,17 +285,3 @@ def test_a_contact_removed_or_an_account_blocked_leaves_the_group(
             )
     finally:
         hub.close()
-
-
-def _delivery(etype: EntityType, entity_id: str, data: dict[str, Any]) -> Delivery:
-    return Delivery(
-        f"again:{entity_id}",
-        "again",
-        etype,
-        entity_id,
-        1,
-        ChangeOp.UPSERT,
-        data,
-        None,
-        datetime.now(UTC),
-    )

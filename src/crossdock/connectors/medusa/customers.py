@@ -70,14 +70,12 @@ class CustomerGroups:
         self._lock = threading.Lock()
 
     def find(self, account: str) -> str | None:
-        rows = (
-            self.client.get(
-                "/admin/customer-groups",
-                action="find a customer group",
-                name=account,
-                fields="id,name",
-            ).get("customer_groups")
-            or []
+        rows = self.client.rows(
+            "/admin/customer-groups",
+            "customer_groups",
+            action="find a customer group",
+            name=account,
+            fields="id,name",
         )
         found = [r for r in rows if r.get("name") == account]
         return str(found[0]["id"]) if found else None
@@ -143,14 +141,12 @@ class MedusaCustomers:
         return gid, tuple(sorted(buyers))
 
     def find_by_email(self, email: str) -> list[dict[str, Any]]:
-        return (
-            self.client.get(
-                "/admin/customers",
-                action="find a customer",
-                email=email,
-                fields="id,email,has_account,metadata",
-            ).get("customers")
-            or []
+        return self.client.rows(
+            "/admin/customers",
+            "customers",
+            action="find a customer",
+            email=email,
+            fields="id,email,has_account,metadata",
         )
 
     def buyer_ids(

@@ -166,14 +166,12 @@ class MedusaDestination:
         a cart): Medusa checks the item's profile against the shipping option's.
         """
         if self._shipping_profile is None:
-            rows = (
-                self.client.get(
-                    "/admin/shipping-profiles",
-                    action="find the shipping profile",
-                    type="default",
-                    fields="id",
-                ).get("shipping_profiles")
-                or []
+            rows = self.client.rows(
+                "/admin/shipping-profiles",
+                "shipping_profiles",
+                action="find the shipping profile",
+                type="default",
+                fields="id",
             )
             self._shipping_profile = str(rows[0]["id"]) if rows else ""
         return {"shipping_profile_id": self._shipping_profile} if self._shipping_profile else {}

@@ -76,10 +76,10 @@ class MedusaFulfilment:
                 return candidate
         display = number.lstrip("#")
         if display.isdigit():
-            rows = self.client.get(
-                "/admin/orders", action="find an order", q=display, fields="id,display_id"
-            ).get("orders")
-            for row in rows or []:
+            rows = self.client.rows(
+                "/admin/orders", "orders", action="find an order", q=display, fields="id,display_id"
+            )
+            for row in rows:
                 if str(row.get("display_id")) == display:
                     return str(row["id"])
         raise PermanentError(
