@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
+from crossdock.connectors.base import Delivery, DeliveryStatus
+from crossdock.connectors.medusa import MedusaClient, MedusaDestination, MedusaSettings
 from crossdock.connectors.medusa.customers import buyer_emails, buyer_values
 from crossdock.connectors.medusa.errors import MedusaValidationError
 from crossdock.connectors.medusa.fulfilment import item_for, labels
 from crossdock.connectors.medusa.pricelists import _stale, factor_of, list_body
+from crossdock.model.base import EntityType
+from crossdock.model.change import ChangeOp
 
 
 def test_buyers_are_contacts_with_an_address_trimmed_lowercased_first_wins() -> None:
@@ -87,3 +94,31 @@ def test_every_tracking_number_is_a_label() -> None:
         {"tracking_number": "1Z2", "tracking_url": "#", "label_url": "#"},
     ]
     assert labels([]) == []
+
+
+def test_a_price_for_another_channel_is_left_out_without_asking_medusa() -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(500)
+
+    settings = MedusaSettings(url="http://medusa.test", api_key_env="K", channel="web")
+    client = MedusaClient(settings.url, "sk_x", key_env="K", transport=httpx.MockTransport(answer))
+    dest = MedusaDestination(client, settings, "shop")
+    data = {"customer": "ACME", "sku": "W-1", "channel": "edi", "unit_price": "8.40"}
+    d = Delivery(
+        "d1",
+        "prices",
+        EntityType.CUSTOMER_PRICE,
+        "cpr_1",
+        1,
+        ChangeOp.UPSERT,
+        data,
+        None,
+        datetime.now(UTC),
+    )
+    [result] = dest.push([d])
+    assert result.status is DeliveryStatus.DELIVERED and result.native_id is None
+    assert asked == []
+    client.close()

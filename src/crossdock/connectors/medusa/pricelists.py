@@ -19,6 +19,8 @@ kept from Medusa's answers; if Medusa refuses an update because the price is
 gone (edited in the admin), they are read again and the push is made once
 more. A withdrawn price (the record deleted, or no unit price) removes the
 SKU's prices from the list: the buyer falls back to the variant's price.
+A price published for another channel than the system's ``channel`` (when
+it names one) is not this store's and is left out.
 """
 
 from __future__ import annotations
@@ -137,6 +139,9 @@ class MedusaPriceLists:
     def push(self, d: Delivery) -> str | None:
         data = d.data
         account, sku = str(data["customer"]), str(data["sku"])
+        channel = data.get("channel")
+        if channel is not None and self.settings.channel not in (None, channel):
+            return None  # priced for another channel than the one this store sells
         product = self.find_product(handle_for(sku))
         if product is None:
             if d.op is ChangeOp.DELETE:
