@@ -147,6 +147,9 @@ class DeliveryResult:
     retry_after: float | None = None
     reference: str | None = None
     """The destination's own human-facing number for the record (e.g. a sale number)."""
+    also_native_ids: tuple[str, ...] = ()
+    """More native ids that stand for the same record there (a B2B account's buyers, say);
+    the engine writes them into the crosswalk after ``native_id``."""
 
 
 @runtime_checkable

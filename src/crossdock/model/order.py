@@ -80,6 +80,14 @@ class OrderLine(CanonicalModel):
     status: OrderLineStatus | None = None
 
 
+class ShippedLine(CanonicalModel):
+    """How much of one order line a shipment carried, in the order line's unit."""
+
+    line_number: int = Field(ge=1)
+    sku: str = Field(min_length=1)
+    quantity: PositiveDecimal
+
+
 class OrderShipment(CanonicalModel):
     """A shipment that left for the order: what a channel shows its buyer."""
 
@@ -87,6 +95,9 @@ class OrderShipment(CanonicalModel):
     carrier: str | None = None
     service: str | None = None
     tracking_numbers: list[str] = Field(default_factory=list)
+    lines: list[ShippedLine] = Field(
+        default_factory=list, description="the order lines it carried (a channel fulfils them)"
+    )
 
 
 class Totals(CanonicalModel):
@@ -164,7 +175,9 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderLineStatus",
+    "OrderShipment",
     "OrderStatus",
+    "ShippedLine",
     "Totals",
     "can_transition",
 ]

@@ -542,8 +542,8 @@ class RouteWorker:
         with self.store.write() as tx:
             if res.status is DeliveryStatus.DELIVERED:
                 report.delivered = 1
-                if res.native_id:
-                    self._record_native_id(tx, d, res.native_id)
+                for native in filter(None, (res.native_id, *res.also_native_ids)):
+                    self._record_native_id(tx, d, native)
                 self.store.parked.close(tx, self.route.name, entity_id, ParkedStatus.DELIVERED)
                 if self.route.receipts:
                     self.store.receipts.add(tx, [receipt_of(d, res)])

@@ -233,6 +233,7 @@ def settle_batch(
             out.delivered.append(d)
             if res.native_id:
                 out.native_ids.append((d, res.native_id))
+            out.native_ids.extend((d, also) for also in res.also_native_ids)
         else:
             failed.add(d.entity_id)
             out.parked.append(

@@ -130,12 +130,18 @@ def test_the_published_order_carries_its_shipments_carrier_and_tracking(
     rec = app.hub.store.records.get(EntityType.ORDER, published.canonical_id)
     assert rec is not None and rec.data["status"] == "shipped"
     assert rec.data["shipments"] == [
-        {"shipment_number": "SHP-1", "carrier": "UPS", "tracking_numbers": ["1Z9", "1Z10"]},
+        {
+            "shipment_number": "SHP-1",
+            "carrier": "UPS",
+            "tracking_numbers": ["1Z9", "1Z10"],
+            "lines": [{"line_number": 1, "sku": "W-1", "quantity": "3"}],
+        },
         {
             "shipment_number": "SHP-2",
             "carrier": "DHL",
             "service": "express",
             "tracking_numbers": [],
+            "lines": [{"line_number": 1, "sku": "W-1", "quantity": "2"}],
         },
     ]
 

@@ -1,9 +1,13 @@
-"""The ``medusa`` connector: a Medusa v2 commerce store, fed products, prices and stock.
+"""The ``medusa`` connector: a Medusa v2 commerce store, fed products, prices, stock, B2B buyers.
 
 Pushes canonical products as Medusa products with one variant per sellable
 unit (each, case, pallet) priced from the list price, and stock as inventory
-levels per stock location from the web channel's available-to-promise; never
-creates anything twice (found by handle, SKU and name before any create).
+levels per stock location from the web channel's available-to-promise; B2B
+accounts as customer groups with their buyers, each account's published
+prices as an override price list for its group (:mod:`.pricelists`,
+:mod:`.customers`), and the hub's shipments and cancellations of the orders
+placed there (:mod:`.fulfilment`). It never creates anything twice (found by
+handle, SKU, name, e-mail or metadata before any create).
 Registered under the ``crossdock.connectors`` entry point ``medusa``.
 """
 

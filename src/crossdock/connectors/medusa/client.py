@@ -88,6 +88,10 @@ class MedusaClient:
     def get(self, path: str, *, action: str, **params: Any) -> dict[str, Any]:
         return self.call("GET", path, params=params, action=action)
 
+    def rows(self, path: str, key: str, *, action: str, **params: Any) -> list[dict[str, Any]]:
+        """The first page of a list endpoint's ``key`` (a lookup by name, e-mail, handle…)."""
+        return list(self.get(path, action=action, **params).get(key) or [])
+
     def post(self, path: str, body: Mapping[str, Any], *, action: str) -> dict[str, Any]:
         return self.call("POST", path, body, action=action)
 

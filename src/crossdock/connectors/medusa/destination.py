@@ -24,6 +24,9 @@ from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
 from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
 from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
+from crossdock.connectors.medusa.customers import CustomerGroups, MedusaCustomers
+from crossdock.connectors.medusa.errors import Waiting as _Retry
+from crossdock.connectors.medusa.fulfilment import MedusaFulfilment
 from crossdock.connectors.medusa.mapper import (
     META_UNIT,
     create_payload,
@@ -34,16 +37,13 @@ from crossdock.connectors.medusa.mapper import (
     units_of,
     variant_values,
 )
+from crossdock.connectors.medusa.pricelists import MedusaPriceLists
 from crossdock.errors import CrossdockError, ErrorCode, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 
 #: What a product is read with (variants, their prices and the unit option).
 PRODUCT_FIELDS = "id,handle,title,status,external_id,*variants,*variants.prices,*options"
-
-
-class _Retry(Exception):
-    """The delivery may succeed later without anyone acting (its product is on the way)."""
 
 
 class MedusaDestination:
@@ -55,6 +55,11 @@ class MedusaDestination:
         self.system = system
         self._locations: dict[str, str] = {}
         self._sales_channel: str | None = None
+        self._shipping_profile: str | None = None
+        groups = CustomerGroups(client)
+        self.customers = MedusaCustomers(client, groups)
+        self.prices = MedusaPriceLists(client, settings, groups, self.find_product)
+        self.fulfilment = MedusaFulfilment(client, system)
 
     # -- the batch ----------------------------------------------------------------------
     def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
@@ -62,9 +67,14 @@ class MedusaDestination:
         out: list[DeliveryResult] = []
         for d in batch:
             try:
-                native = self._one(d)
+                native, also = self._one(d)
                 out.append(
-                    DeliveryResult(d.delivery_id, DeliveryStatus.DELIVERED, native_id=native)
+                    DeliveryResult(
+                        d.delivery_id,
+                        DeliveryStatus.DELIVERED,
+                        native_id=native,
+                        also_native_ids=also,
+                    )
                 )
             except _Retry as exc:
                 out.append(waiting_result(d.delivery_id, str(exc)))
@@ -81,16 +91,22 @@ class MedusaDestination:
                 out.append(failed_result(d.delivery_id, exc))
         return out
 
-    def _one(self, d: Delivery) -> str | None:
+    def _one(self, d: Delivery) -> tuple[str | None, tuple[str, ...]]:
         if d.entity_type is EntityType.PRODUCT:
             if d.op is ChangeOp.DELETE:
-                return self.delete_product(d)
-            return self.push_product(d)
+                return self.delete_product(d), ()
+            return self.push_product(d), ()
         if d.entity_type is EntityType.INVENTORY and d.op is not ChangeOp.DELETE:
-            return self.push_stock(d)
+            return self.push_stock(d), ()
+        if d.entity_type is EntityType.CUSTOMER_PRICE:
+            return self.prices.push(d), ()
+        if d.entity_type is EntityType.CUSTOMER:
+            return self.customers.push(d)
+        if d.entity_type is EntityType.ORDER and d.op is not ChangeOp.DELETE:
+            return self.fulfilment.push(d), ()
         raise PermanentError(
-            f"the Medusa destination takes products and inventory, not "
-            f"{d.entity_type.value} ({d.op.value})",
+            f"the Medusa destination takes products, inventory, customer prices, customers "
+            f"and order status, not {d.entity_type.value} ({d.op.value})",
             code=ErrorCode.CONFIG_INVALID,
         )
 
@@ -143,6 +159,23 @@ class MedusaDestination:
             self._sales_channel = str(rows[0]["id"])
         return self._sales_channel
 
+    def shipping_profile(self) -> dict[str, str]:
+        """``shipping_profile_id`` of Medusa's default shipping profile (found once), if any.
+
+        A product without a shipping profile cannot be fulfilled (nor shipped to
+        a cart): Medusa checks the item's profile against the shipping option's.
+        """
+        if self._shipping_profile is None:
+            rows = self.client.rows(
+                "/admin/shipping-profiles",
+                "shipping_profiles",
+                action="find the shipping profile",
+                type="default",
+                fields="id",
+            )
+            self._shipping_profile = str(rows[0]["id"]) if rows else ""
+        return {"shipping_profile_id": self._shipping_profile} if self._shipping_profile else {}
+
     def location_id(self, code: str) -> str | None:
         """The Medusa stock location for a hub location (made, and put in the channel, once)."""
         name = self.settings.locations.get(code)
@@ -185,10 +218,9 @@ class MedusaDestination:
             return str(found["id"]) if found else None
         item = self.inventory_item(sku, str(data.get("description") or sku))
         if found is None:
+            body = create_payload(d.entity_id, data, self.settings, item, self.sales_channel_id())
             made = self.client.post(
-                "/admin/products",
-                create_payload(d.entity_id, data, self.settings, item, self.sales_channel_id()),
-                action="create a product",
+                "/admin/products", {**body, **self.shipping_profile()}, action="create a product"
             )
             return str(made["product"]["id"])
         self.update_product(d, found)
@@ -208,7 +240,7 @@ class MedusaDestination:
             )
         self.client.post(
             f"/admin/products/{pid}",
-            product_values(d.entity_id, data, self.settings),
+            {**product_values(d.entity_id, data, self.settings), **self.shipping_profile()},
             action="update a product",
         )
         currency = self.settings.currency.lower()

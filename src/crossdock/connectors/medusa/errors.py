@@ -34,6 +34,10 @@ class MedusaValidationError(InvalidInput):
         self.medusa_message = message
 
 
+class Waiting(Exception):
+    """The delivery may succeed later without anyone acting (what it needs is on the way)."""
+
+
 def medusa_message(answer: Answer) -> str:
     """Medusa's ``message`` member, else the start of the body."""
     try:
@@ -58,4 +62,4 @@ def from_answer(answer: Answer, where: str, action: str, key_env: str) -> Crossd
     return status_error(answer, where, action=action)
 
 
-__all__ = ["MedusaValidationError", "from_answer", "medusa_message"]
+__all__ = ["MedusaValidationError", "Waiting", "from_answer", "medusa_message"]

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from crossdock.config.hub import HubConfig
@@ -143,12 +144,19 @@ def order_data(
     return {k: v for k, v in data.items() if v is not None}
 
 
-def applied_shipments(steps: Iterable[StepRow]) -> list[dict[str, Any]]:
+def applied_shipments(
+    steps: Iterable[StepRow], lines: Iterable[LineRow] = ()
+) -> list[dict[str, Any]]:
     """The shipments a timeline applied, one per number, oldest first.
 
     A re-sent shipment that moved nothing more (``unchanged``) still adds its
     carrier and tracking numbers (a second parcel's, say) to one that applied.
+    Each carries the order lines it shipped (``line_number``, ``sku``, the
+    quantity in the order line's unit, summed over its versions), so a channel
+    can fulfil the same items.
     """
+    per_base = {ln.line_number: ln.quantity / ln.base_quantity for ln in lines if ln.base_quantity}
+    shipped: dict[str, dict[int, tuple[str, Decimal]]] = {}
     found = [s for s in steps if s.kind == "shipment" and s.detail.get("shipment_number")]
     applied = {str(s.detail["shipment_number"]) for s in found if s.outcome == "applied"}
     out: dict[str, dict[str, Any]] = {}
@@ -163,6 +171,20 @@ def applied_shipments(steps: Iterable[StepRow]) -> list[dict[str, Any]]:
                 seen[field] = d[field]
         tracking = seen.setdefault("tracking_numbers", [])
         tracking.extend(x for x in d.get("tracking_numbers") or [] if x not in tracking)
+        moved = shipped.setdefault(number, {})
+        for applied_line in d.get("lines") or []:
+            n = int(applied_line["line"])
+            if n not in per_base:
+                continue
+            before = moved.get(n, (str(applied_line["sku"]), Decimal(0)))[1]
+            quantity = Decimal(str(applied_line["quantity"])) * per_base[n]
+            moved[n] = (str(applied_line["sku"]), before + quantity)
+    for number, seen in out.items():
+        if shipped.get(number):
+            seen["lines"] = [
+                {"line_number": n, "sku": sku, "quantity": format(q.normalize(), "f")}
+                for n, (sku, q) in sorted(shipped[number].items())
+            ]
     return list(out.values())
 
 
@@ -230,7 +252,7 @@ class OrderEngine:
             return
         lines = self.store.orders.lines(order.id)
         shipped = (
-            applied_shipments(self.store.orders.timeline(order.id))
+            applied_shipments(self.store.orders.timeline(order.id), lines)
             if order.status in _SHIPPING
             else None
         )

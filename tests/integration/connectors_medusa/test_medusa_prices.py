@@ -1,0 +1,287 @@
+"""Contract prices and B2B buyers in a real Medusa v2: what a buyer sees is the hub's quote.
+
+The hub publishes ACME's prices (a contract under the base list); the account
+becomes a Medusa customer group with its buyers (one already registered in
+the store, one made by the hub), the prices an override price list for that
+group. A buyer logged into the store sees, through Medusa's own price
+calculation, exactly what ``POST /v1/prices/quote`` answers for ACME; a guest
+sees the variant's own price. A changed contract replaces the price; a push
+repeated by a process that remembers nothing makes no second list, price,
+group or customer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
+from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, SystemConfig
+from crossdock.config.pricing import PricePublish, PricingConfig
+from crossdock.connectors.base import DeliveryStatus
+from crossdock.connectors.medusa import MedusaConnector
+from crossdock.connectors.medusa.pricelists import META_CUSTOMER
+from crossdock.model.base import EntityType
+from crossdock.model.change import Change
+from crossdock.store import Store
+from crossdock.sync.runtime import Hub
+
+from .hubs import by_hand, shop_system
+from .medusa_server import MedusaPeer
+from .storefront import Storefront, open_storefront
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette prefers httpx2; the client works the same
+    from fastapi.testclient import TestClient
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
+
+ROUTES = {
+    "products-to-shop": EntityType.PRODUCT,
+    "customers-to-shop": EntityType.CUSTOMER,
+    "prices-to-shop": EntityType.CUSTOMER_PRICE,
+}
+
+
+def hub_for(root: Path, medusa: MedusaPeer, account: str) -> Hub:
+    types = (EntityType.PRODUCT, EntityType.PRICE_LIST, EntityType.CUSTOMER)
+    config = HubConfig(
+        systems=[
+            SystemConfig(name="erp", kind="files"),
+            shop_system(medusa),
+        ],
+        ownership={e: EntityOwnership(owner="erp") for e in types},
+        routes=[RouteConfig(name=n, entities=[e], destination="shop") for n, e in ROUTES.items()],
+        pricing=PricingConfig(publish=[PricePublish(customers=[account], currency="USD")]),
+    )
+    return Hub(config, Store.open(f"sqlite:///{root / 'hub.sqlite'}"))
+
+
+def erp(etype: EntityType, native: str, data: dict[str, Any]) -> Change:
+    return Change(
+        system="erp", entity_type=etype, native_id=native, data=data, source_ts=datetime.now(UTC)
+    )
+
+
+def contract(code: str, account: str, sku: str, price: str) -> Change:
+    return erp(
+        EntityType.PRICE_LIST,
+        code,
+        {
+            "code": code,
+            "kind": "contract",
+            "scope": {"customers": [account]},
+            "entries": [{"sku": sku, "breaks": [{"min_quantity": "1", "value": price}]}],
+        },
+    )
+
+
+def seed(hub: Hub, account: str, skus: tuple[str, str], emails: list[str]) -> None:
+    w1, w2 = skus
+    product = {"base_uom": "EA", "status": "active", "list_price": "11.00"}
+    report = hub.ingest(
+        [
+            erp(
+                EntityType.PRODUCT,
+                w1,
+                {
+                    **product,
+                    "sku": w1,
+                    "description": "Widget",
+                    "units": [{"code": "CS", "factor": "12"}],
+                },
+            ),
+            erp(EntityType.PRODUCT, w2, {**product, "sku": w2, "description": "Gadget"}),
+            erp(
+                EntityType.PRICE_LIST,
+                f"BASE-{account}",
+                {
+                    "code": f"BASE-{account}",
+                    "kind": "base",
+                    "entries": [
+                        {"sku": w1, "breaks": [{"min_quantity": "1", "value": "10.00"}]},
+                        {"sku": w2, "breaks": [{"min_quantity": "1", "value": "20.00"}]},
+                    ],
+                },
+            ),
+            contract(f"C-{account}", account, w1, "8.40"),
+            erp(
+                EntityType.CUSTOMER,
+                account,
+                {
+                    "account_number": account,
+                    "name": f"{account} Corp",
+                    "status": "active",
+                    "contacts": [{"name": f"Buyer {e}", "email": e} for e in emails],
+                },
+            ),
+        ]
+    )
+    assert not report.exceptions, report
+
+
+def sync(hub: Hub, app: Application) -> None:
+    """One pass in dependency order: prices published, then products, accounts, prices out."""
+    app.attach_steps()
+    hub.run_steps()
+    for route in ROUTES:
+        report = hub.deliver([route])[route]
+        assert report.parked == 0, (route, report)
+
+
+def quote(client: TestClient, key: str, account: str, sku: str, unit: str | None = None) -> Decimal:
+    line: dict[str, Any] = {"sku": sku, "quantity": "1"}
+    if unit:
+        line["unit"] = unit
+    r = client.post(
+        "/v1/prices/quote",
+        json={"customer": account, "lines": [line]},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 200, r.text
+    return Decimal(r.json()["lines"][0]["unit_price"])
+
+
+@pytest.fixture
+def storefront(medusa: MedusaPeer) -> Storefront:
+    return open_storefront(medusa)
+
+
+@pytest.fixture
+def shop_env(medusa: MedusaPeer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDUSA_API_KEY", medusa.secret_key)
+
+
+def lists_of(medusa: MedusaPeer, account: str) -> list[dict[str, Any]]:
+    with medusa.admin() as admin:
+        rows = admin.get("/admin/price-lists", params={"q": account, "limit": 100}).json()
+    return [
+        r for r in rows["price_lists"] if (r.get("metadata") or {}).get(META_CUSTOMER) == account
+    ]
+
+
+def list_prices(medusa: MedusaPeer, list_id: str) -> list[dict[str, Any]]:
+    with medusa.admin() as admin:
+        r = admin.get(f"/admin/price-lists/{list_id}/prices", params={"limit": 500})
+    r.raise_for_status()
+    return list(r.json()["prices"])
+
+
+def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
+    medusa: MedusaPeer, storefront: Storefront, shop_env: None, tmp_path: Path
+) -> None:
+    account, skus = "ACME-P1", ("PW-1", "PW-2")
+    registered, made = "ann@acme-p1.test", "bob@acme-p1.test"
+    ann_id, password = storefront.register(registered)  # signed up before the hub pushed
+    hub = hub_for(tmp_path, medusa, account)
+    try:
+        seed(hub, account, skus, [registered, "Bob@ACME-P1.test"])
+        app = Application(hub)
+        sync(hub, app)
+        shop = hub.connector("shop")
+        assert isinstance(shop, MedusaConnector)
+
+        # the account is a group holding both buyers; the crosswalk knows all three ids
+        with medusa.admin() as admin:
+            groups = admin.get("/admin/customer-groups", params={"name": account}).json()
+            gid = groups["customer_groups"][0]["id"]
+            members = admin.get(
+                "/admin/customers", params={"groups": gid, "fields": "id,email,has_account"}
+            ).json()["customers"]
+        assert len(groups["customer_groups"]) == 1
+        assert {m["email"] for m in members} == {registered, made}
+        assert ann_id in {m["id"] for m in members}
+        cus = next(hub.store.records.iter(EntityType.CUSTOMER))
+        natives = {
+            n for s, n in hub.store.crosswalk.native_ids(EntityType.CUSTOMER, cus.id) if s == "shop"
+        }
+        assert natives == {gid} | {m["id"] for m in members}
+
+        # what the registered buyer sees is Medusa's calculation = the hub's quote
+        with TestClient(create_app(Application(hub))) as client:
+            key = create_api_key(hub.store, "reader", ["read"])
+            token = storefront.login(registered, password)
+            w1, w2 = skus
+            seen = storefront.prices(w1.lower(), token)
+            assert seen == {
+                w1: quote(client, key, account, w1),
+                f"{w1}-CS": quote(client, key, account, w1, "CS"),
+            }
+            assert seen[w1] == Decimal("8.40")  # the contract, under the base list's 10.00
+            assert storefront.prices(w2.lower(), token) == {w2: quote(client, key, account, w2)}
+            assert storefront.prices(w1.lower()) == {w1: Decimal(11), f"{w1}-CS": Decimal(132)}
+
+            # a new contract price replaces the old one: one price per variant, still the quote
+            assert not hub.ingest([contract(f"C-{account}", account, w1, "8.10")]).exceptions
+            sync(hub, app)
+            seen = storefront.prices(w1.lower(), token)
+            assert seen[w1] == quote(client, key, account, w1) == Decimal("8.10")
+        [plist] = lists_of(medusa, account)
+        prices = list_prices(medusa, plist["id"])
+        assert len(prices) == 3  # PW-1, PW-1-CS and PW-2, once each
+        assert plist["rules"] == {"customer.groups.id": [gid]} and plist["type"] == "override"
+
+        # a process that remembers nothing pushes everything again (the answers were lost)
+        again = MedusaConnector(shop.system, shop.settings, hub.config)
+        try:
+            for etype in (EntityType.CUSTOMER, EntityType.CUSTOMER_PRICE):
+                batch = [by_hand(etype, r.id, r.data) for r in hub.store.records.iter(etype)]
+                results = again.medusa_destination.push(batch)
+                assert {r.status for r in results} == {DeliveryStatus.DELIVERED}, results
+        finally:
+            again.close()
+        assert [p["id"] for p in lists_of(medusa, account)] == [plist["id"]]
+        assert {p["id"] for p in list_prices(medusa, plist["id"])} == {p["id"] for p in prices}
+        with medusa.admin() as admin:
+            for email in (registered, made):
+                found = admin.get("/admin/customers", params={"email": email}).json()
+                assert found["count"] == 1, found
+            assert (
+                admin.get("/admin/customer-groups", params={"name": account}).json()["count"] == 1
+            )
+    finally:
+        hub.close()
+
+
+def test_a_contact_removed_or_an_account_blocked_leaves_the_group(
+    medusa: MedusaPeer, shop_env: None, tmp_path: Path
+) -> None:
+    account = "ACME-P2"
+    hub = hub_for(tmp_path, medusa, account)
+    try:
+        seed(hub, account, ("PX-1", "PX-2"), ["cat@acme-p2.test", "dan@acme-p2.test"])
+        sync(hub, Application(hub))
+
+        def members() -> set[str]:
+            with medusa.admin() as admin:
+                gid = admin.get("/admin/customer-groups", params={"name": account}).json()[
+                    "customer_groups"
+                ][0]["id"]
+                rows = admin.get("/admin/customers", params={"groups": gid, "fields": "email"})
+            return {r["email"] for r in rows.json()["customers"]}
+
+        assert members() == {"cat@acme-p2.test", "dan@acme-p2.test"}
+        contacts = [{"name": "Cat", "email": "cat@acme-p2.test"}]
+        hub.ingest(
+            [erp(EntityType.CUSTOMER, account, {"account_number": account, "contacts": contacts})]
+        )
+        hub.deliver(["customers-to-shop"])
+        assert members() == {"cat@acme-p2.test"}
+        hub.ingest(
+            [erp(EntityType.CUSTOMER, account, {"account_number": account, "status": "blocked"})]
+        )
+        hub.deliver(["customers-to-shop"])
+        assert members() == set()
+        with medusa.admin() as admin:  # the customers themselves stay (they may have orders)
+            assert (
+                admin.get("/admin/customers", params={"email": "dan@acme-p2.test"}).json()["count"]
+                == 1
+            )
+    finally:
+        hub.close()
