@@ -199,7 +199,7 @@ ADDRESS = {
 
 
 class Shopper:
-    """One storefront session over the Store API (publishable key; a customer's token if logged in)."""
+    """One storefront session on the Store API (publishable key; a buyer's token once logged in)."""
 
     def __init__(self, front: Storefront) -> None:
         self.front = front
@@ -312,8 +312,38 @@ def variant_of(medusa: MedusaPeer, sku: str) -> dict[str, Any]:
     return dict(rows[0])
 
 
+def shippable(medusa: MedusaPeer, sku: str) -> None:
+    """Put the product of variant ``sku`` in Medusa's default shipping profile.
+
+    A product with stock-managed variants is only sold with a shipping method of
+    its profile; the destination does not assign one yet (see the guide).
+    """
+    with medusa.admin() as admin:
+        [variant] = _ok(
+            admin.get("/admin/product-variants", params={"sku": sku, "fields": "id,product_id"})
+        )["variants"]
+        profile = _first(admin, "/admin/shipping-profiles", "shipping_profiles", type="default")
+        assert profile is not None, "Medusa has no default shipping profile"
+        _ok(
+            admin.post(
+                f"/admin/products/{variant['product_id']}",
+                json={"shipping_profile_id": profile["id"]},
+            )
+        )
+
+
 def price_of(variant: dict[str, Any], currency: str = "usd") -> Decimal:
-    return next(Decimal(str(p["amount"])) for p in variant["prices"] if p["currency_code"] == currency)
+    return next(
+        Decimal(str(p["amount"])) for p in variant["prices"] if p["currency_code"] == currency
+    )
 
 
-__all__ = ["ADDRESS", "Shopper", "Storefront", "price_of", "seed_checkout", "variant_of"]
+__all__ = [
+    "ADDRESS",
+    "Shopper",
+    "Storefront",
+    "price_of",
+    "seed_checkout",
+    "shippable",
+    "variant_of",
+]
