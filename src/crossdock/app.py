@@ -198,8 +198,18 @@ class Application:
 
             self.hub.add_step("customers.onboarding", onboard)
         self.hub.add_step("availability.inventory", feed_inventory)
-        # Orders the sales channels took (a shop's checkouts) reach intake in the same pass.
-        self.hub.add_step("orders.channels", self.pull_orders)
+        systems = [s.name for s in self.hub.config.systems]
+
+        def channel_orders() -> None:
+            # Orders the sales channels took (a shop's checkouts) reach intake in the same
+            # pass; one channel failing (its bookmark stays) does not stop the others.
+            for name in systems:
+                try:
+                    self.pull_orders([name])
+                except Exception:
+                    _log.exception("taking the orders of %s failed", name)
+
+        self.hub.add_step("orders.channels", channel_orders)
         self.hub.add_step("orders.fulfilment", fulfil_orders)
         self.hub.add_step("availability.sweep", sweep_and_publish)
         # Decided orders go out (to the ERP, to their channel) in the same pass.

@@ -215,6 +215,13 @@ def test_a_store_checkout_arrives_as_an_accepted_order_once(
         assert mark is not None and mark >= datetime.fromisoformat(
             placed["updated_at"].replace("Z", "+00:00")
         )
+        # the snapshot (reconciliation) reads every order and moves no bookmark
+        source = shop(app).medusa_source
+        snap = {o.native_id: o for o in source.snapshot_orders()}
+        assert snap[placed["id"]].body["order_number"] == number
+        assert source.bookmark(MedusaPull.ORDERS) == mark
+        customers = {c.native_id for c in source.snapshot() if isinstance(c, Change)}
+        assert cust["id"] in customers
         # a re-pull (the overlap reads it again) and a full re-read create nothing twice
         again = app.pull_orders(["shop"])
         assert again.created == 0 and again.same >= 1

@@ -117,7 +117,7 @@ def _line(i: int, item: Mapping[str, Any]) -> dict[str, Any]:
         "quantity": str(Decimal(str(item.get("quantity")))),
         "unit_price": str(Decimal(str(item.get("unit_price")))),
     }
-    if unit and unit != sku:
+    if unit:
         line["unit"] = unit
     return line
 
