@@ -22,6 +22,7 @@ from crossdock.errors import InvalidInput
 from crossdock.services.availability.service import AvailabilityService
 from crossdock.services.customers.onboarding import Onboarder
 from crossdock.services.customers.service import CustomerService
+from crossdock.services.orders.channel_feed import ChannelFeed, FeedReport
 from crossdock.services.orders.engine import OrderEngine
 from crossdock.services.orders.fulfilment import FulfilmentConsumer
 from crossdock.services.orders.service import OrderService
@@ -134,6 +135,21 @@ class Application:
                 )
             return self._onboarder
 
+    def pull_orders(self, systems: list[str] | None = None) -> FeedReport:
+        """Take the orders of every system that is a sales channel with an order feed.
+
+        Each feed's unit is acknowledged (its bookmark moved) only after intake
+        took or filed every order in it; an error stops that system's pass before.
+        """
+        feed = ChannelFeed(self.orders)
+        total = FeedReport()
+        for name in systems or [s.name for s in self.hub.config.systems]:
+            source = self.hub.connector(name).order_feed()
+            if source is None:
+                continue
+            total.add(feed.run(source))
+        return total
+
     # -- sync passes --------------------------------------------------------------------------
     def attach_steps(self) -> None:
         """Add the services' steps the hub file configures to the hub's sync passes (once).
@@ -182,6 +198,18 @@ class Application:
 
             self.hub.add_step("customers.onboarding", onboard)
         self.hub.add_step("availability.inventory", feed_inventory)
+        systems = [s.name for s in self.hub.config.systems]
+
+        def channel_orders() -> None:
+            # Orders the sales channels took (a shop's checkouts) reach intake in the same
+            # pass; one channel failing (its bookmark stays) does not stop the others.
+            for name in systems:
+                try:
+                    self.pull_orders([name])
+                except Exception:
+                    _log.exception("taking the orders of %s failed", name)
+
+        self.hub.add_step("orders.channels", channel_orders)
         self.hub.add_step("orders.fulfilment", fulfil_orders)
         self.hub.add_step("availability.sweep", sweep_and_publish)
         # Decided orders go out (to the ERP, to their channel) in the same pass.

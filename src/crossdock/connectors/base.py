@@ -71,6 +71,42 @@ class InboundUnit:
     ack: Callable[[], None] = field(default=lambda: None)
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelOrder:
+    """An order a sales channel took (a shop's completed checkout), for the hub's order intake.
+
+    Not a canonical record: the order service decides on it and publishes the
+    canonical ``order`` itself. ``body`` is the intake body, the JSON of
+    ``POST /v1/orders`` (order number, customer, lines, prices); ``ship_to_address``
+    is the address the buyer gave when the channel names no ship-to site, for
+    intake to match against the customer's sites.
+    """
+
+    system: str
+    native_id: str
+    ref: str
+    body: Mapping[str, Any]
+    ship_to_address: Mapping[str, str | None] | None = None
+
+
+@dataclass(slots=True)
+class OrderUnit:
+    """Orders read in one go; ``ack`` (after intake took or filed every one) moves the bookmark."""
+
+    name: str
+    orders: list[ChannelOrder]
+    ack: Callable[[], None] = field(default=lambda: None)
+    refused: list[SourceError] = field(default_factory=list)
+    """Orders the connector could not map (filed as business exceptions)."""
+
+
+@runtime_checkable
+class OrderFeed(Protocol):
+    def pull_orders(self) -> Iterator[OrderUnit]:
+        """Orders the channel took since its bookmark; returns when there are none."""
+        ...
+
+
 @runtime_checkable
 class Source(Protocol):
     def pull(self) -> Iterator[InboundUnit]:
@@ -206,6 +242,10 @@ class Connector(Generic[S]):
         """The system's inbound HTTP endpoint, if it has one."""
         return None
 
+    def order_feed(self) -> OrderFeed | None:
+        """The system as a sales channel whose orders the hub pulls into intake, if it is one."""
+        return None
+
     def notifier(self) -> Notifier | None:
         """The system as a receiver of the hub's own notices (alerts), if it is one."""
         return None
@@ -260,6 +300,7 @@ def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
 
 __all__ = [
     "AnyConnector",
+    "ChannelOrder",
     "Connector",
     "Delivery",
     "DeliveryResult",
@@ -267,6 +308,8 @@ __all__ = [
     "Destination",
     "FileSource",
     "InboundUnit",
+    "OrderFeed",
+    "OrderUnit",
     "SnapshotSource",
     "Source",
     "SourceError",

@@ -34,9 +34,9 @@ from crossdock.store import Store
 from crossdock.store.order_rows import Move, OrderState
 from crossdock.sync.runtime import Hub
 
+from .buyer import open_storefront, shipping_option
 from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
-from .storefront import open_storefront, shipping_option
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 

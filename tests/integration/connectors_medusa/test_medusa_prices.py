@@ -32,9 +32,9 @@ from crossdock.model.change import Change
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
+from .buyer import Storefront, open_storefront
 from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
-from .storefront import Storefront, open_storefront
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette prefers httpx2; the client works the same

@@ -21,7 +21,16 @@ Example (``crossdock.yaml``)::
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class MedusaPull(StrEnum):
+    """What the source reads from Medusa (see :mod:`crossdock.connectors.medusa.source`)."""
+
+    CUSTOMERS = "customers"
+    ORDERS = "orders"
 
 
 class MedusaSettings(BaseModel):
@@ -55,6 +64,19 @@ class MedusaSettings(BaseModel):
         default="web",
         description="the availability channel whose ATP becomes the stocked quantity",
     )
+    pull: list[MedusaPull] = Field(
+        default_factory=list,
+        description="what the source reads: registered customers (ingest), orders (intake)",
+    )
+    overlap_seconds: float = Field(
+        default=5.0, ge=0, le=3600, description="each read starts this long before its bookmark"
+    )
+    order_prefix: str = Field(
+        default="MED-",
+        max_length=16,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="the hub's order number of a Medusa order: this prefix + its display id",
+    )
 
 
-__all__ = ["MedusaSettings"]
+__all__ = ["MedusaPull", "MedusaSettings"]

@@ -1,8 +1,9 @@
-"""The ``medusa`` connector kind: a Medusa v2 store's Admin API, as a destination.
+"""The ``medusa`` connector kind: a Medusa v2 store's Admin API, as destination and source.
 
 The secret API key is read from the environment variable ``api_key_env``
 names when the connector is built (a missing one is a ``config_invalid``
-error naming it); nothing talks to Medusa until the first push.
+error naming it); nothing talks to Medusa until the first push or pull. The hub
+hands its store to :meth:`bind_store` for the source's bookmarks.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import httpx
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.connectors.base import Connector, Destination, secret_from_env
+from crossdock.connectors.base import Connector, Destination, OrderFeed, Source, secret_from_env
 from crossdock.connectors.medusa.client import MedusaClient
-from crossdock.connectors.medusa.config import MedusaSettings
+from crossdock.connectors.medusa.config import MedusaPull, MedusaSettings
 from crossdock.connectors.medusa.destination import MedusaDestination
+from crossdock.connectors.medusa.source import MedusaSource
+from crossdock.store.connector_state import ConnectorState
+from crossdock.store.facade import Store
 
 
 class MedusaConnector(Connector[MedusaSettings]):
@@ -49,6 +53,22 @@ class MedusaConnector(Connector[MedusaSettings]):
             transport=transport,
         )
         self._destination = MedusaDestination(self.client, settings, system.name)
+        self.state: ConnectorState | None = None
+        self._source = MedusaSource(self.client, settings, system.name, lambda: self.state)
+
+    def bind_store(self, store: Store) -> None:
+        self.state = ConnectorState(store, self.system.name)
+
+    def source(self) -> Source | None:
+        return self._source if MedusaPull.CUSTOMERS in self.settings.pull else None
+
+    def order_feed(self) -> OrderFeed | None:
+        return self._source if MedusaPull.ORDERS in self.settings.pull else None
+
+    @property
+    def medusa_source(self) -> MedusaSource:
+        """The source with its snapshots (for reconciliation and tests)."""
+        return self._source
 
     def destination(self) -> Destination | None:
         return self._destination

@@ -148,6 +148,11 @@ def _customer(store: Store, channel: str, body: OrderIn) -> tuple[str, Customer]
         ) from exc
 
 
+def customer_for(store: Store, channel: str, body: OrderIn) -> tuple[str, Customer]:
+    """The canonical customer ``body`` names (account or channel id); a problem naming the field."""
+    return _customer(store, channel, body)
+
+
 def load_products(store: Store, skus: list[str]) -> dict[str, Product]:
     ids = store.crosswalk.find_by_keys(EntityType.PRODUCT, "sku", skus)
     recs = store.records.get_many(EntityType.PRODUCT, list(ids.values()))
@@ -226,6 +231,7 @@ __all__ = [
     "OrderIn",
     "OrderLineIn",
     "Resolved",
+    "customer_for",
     "load_products",
     "resolve",
 ]
