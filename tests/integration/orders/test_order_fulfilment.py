@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D  # noqa: N817
 
 import pytest
@@ -161,6 +162,15 @@ def test_without_an_erp_route_an_accepted_order_published_submitted_is_then_ship
     app.engine.run()
     assert _published_status(app, o) == "shipped"
     assert app.hub.store.exceptions.page() == []
+
+
+def test_without_an_erp_route_no_accepted_order_is_stuck_waiting_for_it(
+    app: Application,
+) -> None:
+    # Nothing will confirm it: an accepted order waits for its goods, not for an ERP.
+    app.orders.submit("portal", order("PO-1", line(1, qty="5")))
+    app.engine.run()
+    assert app.engine.stuck(datetime.now(UTC) + timedelta(days=1)) == 0
 
 
 def _published_status(app: Application, o: OrderRow) -> str:

@@ -487,7 +487,12 @@ class OrderEngine:
 
     # -- what an operator sees ----------------------------------------------------------
     def stuck(self, now: datetime | None = None) -> int:
-        """Accepted orders the ERP has not confirmed within ``orders.stuck_minutes``."""
+        """Accepted orders the ERP has not confirmed within ``orders.stuck_minutes``.
+
+        Without an ERP route nothing confirms an order: none waits for it.
+        """
+        if self.erp_route is None:
+            return 0
         now = now or datetime.now(UTC)
         return self.store.orders.stuck(now - timedelta(minutes=self.hub.orders.stuck_minutes))
 
