@@ -148,7 +148,8 @@ class OrdersConfig(_Strict):
         default=15,
         gt=0,
         le=10_080,
-        description="an accepted order not confirmed by the ERP after this long counts as stuck",
+        description="an accepted order not confirmed by the ERP after this long counts as stuck "
+        "(without an erp_route none is: nothing would confirm it)",
     )
     recheck_seconds: float = Field(
         default=30.0,

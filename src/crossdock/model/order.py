@@ -50,7 +50,11 @@ _S = OrderStatus
 ALLOWED_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = MappingProxyType(
     {
         _S.DRAFT: frozenset({_S.SUBMITTED, _S.CANCELLED}),
-        _S.SUBMITTED: frozenset({_S.CONFIRMED, _S.ON_HOLD, _S.CANCELLED}),
+        # Goods that left say the order was taken: a hub with no ERP never confirms it,
+        # and a WMS can ship before the ERP's confirmation is known.
+        _S.SUBMITTED: frozenset(
+            {_S.CONFIRMED, _S.ON_HOLD, _S.CANCELLED, _S.PARTIALLY_SHIPPED, _S.SHIPPED}
+        ),
         _S.ON_HOLD: frozenset({_S.SUBMITTED, _S.CONFIRMED, _S.CANCELLED}),
         _S.CONFIRMED: frozenset({_S.PARTIALLY_SHIPPED, _S.SHIPPED, _S.ON_HOLD, _S.CANCELLED}),
         _S.PARTIALLY_SHIPPED: frozenset({_S.SHIPPED, _S.INVOICED}),

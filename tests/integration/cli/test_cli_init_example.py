@@ -7,10 +7,7 @@ changes nothing else.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crossdock.cli import app
+from loopback import LoopbackReceiver
 
 pytestmark = pytest.mark.integration
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -25,24 +23,8 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 @pytest.fixture
 def portal() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    got: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-        def do_POST(self) -> None:
-            doc = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-            got.extend(doc.get("deliveries", [doc]))
-            self.send_response(200)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/crossdock/hooks", got
-    server.shutdown()
-    server.server_close()
+    with LoopbackReceiver(SECRET, path="/crossdock/hooks") as receiver:
+        yield receiver.url, receiver.received
 
 
 def test_the_example_syncs_end_to_end(

@@ -1,15 +1,21 @@
-"""A hub process for the order kill test: takes N orders, then runs sync passes until the ERP
-confirmed them all. ``KILL_AT=<boundary>:<n>`` makes it SIGKILL itself the n-th time it
-passes that step boundary in this run (a real kill -9: no handler, no cleanup):
+"""A hub process for the order kill test: takes N orders, then runs sync passes until every
+order reached the status asked for (confirmed by the ERP; or shipped, once the test shipped
+the sales in Tryton and the passes pulled the shipments back). ``KILL_AT=<boundary>:<n>``
+makes it SIGKILL itself the n-th time it passes that step boundary in this run (a real
+kill -9: no handler, no cleanup):
 
 * ``intake`` — an order row was written, nothing decided yet;
 * ``reserve`` — the availability service made an order's reservations, before the
   order recorded them;
 * ``erp_create`` — Tryton committed a new sale, before the hub learned its id;
-* ``published`` — the engine recorded an order state as published, before delivery.
+* ``published`` — the engine recorded an order state as published, before delivery;
+* ``pulled`` — a pull from Tryton committed (the shipments done there among its records),
+  before the order service applied them;
+* ``shipment`` — a shipment was applied to its order (ledger, reservation, status), before
+  the engine published the order's new state.
 
-Run as ``python order_engine_worker.py <hub file> <orders>``. The hooks live here, in
-the test, not in the code under test.
+Run as ``python order_engine_worker.py <hub file> <orders> [confirmed|shipped]``. The hooks
+live here, in the test, not in the code under test.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ def _armed() -> Callable[[str], None]:
     return passed
 
 
-def main(hub_file: str, n: int) -> None:
+def main(hub_file: str, n: int, until: OrderState) -> None:
     passed = _armed()
     app = open_app(Path(hub_file))
     store = app.hub.store
@@ -63,6 +69,8 @@ def main(hub_file: str, n: int) -> None:
     store.orders.open = after("intake", store.orders.open)  # type: ignore[method-assign]
     store.orders.published = after("published", store.orders.published)  # type: ignore[method-assign]
     order_service.reserve_lines = after("reserve", order_service.reserve_lines)  # type: ignore[assignment]
+    app.hub.pull = after("pulled", app.hub.pull)  # type: ignore[method-assign]
+    app.fulfilment._apply = after("shipment", app.fulfilment._apply)  # type: ignore[method-assign]
     tryton = app.hub.connector("tryton")
     assert isinstance(tryton, TrytonConnector)
     real_call = tryton.client.call
@@ -81,12 +89,13 @@ def main(hub_file: str, n: int) -> None:
     for _ in range(2000):
         app.hub.sync_once()
         counts = store.orders.count_by_status()
-        if counts.get(OrderState.CONFIRMED.value, 0) == n:
-            print("all confirmed", flush=True)
+        if counts.get(until.value, 0) == n:
+            print(f"all {until.value}", flush=True)
             break
         time.sleep(0.05)  # e.g. the dead run's route lease still runs
     app.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    until = sys.argv[3] if len(sys.argv) > 3 else "confirmed"
+    main(sys.argv[1], int(sys.argv[2]), OrderState(until))

@@ -29,7 +29,9 @@ def engine_yaml(
     *,
     confirm_sales: bool = True,
     portal_url: str | None = None,
+    pull: tuple[str, ...] = (),
 ) -> str:
+    """``pull``: the Tryton kinds each sync pass pulls (e.g. shipments and invoices back)."""
     portal = (
         f"""
   - name: portal
@@ -72,7 +74,8 @@ systems:
       user: admin
       password_env: TRYTON_PASSWORD
       units: {{EA: u}}
-      pull: []
+      pull: [{", ".join(pull)}]
+      overlap_seconds: 5
       confirm_sales: {"true" if confirm_sales else "false"}
       create_customers: false
 {portal}

@@ -1,24 +1,23 @@
-"""Order to confirmation end to end: posted as the portal over HTTP, validated, priced equal to
-the pricing service, reserved; a confirmed Tryton sale; status webhooks received, signed and
-in order, by a loopback portal."""
+"""Order to cash end to end against the real Tryton: posted as the portal over HTTP, validated,
+priced equal to the pricing service, reserved; a confirmed Tryton sale; its shipment done in
+Tryton pulled back (shipped, reservation consumed); its invoice posted there pulled back
+(invoiced); status webhooks received, signed and in order, by a loopback portal."""
 
 from __future__ import annotations
 
-import json
-import threading
 import warnings
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-from standardwebhooks import Webhook
 
 from crossdock.api import create_api_key, create_app
+from crossdock.app import Application
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.services.pricing import QuoteLine, QuoteRequest
+from crossdock.store.order_rows import OrderState
+from loopback import LoopbackReceiver
 
 from .conftest import PASSWORD, TrytonServer
 from .orders_hub import engine_yaml, open_app, seed
@@ -31,53 +30,43 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("hub_env")]
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the hub_env fixture's portal secret
 
 
-class Portal:
-    """A loopback receiver: verifies each webhook's signature and keeps the bodies in order."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        verifier, portal = Webhook(SECRET), self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                verifier.verify(body, dict(self.headers.items()))
-                doc = json.loads(body)
-                portal.received.extend(doc.get("deliveries", [doc]))  # a batch, or one
-                self.send_response(204)
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/orders"
-
-
 @pytest.fixture
-def portal() -> Iterator[Portal]:
-    p = Portal()
-    yield p
-    p.server.shutdown()
-    p.server.server_close()
+def portal() -> Iterator[LoopbackReceiver]:
+    with LoopbackReceiver(SECRET, path="/orders") as p:
+        yield p
 
 
-def test_posted_as_the_portal_to_a_confirmed_sale_with_statuses_in_order(
-    tryton: TrytonServer, tmp_path: Path, portal: Portal
+def passes(app: Application, n: int = 3) -> None:
+    for _ in range(n):
+        app.hub.sync_once()
+
+
+def ship_in_tryton(client: TrytonClient, shipment: int) -> None:
+    """What a warehouse clerk does in Tryton: the whole shipment picked, packed and done."""
+    client.button("stock.shipment.out", "wait", [shipment])
+    for step in ("assign_force", "pick", "pack", "do"):
+        client.button("stock.shipment.out", step, [shipment])
+
+
+def test_posted_as_the_portal_to_shipped_and_invoiced_in_tryton_with_statuses_in_order(
+    tryton: TrytonServer, tmp_path: Path, portal: LoopbackReceiver
 ) -> None:
     hub_file = tmp_path / "crossdock.yaml"
     hub_file.write_text(
-        engine_yaml(tryton.url, tryton.database, tmp_path / "hub.sqlite", portal_url=portal.url)
+        engine_yaml(
+            tryton.url,
+            tryton.database,
+            tmp_path / "hub.sqlite",
+            portal_url=portal.url,
+            pull=("shipments", "invoices"),
+        )
     )
     app = open_app(hub_file)
     client = TrytonClient(tryton.url, tryton.database, "admin", PASSWORD)
+    store = app.hub.store
     try:
         seed(app)
-        key = create_api_key(app.hub.store, "portal", [], system="portal")
+        key = create_api_key(store, "portal", [], system="portal")
         with TestClient(create_app(app)) as http:
             r = http.post(
                 "/v1/orders",
@@ -98,22 +87,56 @@ def test_posted_as_the_portal_to_a_confirmed_sale_with_statuses_in_order(
         assert posted["lines"][0]["unit_price"] == str(quoted.lines[0].unit_price)  # type: ignore[union-attr]
         assert [res["quantity"] for res in posted["reservations"]] == ["6"]
 
-        for _ in range(4):
-            app.hub.sync_once()
-
-        order = app.hub.store.orders.get(posted["id"])
-        assert order is not None and order.status.value == "confirmed"
+        # Accepted (published as the canonical "submitted"), sent, confirmed by Tryton.
+        passes(app, 4)
+        order = store.orders.get(posted["id"])
+        assert order is not None and order.status is OrderState.CONFIRMED
         (sale,) = client.search_read(
-            "sale.sale", [["reference", "=", "WEB-77"]], ["state", "number"]
+            "sale.sale",
+            [["reference", "=", "WEB-77"]],
+            ["state", "number", "shipments", "invoices"],
         )
         assert sale["state"] == "processing" and order.erp_number == sale["number"]
+        assert [b["data"]["status"] for b in portal.received] == ["submitted", "confirmed"]
+
+        # The warehouse ships it in Tryton; the next passes pull the shipment back.
+        (shipment,) = sale["shipments"]
+        ship_in_tryton(client, shipment)
+        (done,) = client.read("stock.shipment.out", [shipment], ["number", "state"])
+        assert done["state"] == "done"
+        passes(app)
+        order = store.orders.get(posted["id"])
+        assert order is not None and order.status is OrderState.SHIPPED, order
+        (link,) = store.orders.reservations(order.id)
+        held = app.availability.reservations.get(link.reservation_id)
+        assert held.status.value == "shipped"  # consumed, once
+        (book,) = store.fulfilment.lines(order.id)
+        assert (book.shipped, book.reserved, book.released) == (Decimal(6), 0, 0)
+
+        # Accounting posts the invoice Tryton made on confirmation: invoiced.
+        (invoice,) = sale["invoices"]
+        client.button("account.invoice", "post", [invoice])
+        passes(app)
+        order = store.orders.get(posted["id"])
+        assert order is not None and order.status is OrderState.INVOICED, order
+        assert order.problem is None
+
         statuses = [b["data"]["status"] for b in portal.received]
-        assert statuses == ["submitted", "confirmed"]
-        assert portal.received[-1]["data"]["erp_number"] == sale["number"]
+        assert statuses == ["submitted", "confirmed", "shipped", "invoiced"]
+        by_status = {b["data"]["status"]: b["data"] for b in portal.received}
+        assert by_status["confirmed"]["erp_number"] == sale["number"]
+        # This Tryton has no carrier module: the shipment is named by Tryton's number.
+        assert by_status["shipped"]["shipments"] == [
+            {"shipment_number": done["number"], "tracking_numbers": []}
+        ]
+        assert by_status["invoiced"]["shipments"] == by_status["shipped"]["shipments"]
         versions = [b["version"] for b in portal.received]
-        assert versions == sorted(versions)
-        steps = [(s.kind, s.outcome) for s in app.hub.store.orders.timeline(order.id)]
-        assert steps.count(("channel", "delivered")) == 2
+        assert versions == sorted(versions) and len(set(versions)) == 4
+        assert portal.refused_signatures == 0
+        steps = [(s.kind, s.outcome) for s in store.orders.timeline(order.id)]
+        assert steps.count(("channel", "delivered")) == 4
+        assert steps.count(("shipment", "applied")) == 1
+        assert [o for k, o in steps if k == "invoice"] == ["open"]  # posted, not yet paid
     finally:
         app.close()
         client.close()

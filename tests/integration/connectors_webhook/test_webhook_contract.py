@@ -7,60 +7,38 @@ answer 503 (unavailable) or 422 (refusing the records).
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from standardwebhooks import Webhook
 
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.connectors.kit.testing import DestinationContract
 from crossdock.connectors.registry import build_connector
 from crossdock.connectors.webhook import WebhookConnector
 from crossdock.model.base import EntityType
+from loopback import LoopbackReceiver
 
 pytestmark = pytest.mark.integration
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
-class _Receiver:
+class _Receiver(LoopbackReceiver):
+    """The loopback receiver, applying each delivery id once (a retry sends the same id)."""
+
     def __init__(self) -> None:
-        self.held: dict[str, Any] = {}
-        self.applied: set[str] = set()
+        super().__init__(SECRET)
         self.status = 200
-        verifier = Webhook(SECRET)
-        me = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                verifier.verify(body, dict(self.headers.items()))
-                if me.status == 200:
-                    doc = json.loads(body)
-                    for d in doc.get("deliveries", [doc]):
-                        if d["id"] not in me.applied:
-                            me.applied.add(d["id"])
-                            me.held[d["entity_id"]] = d["data"]
-                self.send_response(me.status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def held(self) -> dict[str, Any]:
+        applied: set[str] = set()
+        held: dict[str, Any] = {}
+        for d in list(self.received):
+            if d["id"] not in applied:
+                applied.add(d["id"])
+                held[d["entity_id"]] = d["data"]
+        return held
 
 
 class _Harness:

@@ -15,6 +15,7 @@ import pytest
 from crossdock.app import Application
 from crossdock.errors import ConflictError
 from crossdock.model.base import EntityType
+from crossdock.services.orders.engine import BOOKMARK
 from crossdock.store.order_rows import Move, OrderRow, OrderState
 
 from .engine_hub import engine_app, erp, portal
@@ -94,6 +95,20 @@ def test_an_accepted_order_is_sent_once_confirmed_with_the_erp_number(app: Appli
     passes(app)
     assert len(erp().got) == 2 and len(portal().got) == 2
     assert app.engine.stuck() == 0
+
+
+def test_a_channel_receipt_read_again_adds_no_second_timeline_entry(app: Application) -> None:
+    # A crash after the engine noted a delivery but before it saved its bookmark reads the
+    # same receipts again: the timeline must still say each status reached the portal once.
+    o = app.orders.submit("portal", order("PO-1", line(1, qty="3"))).order
+    passes(app, 4)
+    before = steps(app, o)
+    assert before.count(("channel", "delivered")) == 2
+    app.engine.state.set(BOOKMARK, "0")
+    report = app.engine.follow()
+    assert report.channel_deliveries == 0
+    assert steps(app, o) == before
+    assert now(app, o).status is OrderState.CONFIRMED
 
 
 def test_a_transient_erp_failure_is_retried_by_the_route(app: Application) -> None:

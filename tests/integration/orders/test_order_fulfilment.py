@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D  # noqa: N817
 
 import pytest
@@ -144,6 +145,48 @@ def test_the_published_order_carries_its_shipments_carrier_and_tracking(
             "lines": [{"line_number": 1, "sku": "W-1", "quantity": "2"}],
         },
     ]
+
+
+def test_without_an_erp_route_an_accepted_order_published_submitted_is_then_shipped(
+    app: Application,
+) -> None:
+    # No ERP route: nothing ever confirms the order, so its record says submitted until
+    # the goods leave; the shipped status that follows must be published, not refused.
+    assert app.hub.config.orders.erp_route is None
+    o = app.orders.submit("portal", order("PO-1", line(1, qty="5"))).order
+    app.engine.run()
+    cid = now(app, o).canonical_id
+    assert cid is not None
+    rec = app.hub.store.records.get(EntityType.ORDER, cid)
+    assert rec is not None and rec.data["status"] == "submitted"
+    shipment(app, "SHP-1", "PO-1", sl(1, "2"), carrier="UPS", tracking_numbers=["1Z1"])
+    app.fulfilment.run()
+    app.engine.run()
+    assert _published_status(app, o) == "partially_shipped"
+    shipment(app, "SHP-2", "PO-1", sl(1, "3"), carrier="UPS")
+    app.fulfilment.run()
+    app.engine.run()
+    assert _published_status(app, o) == "shipped"
+    assert app.hub.store.exceptions.page() == []
+
+
+def test_without_an_erp_route_no_accepted_order_is_stuck_waiting_for_it(
+    app: Application,
+) -> None:
+    # Nothing will confirm it: an accepted order waits for its goods, not for an ERP.
+    app.orders.submit("portal", order("PO-1", line(1, qty="5")))
+    app.engine.run()
+    assert app.engine.stuck(datetime.now(UTC) + timedelta(days=1)) == 0
+
+
+def _published_status(app: Application, o: OrderRow) -> str:
+    """The status the order's canonical record carries; the order published, not refused."""
+    got = now(app, o)
+    assert got.problem is None and got.published_at == got.updated_at, got
+    assert got.canonical_id is not None
+    rec = app.hub.store.records.get(EntityType.ORDER, got.canonical_id)
+    assert rec is not None
+    return str(rec.data["status"])
 
 
 def test_cancelling_a_partly_shipped_order_cancels_its_rest_and_keeps_what_shipped(

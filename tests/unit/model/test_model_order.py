@@ -142,6 +142,8 @@ def test_the_lifecycle() -> None:
     assert set(ALLOWED_TRANSITIONS) == set(OrderStatus)
     assert can_transition(OrderStatus.DRAFT, OrderStatus.SUBMITTED)
     assert can_transition(OrderStatus.SUBMITTED, OrderStatus.ON_HOLD)
+    assert can_transition(OrderStatus.SUBMITTED, OrderStatus.SHIPPED)  # no ERP confirms it
+    assert not can_transition(OrderStatus.ON_HOLD, OrderStatus.SHIPPED)
     assert can_transition(OrderStatus.ON_HOLD, OrderStatus.CONFIRMED)
     assert can_transition(OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_SHIPPED)
     assert can_transition(OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED)

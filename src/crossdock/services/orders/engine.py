@@ -22,7 +22,9 @@ by itself, so a process killed anywhere is resumed by the next pass:
   the retries ran out, it keeps its units and shows the problem; a
   withdrawal (the order cancelled) delivered or refused is noted, a
   refusal as a visible problem. Receipts of the other routes with
-  receipts on note "status delivered to the channel" on the timeline.
+  receipts on note "status delivered to the channel" on the timeline,
+  once per route, version and outcome: receipts read again after a crash
+  (the bookmark is saved per batch) or a version sent again add nothing.
 
 The ERP itself is reached only through the route: its destination finds its
 own sale by the ``crossdock:<order id>`` marker, so an ERP create cut short
@@ -488,14 +490,31 @@ class OrderEngine:
     def _channel(self, order: OrderRow, r: Receipt, report: EngineReport) -> None:
         outcome = "delivered" if r.outcome is ReceiptOutcome.DELIVERED else "parked"
         detail: dict[str, Any] = {"route": r.route, "version": r.version}
+        if self._noted(order.id, outcome, detail):
+            return  # receipts read again after a crash, or the same version sent again
         if r.error:
             detail["error"] = r.error
         self.store.orders.note(order.id, [Step("channel", outcome, detail)])
         report.channel_deliveries += r.outcome is ReceiptOutcome.DELIVERED
 
+    def _noted(self, order_id: str, outcome: str, detail: dict[str, Any]) -> bool:
+        """The timeline already says this version went to this route with this outcome."""
+        return any(
+            s.kind == "channel"
+            and s.outcome == outcome
+            and s.detail.get("route") == detail["route"]
+            and s.detail.get("version") == detail["version"]
+            for s in self.store.orders.timeline(order_id)
+        )
+
     # -- what an operator sees ----------------------------------------------------------
     def stuck(self, now: datetime | None = None) -> int:
-        """Accepted orders the ERP has not confirmed within ``orders.stuck_minutes``."""
+        """Accepted orders the ERP has not confirmed within ``orders.stuck_minutes``.
+
+        Without an ERP route nothing confirms an order: none waits for it.
+        """
+        if self.erp_route is None:
+            return 0
         now = now or datetime.now(UTC)
         return self.store.orders.stuck(now - timedelta(minutes=self.hub.orders.stuck_minutes))
 
