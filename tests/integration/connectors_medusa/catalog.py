@@ -36,11 +36,10 @@ def hub_document(
     root: Path, medusa: MedusaPeer, key_env: str, channel: str, store_url: str | None = None
 ) -> dict[str, Any]:
     """A hub file: products and stock come in from ``erp``, go out to the Medusa ``shop``."""
-    (root / "inbox").mkdir(parents=True, exist_ok=True)
     return {
         "store": {"url": store_url or f"sqlite:///{root / 'hub.sqlite'}"},
         "systems": [
-            {"name": "erp", "kind": "files", "settings": {"inbox": str(root / "inbox")}},
+            {"name": "erp", "kind": "files", "settings": {}},  # changes come in by hub.ingest
             {
                 "name": "shop",
                 "kind": "medusa",

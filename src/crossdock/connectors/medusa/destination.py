@@ -284,7 +284,8 @@ class MedusaDestination:
     # -- reconciliation -----------------------------------------------------------------
     def read_back(self, sent: Sequence[Sent]) -> ReadBack:
         """What Medusa holds against what the hub sent it (see :mod:`.readback`; reads only)."""
-        return read_back(self.client, self.settings, PRODUCT_FIELDS, self.sales_channel_id(), sent)
+        fields = PRODUCT_FIELDS + ",*variants.inventory_items"
+        return read_back(self.client, self.settings, fields, self.sales_channel_id(), sent)
 
 
 __all__ = ["PRODUCT_FIELDS", "MedusaDestination"]

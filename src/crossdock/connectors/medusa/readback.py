@@ -36,6 +36,7 @@ from crossdock.connectors.medusa.mapper import (
     product_view,
     sold_here,
     stocked_quantity,
+    units_of,
     wanted_view,
 )
 from crossdock.model.base import EntityType
@@ -43,13 +44,33 @@ from crossdock.model.base import EntityType
 #: Product fields a read-back compares (variants are compared one by one).
 PRODUCT_KEYS = ("title", "status")
 #: Variant fields a read-back compares.
-VARIANT_KEYS = ("price", "barcode", "unit")
+VARIANT_KEYS = ("price", "barcode", "unit", "stock")
 
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, int | Decimal) and isinstance(b, int | Decimal):
         return Decimal(a) == Decimal(b)
     return bool(a == b)
+
+
+def _stock_links(product: Mapping[str, Any], base_sku: str) -> dict[str, Decimal | None]:
+    """Variant SKU → base units it takes of the product's one inventory item (None: not so).
+
+    The product's item is the one its base variant takes; a variant not managing
+    inventory, or tied to another item or to more than one, reads as None.
+    """
+    variants = {str(v.get("sku")): v for v in product.get("variants") or []}
+    base = [i["inventory_item_id"] for i in variants.get(base_sku, {}).get("inventory_items") or []]
+    out: dict[str, Decimal | None] = {}
+    for sku, v in variants.items():
+        links = v.get("inventory_items") or []
+        tied = (
+            bool(v.get("manage_inventory"))
+            and len(links) == 1
+            and base[:1] == [links[0]["inventory_item_id"]]
+        )
+        out[sku] = Decimal(str(links[0]["required_quantity"])) if tied else None
+    return out
 
 
 class MedusaReadBack:
@@ -135,6 +156,10 @@ class MedusaReadBack:
                 self._add([self._mismatch("missing_in_system", s, None, None, None, dict(s.data))])
                 continue
             wanted = wanted_view(s.data, self.settings)
+            for unit, v in zip(
+                units_of(s.data, self.settings), wanted["variants"].values(), strict=True
+            ):
+                v["stock"] = unit.factor
             self._add(self._fields(s, found, wanted, wanted["variants"]))
         for handle, extra in sorted(medusa.items()):
             self._add(
@@ -170,6 +195,9 @@ class MedusaReadBack:
             return out
         ids = {str(v.get("sku")): str(v["id"]) for v in found.get("variants") or []}
         held: dict[str, Any] = have["variants"]
+        stock = _stock_links(found, next(iter(variants)))
+        for sku, got in held.items():
+            got["stock"] = stock.get(sku)
         for sku in sorted(set(variants) | set(held)):
             want, got = variants.get(sku), held.get(sku)
             if want is None or got is None:
