@@ -28,6 +28,7 @@ one-by-one path, which parks only the record at fault.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
@@ -36,9 +37,11 @@ from crossdock.connectors.medusa.mapper import (
     META_UNIT,
     create_payload,
     handle_for,
+    product_values,
     sold_here,
     stocked_quantity,
     units_of,
+    variant_values,
 )
 from crossdock.errors import CrossdockError, ErrorCode, RetryableError
 from crossdock.model.base import EntityType
@@ -49,8 +52,11 @@ if TYPE_CHECKING:
 
 #: Records per batch call (Medusa takes a 100-product create in about two seconds).
 CHUNK = 100
-#: What a product is read with to check its variants' inventory links.
-LINK_FIELDS = "id,handle,*variants,*variants.inventory_items"
+#: What a product is read with: its own fields, its variants with prices and inventory links.
+LINK_FIELDS = (
+    "id,handle,title,description,status,external_id,metadata,"
+    "*variants,*variants.prices,*variants.inventory_items"
+)
 #: Errors that say Medusa cannot be reached or refuses every request: the batch stops.
 _STOPPING = (
     ErrorCode.DESTINATION_UNAVAILABLE,
@@ -109,6 +115,46 @@ def link_plan(
         if not v.get("manage_inventory"):
             manage.append(str(v["id"]))
     return links, manage
+
+
+def _same(want: Any, have: Any) -> bool:
+    if isinstance(want, Mapping):  # metadata: the hub's keys hold the hub's values
+        return isinstance(have, Mapping) and all(_same(v, have.get(k)) for k, v in want.items())
+    if isinstance(want, Decimal | int) and have is not None and not isinstance(want, bool):
+        return Decimal(str(want)) == Decimal(str(have))
+    return bool(want == have)
+
+
+def unchanged(
+    product: Mapping[str, Any], entity_id: str, data: Mapping[str, Any], dest: MedusaDestination
+) -> bool:
+    """Whether Medusa's product already holds every value a push would write.
+
+    A product found after a crash, or one pushed again unchanged, is then not
+    rewritten (a rewrite costs a request per variant).
+    """
+    settings = dest.settings
+    own = product_values(entity_id, data, settings)
+    if not all(_same(v, product.get(k)) for k, v in own.items()):
+        return False
+    currency = settings.currency.lower()
+    variants = {(v.get("metadata") or {}).get(META_UNIT): v for v in product.get("variants") or []}
+    for u in units_of(data, settings):
+        have = variants.get(u.code)
+        if have is None:
+            return False
+        want = variant_values(data, u, settings)
+        prices = {
+            p["currency_code"]: p["amount"]
+            for p in have.get("prices") or []
+            if not p.get("price_rules")
+        }
+        for p in want.pop("prices", []):
+            if not _same(p["amount"], prices.get(currency)):
+                return False
+        if not all(_same(v, have.get(k)) for k, v in want.items()):
+            return False
+    return True
 
 
 class BulkPush:
@@ -175,7 +221,17 @@ class BulkPush:
                 if h in made
             }
         self._link([(found[h], d) for h, d in by_handle.items() if h in found])
-        return done  # products that were there already are updated one by one
+        for h, d in by_handle.items():
+            there = found.get(h)
+            if (
+                d.delivery_id not in done
+                and there
+                and unchanged(there, d.entity_id, d.data, self.dest)
+            ):
+                done[d.delivery_id] = DeliveryResult(
+                    d.delivery_id, DeliveryStatus.DELIVERED, native_id=str(there["id"])
+                )
+        return done  # products that differ from what is sent are updated one by one
 
     def _create(self, new: Sequence[Delivery]) -> dict[str, dict[str, Any]]:
         skus = [str(d.data["sku"]) for d in new]
