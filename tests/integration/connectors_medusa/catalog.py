@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from crossdock.connectors.base import SourceItem
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 
@@ -112,8 +113,8 @@ def stock_change(prefix: str, n: int, location: str) -> Change:
     )
 
 
-def catalog(prefix: str, products: int) -> list[Change]:
+def catalog(prefix: str, products: int) -> list[SourceItem]:
     """``products`` products of three units each and their stock at every mapped location."""
-    out = [product_change(prefix, n) for n in range(products)]
+    out: list[SourceItem] = [product_change(prefix, n) for n in range(products)]
     out += [stock_change(prefix, n, loc) for n in range(products) for loc in LOCATIONS]
     return out

@@ -18,6 +18,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ def test_hub_killed_mid_push_then_restarted_makes_no_duplicate_and_completes_the
 
         # every product once, every variant once, each SKU's inventory item once
         with medusa.admin() as admin:
-            products = []
+            products: list[dict[str, Any]] = []
             while len(products) < PRODUCTS + 1:
                 page = admin.get(
                     "/admin/products",
@@ -119,7 +120,9 @@ def test_hub_killed_mid_push_then_restarted_makes_no_duplicate_and_completes_the
         skus = Counter(v["sku"] for p in products for v in p["variants"])
         assert len(handles) == PRODUCTS and set(handles.values()) == {1}
         assert len(skus) == PRODUCTS * UNITS and set(skus.values()) == {1}
-        assert sorted(i["sku"] for i in items) == sorted(f"KL{tag}-{n:05d}" for n in range(PRODUCTS))
+        assert sorted(i["sku"] for i in items) == sorted(
+            f"KL{tag}-{n:05d}" for n in range(PRODUCTS)
+        )
 
         # the crosswalk is complete and names the one product Medusa holds for each
         by_handle = {p["handle"]: p["id"] for p in products}

@@ -104,7 +104,10 @@ def test_reconcile_medusa_finds_an_edited_price_and_stock_level_and_heals_them(
         stock.id,
     )
     want = Decimal(stock.data["available_by_channel"]["web"])
-    assert (Decimal(stock_drift["system_value"]), Decimal(stock_drift["hub_value"])) == (3, want)
+    assert (Decimal(stock_drift["system_value"]), Decimal(stock_drift["hub_value"])) == (
+        Decimal(3),
+        want,
+    )
     assert {d["remedy"] for d in report["drifts"]} == {"resend"}
     assert report["healed"]["resent"] == report["healed"]["delivered"] == 2
 
