@@ -99,7 +99,9 @@ def reconcile(
 ) -> None:
     """Compare a system's snapshot with the hub, field by field; report (and heal) the drift.
 
-    Exits 0 when the system agrees with the hub, 1 when there is drift.
+    A system the hub only writes to (Medusa) is read back by its destination and
+    compared with what its routes send. Exits 0 when the system agrees with the
+    hub, 1 when there is drift.
     """
     with open_hub(config, store) as hub:
         connector = hub.connector(system)
