@@ -8,6 +8,8 @@ a GTIN-less barcode set and stock at two mapped locations (the ``web`` ATP).
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -118,3 +120,22 @@ def catalog(prefix: str, products: int) -> list[SourceItem]:
     out: list[SourceItem] = [product_change(prefix, n) for n in range(products)]
     out += [stock_change(prefix, n, loc) for n in range(products) for loc in LOCATIONS]
     return out
+
+
+@dataclass(frozen=True)
+class Shop:
+    """A test's own corner of the shared Medusa: its SKU tag, sales channel and hub file."""
+
+    tag: str
+    channel_id: str
+    doc: dict[str, Any]
+    cfg: Path
+
+
+def new_shop(medusa: MedusaPeer, root: Path, purpose: str, store_url: str | None = None) -> Shop:
+    """A fresh tag and sales channel, and the hub file (key in ``$MEDUSA_API_KEY``) on them."""
+    tag = secrets.token_hex(3).upper()
+    channel = f"{purpose} {tag}"
+    channel_id = sales_channel(medusa, channel)
+    doc = hub_document(root, medusa, "MEDUSA_API_KEY", channel, store_url)
+    return Shop(tag, channel_id, doc, write_hub(root, doc))

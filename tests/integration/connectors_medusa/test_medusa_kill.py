@@ -11,7 +11,6 @@ and ends with every product once, every variant once and a complete crosswalk.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from crossdock.connectors.medusa.mapper import handle_for
 from crossdock.model.base import EntityType
 from crossdock.sync.runtime import Hub
 
-from .catalog import LOCATIONS, catalog, hub_document, sales_channel, write_hub
+from .catalog import LOCATIONS, catalog, new_shop, write_hub
 from .medusa_server import MedusaPeer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -49,10 +48,8 @@ def test_hub_killed_mid_push_then_restarted_makes_no_duplicate_and_completes_the
     medusa: MedusaPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
     monkeypatch.setenv("MEDUSA_API_KEY", medusa.secret_key)
-    tag = secrets.token_hex(3).upper()
-    channel = f"kill {tag}"
-    channel_id = sales_channel(medusa, channel)
-    doc = hub_document(tmp_path, medusa, "MEDUSA_API_KEY", channel, store_url)
+    shop = new_shop(medusa, tmp_path, "kill", store_url)
+    tag, channel_id, doc = shop.tag, shop.channel_id, shop.doc
     doc["delivery"] = {"lease_seconds": 1}  # the dead worker's partitions free up soon
     cfg = write_hub(tmp_path, doc)
     hub = Hub.open(HubConfig.model_validate(doc))

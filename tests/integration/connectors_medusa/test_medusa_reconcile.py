@@ -4,7 +4,6 @@ edited in Medusa's admin is found, named (entity, id, field, both values) and he
 from __future__ import annotations
 
 import json
-import secrets
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from crossdock.connectors.medusa.mapper import handle_for
 from crossdock.model.base import EntityType
 from crossdock.sync.runtime import Hub
 
-from .catalog import catalog, hub_document, sales_channel, write_hub
+from .catalog import catalog, new_shop
 from .medusa_server import MedusaPeer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -35,11 +34,8 @@ def test_reconcile_medusa_finds_an_edited_price_and_stock_level_and_heals_them(
     medusa: MedusaPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
     monkeypatch.setenv("MEDUSA_API_KEY", medusa.secret_key)
-    tag = secrets.token_hex(3).upper()
-    channel = f"reconcile {tag}"
-    sales_channel(medusa, channel)
-    doc = hub_document(tmp_path, medusa, "MEDUSA_API_KEY", channel, store_url)
-    cfg = write_hub(tmp_path, doc)
+    shop = new_shop(medusa, tmp_path, "reconcile", store_url)
+    tag, doc, cfg = shop.tag, shop.doc, shop.cfg
     hub = Hub.open(HubConfig.model_validate(doc))
     try:
         hub.ingest(catalog(f"RC{tag}", 4))
@@ -126,11 +122,8 @@ def test_reconcile_medusa_names_a_product_missing_in_medusa_and_one_the_hub_neve
     medusa: MedusaPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEDUSA_API_KEY", medusa.secret_key)
-    tag = secrets.token_hex(3).upper()
-    channel = f"reconcile {tag}"
-    channel_id = sales_channel(medusa, channel)
-    doc = hub_document(tmp_path, medusa, "MEDUSA_API_KEY", channel)
-    cfg = write_hub(tmp_path, doc)
+    shop = new_shop(medusa, tmp_path, "reconcile")
+    tag, channel_id, doc, cfg = shop.tag, shop.channel_id, shop.doc, shop.cfg
     hub = Hub.open(HubConfig.model_validate(doc))
     try:
         hub.ingest(catalog(f"RM{tag}", 2))
