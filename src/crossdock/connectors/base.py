@@ -261,7 +261,7 @@ class Sent:
 
     ``data`` is what the route sends (its fields, its masking); ``withdrawn``
     says the destination should no longer hold the record (deleted in the hub,
-    or outside the route's filter now).
+    or outside the route's filter now), ``data`` then being its last values.
     """
 
     entity_type: EntityType

@@ -29,8 +29,8 @@ def sent_to(store: Store, hub: HubConfig, system: str) -> list[Sent]:
         for et in route.entities:
             for rec in store.records.iter(et):
                 gone = rec.deleted or not passes_filter(route, rec.data)
-                data = {} if gone else project(route, rec.data, et)
-                out.append(Sent(et, rec.id, route.name, data, gone))
+                # a withdrawn record keeps its last data: the destination finds it by it
+                out.append(Sent(et, rec.id, route.name, project(route, rec.data, et), gone))
     return out
 
 

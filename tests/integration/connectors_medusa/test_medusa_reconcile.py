@@ -15,6 +15,7 @@ from crossdock.cli import app
 from crossdock.config.hub import HubConfig
 from crossdock.connectors.medusa.mapper import handle_for
 from crossdock.model.base import EntityType
+from crossdock.model.change import Change, ChangeOp
 from crossdock.sync.runtime import Hub
 
 from .catalog import catalog, new_shop
@@ -118,7 +119,7 @@ def test_reconcile_medusa_finds_an_edited_price_and_stock_level_and_heals_them(
     assert Decimal(str(level["stocked_quantity"])) == want
 
 
-def test_reconcile_medusa_names_a_product_missing_in_medusa_and_one_the_hub_never_sent(
+def test_reconcile_medusa_names_products_missing_unknown_and_deleted_in_the_hub(
     medusa: MedusaPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MEDUSA_API_KEY", medusa.secret_key)
@@ -126,9 +127,11 @@ def test_reconcile_medusa_names_a_product_missing_in_medusa_and_one_the_hub_neve
     tag, channel_id, doc, cfg = shop.tag, shop.channel_id, shop.doc, shop.cfg
     hub = Hub.open(HubConfig.model_validate(doc))
     try:
-        hub.ingest(catalog(f"RM{tag}", 2))
+        hub.ingest(catalog(f"RM{tag}", 3))
         hub.deliver(["products-to-shop"])
         hub.deliver(["stock-to-shop"])
+        # deleted in the hub, not delivered yet: Medusa still sells it
+        hub.ingest([Change("erp", EntityType.PRODUCT, f"RM{tag}-00002", op=ChangeOp.DELETE)])
     finally:
         hub.close()
     with medusa.admin() as admin:
@@ -151,6 +154,7 @@ def test_reconcile_medusa_names_a_product_missing_in_medusa_and_one_the_hub_neve
     kinds = sorted((d["kind"], d["entity_type"]) for d in report["drifts"])
     # the product and its two stock levels are missing (its inventory item went with it)
     assert kinds == [
+        ("deleted_in_hub", "product"),
         ("missing_in_system", "inventory"),
         ("missing_in_system", "inventory"),
         ("missing_in_system", "product"),
@@ -159,3 +163,6 @@ def test_reconcile_medusa_names_a_product_missing_in_medusa_and_one_the_hub_neve
     unknown = next(d for d in report["drifts"] if d["kind"] == "unknown_to_hub")
     assert unknown["system_value"]["handle"] == f"shop-only-{tag.lower()}"
     assert unknown["remedy"] == "report"
+    deleted = next(d for d in report["drifts"] if d["kind"] == "deleted_in_hub")
+    assert deleted["system_value"]["handle"] == handle_for(f"RM{tag}-00002")
+    assert deleted["remedy"] == "resend"  # the route sends the delete

@@ -85,7 +85,7 @@ def test_the_engine_sends_what_each_route_sends_and_turns_mismatches_into_drift(
         sent = {s.data.get("sku") or s.entity_id: s for s in sent_to(store, hub, "shop")}
         assert sent["HEX-1"].data == {"sku": "HEX-1", "list_price": "1.50"}
         (withdrawn,) = [s for s in sent.values() if s.withdrawn]  # outside the route's filter
-        assert withdrawn.data == {}
+        assert withdrawn.data == {"sku": "HEX-2", "list_price": "1.50"}  # found again by it
         shop = FakeShop()
         report = read_back(store, hub, "shop", shop)
         assert report.records == 2 and report.agreeing == 0 and not report.in_sync

@@ -145,7 +145,8 @@ class MedusaReadBack:
             found = medusa.pop(handle_for(sku), None) if sku else None
             if s.withdrawn:
                 if found is not None:
-                    self._add([self._mismatch("deleted_in_hub", s, found["id"], None, found, None)])
+                    held = {"handle": found.get("handle"), "title": found.get("title")}
+                    self._add([self._mismatch("deleted_in_hub", s, found["id"], None, held, None)])
                 continue
             if not sold_here(s.data, self.settings):
                 if found is not None:
