@@ -13,11 +13,22 @@ so ``crossdock reconcile --heal`` mends them through an audited re-send.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from crossdock.config.hub import HubConfig
 from crossdock.connectors.base import Mismatch, ReadBackDestination, Sent
-from crossdock.store import Store
+from crossdock.model.base import EntityType
+from crossdock.store import Store, StoredRecord
 from crossdock.sync.projection import passes_filter, project
 from crossdock.sync.reconcile import Drift, DriftKind, ReconcileReport, Remedy
+
+
+def _all(store: Store, et: EntityType) -> Iterator[StoredRecord]:
+    """Every record of a type, deleted ones included (a tombstone keeps its last data)."""
+    after: str | None = None
+    while page := store.records.page(et, after_id=after, limit=2000, include_deleted=True):
+        yield from page
+        after = page[-1].id
 
 
 def sent_to(store: Store, hub: HubConfig, system: str) -> list[Sent]:
@@ -27,7 +38,7 @@ def sent_to(store: Store, hub: HubConfig, system: str) -> list[Sent]:
         if route.destination != system:
             continue
         for et in route.entities:
-            for rec in store.records.iter(et):
+            for rec in _all(store, et):
                 gone = rec.deleted or not passes_filter(route, rec.data)
                 # a withdrawn record keeps its last data: the destination finds it by it
                 out.append(Sent(et, rec.id, route.name, project(route, rec.data, et), gone))

@@ -12,7 +12,7 @@ import pytest
 from crossdock.config.hub import HubConfig
 from crossdock.connectors.base import Mismatch, ReadBack, Sent
 from crossdock.model.base import EntityType
-from crossdock.model.change import Change
+from crossdock.model.change import Change, ChangeOp
 from crossdock.store import Store
 from crossdock.sync.ingest import Ingestor
 from crossdock.sync.readback import read_back, sent_to
@@ -32,7 +32,7 @@ class FakeShop:
         product = next(s for s in sent if s.entity_type is EntityType.PRODUCT)
         return ReadBack(
             records=len(sent),
-            agreeing=len(sent) - 2,
+            agreeing=len(sent) - 2,  # two records of it differ
             mismatches=[
                 Mismatch(
                     "different",
@@ -79,16 +79,27 @@ def test_the_engine_sends_what_each_route_sends_and_turns_mismatches_into_drift(
                     native_id=sku,
                     data={"sku": sku, "description": "x", "list_price": "1.50", "status": status},
                 )
-                for sku, status in (("HEX-1", "active"), ("HEX-2", "inactive"))
+                for sku, status in (("HEX-1", "active"), ("HEX-2", "active"), ("HEX-3", "inactive"))
+            ]
+        )
+        Ingestor(store, hub).ingest(
+            [
+                Change(
+                    system="erp",
+                    entity_type=EntityType.PRODUCT,
+                    native_id="HEX-2",
+                    op=ChangeOp.DELETE,
+                )
             ]
         )
         sent = {s.data.get("sku") or s.entity_id: s for s in sent_to(store, hub, "shop")}
         assert sent["HEX-1"].data == {"sku": "HEX-1", "list_price": "1.50"}
-        (withdrawn,) = [s for s in sent.values() if s.withdrawn]  # outside the route's filter
-        assert withdrawn.data == {"sku": "HEX-2", "list_price": "1.50"}  # found again by it
+        # deleted in the hub, or outside the route's filter: withdrawn, with the last data
+        assert {k for k, s in sent.items() if s.withdrawn} == {"HEX-2", "HEX-3"}
+        assert sent["HEX-2"].data == {"sku": "HEX-2", "list_price": "1.50"}
         shop = FakeShop()
         report = read_back(store, hub, "shop", shop)
-        assert report.records == 2 and report.agreeing == 0 and not report.in_sync
+        assert report.records == 3 and report.agreeing == 1 and not report.in_sync
         price, unknown = report.drifts
         assert (price.kind, price.remedy, price.route) == (
             DriftKind.DIFFERENT,
