@@ -12,7 +12,13 @@ import typer
 
 from crossdock.cli.options import ConfigOpt, StoreOpt, actor, console, err, fail, open_hub
 from crossdock.cli.output import progress_bar, unit_progress
-from crossdock.connectors.base import FileSource, SnapshotSource, SourceItem
+from crossdock.connectors.base import (
+    FileSource,
+    ReadBackDestination,
+    SnapshotSource,
+    SourceItem,
+)
+from crossdock.sync.reconcile import ReconcileReport
 
 
 def sync(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
@@ -93,27 +99,38 @@ def reconcile(
 ) -> None:
     """Compare a system's snapshot with the hub, field by field; report (and heal) the drift.
 
-    Exits 0 when the system agrees with the hub, 1 when there is drift.
+    A system the hub only writes to (Medusa) is read back by its destination and
+    compared with what its routes send. Exits 0 when the system agrees with the
+    hub, 1 when there is drift.
     """
     with open_hub(config, store) as hub:
-        source = hub.connector(system).source()
+        connector = hub.connector(system)
+        source = connector.source()
+        reads_back = not file and isinstance(connector.destination(), ReadBackDestination)
+        items: Iterable[SourceItem] | None = None
         if file:
             if not isinstance(source, FileSource):
                 raise fail(ValueError(f"system {system!r} is not a files system; drop --file"))
             files = source
-            items: Iterable[SourceItem] = (i for f in file for i in files.read_file(f).items)
-        else:
-            if not isinstance(source, SnapshotSource):
-                raise fail(
-                    ValueError(
-                        f"system {system!r} cannot take a snapshot of itself; "
-                        "give its full export with --file"
-                    )
-                )
+            items = (i for f in file for i in files.read_file(f).items)
+        elif isinstance(source, SnapshotSource):
             items = source.snapshot()
+        elif not reads_back:
+            raise fail(
+                ValueError(
+                    f"system {system!r} cannot take a snapshot of itself; "
+                    "give its full export with --file"
+                )
+            )
         with progress_bar() as progress:
             progress.add_task(f"comparing {system} with the hub", total=None)
-            report = hub.reconcile(system, items, check_missing=not partial)
+            report = (
+                hub.reconcile(system, items, check_missing=not partial)
+                if items is not None
+                else ReconcileReport(system)
+            )
+            if reads_back:  # a system the hub writes to: its destination reads itself back
+                hub.read_back(system, report)
         doc = report.as_dict()
         if heal and report.drifts:
             doc["healed"] = hub.heal(report, actor=actor())

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast, runtime_checkable
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, cast, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -298,6 +298,61 @@ def config_invalid(system: str, field: str, reason: str) -> InvalidInput:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One record as the hub's route has the destination hold it (for a read-back).
+
+    ``data`` is what the route sends (its fields, its masking); ``withdrawn``
+    says the destination should no longer hold the record (deleted in the hub,
+    or outside the route's filter now), ``data`` then being its last values.
+    """
+
+    entity_type: EntityType
+    entity_id: str
+    route: str
+    data: Mapping[str, Any]
+    withdrawn: bool = False
+
+
+MismatchKind = Literal["different", "missing_in_system", "unknown_to_hub", "deleted_in_hub"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """One difference a destination found between what it holds and what the hub sent it."""
+
+    kind: MismatchKind
+    entity_type: EntityType
+    native_id: str | None
+    entity_id: str | None
+    field: str | None
+    system_value: Any
+    hub_value: Any
+    route: str | None = None
+
+
+@dataclass(slots=True)
+class ReadBack:
+    """A destination's comparison: records compared, agreeing, and what differs."""
+
+    records: int = 0
+    agreeing: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+
+@runtime_checkable
+class ReadBackDestination(Protocol):
+    def read_back(self, sent: Sequence[Sent]) -> ReadBack:
+        """Read what the system holds and compare it with ``sent`` (reads only).
+
+        How `crossdock reconcile` checks a system the hub only writes to: the
+        comparison is the destination's, in its own terms (a variant's price, a
+        stock level per location), since what it holds is no partial canonical
+        record.
+        """
+        ...
+
+
 __all__ = [
     "AnyConnector",
     "ChannelOrder",
@@ -308,8 +363,13 @@ __all__ = [
     "Destination",
     "FileSource",
     "InboundUnit",
+    "Mismatch",
+    "MismatchKind",
     "OrderFeed",
     "OrderUnit",
+    "ReadBack",
+    "ReadBackDestination",
+    "Sent",
     "SnapshotSource",
     "Source",
     "SourceError",

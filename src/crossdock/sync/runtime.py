@@ -27,6 +27,7 @@ from crossdock.config.loader import load_hub, parse_hub
 from crossdock.connectors.base import (
     AnyConnector,
     Destination,
+    ReadBackDestination,
     ReplayableSource,
     SourceError,
     SourceItem,
@@ -46,6 +47,7 @@ from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.delivery import DeliveryReport, Lease, RouteWorker
 from crossdock.sync.guards import DestinationGuard
 from crossdock.sync.ingest import Ingestor, IngestReport
+from crossdock.sync.readback import read_back
 from crossdock.sync.reconcile import Reconciler, ReconcileReport, Remedy
 
 log = logging.getLogger(__name__)
@@ -488,6 +490,18 @@ class Hub:
         return Reconciler(self.store, self.config).reconcile(
             system, items, check_missing=check_missing
         )
+
+    def read_back(
+        self, system: str, report: ReconcileReport | None = None
+    ) -> ReconcileReport | None:
+        """The drift of a system the hub writes to, read back by its destination (reads only).
+
+        None when the system's destination cannot read itself back.
+        """
+        dest = self.connector(system).destination()
+        if not isinstance(dest, ReadBackDestination):
+            return None
+        return read_back(self.store, self.config, system, dest, report)
 
     def heal(self, report: ReconcileReport, *, actor: str) -> dict[str, int]:
         """Apply each drift's remedy through the normal paths, audited.

@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
+from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, ReadBack, Sent
 from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
+from crossdock.connectors.medusa.bulk import BulkPush
 from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
 from crossdock.connectors.medusa.customers import CustomerGroups, MedusaCustomers
@@ -38,6 +39,7 @@ from crossdock.connectors.medusa.mapper import (
     variant_values,
 )
 from crossdock.connectors.medusa.pricelists import MedusaPriceLists
+from crossdock.connectors.medusa.readback import read_back
 from crossdock.errors import CrossdockError, ErrorCode, PermanentError, RetryableError
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
@@ -60,12 +62,17 @@ class MedusaDestination:
         self.customers = MedusaCustomers(client, groups)
         self.prices = MedusaPriceLists(client, settings, groups, self.find_product)
         self.fulfilment = MedusaFulfilment(client, system)
+        self.bulk = BulkPush(self)
 
     # -- the batch ----------------------------------------------------------------------
     def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
         """One result per delivery; raises only when Medusa refuses or cannot be reached at all."""
+        done = self.bulk.push(batch)  # creates and stock levels in a few batch calls
         out: list[DeliveryResult] = []
         for d in batch:
+            if d.delivery_id in done:
+                out.append(done[d.delivery_id])
+                continue
             try:
                 native, also = self._one(d)
                 out.append(
@@ -305,6 +312,12 @@ class MedusaDestination:
             action="set a stock level",
         )
         return f"{item}:{location}"
+
+    # -- reconciliation -----------------------------------------------------------------
+    def read_back(self, sent: Sequence[Sent]) -> ReadBack:
+        """What Medusa holds against what the hub sent it (see :mod:`.readback`; reads only)."""
+        fields = PRODUCT_FIELDS + ",*variants.inventory_items"
+        return read_back(self.client, self.settings, fields, self.sales_channel_id(), sent)
 
 
 __all__ = ["PRODUCT_FIELDS", "MedusaDestination"]
