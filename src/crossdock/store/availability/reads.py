@@ -24,6 +24,7 @@ from crossdock.store.availability.rows import (
     reservation_of,
 )
 from crossdock.store.availability.tx import StockTx, WriteSession
+from crossdock.store.engine import read_connection
 from crossdock.store.write import utc
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class StockStore:
         c = t.stock_inbound.c
         pos: list[PositionRow] = []
         inb: list[InboundRow] = []
-        with self.store.engine.connect() as conn:
+        with read_connection(self.store.engine) as conn:
             if positions:
                 q = select(*POSITION_COLS).where(P.sku.in_(list(skus)))
                 if locations:
