@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
@@ -19,6 +19,21 @@ from crossdock.store.repos.base import SqlRepo
 
 _C = t.records.c
 _COLS = (_C.id, _C.version, _C.data, _C.provenance, _C.deleted, _C.created_at, _C.updated_at)
+
+_K = t.record_keys.c
+_BY_KEYS = (
+    select(_K.value, _C.id, _C.data)
+    .join_from(
+        t.record_keys, t.records, (_C.entity_type == _K.entity_type) & (_C.id == _K.record_id)
+    )
+    .where(
+        _K.entity_type == bindparam("et"),
+        _K.kind == bindparam("kind"),
+        _K.value.in_(bindparam("values", expanding=True)),
+        _C.deleted.is_(False),
+    )
+)
+"""Live records by natural key (built once: intake asks it for every order)."""
 
 
 class SqlRecords(SqlRepo):
@@ -55,27 +70,19 @@ class SqlRecords(SqlRepo):
         records would take two of each: intake resolves an order's customer and its
         SKUs with this.
         """
-        k = t.record_keys.c
         out: list[dict[str, Keyed]] = []
         with read_connection(self._engine) as conn:
             for entity_type, kind, values in lookups:
                 found: dict[str, Keyed] = {}
                 for i in range(0, len(values), rows.CHUNK):
-                    q = (
-                        select(k.value, _C.id, _C.data)
-                        .join_from(
-                            t.record_keys,
-                            t.records,
-                            (_C.entity_type == k.entity_type) & (_C.id == k.record_id),
-                        )
-                        .where(
-                            k.entity_type == entity_type.value,
-                            k.kind == kind,
-                            k.value.in_(list(values[i : i + rows.CHUNK])),
-                            _C.deleted.is_(False),
-                        )
+                    params = {
+                        "et": entity_type.value,
+                        "kind": kind,
+                        "values": list(values[i : i + rows.CHUNK]),
+                    }
+                    found.update(
+                        {r[0]: Keyed(r[1], loads(r[2])) for r in conn.execute(_BY_KEYS, params)}
                     )
-                    found.update({r[0]: Keyed(r[1], loads(r[2])) for r in conn.execute(q)})
                 out.append(found)
         return out
 
