@@ -117,6 +117,8 @@ def reserve_lines(
             for alloc in plan.allocations:
                 wanted.append((ln.line_number, alloc))
         out.promises |= promises
+        if not wanted and not promises:
+            continue  # nothing to reserve or record: no write
 
         def then(
             stx: StockTx,
