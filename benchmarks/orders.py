@@ -24,6 +24,11 @@ Anchors, measured in the same run:
     when trytond is not installed or with ``--no-tryton``. Building its
     database takes about 45 s (``--tryton-template`` reuses one).
 
+The throughput part also reports the CPU this process spent per order (every
+thread: the callers and the availability writer; not the database server's):
+on a shared machine it says what one free core would do where orders/s says
+what the machine did.
+
 ``--profile`` runs the throughput part under cProfile on one thread first and
 prints the top of the profile (cumulative) to stderr.
 
@@ -417,9 +422,11 @@ def main() -> None:
                 profile(app, make_orders(args.profile, "P", args.customers, skus, rnd), 40)
             bulk = make_orders(args.orders, "T", args.customers, skus, rnd)
             log(f"(1) throughput: {args.orders} orders on {args.threads} threads ...")
+            cpu0 = time.process_time()
             secs = on_threads(len(bulk), args.threads, submit_all(app, bulk))
+            cpu_ms = (time.process_time() - cpu0) / len(bulk) * 1000
             rate = len(bulk) / secs
-            log(f"    {rate:.0f} orders/s")
+            log(f"    {rate:.0f} orders/s; CPU {cpu_ms:.2f} ms per order (this process)")
             log(f"(1a) anchor: {args.orders} empty order-row transactions ...")
             a_secs = on_threads(args.orders, args.threads, empty_workflow(app.hub, "A"))
             a_rate = args.orders / a_secs
@@ -475,6 +482,7 @@ def main() -> None:
                         "tryton_ratio": round(rate / tryton["orders_per_s"], 2)
                         if "orders_per_s" in tryton
                         else None,
+                        "cpu_ms_per_order": round(cpu_ms, 2),
                         "target": 200,
                     },
                     {

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
@@ -77,6 +77,20 @@ def create_store_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+def read_connection(engine: Engine) -> Connection:
+    """A connection for a few reads that need no snapshot shared between statements.
+
+    On PostgreSQL it runs in autocommit: at READ COMMITTED (the store's level)
+    every statement takes its own snapshot inside a transaction or not, so the
+    BEGIN and ROLLBACK round trips buy nothing. On SQLite it is a plain
+    connection: its read transaction costs no round trip and keeps one snapshot.
+    """
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
 def _create_private(path: Path) -> None:
     """Create a new store file readable by its owner alone (0600).
 
@@ -137,4 +151,11 @@ def _sqlite_engine(url: str, database: str | None, echo: bool) -> Engine:
     return engine
 
 
-__all__ = ["WRITE", "create_store_engine", "database_failure", "normalize_url", "sqlite_file"]
+__all__ = [
+    "WRITE",
+    "create_store_engine",
+    "database_failure",
+    "normalize_url",
+    "read_connection",
+    "sqlite_file",
+]

@@ -9,6 +9,7 @@ raw SQL; what differs between SQLite and PostgreSQL is ``store.dialect``'s.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -52,12 +53,17 @@ if TYPE_CHECKING:
     )
 
 
+_TURN_TIMEOUT = 60.0
+"""Seconds to wait for a writer's turn: SQLite's own busy timeout."""
+
+
 class Store:
     """A Crossdock store on SQLite or PostgreSQL, chosen by URL."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect: Dialect = dialect_of(engine)
+        self._turn = threading.RLock() if self.dialect.serial_writers else None
         parts = (engine, self.dialect, self.write)
         self.records = SqlRecords(*parts)
         self.crosswalk = SqlCrosswalk(*parts)
@@ -108,8 +114,33 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
-        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        with (
+            self.writer_turn(),
+            self.engine.connect().execution_options(**{WRITE: True}) as conn,
+            conn.begin(),
+        ):
             yield WriteTx(conn)
+
+    @contextmanager
+    def writer_turn(self) -> Iterator[None]:
+        """SQLite: this process's writers take turns here before ``BEGIN IMMEDIATE``.
+
+        SQLite makes a writer that finds the database locked sleep and retry
+        (1, 2, 5, 10 ... ms), so threads of one process racing for it waited far
+        longer than the transactions they waited for; a lock hands the turn over at
+        once. Another process still meets SQLite's own wait. A turn not had in the
+        busy timeout (a thread waiting on itself) goes ahead as before, to SQLite's
+        wait. Reentrant: a nested write meets SQLite's lock as it always did.
+        """
+        if self._turn is None:
+            yield
+            return
+        got = self._turn.acquire(timeout=_TURN_TIMEOUT)
+        try:
+            yield
+        finally:
+            if got:
+                self._turn.release()
 
 
 if TYPE_CHECKING:

@@ -39,6 +39,8 @@ from crossdock.store.records import (
     EventRow,
     ExceptionRow,
     ExceptionStatus,
+    Keyed,
+    KeyLookup,
     ParkedRow,
     ParkedStatus,
     RouteCursor,
@@ -55,6 +57,8 @@ class Records(Protocol):
     def get_many(
         self, entity_type: EntityType, record_ids: Sequence[str]
     ) -> dict[str, StoredRecord]: ...
+
+    def data_by_keys(self, lookups: Sequence[KeyLookup]) -> list[dict[str, Keyed]]: ...
 
     def page(
         self,
@@ -204,6 +208,14 @@ class Orders(Protocol):
 
     def link(
         self, order_id: str, links: Sequence[ReservationLink], promises: Promises | None = None
+    ) -> None: ...
+
+    def link_in(
+        self,
+        tx: WriteTx,
+        order_id: str,
+        links: Sequence[ReservationLink],
+        promises: Promises | None = None,
     ) -> None: ...
 
     def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]: ...

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
+
+KeyLookup = tuple[EntityType, str, Sequence[str]]
+"""Records of one type named by a natural key: (entity type, key kind, values)."""
+
+
+class Keyed(NamedTuple):
+    """A live record found by a natural key: its id and its data (no provenance)."""
+
+    id: str
+    data: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -189,6 +200,8 @@ __all__ = [
     "ExceptionRow",
     "ExceptionStatus",
     "KeyListing",
+    "KeyLookup",
+    "Keyed",
     "NewException",
     "ParkedRow",
     "ParkedStatus",

@@ -105,28 +105,6 @@ class GroupCommitter:
         result: T = self._enqueue(write, savepoint, locks).result()
         return result
 
-    def submit_many(
-        self, writes: Iterable[tuple[Callable[[StockTx], T], tuple[Key, ...]]], *, savepoint: bool
-    ) -> list[T | CrossdockError]:
-        """Several writes of one caller queued at once, so they share a commit; each's answer.
-
-        A write refused with a :class:`CrossdockError` answers that error in its place;
-        any other error is raised once every write has been answered.
-        """
-        futures = [self._enqueue(w, savepoint, locks) for w, locks in writes]
-        out: list[T | CrossdockError] = []
-        failed: BaseException | None = None
-        for fut in futures:
-            try:
-                out.append(fut.result())
-            except CrossdockError as exc:
-                out.append(exc)
-            except BaseException as exc:
-                failed = failed or exc
-        if failed is not None:
-            raise failed
-        return out
-
     async def submit_async(
         self,
         write: Callable[[StockTx], T],

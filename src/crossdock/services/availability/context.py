@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from crossdock.config.availability import AvailabilityConfig, ChannelRule
-from crossdock.errors import CrossdockError, InvalidInput, NotFound
+from crossdock.errors import InvalidInput, NotFound
 from crossdock.services.availability.committer import GroupCommitter
 from crossdock.services.availability.publisher import Publisher
 from crossdock.store import Store, StoreConflict, StoreError
@@ -75,25 +75,6 @@ class Context:
             self.publisher.drain_if_pending()
         except Exception:  # committed already; the queue keeps it for the next drain
             log.exception("availability publish drain failed; it will be retried")
-        return out
-
-    def write_many(
-        self, works: Sequence[tuple[Callable[[StockTx], T], tuple[tuple[str, str], ...]]]
-    ) -> list[T | CrossdockError]:
-        """Several writes (each with the positions it locks) sharing commits where they can.
-
-        Each answers its result or the :class:`CrossdockError` that refused it. With
-        group commit they are queued at once (one commit for all, usually); without it
-        each runs in a transaction of its own.
-        """
-        if self.committer is not None:
-            return self.committer.submit_many(works, savepoint=False)
-        out: list[T | CrossdockError] = []
-        for work, locks in works:
-            try:
-                out.append(self.write(work, savepoint=False, locks=locks))
-            except CrossdockError as exc:
-                out.append(exc)
         return out
 
     async def write_async(

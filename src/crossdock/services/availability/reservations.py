@@ -125,14 +125,37 @@ class Reservations:
         # It refuses only before it writes, or after expiring overdue holds (which stand).
         return self.ctx.write(self._reserve(req), savepoint=False, locks=[(req.sku, req.location)])
 
-    def reserve_many(self, reqs: Sequence[ReserveRequest]) -> list[Reservation | CrossdockError]:
-        """Several reserves at once (sharing a commit under group commit); each's answer.
+    def reserve_many(
+        self,
+        reqs: Sequence[ReserveRequest],
+        then: Callable[[StockTx, list[Reservation | CrossdockError]], object] | None = None,
+    ) -> list[Reservation | CrossdockError]:
+        """Several reserves in one write transaction (shared under group commit); each's answer.
 
         Each is the same conditional write as :meth:`reserve`, so the guarantee is
         unchanged; one refused (too little stock, no position) answers its error in
-        its place and the others stand.
+        its place and the others stand. ``then`` runs last in the same transaction
+        with the answers (an order records which reservations it holds), so what it
+        writes commits with the reservations or not at all. The positions are taken
+        in (SKU, location) order, as a batch of several writes takes them.
         """
-        return self.ctx.write_many([(self._reserve(r), ((r.sku, r.location),)) for r in reqs])
+        works = [self._reserve(r) for r in reqs]
+        order = sorted(range(len(reqs)), key=lambda i: (reqs[i].sku, reqs[i].location))
+
+        def work(stx: StockTx) -> list[Reservation | CrossdockError]:
+            out: list[Reservation | CrossdockError | None] = [None] * len(reqs)
+            for i in order:
+                try:
+                    out[i] = works[i](stx)
+                except CrossdockError as exc:  # refused before writing (or after expiring)
+                    out[i] = exc
+            answers = [a for a in out if a is not None]
+            if then is not None:
+                then(stx, answers)
+            return answers
+
+        locks = [(r.sku, r.location) for r in reqs]
+        return self.ctx.write(work, savepoint=False, locks=locks)
 
     async def reserve_async(self, req: ReserveRequest) -> Reservation:
         """:meth:`reserve` awaited on an event loop (the API route)."""

@@ -208,12 +208,12 @@ class AvailabilityService:
                 if product is not None and product.substitutes():
                     subs[sku] = product.substitutes()
         every = list(dict.fromkeys(skus + [s for v in subs.values() for s in v]))
-        rows = self.stock.positions(every)
+        rows, incoming = self.stock.positions_and_inbound(every)  # one read
         for i, line in enumerate(req.lines):
             if not any(r.sku == line.sku for r in rows) and self._product(line.sku) is None:
                 raise NotFound(f"lines.{i}.sku: unknown SKU {line.sku!r}")
         inbound: dict[tuple[str, str], list[Inbound]] = {}
-        for ir in self.stock.inbound(every):
+        for ir in incoming:
             inbound.setdefault((ir.sku, ir.location), []).extend(_inbound([ir]))
         positions: dict[tuple[str, str], Stock] = {}
         for r in rows:

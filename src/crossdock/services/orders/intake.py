@@ -33,6 +33,7 @@ from crossdock.model.values import CurrencyCode, NonNegativeDecimal, PositiveDec
 from crossdock.services.orders.rules import site_problem
 from crossdock.store import Store
 from crossdock.store.order_rows import LineRow, NewOrder
+from crossdock.store.records import Keyed
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]+$"
 MAX_LINES = 10_000
@@ -135,12 +136,18 @@ def _customer_id(store: Store, channel: str, body: OrderIn) -> tuple[str, str]:
 
 def _customer(store: Store, channel: str, body: OrderIn) -> tuple[str, Customer]:
     rid, field = _customer_id(store, channel, body)
-    named = body.customer if field == "customer" else body.channel_customer_id
     rec = store.records.get(EntityType.CUSTOMER, rid)
-    if rec is None or rec.deleted:
+    found = None if rec is None or rec.deleted else Keyed(rid, rec.data)
+    return _customer_of(found, field, body)
+
+
+def _customer_of(found: Keyed | None, field: str, body: OrderIn) -> tuple[str, Customer]:
+    """The customer the body named by ``field``, as read (None: no such live record)."""
+    named = body.customer if field == "customer" else body.channel_customer_id
+    if found is None:
         raise InvalidInput(f"{field}: unknown customer {named!r}", field=field)
     try:
-        return rid, Customer.model_validate(rec.data)
+        return found.id, Customer.model_validate(found.data)
     except ValidationError as exc:
         raise InvalidInput(
             f"{field}: customer {named!r} cannot be read: {exc.errors()[0]['msg']}",
@@ -153,14 +160,10 @@ def customer_for(store: Store, channel: str, body: OrderIn) -> tuple[str, Custom
     return _customer(store, channel, body)
 
 
-def load_products(store: Store, skus: list[str]) -> dict[str, Product]:
-    ids = store.crosswalk.find_by_keys(EntityType.PRODUCT, "sku", skus)
-    recs = store.records.get_many(EntityType.PRODUCT, list(ids.values()))
+def _products(found: dict[str, Keyed]) -> dict[str, Product]:
+    """The products read (an unreadable one left out: the SKU rule names it unknown)."""
     out: dict[str, Product] = {}
-    for sku, rid in ids.items():
-        rec = recs.get(rid)
-        if rec is None or rec.deleted:
-            continue
+    for sku, rec in found.items():
         try:
             out[sku] = Product.model_validate(rec.data)
         except ValidationError:
@@ -168,9 +171,32 @@ def load_products(store: Store, skus: list[str]) -> dict[str, Product]:
     return out
 
 
+def load_products(store: Store, skus: list[str]) -> dict[str, Product]:
+    (found,) = store.records.data_by_keys([(EntityType.PRODUCT, "sku", skus)])
+    return _products(found)
+
+
+def _customer_and_products(
+    store: Store, channel: str, body: OrderIn
+) -> tuple[str, Customer, dict[str, Product]]:
+    skus = list(dict.fromkeys(line.sku for line in body.lines))
+    if body.customer is None or body.channel_customer_id is not None:
+        cid, customer = _customer(store, channel, body)
+        return cid, customer, load_products(store, skus)
+    # the usual case, by account number: the customer and the SKUs in one read
+    named, found = store.records.data_by_keys(
+        [
+            (EntityType.CUSTOMER, "account_number", [body.customer]),
+            (EntityType.PRODUCT, "sku", skus),
+        ]
+    )
+    cid, customer = _customer_of(named.get(body.customer), "customer", body)
+    return cid, customer, _products(found)
+
+
 def resolve(store: Store, channel: str, body: OrderIn, bill_to: BillToRule) -> Resolved:
     """Check ``body`` against the records; the order to store, or a problem naming the field."""
-    cid, customer = _customer(store, channel, body)
+    cid, customer, products = _customer_and_products(store, channel, body)
     if (why := site_problem(customer, body.ship_to, SiteRole.SHIP_TO)) is not None:
         raise InvalidInput(f"ship_to: {why}", field="ship_to")
     if (
@@ -188,7 +214,6 @@ def resolve(store: Store, channel: str, body: OrderIn, bill_to: BillToRule) -> R
                 field=f"lines.{i}.line_number",
             )
         seen.add(line.line_number)
-    products = load_products(store, list(dict.fromkeys(line.sku for line in body.lines)))
     lines: list[LineRow] = []
     for i, line in enumerate(body.lines):
         product = products.get(line.sku)

@@ -57,6 +57,7 @@ from crossdock.store.order_rows import (
     OrderRow,
     OrderState,
     Promises,
+    ReservationLink,
     Step,
 )
 
@@ -345,21 +346,30 @@ class OrderService:
         *,
         fresh: bool = False,
     ) -> RuleResult:
+        """Reserve the lines not held yet: links and moved promises commit with the reserves."""
         site = next((s for s in customer.sites if s.code == order.ship_to), None)
         held = (
             set() if fresh else {ln.line_number for ln in self.store.orders.reservations(order.id)}
         )
         todo = [ln for ln in lines if ln.line_number not in held]
-        got = reserve_lines(
-            self.availability, order, todo, region=site.region if site else None, rule=cfg_rule
-        )
         by_number = {ln.line_number: ln for ln in lines}
-        changed = {  # a line's promise is written only when it moved
-            n: p
-            for n, p in got.promises.items()
-            if p != (by_number[n].backordered, by_number[n].promise_date)
-        }
-        self.store.orders.link(order.id, got.links, changed)
+
+        def record(stx: StockTx, links: list[ReservationLink], promises: Promises) -> None:
+            changed = {  # a line's promise is written only when it moved
+                n: p
+                for n, p in promises.items()
+                if p != (by_number[n].backordered, by_number[n].promise_date)
+            }
+            self.store.orders.link_in(stx.tx, order.id, links, changed)
+
+        got = reserve_lines(
+            self.availability,
+            order,
+            todo,
+            region=site.region if site else None,
+            rule=cfg_rule,
+            record=record,
+        )
         # a line a retried try had already reserved kept its promise on the line
         promises = {
             ln.line_number: (ln.backordered, ln.promise_date)
@@ -374,7 +384,7 @@ class OrderService:
             self.store.orders.bump_attempt(order.id)  # the next reservations need new keys
             return failed(RuleName.STOCK, cfg_rule, HoldReason.STOCK, "; ".join(got.short))
         owed = backorders(promises)
-        reserved: dict[str, object] = {
+        made: dict[str, object] = {
             "reservations": [
                 {
                     "id": ln.reservation_id,
@@ -386,8 +396,8 @@ class OrderService:
             ],
         }
         if owed:
-            reserved["backorders"] = owed
-        steps.append(Step("reservation", "reserved", reserved))
+            made["backorders"] = owed
+        steps.append(Step("reservation", "reserved", made))
         detail = "; ".join(
             f"line {b['line']}: {b['quantity']} backordered, promised {b['promise_date']}"
             for b in owed

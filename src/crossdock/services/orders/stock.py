@@ -16,7 +16,7 @@ expected for is short. ``allow_split`` overrides the hub's split rule.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,11 +26,13 @@ from crossdock.services.availability import (
     Allocation,
     AvailabilityService,
     LineOutcome,
+    Reservation,
     ReserveRequest,
     ShipTo,
     SourceLineIn,
     SourceRequest,
 )
+from crossdock.store.availability import StockTx
 from crossdock.store.order_rows import LineRow, OrderRow, Promises, ReservationLink
 
 _PLAN_CHUNK = 500
@@ -57,6 +59,10 @@ def backorders(promises: Promises) -> list[dict[str, str]]:
     ]
 
 
+Record = Callable[[StockTx, list[ReservationLink], Promises], object]
+"""Writes, in the reservations' own transaction, the links made and the lines' promises."""
+
+
 def reserve_lines(
     availability: AvailabilityService,
     order: OrderRow,
@@ -64,8 +70,13 @@ def reserve_lines(
     *,
     region: str | None,
     rule: StockRule | None = None,
+    record: Record | None = None,
 ) -> Reserved:
-    """Plan and reserve every line; the reservations made, the backorders, the lines short."""
+    """Plan and reserve every line; the reservations made, the backorders, the lines short.
+
+    ``record`` runs in each chunk's reserving transaction with the chunk's links and
+    promises: a crash never leaves a reservation the order does not know it holds.
+    """
     backorder = rule is not None and rule.allow_backorder
     cfg = availability.config
     channel = order.channel if cfg.channel(order.channel) is not None else None
@@ -93,18 +104,37 @@ def reserve_lines(
         except NotFound as exc:  # no stock position anywhere for some SKU
             out.short.append(str(exc))
             continue
+        promises: Promises = {}
         for ln, plan in zip(chunk, plans, strict=True):
             owed = plan.backorder
             if plan.outcome in _SHORT and backorder and owed is not None and owed.promise_date:
-                out.promises[ln.line_number] = (owed.quantity, owed.promise_date)
+                promises[ln.line_number] = (owed.quantity, owed.promise_date)
             elif plan.outcome not in _COVERED:
                 out.short.append(f"line {ln.line_number}: {plan.outcome.value} of {ln.sku}")
                 continue
             else:
-                out.promises[ln.line_number] = (Decimal(0), None)
+                promises[ln.line_number] = (Decimal(0), None)
             for alloc in plan.allocations:
                 wanted.append((ln.line_number, alloc))
-        # one batch of reserves: under group commit they share a commit
+        out.promises |= promises
+        if not wanted and not promises:
+            continue  # nothing to reserve or record: no write
+
+        def then(
+            stx: StockTx,
+            got: list[Reservation | CrossdockError],
+            wanted: list[tuple[int, Allocation]] = wanted,
+            promises: Promises = promises,
+        ) -> None:
+            if record is not None:
+                links = [
+                    _link(order, n, r)
+                    for (n, _a), r in zip(wanted, got, strict=True)
+                    if isinstance(r, Reservation)
+                ]
+                record(stx, links, promises)
+
+        # one write for the order's reserves (shared with other orders' under group commit)
         got = availability.reservations.reserve_many(
             [
                 ReserveRequest(
@@ -115,7 +145,8 @@ def reserve_lines(
                     channel=channel,
                 )
                 for n, alloc in wanted
-            ]
+            ],
+            then,
         )
         short: set[int] = set()
         for (n, _alloc), r in zip(wanted, got, strict=True):
@@ -126,8 +157,12 @@ def reserve_lines(
             elif isinstance(r, CrossdockError):
                 raise r
             else:
-                out.links.append(ReservationLink(r.id, order.id, n, r.sku, r.location, r.quantity))
+                out.links.append(_link(order, n, r))
     return out
+
+
+def _link(order: OrderRow, line_number: int, r: Reservation) -> ReservationLink:
+    return ReservationLink(r.id, order.id, line_number, r.sku, r.location, r.quantity)
 
 
 def release_all(availability: AvailabilityService, links: Sequence[ReservationLink]) -> list[str]:

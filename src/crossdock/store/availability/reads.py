@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from crossdock.store import schema as t
 from crossdock.store.availability.rows import (
@@ -24,10 +24,24 @@ from crossdock.store.availability.rows import (
     reservation_of,
 )
 from crossdock.store.availability.tx import StockTx, WriteSession
+from crossdock.store.engine import read_connection
 from crossdock.store.write import utc
 
 if TYPE_CHECKING:
     from crossdock.store.facade import Store
+
+_IN = t.stock_inbound.c
+# built once: sourcing asks them for every order
+_POSITIONS = (
+    select(*POSITION_COLS)
+    .where(P.sku.in_(bindparam("skus", expanding=True)))
+    .order_by(P.sku, P.location)
+)
+_INBOUND = (
+    select(t.stock_inbound)
+    .where(_IN.sku.in_(bindparam("skus", expanding=True)))
+    .order_by(_IN.sku, _IN.location, _IN.eta, _IN.reference)
+)
 
 
 class StockStore:
@@ -71,21 +85,20 @@ class StockStore:
         inbound: bool = True,
     ) -> tuple[list[PositionRow], list[InboundRow]]:
         """Positions of ``skus`` (at ``locations``) and their inbound, read on one connection."""
-        c = t.stock_inbound.c
         pos: list[PositionRow] = []
         inb: list[InboundRow] = []
-        with self.store.engine.connect() as conn:
+        with read_connection(self.store.engine) as conn:
             if positions:
-                q = select(*POSITION_COLS).where(P.sku.in_(list(skus)))
                 if locations:
-                    q = q.where(P.location.in_(list(locations)))
-                pos = [position_of(r) for r in conn.execute(q.order_by(P.sku, P.location))]
+                    q = select(*POSITION_COLS).where(
+                        P.sku.in_(list(skus)), P.location.in_(list(locations))
+                    )
+                    found = conn.execute(q.order_by(P.sku, P.location))
+                else:
+                    found = conn.execute(_POSITIONS, {"skus": list(skus)})
+                pos = [position_of(r) for r in found]
             if inbound:
-                rows = conn.execute(
-                    select(t.stock_inbound)
-                    .where(c.sku.in_(list(skus)))
-                    .order_by(c.sku, c.location, c.eta, c.reference)
-                ).all()
+                rows = conn.execute(_INBOUND, {"skus": list(skus)}).all()
                 inb = [
                     InboundRow(r.sku, r.location, r.reference, r.kind, int(r.quantity), r.eta)
                     for r in rows

@@ -27,12 +27,13 @@ class WriteSession:
     """
 
     def __init__(self, store: Store) -> None:
+        self._store = store
         self._conn = store.engine.connect().execution_options(**{WRITE: True})
 
     @contextmanager
     def transaction(self) -> Iterator[StockTx]:
-        """One write transaction on the kept connection."""
-        with self._conn.begin():
+        """One write transaction on the kept connection (in turn with the process's writers)."""
+        with self._store.writer_turn(), self._conn.begin():
             yield StockTx(WriteTx(self._conn))
 
     def close(self) -> None:

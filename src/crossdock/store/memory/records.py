@@ -9,7 +9,7 @@ from typing import Any
 from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.store.memory.state import Tables
-from crossdock.store.records import StoredRecord
+from crossdock.store.records import Keyed, KeyLookup, StoredRecord
 
 
 class MemoryRecords:
@@ -26,6 +26,18 @@ class MemoryRecords:
     ) -> dict[str, StoredRecord]:
         found = (self._t.records.get((entity_type, i)) for i in record_ids)
         return {r.id: r for r in found if r is not None}
+
+    def data_by_keys(self, lookups: Sequence[KeyLookup]) -> list[dict[str, Keyed]]:
+        out: list[dict[str, Keyed]] = []
+        for entity_type, kind, values in lookups:
+            found: dict[str, Keyed] = {}
+            for v in values:
+                rid = self._t.record_keys.get((entity_type, kind, v))
+                rec = None if rid is None else self._t.records.get((entity_type, rid))
+                if rec is not None and not rec.deleted:
+                    found[v] = Keyed(rec.id, rec.data)
+            out.append(found)
+        return out
 
     def page(
         self,

@@ -3,11 +3,11 @@
 Credit exposure is the customer's open orders not yet invoiced plus its open
 invoices (``customer_invoices``, kept by the fulfilment consumer).
 
-Every decision runs in one write transaction that first locks the customer's
-``order_credit`` row, then reads the customer's exposure (the totals of its
-other open orders) and writes the order: two orders racing against one
-credit limit are decided one after the other, on SQLite (one writer) and on
-PostgreSQL (the row lock) alike.
+Every decision runs in one write transaction that locks the order, then the
+customer's ``order_credit`` row, then reads the customer's exposure (the
+totals of its other open orders) and writes the order: two orders racing
+against one credit limit are decided one after the other, on SQLite (one
+writer) and on PostgreSQL (the row lock) alike.
 """
 
 from __future__ import annotations
@@ -17,10 +17,21 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.sql import Insert, Select
 
 from crossdock.store import schema as t
 from crossdock.store.jsoncodec import dumps, loads
@@ -43,10 +54,51 @@ from crossdock.store.order_rows import (
 )
 from crossdock.store.repos import rows
 from crossdock.store.repos.base import SqlRepo
-from crossdock.store.write import utc
+from crossdock.store.write import WriteTx, utc
 
 _O, _L, _R, _S = t.orders.c, t.order_lines.c, t.order_reservations.c, t.order_steps.c
 _I = t.customer_invoices.c
+
+
+_EXPOSURE = union_all(
+    select(literal_column("0"), _O.id, _O.total, _O.total).where(
+        _O.customer_id == bindparam("cid"),
+        # inline constants: an expanding IN would be rendered again at every execution
+        _O.status.in_([literal_column(f"'{s.value}'") for s in sorted(EXPOSED)]),
+        _O.id != bindparam("other"),
+    ),
+    select(literal_column("1"), _I.order_id, _I.total, _I.open_amount).where(
+        _I.customer_id == bindparam("cid")
+    ),
+)
+"""A customer's exposed orders (0, id, total, -) and its invoices (1, order, total, open)."""
+
+
+# The hot path's statements, built once: building one costs more than running it on SQLite,
+# and a statement object built once keeps its cache key.
+_GET = select(t.orders).where(_O.id == bindparam("oid"))
+_DECIDED = (
+    update(t.orders)
+    .where(_O.id == bindparam("oid"))
+    .values(
+        status=bindparam("status"),
+        holds=bindparam("holds"),
+        rules=bindparam("rules"),
+        total=bindparam("total"),
+        recheck=None,
+        updated_at=bindparam("now"),
+    )
+)
+_PRICES = (
+    update(t.order_lines)
+    .where(_L.order_id == bindparam("oid"), _L.line_number == bindparam("n"))
+    .values(unit_price=bindparam("price"), price_note=bindparam("note"))
+)
+_PROMISES = (
+    update(t.order_lines)
+    .where(_L.order_id == bindparam("oid"), _L.line_number == bindparam("n"))
+    .values(backordered=bindparam("short"), promise_date=bindparam("promise"))
+)
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -124,6 +176,22 @@ def _s(value: Decimal | None) -> str | None:
 class SqlOrders(SqlRepo):
     """The ``orders``, ``order_lines``, ``order_reservations`` and ``order_steps`` tables."""
 
+    @cached_property
+    def _insert_order(self) -> Insert:
+        return self._dialect.insert_ignore(t.orders).returning(_O.id)
+
+    @cached_property
+    def _insert_links(self) -> Insert:
+        return self._dialect.insert_ignore(t.order_reservations)
+
+    @cached_property
+    def _get_locked(self) -> Select[Any]:
+        return self._dialect.lock_select(_GET)
+
+    @cached_property
+    def _credit_lock(self) -> Insert:
+        return self._dialect.upsert(t.order_credit, ["customer_id"])
+
     # -- intake ---------------------------------------------------------------------------
     def open(self, new: NewOrder, may_amend: MayAmend | None = None) -> tuple[OrderRow, Opened]:
         """The order of ``new``'s (channel, number): created, the same, amended, or closed.
@@ -160,9 +228,7 @@ class SqlOrders(SqlRepo):
             }
             # One statement for a new order: the insert answers its id only when it made
             # the row; a number already taken (by a retry, or a racing request) is read.
-            made = conn.execute(
-                self._dialect.insert_ignore(t.orders).values(**values).returning(_O.id)
-            ).first()
+            made = conn.execute(self._insert_order, values).first()
             if made is not None:
                 self._put_lines(conn, oid, new.lines)
                 self._steps(conn, oid, [Step("intake", "received", {"revision": 1})])
@@ -238,43 +304,42 @@ class SqlOrders(SqlRepo):
 
     # -- decisions ------------------------------------------------------------------------
     def decide(self, order_id: str, revision: int, decide: Decide) -> OrderRow:
-        """Lock the order's customer, measure its exposure, and write ``decide``'s decision.
+        """Lock the order and its customer, measure the exposure, write ``decide``'s decision.
 
         Nothing is written when the order moved on to another revision meanwhile
         (a newer amendment decides for itself); the order is answered as it is.
+
+        The order row is locked before the customer: its customer cannot change under
+        the lock, and nothing locks a customer's credit row and then an order, so the
+        two locks cannot deadlock.
         """
         with self._write() as tx:
             conn = tx.conn
-            current = self._get(conn, order_id)
+            current = self._get(conn, order_id, lock=True)
             if current is None:
                 raise KeyError(order_id)
-            self._lock_customer(conn, current.customer_id)
-            current = self._get(conn, order_id, lock=True)
-            assert current is not None
             if current.revision != revision:
                 return current
+            self._lock_customer(conn, current.customer_id)
             exposure = self._exposure(conn, current.customer_id, order_id)
             d = decide(current, exposure)
             now = rows.now()
             conn.execute(
-                update(t.orders)
-                .where(_O.id == order_id)
-                .values(
-                    status=d.status.value,
-                    holds=dumps(d.holds),
-                    rules=dumps(d.rules),
-                    total=str(d.total),
-                    recheck=None,
-                    updated_at=now,
-                )
+                _DECIDED,
+                {
+                    "oid": order_id,
+                    "status": d.status.value,
+                    "holds": dumps(d.holds),
+                    "rules": dumps(d.rules),
+                    "total": str(d.total),
+                    "now": now,
+                },
             )
             if d.prices:
                 conn.execute(
-                    update(t.order_lines)
-                    .where(_L.order_id == order_id, _L.line_number == bindparam("n"))
-                    .values(unit_price=bindparam("price"), price_note=bindparam("note")),
+                    _PRICES,
                     [
-                        {"n": n, "price": _s(price), "note": note}
+                        {"oid": order_id, "n": n, "price": _s(price), "note": note}
                         for n, (price, note) in d.prices.items()
                     ],
                 )
@@ -295,34 +360,32 @@ class SqlOrders(SqlRepo):
             )
 
     def _lock_customer(self, conn: Connection, customer_id: str) -> None:
-        conn.execute(
-            self._dialect.insert_ignore(t.order_credit).values(
-                customer_id=customer_id, updated_at=rows.now()
-            )
-        )
-        q = select(t.order_credit.c.customer_id).where(t.order_credit.c.customer_id == customer_id)
-        conn.execute(self._dialect.lock_select(q)).first()
+        """Hold the customer's credit row for the transaction (one statement).
+
+        SQLite's write transaction already excludes every other writer; on
+        PostgreSQL an upsert that touches the row takes its lock, made or found.
+        """
+        if self._dialect.serial_writers:
+            return
+        conn.execute(self._credit_lock, {"customer_id": customer_id, "updated_at": rows.now()})
 
     @staticmethod
     def _exposure(conn: Connection, customer_id: str, other_than: str) -> Decimal:
-        """Open orders not yet invoiced + open invoices, for one customer.
+        """Open orders not yet invoiced + open invoices, for one customer (one statement).
 
         An open order counts what its invoices have not billed yet (an invoice
         moves that part of it to the invoice's own open amount), so an order
         billed in part is never counted twice; a paid invoice counts nothing.
         """
-        orders = conn.execute(
-            select(_O.id, _O.total).where(
-                _O.customer_id == customer_id,
-                _O.status.in_([s.value for s in EXPOSED]),
-                _O.id != other_than,
-            )
-        ).all()
         billed: dict[str, Decimal] = {}
+        orders: list[tuple[str, str]] = []
         owed = Decimal(0)
-        for order_id, total, open_amount in conn.execute(
-            select(_I.order_id, _I.total, _I.open_amount).where(_I.customer_id == customer_id)
-        ).all():
+        for invoice, order_id, total, open_amount in conn.execute(
+            _EXPOSURE, {"cid": customer_id, "other": other_than}
+        ):
+            if not invoice:
+                orders.append((order_id, total))
+                continue
             billed[order_id] = billed.get(order_id, Decimal(0)) + Decimal(total)
             owed += Decimal(open_amount)
         zero = Decimal(0)
@@ -373,32 +436,41 @@ class SqlOrders(SqlRepo):
         if not links and not promises:
             return
         with self._write() as tx:
-            if promises:
-                tx.conn.execute(
-                    update(t.order_lines)
-                    .where(_L.order_id == order_id, _L.line_number == bindparam("n"))
-                    .values(backordered=bindparam("short"), promise_date=bindparam("promise")),
-                    [
-                        {"n": n, "short": _s(q) if q else None, "promise": d}
-                        for n, (q, d) in promises.items()
-                    ],
-                )
-            if links:
-                tx.conn.execute(
-                    self._dialect.insert_ignore(t.order_reservations),
-                    [
-                        {
-                            "reservation_id": ln.reservation_id,
-                            "order_id": ln.order_id,
-                            "line_number": ln.line_number,
-                            "sku": ln.sku,
-                            "location": ln.location,
-                            "quantity": str(ln.quantity),
-                            "released": 0,
-                        }
-                        for ln in links
-                    ],
-                )
+            self.link_in(tx, order_id, links, promises)
+
+    def link_in(
+        self,
+        tx: WriteTx,
+        order_id: str,
+        links: Sequence[ReservationLink],
+        promises: Promises | None = None,
+    ) -> None:
+        """:meth:`link` inside the caller's write transaction (the reservations' own)."""
+        conn = tx.conn
+        if promises:
+            conn.execute(
+                _PROMISES,
+                [
+                    {"oid": order_id, "n": n, "short": _s(q) if q else None, "promise": d}
+                    for n, (q, d) in promises.items()
+                ],
+            )
+        if links:
+            conn.execute(
+                self._insert_links,
+                [
+                    {
+                        "reservation_id": ln.reservation_id,
+                        "order_id": ln.order_id,
+                        "line_number": ln.line_number,
+                        "sku": ln.sku,
+                        "location": ln.location,
+                        "quantity": str(ln.quantity),
+                        "released": 0,
+                    }
+                    for ln in links
+                ],
+            )
 
     def reservations(self, order_id: str, *, held_only: bool = True) -> list[ReservationLink]:
         q = select(t.order_reservations).where(_R.order_id == order_id)
@@ -432,8 +504,7 @@ class SqlOrders(SqlRepo):
 
     # -- reads ----------------------------------------------------------------------------
     def _get(self, conn: Connection, order_id: str, *, lock: bool = False) -> OrderRow | None:
-        q = select(t.orders).where(_O.id == order_id)
-        r = conn.execute(self._dialect.lock_select(q) if lock else q).first()
+        r = conn.execute(self._get_locked if lock else _GET, {"oid": order_id}).first()
         return None if r is None else _order(r)
 
     def get(self, order_id: str) -> OrderRow | None:

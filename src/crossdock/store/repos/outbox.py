@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 
 from crossdock.model.base import EntityType
 from crossdock.store import schema as t
+from crossdock.store.engine import read_connection
 from crossdock.store.records import EventRow
 from crossdock.store.repos import rows
 from crossdock.store.repos.base import SqlRepo
@@ -28,6 +29,9 @@ def _narrowed(
     if entity_types:
         q = q.where(_C.entity_type.in_([e.value for e in entity_types]))
     return q
+
+
+_LAST_SEQ = select(func.coalesce(func.max(_C.seq), 0))
 
 
 class SqlOutbox(SqlRepo):
@@ -92,9 +96,9 @@ class SqlOutbox(SqlRepo):
             return int(conn.execute(_narrowed(q, entity_types, partition)).scalar_one())
 
     def last_seq(self) -> int:
-        """The newest sequence number (0 for an empty outbox)."""
-        with self._engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(_C.seq), 0))).scalar_one())
+        """The newest sequence number (0 for an empty outbox); asked by every price quote."""
+        with read_connection(self._engine) as conn:
+            return int(conn.execute(_LAST_SEQ).scalar_one())
 
     def event_time(self, seq: int) -> datetime | None:
         """When the event at ``seq`` happened."""
