@@ -120,6 +120,8 @@ class Ingestor:
         self.batch_size = batch_size
         self.matchers = matchers_for(store, hub) if matchers is None else matchers
         """Who identifies a record crosswalk and natural keys cannot (by entity type)."""
+        self.approvals = hub.customers.approvals if hub.customers else None
+        """Four eyes: which fields of a change to a stored customer wait for a second person."""
 
     def ingest(
         self,
@@ -257,6 +259,7 @@ class Ingestor:
                 created.setdefault(entity_type, []).extend(new_keys)
         tx.add_keys(accepted_keys, now)
         tx.add_exceptions(exceptions, now)
+        proposals = _first_asked(tx, proposals)
         tx.add_proposals(proposals)
         tx.add_events(events)
         report.exceptions = len(exceptions)
@@ -294,7 +297,13 @@ class Ingestor:
             working[cid] = WorkingRecord.new(cid) if rec is None else WorkingRecord.of(model, rec)
         key_owners = KeyOwners(partial(tx.natural_lookup, entity_type), by_key)
         planner = ChangePlanner(
-            model, entity_type, self.matrix, key_owners, now, _BATCH_TRACE.get()
+            model,
+            entity_type,
+            self.matrix,
+            key_owners,
+            now,
+            _BATCH_TRACE.get(),
+            self.approvals if entity_type is EntityType.CUSTOMER else None,
         )
         b = _TypeBatch(tx, planner, report, events, proposals, working, stored)
 
@@ -549,6 +558,30 @@ class Ingestor:
             b.events.append(plan.event)
         b.proposals.extend(plan.proposals)
         return plan.problem
+
+
+def _first_asked(tx: WriteTx, proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The proposals without the four-eyes ones already pending or rejected (same value).
+
+    A system that sends its whole record on every save would otherwise file the
+    same waiting credit limit again each time.
+    """
+    held = [p for p in proposals if p.get("requested_by") is not None]
+    if not held:
+        return proposals
+    seen: set[tuple[str, ...]] = set()
+    for et in {p["entity_type"] for p in held}:
+        ids = sorted({p["entity_id"] for p in held if p["entity_type"] == et})
+        seen |= {(et, *k[:4]) for k in tx.standing_proposals(EntityType(et), ids)}
+    out: list[dict[str, Any]] = []
+    for p in proposals:
+        if p.get("requested_by") is not None:
+            key = (p["entity_type"], p["entity_id"], p["system"], p["field"], p["value"])
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(p)
+    return out
 
 
 def _never_came(
