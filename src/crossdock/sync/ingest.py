@@ -27,7 +27,7 @@ from crossdock.config.hub import HubConfig
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.connectors.base import SourceError, SourceItem
 from crossdock.errors import ConflictError
-from crossdock.model.base import EntityType
+from crossdock.model.base import CanonicalEntity, EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.model.registry import model_for
 from crossdock.observability import tracing
@@ -58,6 +58,7 @@ from crossdock.sync.ingest_problems import (
     source_exception,
     waiting_key,
 )
+from crossdock.sync.references import Ref, lock_key, named_refs, renamed, renames
 
 log = logging.getLogger(__name__)
 
@@ -285,9 +286,12 @@ class Ingestor:
             model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else [] for c in changes
         ]
         matcher = self.matchers.get(entity_type)
+        refs = named_refs(model, changes, self.matchers.keys())
         ids, new_pairs, by_key, placed = self._identify(
-            tx, entity_type, changes, change_keys, matcher
+            tx, entity_type, changes, change_keys, matcher, [lock_key(*r) for r in refs]
         )
+        if refs:
+            changes = self._follow_references(tx, model, changes, ids, refs)
         stored = tx.load_records(entity_type, list(set(ids)))
         working: dict[str, WorkingRecord] = {}
         for cid in ids:
@@ -371,6 +375,38 @@ class Ingestor:
         tx.add_crosswalk(entity_type, touched_pairs, now)
         return [waiting_key(k) for rid in inserted for k in working[rid].keys]
 
+    def _follow_references(
+        self,
+        tx: WriteTx,
+        model: type[CanonicalEntity],
+        changes: list[Change],
+        ids: list[str],
+        refs: list[Ref],
+    ) -> list[Change]:
+        """The changes with the keys a merge moved renamed to the survivor's (audited)."""
+        names = renames(tx, refs)
+        if not names:
+            return changes
+        follow = self.matchers.keys()
+        out: list[Change] = []
+        et = model.entity_type.value
+        for c, cid in zip(changes, ids, strict=True):
+            new = renamed(model, c, names, follow)
+            if new is not c:
+                moved = {
+                    f"{t.value}:{k}:{v}": names[(t, k, v)]
+                    for t, k, v in named_refs(model, [c], follow)
+                    if (t, k, v) in names
+                }
+                tx.audit(
+                    "crossdock",
+                    f"{et}.references.followed",
+                    f"{et}/{cid}",
+                    {"system": c.system, "native_id": c.native_id, "renamed": moved},
+                )
+            out.append(new)
+        return out
+
     @staticmethod
     def _identify(
         tx: WriteTx,
@@ -378,6 +414,7 @@ class Ingestor:
         changes: list[Change],
         change_keys: list[list[tuple[str, str]]],
         matcher: Matcher | None = None,
+        also_lock: Sequence[str] = (),
     ) -> tuple[
         list[str], dict[tuple[str, str], str], dict[tuple[str, str], str], dict[int, Decision]
     ]:
@@ -399,6 +436,7 @@ class Ingestor:
             chain(
                 (f"{et}:{s}:{n}" for s, n in pairs),
                 (f"{et}:nk:{k}:{v}" for nks in change_keys for k, v in nks),
+                also_lock,  # the keys the changes name of other records (one call: no deadlock)
             )
         )
         known = tx.crosswalk_lookup(entity_type, pairs)
