@@ -336,6 +336,8 @@ class Ingestor:
                 if into is not None:
                     merged_into[cid] = into
                     cid, w = into, working[into]
+            if matcher is not None and c.op is ChangeOp.UPSERT:
+                c = matcher.settle(tx, cid, w.data if w.exists else None, c)
             try:
                 problem = self._apply_change(b, c, w)
             except Refused as refused:
