@@ -58,6 +58,14 @@ def credit_increase_waits(rules: Approvals, before: Any, after: Any) -> bool:
     return False
 
 
+def sensitive_fields(rules: Approvals) -> frozenset[str]:
+    """The top-level fields :func:`waiting_fields` may hold (a change touching none waits not)."""
+    names = {"credit_limit", *rules.fields}
+    if "tax_exempt" in rules.fields:
+        names |= {"sites", "tax_ids"}
+    return frozenset(names)
+
+
 def waiting_fields(
     rules: Approvals, current: Mapping[str, Any], change: Mapping[str, Any]
 ) -> list[str]:
@@ -78,4 +86,4 @@ def waiting_fields(
     return wait
 
 
-__all__ = ["credit_increase_waits", "waiting_fields"]
+__all__ = ["credit_increase_waits", "sensitive_fields", "waiting_fields"]

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crossdock.config.approvals import waiting_fields
+from crossdock.config.approvals import sensitive_fields, waiting_fields
 from crossdock.config.customers import Approvals
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.errors import ErrorCode
@@ -168,6 +168,7 @@ class ChangePlanner:
         """The model's identity fields: never withheld from a record that has none yet."""
         self.approvals = approvals
         """Four eyes (customers): the fields of a change to a stored record that wait."""
+        self._sensitive = sensitive_fields(approvals) if approvals else frozenset()
 
     def plan(self, c: Change, w: WorkingRecord) -> ChangePlan:
         """Apply ``c`` to ``w`` in memory.
@@ -298,6 +299,8 @@ class ChangePlanner:
         if self.approvals is None or c.approved or not w.exists or not result.changed:
             return []
         tops = {p.split(".", 1)[0] for p in result.changed if p != DELETED}
+        if tops.isdisjoint(self._sensitive):
+            return []  # the common case: nothing the rule looks at changed
         after = unflatten({k: v for k, v in result.state.items() if k != DELETED})
         return waiting_fields(
             self.approvals, w.data, {k: after.get(k) for k in c.data if k in tops}
