@@ -3,7 +3,10 @@
 For each batch: drop changes already seen (system + idempotency key),
 resolve identity (crosswalk, then natural keys such as SKU and GTIN, then
 the entity's matcher where the hub file turns one on, else a new canonical
-id), merge field by field under the ownership matrix, validate
+id), let the matcher identify the parts of each change against its record (a
+customer's ship-to sites), rename the keys of other records a merge moved
+(:mod:`.references`), merge field by field under the ownership matrix
+(holding a customer's sensitive fields for four eyes), validate
 the merged record against the canonical model, and write the new versions,
 their provenance, crosswalk rows, natural keys, idempotency keys, outbox
 events and business exceptions in one transaction. An invalid change

@@ -3,7 +3,9 @@
 :class:`ChangePlanner` takes a change and the working state of the record
 it names and decides: refused whole (:class:`Refused`, carrying the
 business exception), unchanged, or a new version with its event and the
-proposals it files. It merges under the ownership matrix, checks the
+proposals it files. It merges under the ownership matrix, holds the
+sensitive fields of a change to a stored customer for a second person (four
+eyes, the rule in ``config/approvals.py``: the rest applies), checks the
 lifecycle transition, validates the merged record against the canonical
 model and checks that no natural key it takes is held by another record.
 
