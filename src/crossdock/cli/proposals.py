@@ -34,6 +34,7 @@ def proposals_list(
                     "field": p.field,
                     "proposed_by": p.system,
                     "value": p.value,
+                    "requested_by": p.requested_by,
                 }
                 for p in rows
             ]
@@ -58,6 +59,7 @@ def _decide(proposal_id: int, approve: bool, config: Path, store: str | None) ->
             proposal_id,
             approve=approve,
             actor=actor(),
+            ingestor=hub.ingestor,
         )
     verb = "approved" if approve else "rejected"
     console.print(f"{verb} {proposal_id}" + (f" (record now v{version})" if version else ""))

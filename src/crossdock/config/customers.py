@@ -19,6 +19,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crossdock.config.onboarding import OnboardingConfig
+from crossdock.model.customer import Customer
 
 
 class _Strict(BaseModel):
@@ -73,10 +74,26 @@ class Approvals(_Strict):
         default=None, ge=0, description="a credit-limit increase above this percentage waits"
     )
     fields: list[str] = Field(
-        default_factory=lambda: ["payment_terms", "tax_exempt"],
-        description="fields whose every change waits: payment_terms, tax_exempt "
-        "(any site's exemption status or tax ids), and any bank-detail fields",
+        default_factory=lambda: ["payment_terms", "tax_exempt", "bank_account"],
+        description="top-level customer fields whose every change waits: payment_terms, "
+        "tax_exempt (any site's exemption status or tax ids), bank_account (the bank details)",
     )
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> Approvals:
+        known = set(Customer.model_fields) | {"tax_exempt"}
+        unknown = sorted(set(self.fields) - known)
+        if unknown:
+            raise ValueError(
+                f"customers.approvals.fields: {', '.join(unknown)} is not a customer field "
+                "(tax_exempt stands for the exemption status)"
+            )
+        if "credit_limit" in self.fields:
+            raise ValueError(
+                "customers.approvals.fields: credit_limit waits by credit_limit_increase "
+                "and credit_limit_increase_pct, not on every change"
+            )
+        return self
 
 
 class CustomersConfig(_Strict):

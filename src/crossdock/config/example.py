@@ -113,13 +113,14 @@ masking:
 # check, credit, tax exemption, territory and rep, the ERP party, the account number back.
 # A merge keeps each field's value by the ownership matrix, then this priority, then
 # recency, then completeness. Approvals: four eyes on credit-limit increases above
-# an amount or a percentage, payment terms and tax exemption.
+# an amount or a percentage, payment terms, tax exemption and bank details, from
+# any system; approved by someone other than the requester, applied through ingest.
 # customers:
 #   upper: 14
 #   lower: 6
 #   survivorship: {priority: [erp, crm, portal]}
 #   approvals: {credit_limit_increase: 10000, credit_limit_increase_pct: 25,
-#               fields: [payment_terms, tax_exempt]}
+#               fields: [payment_terms, tax_exempt, bank_account]}
 #   onboarding:
 #     sources: [portal]                 # its self-registrations
 #     erp: erp

@@ -6,7 +6,7 @@ the model (``__all__``); the modules' other names may move.
 
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.change import Change, ChangeOp
-from crossdock.model.customer import Customer, CustomerStatus, Site, SiteRole, TaxId
+from crossdock.model.customer import BankAccount, Customer, CustomerStatus, Site, SiteRole, TaxId
 from crossdock.model.customer_price import CustomerPrice
 from crossdock.model.inventory import InboundKind, InboundReceipt, InventoryPosition
 from crossdock.model.invoice import Invoice, InvoiceLine, InvoiceStatus
@@ -64,6 +64,7 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "ENTITY_MODELS",
     "Address",
+    "BankAccount",
     "CanonicalEntity",
     "CanonicalModel",
     "Change",

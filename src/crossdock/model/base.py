@@ -54,6 +54,10 @@ class CanonicalEntity(CanonicalModel):
     #: Fields that name the record (what :meth:`natural_keys` reads). Ownership never
     #: withholds them from a record that has none yet: naming a record is not owning it.
     identity_fields: ClassVar[tuple[str, ...]] = ()
+    #: Lists of other records' natural keys this entity holds, by dotted path ->
+    #: (the entity named, the key kind): ingest renames a key a merge moved
+    #: (:mod:`crossdock.sync.references`).
+    references: ClassVar[dict[str, tuple[EntityType, str]]] = {}
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:

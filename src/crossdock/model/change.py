@@ -51,6 +51,11 @@ class Change:
     ref: str | None = None
     traceparent: str | None = None
     """W3C trace context of the request, webhook or message that brought the change."""
+    requested_by: str | None = None
+    """The person who asked for it (an API key's actor); four eyes keeps them from
+    approving its sensitive fields. Absent: the sending system (``system:<name>``)."""
+    approved: bool = False
+    """A second person approved it: nothing of it waits again (set by the approval alone)."""
 
     def __post_init__(self) -> None:
         if not self.system:

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from crossdock.model.base import CanonicalEntity, CanonicalModel, EntityType
 from crossdock.model.values import Address, Contact, CurrencyCode, NonNegativeDecimal
@@ -53,6 +53,49 @@ class Site(CanonicalModel):
     )
 
 
+def iban_valid(value: str) -> bool:
+    """Whether ``value`` (upper case, no spaces) passes the IBAN check (ISO 13616, mod 97)."""
+    if not (15 <= len(value) <= 34 and value[:2].isalpha() and value[2:4].isdigit()):
+        return False
+    if not value.isalnum() or not value.isascii():
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in value[4:] + value[:4])
+    return int(digits) % 97 == 1
+
+
+class BankAccount(CanonicalModel):
+    """Where the customer's payments come from (direct debit) or refunds go.
+
+    Either an IBAN or a domestic account number with its bank code (routing
+    number, sort code, BLZ). Every change of it waits for a second person
+    when the hub file's ``customers.approvals`` lists ``bank_account``; it is
+    hidden from the channels by default (``masking``, glob ``bank*``).
+    """
+
+    holder: str | None = Field(default=None, min_length=1, max_length=140)
+    iban: str | None = Field(default=None, description="spaces dropped, upper case, checked")
+    account_number: str | None = Field(default=None, min_length=1, max_length=34)
+    bank_code: str | None = Field(
+        default=None, min_length=1, max_length=34, description="BIC, routing number, sort code"
+    )
+
+    @field_validator("iban")
+    @classmethod
+    def _iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        compact = "".join(value.split()).upper()
+        if not iban_valid(compact):
+            raise ValueError("not a valid IBAN (country, check digits and mod-97 checksum)")
+        return compact
+
+    @model_validator(mode="after")
+    def _some_account(self) -> BankAccount:
+        if self.iban is None and self.account_number is None:
+            raise ValueError("a bank account needs an iban or an account_number")
+        return self
+
+
 class Customer(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.CUSTOMER
     id_prefix: ClassVar[str] = "cus"
@@ -74,6 +117,7 @@ class Customer(CanonicalEntity):
     sales_rep: str | None = None
     sites: list[Site] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
+    bank_account: BankAccount | None = None
 
     @field_validator("sites")
     @classmethod
@@ -95,4 +139,4 @@ class Customer(CanonicalEntity):
         return []
 
 
-__all__ = ["Customer", "CustomerStatus", "Site", "SiteRole", "TaxId"]
+__all__ = ["BankAccount", "Customer", "CustomerStatus", "Site", "SiteRole", "TaxId", "iban_valid"]

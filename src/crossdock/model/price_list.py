@@ -216,6 +216,9 @@ class PriceList(CanonicalEntity):
     entity_type: ClassVar[EntityType] = EntityType.PRICE_LIST
     id_prefix: ClassVar[str] = "prl"
     identity_fields: ClassVar[tuple[str, ...]] = ("code",)
+    references: ClassVar[dict[str, tuple[EntityType, str]]] = {
+        "scope.customers": (EntityType.CUSTOMER, "account_number")
+    }
 
     code: str = Field(min_length=1, max_length=64)
     name: str | None = None

@@ -7,7 +7,9 @@ Two nets, both applied to every log record whatever its level or origin
   the values of a query string (names are kept, values replaced), the value
   of an ``Authorization`` or ``X-API-Key`` header and of ``password=`` or
   ``secret=`` pairs, a bearer or basic credential, a Standard Webhooks secret
-  (``whsec_...``) and a Crossdock API key (``cdk_...``).
+  (``whsec_...``) and a Crossdock API key (``cdk_...``); an IBAN (a
+  customer's bank details), compact or in groups of four, when its mod-97
+  check holds (so an order number that merely looks like one is kept).
 - **The secrets themselves**: every value the hub read from the environment
   for its configuration (``${NAME}`` in the hub file, a connector's
   ``secret_env`` or ``password_env``) is registered with
@@ -27,6 +29,8 @@ import threading
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from crossdock.model.customer import iban_valid
+
 MASK = "***"
 #: Shorter values are not registered: masking "1" or "yes" everywhere would wreck logs.
 MIN_SECRET_LENGTH = 6
@@ -41,6 +45,11 @@ _PAIR = re.compile(
     r"(?!\*\*\*)(?:(?:bearer|basic|digest|token)\s+)?[^\s\"',;}&]+"
 )
 _TOKENS = re.compile(r"\b(whsec_|cdk_)[A-Za-z0-9+/=_\-]{6,}")
+_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+
+
+def _iban(match: re.Match[str]) -> str:
+    return MASK if iban_valid(match.group(0).replace(" ", "")) else match.group(0)
 
 
 class Redactor:
@@ -78,6 +87,7 @@ class Redactor:
             text = _QUERY_VALUE.sub(rf"\1{MASK}", text)
         text = _PAIR.sub(rf"\1\2{MASK}", text)
         text = _CREDENTIAL.sub(rf"\1\2{MASK}", text)
+        text = _IBAN.sub(_iban, text)
         return _TOKENS.sub(rf"\1{MASK}", text)
 
 

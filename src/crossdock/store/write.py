@@ -20,7 +20,7 @@ from crossdock.store import raw_input
 from crossdock.store import schema as t
 from crossdock.store.bulk import BUCKETS, EVENT_COLUMNS, BulkTx, chunks, utc
 from crossdock.store.jsoncodec import dumps, loads
-from crossdock.store.records import NewException, StoredRecord
+from crossdock.store.records import NewException, ProposalStatus, StoredRecord
 
 AUDIT_ORIGIN: ContextVar[str | None] = ContextVar("crossdock_audit_origin", default=None)
 """Where the action being done came from (the API sets the client's address per request)."""
@@ -246,6 +246,24 @@ class WriteTx(BulkTx):
     def add_proposals(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.conn.execute(t.proposals.insert(), list(rows))
+
+    def standing_proposals(
+        self, entity_type: EntityType, entity_ids: Sequence[str]
+    ) -> set[tuple[str, str, str, str, str]]:
+        """(entity id, system, field, value JSON, status) of the pending and rejected proposals.
+
+        Four eyes asks once: a system that re-sends a value already waiting, or
+        one a person rejected, does not file it again.
+        """
+        p = t.proposals.c
+        found = self.conn.execute(
+            select(p.entity_id, p.system, p.field, p.value, p.status).where(
+                p.entity_type == entity_type.value,
+                p.entity_id.in_(list(entity_ids)),
+                p.status.in_([ProposalStatus.PENDING.value, ProposalStatus.REJECTED.value]),
+            )
+        ).all()
+        return {(r[0], r[1], r[2], r[3], r[4]) for r in found}
 
     def audit(self, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
         """Append to the audit log (rows are never updated; a trigger refuses it)."""

@@ -22,7 +22,7 @@ def ts_key(value: datetime) -> str:
 
 
 def change_to_json(change: Change) -> dict[str, Any]:
-    return {
+    doc = {
         "system": change.system,
         "entity_type": change.entity_type.value,
         "native_id": change.native_id,
@@ -33,6 +33,9 @@ def change_to_json(change: Change) -> dict[str, Any]:
         "ref": change.ref,
         "traceparent": change.traceparent,
     }
+    if change.requested_by:  # a held change keeps who asked for it (four eyes)
+        doc["requested_by"] = change.requested_by
+    return doc
 
 
 def change_from_json(doc: dict[str, Any]) -> Change:
@@ -47,6 +50,7 @@ def change_from_json(doc: dict[str, Any]) -> Change:
         idempotency_key=doc.get("idempotency_key"),
         ref=doc.get("ref"),
         traceparent=doc.get("traceparent"),
+        requested_by=doc.get("requested_by"),
     )
 
 

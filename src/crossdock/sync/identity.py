@@ -12,7 +12,9 @@ hit never reaches it. The matcher answers a :class:`Placement`: ``link`` to
 an existing record (the native id joins its crosswalk), ``review`` (ingest
 holds the change in the matcher's review queue instead of writing it), or
 ``new``. It also keeps its own index up to date with every record ingest
-writes of its type, in ingest's transaction.
+writes of its type, in ingest's transaction, and identifies the parts of a
+change against the record it applies to (``settle``: a customer's ship-to
+sites), for every change of its type.
 """
 
 from __future__ import annotations
@@ -87,6 +89,17 @@ class Matcher(Protocol):
 
     def follow(self, tx: WriteTx, ids: Sequence[str]) -> dict[str, str]:
         """Those of ``ids`` merged into another record -> the record they live on in."""
+        ...
+
+    def settle(
+        self, tx: WriteTx, record_id: str, current: Mapping[str, Any] | None, change: Change
+    ) -> Change:
+        """``change`` with its parts identified against the record it applies to.
+
+        ``current``: that record's (``record_id``) data (``None``: a new one). A customer's incoming
+        ship-to sites take the codes of the stored sites they are. Returns ``change``
+        itself when there is nothing to identify.
+        """
         ...
 
 

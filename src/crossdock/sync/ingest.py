@@ -3,7 +3,10 @@
 For each batch: drop changes already seen (system + idempotency key),
 resolve identity (crosswalk, then natural keys such as SKU and GTIN, then
 the entity's matcher where the hub file turns one on, else a new canonical
-id), merge field by field under the ownership matrix, validate
+id), let the matcher identify the parts of each change against its record (a
+customer's ship-to sites), rename the keys of other records a merge moved
+(:mod:`.references`), merge field by field under the ownership matrix
+(holding a customer's sensitive fields for four eyes), validate
 the merged record against the canonical model, and write the new versions,
 their provenance, crosswalk rows, natural keys, idempotency keys, outbox
 events and business exceptions in one transaction. An invalid change
@@ -27,7 +30,7 @@ from crossdock.config.hub import HubConfig
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.connectors.base import SourceError, SourceItem
 from crossdock.errors import ConflictError
-from crossdock.model.base import EntityType
+from crossdock.model.base import CanonicalEntity, EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.model.registry import model_for
 from crossdock.observability import tracing
@@ -58,6 +61,7 @@ from crossdock.sync.ingest_problems import (
     source_exception,
     waiting_key,
 )
+from crossdock.sync.references import Ref, lock_key, named_refs, renamed, renames
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +124,8 @@ class Ingestor:
         self.batch_size = batch_size
         self.matchers = matchers_for(store, hub) if matchers is None else matchers
         """Who identifies a record crosswalk and natural keys cannot (by entity type)."""
+        self.approvals = hub.customers.approvals if hub.customers else None
+        """Four eyes: which fields of a change to a stored customer wait for a second person."""
 
     def ingest(
         self,
@@ -257,6 +263,7 @@ class Ingestor:
                 created.setdefault(entity_type, []).extend(new_keys)
         tx.add_keys(accepted_keys, now)
         tx.add_exceptions(exceptions, now)
+        proposals = _first_asked(tx, proposals)
         tx.add_proposals(proposals)
         tx.add_events(events)
         report.exceptions = len(exceptions)
@@ -282,9 +289,12 @@ class Ingestor:
             model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else [] for c in changes
         ]
         matcher = self.matchers.get(entity_type)
+        refs = named_refs(model, changes, self.matchers.keys())
         ids, new_pairs, by_key, placed = self._identify(
-            tx, entity_type, changes, change_keys, matcher
+            tx, entity_type, changes, change_keys, matcher, [lock_key(*r) for r in refs]
         )
+        if refs:
+            changes = self._follow_references(tx, model, changes, ids, refs)
         stored = tx.load_records(entity_type, list(set(ids)))
         working: dict[str, WorkingRecord] = {}
         for cid in ids:
@@ -294,7 +304,13 @@ class Ingestor:
             working[cid] = WorkingRecord.new(cid) if rec is None else WorkingRecord.of(model, rec)
         key_owners = KeyOwners(partial(tx.natural_lookup, entity_type), by_key)
         planner = ChangePlanner(
-            model, entity_type, self.matrix, key_owners, now, _BATCH_TRACE.get()
+            model,
+            entity_type,
+            self.matrix,
+            key_owners,
+            now,
+            _BATCH_TRACE.get(),
+            self.approvals if entity_type is EntityType.CUSTOMER else None,
         )
         b = _TypeBatch(tx, planner, report, events, proposals, working, stored)
 
@@ -323,6 +339,8 @@ class Ingestor:
                 if into is not None:
                     merged_into[cid] = into
                     cid, w = into, working[into]
+            if matcher is not None and c.op is ChangeOp.UPSERT:
+                c = matcher.settle(tx, cid, w.data if w.exists else None, c)
             try:
                 problem = self._apply_change(b, c, w)
             except Refused as refused:
@@ -362,6 +380,38 @@ class Ingestor:
         tx.add_crosswalk(entity_type, touched_pairs, now)
         return [waiting_key(k) for rid in inserted for k in working[rid].keys]
 
+    def _follow_references(
+        self,
+        tx: WriteTx,
+        model: type[CanonicalEntity],
+        changes: list[Change],
+        ids: list[str],
+        refs: list[Ref],
+    ) -> list[Change]:
+        """The changes with the keys a merge moved renamed to the survivor's (audited)."""
+        names = renames(tx, refs)
+        if not names:
+            return changes
+        follow = self.matchers.keys()
+        out: list[Change] = []
+        et = model.entity_type.value
+        for c, cid in zip(changes, ids, strict=True):
+            new = renamed(model, c, names, follow)
+            if new is not c:
+                moved = {
+                    f"{t.value}:{k}:{v}": names[(t, k, v)]
+                    for t, k, v in named_refs(model, [c], follow)
+                    if (t, k, v) in names
+                }
+                tx.audit(
+                    "crossdock",
+                    f"{et}.references.followed",
+                    f"{et}/{cid}",
+                    {"system": c.system, "native_id": c.native_id, "renamed": moved},
+                )
+            out.append(new)
+        return out
+
     @staticmethod
     def _identify(
         tx: WriteTx,
@@ -369,6 +419,7 @@ class Ingestor:
         changes: list[Change],
         change_keys: list[list[tuple[str, str]]],
         matcher: Matcher | None = None,
+        also_lock: Sequence[str] = (),
     ) -> tuple[
         list[str], dict[tuple[str, str], str], dict[tuple[str, str], str], dict[int, Decision]
     ]:
@@ -390,6 +441,7 @@ class Ingestor:
             chain(
                 (f"{et}:{s}:{n}" for s, n in pairs),
                 (f"{et}:nk:{k}:{v}" for nks in change_keys for k, v in nks),
+                also_lock,  # the keys the changes name of other records (one call: no deadlock)
             )
         )
         known = tx.crosswalk_lookup(entity_type, pairs)
@@ -549,6 +601,30 @@ class Ingestor:
             b.events.append(plan.event)
         b.proposals.extend(plan.proposals)
         return plan.problem
+
+
+def _first_asked(tx: WriteTx, proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The proposals without the four-eyes ones already pending or rejected (same value).
+
+    A system that sends its whole record on every save would otherwise file the
+    same waiting credit limit again each time.
+    """
+    held = [p for p in proposals if p.get("requested_by") is not None]
+    if not held:
+        return proposals
+    seen: set[tuple[str, ...]] = set()
+    for et in {p["entity_type"] for p in held}:
+        ids = sorted({p["entity_id"] for p in held if p["entity_type"] == et})
+        seen |= {(et, *k[:4]) for k in tx.standing_proposals(EntityType(et), ids)}
+    out: list[dict[str, Any]] = []
+    for p in proposals:
+        if p.get("requested_by") is not None:
+            key = (p["entity_type"], p["entity_id"], p["system"], p["field"], p["value"])
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(p)
+    return out
 
 
 def _never_came(

@@ -3,7 +3,9 @@
 :class:`ChangePlanner` takes a change and the working state of the record
 it names and decides: refused whole (:class:`Refused`, carrying the
 business exception), unchanged, or a new version with its event and the
-proposals it files. It merges under the ownership matrix, checks the
+proposals it files. It merges under the ownership matrix, holds the
+sensitive fields of a change to a stored customer for a second person (four
+eyes, the rule in ``config/approvals.py``: the rest applies), checks the
 lifecycle transition, validates the merged record against the canonical
 model and checks that no natural key it takes is held by another record.
 
@@ -26,6 +28,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from crossdock.config.approvals import sensitive_fields, waiting_fields
+from crossdock.config.customers import Approvals
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.errors import ErrorCode
 from crossdock.model.base import CanonicalEntity, EntityType
@@ -41,7 +45,7 @@ from crossdock.sync.ingest_problems import (
     validation_problem,
     waiting_or_refused,
 )
-from crossdock.sync.merge import merge_fields
+from crossdock.sync.merge import MergeResult, merge_fields
 
 NaturalKey = tuple[str, str]
 
@@ -153,6 +157,7 @@ class ChangePlanner:
         keys: KeyOwners,
         now: datetime,
         traceparent: str | None = None,
+        approvals: Approvals | None = None,
     ) -> None:
         self.model = model
         self.entity_type = entity_type
@@ -163,6 +168,9 @@ class ChangePlanner:
         """The trace of changes that came without one (a pulled file, a poll)."""
         self.identity = frozenset(model.identity_fields)
         """The model's identity fields: never withheld from a record that has none yet."""
+        self.approvals = approvals
+        """Four eyes (customers): the fields of a change to a stored record that wait."""
+        self._sensitive = sensitive_fields(approvals) if approvals else frozenset()
 
     def plan(self, c: Change, w: WorkingRecord) -> ChangePlan:
         """Apply ``c`` to ``w`` in memory.
@@ -173,17 +181,13 @@ class ChangePlanner:
         fields = self._asserted_fields(c, w)
         if fields is None:
             return ChangePlan(Outcome.UNCHANGED)
-        result = merge_fields(
-            self.entity_type,
-            w.state,
-            w.provenance,
-            fields,
-            system=c.system,
-            ts=ts_key(c.source_ts),
-            version=w.version + 1,
-            matrix=self.matrix,
-            identity=self.identity,
-        )
+        result = self._merge(c, w, fields)
+        waiting = self._waiting(c, w, result)
+        if waiting:  # the rest applies now; the sensitive fields wait for a second person
+            held = set(waiting)
+            result = self._merge(
+                c, w, {p: v for p, v in fields.items() if p.split(".", 1)[0] not in held}
+            )
         plan = ChangePlan(
             Outcome.UNCHANGED,
             stale_fields=sum(1 for p in result.stale if p != DELETED),
@@ -203,7 +207,7 @@ class ChangePlanner:
                         result.proposals[0][0],
                     )
                 )
-            plan.proposals = self.proposals(w, c, result.proposals)
+            plan.proposals = self.proposals(w, c, result.proposals) + self.held(w, c, waiting)
             return plan
 
         if w.exists:
@@ -243,7 +247,7 @@ class ChangePlanner:
             self.now,
             c.traceparent or self.traceparent,
         )
-        plan.proposals = self.proposals(w, c, result.proposals)
+        plan.proposals = self.proposals(w, c, result.proposals) + self.held(w, c, waiting)
         return plan
 
     # -- the steps ----------------------------------------------------------------------
@@ -273,6 +277,58 @@ class ChangePlanner:
         if self.matrix.may_delete(et, c.system):
             fields[DELETED] = None
         return fields
+
+    def _merge(self, c: Change, w: WorkingRecord, fields: dict[str, Any]) -> MergeResult:
+        return merge_fields(
+            self.entity_type,
+            w.state,
+            w.provenance,
+            fields,
+            system=c.system,
+            ts=ts_key(c.source_ts),
+            version=w.version + 1,
+            matrix=self.matrix,
+            identity=self.identity,
+        )
+
+    def _waiting(self, c: Change, w: WorkingRecord, result: MergeResult) -> list[str]:
+        """The top-level fields of ``c`` that wait for a second person (four eyes).
+
+        Only what the merge would change on a stored record: a field the sender
+        does not own, or sends unchanged, never waits, and a new record's first
+        values are the onboarding workflow's to approve, not this rule's.
+        """
+        if self.approvals is None or c.approved or not w.exists or not result.changed:
+            return []
+        tops = {p.split(".", 1)[0] for p in result.changed if p != DELETED}
+        if tops.isdisjoint(self._sensitive):
+            return []  # the common case: nothing the rule looks at changed
+        after = unflatten({k: v for k, v in result.state.items() if k != DELETED})
+        return waiting_fields(
+            self.approvals, w.data, {k: after.get(k) for k in c.data if k in tops}
+        )
+
+    def held(self, w: WorkingRecord, c: Change, waiting: list[str]) -> list[dict[str, Any]]:
+        """Proposal rows for the fields that wait, naming who asked (they may not approve).
+
+        The value is what the system sent for the field; approving it sends it
+        through ingest again, as that system's, with the change's source time.
+        """
+        requester = (c.requested_by or f"system:{c.system}")[:128]
+        return [
+            {
+                "entity_type": self.entity_type.value,
+                "entity_id": w.id,
+                "system": c.system,
+                "field": name,
+                "value": dumps(c.data[name]),
+                "source_ts": c.source_ts,
+                "status": "pending",
+                "created_at": self.now,
+                "requested_by": requester,
+            }
+            for name in waiting
+        ]
 
     @staticmethod
     def _rejected_problem(
@@ -367,6 +423,7 @@ class ChangePlanner:
                 "source_ts": c.source_ts,
                 "status": "pending",
                 "created_at": self.now,
+                "requested_by": None,
             }
             for path, value in found
         ]

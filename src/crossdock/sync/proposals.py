@@ -1,10 +1,18 @@
-"""Deciding a proposal: a non-owner's value that a person approves or rejects.
+"""Deciding a proposal: a value that waits until a person approves or rejects it.
 
-Approval is the one write that passes the ownership matrix: a person with
-the admin scope decided it. The value is applied as the proposing system's,
+Two kinds wait. A non-owner's value under the ``propose`` policy: approval
+is the one write that passes the ownership matrix (a person with the
+approve scope decided it); the value is applied as the proposing system's,
 stamped with the time of the decision, so a later change from the owner
-still wins; the new version, its event, the decision and the audit entry
-commit together.
+still wins. And a sensitive field held by four eyes (the proposal names who
+asked for it, ``requested_by``): the sender owns it, so approval sends it
+through ingest again as that system's change, with its own source time,
+marked approved so nothing of it waits again; ownership, provenance,
+matching's merge redirects and the outbox event (fan-out to every route)
+happen as for any change. The requester (a person's actor, or the sending
+system's key) may not approve it. The decision, the audit entry and what
+it applies commit together; a decision found already taken (two approvers
+at once) is refused, so nothing applies twice.
 """
 
 from __future__ import annotations
@@ -15,18 +23,32 @@ from pydantic import ValidationError
 
 from crossdock.config.ownership import DELETED, OwnershipMatrix
 from crossdock.errors import ConflictError, ErrorCode, InvalidInput, NotFound
+from crossdock.model.change import Change
 from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
-from crossdock.store import ProposalStatus, Store, StoredRecord, dumps
+from crossdock.store import ProposalRow, ProposalStatus, Store, StoredRecord, WriteTx, dumps
 from crossdock.sync.changes_codec import ts_key
+from crossdock.sync.ingest import Ingestor
 from crossdock.sync.ingest_plan import event_row
 from crossdock.sync.merge import merge_fields
 
 _NO_OWNERS = OwnershipMatrix({})
 
 
-def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str) -> int | None:
-    """Approve (apply) or reject a pending proposal; returns the new record version, if any."""
+def decide_proposal(
+    store: Store,
+    proposal_id: int,
+    *,
+    approve: bool,
+    actor: str,
+    ingestor: Ingestor,
+    actor_system: str | None = None,
+) -> int | None:
+    """Approve (apply) or reject a pending proposal; returns the record's version, if applied.
+
+    ``actor_system``: the system the deciding key belongs to (a system's key is
+    its system, for four eyes).
+    """
     now = datetime.now(UTC)
     with store.write() as tx:
         row = store.proposals.get_in(tx, proposal_id)
@@ -36,14 +58,19 @@ def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str
             raise InvalidInput(
                 f"proposal {proposal_id} is {row.status}, not pending", field="status"
             )
-        if approve and row.requested_by is not None and row.requested_by == actor:
+        if (
+            approve
+            and row.requested_by is not None
+            and row.requested_by in _selves(actor, actor_system)
+        ):
             raise ConflictError(
-                f"proposal {proposal_id} was requested by {actor}: four eyes, so another "
-                "approver must decide it",
+                f"proposal {proposal_id} was requested by {row.requested_by}: four eyes, "
+                "so another approver must decide it",
                 code=ErrorCode.CONFLICT,
             )
         status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
-        store.proposals.decide(tx, proposal_id, status, actor, now)
+        if not store.proposals.decide(tx, proposal_id, status, actor, now):
+            raise ConflictError(f"proposal {proposal_id} was decided meanwhile by another person")
         tx.audit(
             actor,
             f"proposal.{status.value}",
@@ -57,6 +84,8 @@ def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str
         )
         if not approve:
             return None
+        if row.requested_by is not None:
+            return _through_ingest(tx, store, ingestor, row, actor)
         entity_type = row.entity_type
         model = model_for(entity_type)
         rec = tx.load_records(entity_type, [row.entity_id]).get(row.entity_id)
@@ -120,6 +149,46 @@ def decide_proposal(store: Store, proposal_id: int, *, approve: bool, actor: str
             ]
         )
         return new.version
+
+
+def _selves(actor: str, actor_system: str | None) -> set[str]:
+    return {actor} | ({f"system:{actor_system}"} if actor_system else set())
+
+
+def _through_ingest(
+    tx: WriteTx, store: Store, ingestor: Ingestor, row: ProposalRow, actor: str
+) -> int | None:
+    """Send a four-eyes proposal's value through ingest as its system's approved change."""
+    rid = row.entity_id
+    matcher = ingestor.matchers.get(row.entity_type)
+    if matcher is not None:  # merged away since it was filed: the survivor takes it
+        rid = matcher.follow(tx, [rid]).get(rid, rid)
+    native = store.crosswalk.native_ids_for(row.entity_type, row.system, [rid]).get(rid)
+    if native is None:
+        raise InvalidInput(
+            f"{row.system} no longer knows {row.entity_type.value} {rid}; "
+            "the proposal cannot be applied as its change",
+            field="system",
+        )
+    change = Change(
+        row.system,
+        row.entity_type,
+        native,
+        {row.field: row.value},
+        source_ts=row.source_ts,
+        ref=f"proposal {row.id} approved by {actor}",
+        requested_by=row.requested_by,
+        approved=True,
+    )
+    report = ingestor.apply_in(tx, [change])
+    if report.exceptions:  # rolled back with the decision: the proposal stays pending
+        raise InvalidInput(
+            f"ingest refused the approved {row.field} (its owner changed, or the record "
+            "would be invalid); the proposal stays pending",
+            field=row.field,
+        )
+    rec = tx.load_records(row.entity_type, [rid]).get(rid)
+    return None if rec is None else rec.version
 
 
 __all__ = ["decide_proposal"]

@@ -15,9 +15,9 @@ import pytest
 
 from crossdock.api import create_api_key, create_app
 from crossdock.app import Application
+from crossdock.config.approvals import waiting_fields
 from crossdock.config.customers import Approvals
 from crossdock.model.base import EntityType
-from crossdock.services.customers.approvals import waiting_fields
 
 from .test_customer_matching import change, cust, hub, ingest
 

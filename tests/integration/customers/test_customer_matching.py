@@ -100,6 +100,9 @@ def test_a_crosswalk_hit_never_asks_the_matcher(app: Application) -> None:
         def follow(self, *_: Any) -> dict[str, str]:
             return {}
 
+        def settle(self, *args: Any) -> Any:
+            return args[-1]
+
     app.hub.ingestor.matchers[CUS] = Refuse()  # type: ignore[assignment]
     report = ingest(app, change("crm", "C-1", cust("ACME Corp.", "12 Main St", legal_name="x")))
     assert report.updated == 1
@@ -257,3 +260,52 @@ def test_dedupe_finds_the_planted_duplicates(store_url: str) -> None:
         assert app.hub.store.customer_match.trained() is not None
     finally:
         app.close()
+
+
+def _site(line1: str, code: str | None = None, **extra: Any) -> dict[str, Any]:
+    site = {
+        "roles": ["ship_to"],
+        "address": {"line1": line1, "city": "Springfield", "postal_code": "62701"},
+        **extra,
+    }
+    return site if code is None else {"code": code, **site}
+
+
+def test_a_ship_to_site_is_identified_against_the_customers_own(app: Application) -> None:
+    """A site sent under another code, or none, is the stored site at the same address."""
+    data = cust("ACME Corp.", "12 Main St, Ste 4")
+    ingest(app, change("crm", "C-1", data))
+    rid = only_customer(app)[0]
+    sites = [_site("12 Main Street #4", "SHIP-7", name="Dock door 3"), _site("400 Dock Rd")]
+    report = ingest(app, change("crm", "C-1", {"sites": sites}))
+    assert report.exceptions == 0
+    rec = app.hub.store.records.get(CUS, rid)
+    assert rec is not None
+    codes = [s["code"] for s in rec.data["sites"]]
+    assert codes[0] == "MAIN" and codes[1].startswith("site-") and len(codes) == 2
+    assert rec.data["sites"][0]["name"] == "Dock door 3"
+    # the same code-less address again is the same site, and the portal's code still MAIN
+    again = [_site("12 Main St. Suite 4", "SHIP-7"), _site("400 DOCK ROAD"), _site("9 Elm St")]
+    ingest(app, change("crm", "C-1", {"sites": again}))
+    rec = app.hub.store.records.get(CUS, rid)
+    assert rec is not None
+    assert [s["code"] for s in rec.data["sites"]][:2] == codes
+    assert len(rec.data["sites"]) == 3
+    entries = app.hub.store.audit.page(action="customer.sites.identified")
+    assert entries and entries[-1].detail["sites"]["SHIP-7"] == "MAIN"
+
+
+def test_a_site_sent_twice_under_two_codes_is_one_site(app: Application) -> None:
+    ingest(app, change("crm", "C-1", cust("ACME Corp.", "12 Main St, Ste 4")))
+    both = [
+        _site("12 Main St, Ste 4", "MAIN"),
+        _site("12 Main Street #4", "BILL", roles=["bill_to"]),
+    ]
+    assert ingest(app, change("crm", "C-1", {"sites": both})).exceptions == 0
+    rec = app.hub.store.records.get(CUS, only_customer(app)[0])
+    assert rec is not None
+    [site] = rec.data["sites"]
+    assert site["code"] == "MAIN" and set(site["roles"]) == {"ship_to", "bill_to"}
+    # a code the sender repeats itself is still refused by validation, naming the field
+    dup = [_site("1 A St", "X"), _site("2 B St", "X")]
+    assert ingest(app, change("crm", "C-1", {"sites": dup})).exceptions == 1

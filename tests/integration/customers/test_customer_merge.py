@@ -263,3 +263,94 @@ def test_the_survivor_is_quoted_the_merged_away_accounts_contract_price(
     assert entry.detail["price_lists_repointed"] == [lid]
     app.customers.merger.unmerge(done.merge_id, actor="steward")
     assert (price("A-1"), price("A-2", "HQ")) == (Decimal("10.00"), Decimal("7.50"))
+
+
+def _deal(code: str, account: str) -> Change:
+    data = {
+        "code": code,
+        "kind": "contract",
+        "scope": {"customers": [account, "A-77"]},
+        "entries": [{"sku": "SKU-1", "breaks": [{"min_quantity": "1", "value": "7.50"}]}],
+    }
+    return Change("erp", EntityType.PRICE_LIST, code, data)
+
+
+def _scope(app: Application, code: str) -> list[str]:
+    lid = app.hub.store.crosswalk.resolve("erp", EntityType.PRICE_LIST, code)
+    assert lid is not None
+    rec = app.hub.store.records.get(EntityType.PRICE_LIST, lid)
+    assert rec is not None
+    return list(rec.data["scope"]["customers"])
+
+
+def test_a_list_sent_after_a_merge_naming_the_merged_away_account_names_the_survivor(
+    app: Application,
+) -> None:
+    keep, gone = two(app)
+    app.customers.merger.merge(keep, gone, actor="steward")
+    survivor = app.hub.store.records.get(CUS, keep)
+    assert survivor is not None
+    acct = survivor.data["account_number"]
+    old = ({"A-1", "A-2"} - {acct}).pop()
+    assert app.hub.ingestor.ingest([_deal("LATE", old)]).exceptions == 0
+    # the merged-away number becomes the survivor's; a customer not known yet stays as sent
+    assert _scope(app, "LATE") == [acct, "A-77"]
+    [entry] = app.hub.store.audit.page(action="price_list.references.followed")
+    assert entry.detail["renamed"] == {f"customer:account_number:{old}": acct}
+    # unrelated lists are untouched
+    assert app.hub.ingestor.ingest([_deal("OWN", acct)]).exceptions == 0
+    assert _scope(app, "OWN") == [acct, "A-77"]
+
+
+def test_a_list_ingested_while_a_merge_commits_ends_on_the_survivor(
+    app: Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merge is held open after it rewrote the stored lists; the list arrives then.
+
+    The list must wait for the merge before it reads whom its accounts name:
+    without the shared account-number locks it reads the merged-away account
+    as live (``looked`` is set while the merge is open) and keeps naming it.
+    """
+    import threading
+
+    from crossdock.sync import ingest as ingest_module
+
+    keep, gone = two(app)
+    store = app.hub.store
+    gone_acct = store.records.get(CUS, gone).data["account_number"]  # type: ignore[union-attr]
+    inside, release = threading.Event(), threading.Event()
+    record = store.customer_merges.record
+
+    def held(*args: Any, **kwargs: Any) -> int:
+        inside.set()
+        assert release.wait(30)
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(store.customer_merges, "record", held)
+    looked = threading.Event()
+    renames = ingest_module.renames
+
+    def watched(*args: Any) -> Any:
+        looked.set()
+        return renames(*args)
+
+    monkeypatch.setattr(ingest_module, "renames", watched)
+    merging = threading.Thread(
+        target=lambda: app.customers.merger.merge(keep, gone, actor="steward")
+    )
+    merging.start()
+    assert inside.wait(30)
+    outcome: list[Any] = []
+    sending = threading.Thread(
+        target=lambda: outcome.append(app.hub.ingestor.ingest([_deal("RACE", gone_acct)]))
+    )
+    sending.start()
+    # the list must not read the accounts while the merge is open (it waits at the locks)
+    assert not looked.wait(3)
+    release.set()
+    merging.join(30)
+    sending.join(30)
+    assert outcome and outcome[0].exceptions == 0
+    survivor = store.records.get(CUS, keep)
+    assert survivor is not None
+    assert _scope(app, "RACE")[0] == survivor.data["account_number"]

@@ -32,6 +32,8 @@ class ProposalOut(BaseModel):
     source_ts: datetime
     status: ProposalStatus
     created_at: datetime
+    requested_by: str | None = None
+    """Four eyes: who asked for it (they may not approve it)."""
 
 
 class ProposalPage(BaseModel):
@@ -58,6 +60,7 @@ def list_proposals(
                 source_ts=p.source_ts,
                 status=p.status,
                 created_at=p.created_at,
+                requested_by=p.requested_by,
             )
             for p in rows
         ]
@@ -74,10 +77,17 @@ class DecisionOut(BaseModel):
     "/proposals/{proposal_id}/approve",
     response_model=DecisionOut,
     summary="Approve: apply the proposed value (bypasses ownership; audited)",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 409),
 )
 def approve(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
-    version = decide_proposal(hub.store, proposal_id, approve=True, actor=who.actor)
+    version = decide_proposal(
+        hub.store,
+        proposal_id,
+        approve=True,
+        actor=who.actor,
+        ingestor=hub.ingestor,
+        actor_system=who.system,
+    )
     return DecisionOut(id=proposal_id, status=ProposalStatus.APPROVED, version=version)
 
 
@@ -88,5 +98,5 @@ def approve(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
     responses=problem_responses(404),
 )
 def reject(proposal_id: ProposalId, hub: HubDep, who: Approver) -> DecisionOut:
-    decide_proposal(hub.store, proposal_id, approve=False, actor=who.actor)
+    decide_proposal(hub.store, proposal_id, approve=False, actor=who.actor, ingestor=hub.ingestor)
     return DecisionOut(id=proposal_id, status=ProposalStatus.REJECTED)

@@ -7,7 +7,8 @@ Fellegi-Sunter weights with m/u estimated by EM. Online, ingest asks
 account number (link, hold for review, or create); in bulk,
 :class:`CustomerService` dedupes the store and carries the steward's
 decisions: merge and unmerge (:mod:`.merge`, :mod:`.survivorship`), and
-four eyes on sensitive changes (:mod:`.approvals`).
+four eyes on sensitive changes (the rule is ``config/approvals.py``; ingest
+holds the fields, :meth:`CustomerService.request_change` names the requester).
 """
 
 from crossdock.services.customers.matcher import CustomerMatcher, matcher_factory

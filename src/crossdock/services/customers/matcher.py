@@ -22,7 +22,8 @@ in the decision's own transaction.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
@@ -31,6 +32,7 @@ from crossdock.config.hub import HubConfig
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.services.customers.profile import Profile, blocking_keys, profile
+from crossdock.services.customers.sites import identify_sites
 from crossdock.services.customers.weights import MatchModel, Score, probabilities_from_json
 from crossdock.store import Store, WriteTx
 from crossdock.store.customer_rows import NewReview, ReviewKind, ReviewStatus, incoming_key
@@ -153,6 +155,25 @@ class CustomerMatcher:
 
     def follow(self, tx: WriteTx, ids: Sequence[str]) -> dict[str, str]:
         return self.merges.survivors(tx, ids)
+
+    def settle(
+        self, tx: WriteTx, record_id: str, current: Mapping[str, Any] | None, change: Change
+    ) -> Change:
+        """The change's ship-to sites named as the stored ones they are (:mod:`.sites`); audited."""
+        incoming = change.data.get("sites")
+        if not isinstance(incoming, list) or not incoming:
+            return change
+        stored = (current or {}).get("sites") or []
+        sites, joined = identify_sites(stored, incoming)
+        if not joined:
+            return change
+        tx.audit(
+            "crossdock",
+            "customer.sites.identified",
+            f"customer/{record_id}",
+            {"system": change.system, "native_id": change.native_id, "sites": joined},
+        )
+        return replace(change, data={**change.data, "sites": sites})
 
 
 def _batch_candidates(batch: BatchRecords, keys: Sequence[str]) -> set[str]:

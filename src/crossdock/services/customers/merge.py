@@ -42,6 +42,7 @@ from crossdock.store import Store, StoredRecord, WriteTx, dumps
 from crossdock.store.customer_rows import MergeRow, MergeStatus
 from crossdock.sync.changes_codec import ts_key
 from crossdock.sync.ingest_plan import event_row
+from crossdock.sync.references import lock_key
 
 HUB = "crossdock"
 """The source system of the versions a merge or unmerge writes (no connector echoes it)."""
@@ -174,7 +175,18 @@ class CustomerMerger:
         """Merge inside the caller's transaction (a steward's decision commits with it)."""
         if survivor_id == merged_id:
             raise InvalidInput("a customer cannot be merged into itself", field="merged_id")
-        tx.lock_keys([f"customer:merge:{survivor_id}", f"customer:merge:{merged_id}"])
+        # The account numbers it moves are locked with the merge (one call: no deadlock), as
+        # ingest locks the ones a price list names: a list ingested meanwhile is either
+        # rewritten here or renamed by ingest (sync/references.py), never left behind.
+        seen = tx.load_records(_CUSTOMER, [survivor_id, merged_id])
+        accounts = sorted(a for r in seen.values() for a in _accounts(r.data))
+        tx.lock_keys(
+            [
+                f"customer:merge:{survivor_id}",
+                f"customer:merge:{merged_id}",
+                *(lock_key(_CUSTOMER, "account_number", a) for a in accounts),
+            ]
+        )
         recs = tx.load_records(_CUSTOMER, [survivor_id, merged_id])
         for rid, name in ((survivor_id, "survivor_id"), (merged_id, "merged_id")):
             rec = recs.get(rid)

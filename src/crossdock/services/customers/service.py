@@ -24,7 +24,6 @@ from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.model.registry import model_for
 from crossdock.services.customers import dedupe
-from crossdock.services.customers.approvals import waiting_fields
 from crossdock.services.customers.matcher import Models, explanation
 from crossdock.services.customers.merge import CustomerMerger, Merged, Unmerged
 from crossdock.services.customers.profile import Profile, blocking_keys, profile
@@ -220,11 +219,12 @@ class CustomerService:
     ) -> Requested:
         """A person's change to a known customer, as ``system`` would send it.
 
-        Sensitive fields (:mod:`.approvals`) are filed as proposals naming ``actor``
-        as requester; someone else approves them. The rest goes through ingest now.
-        Both, and the audit entry, commit together.
+        It goes through ingest like any change, naming ``actor`` as the requester:
+        ingest holds the sensitive fields (``config/approvals.py``) as proposals
+        someone else must approve, and applies the rest now. Both, and the audit
+        entry, commit together.
         """
-        rules = self.config.approvals
+        _config(self._config)  # matching off: refused with an error saying so
         now = datetime.now(UTC)
         with self.store.write() as tx:
             known = tx.crosswalk_lookup(EntityType.CUSTOMER, [(system, native_id)])
@@ -235,33 +235,20 @@ class CustomerService:
             rec = tx.load_records(EntityType.CUSTOMER, [rid]).get(rid)
             if rec is None or rec.deleted:
                 raise NotFound(f"customer {rid} does not exist")
-            waiting = waiting_fields(rules, rec.data, data) if rules is not None else []
-            tx.add_proposals(
-                [
-                    {
-                        "entity_type": EntityType.CUSTOMER.value,
-                        "entity_id": rid,
-                        "system": system,
-                        "field": name,
-                        "value": dumps(data[name]),
-                        "source_ts": now,
-                        "status": ProposalStatus.PENDING.value,
-                        "created_at": now,
-                        "requested_by": actor[:128],
-                    }
-                    for name in waiting
-                ]
+            change = Change(
+                system, EntityType.CUSTOMER, native_id, data, source_ts=now, requested_by=actor
             )
-            rest = {k: v for k, v in data.items() if k not in waiting}
-            applied = (
-                self.ingestor.apply_in(tx, [Change(system, EntityType.CUSTOMER, native_id, rest)])
-                if rest
-                else None
-            )
+            applied = self.ingestor.apply_in(tx, [change])
+            standing = tx.standing_proposals(EntityType.CUSTOMER, [rid])
+            waiting = [
+                k
+                for k in data
+                if (rid, system, k, dumps(data[k]), ProposalStatus.PENDING.value) in standing
+            ]
             tx.audit(
                 actor, "customer.change.requested", f"customer/{rid}",
                 {"system": system, "native_id": native_id, "waiting": waiting,
-                 "applied": sorted(rest)},
+                 "applied": sorted(k for k in data if k not in waiting)},
             )  # fmt: skip
         return Requested(rid, waiting, applied)
 

@@ -84,7 +84,7 @@ def _pick(
     return False, "survivor"
 
 
-def _site_address(site: Mapping[str, Any]) -> str:
+def site_address(site: Mapping[str, Any]) -> str:
     addr = site.get("address") or {}
     street = normalize.address_line(addr.get("line1"), addr.get("line2"))
     if not street:
@@ -100,12 +100,12 @@ def unite_sites(
     """The survivor's sites, then the other's not already there; other code -> kept code."""
     out = [dict(s) for s in keep]
     by_code = {s["code"]: i for i, s in enumerate(out)}
-    by_addr = {a: i for i, s in enumerate(out) if (a := _site_address(s))}
+    by_addr = {a: i for i, s in enumerate(out) if (a := site_address(s))}
     joined: dict[str, str] = {}
     has_default = any(s.get("default") for s in out)
     for s in other:
         i = by_code.get(s["code"])
-        if i is None and (a := _site_address(s)):
+        if i is None and (a := site_address(s)):
             i = by_addr.get(a)
         if i is not None:
             joined[s["code"]] = out[i]["code"]
@@ -116,7 +116,7 @@ def unite_sites(
         if has_default and site.get("default"):
             site["default"] = False  # one default site: the survivor's
         by_code[site["code"]] = len(out)
-        if a := _site_address(site):
+        if a := site_address(site):
             by_addr.setdefault(a, len(out))
         out.append(site)
     return out, joined

@@ -132,13 +132,18 @@ class SqlProposals(SqlRepo):
 
     def decide(
         self, tx: WriteTx, proposal_id: int, status: ProposalStatus, actor: str, at: datetime
-    ) -> None:
-        """Record the decision on a proposal inside the caller's transaction."""
-        tx.conn.execute(
+    ) -> bool:
+        """Record the decision on a pending proposal inside the caller's transaction.
+
+        False when it is no longer pending: another person decided it meanwhile
+        (two approvers at once must not apply it twice).
+        """
+        done = tx.conn.execute(
             update(t.proposals)
-            .where(_P.id == proposal_id)
+            .where(_P.id == proposal_id, _P.status == ProposalStatus.PENDING.value)
             .values(status=status.value, decided_at=at, decided_by=actor)
         )
+        return bool(done.rowcount)
 
 
 class SqlAudit(SqlRepo):

@@ -1,11 +1,20 @@
-"""Four eyes: which part of a requested customer change must wait for a second person.
+"""Four eyes: which part of a customer change must wait for a second person.
 
-Pure. A credit-limit *increase* waits when it is above the amount or the
+Pure, and in ``config/`` on purpose: ingest (``sync``) holds the sensitive
+fields of every change from every system, and ``sync`` may not import
+``services``. The rule is a reading of the hub file's ``customers.approvals``
+section, as the ownership matrix (``config/ownership.py``) is of
+``ownership:``, so it lives beside that section's model; a hook the services
+register with the app would make what ingest writes depend on start-up order
+and keep the planner's property tests from seeing the rule.
+
+A credit-limit *increase* waits when it is above the amount or the
 percentage the hub file sets (from no limit at all, any limit above the
 amount waits); a decrease applies at once (it only lowers exposure). Any
 change of a field listed in ``approvals.fields`` waits: ``payment_terms``;
 ``tax_exempt``, which stands for the tax-exemption status wherever it lives
-(a site's ``tax_exempt`` flag, the tax ids); and any bank-detail field.
+(a site's ``tax_exempt`` flag, the tax ids); and ``bank_account`` (the bank
+details), or any other top-level field the hub file lists.
 """
 
 from __future__ import annotations
@@ -49,6 +58,14 @@ def credit_increase_waits(rules: Approvals, before: Any, after: Any) -> bool:
     return False
 
 
+def sensitive_fields(rules: Approvals) -> frozenset[str]:
+    """The top-level fields :func:`waiting_fields` may hold (a change touching none waits not)."""
+    names = {"credit_limit", *rules.fields}
+    if "tax_exempt" in rules.fields:
+        names |= {"sites", "tax_ids"}
+    return frozenset(names)
+
+
 def waiting_fields(
     rules: Approvals, current: Mapping[str, Any], change: Mapping[str, Any]
 ) -> list[str]:
@@ -69,4 +86,4 @@ def waiting_fields(
     return wait
 
 
-__all__ = ["credit_increase_waits", "waiting_fields"]
+__all__ = ["credit_increase_waits", "sensitive_fields", "waiting_fields"]
