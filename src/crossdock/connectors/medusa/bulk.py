@@ -79,7 +79,6 @@ def bulk_create_payload(
 ) -> dict[str, Any]:
     """A product for ``POST /admin/products/batch``: the base variant brings (or makes) the item."""
     body = create_payload(entity_id, data, dest.settings, item_id or "", dest.sales_channel_id())
-    body.update(dest.shipping_profile())  # without one Medusa fulfils and checks out nothing
     for n, variant in enumerate(body["variants"]):
         if n == 0 and item_id:
             continue  # the item an earlier attempt made, required once
@@ -246,8 +245,10 @@ class BulkPush:
                 fields="id,sku",
             )
         }
+        profile = self.dest.shipping_profile()  # without one Medusa fulfils and sells nothing
         body = [
             bulk_create_payload(d.entity_id, d.data, self.dest, items.get(str(d.data["sku"])))
+            | profile
             for d in new
         ]
         answer = self.client.call(
