@@ -38,10 +38,16 @@ class MatchField(StrEnum):
 
 
 class Level(StrEnum):
-    """How two values of one field compare; ``missing`` (either side empty) weighs nothing."""
+    """How two values of one field compare; ``missing`` (either side empty) weighs nothing.
+
+    ``partial`` is weaker agreement than ``close`` (a shared name word, the same house
+    number on a street spelt otherwise, the same postcode area); only name, street and
+    postcode have it.
+    """
 
     EXACT = "exact"
     CLOSE = "close"
+    PARTIAL = "partial"
     DIFFERENT = "different"
     MISSING = "missing"
 
