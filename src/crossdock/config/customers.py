@@ -87,7 +87,9 @@ class Approvals(_Strict):
 
 class CustomersConfig(_Strict):
     upper: float = Field(
-        default=14.0, description="match weight (bits) at or above which a customer is linked"
+        default=12.0,
+        description="match weight (bits) at or above which a customer is linked "
+        "(12: the best F1 on FEBRL1, FEBRL2 and the generated set, benchmarks/matching.py)",
     )
     lower: float = Field(
         default=6.0, description="match weight (bits) below which a new customer is created"

@@ -115,7 +115,7 @@ masking:
 # recency, then completeness. Approvals: four eyes on credit-limit increases above
 # an amount or a percentage, payment terms and tax exemption.
 # customers:
-#   upper: 14
+#   upper: 12
 #   lower: 6
 #   survivorship: {priority: [erp, crm, portal]}
 #   approvals: {credit_limit_increase: 10000, credit_limit_increase_pct: 25,

@@ -97,6 +97,7 @@ def _level(field: MatchField, a: dict[str, object], b: dict[str, object]) -> Lev
     ("a", "b", "level"),
     [
         ("Acme Supply", "Acme Suply", Level.CLOSE),  # a typo
+        ("Oak Office", "Osk Office", Level.CLOSE),  # a typo in a short word
         ("Supply Acme", "Acme Supply", Level.CLOSE),  # word order
         ("Meridianr Estaurant", "Meridian Restaurant", Level.CLOSE),  # a space misplaced
         ("Lakeside L.L.C.", "Lakeside", Level.EXACT),  # dotted initials are a legal form

@@ -69,9 +69,11 @@ def _grade_name(a: str, b: str) -> Level:
     # Jaro-Winkler only from 0.95: below, its bonus for a common start makes
     # "alexander dixon" and "alexander dent" close (0.93).
     if (
-        fuzz.token_sort_ratio(a, b) >= 90
+        fuzz.ratio(a, b) >= 90
+        or fuzz.token_sort_ratio(a, b) >= 90
         or fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")) >= 90
         or JaroWinkler.similarity(a, b) >= 0.95
+        or (min(len(a), len(b)) >= 5 and OSA.distance(a, b) <= 1)  # "osk office"
     ):
         return Level.CLOSE
     # partial: one name is the other with words added ("acme" / "acme industrial

@@ -7,7 +7,8 @@ shares an address), contacts give phones and email domains.
 
 Blocking keys are what the store indexes (``customer_match_keys``) so that
 candidates are found by a few index lookups instead of a scan:
-``pn:`` postcode + a name word, ``nm:`` the whole normalized name, ``ad:``
+``pn:`` postcode + a name word, ``nm:`` the whole normalized name (spaces
+out: a space typed in or left out is the commonest typo in a name), ``ad:``
 postcode + house number and ``sn:`` house number + street word (the same
 door under a name spelt past recognition), ``ph:`` a phone, ``em:`` an email
 domain, ``tx:`` a tax id, ``td:`` a tax number with one character left out
@@ -133,7 +134,7 @@ def blocking_keys(p: Profile) -> list[str]:
     if not p.matchable:
         return []
     words = [w for w in p.name.split() if len(w) > 1 and w not in _STOP][:3]
-    keys = {f"nm:{p.name}"}
+    keys = {f"nm:{p.name.replace(' ', '')}"}  # spaceless: "vanguardmedical" finds its pair
     keys.update(f"pn:{pl.postcode}:{w}" for pl in p.places if pl.postcode for w in words)
     keys.update(_door_keys(p.places))
     keys.update(f"ph:{x}" for x in p.phones)

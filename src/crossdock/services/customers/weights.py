@@ -37,7 +37,7 @@ def _levels(f: MatchField, *mu: MU) -> dict[Level, MU]:
 
 PRIORS: Probabilities = {
     MatchField.NAME: _levels(
-        MatchField.NAME, (0.70, 0.005), (0.17, 0.01), (0.05, 0.02), (0.08, 0.965)
+        MatchField.NAME, (0.70, 0.005), (0.17, 0.02), (0.05, 0.02), (0.08, 0.965)
     ),
     MatchField.STREET: _levels(
         MatchField.STREET, (0.60, 0.002), (0.20, 0.005), (0.05, 0.005), (0.15, 0.988)
