@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from crossdock.config.customers import Level, MatchField
+from crossdock.services.customers.normalize import CACHED
 from crossdock.services.customers.profile import Profile
 
 RANK = {Level.EXACT: 4, Level.CLOSE: 3, Level.PARTIAL: 2, Level.DIFFERENT: 1, Level.MISSING: 0}
@@ -67,61 +69,73 @@ _STOP = frozenset({"and", "of", "the"})
 def _grade_name(a: str, b: str) -> Level:
     # close: a typo, swapped words or a misplaced space ("meridianr estaurant").
     # Jaro-Winkler only from 0.95: below, its bonus for a common start makes
-    # "alexander dixon" and "alexander dent" close (0.93).
+    # "alexander dixon" and "alexander dent" close (0.93). (Each score_cutoff lets
+    # rapidfuzz stop early on the many pairs that are nowhere near.)
     if (
-        fuzz.ratio(a, b) >= 90
-        or fuzz.token_sort_ratio(a, b) >= 90
-        or fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")) >= 90
-        or JaroWinkler.similarity(a, b) >= 0.95
-        or (min(len(a), len(b)) >= 5 and OSA.distance(a, b) <= 1)  # "osk office"
+        fuzz.ratio(a, b, score_cutoff=90)
+        or fuzz.token_sort_ratio(a, b, score_cutoff=90)
+        or fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""), score_cutoff=90)
+        or JaroWinkler.similarity(a, b, score_cutoff=0.95)
+        or (min(len(a), len(b)) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1)
     ):
         return Level.CLOSE
     # partial: one name is the other with words added ("acme" / "acme industrial
     # supply"), or the two share a word ("annika ryan" / "jack ryan"); how much that
     # says is EM's to learn (a lot among people, little among "Acme ..." companies)
-    wa, wb = set(a.split()) - _STOP, set(b.split()) - _STOP
-    if fuzz.token_set_ratio(a, b) >= 100 or any(len(w) > 2 for w in wa & wb):
+    wa, wb = _word_set(a), _word_set(b)
+    shared = wa & wb
+    if shared and (wa <= wb or wb <= wa or any(len(w) > 2 for w in shared - _STOP)):
         return Level.PARTIAL
     return Level.DIFFERENT
+
+
+@lru_cache(maxsize=CACHED)
+def _word_set(s: str) -> frozenset[str]:
+    return frozenset(s.split())
 
 
 _NUMBER = re.compile(r"\S*\d\S*")  # a word with a digit: a house or suite number
 
 
-def _numbers(s: str) -> list[str]:
-    return sorted(_NUMBER.findall(s))
+@lru_cache(maxsize=CACHED)
+def _numbers(s: str) -> tuple[str, ...]:
+    """Cached: a street is compared with many others in training's random pairs."""
+    return tuple(sorted(_NUMBER.findall(s)))
 
 
 def _grade_street(a: str, b: str) -> Level:
     # A different house or suite number is another door, however alike the words.
     na, nb = _numbers(a), _numbers(b)
+    # one street's words all in the other's: "12 main street" / "12 main street suite 4"
+    # (a suite number one side left out, when the house numbers agree)
+    wa, wb = _word_set(a), _word_set(b)
+    within = bool(wa & wb) and (wa <= wb or wb <= wa)
     if na == nb and (
-        fuzz.token_sort_ratio(a, b) >= 80
-        or fuzz.token_set_ratio(a, b) >= 100
-        or fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")) >= 90  # "p lace" / "place"
+        within
+        or fuzz.token_sort_ratio(a, b, score_cutoff=80)
+        or fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""), score_cutoff=90)  # "p lace"
     ):
         return Level.CLOSE
-    # a suite number one side left out: "12 main street" / "12 main street suite 4"
-    if na and na[:1] == nb[:1] and fuzz.token_set_ratio(a, b) >= 100:
+    if na and na[:1] == nb[:1] and within:
         return Level.CLOSE
     # partial: the same house number (or one side without any) on a street whose
     # words mostly agree ("238 berne creswcent" / "238 berne crescent civic centre")
     if (na[:1] == nb[:1] or not na or not nb) and (
-        fuzz.token_set_ratio(a, b) >= 85 or fuzz.partial_ratio(a, b) >= 90
+        fuzz.token_set_ratio(a, b, score_cutoff=85) or fuzz.partial_ratio(a, b, score_cutoff=90)
     ):
         return Level.PARTIAL
     return Level.DIFFERENT
 
 
 def _close_city(a: str, b: str) -> bool:
-    return JaroWinkler.similarity(a, b) >= 0.92
+    return bool(JaroWinkler.similarity(a, b, score_cutoff=0.92))
 
 
 def _grade_code(a: str, b: str) -> Level:
     if min(len(a), len(b)) <= 3:
         return Level.DIFFERENT
     # one key off or two keys swapped ("4117" / "4171"): a typo
-    if OSA.distance(a, b) <= 1:
+    if OSA.distance(a, b, score_cutoff=1) <= 1:
         return Level.CLOSE
     # the same area: a ZIP's first three digits are its sectional centre
     return Level.PARTIAL if a[:3] == b[:3] else Level.DIFFERENT
@@ -163,7 +177,7 @@ def _close_tax(a: str, b: str) -> bool:
     # or one digit mistyped or two swapped: a number of five or more characters one
     # key off is a typing error far more often than another company's number.
     va, vb = a.split(":", 1)[1], b.split(":", 1)[1]
-    return va == vb or (min(len(va), len(vb)) >= 5 and OSA.distance(va, vb) <= 1)
+    return va == vb or (min(len(va), len(vb)) >= 5 and OSA.distance(va, vb, score_cutoff=1) <= 1)
 
 
 COMPARISONS: dict[MatchField, Comparison] = {
