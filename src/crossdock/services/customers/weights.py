@@ -124,7 +124,10 @@ class MatchModel:
         return sum(self.weights[f][lv] for f, lv in zip(self.fields, levels, strict=True))
 
     def score(self, x: Profile, y: Profile) -> Score:
-        levels = compare(x, y, self.fields)
+        return self.explain(compare(x, y, self.fields))
+
+    def explain(self, levels: Sequence[Level]) -> Score:
+        """The score of a comparison vector, each field's part spelt out."""
         parts = []
         for f, lv in zip(self.fields, levels, strict=True):
             m, u = self.probabilities[f].get(lv, (None, None))
