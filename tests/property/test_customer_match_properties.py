@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from crossdock.config.customers import CustomersConfig, Level, MatchField
 from crossdock.demo.customers import generate
 from crossdock.services.customers import dedupe
-from crossdock.services.customers.compare import RANK
+from crossdock.services.customers.compare import LEVELS, RANK
 from crossdock.services.customers.profile import profile
-from crossdock.services.customers.weights import AGREEMENT_LEVELS, MatchModel
+from crossdock.services.customers.weights import MatchModel
 
 MODEL = MatchModel.build(CustomersConfig(), None)
 words = st.sampled_from(["Acme", "ACME", "Corp.", "Inc", "Supply", "Acme Co", "Beacon", "& Sons"])
@@ -48,13 +48,18 @@ def test_the_weight_is_symmetric(a: dict[str, object], b: dict[str, object]) -> 
     assert MODEL.score(x, y).total == MODEL.score(y, x).total
 
 
-levels = st.sampled_from(list(Level))
+def given_levels(f: MatchField) -> list[Level]:
+    return [*LEVELS[f], Level.MISSING]
 
 
-@given(st.lists(levels, min_size=len(MatchField), max_size=len(MatchField)), st.data())
+vectors = st.tuples(*(st.sampled_from(given_levels(f)) for f in MODEL.fields)).map(list)
+
+
+@given(vectors, st.data())
 def test_more_agreement_never_lowers_the_weight(vec: list[Level], data: st.DataObject) -> None:
     i = data.draw(st.integers(0, len(vec) - 1))
-    better = data.draw(st.sampled_from([lv for lv in Level if RANK[lv] >= RANK[vec[i]]]))
+    f = MODEL.fields[i]
+    better = data.draw(st.sampled_from([lv for lv in given_levels(f) if RANK[lv] >= RANK[vec[i]]]))
     if vec[i] is Level.MISSING and better is Level.DIFFERENT:
         return  # learning a value that differs is not more agreement
     raised = [*vec[:i], better, *vec[i + 1 :]]
@@ -68,11 +73,12 @@ def test_trained_estimates_stay_in_range_and_m_exceeds_u(seed: int, share: float
     profiles = [profile(n, d) for n, d in g.customers]
     fitted, est = dedupe.fit(profiles, MODEL, 200, 5000)
     for f, probs in fitted.items():
-        for lv in AGREEMENT_LEVELS:
+        assert set(probs) == set(LEVELS[f])
+        for lv in LEVELS[f]:
             m, u = probs[lv]
             assert 0 < m < 1
             assert 0 < u < 1
-        for lv in (Level.EXACT, Level.CLOSE):  # the agreeing levels
+        for lv in {Level.EXACT, Level.CLOSE} & set(LEVELS[f]):  # the agreeing levels
             m, u = probs[lv]
             assert m > u, (f, lv, m, u)
     assert 0 < est.match_share < 1

@@ -39,10 +39,16 @@ class MatchField(StrEnum):
 
 
 class Level(StrEnum):
-    """How two values of one field compare; ``missing`` (either side empty) weighs nothing."""
+    """How two values of one field compare; ``missing`` (either side empty) weighs nothing.
+
+    ``partial`` is weaker agreement than ``close`` (a shared name word, the same house
+    number on a street spelt otherwise, the same postcode area); only name, street and
+    postcode have it.
+    """
 
     EXACT = "exact"
     CLOSE = "close"
+    PARTIAL = "partial"
     DIFFERENT = "different"
     MISSING = "missing"
 
@@ -98,7 +104,9 @@ class Approvals(_Strict):
 
 class CustomersConfig(_Strict):
     upper: float = Field(
-        default=14.0, description="match weight (bits) at or above which a customer is linked"
+        default=12.0,
+        description="match weight (bits) at or above which a customer is linked "
+        "(12: the best F1 on FEBRL1, FEBRL2 and the generated set, benchmarks/matching.py)",
     )
     lower: float = Field(
         default=6.0, description="match weight (bits) below which a new customer is created"

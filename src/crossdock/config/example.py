@@ -116,7 +116,7 @@ masking:
 # an amount or a percentage, payment terms, tax exemption and bank details, from
 # any system; approved by someone other than the requester, applied through ingest.
 # customers:
-#   upper: 14
+#   upper: 12
 #   lower: 6
 #   survivorship: {priority: [erp, crm, portal]}
 #   approvals: {credit_limit_increase: 10000, credit_limit_increase_pct: 25,

@@ -80,12 +80,83 @@ def test_levels_of_the_issue_example() -> None:
 
 def test_close_and_different_levels() -> None:
     a = profile("a", _cust("Acme Supply", "12 Main St", postcode="62701", phone="5551234567"))
-    b = profile("b", _cust("Acme Suply", "14 Main St", postcode="62710", phone="4441234567"))
+    b = profile("b", _cust("Acme Suply", "14 Main St", postcode="10001", phone="4441234567"))
     levels = dict(zip(FIELDS, compare(a, b, FIELDS), strict=True))
     assert levels[MatchField.NAME] is Level.CLOSE  # a typo
     assert levels[MatchField.STREET] is Level.DIFFERENT  # another door
     assert levels[MatchField.POSTCODE] is Level.DIFFERENT
     assert levels[MatchField.PHONE] is Level.CLOSE  # same local number, other area code
+
+
+def _level(field: MatchField, a: dict[str, object], b: dict[str, object]) -> Level:
+    [level] = compare(profile("a", a), profile("b", b), [field])
+    return level
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("Acme Supply", "Acme Suply", Level.CLOSE),  # a typo
+        ("Oak Office", "Osk Office", Level.CLOSE),  # a typo in a short word
+        ("Supply Acme", "Acme Supply", Level.CLOSE),  # word order
+        ("Meridianr Estaurant", "Meridian Restaurant", Level.CLOSE),  # a space misplaced
+        ("Lakeside L.L.C.", "Lakeside", Level.EXACT),  # dotted initials are a legal form
+        ("Acme", "Acme Industrial Supply", Level.PARTIAL),  # words added
+        ("Annika Ryan", "Jack Ryan", Level.PARTIAL),  # a word in common
+        # a common start is not a typo: Jaro-Winkler gives these 0.93
+        ("Alexander Dixon", "Alexander Dent", Level.PARTIAL),
+        ("Acme", "Borealis", Level.DIFFERENT),
+        ("The Oak Co", "Oak of the Valley", Level.PARTIAL),  # "oak", not "the"/"of"
+    ],
+)
+def test_name_levels(a: str, b: str, level: Level) -> None:
+    assert _level(MatchField.NAME, {"name": a}, {"name": b}) is level
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("62701", "62710", Level.CLOSE),  # two keys swapped
+        ("62701", "62702", Level.CLOSE),  # one key off
+        ("62701", "62790", Level.PARTIAL),  # the same ZIP area
+        ("62701", "10001", Level.DIFFERENT),
+        ("627", "672", Level.DIFFERENT),  # too short to call a swap a typo
+    ],
+)
+def test_postcode_levels(a: str, b: str, level: Level) -> None:
+    x, y = _cust("Acme", "1 Main St", postcode=a), _cust("Acme", "1 Main St", postcode=b)
+    assert _level(MatchField.POSTCODE, x, y) is level
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("21 Bayly P Lace", "21 Bayly Place", Level.CLOSE),  # a space typed into a word
+        ("238 Berne Creswcent", "238 Berne Crescent Civic Centre", Level.PARTIAL),
+        ("Renmark Street", "52 Renmark Street", Level.PARTIAL),  # one side has no number
+        ("12 Main St", "14 Main St", Level.DIFFERENT),  # another door
+        ("12 Main St", "12 Oak Ave", Level.DIFFERENT),
+    ],
+)
+def test_street_levels(a: str, b: str, level: Level) -> None:
+    assert _level(MatchField.STREET, _cust("Acme", a), _cust("Acme", b)) is level
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        (("EIN", "12-3456789"), ("TAXID", "123456789"), Level.CLOSE),  # another scheme name
+        (("EIN", "12-3456789"), ("EIN", "12-3456798"), Level.CLOSE),  # two digits swapped
+        (("EIN", "12-3456789"), ("EIN", "12-3450789"), Level.CLOSE),  # one digit mistyped
+        (("EIN", "12-3456789"), ("EIN", "12-3459876"), Level.DIFFERENT),
+        (("EIN", "1234"), ("EIN", "1243"), Level.DIFFERENT),  # too short to call it a typo
+    ],
+)
+def test_tax_id_levels(a: tuple[str, str], b: tuple[str, str], level: Level) -> None:
+    def with_tax(t: tuple[str, str]) -> dict[str, object]:
+        return {"name": "Acme", "tax_ids": [{"scheme": t[0], "value": t[1]}]}
+
+    assert _level(MatchField.TAX_ID, with_tax(a), with_tax(b)) is level
 
 
 def test_every_decision_explains_each_comparison() -> None:
@@ -120,6 +191,10 @@ def test_blocking_keys() -> None:
         )
         | {"tax_ids": [{"scheme": "EIN", "value": "12-3456789"}]},
     )
+    typo_keys = [  # the number with each digit left out once
+        "td:12345678", "td:12345679", "td:12345689", "td:12345789", "td:12346789",
+        "td:12356789", "td:12456789", "td:13456789", "td:23456789",
+    ]  # fmt: skip
     assert blocking_keys(p) == [
         "ad:62701:12",  # the door: postcode + house number
         "em:acme.com",
@@ -127,9 +202,21 @@ def test_blocking_keys() -> None:
         "ph:5551234567",
         "pn:62701:acme",
         "sn:12:main",  # the door: house number + street word
+        *typo_keys,
         "tx:EIN:123456789",
     ]
     assert blocking_keys(profile("b", {"sites": []})) == []
+
+
+def test_tax_numbers_one_typo_apart_share_a_typo_key() -> None:
+    def keys(value: str) -> set[str]:
+        data = {"name": "Acme", "tax_ids": [{"scheme": "EIN", "value": value}]}
+        return {k for k in blocking_keys(profile("a", data)) if k.startswith("td:")}
+
+    assert keys("12-3456789") & keys("12-3456798")  # two digits swapped
+    assert keys("12-3456789") & keys("12-3450789")  # one digit mistyped
+    assert not keys("12-3456789") & keys("98-7654321")
+    assert keys("12345") == set()  # too short: strangers would share its keys
 
 
 @pytest.mark.parametrize(

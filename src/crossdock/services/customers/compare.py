@@ -2,9 +2,14 @@
 
 Each comparison answers one :class:`Level`: ``exact`` (equal once
 normalized), ``close`` (a typo, a word order, a missing suite number),
-``different``, or ``missing`` when either side does not know the field.
-String similarity is rapidfuzz's (Jaro-Winkler for short names and cities,
-token ratios for word order, Levenshtein for one-key typos in codes).
+``partial`` (weaker: a name word in common, the same house number on a
+street spelt otherwise, the same postcode area; name, street and postcode
+only, see :data:`LEVELS`), ``different``, or ``missing`` when either side
+does not know the field. String similarity is rapidfuzz's (Jaro-Winkler
+and Indel ratios for names and cities, token ratios for word order,
+optimal-string-alignment distance for one-key typos and swapped keys in
+codes). How much each level counts is not decided here: EM estimates it
+per level from the data (:mod:`.em`).
 
 Every comparison is symmetric: swapping the two profiles gives the same
 levels (the property tests hold it), so a pair has one weight.
@@ -14,70 +19,138 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from crossdock.config.customers import Level, MatchField
+from crossdock.services.customers.normalize import CACHED
 from crossdock.services.customers.profile import Profile
 
-RANK = {Level.EXACT: 3, Level.CLOSE: 2, Level.DIFFERENT: 1, Level.MISSING: 0}
+RANK = {Level.EXACT: 4, Level.CLOSE: 3, Level.PARTIAL: 2, Level.DIFFERENT: 1, Level.MISSING: 0}
 """The more two values agree, the higher; ``missing`` is lowest only for taking the best."""
+
+_GRADED = (Level.EXACT, Level.CLOSE, Level.PARTIAL, Level.DIFFERENT)
+_PLAIN = (Level.EXACT, Level.CLOSE, Level.DIFFERENT)
+LEVELS: dict[MatchField, tuple[Level, ...]] = {
+    MatchField.NAME: _GRADED,
+    MatchField.STREET: _GRADED,
+    MatchField.CITY: _PLAIN,
+    MatchField.POSTCODE: _GRADED,
+    MatchField.PHONE: _PLAIN,
+    MatchField.EMAIL_DOMAIN: (Level.EXACT, Level.DIFFERENT),
+    MatchField.TAX_ID: _PLAIN,
+}
+"""The levels each field's comparison can give besides ``missing``, best first."""
 
 Comparison = Callable[[Profile, Profile], Level]
 
 
-def _text(a: str, b: str, close: Callable[[str, str], bool]) -> Level:
+Grade = Callable[[str, str], Level]
+"""How two different, non-empty values agree: ``close``, ``partial`` or ``different``."""
+
+
+def _text(a: str, b: str, grade: Grade) -> Level:
     if not a or not b:
         return Level.MISSING
     if a == b:
         return Level.EXACT
-    return Level.CLOSE if close(a, b) else Level.DIFFERENT
+    return grade(a, b)
 
 
-def _close_name(a: str, b: str) -> bool:
-    return (
-        JaroWinkler.similarity(a, b) >= 0.93
-        or fuzz.token_sort_ratio(a, b) >= 90
-        # one name is the other with words added ("acme" / "acme industrial supply")
-        or fuzz.token_set_ratio(a, b) >= 100
-    )
+def _close_or_not(close: Callable[[str, str], bool]) -> Grade:
+    return lambda a, b: Level.CLOSE if close(a, b) else Level.DIFFERENT
+
+
+_STOP = frozenset({"and", "of", "the"})
+
+
+def _grade_name(a: str, b: str) -> Level:
+    # close: a typo, swapped words or a misplaced space ("meridianr estaurant").
+    # Jaro-Winkler only from 0.95: below, its bonus for a common start makes
+    # "alexander dixon" and "alexander dent" close (0.93). (Each score_cutoff lets
+    # rapidfuzz stop early on the many pairs that are nowhere near.)
+    if (
+        fuzz.ratio(a, b, score_cutoff=90)
+        or fuzz.token_sort_ratio(a, b, score_cutoff=90)
+        or fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""), score_cutoff=90)
+        or JaroWinkler.similarity(a, b, score_cutoff=0.95)
+        or (min(len(a), len(b)) >= 5 and OSA.distance(a, b, score_cutoff=1) <= 1)
+    ):
+        return Level.CLOSE
+    # partial: one name is the other with words added ("acme" / "acme industrial
+    # supply"), or the two share a word ("annika ryan" / "jack ryan"); how much that
+    # says is EM's to learn (a lot among people, little among "Acme ..." companies)
+    wa, wb = _word_set(a), _word_set(b)
+    shared = wa & wb
+    if shared and (wa <= wb or wb <= wa or any(len(w) > 2 for w in shared - _STOP)):
+        return Level.PARTIAL
+    return Level.DIFFERENT
+
+
+@lru_cache(maxsize=CACHED)
+def _word_set(s: str) -> frozenset[str]:
+    return frozenset(s.split())
 
 
 _NUMBER = re.compile(r"\S*\d\S*")  # a word with a digit: a house or suite number
 
 
-def _numbers(s: str) -> list[str]:
-    return sorted(_NUMBER.findall(s))
+@lru_cache(maxsize=CACHED)
+def _numbers(s: str) -> tuple[str, ...]:
+    """Cached: a street is compared with many others in training's random pairs."""
+    return tuple(sorted(_NUMBER.findall(s)))
 
 
-def _close_street(a: str, b: str) -> bool:
+def _grade_street(a: str, b: str) -> Level:
     # A different house or suite number is another door, however alike the words.
     na, nb = _numbers(a), _numbers(b)
-    if na == nb:
-        return fuzz.token_sort_ratio(a, b) >= 80 or fuzz.token_set_ratio(a, b) >= 100
-    # a suite number one side left out: "12 main street" / "12 main street suite 4"
-    return na[:1] == nb[:1] and fuzz.token_set_ratio(a, b) >= 100
+    # one street's words all in the other's: "12 main street" / "12 main street suite 4"
+    # (a suite number one side left out, when the house numbers agree)
+    wa, wb = _word_set(a), _word_set(b)
+    within = bool(wa & wb) and (wa <= wb or wb <= wa)
+    if na == nb and (
+        within
+        or fuzz.token_sort_ratio(a, b, score_cutoff=80)
+        or fuzz.ratio(a.replace(" ", ""), b.replace(" ", ""), score_cutoff=90)  # "p lace"
+    ):
+        return Level.CLOSE
+    if na and na[:1] == nb[:1] and within:
+        return Level.CLOSE
+    # partial: the same house number (or one side without any) on a street whose
+    # words mostly agree ("238 berne creswcent" / "238 berne crescent civic centre")
+    if (na[:1] == nb[:1] or not na or not nb) and (
+        fuzz.token_set_ratio(a, b, score_cutoff=85) or fuzz.partial_ratio(a, b, score_cutoff=90)
+    ):
+        return Level.PARTIAL
+    return Level.DIFFERENT
 
 
 def _close_city(a: str, b: str) -> bool:
-    return JaroWinkler.similarity(a, b) >= 0.92
+    return bool(JaroWinkler.similarity(a, b, score_cutoff=0.92))
 
 
-def _close_code(a: str, b: str) -> bool:
-    return min(len(a), len(b)) > 3 and Levenshtein.distance(a, b) <= 1
+def _grade_code(a: str, b: str) -> Level:
+    if min(len(a), len(b)) <= 3:
+        return Level.DIFFERENT
+    # one key off or two keys swapped ("4117" / "4171"): a typo
+    if OSA.distance(a, b, score_cutoff=1) <= 1:
+        return Level.CLOSE
+    # the same area: a ZIP's first three digits are its sectional centre
+    return Level.PARTIAL if a[:3] == b[:3] else Level.DIFFERENT
 
 
 def _best(levels: Iterable[Level]) -> Level:
     return max(levels, key=RANK.__getitem__, default=Level.MISSING)
 
 
-def _places(field: str, close: Callable[[str, str], bool]) -> Comparison:
+def _places(field: str, grade: Grade) -> Comparison:
     def compare(x: Profile, y: Profile) -> Level:
         if len(x.places) == 1 == len(y.places):  # the common case, without the search
-            return _text(getattr(x.places[0], field), getattr(y.places[0], field), close)
+            return _text(getattr(x.places[0], field), getattr(y.places[0], field), grade)
         return _best(
-            _text(getattr(p, field), getattr(q, field), close) for p in x.places for q in y.places
+            _text(getattr(p, field), getattr(q, field), grade) for p in x.places for q in y.places
         )
 
     return compare
@@ -100,15 +173,18 @@ def _never(a: str, b: str) -> bool:
 
 
 def _close_tax(a: str, b: str) -> bool:
-    # the same number filed under another scheme name ("EIN:12..." / "TAXID:12...")
-    return a.split(":", 1)[1] == b.split(":", 1)[1]
+    # The same number filed under another scheme name ("EIN:12..." / "TAXID:12..."),
+    # or one digit mistyped or two swapped: a number of five or more characters one
+    # key off is a typing error far more often than another company's number.
+    va, vb = a.split(":", 1)[1], b.split(":", 1)[1]
+    return va == vb or (min(len(va), len(vb)) >= 5 and OSA.distance(va, vb, score_cutoff=1) <= 1)
 
 
 COMPARISONS: dict[MatchField, Comparison] = {
-    MatchField.NAME: lambda x, y: _text(x.name, y.name, _close_name),
-    MatchField.STREET: _places("street", _close_street),
-    MatchField.CITY: _places("city", _close_city),
-    MatchField.POSTCODE: _places("postcode", _close_code),
+    MatchField.NAME: lambda x, y: _text(x.name, y.name, _grade_name),
+    MatchField.STREET: _places("street", _grade_street),
+    MatchField.CITY: _places("city", _close_or_not(_close_city)),
+    MatchField.POSTCODE: _places("postcode", _grade_code),
     MatchField.PHONE: lambda x, y: _sets(x.phones, y.phones, _close_phone),
     MatchField.EMAIL_DOMAIN: lambda x, y: _sets(
         x.email_domains, y.email_domains, lambda a, b: False
@@ -122,4 +198,4 @@ def compare(x: Profile, y: Profile, fields: Iterable[MatchField]) -> tuple[Level
     return tuple(COMPARISONS[f](x, y) for f in fields)
 
 
-__all__ = ["COMPARISONS", "RANK", "compare"]
+__all__ = ["COMPARISONS", "LEVELS", "RANK", "compare"]

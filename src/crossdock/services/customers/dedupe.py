@@ -97,9 +97,10 @@ def scored_pairs(
     """The pairs weighing ``at_least`` or more, heaviest first."""
     found: list[tuple[int, int, Score]] = []
     for n, (i, j) in enumerate(pairs, 1):
-        score = model.score(profiles[i], profiles[j])
-        if score.total >= at_least:
-            found.append((i, j, score))
+        levels = compare(profiles[i], profiles[j], model.fields)
+        # most pairs weigh too little to file: their explanation is never built
+        if model.weight(levels) >= at_least:
+            found.append((i, j, model.explain(levels)))
         if progress is not None and n % 1000 == 0:
             progress(1000)
     if progress is not None:

@@ -29,7 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from crossdock.config.customers import Level, MatchField
-from crossdock.services.customers.weights import AGREEMENT_LEVELS, PRIORS, Probabilities
+from crossdock.services.customers.compare import LEVELS
+from crossdock.services.customers.weights import PRIORS, Probabilities
 
 PSEUDO = 0.5
 """Pairs added to every level's count in each class: keeps m and u off 0 and 1."""
@@ -82,8 +83,8 @@ def estimate(
         new_lam = sum(k * p for _, k, p in posterior) / n
         new: Probabilities = {}
         for i, f in enumerate(fields):
-            cm = dict.fromkeys(AGREEMENT_LEVELS, PSEUDO)
-            cu = dict.fromkeys(AGREEMENT_LEVELS, PSEUDO)
+            cm = dict.fromkeys(LEVELS[f], PSEUDO)
+            cu = dict.fromkeys(LEVELS[f], PSEUDO)
             for vec, k, p in posterior:
                 lv = vec[i]
                 if lv is not Level.MISSING:
@@ -93,11 +94,11 @@ def estimate(
             if observed[i] < MIN_OBSERVED:
                 new[f] = dict(probs[f])
             else:
-                new[f] = {lv: (cm[lv] / tm, cu[lv] / tu) for lv in AGREEMENT_LEVELS}
+                new[f] = {lv: (cm[lv] / tm, cu[lv] / tu) for lv in LEVELS[f]}
         shift = max(
             abs(a - b)
             for f in fields
-            for lv in AGREEMENT_LEVELS
+            for lv in LEVELS[f]
             for a, b in zip(new[f][lv], probs[f][lv], strict=True)
         )
         probs, lam = new, min(max(new_lam, 1e-6), 1 - 1e-6)
@@ -115,7 +116,7 @@ def random_u(
     vectors: Iterable[Sequence[Level]], fields: Sequence[MatchField], *, start: Probabilities
 ) -> Probabilities:
     """The u per field and level as measured on random pairs (m kept from ``start``)."""
-    counts = [dict.fromkeys(AGREEMENT_LEVELS, PSEUDO) for _ in fields]
+    counts = [dict.fromkeys(LEVELS[f], PSEUDO) for f in fields]
     for vec in vectors:
         for i, lv in enumerate(vec):
             if lv is not Level.MISSING:
@@ -123,10 +124,10 @@ def random_u(
     out: Probabilities = {}
     for i, f in enumerate(fields):
         total = sum(counts[i].values())
-        if total - 3 * PSEUDO < MIN_OBSERVED:
+        if total - len(LEVELS[f]) * PSEUDO < MIN_OBSERVED:
             out[f] = dict(start[f])
         else:
-            out[f] = {lv: (start[f][lv][0], counts[i][lv] / total) for lv in AGREEMENT_LEVELS}
+            out[f] = {lv: (start[f][lv][0], counts[i][lv] / total) for lv in LEVELS[f]}
     return out
 
 

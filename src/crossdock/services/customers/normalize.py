@@ -74,12 +74,28 @@ def _words(text: str) -> list[str]:
     return out
 
 
+def _initials(words: list[str]) -> list[str]:
+    """Runs of single letters joined: "L.L.C." is "llc" (a legal form), "A.B.C." is "abc"."""
+    out: list[str] = []
+    run = ""
+    for w in [*words, ""]:
+        if len(w) == 1 and w.isalpha():
+            run += w
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if w:
+            out.append(w)
+    return out
+
+
 @lru_cache(maxsize=CACHED)
 def name(text: str | None) -> str:
-    """A company name for comparison: legal forms and a leading "the" dropped."""
+    """A company name for comparison: initials joined, legal forms and a leading "the" dropped."""
     if not text:
         return ""
-    words = [_NAME_WORDS.get(w, w) for w in _words(text)]
+    words = [_NAME_WORDS.get(w, w) for w in _initials(_words(text))]
     kept = [w for w in words if w not in LEGAL_FORMS]
     if kept and kept[0] == "the" and len(kept) > 1:
         kept = kept[1:]

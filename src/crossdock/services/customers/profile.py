@@ -7,11 +7,13 @@ shares an address), contacts give phones and email domains.
 
 Blocking keys are what the store indexes (``customer_match_keys``) so that
 candidates are found by a few index lookups instead of a scan:
-``pn:`` postcode + a name word, ``nm:`` the whole normalized name, ``ad:``
+``pn:`` postcode + a name word, ``nm:`` the whole normalized name (spaces
+out: a space typed in or left out is the commonest typo in a name), ``ad:``
 postcode + house number and ``sn:`` house number + street word (the same
 door under a name spelt past recognition), ``ph:`` a phone, ``em:`` an email
-domain, ``tx:`` a tax id. Only records sharing at least one key are ever
-compared.
+domain, ``tx:`` a tax id, ``td:`` a tax number with one character left out
+(each position once: two numbers one typo or one swap apart share one).
+Only records sharing at least one key are ever compared.
 """
 
 from __future__ import annotations
@@ -107,17 +109,38 @@ def _door_keys(places: tuple[Place, ...]) -> set[str]:
     return out
 
 
+TYPO_KEYS_FROM = 6
+"""Tax numbers at least this long get ``td:`` keys; a shorter one left a character short
+would be shared by strangers."""
+
+
+def _typo_keys(tax_ids: frozenset[str]) -> set[str]:
+    """The tax numbers with one character left out, scheme-free.
+
+    A mistyped or swapped digit and the right number leave out to the same string at
+    the typo's place. Measured on FEBRL2: 13 of the 26 true pairs no other key found
+    share one (a name, a postcode and the number all mistyped), for 0.1 % more pairs.
+    """
+    out: set[str] = set()
+    for t in tax_ids:
+        v = t.split(":", 1)[1]
+        if len(v) >= TYPO_KEYS_FROM:
+            out.update(f"td:{v[:i]}{v[i + 1 :]}" for i in range(len(v)))
+    return out
+
+
 def blocking_keys(p: Profile) -> list[str]:
     """The index keys of ``p``, sorted; none for a profile that cannot be matched."""
     if not p.matchable:
         return []
     words = [w for w in p.name.split() if len(w) > 1 and w not in _STOP][:3]
-    keys = {f"nm:{p.name}"}
+    keys = {f"nm:{p.name.replace(' ', '')}"}  # spaceless: "vanguardmedical" finds its pair
     keys.update(f"pn:{pl.postcode}:{w}" for pl in p.places if pl.postcode for w in words)
     keys.update(_door_keys(p.places))
     keys.update(f"ph:{x}" for x in p.phones)
     keys.update(f"em:{x}" for x in p.email_domains)
     keys.update(f"tx:{x}" for x in p.tax_ids)
+    keys.update(_typo_keys(p.tax_ids))
     # Keys are indexed as String(160): a longer name is cut, which only widens its block.
     return sorted(k[:160] for k in keys)
 

@@ -8,8 +8,8 @@ later winning: the priors below (sound guesses for distributor data), the
 EM estimates ``crossdock customers train`` stores, and the hub file's
 ``customers.overrides``.
 
-Weights are kept monotone per field (exact >= close >= different, exact
->= 0 >= different): a better agreement never counts against a pair, even
+Weights are kept monotone per field (exact >= close >= partial >=
+different, exact >= 0 >= different): a better agreement never counts against a pair, even
 where a small or odd sample would estimate it so.
 """
 
@@ -21,30 +21,37 @@ from dataclasses import dataclass
 from typing import Any
 
 from crossdock.config.customers import CustomersConfig, Level, MatchField
-from crossdock.services.customers.compare import compare
+from crossdock.services.customers.compare import LEVELS, compare
 from crossdock.services.customers.profile import Profile
 
 MU = tuple[float, float]
 Probabilities = dict[MatchField, dict[Level, MU]]
 
-AGREEMENT_LEVELS = (Level.EXACT, Level.CLOSE, Level.DIFFERENT)
+AGREEMENT_LEVELS = (Level.EXACT, Level.CLOSE, Level.PARTIAL, Level.DIFFERENT)
+"""Every level that weighs something, best first; :data:`LEVELS` says which a field has."""
 
 
-def _levels(exact: MU, close: MU, different: MU) -> dict[Level, MU]:
-    return {Level.EXACT: exact, Level.CLOSE: close, Level.DIFFERENT: different}
+def _levels(f: MatchField, *mu: MU) -> dict[Level, MU]:
+    return dict(zip(LEVELS[f], mu, strict=True))
 
 
 PRIORS: Probabilities = {
-    MatchField.NAME: _levels((0.70, 0.005), (0.22, 0.03), (0.08, 0.965)),
-    MatchField.STREET: _levels((0.60, 0.002), (0.25, 0.01), (0.15, 0.988)),
-    MatchField.CITY: _levels((0.85, 0.05), (0.07, 0.01), (0.08, 0.94)),
-    MatchField.POSTCODE: _levels((0.85, 0.01), (0.07, 0.02), (0.08, 0.97)),
-    MatchField.PHONE: _levels((0.70, 0.0005), (0.10, 0.005), (0.20, 0.9945)),
-    MatchField.EMAIL_DOMAIN: _levels((0.85, 0.002), (0.01, 0.01), (0.14, 0.988)),
-    MatchField.TAX_ID: _levels((0.95, 0.0001), (0.03, 0.001), (0.02, 0.9989)),
+    MatchField.NAME: _levels(
+        MatchField.NAME, (0.70, 0.005), (0.17, 0.02), (0.05, 0.02), (0.08, 0.965)
+    ),
+    MatchField.STREET: _levels(
+        MatchField.STREET, (0.60, 0.002), (0.20, 0.005), (0.05, 0.005), (0.15, 0.988)
+    ),
+    MatchField.CITY: _levels(MatchField.CITY, (0.85, 0.05), (0.07, 0.01), (0.08, 0.94)),
+    MatchField.POSTCODE: _levels(
+        MatchField.POSTCODE, (0.85, 0.01), (0.05, 0.01), (0.02, 0.02), (0.08, 0.96)
+    ),
+    MatchField.PHONE: _levels(MatchField.PHONE, (0.70, 0.0005), (0.10, 0.005), (0.20, 0.9945)),
+    MatchField.EMAIL_DOMAIN: _levels(MatchField.EMAIL_DOMAIN, (0.86, 0.002), (0.14, 0.998)),
+    MatchField.TAX_ID: _levels(MatchField.TAX_ID, (0.95, 0.0001), (0.03, 0.001), (0.02, 0.9989)),
 }
-"""Before any training: (m, u) per level, guessed for distributor data (exact tax ids are
-near proof, a shared city is common among strangers)."""
+"""Before any training: (m, u) per level of :data:`LEVELS`, guessed for distributor data
+(exact tax ids are near proof, a shared city is common among strangers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +86,14 @@ class Score:
 
 
 def _monotone(raw: dict[Level, float]) -> dict[Level, float]:
-    different = min(raw[Level.DIFFERENT], 0.0)
-    close = max(raw[Level.CLOSE], different)
-    exact = max(raw[Level.EXACT], close, 0.0)
-    close = min(close, exact)
-    return {Level.EXACT: exact, Level.CLOSE: close, Level.DIFFERENT: different, Level.MISSING: 0.0}
+    """Each level at least the one below it, from ``different`` (<= 0) up to ``exact`` (>= 0)."""
+    floor = min(raw[Level.DIFFERENT], 0.0)
+    out = {Level.MISSING: 0.0, Level.DIFFERENT: floor}
+    for lv in (Level.PARTIAL, Level.CLOSE, Level.EXACT):
+        if lv in raw:
+            floor = out[lv] = max(raw[lv], floor)
+    out[Level.EXACT] = max(out[Level.EXACT], 0.0)
+    return out
 
 
 class MatchModel:
@@ -102,6 +112,7 @@ class MatchModel:
         cls, config: CustomersConfig, estimated: Mapping[MatchField, Mapping[Level, MU]] | None
     ) -> MatchModel:
         """Priors, then ``estimated`` (EM), then the hub file's overrides, per field and level."""
+        # A level a field does not have (an older estimate's or override's) is ignored.
         probs: Probabilities = {f: dict(PRIORS[f]) for f in config.compare}
         for source in (estimated or {}, _overrides(config)):
             for f, levels in source.items():
@@ -113,7 +124,10 @@ class MatchModel:
         return sum(self.weights[f][lv] for f, lv in zip(self.fields, levels, strict=True))
 
     def score(self, x: Profile, y: Profile) -> Score:
-        levels = compare(x, y, self.fields)
+        return self.explain(compare(x, y, self.fields))
+
+    def explain(self, levels: Sequence[Level]) -> Score:
+        """The score of a comparison vector, each field's part spelt out."""
         parts = []
         for f, lv in zip(self.fields, levels, strict=True):
             m, u = self.probabilities[f].get(lv, (None, None))
