@@ -1,0 +1,125 @@
+"""Checking one segment's data elements against its definition (types, lengths, codes, conditions).
+
+Types: ``AN`` strings and ``ID`` codes (no control characters; an ID whose
+element names a code list must hold one of its codes), ``DT`` dates
+(CCYYMMDD or YYMMDD), ``TM`` times (HHMM[SS[d..]]), ``Nn`` integers with n
+implied decimals and ``R`` decimals. Lengths leave out a minus sign and a
+decimal point, as X12 counts them. Each problem carries its 997 code (AK403).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from crossdock.connectors.edi_x12.codes import ElementCode
+from crossdock.connectors.edi_x12.grammar import ElementDef, SegmentDef, code_lists
+
+_NUMBER = re.compile(r"-?[0-9]+\Z")
+_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class ElementError:
+    """AK4: element ``position`` (1-based) with reference ``ref`` is wrong (``code``)."""
+
+    position: int
+    ref: str
+    code: ElementCode
+    value: str = ""
+
+
+def _length(ed: ElementDef, value: str) -> int:
+    if ed.type == "R":
+        return len(value) - value.count("-") - value.count(".")
+    if ed.type[0] == "N":
+        return len(value) - value.count("-")
+    return len(value)
+
+
+def _valid_date(v: str) -> bool:
+    if not v.isdigit() or len(v) not in (6, 8):
+        return False
+    year = int(v[:4]) if len(v) == 8 else 2000 + int(v[:2])
+    try:
+        date(year, int(v[-4:-2]), int(v[-2:]))
+    except ValueError:
+        return False
+    return True
+
+
+def _valid_time(v: str) -> bool:
+    if not v.isdigit() or len(v) not in (4, 6, 7, 8):
+        return False
+    return int(v[:2]) < 24 and int(v[2:4]) < 60 and (len(v) < 6 or int(v[4:6]) < 60)
+
+
+def check_value(ed: ElementDef, value: str) -> ElementCode | None:
+    """The problem with a present value of element ``ed``, or None."""
+    t = ed.type
+    if t == "R":
+        if not _DECIMAL.match(value):
+            return ElementCode.INVALID_CHARACTER
+    elif t[0] == "N":
+        if not _NUMBER.match(value):
+            return ElementCode.INVALID_CHARACTER
+    elif _CONTROL.search(value):
+        return ElementCode.INVALID_CHARACTER
+    n = _length(ed, value)
+    if n < ed.min_len:
+        return ElementCode.TOO_SHORT
+    if n > ed.max_len:
+        return ElementCode.TOO_LONG
+    if t == "DT":
+        return None if _valid_date(value) else ElementCode.INVALID_DATE
+    if t == "TM":
+        return None if _valid_time(value) else ElementCode.INVALID_TIME
+    if ed.codes is not None and value not in code_lists()[ed.codes]:
+        return ElementCode.INVALID_CODE
+    return None
+
+
+def check_segment(seg: list[str], sdef: SegmentDef) -> list[ElementError]:
+    """Every problem with one segment's elements (empty: the segment is sound)."""
+    errors: list[ElementError] = []
+    defs = sdef.elements
+    count = len(seg) - 1
+    if count > len(defs):
+        errors.append(
+            ElementError(len(defs) + 1, "", ElementCode.TOO_MANY, seg[len(defs) + 1][:99])
+        )
+    for ed in defs:
+        value = seg[ed.position] if ed.position <= count else ""
+        if sdef.id == "ISA":
+            value = value.strip() or value  # fixed-width fields are padded with spaces
+            if not value and ed.mandatory:
+                errors.append(ElementError(ed.position, ed.ref, ElementCode.MANDATORY_MISSING))
+            continue  # the reader has taken the header apart already
+        if not value:
+            if ed.mandatory:
+                errors.append(ElementError(ed.position, ed.ref, ElementCode.MANDATORY_MISSING))
+            continue
+        problem = check_value(ed, value)
+        if problem is not None:
+            errors.append(ElementError(ed.position, ed.ref, problem, value[:99]))
+    for cond in sdef.syntax:
+        present = [p <= count and seg[p] != "" for p in cond.positions]
+        missing: list[int] = []
+        if cond.kind == "P" and any(present) and not all(present):
+            missing = [p for p, ok in zip(cond.positions, present, strict=True) if not ok]
+        elif cond.kind == "R" and not any(present):
+            missing = [cond.positions[0]]
+        elif cond.kind == "C" and present[0] and not all(present[1:]):
+            missing = [p for p, ok in zip(cond.positions, present, strict=True) if not ok]
+        elif cond.kind == "E" and sum(present) > 1:
+            p = [p for p, ok in zip(cond.positions, present, strict=True) if ok][1]
+            errors.append(ElementError(p, defs[p - 1].ref, ElementCode.EXCLUSION_VIOLATED))
+        errors.extend(
+            ElementError(p, defs[p - 1].ref, ElementCode.CONDITIONAL_MISSING) for p in missing
+        )
+    return errors
+
+
+__all__ = ["ElementError", "check_segment", "check_value"]

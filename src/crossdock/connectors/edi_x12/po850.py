@@ -1,0 +1,146 @@
+"""The 850 purchase order read into plain values (no store involved).
+
+What the hub reads: BEG (purpose, type, PO number, date), CUR, the
+header DTM (002 delivery requested, else 010 requested ship), the N1 loops
+(ST ship-to and BT bill-to by their identification code, the partner's
+store or DC number), and per PO1 loop the line's number, quantity, unit,
+price and product ids (qualifier/value pairs PO106/PO107 onwards) with its
+own DTM. Every value keeps where it came from (segment position and
+element), so a problem found later names the segment and element.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from crossdock.connectors.edi_x12.envelope import Segment, TransactionSet
+
+_REQUESTED = ("002", "010")
+
+
+@dataclass(frozen=True, slots=True)
+class ProductId:
+    qualifier: str
+    value: str
+    element: str
+    """Where the value is: ``PO107``."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoLine:
+    position: int
+    """The PO1 segment's position in the set (ST is 1)."""
+    number: str
+    quantity: Decimal
+    unit: str
+    price: Decimal | None
+    ids: tuple[ProductId, ...]
+    requested: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    role: str
+    name: str
+    qualifier: str
+    code: str
+    position: int
+
+
+@dataclass(slots=True)
+class PurchaseOrder:
+    purpose: str
+    po_type: str
+    number: str
+    po_date: date | None
+    currency: str | None = None
+    requested: date | None = None
+    parties: dict[str, Party] = field(default_factory=dict)
+    lines: list[PoLine] = field(default_factory=list)
+    declared_lines: int | None = None
+    control: str = ""
+
+
+def _el(seg: Segment, i: int) -> str:
+    return seg[i] if i < len(seg) else ""
+
+
+def _date(text: str) -> date | None:
+    if len(text) == 8 and text.isdigit():
+        try:
+            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            return None
+    return None
+
+
+def _decimal(text: str) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def read_850(tset: TransactionSet) -> PurchaseOrder:
+    """The values of a validated 850 (validation has checked types and mandatory elements)."""
+    segs = tset.segments
+    beg = next(s for s in segs if s[0] == "BEG")
+    po = PurchaseOrder(_el(beg, 1), _el(beg, 2), _el(beg, 3), _date(_el(beg, 5)))
+    po.control = tset.control
+    line: dict[str, object] | None = None
+    for pos, seg in enumerate(segs, start=1):
+        sid = seg[0]
+        if sid == "PO1":
+            if line is not None:
+                po.lines.append(_line(line))
+            line = {"seg": seg, "pos": pos, "requested": None}
+        elif sid == "CUR" and line is None and _el(seg, 1) in ("BY", "SE"):
+            po.currency = _el(seg, 2)
+        elif sid == "DTM" and _el(seg, 1) in _REQUESTED:
+            when = _date(_el(seg, 2))
+            if line is not None:
+                line["requested"] = line["requested"] or when
+            elif po.requested is None or _el(seg, 1) == "002":
+                po.requested = when
+        elif sid == "N1" and line is None:
+            role = _el(seg, 1)
+            po.parties.setdefault(role, Party(role, _el(seg, 2), _el(seg, 3), _el(seg, 4), pos))
+        elif sid == "CTT":
+            if line is not None:
+                po.lines.append(_line(line))
+                line = None
+            count = _el(seg, 1)
+            po.declared_lines = int(count) if count.isdigit() else None
+    if line is not None:
+        po.lines.append(_line(line))
+    return po
+
+
+def _line(raw: dict[str, object]) -> PoLine:
+    seg = raw["seg"]
+    assert isinstance(seg, list)
+    ids = tuple(
+        ProductId(_el(seg, i), _el(seg, i + 1), f"PO1{i + 1:02d}")
+        for i in range(6, len(seg) - 1, 2)
+        if _el(seg, i) and _el(seg, i + 1)
+    )
+    position = raw["pos"]
+    requested = raw["requested"]
+    assert isinstance(position, int)
+    assert requested is None or isinstance(requested, date)
+    return PoLine(
+        position=position,
+        number=_el(seg, 1),
+        quantity=_decimal(_el(seg, 2)) or Decimal(0),
+        unit=_el(seg, 3),
+        price=_decimal(_el(seg, 4)),
+        ids=ids,
+        requested=requested,
+    )
+
+
+__all__ = ["Party", "PoLine", "ProductId", "PurchaseOrder", "read_850"]
