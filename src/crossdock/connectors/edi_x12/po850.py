@@ -143,4 +143,30 @@ def _line(raw: dict[str, object]) -> PoLine:
     )
 
 
-__all__ = ["Party", "PoLine", "ProductId", "PurchaseOrder", "read_850"]
+def _num(value: Decimal) -> str:
+    """A decimal as X12 writes it (no exponent, no trailing zeros after the point)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def write_850(po: PurchaseOrder) -> list[list[str]]:
+    """The segments between ST and SE of an 850 saying ``po`` (the reader's inverse)."""
+    when = po.po_date.strftime("%Y%m%d") if po.po_date else ""
+    out: list[list[str]] = [["BEG", po.purpose, po.po_type, po.number, "", when]]
+    if po.currency:
+        out.append(["CUR", "BY", po.currency])
+    if po.requested:
+        out.append(["DTM", "002", po.requested.strftime("%Y%m%d")])
+    for party in po.parties.values():
+        out.append(["N1", party.role, party.name, party.qualifier, party.code])
+    for line in po.lines:
+        price = "" if line.price is None else _num(line.price)
+        ids = [v for i in line.ids for v in (i.qualifier, i.value)]
+        out.append(["PO1", line.number, _num(line.quantity), line.unit, price, "", *ids])
+        if line.requested:
+            out.append(["DTM", "002", line.requested.strftime("%Y%m%d")])
+    out.append(["CTT", str(len(po.lines))])
+    return out
+
+
+__all__ = ["Party", "PoLine", "ProductId", "PurchaseOrder", "read_850", "write_850"]

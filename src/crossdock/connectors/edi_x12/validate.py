@@ -107,15 +107,31 @@ class _Matcher:
         self.errors.append(SegmentError(seg_id, at + 1, loop, code))
 
     def level(self, nodes: tuple[Node, ...], loop: str | None) -> None:
-        """Match segments to ``nodes`` until one belongs elsewhere (an outer level decides)."""
+        """Match segments to ``nodes`` until one belongs elsewhere (an outer level decides).
+
+        A segment the set's grammar has nowhere is noted where it stands and passed
+        over; at the outermost level a known segment with no place left is out of
+        sequence, noted and passed over too, so one stray segment is one error.
+        """
         counts = [0] * len(nodes)
         pos = 0
         segs = self.segs
         while self.i < len(segs):
             sid = segs[self.i][0]
+            if sid not in self.known:
+                code = (
+                    SegmentCode.NOT_IN_SET if _SEGMENT_ID.match(sid) else SegmentCode.UNRECOGNIZED
+                )
+                self.error(code, self.i, loop)
+                self.i += 1
+                continue
             k = next((j for j in range(pos, len(nodes)) if nodes[j].first == sid), None)
-            if k is None or (loop is not None and k == 0 and counts[0] > 0):
+            if loop is not None and (k is None or (k == 0 and counts[0] > 0)):
                 break  # a new repetition of this loop, or a segment of an outer level
+            if k is None:
+                self.error(SegmentCode.OUT_OF_SEQUENCE, self.i, None)
+                self.i += 1
+                continue
             self._missing(nodes, counts, pos, k, loop)
             node = nodes[k]
             counts[k] += 1
@@ -150,21 +166,7 @@ class _Matcher:
             )
 
     def run(self, g: SetGrammar) -> None:
-        while True:
-            self.level(g.body, None)
-            if self.i >= len(self.segs):
-                return
-            sid = self.segs[self.i][0]  # nowhere after the current node: out of place
-            if sid in self.known:
-                code = SegmentCode.OUT_OF_SEQUENCE
-            elif _SEGMENT_ID.match(sid):
-                code = SegmentCode.NOT_IN_SET
-            else:
-                code = SegmentCode.UNRECOGNIZED
-            self.error(code, self.i, None)
-            self.i += 1
-            if code is SegmentCode.OUT_OF_SEQUENCE:
-                return  # matching further would report every segment after it
+        self.level(g.body, None)
 
 
 def validate_set(tset: TransactionSet) -> SetResult:
