@@ -11,6 +11,19 @@ from crossdock.connectors.edi_x12.separators import Separators
 from crossdock.connectors.edi_x12.validate import validate_group
 
 SAMPLES = Path(__file__).parent / "samples"
+PARTIES = "*01*123456789      *ZZ*CROSSDOCKHUB   "
+
+
+def isa(repetition: str = "U", version: str = "00401") -> str:
+    """A 106-character ISA from the partner (01/123456789) to the hub (ZZ/CROSSDOCKHUB)."""
+    return (
+        "ISA*00*          *00*          "
+        + PARTIES
+        + f"*261201*0930*{repetition}*{version}*000000001*0*P*>~"
+    )
+
+
+ISA = isa()
 
 
 def sample(name: str) -> bytes:

@@ -1,4 +1,4 @@
-"""Hand-written 850 samples read with their own separators, validated, mapped to the canonical order."""
+"""Hand-written 850 samples: read with their own separators, validated, mapped to orders."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pytest
 from crossdock.connectors.edi_x12.envelope import read, tokenize
 from crossdock.connectors.edi_x12.errors import X12SyntaxError
 from crossdock.connectors.edi_x12.mapper import MappingProblem, to_order
-from crossdock.connectors.edi_x12.po850 import read_850
+from crossdock.connectors.edi_x12.po850 import PurchaseOrder, read_850
+from crossdock.model.order import Order
 from crossdock.connectors.edi_x12.separators import ISA_LENGTH, detect
 from crossdock.connectors.edi_x12.validate import validate_group
 
-from .helpers import DictLookup, sample, settings
+from .helpers import ISA, DictLookup, isa, sample, settings
 
 
 def test_the_isa_is_fixed_width_in_the_padded_samples() -> None:
@@ -42,10 +43,9 @@ def test_separators_come_from_each_interchange_header(
 
 
 def test_isa11_is_a_repetition_separator_only_from_00402() -> None:
-    isa = "ISA*00*          *00*          *01*1              *ZZ*2              *261201*0930*{}*{}*000000001*0*P*>~"
-    assert detect(isa.format("U", "00401")).repetition is None
-    assert detect(isa.format("^", "00401")).repetition is None
-    assert detect(isa.format("^", "00501")).repetition == "^"
+    assert detect(isa("U", "00401")).repetition is None
+    assert detect(isa("^", "00401")).repetition is None
+    assert detect(isa("^", "00501")).repetition == "^"
 
 
 def test_crlf_and_plain_lines_read_alike() -> None:
@@ -71,9 +71,7 @@ def test_several_interchanges_groups_and_sets_in_one_file() -> None:
 def test_spaces_trailing_segments_are_read_away() -> None:
     segs = tokenize(
         "ST*850*0001~  \r\nBEG*00*SA*1**20261201~   ",
-        detect(
-            "ISA*00*          *00*          *01*1              *ZZ*2              *261201*0930*U*00401*000000001*0*P*>~"
-        ),
+        detect(ISA),
     )
     assert segs == [["ST", "850", "0001"], ["BEG", "00", "SA", "1", "", "20261201"]]
 
@@ -84,7 +82,7 @@ def test_not_x12_is_refused_naming_the_header() -> None:
     assert err.value.field == "ISA"
 
 
-def _orders(name: str) -> list[object]:
+def _orders(name: str) -> list[Order]:
     out = []
     for ic in read(sample(name)):
         for g in ic.groups:
@@ -149,10 +147,12 @@ def test_the_mixed_file_maps_every_order_by_its_ids() -> None:
     ]
 
 
-def _po(text: str):  # noqa: ANN202
+def _po(text: str) -> PurchaseOrder:
     ic = read(
-        "ISA*00*          *00*          *01*123456789      *ZZ*CROSSDOCKHUB   *261201*0930*U*00401*000000001*0*P*>~"
-        "GS*PO*BIGBOX*CROSSDOCKHUB*20261201*0930*1*X*004010~" + text + "GE*1*1~IEA*1*000000001~"
+        ISA
+        + "GS*PO*BIGBOX*CROSSDOCKHUB*20261201*0930*1*X*004010~"
+        + text
+        + "GE*1*1~IEA*1*000000001~"
     )[0]
     return read_850(ic.groups[0].sets[0])
 

@@ -18,9 +18,8 @@ from crossdock.connectors.edi_x12.envelope import read
 from crossdock.connectors.edi_x12.grammar import code_lists
 from crossdock.connectors.edi_x12.validate import validate_group
 
-from .helpers import ack_lines, sample
+from .helpers import ISA, ack_lines, sample
 
-ISA = "ISA*00*          *00*          *01*123456789      *ZZ*CROSSDOCKHUB   *261201*0930*U*00401*000000001*0*P*>~"
 GS = "GS*PO*BIGBOX*CROSSDOCKHUB*20261201*0930*1*X*004010~"
 
 

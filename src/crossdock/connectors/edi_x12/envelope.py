@@ -66,6 +66,8 @@ class Interchange:
     trailer: Segment | None = None
     groups: list[Group] = field(default_factory=list)
     problems: list[InterchangeNote] = field(default_factory=list)
+    ta1: list[Segment] = field(default_factory=list)
+    """Interchange acknowledgments it carries (between ISA and the first GS)."""
 
     @property
     def control(self) -> str:
@@ -174,6 +176,8 @@ def _interchange(segs: list[Segment], seps: Separators) -> Interchange:
             break
         elif tset is not None:
             tset.segments.append(seg)
+        elif sid == "TA1" and group is None:
+            ic.ta1.append(seg)
         else:
             ic.problems.append(InterchangeNote.INVALID_CONTENT)
     if tset is not None:

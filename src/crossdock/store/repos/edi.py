@@ -165,8 +165,10 @@ class SqlEdi(SqlRepo):
     ) -> bool:
         """Record a file as received (in ``tx``); False when it was already."""
         now = datetime.now(UTC)
+        # RETURNING, not rowcount: a skipped insert's rowcount differs by driver
         res = tx.conn.execute(
-            self._dialect.insert_ignore(t.edi_inbound).values(
+            self._dialect.insert_ignore(t.edi_inbound)
+            .values(
                 partner=partner,
                 digest=digest,
                 name=name,
@@ -176,8 +178,9 @@ class SqlEdi(SqlRepo):
                 received_at=now,
                 updated_at=now,
             )
+            .returning(t.edi_inbound.c.digest)
         )
-        return int(res.rowcount) == 1
+        return len(res.all()) == 1
 
     def done(self, tx: WriteTx, partner: str, digest: str, ack_control: int | None) -> None:
         c = t.edi_inbound.c
