@@ -1,4 +1,4 @@
-"""Envelope control numbers: committed before any file is written; a crash leaves a gap, never a reuse."""
+"""Control numbers: committed before any file is written; a crash leaves a gap, never a reuse."""
 
 from __future__ import annotations
 

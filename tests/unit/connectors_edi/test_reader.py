@@ -11,9 +11,9 @@ from crossdock.connectors.edi_x12.envelope import read, tokenize
 from crossdock.connectors.edi_x12.errors import X12SyntaxError
 from crossdock.connectors.edi_x12.mapper import MappingProblem, to_order
 from crossdock.connectors.edi_x12.po850 import PurchaseOrder, read_850
-from crossdock.model.order import Order
 from crossdock.connectors.edi_x12.separators import ISA_LENGTH, detect
 from crossdock.connectors.edi_x12.validate import validate_group
+from crossdock.model.order import Order
 
 from .helpers import ISA, DictLookup, isa, sample, settings
 
