@@ -131,6 +131,13 @@ def test_the_first_sample_maps_to_its_canonical_orders() -> None:
     ]
 
 
+def test_the_mapped_orders_are_valid_canonical_orders() -> None:
+    # the mapper builds them without pydantic's pass (the hot path); validating gives the same
+    for name in ("bigbox_two_orders.x12", "bigbox_mixed.x12"):
+        for order in _orders(name):
+            assert Order.model_validate(order.model_dump()) == order
+
+
 def test_crlf_maps_to_the_same_orders() -> None:
     assert _orders("bigbox_two_orders.x12") == _orders("bigbox_two_orders_crlf.x12")
 

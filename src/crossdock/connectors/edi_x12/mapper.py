@@ -30,6 +30,23 @@ TAKEN_PURPOSES = {"00": "original", "05": "replace", "07": "duplicate"}
 """BEG01 codes the hub takes (a replace amends the order; a duplicate answers the same)."""
 
 
+_LINE_FIELDS = {"line_number", "sku", "quantity", "unit", "unit_price", "requested_date"}
+_LINE_REST: dict[str, None] = {"extended_price": None, "ship_from": None, "status": None}
+"""Every other field given, so constructing asks pydantic for no default (slow per object)."""
+_ORDER_FIELDS = {
+    "order_number",
+    "channel",
+    "customer_account",
+    "ship_to",
+    "bill_to",
+    "customer_po",
+    "currency",
+    "order_date",
+    "requested_date",
+    "lines",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class MappingProblem(Exception):
     """An 850 value the hub cannot resolve: segment, its position in the set, element, why."""
@@ -126,7 +143,8 @@ def to_order(po: PurchaseOrder, system: str, settings: EdiSettings, lookup: Prod
             "no ship-to: the order needs an N1*ST loop with the store or DC number in N104",
             ErrorCode.VALIDATION_FAILED,
         )
-    lines = []
+    lines: list[OrderLine] = []
+    seen: set[int] = set()
     for n, line in enumerate(po.lines, start=1):
         if line.quantity <= 0:
             raise MappingProblem(
@@ -136,18 +154,46 @@ def to_order(po: PurchaseOrder, system: str, settings: EdiSettings, lookup: Prod
                 f"line {line.number or '?'}: quantity must be above zero",
                 ErrorCode.VALIDATION_FAILED,
             )
+        if line.price is not None and line.price < 0:
+            raise MappingProblem(
+                "PO1",
+                line.position,
+                "PO104",
+                f"line {line.number or '?'}: a unit price below zero",
+                ErrorCode.VALIDATION_FAILED,
+            )
         number = int(line.number) if line.number.isdigit() and int(line.number) > 0 else n
+        if number in seen:
+            raise MappingProblem(
+                "PO1",
+                line.position,
+                "PO101",
+                f"line number {number} is repeated",
+                ErrorCode.VALIDATION_FAILED,
+            )
+        seen.add(number)
         lines.append(
-            OrderLine(
+            OrderLine.model_construct(
+                _LINE_FIELDS,
                 line_number=number,
                 sku=_sku(line, settings, lookup),
                 quantity=line.quantity,
                 unit=_unit(line, settings),
                 unit_price=line.price if settings.partner_prices else None,
                 requested_date=line.requested,
+                **_LINE_REST,
             )
         )
-    return Order(
+    # Built from values the grammar has checked (types, lengths, codes) and the checks
+    # above; not validated again here (the measured hot path: pydantic took as long as
+    # reading the whole set). The order intake validates the body it makes of it.
+    order_date = (
+        datetime(po.po_date.year, po.po_date.month, po.po_date.day, tzinfo=UTC)
+        if po.po_date
+        else None
+    )
+    return Order.model_construct(
+        _ORDER_FIELDS,
         order_number=po.number,
         channel=system,
         customer_account=settings.customer,
@@ -155,13 +201,15 @@ def to_order(po: PurchaseOrder, system: str, settings: EdiSettings, lookup: Prod
         bill_to=_site(po, "BT", settings.bill_to),
         customer_po=po.number,
         currency=po.currency,
-        order_date=(
-            datetime(po.po_date.year, po.po_date.month, po.po_date.day, tzinfo=UTC)
-            if po.po_date
-            else None
-        ),
+        order_date=order_date,
         requested_date=po.requested,
         lines=lines,
+        sold_to=None,
+        status=None,
+        erp_number=None,
+        shipments=[],
+        totals=None,
+        notes=None,
     )
 
 

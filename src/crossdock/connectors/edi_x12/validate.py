@@ -94,6 +94,26 @@ class GroupResult:
         return sum(1 for s in self.sets if s.accepted) if self.ack is not GroupAck.REJECTED else 0
 
 
+_Places = tuple[dict[str, tuple[int, ...]], tuple[int, ...]]
+_PLACES: dict[int, tuple[tuple[Node, ...], _Places]] = {}
+
+
+def _places(nodes: tuple[Node, ...]) -> _Places:
+    """Segment id -> the indexes of the nodes it starts, and the mandatory nodes' indexes.
+
+    Worked out once per grammar level (grammars are read once and kept).
+    """
+    kept = _PLACES.get(id(nodes))
+    if kept is None or kept[0] is not nodes:
+        found: dict[str, list[int]] = {}
+        for i, n in enumerate(nodes):
+            found.setdefault(n.first, []).append(i)
+        mandatory = tuple(i for i, n in enumerate(nodes) if n.req == "M")
+        kept = (nodes, ({k: tuple(v) for k, v in found.items()}, mandatory))
+        _PLACES[id(nodes)] = kept
+    return kept[1]
+
+
 class _Matcher:
     def __init__(self, segs: list[Segment], known: frozenset[str]) -> None:
         self.segs = segs
@@ -116,23 +136,27 @@ class _Matcher:
         counts = [0] * len(nodes)
         pos = 0
         segs = self.segs
+        places, mandatory = _places(nodes)
+        known = self.known
         while self.i < len(segs):
             sid = segs[self.i][0]
-            if sid not in self.known:
+            if sid not in known:
                 code = (
                     SegmentCode.NOT_IN_SET if _SEGMENT_ID.match(sid) else SegmentCode.UNRECOGNIZED
                 )
                 self.error(code, self.i, loop)
                 self.i += 1
                 continue
-            k = next((j for j in range(pos, len(nodes)) if nodes[j].first == sid), None)
+            at = places.get(sid, ())
+            k = at[0] if len(at) == 1 and at[0] >= pos else next((j for j in at if j >= pos), None)
             if loop is not None and (k is None or (k == 0 and counts[0] > 0)):
                 break  # a new repetition of this loop, or a segment of an outer level
             if k is None:
                 self.error(SegmentCode.OUT_OF_SEQUENCE, self.i, None)
                 self.i += 1
                 continue
-            self._missing(nodes, counts, pos, k, loop)
+            if any(pos <= j < k and counts[j] == 0 for j in mandatory):
+                self._missing(nodes, counts, pos, k, loop)
             node = nodes[k]
             counts[k] += 1
             if isinstance(node, Loop):
@@ -145,7 +169,8 @@ class _Matcher:
                 self.element_check(loop)
                 self.i += 1
             pos = k
-        self._missing(nodes, counts, pos, len(nodes), loop)
+        if any(j >= pos and counts[j] == 0 for j in mandatory):
+            self._missing(nodes, counts, pos, len(nodes), loop)
 
     def _missing(
         self, nodes: tuple[Node, ...], counts: list[int], start: int, stop: int, loop: str | None
