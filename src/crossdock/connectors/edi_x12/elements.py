@@ -16,7 +16,7 @@ from datetime import date
 from functools import lru_cache
 
 from crossdock.connectors.edi_x12.codes import ElementCode
-from crossdock.connectors.edi_x12.grammar import ElementDef, SegmentDef, code_lists
+from crossdock.connectors.edi_x12.grammar import Condition, ElementDef, SegmentDef, code_lists
 
 _NUMBER = re.compile(r"-?[0-9]+\Z")
 _DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\Z")
@@ -150,21 +150,40 @@ def check_segment(seg: list[str], sdef: SegmentDef) -> list[ElementError]:
     for ed in defs[count:]:
         if ed.req == "M":
             errors.append(ElementError(ed.position, ed.ref, ElementCode.MANDATORY_MISSING))
-    if sdef.syntax:
-        errors += _conditions(seg, sdef, count)
+    for kind, a, b, cond in _pairs(sdef):
+        if a:  # the usual two-element condition, judged here when it holds
+            pa = a <= count and seg[a] != ""
+            pb = b <= count and seg[b] != ""
+            if (pa and pb and kind != "E") or (not pa and not pb and kind != "R"):
+                continue
+        errors += _conditions(seg, sdef, count, (cond,))
     return errors
 
 
-def _conditions(seg: list[str], sdef: SegmentDef, count: int) -> list[ElementError]:
+_PAIRS: dict[str, tuple[SegmentDef, tuple[tuple[str, int, int, Condition], ...]]] = {}
+
+
+def _pairs(sdef: SegmentDef) -> tuple[tuple[str, int, int, Condition], ...]:
+    """The segment's conditions with their two positions (0, 0 when they have more)."""
+    kept = _PAIRS.get(sdef.id)
+    if kept is None or kept[0] is not sdef:
+        pairs = []
+        for c in sdef.syntax:
+            a, b = c.positions if len(c.positions) == 2 else (0, 0)
+            pairs.append((c.kind, a, b, c))
+        kept = (sdef, tuple(pairs))
+        _PAIRS[sdef.id] = kept
+    return kept[1]
+
+
+def _conditions(
+    seg: list[str], sdef: SegmentDef, count: int, conditions: tuple[Condition, ...]
+) -> list[ElementError]:
+    """What the relational conditions find wrong (P paired, R one of, C if-then, E only one)."""
     defs = sdef.elements
     errors: list[ElementError] = []
-    for cond in sdef.syntax:
+    for cond in conditions:
         ps = cond.positions
-        if len(ps) == 2:  # every condition the hub's segments have: no lists on the hot path
-            a = ps[0] <= count and seg[ps[0]] != ""
-            b = ps[1] <= count and seg[ps[1]] != ""
-            if (a and b and cond.kind != "E") or (not a and not b and cond.kind in "PCE"):
-                continue
         present = [p <= count and seg[p] != "" for p in ps]
         missing: list[int] = []
         if cond.kind == "P" and any(present) and not all(present):

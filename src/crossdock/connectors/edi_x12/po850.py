@@ -11,7 +11,7 @@ element), so a problem found later names the segment and element.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -85,61 +85,59 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
+_ID_ELEMENTS = {i: f"PO1{i:02d}" for i in range(7, 26, 2)}
+
+
 def read_850(tset: TransactionSet) -> PurchaseOrder:
     """The values of a validated 850 (validation has checked types and mandatory elements)."""
     segs = tset.segments
     beg = next(s for s in segs if s[0] == "BEG")
     po = PurchaseOrder(_el(beg, 1), _el(beg, 2), _el(beg, 3), _date(_el(beg, 5)))
     po.control = tset.control
-    line: dict[str, object] | None = None
+    lines = po.lines
+    in_line = False
     for pos, seg in enumerate(segs, start=1):
         sid = seg[0]
         if sid == "PO1":
-            if line is not None:
-                po.lines.append(_line(line))
-            line = {"seg": seg, "pos": pos, "requested": None}
-        elif sid == "CUR" and line is None and _el(seg, 1) in ("BY", "SE"):
-            po.currency = _el(seg, 2)
+            lines.append(_line(seg, pos))
+            in_line = True
         elif sid == "DTM" and _el(seg, 1) in _REQUESTED:
             when = _date(_el(seg, 2))
-            if line is not None:
-                line["requested"] = line["requested"] or when
+            if in_line:
+                if lines[-1].requested is None:
+                    lines[-1] = replace(lines[-1], requested=when)
             elif po.requested is None or _el(seg, 1) == "002":
                 po.requested = when
-        elif sid == "N1" and line is None:
+        elif in_line:
+            if sid == "CTT":
+                in_line = False
+                count = _el(seg, 1)
+                po.declared_lines = int(count) if count.isdigit() else None
+        elif sid == "CUR" and _el(seg, 1) in ("BY", "SE"):
+            po.currency = _el(seg, 2)
+        elif sid == "N1":
             role = _el(seg, 1)
             po.parties.setdefault(role, Party(role, _el(seg, 2), _el(seg, 3), _el(seg, 4), pos))
         elif sid == "CTT":
-            if line is not None:
-                po.lines.append(_line(line))
-                line = None
             count = _el(seg, 1)
             po.declared_lines = int(count) if count.isdigit() else None
-    if line is not None:
-        po.lines.append(_line(line))
     return po
 
 
-def _line(raw: dict[str, object]) -> PoLine:
-    seg = raw["seg"]
-    assert isinstance(seg, list)
+def _line(seg: Segment, position: int) -> PoLine:
+    n = len(seg)
     ids = tuple(
-        ProductId(_el(seg, i), _el(seg, i + 1), f"PO1{i + 1:02d}")
-        for i in range(6, len(seg) - 1, 2)
-        if _el(seg, i) and _el(seg, i + 1)
+        ProductId(seg[i], seg[i + 1], _ID_ELEMENTS[i + 1])
+        for i in range(6, n - 1, 2)
+        if seg[i] and seg[i + 1]
     )
-    position = raw["pos"]
-    requested = raw["requested"]
-    assert isinstance(position, int)
-    assert requested is None or isinstance(requested, date)
     return PoLine(
         position=position,
-        number=_el(seg, 1),
-        quantity=_decimal(_el(seg, 2)) or Decimal(0),
-        unit=_el(seg, 3),
-        price=_decimal(_el(seg, 4)),
+        number=seg[1] if n > 1 else "",
+        quantity=(_decimal(seg[2]) if n > 2 else None) or Decimal(0),
+        unit=seg[3] if n > 3 else "",
+        price=_decimal(seg[4]) if n > 4 else None,
         ids=ids,
-        requested=requested,
     )
 
 

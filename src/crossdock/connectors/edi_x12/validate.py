@@ -138,6 +138,7 @@ class _Matcher:
         segs = self.segs
         places, mandatory = _places(nodes)
         known = self.known
+        defs = self.defs
         while self.i < len(segs):
             sid = segs[self.i][0]
             if sid not in known:
@@ -155,7 +156,7 @@ class _Matcher:
                 self.error(SegmentCode.OUT_OF_SEQUENCE, self.i, None)
                 self.i += 1
                 continue
-            if any(pos <= j < k and counts[j] == 0 for j in mandatory):
+            if k != pos and any(pos <= j < k and counts[j] == 0 for j in mandatory):
                 self._missing(nodes, counts, pos, k, loop)
             node = nodes[k]
             counts[k] += 1
@@ -166,7 +167,14 @@ class _Matcher:
             else:
                 if counts[k] > node.max_use:
                     self.error(SegmentCode.OVER_MAX_USE, self.i, loop)
-                self.element_check(loop)
+                seg = segs[self.i]
+                problems = check_segment(seg, defs[sid])
+                if problems:
+                    self.errors.append(
+                        SegmentError(
+                            sid, self.i + 1, loop, SegmentCode.ELEMENT_ERRORS, tuple(problems)
+                        )
+                    )
                 self.i += 1
             pos = k
         if any(j >= pos and counts[j] == 0 for j in mandatory):
@@ -181,14 +189,6 @@ class _Matcher:
             if node.req == "M" and counts[j] == 0:
                 self.error(SegmentCode.MANDATORY_MISSING, at, loop, node.first)
                 counts[j] = -1  # report it once
-
-    def element_check(self, loop: str | None) -> None:
-        seg = self.segs[self.i]
-        problems = check_segment(seg, self.defs[seg[0]])
-        if problems:
-            self.errors.append(
-                SegmentError(seg[0], self.i + 1, loop, SegmentCode.ELEMENT_ERRORS, tuple(problems))
-            )
 
     def run(self, g: SetGrammar) -> None:
         self.level(g.body, None)
