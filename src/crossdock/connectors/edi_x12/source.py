@@ -31,8 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from crossdock.connectors.base import ExchangeReport, OrderIntake
 from crossdock.connectors.edi_x12 import ack997
 from crossdock.connectors.edi_x12.client import Mailbox
@@ -216,51 +214,17 @@ class EdiExchange:
             order = to_order(po, self.system, self.settings, self.lookup)
             answer = intake(self.system, order)
         except MappingProblem as problem:
-            out.exceptions.append(
-                self._exception(
-                    name,
-                    ic,
-                    gs06,
-                    tset,
-                    problem.element,
-                    f"order {po.number}: {problem}",
-                    code=problem.code,
-                    po=po.number,
-                )
-            )
-            return
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            out.exceptions.append(
-                self._exception(
-                    name,
-                    ic,
-                    gs06,
-                    tset,
-                    where,
-                    f"order {po.number}: {where}: {err['msg']}",
-                    code=ErrorCode.VALIDATION_FAILED,
-                    po=po.number,
-                )
-            )
-            return
+            where, why, code = problem.element, f"order {po.number}: {problem}", problem.code
         except (InvalidInput, ConflictError) as exc:
-            field_name = getattr(exc, "field", None) or "order"
-            out.exceptions.append(
-                self._exception(
-                    name,
-                    ic,
-                    gs06,
-                    tset,
-                    field_name,
-                    f"order {po.number} refused by the order intake: {exc.message}",
-                    code=exc.code,
-                    po=po.number,
-                )
-            )
+            where = getattr(exc, "field", None) or "order"
+            why = f"order {po.number} refused by the order intake: {exc.message}"
+            code = exc.code
+        else:
+            out.orders.append(answer.order_id)
             return
-        out.orders.append(answer.order_id)
+        out.exceptions.append(
+            self._exception(name, ic, gs06, tset, where, why, code=code, po=po.number)
+        )
 
     def _rejected_set(self, name: str, ic: Interchange, gs06: str, sr: SetResult) -> NewException:
         first = next((e for e in sr.errors if e.code.value != "6"), None)

@@ -132,3 +132,45 @@ def test_control_numbers_unique_per_partner_and_all_used(app: Application, mailb
         (ic,) = read((mailbox / "outbound" / name).read_bytes())
         assert int(ic.control) == n
         assert ic.sender == ("ZZ", "CROSSDOCKHUB") and ic.receiver == ("01", "123456789")
+
+
+def test_orders_the_hub_cannot_take_are_exceptions_naming_the_field(
+    app: Application, mailbox: Path
+) -> None:
+    isa = (
+        "ISA*00*          *00*          *01*123456789      *ZZ*CROSSDOCKHUB   "
+        "*261204*1000*U*00401*000000301*0*P*>~"
+    )
+    sets = (
+        # a store the customer has no ship-to site for: refused by the order intake
+        "ST*850*0001~BEG*00*SA*PO-UNKNOWN-STORE**20261204~N1*ST*S*92*9999~"
+        "PO1*1*1*EA*2.25**SK*W-200~SE*5*0001~"
+        # an item the hub does not know by any of its ids: refused by the mapping
+        "ST*850*0002~BEG*00*SA*PO-UNKNOWN-ITEM**20261204~N1*ST*S*92*0042~"
+        "PO1*1*1*EA*2.25**BP*NOPE*UP*999999999993~SE*5*0002~"
+        # and a sound one beside them
+        "ST*850*0003~BEG*00*SA*PO-FINE**20261204~N1*ST*S*92*0042~"
+        "PO1*1*1*EA*2.25**SK*W-200~SE*5*0003~"
+    )
+    inbound = mailbox / "inbound"
+    inbound.mkdir(parents=True, exist_ok=True)
+    (inbound / "mixed.x12").write_text(
+        isa
+        + "GS*PO*BIGBOX*CROSSDOCKHUB*20261204*1000*701*X*004010~"
+        + sets
+        + "GE*3*701~IEA*1*000000301~"
+    )
+    _pass(app)
+    orders = app.hub.store.orders
+    assert orders.find("bigbox", "PO-FINE") is not None
+    assert orders.find("bigbox", "PO-UNKNOWN-STORE") is None
+    assert orders.find("bigbox", "PO-UNKNOWN-ITEM") is None
+    rows = {r.native_id: r for r in app.hub.store.exceptions.page(system="bigbox", limit=10)}
+    assert rows["PO-UNKNOWN-STORE"].field == "ship_to"
+    assert "BB-9999" in rows["PO-UNKNOWN-STORE"].reason
+    assert rows["PO-UNKNOWN-ITEM"].field == "PO107"
+    assert "BP 'NOPE'" in rows["PO-UNKNOWN-ITEM"].reason
+    assert rows["PO-UNKNOWN-ITEM"].entity_type == "order"
+    # syntactically all three are sound: the 997 accepts them (the business answer is the 855's)
+    acks, _ = _acks(mailbox)
+    assert (acks["701"].ack.value, acks["701"].accepted) == ("A", 3)
