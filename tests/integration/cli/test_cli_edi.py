@@ -60,3 +60,8 @@ def test_gaps_lists_numbers_no_file_carries(tmp_path: Path) -> None:
         1,
         "allocated",
     )
+    status = runner.invoke(app, ["status", "-c", str(cfg), "--json"])
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["edi_control_gaps"] == 1
+    text = runner.invoke(app, ["status", "-c", str(cfg)])
+    assert "no written file carries: 1" in text.stdout
