@@ -18,13 +18,17 @@ import threading
 from types import TracebackType
 
 from crossdock.config.hub import HubConfig
+from crossdock.connectors.base import Connector, IntakeAnswer
+from crossdock.connectors.registry import connector_class
 from crossdock.errors import InvalidInput
+from crossdock.model.order import Order
 from crossdock.services.availability.service import AvailabilityService
 from crossdock.services.customers.onboarding import Onboarder
 from crossdock.services.customers.service import CustomerService
 from crossdock.services.orders.channel_feed import ChannelFeed, FeedReport
 from crossdock.services.orders.engine import OrderEngine
 from crossdock.services.orders.fulfilment import FulfilmentConsumer
+from crossdock.services.orders.intake import from_canonical
 from crossdock.services.orders.service import OrderService
 from crossdock.services.pricing.service import PricingService
 from crossdock.sync.runtime import Hub
@@ -197,6 +201,7 @@ class Application:
                 onboarder.pump(owner)
 
             self.hub.add_step("customers.onboarding", onboard)
+        self._attach_documents()
         self.hub.add_step("availability.inventory", feed_inventory)
         systems = [s.name for s in self.hub.config.systems]
 
@@ -219,6 +224,32 @@ class Application:
 
             # Orders held for credit or stock release themselves once the cause clears.
             self.hub.add_step("orders.holds", HoldSweeper(self.orders).due)
+
+    def take_order(self, channel: str, order: Order) -> IntakeAnswer:
+        """A channel's canonical order into the order service (what document exchanges call)."""
+        done = self.orders.submit(channel, from_canonical(order))
+        return IntakeAnswer(done.order.id, done.order.status.value)
+
+    def _attach_documents(self) -> None:
+        """A step per trading partner: its received documents in, before the orders go out.
+
+        A system's kind says whether it exchanges documents (it overrides
+        ``documents``) without building its connector here.
+        """
+        for system in self.hub.config.systems:
+            try:
+                cls = connector_class(system.kind)
+            except InvalidInput:
+                continue  # an unknown kind is reported where the system is used
+            if cls.documents is Connector.documents:
+                continue
+
+            def exchange(name: str = system.name) -> None:
+                documents = self.hub.connector(name).documents()
+                if documents is not None:
+                    documents.exchange(self.take_order)
+
+            self.hub.add_step(f"{system.name}.documents", exchange)
 
     # -- serving ------------------------------------------------------------------------------
     def warm(self) -> threading.Thread:

@@ -18,6 +18,7 @@ from crossdock.cli.availability import availability_app
 from crossdock.cli.bookmarks import bookmarks_app
 from crossdock.cli.customers import customers_app
 from crossdock.cli.demo import demo
+from crossdock.cli.edi import edi_app
 from crossdock.cli.errors import guard
 from crossdock.cli.exceptions import exc_app
 from crossdock.cli.history import audit, lineage, prune
@@ -107,6 +108,7 @@ app.add_typer(bookmarks_app, name="bookmarks")
 app.add_typer(availability_app, name="availability")
 app.add_typer(pricing_app, name="pricing")
 app.add_typer(orders_app, name="orders")
+app.add_typer(edi_app, name="edi")
 customers_app.add_typer(onboarding_app, name="onboarding")
 app.add_typer(customers_app, name="customers")
 

@@ -1,4 +1,4 @@
-"""`crossdock status`: per route lag, last success and parked; open exceptions; records; orders."""
+"""`crossdock status`: routes (lag, last success, parked), exceptions, records, orders, EDI gaps."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def status(
             "stuck": application.engine.stuck(),
             "with_problem": hub.store.orders.with_problem(),
         }
+        edi_gaps = len(hub.store.edi.gaps())
         rules = {r.name for r in hub.config.alerts.rules}
         alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
         if not as_json:
@@ -50,6 +51,7 @@ def status(
                 ],
                 "records": counts,
                 "open_exceptions": open_exc,
+                "edi_control_gaps": edi_gaps,
                 "orders": orders,
                 "alerts": [
                     {
@@ -94,6 +96,12 @@ def status(
         f"with a problem: {orders['with_problem']:,}",
         highlight=False,
     )
+    if edi_gaps:
+        console.print(
+            f"EDI control numbers handed out that no written file carries: {edi_gaps:,} "
+            "(crossdock edi gaps)",
+            highlight=False,
+        )
     for a in alerts:
         state = "FIRING" if a.firing else "ok"
         console.print(

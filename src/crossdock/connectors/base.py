@@ -30,6 +30,7 @@ from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.errors import ConfigInvalid, ErrorCode, InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
+from crossdock.model.order import Order
 from crossdock.observability.redaction import register_secret
 from crossdock.store.facade import Store
 
@@ -202,6 +203,45 @@ class WebhookReceiver(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class IntakeAnswer:
+    """What the order service made of an order a document exchange handed it."""
+
+    order_id: str
+    status: str
+
+
+class OrderIntake(Protocol):
+    """Takes a canonical order from a channel into the order service.
+
+    Raises ``InvalidInput`` (naming the field) or ``ConflictError`` when the order
+    is refused; nothing of it is written then. Taking the same order again answers
+    the same order (idempotent per channel and order number).
+    """
+
+    def __call__(self, channel: str, order: Order) -> IntakeAnswer: ...
+
+
+@dataclass(slots=True)
+class ExchangeReport:
+    """One pass of a document exchange: files read, orders taken, exceptions filed."""
+
+    files: int = 0
+    duplicates: int = 0
+    orders: int = 0
+    exceptions: int = 0
+    acks: int = 0
+
+
+@runtime_checkable
+class DocumentExchange(Protocol):
+    """A system that trades business documents (EDI): orders in, acknowledgments out."""
+
+    def exchange(self, intake: OrderIntake) -> ExchangeReport:
+        """Process what the partner sent, handing each order to ``intake``; answer it."""
+        ...
+
+
 S = TypeVar("S", bound=BaseModel)
 
 
@@ -244,6 +284,10 @@ class Connector(Generic[S]):
 
     def order_feed(self) -> OrderFeed | None:
         """The system as a sales channel whose orders the hub pulls into intake, if it is one."""
+        return None
+
+    def documents(self) -> DocumentExchange | None:
+        """The system as a trading partner exchanging documents, if it is one."""
         return None
 
     def notifier(self) -> Notifier | None:
@@ -361,11 +405,15 @@ __all__ = [
     "DeliveryResult",
     "DeliveryStatus",
     "Destination",
+    "DocumentExchange",
+    "ExchangeReport",
     "FileSource",
     "InboundUnit",
+    "IntakeAnswer",
     "Mismatch",
     "MismatchKind",
     "OrderFeed",
+    "OrderIntake",
     "OrderUnit",
     "ReadBack",
     "ReadBackDestination",

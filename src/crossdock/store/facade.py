@@ -24,6 +24,7 @@ from crossdock.store.repos.crosswalk import SqlCrosswalk
 from crossdock.store.repos.cursors import SqlCursors
 from crossdock.store.repos.customer_match import SqlCustomerMatch
 from crossdock.store.repos.customer_merge import SqlCustomerMerges
+from crossdock.store.repos.edi import SqlEdi
 from crossdock.store.repos.fulfilment import SqlFulfilment
 from crossdock.store.repos.inbox import SqlInbox
 from crossdock.store.repos.keys import SqlKeys
@@ -81,6 +82,7 @@ class Store:
         self.customer_match = SqlCustomerMatch(*parts)
         self.onboarding = SqlOnboarding(*parts)
         self.customer_merges = SqlCustomerMerges(*parts)
+        self.edi = SqlEdi(*parts)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Store:

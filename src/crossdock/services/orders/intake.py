@@ -28,6 +28,7 @@ from crossdock.config.orders import BillToRule, OnFail
 from crossdock.errors import InvalidInput
 from crossdock.model.base import EntityType
 from crossdock.model.customer import Customer, SiteRole
+from crossdock.model.order import Order
 from crossdock.model.product import Product
 from crossdock.model.values import CurrencyCode, NonNegativeDecimal, PositiveDecimal, UnitCode
 from crossdock.services.orders.rules import site_problem
@@ -155,6 +156,37 @@ def _customer_of(found: Keyed | None, field: str, body: OrderIn) -> tuple[str, C
         ) from exc
 
 
+def from_canonical(order: Order) -> OrderIn:
+    """The intake body of a canonical order a channel's connector mapped (an EDI 850).
+
+    The customer is its account number; a value the body refuses (an empty
+    ship-to, say) is an InvalidInput naming the field.
+    """
+    try:
+        return OrderIn(
+            order_number=order.order_number,
+            customer=order.customer_account,
+            ship_to=order.ship_to or "",
+            bill_to=order.bill_to,
+            customer_po=order.customer_po,
+            currency=order.currency,
+            lines=[
+                OrderLineIn(
+                    line_number=ln.line_number,
+                    sku=ln.sku,
+                    quantity=ln.quantity,
+                    unit=ln.unit,
+                    unit_price=ln.unit_price,
+                )
+                for ln in order.lines
+            ],
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InvalidInput(f"{where}: {err['msg']}", field=where) from exc
+
+
 def customer_for(store: Store, channel: str, body: OrderIn) -> tuple[str, Customer]:
     """The canonical customer ``body`` names (account or channel id); a problem naming the field."""
     return _customer(store, channel, body)
@@ -257,6 +289,7 @@ __all__ = [
     "OrderLineIn",
     "Resolved",
     "customer_for",
+    "from_canonical",
     "load_products",
     "resolve",
 ]

@@ -13,6 +13,7 @@ from crossdock.store.schema.customers import (
     customer_merges,
     customer_review,
 )
+from crossdock.store.schema.edi import edi_control_numbers, edi_counters, edi_inbound
 from crossdock.store.schema.hub import (
     alerts,
     api_keys,
@@ -76,6 +77,9 @@ __all__ = [
     "customer_review",
     "delivery_receipts",
     "destination_guards",
+    "edi_control_numbers",
+    "edi_counters",
+    "edi_inbound",
     "events",
     "exceptions",
     "inbound_keys",

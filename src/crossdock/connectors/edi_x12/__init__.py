@@ -1,0 +1,13 @@
+"""The ``edi_x12`` connector: trading partners speaking X12 (004010) through mailbox folders.
+
+In: 850 purchase orders, validated against their grammar (``grammars/``, data
+not code), mapped to the canonical order and handed to the order service; a
+997 answers every received group. Out: envelopes with control numbers
+allocated in the store before any file is written. Registered under the
+``crossdock.connectors`` entry point ``edi_x12``.
+"""
+
+from crossdock.connectors.edi_x12.config import EdiSettings
+from crossdock.connectors.edi_x12.connector import EdiConnector
+
+__all__ = ["EdiConnector", "EdiSettings"]

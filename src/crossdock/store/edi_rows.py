@@ -1,0 +1,49 @@
+"""Rows of the EDI tables as the store hands them out (see ``schema/edi.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class ControlKind(StrEnum):
+    ISA = "isa"
+    GS = "gs"
+    ST = "st"
+
+
+class ControlState(StrEnum):
+    ALLOCATED = "allocated"
+    USED = "used"
+    VOID = "void"
+
+
+class InboundState(StrEnum):
+    RECEIVED = "received"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRow:
+    partner: str
+    kind: ControlKind
+    number: int
+    state: ControlState
+    ref: str
+    file: str | None
+    allocated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRow:
+    partner: str
+    digest: str
+    name: str
+    state: InboundState
+    ack_control: int | None
+    summary: dict[str, object]
+    received_at: datetime
+
+
+__all__ = ["ControlKind", "ControlRow", "ControlState", "InboundRow", "InboundState"]
