@@ -127,7 +127,11 @@ def test_posted_as_the_portal_to_shipped_and_invoiced_in_tryton_with_statuses_in
         assert by_status["confirmed"]["erp_number"] == sale["number"]
         # This Tryton has no carrier module: the shipment is named by Tryton's number.
         assert by_status["shipped"]["shipments"] == [
-            {"shipment_number": done["number"], "tracking_numbers": []}
+            {
+                "shipment_number": done["number"],
+                "tracking_numbers": [],
+                "lines": [{"line_number": 1, "sku": "WID-1", "quantity": "6"}],
+            }
         ]
         assert by_status["invoiced"]["shipments"] == by_status["shipped"]["shipments"]
         versions = [b["version"] for b in portal.received]
