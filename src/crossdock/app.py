@@ -16,6 +16,7 @@ import gc
 import logging
 import threading
 from types import TracebackType
+from typing import Literal
 
 from crossdock.config.hub import HubConfig
 from crossdock.connectors.base import Connector, IntakeAnswer
@@ -147,7 +148,7 @@ class Application:
         """
         feed = ChannelFeed(self.orders)
         total = FeedReport()
-        for name in systems or [s.name for s in self.hub.config.systems]:
+        for name in systems or self._systems_with("order_feed"):
             source = self.hub.connector(name).order_feed()
             if source is None:
                 continue
@@ -203,18 +204,19 @@ class Application:
             self.hub.add_step("customers.onboarding", onboard)
         self._attach_documents()
         self.hub.add_step("availability.inventory", feed_inventory)
-        systems = [s.name for s in self.hub.config.systems]
+        channels = self._systems_with("order_feed")
 
         def channel_orders() -> None:
             # Orders the sales channels took (a shop's checkouts) reach intake in the same
             # pass; one channel failing (its bookmark stays) does not stop the others.
-            for name in systems:
+            for name in channels:
                 try:
                     self.pull_orders([name])
                 except Exception:
                     _log.exception("taking the orders of %s failed", name)
 
-        self.hub.add_step("orders.channels", channel_orders)
+        if channels:
+            self.hub.add_step("orders.channels", channel_orders)
         self.hub.add_step("orders.fulfilment", fulfil_orders)
         self.hub.add_step("availability.sweep", sweep_and_publish)
         # Decided orders go out (to the ERP, to their channel) in the same pass.
@@ -236,20 +238,29 @@ class Application:
         A system's kind says whether it exchanges documents (it overrides
         ``documents``) without building its connector here.
         """
+        for system in self._systems_with("documents"):
+
+            def exchange(name: str = system) -> None:
+                documents = self.hub.connector(name).documents()
+                if documents is not None:
+                    documents.exchange(self.take_order)
+
+            self.hub.add_step(f"{system}.documents", exchange)
+
+    def _systems_with(self, role: Literal["documents", "order_feed"]) -> list[str]:
+        """The systems whose connector kind overrides ``role``.
+
+        Read from the class: no connector is built, nor its secret asked for, to learn it.
+        """
+        out: list[str] = []
         for system in self.hub.config.systems:
             try:
                 cls = connector_class(system.kind)
             except InvalidInput:
                 continue  # an unknown kind is reported where the system is used
-            if cls.documents is Connector.documents:
-                continue
-
-            def exchange(name: str = system.name) -> None:
-                documents = self.hub.connector(name).documents()
-                if documents is not None:
-                    documents.exchange(self.take_order)
-
-            self.hub.add_step(f"{system.name}.documents", exchange)
+            if getattr(cls, role) is not getattr(Connector, role):
+                out.append(system.name)
+        return out
 
     # -- serving ------------------------------------------------------------------------------
     def warm(self) -> threading.Thread:
