@@ -178,6 +178,9 @@ class Exceptions(Protocol):
         after_id: int = 0,
         limit: int = 100,
         system: str | None = None,
+        entity_type: str | None = None,
+        code: str | None = None,
+        created_before: datetime | None = None,
     ) -> list[ExceptionRow]: ...
 
     def waiting_for(self, entity_type: EntityType, keys: Sequence[str]) -> list[ExceptionRow]: ...
