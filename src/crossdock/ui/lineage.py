@@ -132,7 +132,8 @@ def _deliveries(hub: Hub, ev: EventRow, parked: dict[tuple[str, int], str]) -> l
                     route.destination,
                     "handled",
                     last_ok,
-                    "the route passed this version (sent, or a newer one sent in its place)",
+                    "the route passed this version (sent, or a newer one sent in its place); "
+                    "the time is the route's last success, the latest it can have been",
                 )
             )
         else:
