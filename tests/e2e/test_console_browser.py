@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from console_hub import product
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from crossdock.store import ExceptionStatus
@@ -130,3 +131,22 @@ def test_a_post_without_the_csrf_token_is_refused(browser: Browser, served: Any)
     assert answer.value.status == 403
     expect(page.locator("body")).to_contain_text("security token")
     assert served.hub.store.exceptions.get(exc.id).status is ExceptionStatus.OPEN
+
+
+def test_overview_refreshes_itself_and_is_keyboard_reachable(browser: Browser, served: Any) -> None:
+    page = browser.new_page()
+    sign_in(page, served, served.keys.read)
+    waiting = page.get_by_role("list", name="Work waiting")
+    expect(waiting).to_contain_text("1 open exceptions")
+    served.hub.ingest([product("P-7", sku="W-7", list_price="seven")])
+    # htmx asks for the overview's body every 5 s: the new exception shows without a reload
+    expect(waiting).to_contain_text("2 open exceptions", timeout=20_000)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Overview")).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Records")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Find a record")).to_be_visible()

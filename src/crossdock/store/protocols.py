@@ -160,7 +160,11 @@ class Parked(Protocol):
     """Deliveries a route parked."""
 
     def page(
-        self, route: str | None = None, status: ParkedStatus = ParkedStatus.PARKED, limit: int = 100
+        self,
+        route: str | None = None,
+        status: ParkedStatus = ParkedStatus.PARKED,
+        limit: int = 100,
+        entity_id: str | None = None,
     ) -> list[ParkedRow]: ...
 
     def count_by_route(self) -> dict[str, int]: ...

@@ -164,8 +164,7 @@ def record_view(
         )
     parked = {
         (p.route, p.version): f"{p.code}: {p.error}"
-        for p in store.parked.page(None, status=ParkedStatus.PARKED, limit=1000)
-        if p.entity_id == record_id
+        for p in store.parked.page(status=ParkedStatus.PARKED, limit=1000, entity_id=record_id)
     }
     history = store.outbox.history(entity_type, record_id)
     versions: list[VersionView] = []
