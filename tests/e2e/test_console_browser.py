@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from console_hub import product
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from console_hub import product
 from crossdock.store import ExceptionStatus
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
