@@ -45,6 +45,9 @@ def test_operator_fixes_an_exception_and_sees_the_new_version_delivered(
     browser: Browser, served: Any
 ) -> None:
     page = browser.new_page()
+    errors: list[str] = []  # a script the page's policy blocked, a failed asset, a JS error
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{served.url}/console/login")
     shot(page, served, "login")
     sign_in(page, served, served.keys.admin)
@@ -91,6 +94,7 @@ def test_operator_fixes_an_exception_and_sees_the_new_version_delivered(
     expect(page).to_have_url(re.compile(r"/console/login"))
     page.goto(f"{served.url}/console/overview")
     expect(page).to_have_url(re.compile(r"/console/login"))
+    assert errors == []
 
 
 def test_read_key_sees_no_buttons_and_its_posts_are_refused(browser: Browser, served: Any) -> None:

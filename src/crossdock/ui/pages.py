@@ -27,6 +27,16 @@ from crossdock.errors import CrossdockError
 from crossdock.ui.session import NotSignedIn, Refused, Session, check_post, session_of
 
 PREFIX = "/console"
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    # everything the pages load is the app's own; no page may be framed (clickjacking)
+    "Content-Security-Policy": (
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
 templates = Jinja2Templates(directory=str(files("crossdock.ui") / "templates"))
 
 
@@ -72,7 +82,7 @@ def render(
         template,
         {"session": session, "message": message, **context},
         status_code=status,
-        headers={"Cache-Control": "no-store"},
+        headers=SECURITY_HEADERS,
     )
 
 

@@ -263,8 +263,10 @@ def test_assets_are_served_by_the_app(client: TestClient) -> None:
     js = client.get("/console/static/htmx-2.0.4.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:2000]
     assert client.get("/console/static/htmx-LICENSE.txt").status_code == 200
-    login = client.get("/console/login").text
-    assert "http://" not in login and "https://" not in login, "nothing from elsewhere"
+    login = client.get("/console/login")
+    assert "http://" not in login.text and "https://" not in login.text, "nothing from elsewhere"
+    csp = login.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
 
 
 def test_every_control_has_a_label(client: TestClient, hub: Hub, keys: Keys) -> None:
