@@ -74,7 +74,8 @@ class Keys:
     read: str
 
 
-def open_hub(path: Path) -> Hub:
+def open_hub(path: Path, url: str | None = None) -> Hub:
+    """The console hub on ``url`` (a SQLite file under ``path`` by default)."""
     register(KIND, ConsoleTestConnector)
     REFUSED.clear()
     config = HubConfig(
@@ -85,7 +86,7 @@ def open_hub(path: Path) -> Hub:
         ownership={EntityType.PRODUCT: EntityOwnership(owner="erp")},
         routes=[RouteConfig(name="to-wms", entities=[EntityType.PRODUCT], destination="wms")],
     )
-    return Hub(config, Store.open(f"sqlite:///{path / 'hub.sqlite'}"))
+    return Hub(config, Store.open(url or f"sqlite:///{path / 'hub.sqlite'}"))
 
 
 def make_keys(hub: Hub) -> Keys:

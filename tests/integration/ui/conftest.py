@@ -1,4 +1,7 @@
-"""Console fixtures: the shared console hub (tests/console_hub.py) seeded, its keys, a client."""
+"""Console fixtures: the shared console hub (tests/console_hub.py) seeded, its keys, a client.
+
+Every console test runs on SQLite and on PostgreSQL (``store_url``).
+"""
 
 from __future__ import annotations
 
@@ -21,8 +24,8 @@ with warnings.catch_warnings():
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    h = open_hub(tmp_path)
+def hub(tmp_path: Path, store_url: str) -> Iterator[Hub]:
+    h = open_hub(tmp_path, store_url)
     seed(h)
     yield h
     h.close()
