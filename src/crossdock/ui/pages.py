@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -117,8 +118,10 @@ async def act(
     needs_scope: bool = True,
 ) -> Response:
     """Run a POST's ``action`` for a key allowed to; then back to ``where`` with its outcome."""
+    # the store calls run in the worker pool, as the API's plain routes do: an action
+    # (a retry, a whole route's parked records) must not hold up the event loop
     try:
-        session = session_of(request, application_of(request))
+        session = await run_in_threadpool(session_of, request, application_of(request))
     except NotSignedIn:
         return HTMLResponse("Not signed in.", status_code=401)
     try:
@@ -126,7 +129,7 @@ async def act(
     except Refused as refused:
         return HTMLResponse(refused.reason, status_code=refused.status)
     try:
-        done = ("ok", action(session, fields))
+        done = ("ok", await run_in_threadpool(action, session, fields))
     except CrossdockError as exc:
         done = ("error", str(exc))
     return back(request, where(fields), done)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -60,7 +61,7 @@ async def login(request: Request) -> Response:
     key = fields.get("key", "").strip()
     hub = application_of(request).hub
     try:
-        principal = authenticate(hub.store, key, access=hub.config.access)
+        principal = await run_in_threadpool(authenticate, hub.store, key, access=hub.config.access)
     except ApiError as exc:
         return _form(request, exc.detail, status=401)
     if Scope.READ not in principal.scopes:
