@@ -6,7 +6,9 @@ sync, connectors) -> what the work stands on (config, store, observability)
 never imports a concrete connector (only the protocols in
 ``connectors.base`` and the registry that finds a connector by kind);
 ``services`` may call ``sync`` (the one sideways
-arrow); connectors never reach into the engine or the services.
+arrow); connectors never reach into the engine or the services. The console
+(``ui``) uses the services as the API does, and of the API only its key check,
+scopes, masking and error type (:data:`UI_MAY_USE_OF_API`).
 """
 
 from __future__ import annotations
@@ -49,8 +51,21 @@ def _imports() -> list[tuple[str, str]]:
     return found
 
 
+UI_MAY_USE_OF_API = {
+    "crossdock.api.auth",  # the key check a session repeats on every page
+    "crossdock.api.keys",  # scopes, the key's prefix and hash
+    "crossdock.api.masking",  # what a viewer may not see, as the API masks it
+    "crossdock.api.problems",  # the ApiError a refused key raises
+}
+"""The console stands beside the API on the same services; of the API it reuses only these."""
+
+
 def _allowed(src: str, dst: str) -> bool:
     a, b = _room(src), _room(dst)
+    if a == "ui" and b == "api":
+        return dst in UI_MAY_USE_OF_API
+    if a == "api" and b == "ui":
+        return dst == "crossdock.ui"  # the app mounts the console through its package face
     if a == b or a in FACES:
         return True
     if a in CORE:
@@ -85,6 +100,9 @@ def test_the_rules_themselves_refuse_what_the_architecture_forbids() -> None:
     assert not _allowed("crossdock.store.write", "crossdock.sync.ingest")
     assert _allowed("crossdock.services.pricing.publish", "crossdock.sync.ingest")
     assert _allowed("crossdock.sync.ingest", "crossdock.connectors.base")
+    assert not _allowed("crossdock.ui.exceptions", "crossdock.api.routers.exceptions")
+    assert _allowed("crossdock.ui.session", "crossdock.api.auth")
+    assert not _allowed("crossdock.api.app", "crossdock.ui.session")
 
 
 # -- the store keeps its SQL -------------------------------------------------------------

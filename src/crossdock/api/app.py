@@ -8,7 +8,7 @@ an API key (see :mod:`crossdock.api.auth`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -24,6 +24,9 @@ from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
 from crossdock.api.throttle import InboundThrottle
 from crossdock.api.versioning import DeprecationHeaders
 from crossdock.app import Application
+
+if TYPE_CHECKING:
+    from crossdock.ui import Signer
 
 API_PREFIX = "/v1"
 MAX_BODY_BYTES = 16 * MiB
@@ -102,11 +105,16 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     warm: bool = False,
     key_cache: KeyCache | None = None,
+    console_signer: Signer | None = None,
 ) -> FastAPI:
     """The API app serving ``application``'s hub and services; the caller closes it.
 
     ``key_cache`` keeps live API key checks (see :mod:`crossdock.api.auth`); a fresh
     one by default.
+
+    The operator console is served under ``/console`` (:mod:`crossdock.ui`);
+    ``console_signer`` signs its session cookies (by default with
+    ``CROSSDOCK_CONSOLE_SECRET``, else a secret made for this process).
 
     ``warm`` builds the services' in-memory indexes in the background at once
     (`crossdock serve`, :meth:`Application.warm`), rather than on the first
@@ -127,6 +135,10 @@ def create_app(
     app.state.throttle = InboundThrottle(hub.store, hub.config.throttle)
     install_handlers(app)
     install_docs(app, API_PREFIX)
+    # imported here: the console imports the API's key check, whose package imports this module
+    from crossdock.ui import install_console
+
+    install_console(app, console_signer)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=problem_responses(500))
     app.add_middleware(DeprecationHeaders)

@@ -166,9 +166,24 @@ def authenticate(
     ``digest`` is ``hash_key(key)`` when the caller has it already. A system's or
     a role's operations are read from ``access`` (the hub file's section).
     """
-    prefix = parse_key(key)
-    row = store.keys.by_prefix(prefix) if prefix is not None else None
     digest = hash_key(key) if digest is None else digest
+    return authenticate_digest(store, parse_key(key), digest, access, now)
+
+
+def authenticate_digest(
+    store: Store,
+    prefix: str | None,
+    digest: str,
+    access: AccessConfig | None = None,
+    now: datetime | None = None,
+) -> Principal:
+    """:func:`authenticate` for a key known by its prefix and SHA-256 only.
+
+    The console's session cookie keeps these rather than the key (see
+    :mod:`crossdock.ui.session`), so every page checks the key as it stands:
+    a revoked or expired key ends the session at once.
+    """
+    row = store.keys.by_prefix(prefix) if prefix is not None else None
     matches = hmac.compare_digest(digest, row.key_hash if row else _DUMMY_HASH)
     if row is None or not matches:
         raise unauthorized("The API key is not valid.", error="invalid_token")
@@ -339,6 +354,7 @@ __all__ = [
     "Reader",
     "Writer",
     "authenticate",
+    "authenticate_digest",
     "forbidden",
     "principal_of",
     "request_principal",

@@ -4,7 +4,7 @@ FastAPI's default ``/docs`` page loads Swagger UI from a CDN, so without interne
 it is blank. The Swagger UI and ReDoc files come here from the ``fastapi-offline``
 package (a kept bundle of both, recent enough for OpenAPI 3.1) and are served
 under ``/v1/docs-assets``; ``/v1/docs`` and ``/v1/redoc`` reference nothing
-else. ``/`` is a small page that links to the docs, health and metrics.
+else. ``/`` is a small page that links to the console, the docs, health and metrics.
 These pages and assets take no key: they hold no data (the OpenAPI document
 is public too); every API route still does.
 """
@@ -34,6 +34,7 @@ line-height:1.5}}code{{background:#f3f3f3;padding:0 .25rem}}</style></head>
 Every route but health needs an API key:
 <code>Authorization: Bearer cdk_...</code> (<code>crossdock keys create</code>).</p>
 <ul>
+<li><a href="/console/">Operator console</a> (sign in with an API key)</li>
 <li><a href="{prefix}/docs">API documentation</a> (Swagger UI;
 <a href="{prefix}/redoc">ReDoc</a>; <a href="{prefix}/openapi.json">OpenAPI document</a>)</li>
 <li><a href="{prefix}/health">Health</a></li>

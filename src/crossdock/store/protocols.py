@@ -160,7 +160,11 @@ class Parked(Protocol):
     """Deliveries a route parked."""
 
     def page(
-        self, route: str | None = None, status: ParkedStatus = ParkedStatus.PARKED, limit: int = 100
+        self,
+        route: str | None = None,
+        status: ParkedStatus = ParkedStatus.PARKED,
+        limit: int = 100,
+        entity_id: str | None = None,
     ) -> list[ParkedRow]: ...
 
     def count_by_route(self) -> dict[str, int]: ...
@@ -178,6 +182,9 @@ class Exceptions(Protocol):
         after_id: int = 0,
         limit: int = 100,
         system: str | None = None,
+        entity_type: str | None = None,
+        code: str | None = None,
+        created_before: datetime | None = None,
     ) -> list[ExceptionRow]: ...
 
     def waiting_for(self, entity_type: EntityType, keys: Sequence[str]) -> list[ExceptionRow]: ...

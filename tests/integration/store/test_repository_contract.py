@@ -217,6 +217,7 @@ class TestCursorsAndParked:
         assert [p.entity_id for p in store.parked.page("r1")] == ["p2"]
         assert [p.entity_id for p in store.parked.page("r1", ParkedStatus.SKIPPED)] == ["p1"]
         assert len(store.parked.page()) == 2
+        assert [p.route for p in store.parked.page(entity_id="p1")] == ["r2"]
 
 
 class TestExceptions:
@@ -238,6 +239,10 @@ class TestExceptions:
         assert [e.code for e in rows] == ["validation_failed", waiting, waiting]
         assert rows[0].payload == {"x": 1} and rows[0].status is ExceptionStatus.OPEN
         assert [e.system for e in ex.page(system="shop")] == ["shop"]
+        assert [e.native_id for e in ex.page(entity_type="customer")] == ["E9"]
+        assert [e.native_id for e in ex.page(code=waiting, system="erp")] == ["E9"]
+        assert len(ex.page(created_before=T0 + timedelta(seconds=1))) == 3
+        assert ex.page(created_before=T0) == []
         assert [e.id for e in ex.page(after_id=rows[0].id)] == [rows[1].id, rows[2].id]
         assert [e.native_id for e in ex.waiting_for(P, ["SKU-1", "SKU-2"])] == ["S1"]
         assert ex.count() == 3

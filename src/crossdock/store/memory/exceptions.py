@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
@@ -24,6 +25,9 @@ class MemoryExceptions:
         after_id: int = 0,
         limit: int = 100,
         system: str | None = None,
+        entity_type: str | None = None,
+        code: str | None = None,
+        created_before: datetime | None = None,
     ) -> list[ExceptionRow]:
         found = [
             e
@@ -31,6 +35,9 @@ class MemoryExceptions:
             if e.id > after_id
             and (status is None or e.status is status)
             and (system is None or e.system == system)
+            and (entity_type is None or e.entity_type == entity_type)
+            and (code is None or e.code == code)
+            and (created_before is None or e.created_at < created_before)
         ]
         return found[:limit]
 

@@ -139,10 +139,18 @@ class MemoryParked:
         self._t = tables
 
     def page(
-        self, route: str | None = None, status: ParkedStatus = ParkedStatus.PARKED, limit: int = 100
+        self,
+        route: str | None = None,
+        status: ParkedStatus = ParkedStatus.PARKED,
+        limit: int = 100,
+        entity_id: str | None = None,
     ) -> list[ParkedRow]:
         found = [
-            p for p in self._t.parked if p.status is status and (route is None or p.route == route)
+            p
+            for p in self._t.parked
+            if p.status is status
+            and (route is None or p.route == route)
+            and (entity_id is None or p.entity_id == entity_id)
         ]
         return found[:limit]
 

@@ -37,13 +37,25 @@ class SqlExceptions(SqlRepo):
         after_id: int = 0,
         limit: int = 100,
         system: str | None = None,
+        entity_type: str | None = None,
+        code: str | None = None,
+        created_before: datetime | None = None,
     ) -> list[ExceptionRow]:
-        """Exceptions after ``after_id`` in id order (of one status, of one system)."""
+        """Exceptions after ``after_id`` in id order, narrowed by each filter given.
+
+        ``created_before`` keeps those filed before that time (the console's age filter).
+        """
         q = select(t.exceptions).where(_E.id > after_id)
         if status is not None:
             q = q.where(_E.status == status.value)
         if system is not None:
             q = q.where(_E.system == system)
+        if entity_type is not None:
+            q = q.where(_E.entity_type == entity_type)
+        if code is not None:
+            q = q.where(_E.code == code)
+        if created_before is not None:
+            q = q.where(_E.created_at < created_before)
         with self._engine.connect() as conn:
             found = conn.execute(q.order_by(_E.id).limit(limit)).all()
         return [rows.exception(r) for r in found]

@@ -39,12 +39,18 @@ class SqlParked(SqlRepo):
     """The ``parked`` table."""
 
     def page(
-        self, route: str | None = None, status: ParkedStatus = ParkedStatus.PARKED, limit: int = 100
+        self,
+        route: str | None = None,
+        status: ParkedStatus = ParkedStatus.PARKED,
+        limit: int = 100,
+        entity_id: str | None = None,
     ) -> list[ParkedRow]:
-        """Parked rows (of one route) in the order they were parked."""
+        """Parked rows (of one route, of one entity) in the order they were parked."""
         q = select(t.parked).where(_C.status == status.value)
         if route is not None:
             q = q.where(_C.route == route)
+        if entity_id is not None:
+            q = q.where(_C.entity_id == entity_id)
         with self._engine.connect() as conn:
             found = conn.execute(q.order_by(_C.id).limit(limit)).all()
         return [rows.parked(r) for r in found]
