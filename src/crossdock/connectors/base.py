@@ -222,6 +222,20 @@ class OrderIntake(Protocol):
     def __call__(self, channel: str, order: Order) -> IntakeAnswer: ...
 
 
+class OrderChanges(Protocol):
+    """What a channel may do to an order it sent besides sending it again: read, cancel.
+
+    ``current`` is the order the hub holds for the channel's order number (None:
+    none); an amended body goes through the :class:`OrderIntake` as the same
+    order number. ``cancel`` raises ``ConflictError`` when the order can no
+    longer be cancelled (shipped), ``NotFound`` when there is none.
+    """
+
+    def current(self, channel: str, order_number: str) -> Order | None: ...
+
+    def cancel(self, channel: str, order_number: str, reason: str) -> IntakeAnswer: ...
+
+
 @dataclass(slots=True)
 class ExchangeReport:
     """One pass of a document exchange: files read, orders taken, exceptions filed."""
@@ -237,8 +251,12 @@ class ExchangeReport:
 class DocumentExchange(Protocol):
     """A system that trades business documents (EDI): orders in, acknowledgments out."""
 
-    def exchange(self, intake: OrderIntake) -> ExchangeReport:
-        """Process what the partner sent, handing each order to ``intake``; answer it."""
+    def exchange(self, intake: OrderIntake, changes: OrderChanges | None = None) -> ExchangeReport:
+        """Process what the partner sent, handing each order to ``intake``; answer it.
+
+        Changes to orders (an EDI 860) are applied through ``changes``; without
+        it they are refused with an exception.
+        """
         ...
 
 
@@ -412,6 +430,7 @@ __all__ = [
     "IntakeAnswer",
     "Mismatch",
     "MismatchKind",
+    "OrderChanges",
     "OrderFeed",
     "OrderIntake",
     "OrderUnit",
