@@ -19,9 +19,9 @@ from types import TracebackType
 from typing import Literal
 
 from crossdock.config.hub import HubConfig
-from crossdock.connectors.base import Connector, IntakeAnswer
+from crossdock.connectors.base import Connector, IntakeAnswer, SignedAnswer, SignedDocuments
 from crossdock.connectors.registry import connector_class
-from crossdock.errors import InvalidInput, NotFound
+from crossdock.errors import BadSignature, InvalidInput, NotFound
 from crossdock.model.order import Order, OrderLine
 from crossdock.services.availability.service import AvailabilityService
 from crossdock.services.customers.onboarding import Onboarder
@@ -265,6 +265,19 @@ class Application:
             raise NotFound(f"there is no order {order_number} from {channel}")
         done = self.orders.cancel(row.id, actor=f"channel:{channel}", note=reason)
         return IntakeAnswer(done.id, done.status.value)
+
+    def receive_signed(self, system: str, headers: dict[str, str], body: bytes) -> SignedAnswer:
+        """A signed document message (AS2) for a trading partner; BadSignature when unproven.
+
+        A system that is not in the hub file, or does not send signed documents,
+        is refused the same way, so the answer does not tell which names exist.
+        """
+        if system not in {s.name for s in self.hub.config.systems}:
+            raise BadSignature(f"no system {system!r}")
+        documents = self.hub.connector(system).documents()
+        if not isinstance(documents, SignedDocuments) or not documents.receives_signed():
+            raise BadSignature(f"{system} does not send signed documents")
+        return documents.receive_signed(headers, body, self.take_order, self)
 
     def current(self, channel: str, order_number: str) -> Order | None:
         """:class:`~crossdock.connectors.base.OrderChanges`: see :meth:`current_order`."""

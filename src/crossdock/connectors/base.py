@@ -236,6 +236,34 @@ class OrderChanges(Protocol):
     def cancel(self, channel: str, order_number: str, reason: str) -> IntakeAnswer: ...
 
 
+@dataclass(frozen=True, slots=True)
+class SignedAnswer:
+    """What a signed document transport answers over HTTP (an AS2 MDN)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@runtime_checkable
+class SignedDocuments(Protocol):
+    """A document exchange that also takes documents over HTTP, proven by their signature."""
+
+    def receives_signed(self) -> bool:
+        """Whether this partner sends over the hub's signed route (AS2 configured)."""
+        ...
+
+    def receive_signed(
+        self,
+        headers: dict[str, str],
+        body: bytes,
+        intake: OrderIntake,
+        changes: OrderChanges | None = None,
+    ) -> SignedAnswer:
+        """Verify, process once, answer; ``BadSignature`` when the sender is not proven."""
+        ...
+
+
 @dataclass(slots=True)
 class ExchangeReport:
     """One pass of a document exchange: files read, orders taken, exceptions filed."""
@@ -437,6 +465,8 @@ __all__ = [
     "ReadBack",
     "ReadBackDestination",
     "Sent",
+    "SignedAnswer",
+    "SignedDocuments",
     "SnapshotSource",
     "Source",
     "SourceError",

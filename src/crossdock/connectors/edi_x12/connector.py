@@ -15,6 +15,8 @@ from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.connectors.base import Connector, DocumentExchange
+from crossdock.connectors.edi_x12.as2 import As2Link
+from crossdock.connectors.edi_x12.as2_transport import As2Transport
 from crossdock.connectors.edi_x12.client import Mailbox
 from crossdock.connectors.edi_x12.config import EdiSettings
 from crossdock.connectors.edi_x12.errors import config_invalid
@@ -36,8 +38,10 @@ class EdiConnector(Connector[EdiSettings]):
     ) -> None:
         super().__init__(system, settings, hub)
         root = self.settings.mailbox.expanduser()
-        self.mailbox = Mailbox(root if root.is_absolute() else (cwd or Path.cwd()) / root)
+        self._cwd = cwd or Path.cwd()
+        self.mailbox = Mailbox(root if root.is_absolute() else self._cwd / root)
         self._store: Store | None = None
+        self._as2: As2Link | None = None
 
     def bind_store(self, store: Store) -> None:
         self._store = store
@@ -52,7 +56,12 @@ class EdiConnector(Connector[EdiSettings]):
             raise config_invalid(
                 self.system.name, "mailbox", f"cannot use {self.mailbox.root}: {exc.strerror}"
             ) from exc
-        return EdiExchange(self.system.name, self.settings, self.mailbox, self._store)
+        transport = None
+        if self.settings.as2 is not None:
+            if self._as2 is None:  # keys read once per connector
+                self._as2 = As2Link(self.system.name, self.settings.as2, cwd=self._cwd)
+            transport = As2Transport(self.system.name, self._as2, self.mailbox, self._store)
+        return EdiExchange(self.system.name, self.settings, self.mailbox, self._store, transport)
 
 
 __all__ = ["EdiConnector"]

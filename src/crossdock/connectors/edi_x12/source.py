@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crossdock.connectors.base import ExchangeReport, OrderChanges, OrderIntake
+from crossdock.connectors.base import ExchangeReport, OrderChanges, OrderIntake, SignedAnswer
 from crossdock.connectors.edi_x12 import ack997
+from crossdock.connectors.edi_x12.as2_transport import As2Transport
 from crossdock.connectors.edi_x12.change860 import CANCEL, amend
 from crossdock.connectors.edi_x12.client import Mailbox
 from crossdock.connectors.edi_x12.config import EdiSettings
@@ -45,7 +47,7 @@ from crossdock.connectors.edi_x12.po860 import read_860
 from crossdock.connectors.edi_x12.validate import GroupResult, SetResult, validate_group
 from crossdock.connectors.edi_x12.writer import Fields, OutGroup, OutSet, Writer
 from crossdock.connectors.kit.drop_folder import UnsafeEntry
-from crossdock.errors import ConflictError, ErrorCode, InvalidInput, NotFound
+from crossdock.errors import BadSignature, ConflictError, ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.store.edi_rows import ControlKind, ControlState, InboundState
 from crossdock.store.facade import Store
@@ -68,8 +70,16 @@ class _Outcome:
 class EdiExchange:
     """A partner's mailbox processed against the store, orders handed to an intake."""
 
-    def __init__(self, system: str, settings: EdiSettings, mailbox: Mailbox, store: Store) -> None:
+    def __init__(
+        self,
+        system: str,
+        settings: EdiSettings,
+        mailbox: Mailbox,
+        store: Store,
+        as2: As2Transport | None = None,
+    ) -> None:
         self.system = system
+        self.as2 = as2
         self.settings = settings
         self.mailbox = mailbox
         self.store = store
@@ -94,7 +104,26 @@ class EdiExchange:
                 continue
             self.process(path.name, content.data, intake, report)
             self.mailbox.drop.move(path, self.mailbox.drop.processed)
+        if self.as2 is not None:
+            self.as2.send_pending(time.time())
         return report
+
+    # -- AS2 ------------------------------------------------------------------------------------
+    def receives_signed(self) -> bool:
+        return self.as2 is not None
+
+    def receive_signed(
+        self,
+        headers: dict[str, str],
+        body: bytes,
+        intake: OrderIntake,
+        changes: OrderChanges | None = None,
+    ) -> SignedAnswer:
+        """An AS2 message in: verified, processed as a received file, answered by its MDN."""
+        if self.as2 is None:
+            raise BadSignature(f"{self.system} does not send by AS2")
+        got = self.as2.receive(self, headers, body, intake, changes)
+        return SignedAnswer(got.status, got.headers, got.body)
 
     def _refuse(self, path: Path, reason: str, report: ExchangeReport) -> None:
         exc = NewException(
