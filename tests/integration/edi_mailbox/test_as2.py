@@ -292,3 +292,31 @@ def test_a_partner_that_is_down_is_retried_then_the_missing_mdn_is_an_alert(
         assert len(back.received) == 1
     finally:
         back.close()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"AS2-From": "BIGBOX", "AS2-To": "NOBODY", "Disposition-Notification-To": "x@y"},
+        {"AS2-From": "NOBODY", "AS2-To": "CROSSDOCKHUB", "Disposition-Notification-To": "x@y"},
+        {
+            "AS2-From": "BIGBOX",
+            "AS2-To": "CROSSDOCKHUB",
+            "Content-Type": "application/pkcs7-mime; smime-type=enveloped-data",
+            "Content-Transfer-Encoding": "base64",
+            "Disposition-Notification-To": "x@y",
+            "Disposition-Notification-Options": (
+                "signed-receipt-protocol=required, pkcs7-signature; "
+                "signed-receipt-micalg=required, sha256"
+            ),
+        },
+    ],
+)
+@pytest.mark.parametrize("body", [b"", b"\x00\xff garbage", b"MIIB" * 50])
+def test_whatever_comes_unproven_is_a_401_problem_never_a_500(
+    app: Application, hub_url: str, headers: dict[str, str], body: bytes
+) -> None:
+    answer = httpx.post(hub_url, content=body, headers=headers, timeout=30)
+    assert answer.status_code == 401, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")

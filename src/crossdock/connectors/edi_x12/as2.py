@@ -141,11 +141,14 @@ class As2Link:
         """
         lib = _lib()
         msg = lib.Message()
-        _status, exc, mdn = msg.parse(
-            raw_message(headers, body),
-            find_org_cb=lambda name: self.org if name == self.settings.ours else None,
-            find_partner_cb=lambda name: self.partner if name == self.settings.theirs else None,
-        )
+        try:
+            _status, exc, mdn = msg.parse(
+                raw_message(headers, body),
+                find_org_cb=lambda name: self.org if name == self.settings.ours else None,
+                find_partner_cb=lambda name: self.partner if name == self.settings.theirs else None,
+            )
+        except Exception as err:  # pyas2lib builds an error MDN outside its own guard
+            raise BadSignature(f"AS2 message refused: {type(err).__name__}: {err}") from None
         # The message id is looked up here, after the signature, not by pyas2lib's
         # callback: it asks before verifying, and a replayed id would get an MDN unproven.
         failure = exc[0] if exc else None  # (None, None) when the message was taken
