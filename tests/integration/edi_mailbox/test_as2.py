@@ -9,6 +9,7 @@ the partner's certificate from an environment variable.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -19,14 +20,17 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from pyas2lib import Mdn, Message, Organization, Partner
+from typer.testing import CliRunner
 
 from crossdock.api.app import create_app
 from crossdock.app import Application
+from crossdock.cli.main import app as cli
 from crossdock.connectors.edi_x12.as2 import raw_message
 from crossdock.connectors.edi_x12.source import EdiExchange
 from crossdock.observability.metrics import REGISTRY
@@ -252,11 +256,23 @@ def test_the_route_cannot_be_reached_unsigned(
     assert app.hub.store.orders.find("bigbox", "4500012345") is None
 
 
+def _status_json(app: Application, store_url: str, tmp_path: Path) -> dict[str, Any]:
+    """``crossdock status --json`` on the hub's own store and hub file."""
+    cfg = tmp_path / "crossdock.yaml"
+    cfg.write_text(yaml.safe_dump(app.hub.config.model_dump(mode="json", exclude_none=True)))
+    result = CliRunner().invoke(cli, ["status", "--json", "-c", str(cfg), "--store", store_url])
+    assert result.exit_code == 0, result.output
+    out: dict[str, Any] = json.loads(result.stdout[result.stdout.index("{") :])
+    return out
+
+
 def test_a_partner_that_is_down_is_retried_then_the_missing_mdn_is_an_alert(
     app: Application,
     partner_server: PartnerServer,
     keys: dict[str, tuple[bytes, bytes]],
     mailbox: Path,
+    tmp_path: Path,
+    store_url: str,
 ) -> None:
     port = partner_server.port
     partner_server.close()  # down: the connection is refused
@@ -285,6 +301,8 @@ def test_a_partner_that_is_down_is_retried_then_the_missing_mdn_is_an_alert(
         REGISTRY.get_sample_value("crossdock_edi_as2_mdn_overdue_total", {"partner": "bigbox"})
         == overdue + 1
     )
+
+    assert _status_json(app, store_url, tmp_path)["edi_as2_mdn_overdue"] == 1
 
     back = PartnerServer(keys, port)  # up again: the next due attempt goes through
     try:
