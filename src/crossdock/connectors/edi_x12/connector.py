@@ -1,8 +1,10 @@
 """The ``edi_x12`` connector kind: one trading partner exchanging X12 through a mailbox folder.
 
 The partner is a document exchange (:meth:`EdiConnector.documents`): each
-sync pass reads what it dropped into ``inbound/``, hands its orders to the
-order service and writes a 997 for every received group to ``outbound/``.
+sync pass reads what it dropped into ``inbound/``, hands its orders (850) and
+changes (860) to the order service and writes a 997 for every received group
+to ``outbound/``; with ``as2`` settings it also takes messages from the API's
+AS2 route and sends ``outbound/`` over AS2 (:mod:`.as2_transport`).
 It is neither an ingest source nor a route destination in this version; the
 outbound documents (855, 856, 810, 846) come later.
 """
