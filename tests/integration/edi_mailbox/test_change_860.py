@@ -10,7 +10,7 @@ import pytest
 from crossdock.app import Application
 from crossdock.connectors.edi_x12 import ack997
 from crossdock.connectors.edi_x12.envelope import read
-from crossdock.store.order_rows import OrderState
+from crossdock.store.order_rows import Move, OrderState
 
 from .conftest import drop
 
@@ -83,3 +83,27 @@ def test_refused_changes_name_the_element_and_change_nothing(
     # business refusals are sound X12 (accepted by the 997); the bad change type is not
     assert [s.ack.value for s in ack.sets] == ["A", "A", "A", "R"]
     assert ack.ack.value == "P"
+
+
+def test_a_change_to_an_order_the_erp_is_processing_is_refused_naming_why(
+    app: Application, mailbox: Path
+) -> None:
+    """The ERP's confirmation is written the way the order engine writes it (no ERP here)."""
+    drop(mailbox, "bigbox_two_orders.x12")
+    _pass(app)
+    orders = app.hub.store.orders
+    order = orders.find("bigbox", "4500012346")
+    assert order is not None
+    confirmed = orders.transition(
+        order.id,
+        {order.status},
+        Move(OrderState.CONFIRMED, erp_id="SO-0077", erp_number="SO-0077"),
+    )
+    assert confirmed is not None
+    drop(mailbox, "bigbox_860_after_erp.x12")
+    _pass(app)
+    assert _lines(app, "4500012346") == [(10, "W-100", Decimal(3), "CS")]
+    rows = app.hub.store.exceptions.page(system="bigbox", limit=10)
+    assert len(rows) == 1 and rows[0].native_id == "4500012346"
+    assert "the ERP has it as SO-0077" in rows[0].reason
+    assert rows[0].code == "conflict"

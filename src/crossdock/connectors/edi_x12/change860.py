@@ -75,7 +75,10 @@ def amend(change: PoChange, current: Order, settings: EdiSettings, lookup: Produ
             continue
         quantity = old.quantity if poc.quantity is None else poc.quantity
         way = _QUANTITY_CODES.get(poc.change)
-        if way is not None and (quantity > old.quantity) != (way == "increase"):
+        went = (
+            "increase" if quantity > old.quantity else "decrease" if quantity < old.quantity else ""
+        )
+        if way is not None and went != way:
             raise _refuse(
                 poc,
                 "POC03",
