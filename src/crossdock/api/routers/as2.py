@@ -57,8 +57,13 @@ signed MDN (`multipart/signed`), synchronously.
         "security": [],
         "requestBody": {
             "required": True,
-            "description": "the AS2 message body (application/pkcs7-mime), exactly as sent",
-            "content": {"application/pkcs7-mime": {"schema": {}}},
+            "description": (
+                "the AS2 message body exactly as sent; its Content-Type is the AS2 one "
+                "(application/pkcs7-mime, or multipart/signed when not encrypted: refused)"
+            ),
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
         },
     },
 )
