@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,12 @@ def test_an_850_in_with_its_signed_mdn_and_the_997_out_with_the_partners(
     assert (sent / acks[0].name).exists()
     assert '"disposition": "processed"' in (sent / f"{acks[0].name}.mdn.json").read_text()
     assert list((mailbox / "outbound").glob("*.x12")) == []
+
+    change = partner_server.message((SAMPLES / "bigbox_860_changes.x12").read_bytes(), "860.x12")
+    assert _post(hub_url, change).status_code == 200  # an 860 by AS2: the same order intake
+    amended = orders.find("bigbox", "4500012346")
+    assert amended is not None
+    assert [ln.quantity for ln in orders.lines(amended.id)] == [Decimal(6), Decimal(5)]
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crossdock.connectors.base import ExchangeReport, OrderChanges, OrderIntake
+from crossdock.connectors.base import ExchangeReport, OrderIntake
 from crossdock.connectors.edi_x12.as2 import As2Link
 from crossdock.connectors.edi_x12.client import Mailbox
 from crossdock.connectors.kit.drop_folder import write_atomic
@@ -86,7 +86,6 @@ class As2Transport:
         headers: dict[str, str],
         body: bytes,
         intake: OrderIntake,
-        changes: OrderChanges | None,
     ) -> As2Answer:
         """Verify, process (once), answer with the signed MDN; BadSignature when unproven."""
 
@@ -95,7 +94,6 @@ class As2Transport:
 
         got = self.link.receive(headers, body, seen)
         if not got.duplicate:
-            exchange._changes = changes
             name = got.filename or f"as2-{got.message_id}"
             exchange.process(name[:200], got.payload, intake, ExchangeReport())
             digest = _mid_digest(got.message_id)

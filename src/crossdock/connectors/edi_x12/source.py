@@ -122,7 +122,8 @@ class EdiExchange:
         """An AS2 message in: verified, processed as a received file, answered by its MDN."""
         if self.as2 is None:
             raise BadSignature(f"{self.system} does not send by AS2")
-        got = self.as2.receive(self, headers, body, intake, changes)
+        self._changes = changes
+        got = self.as2.receive(self, headers, body, intake)
         return SignedAnswer(got.status, got.headers, got.body)
 
     def _refuse(self, path: Path, reason: str, report: ExchangeReport) -> None:
