@@ -19,10 +19,10 @@ from types import TracebackType
 from typing import Literal
 
 from crossdock.config.hub import HubConfig
-from crossdock.connectors.base import Connector, IntakeAnswer
+from crossdock.connectors.base import Connector, IntakeAnswer, SignedAnswer, SignedDocuments
 from crossdock.connectors.registry import connector_class
-from crossdock.errors import InvalidInput
-from crossdock.model.order import Order
+from crossdock.errors import BadSignature, InvalidInput, NotFound
+from crossdock.model.order import Order, OrderLine
 from crossdock.services.availability.service import AvailabilityService
 from crossdock.services.customers.onboarding import Onboarder
 from crossdock.services.customers.service import CustomerService
@@ -232,6 +232,61 @@ class Application:
         done = self.orders.submit(channel, from_canonical(order))
         return IntakeAnswer(done.order.id, done.order.status.value)
 
+    def current_order(self, channel: str, order_number: str) -> Order | None:
+        """The order the hub holds for a channel's order number, as the canonical body it took."""
+        store = self.hub.store
+        row = store.orders.find(channel, order_number)
+        if row is None:
+            return None
+        lines = [
+            OrderLine(
+                line_number=ln.line_number,
+                sku=ln.sku,
+                quantity=ln.quantity,
+                unit=ln.unit,
+                unit_price=ln.channel_price,
+            )
+            for ln in store.orders.lines(row.id)
+        ]
+        return Order(
+            order_number=row.order_number,
+            channel=channel,
+            customer_account=row.customer_account,
+            ship_to=row.ship_to,
+            customer_po=row.customer_po,
+            currency=row.currency,
+            lines=lines,
+        )
+
+    def cancel_order(self, channel: str, order_number: str, reason: str) -> IntakeAnswer:
+        """A channel cancels its whole order (an EDI 860 with BCH01 01); audited, idempotent."""
+        row = self.hub.store.orders.find(channel, order_number)
+        if row is None:
+            raise NotFound(f"there is no order {order_number} from {channel}")
+        done = self.orders.cancel(row.id, actor=f"channel:{channel}", note=reason)
+        return IntakeAnswer(done.id, done.status.value)
+
+    def receive_signed(self, system: str, headers: dict[str, str], body: bytes) -> SignedAnswer:
+        """A signed document message (AS2) for a trading partner; BadSignature when unproven.
+
+        A system that is not in the hub file, or does not send signed documents,
+        is refused the same way, so the answer does not tell which names exist.
+        """
+        if system not in {s.name for s in self.hub.config.systems}:
+            raise BadSignature(f"no system {system!r}")
+        documents = self.hub.connector(system).documents()
+        if not isinstance(documents, SignedDocuments) or not documents.receives_signed():
+            raise BadSignature(f"{system} does not send signed documents")
+        return documents.receive_signed(headers, body, self.take_order, self)
+
+    def current(self, channel: str, order_number: str) -> Order | None:
+        """:class:`~crossdock.connectors.base.OrderChanges`: see :meth:`current_order`."""
+        return self.current_order(channel, order_number)
+
+    def cancel(self, channel: str, order_number: str, reason: str) -> IntakeAnswer:
+        """:class:`~crossdock.connectors.base.OrderChanges`: see :meth:`cancel_order`."""
+        return self.cancel_order(channel, order_number, reason)
+
     def _attach_documents(self) -> None:
         """A step per trading partner: its received documents in, before the orders go out.
 
@@ -243,7 +298,7 @@ class Application:
             def exchange(name: str = system) -> None:
                 documents = self.hub.connector(name).documents()
                 if documents is not None:
-                    documents.exchange(self.take_order)
+                    documents.exchange(self.take_order, self)
 
             self.hub.add_step(f"{system}.documents", exchange)
 

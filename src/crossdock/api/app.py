@@ -2,8 +2,9 @@
 
 OpenAPI 3.1 at ``/v1/openapi.json`` (interactive docs at ``/v1/docs``). Every
 error is an RFC 9457 problem document (see :mod:`crossdock.api.problems`);
-every route but ``GET /v1/health`` and ``POST /v1/webhooks/{system}`` needs
-an API key (see :mod:`crossdock.api.auth`).
+every route but ``GET /v1/health``, ``POST /v1/webhooks/{system}`` and
+``POST /v1/as2/{system}`` (both proven by their signature) needs an API key
+(see :mod:`crossdock.api.auth`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from crossdock.api.hot import HotRoutes
 from crossdock.api.middleware import BodyLimit, CatchAll, MiB
 from crossdock.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from crossdock.api.routers import ROUTERS
+from crossdock.api.routers.as2 import MAX_AS2_BYTES
 from crossdock.api.routers.webhooks import MAX_WEBHOOK_BYTES
 from crossdock.api.throttle import InboundThrottle
 from crossdock.api.versioning import DeprecationHeaders
@@ -146,7 +148,10 @@ def create_app(
     app.add_middleware(
         BodyLimit,
         max_bytes=max_body_bytes,
-        prefix_limits={f"{API_PREFIX}/webhooks/": MAX_WEBHOOK_BYTES},
+        prefix_limits={
+            f"{API_PREFIX}/webhooks/": MAX_WEBHOOK_BYTES,
+            f"{API_PREFIX}/as2/": MAX_AS2_BYTES,
+        },
     )
     app.add_middleware(CatchAll)
     if warm:

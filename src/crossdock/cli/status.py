@@ -9,6 +9,7 @@ from rich.table import Table
 from crossdock.cli.availability import print_freshness
 from crossdock.cli.options import ConfigOpt, StoreOpt, console, open_app
 from crossdock.cli.output import JsonOpt, json_out, when_text
+from crossdock.errors import ErrorCode
 from crossdock.store import alert_state
 
 
@@ -28,6 +29,9 @@ def status(
             "with_problem": hub.store.orders.with_problem(),
         }
         edi_gaps = len(hub.store.edi.gaps())
+        mdn_overdue = hub.store.exceptions.count_open(
+            code=ErrorCode.DESTINATION_UNAVAILABLE.value, field="MDN"
+        )
         rules = {r.name for r in hub.config.alerts.rules}
         alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
         if not as_json:
@@ -52,6 +56,7 @@ def status(
                 "records": counts,
                 "open_exceptions": open_exc,
                 "edi_control_gaps": edi_gaps,
+                "edi_as2_mdn_overdue": mdn_overdue,
                 "orders": orders,
                 "alerts": [
                     {
@@ -100,6 +105,12 @@ def status(
         console.print(
             f"EDI control numbers handed out that no written file carries: {edi_gaps:,} "
             "(crossdock edi gaps)",
+            highlight=False,
+        )
+    if mdn_overdue:
+        console.print(
+            f"EDI documents sent by AS2 without their MDN past the partner's deadline: "
+            f"{mdn_overdue:,} (crossdock exceptions list; still being retried)",
             highlight=False,
         )
     for a in alerts:

@@ -222,6 +222,48 @@ class OrderIntake(Protocol):
     def __call__(self, channel: str, order: Order) -> IntakeAnswer: ...
 
 
+class OrderChanges(Protocol):
+    """What a channel may do to an order it sent besides sending it again: read, cancel.
+
+    ``current`` is the order the hub holds for the channel's order number (None:
+    none); an amended body goes through the :class:`OrderIntake` as the same
+    order number. ``cancel`` raises ``ConflictError`` when the order can no
+    longer be cancelled (shipped), ``NotFound`` when there is none.
+    """
+
+    def current(self, channel: str, order_number: str) -> Order | None: ...
+
+    def cancel(self, channel: str, order_number: str, reason: str) -> IntakeAnswer: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SignedAnswer:
+    """What a signed document transport answers over HTTP (an AS2 MDN)."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@runtime_checkable
+class SignedDocuments(Protocol):
+    """A document exchange that also takes documents over HTTP, proven by their signature."""
+
+    def receives_signed(self) -> bool:
+        """Whether this partner sends over the hub's signed route (AS2 configured)."""
+        ...
+
+    def receive_signed(
+        self,
+        headers: dict[str, str],
+        body: bytes,
+        intake: OrderIntake,
+        changes: OrderChanges | None = None,
+    ) -> SignedAnswer:
+        """Verify, process once, answer; ``BadSignature`` when the sender is not proven."""
+        ...
+
+
 @dataclass(slots=True)
 class ExchangeReport:
     """One pass of a document exchange: files read, orders taken, exceptions filed."""
@@ -237,8 +279,12 @@ class ExchangeReport:
 class DocumentExchange(Protocol):
     """A system that trades business documents (EDI): orders in, acknowledgments out."""
 
-    def exchange(self, intake: OrderIntake) -> ExchangeReport:
-        """Process what the partner sent, handing each order to ``intake``; answer it."""
+    def exchange(self, intake: OrderIntake, changes: OrderChanges | None = None) -> ExchangeReport:
+        """Process what the partner sent, handing each order to ``intake``; answer it.
+
+        Changes to orders (an EDI 860) are applied through ``changes``; without
+        it they are refused with an exception.
+        """
         ...
 
 
@@ -412,12 +458,15 @@ __all__ = [
     "IntakeAnswer",
     "Mismatch",
     "MismatchKind",
+    "OrderChanges",
     "OrderFeed",
     "OrderIntake",
     "OrderUnit",
     "ReadBack",
     "ReadBackDestination",
     "Sent",
+    "SignedAnswer",
+    "SignedDocuments",
     "SnapshotSource",
     "Source",
     "SourceError",

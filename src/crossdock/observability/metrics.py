@@ -36,6 +36,18 @@ RETRIES = Counter(
     ["route"],
     registry=REGISTRY,
 )
+AS2_SENT = Counter(
+    "crossdock_edi_as2_sent_total",
+    "AS2 sends to trading partners by outcome (processed, retry, failed).",
+    ["partner", "outcome"],
+    registry=REGISTRY,
+)
+AS2_MDN_OVERDUE = Counter(
+    "crossdock_edi_as2_mdn_overdue_total",
+    "Outbound AS2 documents whose MDN did not come back within the partner's deadline.",
+    ["partner"],
+    registry=REGISTRY,
+)
 BATCH_SIZE = Histogram(
     "crossdock_delivery_batch_size",
     "Deliveries per push.",
@@ -177,6 +189,8 @@ def render(extra: Collector | None = None) -> bytes:
 
 
 __all__ = [
+    "AS2_MDN_OVERDUE",
+    "AS2_SENT",
     "BATCH_SIZE",
     "DELIVERIES",
     "INGESTED",

@@ -49,11 +49,17 @@ def mailbox(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(store_url: str, mailbox: Path) -> Iterator[Application]:
+def partner_extra() -> dict[str, Any]:
+    """More settings for the partner (a test module overrides it: AS2)."""
+    return {}
+
+
+@pytest.fixture
+def app(store_url: str, mailbox: Path, partner_extra: dict[str, Any]) -> Iterator[Application]:
     config = HubConfig(
         systems=[
             SystemConfig(name="erp", kind="files"),
-            SystemConfig(name="bigbox", kind="edi_x12", settings=partner(mailbox)),
+            SystemConfig(name="bigbox", kind="edi_x12", settings=partner(mailbox) | partner_extra),
         ],
         ownership={e: EntityOwnership(owner="erp") for e in TYPES},
         availability=AvailabilityConfig(locations=["W1"]),

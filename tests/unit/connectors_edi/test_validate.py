@@ -168,3 +168,20 @@ def test_the_code_enums_are_the_grammar_code_lists() -> None:
     assert {c.value for c in SetCode} == set(lists["set_error"])
     assert {c.value for c in GroupCode} <= set(lists["group_error"])
     assert {c.value for c in InterchangeNote} == set(lists["ta1_note"])
+
+
+def test_sets_of_one_shape_are_each_checked_element_by_element() -> None:
+    """The walk of a shape is kept between sets; each set's element errors are its own."""
+    broken = ("BEG*00*SA*9**20261301", "N1*ST*S*92*0042", "PO1*1*1*EA*1**XX*W-100")
+    assert _group(*GOOD) == ["AK1*PO*1", "AK2*850*0001", "AK5*A", "AK9*A*1*1*1"]
+    assert _group(*broken) == [
+        "AK1*PO*1",
+        "AK2*850*0001",
+        "AK3*BEG*2**8",
+        "AK4*5*373*8*20261301",
+        "AK3*PO1*4*PO1*8",
+        "AK4*6*235*7*XX",
+        "AK5*R*5",
+        "AK9*R*1*1*0",
+    ]
+    assert _group(*GOOD) == ["AK1*PO*1", "AK2*850*0001", "AK5*A", "AK9*A*1*1*1"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from crossdock.api.routers import (
+    as2,
     audit,
     availability,
     changes,
@@ -35,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.router,
     proposals.router,
     webhooks.router,
+    as2.router,
     metrics.router,
     pricing.router,
     orders.router,

@@ -1,8 +1,10 @@
-"""The ``edi_x12`` connector: trading partners speaking X12 (004010) through mailbox folders.
+"""The ``edi_x12`` connector: trading partners speaking X12 (004010) through mailboxes and AS2.
 
-In: 850 purchase orders, validated against their grammar (``grammars/``, data
-not code), mapped to the canonical order and handed to the order service; a
-997 answers every received group. Out: envelopes with control numbers
+In: 850 purchase orders and 860 changes, validated against their grammar
+(``grammars/``, data not code), mapped to the canonical order and handed to
+the order service; a 997 answers every received group. With ``as2`` settings
+the partner also sends over AS2 (signed MDNs) and the hub's files go out the
+same way. Out: envelopes with control numbers
 allocated in the store before any file is written. Registered under the
 ``crossdock.connectors`` entry point ``edi_x12``.
 """

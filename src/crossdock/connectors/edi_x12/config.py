@@ -65,6 +65,43 @@ class SeparatorSettings(_Strict):
         return self
 
 
+class PemSource(_Strict):
+    """Where a PEM (or PKCS#12) blob comes from: a file the hub file names, or a variable."""
+
+    file: Path | None = Field(default=None, description="relative: to the cwd")
+    env: str | None = Field(default=None, description="environment variable holding the PEM")
+
+    @model_validator(mode="after")
+    def _one(self) -> PemSource:
+        if (self.file is None) == (self.env is None):
+            raise ValueError("give exactly one of file or env")
+        return self
+
+
+class As2Settings(_Strict):
+    """AS2 transport for the partner: signed and encrypted messages, signed MDNs.
+
+    Keys and certificates come from files named here or from environment
+    variables, never from the repository.
+    """
+
+    ours: str = Field(min_length=1, max_length=128, description="the hub's AS2 name (AS2-To in)")
+    theirs: str = Field(min_length=1, max_length=128, description="the partner's AS2 name")
+    url: str | None = Field(
+        default=None, pattern=r"^https?://", description="the partner's AS2 endpoint (outbound)"
+    )
+    key: PemSource = Field(description="the hub's private key and certificate (PEM or PKCS#12)")
+    key_password_env: str | None = Field(default=None, description="variable with its password")
+    partner_certificate: PemSource = Field(description="verifies the partner, encrypts to it")
+    encryption: Literal["aes_128_cbc", "aes_192_cbc", "aes_256_cbc", "tripledes_192_cbc"] = (
+        "aes_256_cbc"
+    )
+    mdn_deadline_seconds: int = Field(default=900, ge=1, description="no MDN by then: an alert")
+    retry_seconds: float = Field(default=30.0, gt=0, description="first backoff; doubles")
+    retry_max_seconds: float = Field(default=1800.0, gt=0)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+
+
 class EdiSettings(_Strict):
     """Typed settings of a ``kind: edi_x12`` system (one trading partner)."""
 
@@ -94,6 +131,7 @@ class EdiSettings(_Strict):
     partner_prices: bool = Field(
         default=True, description="PO104 is the channel's price (the price rule compares it)"
     )
+    as2: As2Settings | None = Field(default=None, description="AS2 transport (else: mailbox only)")
 
     @field_validator("ship_to", "bill_to")
     @classmethod
@@ -132,7 +170,9 @@ __all__ = [
     "GTIN_QUALIFIERS",
     "PARTNER_QUALIFIERS",
     "SKU_QUALIFIERS",
+    "As2Settings",
     "EdiSettings",
     "InterchangeId",
+    "PemSource",
     "SeparatorSettings",
 ]

@@ -1,8 +1,10 @@
 """The ``edi_x12`` connector kind: one trading partner exchanging X12 through a mailbox folder.
 
 The partner is a document exchange (:meth:`EdiConnector.documents`): each
-sync pass reads what it dropped into ``inbound/``, hands its orders to the
-order service and writes a 997 for every received group to ``outbound/``.
+sync pass reads what it dropped into ``inbound/``, hands its orders (850) and
+changes (860) to the order service and writes a 997 for every received group
+to ``outbound/``; with ``as2`` settings it also takes messages from the API's
+AS2 route and sends ``outbound/`` over AS2 (:mod:`.as2_transport`).
 It is neither an ingest source nor a route destination in this version; the
 outbound documents (855, 856, 810, 846) come later.
 """
@@ -15,6 +17,8 @@ from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
 from crossdock.connectors.base import Connector, DocumentExchange
+from crossdock.connectors.edi_x12.as2 import As2Link
+from crossdock.connectors.edi_x12.as2_transport import As2Transport
 from crossdock.connectors.edi_x12.client import Mailbox
 from crossdock.connectors.edi_x12.config import EdiSettings
 from crossdock.connectors.edi_x12.errors import config_invalid
@@ -36,8 +40,10 @@ class EdiConnector(Connector[EdiSettings]):
     ) -> None:
         super().__init__(system, settings, hub)
         root = self.settings.mailbox.expanduser()
-        self.mailbox = Mailbox(root if root.is_absolute() else (cwd or Path.cwd()) / root)
+        self._cwd = cwd or Path.cwd()
+        self.mailbox = Mailbox(root if root.is_absolute() else self._cwd / root)
         self._store: Store | None = None
+        self._as2: As2Link | None = None
 
     def bind_store(self, store: Store) -> None:
         self._store = store
@@ -52,7 +58,12 @@ class EdiConnector(Connector[EdiSettings]):
             raise config_invalid(
                 self.system.name, "mailbox", f"cannot use {self.mailbox.root}: {exc.strerror}"
             ) from exc
-        return EdiExchange(self.system.name, self.settings, self.mailbox, self._store)
+        transport = None
+        if self.settings.as2 is not None:
+            if self._as2 is None:  # keys read once per connector
+                self._as2 = As2Link(self.system.name, self.settings.as2, cwd=self._cwd)
+            transport = As2Transport(self.system.name, self._as2, self.mailbox, self._store)
+        return EdiExchange(self.system.name, self.settings, self.mailbox, self._store, transport)
 
 
 __all__ = ["EdiConnector"]

@@ -151,10 +151,19 @@ def check_segment(seg: list[str], sdef: SegmentDef) -> list[ElementError]:
         if ed.req == "M":
             errors.append(ElementError(ed.position, ed.ref, ElementCode.MANDATORY_MISSING))
     for kind, a, b, cond in _pairs(sdef):
-        if a:  # the usual two-element condition, judged here when it holds
+        if a:  # the usual two-element condition, judged here; _conditions names the failure
             pa = a <= count and seg[a] != ""
             pb = b <= count and seg[b] != ""
-            if (pa and pb and kind != "E") or (not pa and not pb and kind != "R"):
+            if kind == "P":
+                if pa is pb:
+                    continue
+            elif kind == "R":
+                if pa or pb:
+                    continue
+            elif kind == "C":
+                if not pa or pb:
+                    continue
+            elif not (pa and pb):  # E
                 continue
         errors += _conditions(seg, sdef, count, (cond,))
     return errors

@@ -168,7 +168,7 @@ def grammar(code: str) -> SetGrammar:
     )
 
 
-SUPPORTED = ("850", "997")
+SUPPORTED = ("850", "860", "997")
 """Transaction sets the hub has a grammar for."""
 
 

@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crossdock.connectors.base import ExchangeReport, OrderIntake
+from crossdock.connectors.base import ExchangeReport, OrderChanges, OrderIntake, SignedAnswer
 from crossdock.connectors.edi_x12 import ack997
+from crossdock.connectors.edi_x12.as2_transport import As2Transport
+from crossdock.connectors.edi_x12.change860 import CANCEL, amend
 from crossdock.connectors.edi_x12.client import Mailbox
 from crossdock.connectors.edi_x12.config import EdiSettings
 from crossdock.connectors.edi_x12.envelope import Interchange, TransactionSet, read
@@ -40,10 +43,11 @@ from crossdock.connectors.edi_x12.errors import X12SyntaxError
 from crossdock.connectors.edi_x12.lookup import StoreLookup
 from crossdock.connectors.edi_x12.mapper import MappingProblem, to_order
 from crossdock.connectors.edi_x12.po850 import read_850
+from crossdock.connectors.edi_x12.po860 import read_860
 from crossdock.connectors.edi_x12.validate import GroupResult, SetResult, validate_group
 from crossdock.connectors.edi_x12.writer import Fields, OutGroup, OutSet, Writer
 from crossdock.connectors.kit.drop_folder import UnsafeEntry
-from crossdock.errors import ConflictError, ErrorCode, InvalidInput
+from crossdock.errors import BadSignature, ConflictError, ErrorCode, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.store.edi_rows import ControlKind, ControlState, InboundState
 from crossdock.store.facade import Store
@@ -66,16 +70,26 @@ class _Outcome:
 class EdiExchange:
     """A partner's mailbox processed against the store, orders handed to an intake."""
 
-    def __init__(self, system: str, settings: EdiSettings, mailbox: Mailbox, store: Store) -> None:
+    def __init__(
+        self,
+        system: str,
+        settings: EdiSettings,
+        mailbox: Mailbox,
+        store: Store,
+        as2: As2Transport | None = None,
+    ) -> None:
         self.system = system
+        self.as2 = as2
         self.settings = settings
         self.mailbox = mailbox
         self.store = store
         self.writer = Writer(settings.envelope())
         self.lookup = StoreLookup(store, system)
+        self._changes: OrderChanges | None = None
 
     # -- a pass -----------------------------------------------------------------------------
-    def exchange(self, intake: OrderIntake) -> ExchangeReport:
+    def exchange(self, intake: OrderIntake, changes: OrderChanges | None = None) -> ExchangeReport:
+        self._changes = changes
         report = ExchangeReport()
         listing = self.mailbox.drop.scan()
         for refused in listing.refused:
@@ -90,7 +104,27 @@ class EdiExchange:
                 continue
             self.process(path.name, content.data, intake, report)
             self.mailbox.drop.move(path, self.mailbox.drop.processed)
+        if self.as2 is not None:
+            self.as2.send_pending(time.time())
         return report
+
+    # -- AS2 ------------------------------------------------------------------------------------
+    def receives_signed(self) -> bool:
+        return self.as2 is not None
+
+    def receive_signed(
+        self,
+        headers: dict[str, str],
+        body: bytes,
+        intake: OrderIntake,
+        changes: OrderChanges | None = None,
+    ) -> SignedAnswer:
+        """An AS2 message in: verified, processed as a received file, answered by its MDN."""
+        if self.as2 is None:
+            raise BadSignature(f"{self.system} does not send by AS2")
+        self._changes = changes
+        got = self.as2.receive(self, headers, body, intake)
+        return SignedAnswer(got.status, got.headers, got.body)
 
     def _refuse(self, path: Path, reason: str, report: ExchangeReport) -> None:
         exc = NewException(
@@ -199,6 +233,8 @@ class EdiExchange:
                 out.exceptions.append(self._rejected_set(name, ic, group.control, sr))
             elif sr.tset.code == "850" and intake is not None:
                 self._take(name, ic, group.control, sr.tset, intake, out)
+            elif sr.tset.code == "860" and intake is not None:
+                self._change(name, ic, group.control, sr.tset, intake, out)
 
     def _take(
         self,
@@ -224,6 +260,47 @@ class EdiExchange:
             return
         out.exceptions.append(
             self._exception(name, ic, gs06, tset, where, why, code=code, po=po.number)
+        )
+
+    def _change(
+        self,
+        name: str,
+        ic: Interchange,
+        gs06: str,
+        tset: TransactionSet,
+        intake: OrderIntake,
+        out: _Outcome,
+    ) -> None:
+        """An 860: the whole order cancelled, or the order amended through the intake."""
+        change = read_860(tset)
+        where, code = "BCH03", ErrorCode.DOCUMENT_REFUSED
+        try:
+            if self._changes is None:
+                raise ConflictError("this hub takes no order changes from document exchanges")
+            current = self._changes.current(self.system, change.number)
+            if current is None:
+                raise InvalidInput(
+                    f"there is no order {change.number} from this partner to change",
+                    field="BCH03",
+                )
+            if change.purpose == CANCEL:
+                answer = self._changes.cancel(
+                    self.system, change.number, f"860 {tset.control} in {name}: cancelled"
+                )
+            else:
+                amended = amend(change, current, self.settings, self.lookup)
+                answer = intake(self.system, amended)
+        except MappingProblem as problem:
+            where, why, code = problem.element, f"order {change.number}: {problem}", problem.code
+        except (InvalidInput, ConflictError, NotFound) as exc:
+            where = getattr(exc, "field", None) or where
+            why = f"change of order {change.number} refused: {exc.message}"
+            code = exc.code
+        else:
+            out.orders.append(answer.order_id)
+            return
+        out.exceptions.append(
+            self._exception(name, ic, gs06, tset, where, why, code=code, po=change.number)
         )
 
     def _rejected_set(self, name: str, ic: Interchange, gs06: str, sr: SetResult) -> NewException:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from crossdock.connectors.edi_x12.codes import (
     ElementCode,
@@ -28,7 +29,7 @@ from crossdock.connectors.edi_x12.codes import (
 )
 from crossdock.connectors.edi_x12.elements import ElementError, check_segment
 from crossdock.connectors.edi_x12.envelope import Group, Segment, TransactionSet
-from crossdock.connectors.edi_x12.grammar import Loop, Node, SetGrammar, grammar, segments
+from crossdock.connectors.edi_x12.grammar import Loop, Node, grammar, segments
 
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
 _NOTED_ONLY = frozenset({SegmentCode.NOT_IN_SET})
@@ -114,17 +115,32 @@ def _places(nodes: tuple[Node, ...]) -> _Places:
     return kept[1]
 
 
+_Check = tuple[int, str, str | None]
+"""A segment to check against its definition: its index in the set, its id, its loop."""
+_Step = SegmentError | _Check
+_Plan = tuple[_Step, ...]
+
+
 class _Matcher:
-    def __init__(self, segs: list[Segment], known: frozenset[str]) -> None:
-        self.segs = segs
+    """The grammar walked over a set's segment ids alone.
+
+    It finds what is wrong with the structure and which segments to check element
+    by element, in the order the errors are reported.
+
+    Structure depends on nothing but the sequence of ids, so a walk is kept per sequence
+    (:func:`_structure`): a partner's sets of one shape are walked once, and each set
+    then costs only its element checks.
+    """
+
+    def __init__(self, ids: tuple[str, ...], known: frozenset[str]) -> None:
+        self.ids = ids
         self.known = known
         self.i = 0
-        self.errors: list[SegmentError] = []
-        self.defs = segments()
+        self.steps: list[_Step] = []
 
     def error(self, code: SegmentCode, at: int, loop: str | None, sid: str | None = None) -> None:
-        seg_id = sid if sid is not None else self.segs[at][0]
-        self.errors.append(SegmentError(seg_id, at + 1, loop, code))
+        seg_id = sid if sid is not None else self.ids[at]
+        self.steps.append(SegmentError(seg_id, at + 1, loop, code))
 
     def level(self, nodes: tuple[Node, ...], loop: str | None) -> None:
         """Match segments to ``nodes`` until one belongs elsewhere (an outer level decides).
@@ -135,12 +151,11 @@ class _Matcher:
         """
         counts = [0] * len(nodes)
         pos = 0
-        segs = self.segs
+        ids = self.ids
         places, mandatory = _places(nodes)
         known = self.known
-        defs = self.defs
-        while self.i < len(segs):
-            sid = segs[self.i][0]
+        while self.i < len(ids):
+            sid = ids[self.i]
             if sid not in known:
                 code = (
                     SegmentCode.NOT_IN_SET if _SEGMENT_ID.match(sid) else SegmentCode.UNRECOGNIZED
@@ -167,14 +182,7 @@ class _Matcher:
             else:
                 if counts[k] > node.max_use:
                     self.error(SegmentCode.OVER_MAX_USE, self.i, loop)
-                seg = segs[self.i]
-                problems = check_segment(seg, defs[sid])
-                if problems:
-                    self.errors.append(
-                        SegmentError(
-                            sid, self.i + 1, loop, SegmentCode.ELEMENT_ERRORS, tuple(problems)
-                        )
-                    )
+                self.steps.append((self.i, sid, loop))
                 self.i += 1
             pos = k
         if any(j >= pos and counts[j] == 0 for j in mandatory):
@@ -183,37 +191,60 @@ class _Matcher:
     def _missing(
         self, nodes: tuple[Node, ...], counts: list[int], start: int, stop: int, loop: str | None
     ) -> None:
-        at = min(self.i, len(self.segs) - 1)
+        at = min(self.i, len(self.ids) - 1)
         for j in range(start, stop):
             node = nodes[j]
             if node.req == "M" and counts[j] == 0:
                 self.error(SegmentCode.MANDATORY_MISSING, at, loop, node.first)
                 counts[j] = -1  # report it once
 
-    def run(self, g: SetGrammar) -> None:
-        self.level(g.body, None)
+
+@lru_cache(maxsize=1024)
+def _structure(code: str, ids: tuple[str, ...]) -> _Plan:
+    """The walk of grammar ``code`` over one sequence of segment ids (kept: see _Matcher)."""
+    g = grammar(code)
+    m = _Matcher(ids, g.segment_ids())
+    m.level(g.body, None)
+    return tuple(m.steps)
+
+
+def _errors(segs: list[Segment], plan: _Plan) -> list[SegmentError]:
+    """The plan's structural errors with each planned segment's element errors in place."""
+    errors: list[SegmentError] = []
+    defs = segments()
+    for step in plan:
+        if type(step) is tuple:
+            at, sid, loop = step
+            problems = check_segment(segs[at], defs[sid])
+            if problems:
+                errors.append(
+                    SegmentError(sid, at + 1, loop, SegmentCode.ELEMENT_ERRORS, tuple(problems))
+                )
+        else:
+            assert isinstance(step, SegmentError)
+            errors.append(step)
+    return errors
 
 
 def validate_set(tset: TransactionSet) -> SetResult:
     """The set's AK5 judgment, its AK502 codes and its segment errors."""
     codes = list(tset.problems)
     try:
-        g = grammar(tset.code)
+        grammar(tset.code)
     except KeyError:
         codes.insert(0, SetCode.NOT_SUPPORTED if tset.code else SetCode.BAD_IDENTIFIER)
         return SetResult(tset, SetAck.REJECTED, codes)
     if not tset.control or len(tset.control) < 4:
         codes.append(SetCode.BAD_CONTROL_NUMBER)
-    segs = tset.segments if SetCode.TRAILER_MISSING not in codes else [*tset.segments]
-    m = _Matcher(segs, g.segment_ids())
-    m.run(g)
+    segs = tset.segments
+    found = _errors(segs, _structure(tset.code, tuple([s[0] for s in segs])))
     if SetCode.TRAILER_MISSING in codes:  # the SE the grammar asks for is already reported
-        m.errors = [
+        found = [
             e
-            for e in m.errors
+            for e in found
             if not (e.segment_id == "SE" and e.code is SegmentCode.MANDATORY_MISSING)
         ]
-    errors = sorted(m.errors, key=lambda e: e.position)
+    errors = sorted(found, key=lambda e: e.position)
     serious = [e for e in errors if e.code not in _NOTED_ONLY]
     if serious and SetCode.SEGMENTS_IN_ERROR not in codes:
         codes.append(SetCode.SEGMENTS_IN_ERROR)

@@ -89,11 +89,17 @@ class SqlExceptions(SqlRepo):
                 conn.execute(select(func.count()).where(_E.status == status.value)).scalar_one()
             )
 
-    def count_open(self, system: str | None = None) -> int:
-        """Open exceptions, of one system's changes when ``system`` is given."""
+    def count_open(
+        self, system: str | None = None, *, code: str | None = None, field: str | None = None
+    ) -> int:
+        """Open exceptions, of one system's changes, one code, one field when given."""
         q = select(func.count()).where(_E.status == ExceptionStatus.OPEN.value)
         if system is not None:
             q = q.where(_E.system == system)
+        if code is not None:
+            q = q.where(_E.code == code)
+        if field is not None:
+            q = q.where(_E.field == field)
         with self._engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
