@@ -26,7 +26,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from pyas2lib import Mdn, Message, Organization, Partner
 from typer.testing import CliRunner
 
 from crossdock.api.app import create_app
@@ -37,6 +36,15 @@ from crossdock.connectors.edi_x12.source import EdiExchange
 from crossdock.observability.metrics import REGISTRY
 
 from .conftest import SAMPLES
+
+try:
+    from pyas2lib import Mdn, Message, Organization, Partner
+except Exception as exc:  # oscrypto 1.3.0 on OpenSSL 3.0.10+: wbond/oscrypto#78
+    pytest.skip(
+        f"AS2 tests skipped: pyas2lib cannot load its crypto backend here ({exc!r}); "
+        "install oscrypto from its repository (docs/connectors/edi_x12.md)",
+        allow_module_level=True,
+    )
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,11 @@ certificate and its MIC compared with the one sent.
 Keys come from files the hub file names or from environment variables
 (:class:`~crossdock.connectors.edi_x12.config.PemSource`), never from the
 repository. pyas2lib is the ``crossdock[as2]`` extra, imported only when a
-partner has ``as2`` settings.
+partner has ``as2`` settings. Its crypto backend oscrypto, in its last release
+(1.3.0), cannot read the version string of OpenSSL 3.0.10 and later
+(wbond/oscrypto#78; fixed in its repository, not released): on such a machine
+the import fails until oscrypto is installed from its repository, and AS2 then
+answers 503 naming the cause instead of running half-way.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 
 from crossdock.connectors.base import config_invalid, secret_from_env
 from crossdock.connectors.edi_x12.config import As2Settings, PemSource
-from crossdock.errors import BadSignature, CrossdockError, ErrorCode
+from crossdock.errors import BadSignature, ErrorCode, RetryableError
 
 _REFUSALS = (
     "PartnerNotFound",
@@ -39,9 +43,16 @@ _REFUSALS = (
 def _lib() -> Any:
     try:
         import pyas2lib
-    except ImportError as exc:  # pragma: no cover - the extra is part of dev
-        raise CrossdockError(
+    except ImportError as exc:
+        raise RetryableError(
             "AS2 needs pyas2lib: pip install 'crossdock[as2]'",
+            code=ErrorCode.MISSING_DEPENDENCY,
+        ) from exc
+    except Exception as exc:  # its crypto backend refused to load (see the module doc)
+        raise RetryableError(
+            f"AS2 is unavailable in this process: pyas2lib's crypto backend (oscrypto) could "
+            f"not load ({exc}); on OpenSSL 3.0.10 or later install oscrypto from its "
+            f"repository (docs/connectors/edi_x12.md)",
             code=ErrorCode.MISSING_DEPENDENCY,
         ) from exc
     return pyas2lib
