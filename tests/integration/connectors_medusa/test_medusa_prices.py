@@ -32,9 +32,9 @@ from crossdock.model.change import Change
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
-from .buyer import Storefront, open_storefront
 from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
+from .storefront import Shopper, Storefront, seed_checkout
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette prefers httpx2; the client works the same
@@ -150,7 +150,7 @@ def quote(client: TestClient, key: str, account: str, sku: str, unit: str | None
 
 @pytest.fixture
 def storefront(medusa: MedusaPeer) -> Storefront:
-    return open_storefront(medusa)
+    return seed_checkout(medusa)
 
 
 @pytest.fixture
@@ -178,7 +178,9 @@ def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
 ) -> None:
     account, skus = "ACME-P1", ("PW-1", "PW-2")
     registered, made = "ann@acme-p1.test", "bob@acme-p1.test"
-    ann_id, password = storefront.register(registered)  # signed up before the hub pushed
+    ann, guest = Shopper(storefront), Shopper(storefront)
+    # Ann signed up (and is logged in) before the hub pushed
+    ann_id = ann.register(registered, "ann-secret-1")["id"]
     hub = hub_for(tmp_path, medusa, account)
     try:
         seed(hub, account, skus, [registered, "Bob@ACME-P1.test"])
@@ -206,21 +208,20 @@ def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
         # what the registered buyer sees is Medusa's calculation = the hub's quote
         with TestClient(create_app(Application(hub))) as client:
             key = create_api_key(hub.store, "reader", ["read"])
-            token = storefront.login(registered, password)
             w1, w2 = skus
-            seen = storefront.prices(w1.lower(), token)
+            seen = ann.prices(w1.lower())
             assert seen == {
                 w1: quote(client, key, account, w1),
                 f"{w1}-CS": quote(client, key, account, w1, "CS"),
             }
             assert seen[w1] == Decimal("8.40")  # the contract, under the base list's 10.00
-            assert storefront.prices(w2.lower(), token) == {w2: quote(client, key, account, w2)}
-            assert storefront.prices(w1.lower()) == {w1: Decimal(11), f"{w1}-CS": Decimal(132)}
+            assert ann.prices(w2.lower()) == {w2: quote(client, key, account, w2)}
+            assert guest.prices(w1.lower()) == {w1: Decimal(11), f"{w1}-CS": Decimal(132)}
 
             # a new contract price replaces the old one: one price per variant, still the quote
             assert not hub.ingest([contract(f"C-{account}", account, w1, "8.10")]).exceptions
             sync(hub, app)
-            seen = storefront.prices(w1.lower(), token)
+            seen = ann.prices(w1.lower())
             assert seen[w1] == quote(client, key, account, w1) == Decimal("8.10")
         [plist] = lists_of(medusa, account)
         prices = list_prices(medusa, plist["id"])
@@ -247,6 +248,8 @@ def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
             )
     finally:
         hub.close()
+        ann.close()
+        guest.close()
 
 
 def test_a_contact_removed_or_an_account_blocked_leaves_the_group(

@@ -12,7 +12,12 @@ the hub's quote. Each variant of the SKU gets the unit price times its unit's
 factor (a case of 12 costs 12 base units), in the record's currency.
 
 Never twice: the list is found by its account before it is made (its
-``metadata.crossdock_customer``, searched by title), and a variant's price in
+``metadata.crossdock_customer``, searched by title), and an account's prices
+are pushed under a lease in the hub's store
+(:mod:`~crossdock.connectors.medusa.claims`), so two hub processes pushing
+one account's prices make one list and one price per variant; the process
+that did not push last reads the list again first. Where several lists exist
+anyway (made before the lease), the oldest is the account's. A variant's price in
 it is updated when it has one, so a push repeated after a lost answer updates
 what the first one made. The list's prices are read once per process and then
 kept from Medusa's answers; if Medusa refuses an update because the price is
@@ -32,6 +37,7 @@ from decimal import Decimal
 from typing import Any
 
 from crossdock.connectors.base import Delivery
+from crossdock.connectors.medusa.claims import Claims
 from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
 from crossdock.connectors.medusa.customers import META_ACCOUNT, CustomerGroups
@@ -87,8 +93,10 @@ class MedusaPriceLists:
         settings: MedusaSettings,
         groups: CustomerGroups,
         find_product: Callable[[str], dict[str, Any] | None],
+        claims: Claims | None = None,
     ) -> None:
         self.client = client
+        self.claims = claims or Claims("medusa")
         self.settings = settings
         self.groups = groups
         self.find_product = find_product
@@ -96,27 +104,34 @@ class MedusaPriceLists:
         self._lock = threading.Lock()
 
     # -- the list of an account -----------------------------------------------------------
-    def find(self, account: str) -> str | None:
+    def all_of(self, account: str) -> list[dict[str, Any]]:
+        """Every list Medusa holds for the account, oldest first."""
         rows = self.client.list_all(
-            "/admin/price-lists", "price_lists", action="find a price list", q=account
+            "/admin/price-lists",
+            "price_lists",
+            action="find a price list",
+            q=account,
         )
-        for row in rows:
-            if (row.get("metadata") or {}).get(META_CUSTOMER) == account:
-                return str(row["id"])
-        return None
+        mine = [r for r in rows if (r.get("metadata") or {}).get(META_CUSTOMER) == account]
+        return sorted(mine, key=lambda r: (str(r.get("created_at") or ""), str(r["id"])))
+
+    def find(self, account: str) -> str | None:
+        found = self.all_of(account)
+        return str(found[0]["id"]) if found else None
+
+    def make(self, account: str) -> str:
+        gid = self.groups.group_id(account, {META_ACCOUNT: account})
+        made = self.client.post(
+            "/admin/price-lists", list_body(account, gid), action="create a price list"
+        )
+        return str(made["price_list"]["id"])
 
     def price_list(self, account: str) -> PriceList:
         """The account's list (found, else made for its group), with its prices read."""
         with self._lock:
             found = self._lists.get(account)
             if found is None:
-                pid = self.find(account)
-                if pid is None:
-                    gid = self.groups.group_id(account, {META_ACCOUNT: account})
-                    made = self.client.post(
-                        "/admin/price-lists", list_body(account, gid), action="create a price list"
-                    )
-                    pid = str(made["price_list"]["id"])
+                pid = self.find(account) or self.make(account)
                 found = self._lists[account] = PriceList(pid)
             if not found.loaded:
                 found.prices = {
@@ -158,6 +173,16 @@ class MedusaPriceLists:
                 if (v.get("metadata") or {}).get(META_UNIT)
             }
         variants = [str(v["id"]) for v in product.get("variants") or []]
+        with self.claims.hold("price-list", account) as others:
+            if others:  # another hub process may have changed the list since
+                with self._lock:
+                    self._lists.pop(account, None)
+            plist = self._push(account, variants, currency, wanted)
+        return f"{plist}:{sku}"  # one crosswalk entry per (account, SKU)
+
+    def _push(
+        self, account: str, variants: list[str], currency: str, wanted: Mapping[str, Decimal]
+    ) -> str:
         try:
             plist = self._apply(account, variants, currency, wanted)
         except MedusaValidationError as exc:
@@ -172,7 +197,7 @@ class MedusaPriceLists:
             with self._lock:  # the list itself was deleted in the admin: make it again
                 self._lists.pop(account, None)
             plist = self._apply(account, variants, currency, wanted)
-        return f"{plist}:{sku}"  # one crosswalk entry per (account, SKU)
+        return plist
 
     def _apply(
         self, account: str, variants: list[str], currency: str, wanted: Mapping[str, Decimal]
