@@ -12,6 +12,7 @@ group or customer.
 
 from __future__ import annotations
 
+import json
 import warnings
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,10 +27,11 @@ from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, System
 from crossdock.config.pricing import PricePublish, PricingConfig
 from crossdock.connectors.base import DeliveryStatus
 from crossdock.connectors.medusa import MedusaConnector
-from crossdock.connectors.medusa.pricelists import META_CUSTOMER
+from crossdock.connectors.medusa.pricelists import META_CUSTOMER, list_body
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store import Store
+from crossdock.sync.reconcile import Drift, ReconcileReport
 from crossdock.sync.runtime import Hub
 
 from .hubs import by_hand, shop_system
@@ -286,5 +288,88 @@ def test_a_contact_removed_or_an_account_blocked_leaves_the_group(
                 admin.get("/admin/customers", params={"email": "dan@acme-p2.test"}).json()["count"]
                 == 1
             )
+    finally:
+        hub.close()
+
+
+def test_reconcile_reads_back_groups_buyers_and_price_lists_and_heals_them(
+    medusa: MedusaPeer, shop_env: None, tmp_path: Path
+) -> None:
+    account, skus = "ACME-P3", ("PR-1", "PR-2")
+    emails = ["eve@acme-p3.test", "fay@acme-p3.test"]
+
+    def drifts(hub: Hub) -> list[Drift]:
+        report = hub.read_back("shop", ReconcileReport("shop"))
+        assert report is not None
+        # the shared Medusa holds other tests' products, groups and lists: this account's only
+        return [
+            d
+            for d in report.drifts
+            if d.entity_id is not None or account in json.dumps(d.system_value, default=str)
+        ]
+
+    hub = hub_for(tmp_path, medusa, account)
+    try:
+        seed(hub, account, skus, emails)
+        sync(hub, Application(hub))
+        assert drifts(hub) == []
+    finally:
+        hub.close()
+
+    [plist] = lists_of(medusa, account)
+    w1 = next(p for p in list_prices(medusa, plist["id"]) if p["amount"] == 8.4)
+    with medusa.admin() as admin:
+        # a person edits the contract price, takes a buyer out of the group, makes a second list
+        admin.post(
+            f"/admin/price-lists/{plist['id']}/prices/batch",
+            json={
+                "update": [
+                    {
+                        "id": w1["id"],
+                        "variant_id": w1["price_set"]["variant"]["id"],
+                        "currency_code": "usd",
+                        "amount": 7.0,
+                    }
+                ]
+            },
+        ).raise_for_status()
+        [group] = admin.get("/admin/customer-groups", params={"name": account}).json()[
+            "customer_groups"
+        ]
+        [fay] = admin.get("/admin/customers", params={"email": emails[1]}).json()["customers"]
+        admin.post(
+            f"/admin/customer-groups/{group['id']}/customers", json={"remove": [fay["id"]]}
+        ).raise_for_status()
+        admin.post("/admin/price-lists", json=list_body(account, group["id"])).raise_for_status()
+
+    hub = hub_for(tmp_path, medusa, account)  # a new process: it remembers nothing of Medusa
+    try:
+        found = {(d.kind.value, d.entity_type.value, d.field): d for d in drifts(hub)}
+        assert set(found) == {
+            ("different", "customer_price", "prices[PR-1].amount"),
+            ("different", "customer", "buyers"),
+            ("unknown_to_hub", "customer_price", None),
+        }, found
+        price = found[("different", "customer_price", "prices[PR-1].amount")]
+        assert (price.native_id, price.system_value, price.hub_value) == (
+            w1["id"],
+            Decimal(7),
+            Decimal("8.40"),
+        )
+        buyers = found[("different", "customer", "buyers")]
+        assert (buyers.native_id, buyers.system_value, buyers.hub_value) == (
+            group["id"],
+            [emails[0]],
+            emails,
+        )
+        extra = found[("unknown_to_hub", "customer_price", None)]
+        assert extra.native_id != plist["id"] and extra.remedy.value == "report"
+        report = ReconcileReport("shop")
+        report.drifts.extend(found.values())
+        healed = hub.heal(report, actor="test")
+        assert healed["resent"] == healed["delivered"] == 2, healed
+        # healed: only the list the hub never made is left, for a person
+        left = drifts(hub)
+        assert [(d.kind.value, d.native_id) for d in left] == [("unknown_to_hub", extra.native_id)]
     finally:
         hub.close()
