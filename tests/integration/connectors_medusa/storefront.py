@@ -268,6 +268,19 @@ class Shopper:
             for v in products[0]["variants"]
         }
 
+    def line_price(self, variant_id: str, quantity: int) -> Decimal:
+        """The unit price Medusa charges this session's buyer on a cart line of ``quantity``."""
+        body = {"region_id": self.front.region_id, "sales_channel_id": self.front.sales_channel_id}
+        cart = _ok(self.http.post("/store/carts", json=body))["cart"]
+        cart = _ok(
+            self.http.post(
+                f"/store/carts/{cart['id']}/line-items",
+                json={"variant_id": variant_id, "quantity": quantity},
+            )
+        )["cart"]
+        [item] = cart["items"]
+        return Decimal(str(item["unit_price"]))
+
     # -- checkout -------------------------------------------------------------------------
     def checkout(
         self,

@@ -36,7 +36,7 @@ from crossdock.sync.runtime import Hub
 
 from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
-from .storefront import Shopper, Storefront, seed_checkout
+from .storefront import Shopper, Storefront, seed_checkout, variant_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette prefers httpx2; the client works the same
@@ -137,8 +137,10 @@ def sync(hub: Hub, app: Application) -> None:
         assert report.parked == 0, (route, report)
 
 
-def quote(client: TestClient, key: str, account: str, sku: str, unit: str | None = None) -> Decimal:
-    line: dict[str, Any] = {"sku": sku, "quantity": "1"}
+def quote(
+    client: TestClient, key: str, account: str, sku: str, unit: str | None = None, quantity: int = 1
+) -> Decimal:
+    line: dict[str, Any] = {"sku": sku, "quantity": str(quantity)}
     if unit:
         line["unit"] = unit
     r = client.post(
@@ -373,3 +375,131 @@ def test_reconcile_reads_back_groups_buyers_and_price_lists_and_heals_them(
         assert [(d.kind.value, d.native_id) for d in left] == [("unknown_to_hub", extra.native_id)]
     finally:
         hub.close()
+
+
+def test_quantity_breaks_and_a_case_priced_by_itself_reach_a_buyer_s_cart(
+    medusa: MedusaPeer, storefront: Storefront, shop_env: None, tmp_path: Path
+) -> None:
+    account, x1, x2 = "ACME-P5", "PQ-1", "PQ-2"
+    email = "gil@acme-p5.test"
+    gil = Shopper(storefront)
+    gil.register(email, "gil-secret-1")
+    hub = hub_for(tmp_path, medusa, account)
+    try:
+        product = {"base_uom": "EA", "status": "active", "list_price": "11.00"}
+        report = hub.ingest(
+            [
+                erp(
+                    EntityType.PRODUCT,
+                    x1,
+                    {**product, "sku": x1, "units": [{"code": "CS", "factor": "12"}]},
+                ),
+                erp(
+                    EntityType.PRODUCT,
+                    x2,
+                    {**product, "sku": x2, "units": [{"code": "CS", "factor": "6"}]},
+                ),
+                erp(
+                    EntityType.PRICE_LIST,
+                    "BASE-P5",
+                    {
+                        "code": "BASE-P5",
+                        "kind": "base",
+                        "entries": [
+                            {"sku": x1, "breaks": [{"min_quantity": "1", "value": "10.00"}]},
+                            {"sku": x2, "breaks": [{"min_quantity": "1", "value": "20.00"}]},
+                        ],
+                    },
+                ),
+                erp(
+                    EntityType.PRICE_LIST,
+                    "C-P5",
+                    {
+                        "code": "C-P5",
+                        "kind": "contract",
+                        "scope": {"customers": [account]},
+                        "entries": [
+                            {
+                                "sku": x1,
+                                "breaks": [
+                                    {"min_quantity": "1", "value": "8.40"},
+                                    {"min_quantity": "10", "value": "7.90"},
+                                    {"min_quantity": "50", "value": "7.50"},
+                                ],
+                            },
+                            # the case of PQ-2 has a price of its own, not 6 x the each price
+                            {
+                                "sku": x2,
+                                "unit": "CS",
+                                "breaks": [{"min_quantity": "1", "value": "100.00"}],
+                            },
+                        ],
+                    },
+                ),
+                erp(
+                    EntityType.CUSTOMER,
+                    account,
+                    {
+                        "account_number": account,
+                        "name": "Acme P5",
+                        "status": "active",
+                        "contacts": [{"name": "Gil Buyer", "email": email}],
+                    },
+                ),
+            ]
+        )
+        assert not report.exceptions, report
+        app = Application(hub)
+        sync(hub, app)
+        variant = {
+            v["sku"]: v["id"]
+            for sku in (x1, x2)
+            for v in [variant_of(medusa, sku), variant_of(medusa, f"{sku}-CS")]
+        }
+        with medusa.admin() as admin:  # stock where the store's channel sells, for a cart
+            for sku in (x1, x2):
+                [item] = admin.get("/admin/inventory-items", params={"sku": sku}).json()[
+                    "inventory_items"
+                ]
+                admin.post(
+                    f"/admin/inventory-items/{item['id']}/location-levels",
+                    json={"location_id": storefront.stock_location_id, "stocked_quantity": 10000},
+                ).raise_for_status()
+        with TestClient(create_app(Application(hub))) as client:
+            key = create_api_key(hub.store, "reader", ["read"])
+            # each: 8.40 below 10, 7.90 from 10, 7.50 from 50; a case is 12 of them
+            for quantity, want in (
+                (1, "8.40"),
+                (9, "8.40"),
+                (10, "7.90"),
+                (49, "7.90"),
+                (60, "7.50"),
+            ):
+                seen = gil.line_price(variant[x1], quantity)
+                assert seen == quote(client, key, account, x1, quantity=quantity) == Decimal(want)
+            for cases in (1, 4, 5):
+                seen = gil.line_price(variant[f"{x1}-CS"], cases)
+                assert seen == quote(client, key, account, x1, "CS", cases), cases
+            assert gil.line_price(variant[f"{x1}-CS"], 5) == Decimal("7.50") * 12
+            # the case priced by itself: its own price, not six times the each price
+            case = gil.line_price(variant[f"{x2}-CS"], 1)
+            assert case == quote(client, key, account, x2, "CS") == Decimal("100.00")
+            assert gil.line_price(variant[x2], 1) == quote(client, key, account, x2)
+            assert case != 6 * gil.line_price(variant[x2], 1)
+        [plist] = lists_of(medusa, account)
+        tiers = sorted(
+            (p["min_quantity"] or 0, p["max_quantity"] or 0, p["amount"])
+            for p in list_prices(medusa, plist["id"])
+            if p["price_set"]["variant"]["id"] == variant[x1]
+        )
+        assert tiers == [(0, 9, 8.4), (10, 49, 7.9), (50, 0, 7.5)]
+        # read back: no drift for this account's prices
+        report = hub.read_back("shop", ReconcileReport("shop"))
+        assert report is not None
+        mine = [
+            d for d in report.drifts if d.entity_type is EntityType.CUSTOMER_PRICE and d.entity_id
+        ]
+        assert mine == []
+    finally:
+        hub.close()
+        gil.close()

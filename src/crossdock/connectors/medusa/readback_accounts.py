@@ -10,8 +10,9 @@ same mismatch kinds, each healed by the route re-sending the hub's record.
   for no account it sends is ``unknown_to_hub``;
 * a published customer price (``customer_price``): each variant's price in
   the account's override list, in the record's currency, as the destination
-  computes it (unit price times the variant's factor): missing, ``different``
-  (field ``prices[SKU].amount``), or held for a price the hub withdrew
+  computes it (:mod:`.tiers`: a price per quantity break, a case's own
+  price): missing, ``different`` (field ``prices[SKU].amount``, a break's
+  ``prices[SKU@min].amount`` / ``.max_quantity``), or held for a price the hub withdrew
   (``deleted_in_hub``). A list or a price in it the hub never sent, and a
   second list for one account, are ``unknown_to_hub``.
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from crossdock.connectors.base import Mismatch, MismatchKind, ReadBack, Sent
@@ -28,11 +28,18 @@ from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
 from crossdock.connectors.medusa.customers import META_ACCOUNT, buyer_emails
 from crossdock.connectors.medusa.mapper import META_UNIT, handle_for
-from crossdock.connectors.medusa.pricelists import META_CUSTOMER, factor_of
+from crossdock.connectors.medusa.pricelists import (
+    META_CUSTOMER,
+    PRICE_FIELDS,
+    Held,
+    PriceKey,
+    factor_of,
+    held_prices,
+)
+from crossdock.connectors.medusa.tiers import variant_tiers
 from crossdock.model.base import EntityType
 
 _NO_BUYERS = frozenset({"inactive", "blocked"})
-PRICE_FIELDS = "id,amount,currency_code,price_set.variant.id"
 
 
 def _mismatch(
@@ -117,20 +124,15 @@ class AccountsReadBack:
             rows.sort(key=lambda r: (str(r.get("created_at") or ""), str(r["id"])))
         return out
 
-    def _prices(self, list_id: str) -> dict[tuple[str, str], tuple[str, Decimal]]:
-        return {
-            (str(p["price_set"]["variant"]["id"]), str(p["currency_code"])): (
-                str(p["id"]),
-                Decimal(str(p["amount"])),
-            )
-            for p in self.client.list_all(
+    def _prices(self, list_id: str) -> dict[PriceKey, Held]:
+        return held_prices(
+            self.client.list_all(
                 f"/admin/price-lists/{list_id}/prices",
                 "prices",
                 action="read a price list back",
                 fields=PRICE_FIELDS,
             )
-            if (p.get("price_set") or {}).get("variant")
-        }
+        )
 
     def price_lists(self, sent: Sequence[Sent], products: Mapping[str, Mapping[str, Any]]) -> None:
         lists = self._lists()
@@ -149,7 +151,9 @@ class AccountsReadBack:
             held = self._prices(str(found[0]["id"])) if found else {}
             for s in records:
                 self._add(self._price(s, products, held))
-            for (vid, currency), (pid, amount) in sorted(held.items()):
+            for (vid, currency, _low), (pid, amount, _high) in sorted(
+                held.items(), key=lambda kv: kv[1][0]
+            ):
                 self.out.mismatches.append(
                     _unknown(EntityType.CUSTOMER_PRICE, pid, {"variant": vid, currency: amount})
                 )
@@ -163,29 +167,42 @@ class AccountsReadBack:
         self,
         s: Sent,
         products: Mapping[str, Mapping[str, Any]],
-        held: dict[tuple[str, str], tuple[str, Decimal]],
+        held: dict[PriceKey, Held],
     ) -> list[Mismatch]:
         """One customer price against the list's prices (the ones compared are taken out)."""
         sku = str(s.data.get("sku") or "")
         currency = str(s.data.get("currency") or self.settings.currency).lower()
-        price = s.data.get("unit_price")
-        on = not s.withdrawn and price is not None
+        on = not s.withdrawn and s.data.get("unit_price") is not None
         product = products.get(handle_for(sku))
         if product is None:
-            return [_mismatch("missing_in_system", s, None, None, None, price)] if on else []
+            return (
+                [_mismatch("missing_in_system", s, None, None, None, s.data.get("unit_price"))]
+                if on
+                else []
+            )
         out: list[Mismatch] = []
         for v in product.get("variants") or []:
             vid, vsku = str(v["id"]), str(v.get("sku"))
-            have = held.pop((vid, currency), None)
-            sold = bool((v.get("metadata") or {}).get(META_UNIT))
-            want = Decimal(str(price)) * factor_of(v) if on and sold else None
-            field = f"prices[{vsku}].amount"
-            if want is None and have is not None:
-                out.append(_mismatch("deleted_in_hub", s, have[0], field, have[1], None))
-            elif want is not None and have is None:
-                out.append(_mismatch("missing_in_system", s, None, field, None, want))
-            elif want is not None and have is not None and have[1] != want:
-                out.append(_mismatch("different", s, have[0], field, have[1], want))
+            unit = (v.get("metadata") or {}).get(META_UNIT)
+            wanted = variant_tiers(s.data, factor_of(v), str(unit)) if on and unit else []
+            for low, high, amount in wanted:
+                at = f"prices[{vsku}]" if low is None else f"prices[{vsku}@{low}]"
+                have = held.pop((vid, currency, low), None)
+                if have is None:
+                    out.append(
+                        _mismatch("missing_in_system", s, None, f"{at}.amount", None, amount)
+                    )
+                    continue
+                if have[1] != amount:
+                    out.append(_mismatch("different", s, have[0], f"{at}.amount", have[1], amount))
+                if have[2] != high:
+                    out.append(
+                        _mismatch("different", s, have[0], f"{at}.max_quantity", have[2], high)
+                    )
+            for key in [k for k in held if k[0] == vid and k[1] == currency]:
+                pid, amount, _high = held.pop(key)
+                at = f"prices[{vsku}]" if key[2] is None else f"prices[{vsku}@{key[2]}]"
+                out.append(_mismatch("deleted_in_hub", s, pid, f"{at}.amount", amount, None))
         return out
 
 

@@ -36,6 +36,7 @@ from crossdock.services.pricing.results import (
     QuoteLine,
     QuoteRequest,
 )
+from crossdock.services.pricing.turns import Timed
 from crossdock.store import Store, StoredRecord
 
 FREEZE_EVERY = 1000
@@ -162,6 +163,33 @@ class PricingService:
         if engine.compiled - self._frozen >= FREEZE_EVERY:
             gc.freeze()
             self._frozen = engine.compiled
+
+    def tiers(self, sku: str) -> tuple[list[Decimal], dict[str, Decimal]]:
+        """Where a price of ``sku`` may change with quantity or unit, for publishing.
+
+        The break quantities above one (base units) of every list that prices
+        the SKU, and the larger units some list prices itself (with their
+        factors). A superset: whether a customer's price really changes there is
+        the quote's to say.
+        """
+        engine = self.refresh()
+        with self._lock:
+            product = engine.index.products.get(sku)
+            if product is None:
+                return [], {}
+            points: set[Decimal] = set()
+            units: dict[str, Decimal] = {}
+            for priced in engine.index.entries(sku).values():
+                found = priced.entries if isinstance(priced, Timed) else (priced,)
+                for entry in found:
+                    if entry is None:
+                        continue
+                    points.update(m for m in entry.mins if m > 1)
+                    if entry.unit and entry.unit != product.base_uom:
+                        factor = product.factors.get(entry.unit)
+                        if factor is not None:
+                            units[entry.unit] = factor
+            return sorted(points), units
 
     def book(
         self, request: QuoteRequest, *, batch: int = 1000
