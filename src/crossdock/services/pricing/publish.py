@@ -165,8 +165,7 @@ class PricePublisher:
     ) -> dict[str, dict[str, Any]]:
         """SKU → ``breaks`` / ``unit_prices`` where the customer's price changes with them."""
         asks: list[tuple[str, QuoteLine, Decimal | None]] = []
-        for sku in priced:
-            points, units = self.service.tiers(sku)
+        for sku, (points, units) in self.service.tiers(priced).items():
             asks.extend((sku, QuoteLine(sku, q), None) for q in points)
             asks.extend((sku, QuoteLine(sku, Decimal(1), u), f) for u, f in units.items())
         out: dict[str, dict[str, Any]] = {}
