@@ -4,11 +4,14 @@ Run as ``python race_worker.py <hub config JSON> <store URL> <go file> <sku> <ac
 it opens the hub like any worker (so its Medusa connector has the store's
 leases), waits until the go file exists, then pushes each account's price for
 the SKU as a process that remembers nothing would, and prints the statuses as JSON.
+With ``RACE_WITHOUT_LEASE=1`` the connector leaves the store's lease out (only
+to show by hand that the race is real without it).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -28,6 +31,8 @@ def main(config: str, store_url: str, go: str, sku: str, accounts: list[str]) ->
     try:
         shop = hub.connector("shop")
         assert isinstance(shop, MedusaConnector)
+        if os.environ.get("RACE_WITHOUT_LEASE") == "1":
+            shop.medusa_destination.claims.store = None
         while not Path(go).exists():
             time.sleep(0.01)
         out = []
