@@ -80,7 +80,9 @@ class ChannelOrder:
     canonical ``order`` itself. ``body`` is the intake body, the JSON of
     ``POST /v1/orders`` (order number, customer, lines, prices); ``ship_to_address``
     is the address the buyer gave when the channel names no ship-to site, for
-    intake to match against the customer's sites.
+    intake to match against the customer's sites. ``cancelled``: the channel
+    cancelled the order (``body`` then needs only its ``order_number``); the
+    hub's order of that number is cancelled, an order it never took is ignored.
     """
 
     system: str
@@ -88,6 +90,7 @@ class ChannelOrder:
     ref: str
     body: Mapping[str, Any]
     ship_to_address: Mapping[str, str | None] | None = None
+    cancelled: bool = False
 
 
 @dataclass(slots=True)

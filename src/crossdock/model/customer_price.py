@@ -11,10 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from crossdock.model.base import CanonicalEntity, EntityType
 from crossdock.model.values import CurrencyCode, DecimalValue, UnitCode
+
+
+class PriceTier(BaseModel):
+    """From ``min_quantity`` base units on, one base unit costs ``unit_price``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_quantity: DecimalValue
+    unit_price: DecimalValue
 
 
 class CustomerPrice(CanonicalEntity):
@@ -30,6 +39,16 @@ class CustomerPrice(CanonicalEntity):
         default=None, description="the unit the price is for (the item's base unit)"
     )
     unit_price: DecimalValue | None = None
+    breaks: list[PriceTier] = Field(
+        default_factory=list,
+        description="quantity breaks above one unit, lowest first: where the price per base "
+        "unit changes with the line's quantity (in base units)",
+    )
+    unit_prices: dict[UnitCode, DecimalValue] = Field(
+        default_factory=dict,
+        description="the price of one unit of a larger unit (a case) where a list prices that "
+        "unit itself, not as its factor times the base unit's price",
+    )
     rule: str | None = Field(
         default=None, description="the kind of rule that won: contract, promotion, base, ..."
     )
@@ -44,4 +63,4 @@ class CustomerPrice(CanonicalEntity):
         return []
 
 
-__all__ = ["CustomerPrice"]
+__all__ = ["CustomerPrice", "PriceTier"]

@@ -1,4 +1,4 @@
-"""A shopper on a real Medusa v2: the seed a checkout needs, and the Store API checkout itself.
+"""A shopper on a real Medusa v2: the seed a checkout needs, prices as a buyer sees them, checkout.
 
 :func:`seed_checkout` makes (once per Medusa, found again by name) what a cart
 needs to complete: a region in the hub's currency with Medusa's system
@@ -10,7 +10,10 @@ region's countries and a flat-rate shipping option in it.
 :class:`Shopper` then does what a storefront does over the Store API: register
 (optional), create a cart, add line items, set the e-mail and addresses, pick
 the shipping method, open a payment collection with a session of the system
-provider and complete the cart, which answers the order.
+provider and complete the cart, which answers the order. What a logged-in
+customer (or a guest) sees as a price is Medusa's own calculation
+(:meth:`Shopper.prices`: ``calculated_price`` of ``GET /store/products`` in the
+region, for a quantity), the number the tests hold equal to the hub's quote.
 """
 
 from __future__ import annotations
@@ -245,6 +248,38 @@ class Shopper:
     def add_address(self, **address: Any) -> dict[str, Any]:
         """An address in the logged-in customer's address book."""
         return dict(_ok(self.http.post("/store/customers/me/addresses", json=address))["customer"])
+
+    # -- prices ---------------------------------------------------------------------------
+    def prices(self, handle: str) -> dict[str, Decimal]:
+        """Variant SKU → the unit price Medusa calculates for this session's buyer (or a guest)."""
+        products = _ok(
+            self.http.get(
+                "/store/products",
+                params={
+                    "handle": handle,
+                    "region_id": self.front.region_id,
+                    "fields": "id,*variants,*variants.calculated_price",
+                },
+            )
+        )["products"]
+        assert len(products) == 1, products
+        return {
+            v["sku"]: Decimal(str(v["calculated_price"]["calculated_amount"]))
+            for v in products[0]["variants"]
+        }
+
+    def line_price(self, variant_id: str, quantity: int) -> Decimal:
+        """The unit price Medusa charges this session's buyer on a cart line of ``quantity``."""
+        body = {"region_id": self.front.region_id, "sales_channel_id": self.front.sales_channel_id}
+        cart = _ok(self.http.post("/store/carts", json=body))["cart"]
+        cart = _ok(
+            self.http.post(
+                f"/store/carts/{cart['id']}/line-items",
+                json={"variant_id": variant_id, "quantity": quantity},
+            )
+        )["cart"]
+        [item] = cart["items"]
+        return Decimal(str(item["unit_price"]))
 
     # -- checkout -------------------------------------------------------------------------
     def checkout(

@@ -26,7 +26,7 @@ from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, System
 from crossdock.config.orders import OrdersConfig
 from crossdock.connectors.base import DeliveryStatus
 from crossdock.connectors.medusa import MedusaConnector
-from crossdock.connectors.medusa.fulfilment import META_SHIPMENT
+from crossdock.connectors.medusa.fulfilment import META_SHIPMENT, META_TRACKING
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.services.orders import OrderIn
@@ -34,9 +34,9 @@ from crossdock.store import Store
 from crossdock.store.order_rows import Move, OrderState
 from crossdock.sync.runtime import Hub
 
-from .buyer import open_storefront, shipping_option
 from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
+from .storefront import seed_checkout
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -115,8 +115,8 @@ def seed(app: Application) -> None:
 
 def medusa_order(medusa: MedusaPeer, items: dict[str, int]) -> str:
     """An order in Medusa (a draft order converted), shipped from Dallas."""
-    region = open_storefront(medusa).region_id
-    option = shipping_option(medusa, "Dallas")
+    front = seed_checkout(medusa)
+    region, option = front.region_id, front.shipping_option_id
     with medusa.admin() as admin:
         product = admin.get(
             "/admin/products", params={"handle": SKU.lower(), "fields": "id,*variants"}
@@ -179,7 +179,7 @@ def read(medusa: MedusaPeer, oid: str) -> dict[str, Any]:
     with medusa.admin() as admin:
         r = admin.get(
             f"/admin/orders/{oid}",
-            params={"fields": "id,status,*items,*fulfillments,*fulfillments.labels"},
+            params={"fields": "id,status,metadata,*items,*fulfillments,*fulfillments.labels"},
         )
     r.raise_for_status()
     return dict(r.json()["order"])
@@ -235,6 +235,17 @@ def test_hub_shipments_become_shipped_fulfilments_with_tracking_never_twice(
         EntityType.ORDER, "shop", [r.id for r in app.hub.store.records.iter(EntityType.ORDER)]
     )
     assert list(canonical.values()) == [oid]
+
+    # a second parcel's tracking number after Medusa marked the fulfilment shipped: Medusa
+    # takes no label on a shipped fulfilment, so the order carries it; no second fulfilment
+    ship(app, "SHP-1", oid, lines, carrier="UPS", tracking_numbers=["1Z1", "1Z2", "1Z9"])
+    report = app.hub.deliver(["orders-to-shop"])["orders-to-shop"]
+    assert report.parked == 0, report
+    order = read(medusa, oid)
+    [first] = order["fulfillments"]
+    assert sorted(label["tracking_number"] for label in first["labels"]) == ["1Z1", "1Z2"]
+    assert order["metadata"][META_TRACKING] == {"SHP-1": ["1Z9"]}
+    assert fulfilled(order) == {SKU: ("3", "3"), f"{SKU}-CS": ("1", "1")}
 
     # the rest ships; a first attempt made its fulfilment and died before marking it shipped
     rest = [

@@ -12,6 +12,7 @@ group or customer.
 
 from __future__ import annotations
 
+import json
 import warnings
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,15 +27,16 @@ from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, System
 from crossdock.config.pricing import PricePublish, PricingConfig
 from crossdock.connectors.base import DeliveryStatus
 from crossdock.connectors.medusa import MedusaConnector
-from crossdock.connectors.medusa.pricelists import META_CUSTOMER
+from crossdock.connectors.medusa.pricelists import META_CUSTOMER, list_body
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store import Store
+from crossdock.sync.reconcile import Drift, ReconcileReport
 from crossdock.sync.runtime import Hub
 
-from .buyer import Storefront, open_storefront
 from .hubs import by_hand, shop_system
 from .medusa_server import MedusaPeer
+from .storefront import Shopper, Storefront, seed_checkout, variant_of
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette prefers httpx2; the client works the same
@@ -135,8 +137,10 @@ def sync(hub: Hub, app: Application) -> None:
         assert report.parked == 0, (route, report)
 
 
-def quote(client: TestClient, key: str, account: str, sku: str, unit: str | None = None) -> Decimal:
-    line: dict[str, Any] = {"sku": sku, "quantity": "1"}
+def quote(
+    client: TestClient, key: str, account: str, sku: str, unit: str | None = None, quantity: int = 1
+) -> Decimal:
+    line: dict[str, Any] = {"sku": sku, "quantity": str(quantity)}
     if unit:
         line["unit"] = unit
     r = client.post(
@@ -150,7 +154,7 @@ def quote(client: TestClient, key: str, account: str, sku: str, unit: str | None
 
 @pytest.fixture
 def storefront(medusa: MedusaPeer) -> Storefront:
-    return open_storefront(medusa)
+    return seed_checkout(medusa)
 
 
 @pytest.fixture
@@ -178,7 +182,9 @@ def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
 ) -> None:
     account, skus = "ACME-P1", ("PW-1", "PW-2")
     registered, made = "ann@acme-p1.test", "bob@acme-p1.test"
-    ann_id, password = storefront.register(registered)  # signed up before the hub pushed
+    ann, guest = Shopper(storefront), Shopper(storefront)
+    # Ann signed up (and is logged in) before the hub pushed
+    ann_id = ann.register(registered, "ann-secret-1")["id"]
     hub = hub_for(tmp_path, medusa, account)
     try:
         seed(hub, account, skus, [registered, "Bob@ACME-P1.test"])
@@ -206,21 +212,20 @@ def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
         # what the registered buyer sees is Medusa's calculation = the hub's quote
         with TestClient(create_app(Application(hub))) as client:
             key = create_api_key(hub.store, "reader", ["read"])
-            token = storefront.login(registered, password)
             w1, w2 = skus
-            seen = storefront.prices(w1.lower(), token)
+            seen = ann.prices(w1.lower())
             assert seen == {
                 w1: quote(client, key, account, w1),
                 f"{w1}-CS": quote(client, key, account, w1, "CS"),
             }
             assert seen[w1] == Decimal("8.40")  # the contract, under the base list's 10.00
-            assert storefront.prices(w2.lower(), token) == {w2: quote(client, key, account, w2)}
-            assert storefront.prices(w1.lower()) == {w1: Decimal(11), f"{w1}-CS": Decimal(132)}
+            assert ann.prices(w2.lower()) == {w2: quote(client, key, account, w2)}
+            assert guest.prices(w1.lower()) == {w1: Decimal(11), f"{w1}-CS": Decimal(132)}
 
             # a new contract price replaces the old one: one price per variant, still the quote
             assert not hub.ingest([contract(f"C-{account}", account, w1, "8.10")]).exceptions
             sync(hub, app)
-            seen = storefront.prices(w1.lower(), token)
+            seen = ann.prices(w1.lower())
             assert seen[w1] == quote(client, key, account, w1) == Decimal("8.10")
         [plist] = lists_of(medusa, account)
         prices = list_prices(medusa, plist["id"])
@@ -247,6 +252,8 @@ def test_a_buyer_sees_the_hub_quote_and_a_repeated_push_makes_nothing_twice(
             )
     finally:
         hub.close()
+        ann.close()
+        guest.close()
 
 
 def test_a_contact_removed_or_an_account_blocked_leaves_the_group(
@@ -285,3 +292,214 @@ def test_a_contact_removed_or_an_account_blocked_leaves_the_group(
             )
     finally:
         hub.close()
+
+
+def test_reconcile_reads_back_groups_buyers_and_price_lists_and_heals_them(
+    medusa: MedusaPeer, shop_env: None, tmp_path: Path
+) -> None:
+    account, skus = "ACME-P3", ("PR-1", "PR-2")
+    emails = ["eve@acme-p3.test", "fay@acme-p3.test"]
+
+    def drifts(hub: Hub) -> list[Drift]:
+        report = hub.read_back("shop", ReconcileReport("shop"))
+        assert report is not None
+        # the shared Medusa holds other tests' products, groups and lists: this account's only
+        return [
+            d
+            for d in report.drifts
+            if d.entity_id is not None or account in json.dumps(d.system_value, default=str)
+        ]
+
+    hub = hub_for(tmp_path, medusa, account)
+    try:
+        seed(hub, account, skus, emails)
+        sync(hub, Application(hub))
+        assert drifts(hub) == []
+    finally:
+        hub.close()
+
+    [plist] = lists_of(medusa, account)
+    w1 = next(p for p in list_prices(medusa, plist["id"]) if p["amount"] == 8.4)
+    with medusa.admin() as admin:
+        # a person edits the contract price, takes a buyer out of the group, makes a second list
+        admin.post(
+            f"/admin/price-lists/{plist['id']}/prices/batch",
+            json={
+                "update": [
+                    {
+                        "id": w1["id"],
+                        "variant_id": w1["price_set"]["variant"]["id"],
+                        "currency_code": "usd",
+                        "amount": 7.0,
+                    }
+                ]
+            },
+        ).raise_for_status()
+        [group] = admin.get("/admin/customer-groups", params={"name": account}).json()[
+            "customer_groups"
+        ]
+        [fay] = admin.get("/admin/customers", params={"email": emails[1]}).json()["customers"]
+        admin.post(
+            f"/admin/customer-groups/{group['id']}/customers", json={"remove": [fay["id"]]}
+        ).raise_for_status()
+        admin.post("/admin/price-lists", json=list_body(account, group["id"])).raise_for_status()
+
+    hub = hub_for(tmp_path, medusa, account)  # a new process: it remembers nothing of Medusa
+    try:
+        found = {(d.kind.value, d.entity_type.value, d.field): d for d in drifts(hub)}
+        assert set(found) == {
+            ("different", "customer_price", "prices[PR-1].amount"),
+            ("different", "customer", "buyers"),
+            ("unknown_to_hub", "customer_price", None),
+        }, found
+        price = found[("different", "customer_price", "prices[PR-1].amount")]
+        assert (price.native_id, price.system_value, price.hub_value) == (
+            w1["id"],
+            Decimal(7),
+            Decimal("8.40"),
+        )
+        buyers = found[("different", "customer", "buyers")]
+        assert (buyers.native_id, buyers.system_value, buyers.hub_value) == (
+            group["id"],
+            [emails[0]],
+            emails,
+        )
+        extra = found[("unknown_to_hub", "customer_price", None)]
+        assert extra.native_id != plist["id"] and extra.remedy.value == "report"
+        report = ReconcileReport("shop")
+        report.drifts.extend(found.values())
+        healed = hub.heal(report, actor="test")
+        assert healed["resent"] == healed["delivered"] == 2, healed
+        # healed: only the list the hub never made is left, for a person
+        left = drifts(hub)
+        assert [(d.kind.value, d.native_id) for d in left] == [("unknown_to_hub", extra.native_id)]
+    finally:
+        hub.close()
+
+
+def test_quantity_breaks_and_a_case_priced_by_itself_reach_a_buyer_s_cart(
+    medusa: MedusaPeer, storefront: Storefront, shop_env: None, tmp_path: Path
+) -> None:
+    account, x1, x2 = "ACME-P5", "PQ-1", "PQ-2"
+    email = "gil@acme-p5.test"
+    gil = Shopper(storefront)
+    gil.register(email, "gil-secret-1")
+    hub = hub_for(tmp_path, medusa, account)
+    try:
+        product = {"base_uom": "EA", "status": "active", "list_price": "11.00"}
+        report = hub.ingest(
+            [
+                erp(
+                    EntityType.PRODUCT,
+                    x1,
+                    {**product, "sku": x1, "units": [{"code": "CS", "factor": "12"}]},
+                ),
+                erp(
+                    EntityType.PRODUCT,
+                    x2,
+                    {**product, "sku": x2, "units": [{"code": "CS", "factor": "6"}]},
+                ),
+                erp(
+                    EntityType.PRICE_LIST,
+                    "BASE-P5",
+                    {
+                        "code": "BASE-P5",
+                        "kind": "base",
+                        "entries": [
+                            {"sku": x1, "breaks": [{"min_quantity": "1", "value": "10.00"}]},
+                            {"sku": x2, "breaks": [{"min_quantity": "1", "value": "20.00"}]},
+                        ],
+                    },
+                ),
+                erp(
+                    EntityType.PRICE_LIST,
+                    "C-P5",
+                    {
+                        "code": "C-P5",
+                        "kind": "contract",
+                        "scope": {"customers": [account]},
+                        "entries": [
+                            {
+                                "sku": x1,
+                                "breaks": [
+                                    {"min_quantity": "1", "value": "8.40"},
+                                    {"min_quantity": "10", "value": "7.90"},
+                                    {"min_quantity": "50", "value": "7.50"},
+                                ],
+                            },
+                            # the case of PQ-2 has a price of its own, not 6 x the each price
+                            {
+                                "sku": x2,
+                                "unit": "CS",
+                                "breaks": [{"min_quantity": "1", "value": "100.00"}],
+                            },
+                        ],
+                    },
+                ),
+                erp(
+                    EntityType.CUSTOMER,
+                    account,
+                    {
+                        "account_number": account,
+                        "name": "Acme P5",
+                        "status": "active",
+                        "contacts": [{"name": "Gil Buyer", "email": email}],
+                    },
+                ),
+            ]
+        )
+        assert not report.exceptions, report
+        app = Application(hub)
+        sync(hub, app)
+        variant = {
+            v["sku"]: v["id"]
+            for sku in (x1, x2)
+            for v in [variant_of(medusa, sku), variant_of(medusa, f"{sku}-CS")]
+        }
+        with medusa.admin() as admin:  # stock where the store's channel sells, for a cart
+            for sku in (x1, x2):
+                [item] = admin.get("/admin/inventory-items", params={"sku": sku}).json()[
+                    "inventory_items"
+                ]
+                admin.post(
+                    f"/admin/inventory-items/{item['id']}/location-levels",
+                    json={"location_id": storefront.stock_location_id, "stocked_quantity": 10000},
+                ).raise_for_status()
+        with TestClient(create_app(Application(hub))) as client:
+            key = create_api_key(hub.store, "reader", ["read"])
+            # each: 8.40 below 10, 7.90 from 10, 7.50 from 50; a case is 12 of them
+            for quantity, want in (
+                (1, "8.40"),
+                (9, "8.40"),
+                (10, "7.90"),
+                (49, "7.90"),
+                (60, "7.50"),
+            ):
+                seen = gil.line_price(variant[x1], quantity)
+                assert seen == quote(client, key, account, x1, quantity=quantity) == Decimal(want)
+            for cases in (1, 4, 5):
+                seen = gil.line_price(variant[f"{x1}-CS"], cases)
+                assert seen == quote(client, key, account, x1, "CS", cases), cases
+            assert gil.line_price(variant[f"{x1}-CS"], 5) == Decimal("7.50") * 12
+            # the case priced by itself: its own price, not six times the each price
+            case = gil.line_price(variant[f"{x2}-CS"], 1)
+            assert case == quote(client, key, account, x2, "CS") == Decimal("100.00")
+            assert gil.line_price(variant[x2], 1) == quote(client, key, account, x2)
+            assert case != 6 * gil.line_price(variant[x2], 1)
+        [plist] = lists_of(medusa, account)
+        tiers = sorted(
+            (p["min_quantity"] or 0, p["max_quantity"] or 0, p["amount"])
+            for p in list_prices(medusa, plist["id"])
+            if p["price_set"]["variant"]["id"] == variant[x1]
+        )
+        assert tiers == [(0, 9, 8.4), (10, 49, 7.9), (50, 0, 7.5)]
+        # read back: no drift for this account's prices
+        report = hub.read_back("shop", ReconcileReport("shop"))
+        assert report is not None
+        mine = [
+            d for d in report.drifts if d.entity_type is EntityType.CUSTOMER_PRICE and d.entity_id
+        ]
+        assert mine == []
+    finally:
+        hub.close()
+        gil.close()

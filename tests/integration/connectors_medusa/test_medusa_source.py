@@ -20,7 +20,7 @@ from crossdock.connectors.medusa.config import MedusaPull
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.services.availability import WmsEvent
-from crossdock.store.order_rows import OrderState
+from crossdock.store.order_rows import Move, OrderState
 
 from .medusa_server import MedusaPeer
 from .storefront import Shopper, seed_checkout, shippable, variant_of
@@ -313,5 +313,104 @@ def test_a_registered_customer_unknown_to_the_erp_is_created_and_an_unmatched_sh
         app.pull_orders(["shop"])
         filed = [e for e in store.exceptions.page(system="shop") if e.native_id == placed["id"]]
         assert len(filed) == 1
+    finally:
+        shopper.close()
+
+
+def test_a_store_customer_the_destination_marked_for_an_account_is_not_a_new_customer(
+    app: Application, medusa: MedusaPeer
+) -> None:
+    tag = secrets.token_hex(3)
+    acme = account(app, tag)
+    shopper, cust = buyer(app, medusa, tag, f"Marked Buyer {tag}")
+    store = app.hub.store
+    try:
+        # the destination's mark: a buyer it keeps for an account the hub already knows
+        with medusa.admin() as admin:
+            r = admin.post(
+                f"/admin/customers/{cust['id']}", json={"metadata": {"crossdock_account": acme}}
+            )
+            assert r.status_code == 200, r.text
+        app.hub.pull(["shop"])
+        assert store.crosswalk.resolve("shop", EntityType.CUSTOMER, cust["id"]) is None
+        # (the overlap window reads other tests' buyers too: look for this one by address)
+        assert not [
+            r.id
+            for r in store.records.iter(EntityType.CUSTOMER)
+            if cust["email"] in {c.get("email") for c in r.data.get("contacts") or []}
+        ]
+        # nor does the snapshot (reconciliation) offer it as the store's own customer
+        assert cust["id"] not in {c.native_id for c in shop(app).medusa_source.snapshot()}
+    finally:
+        shopper.close()
+
+
+def _edit_quantity(medusa: MedusaPeer, oid: str, item: str, quantity: int) -> None:
+    """An order edit in Medusa's admin: begin, change the item's quantity, request, confirm."""
+    with medusa.admin() as admin:
+        for path, body in (
+            ("/admin/order-edits", {"order_id": oid}),
+            (f"/admin/order-edits/{oid}/items/item/{item}", {"quantity": quantity}),
+            (f"/admin/order-edits/{oid}/request", {}),
+            (f"/admin/order-edits/{oid}/confirm", {}),
+        ):
+            r = admin.post(path, json=body)
+            assert r.status_code == 200, (path, r.text)
+
+
+def test_an_order_edited_then_cancelled_in_medusa_is_amended_refused_then_cancelled(
+    app: Application, medusa: MedusaPeer
+) -> None:
+    tag = secrets.token_hex(3)
+    sku = catalog(app, medusa, tag)
+    acme = account(app, tag)
+    shopper, cust = buyer(app, medusa, tag, f"Acme Supply {tag}")
+    store = app.hub.store
+    try:
+        app.hub.pull(["shop"])
+        app.pull_orders(["shop"])  # whatever the shared Medusa holds already
+        ea = variant_of(medusa, sku)
+        placed = shopper.checkout([(ea["id"], 3)], email=cust["email"], address=ADDRESS)
+        number, oid = f"MED-{placed['display_id']}", placed["id"]
+        assert app.pull_orders(["shop"]).created == 1
+        order = store.orders.find("shop", number)
+        assert order is not None and order.customer_id == acme
+        assert order.status is OrderState.ACCEPTED and store.orders.reservations(order.id)
+
+        # edited in Medusa while the hub's order is still its own: the hub's order is amended
+        [item] = placed["items"]
+        _edit_quantity(medusa, oid, item["id"], 5)
+        assert app.pull_orders(["shop"]).amended == 1
+        [line] = store.orders.lines(order.id)
+        assert line.quantity == 5
+        amended = store.orders.get(order.id)
+        assert amended is not None and amended.status is OrderState.ACCEPTED
+
+        # once the ERP has the order an edit is refused: a business exception says why
+        moved = store.orders.transition(
+            order.id, {OrderState.ACCEPTED}, Move(OrderState.CONFIRMED, erp_id="9", erp_number="S9")
+        )
+        assert moved is not None
+        _edit_quantity(medusa, oid, item["id"], 4)
+        assert app.pull_orders(["shop"]).refused == 1
+        [filed] = [e for e in store.exceptions.page(system="shop") if e.native_id == oid]
+        assert number in filed.reason and "not taken" in filed.reason, filed
+        assert [ln.quantity for ln in store.orders.lines(order.id)] == [5]
+
+        # cancelled in Medusa: cancelled in the hub, its reservations back, once
+        with medusa.admin() as admin:
+            r = admin.post(f"/admin/orders/{oid}/cancel", json={})
+            assert r.status_code == 200, r.text
+        assert app.pull_orders(["shop"]).cancelled == 1
+        done = store.orders.get(order.id)
+        assert done is not None and done.status is OrderState.CANCELLED
+        assert store.orders.reservations(order.id) == []
+        shop(app).medusa_source.bookmarks.set("orders", datetime(2000, 1, 1, tzinfo=UTC))
+        again = app.pull_orders(["shop"])
+        assert again.cancelled == 0
+        steps = [s for s in store.orders.timeline(order.id) if s.kind == "cancel"]
+        assert len(steps) == 1, steps
+        refused = [e for e in store.exceptions.page(system="shop") if e.native_id == oid]
+        assert len(refused) == 1
     finally:
         shopper.close()

@@ -3,7 +3,8 @@
 The secret API key is read from the environment variable ``api_key_env``
 names when the connector is built (a missing one is a ``config_invalid``
 error naming it); nothing talks to Medusa until the first push or pull. The hub
-hands its store to :meth:`bind_store` for the source's bookmarks.
+hands its store to :meth:`bind_store` for the source's bookmarks and the
+destination's leases.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class MedusaConnector(Connector[MedusaSettings]):
 
     def bind_store(self, store: Store) -> None:
         self.state = ConnectorState(store, self.system.name)
+        self._destination.claims.bind(store)
 
     def source(self) -> Source | None:
         return self._source if MedusaPull.CUSTOMERS in self.settings.pull else None

@@ -23,6 +23,7 @@ from typing import Any
 from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, ReadBack, Sent
 from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
 from crossdock.connectors.medusa.bulk import BulkPush
+from crossdock.connectors.medusa.claims import Claims
 from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaSettings
 from crossdock.connectors.medusa.customers import CustomerGroups, MedusaCustomers
@@ -60,7 +61,8 @@ class MedusaDestination:
         self._shipping_profile: str | None = None
         groups = CustomerGroups(client)
         self.customers = MedusaCustomers(client, groups)
-        self.prices = MedusaPriceLists(client, settings, groups, self.find_product)
+        self.claims = Claims(system)
+        self.prices = MedusaPriceLists(client, settings, groups, self.find_product, self.claims)
         self.fulfilment = MedusaFulfilment(client, system)
         self.bulk = BulkPush(self)
 

@@ -13,8 +13,13 @@ marks it shipped with one label per tracking number. Never twice: a
 fulfilment with that tag is found before one is made, and one already shipped
 is left as it is, so a push repeated after a lost answer or a crash between
 the two calls finishes the job instead of fulfilling again. Tracking numbers
-a shipment gains after it was marked shipped in Medusa are not added (Medusa
-takes labels when the fulfilment ships).
+a shipment gains after it was marked shipped in Medusa (a second parcel's)
+cannot become labels: Medusa takes labels only when a fulfilment ships and
+refuses a second shipment of it ("Shipment has already been created", both
+``/admin/fulfillments/{id}/shipment`` and the order's route). They go to the
+order's ``metadata.crossdock_tracking`` (shipment number → the numbers its
+fulfilment lacks), where a storefront or the admin shows them; never a
+second fulfilment.
 
 A cancelled order is cancelled in Medusa (Medusa refuses while a fulfilment
 stands: that 400 parks the order with Medusa's message). Other statuses need
@@ -34,7 +39,10 @@ from crossdock.errors import ErrorCode, PermanentError
 from crossdock.model.order import OrderStatus
 
 META_SHIPMENT = "crossdock_shipment"
-ORDER_FIELDS = "id,status,display_id,*items,items.variant.metadata,*fulfillments"
+META_TRACKING = "crossdock_tracking"
+ORDER_FIELDS = (
+    "id,status,display_id,metadata,*items,items.variant.metadata,*fulfillments,*fulfillments.labels"
+)
 
 
 def labels(tracking_numbers: list[str]) -> list[dict[str, str]]:
@@ -160,14 +168,37 @@ class MedusaFulfilment:
                     f"Medusa made no fulfilment for shipment {number} of order {oid}",
                     code=ErrorCode.REJECTED_BY_DESTINATION,
                 )
+        tracking = [str(t) for t in shipment.get("tracking_numbers") or []]
         if not found.get("shipped_at"):
             self.client.post(
                 f"/admin/orders/{oid}/fulfillments/{found['id']}/shipments",
-                {"items": items, "labels": labels(list(shipment.get("tracking_numbers") or []))},
+                {"items": items, "labels": labels(tracking)},
                 action="mark a fulfilment shipped",
             )
-            order = self.read(oid)
-        return order
+            return self.read(oid)
+        return self.late_tracking(order, found, number, tracking)
+
+    def late_tracking(
+        self, order: dict[str, Any], found: Mapping[str, Any], number: str, tracking: list[str]
+    ) -> dict[str, Any]:
+        """Tracking numbers a shipped fulfilment has no label for, into the order's metadata."""
+        have = {str(label.get("tracking_number")) for label in found.get("labels") or []}
+        late = [t for t in tracking if t not in have]
+        meta = dict(order.get("metadata") or {})
+        noted = dict(meta.get(META_TRACKING) or {})
+        if noted.get(number, []) == late or (not late and number not in noted):
+            return order
+        if late:
+            noted[number] = late
+        else:
+            noted.pop(number, None)
+        oid = str(order["id"])
+        self.client.post(
+            f"/admin/orders/{oid}",
+            {"metadata": {**meta, META_TRACKING: noted}},
+            action="add tracking to an order",
+        )
+        return self.read(oid)
 
 
 def _fulfilment(order: Mapping[str, Any], number: str) -> Mapping[str, Any] | None:
@@ -178,4 +209,4 @@ def _fulfilment(order: Mapping[str, Any], number: str) -> Mapping[str, Any] | No
     return None
 
 
-__all__ = ["META_SHIPMENT", "MedusaFulfilment", "item_for", "labels"]
+__all__ = ["META_SHIPMENT", "META_TRACKING", "MedusaFulfilment", "item_for", "labels"]

@@ -122,6 +122,18 @@ def _line(i: int, item: Mapping[str, Any]) -> dict[str, Any]:
     return line
 
 
+def order_cancelled(system: str, row: Mapping[str, Any], prefix: str) -> ChannelOrder:
+    """A Medusa order cancelled in the store: the hub cancels its order of that number."""
+    native = str(row["id"])
+    return ChannelOrder(
+        system,
+        native,
+        f"medusa order {row.get('display_id')} ({native})",
+        {"order_number": f"{prefix}{row.get('display_id')}"},
+        cancelled=True,
+    )
+
+
 def order_intake(system: str, row: Mapping[str, Any], prefix: str) -> ChannelOrder | SourceError:
     """A Medusa order as the hub's intake body; an error naming the field it lacks."""
     native = str(row["id"])
@@ -177,6 +189,7 @@ __all__ = [
     "PO_META",
     "SITE_META",
     "customer_change",
+    "order_cancelled",
     "order_intake",
     "parse_ts",
 ]

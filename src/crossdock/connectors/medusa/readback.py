@@ -19,7 +19,9 @@ followed by a read-back agrees by construction of one mapping, not of two.
 The products read are those in the configured sales channel (every product
 without one); a product there the hub never sent is *unknown to the hub*.
 Stock of a SKU the hub does not sell here, or at a location not in
-``locations``, is not compared (the destination never pushes it).
+``locations``, is not compared (the destination never pushes it). Accounts
+(groups and buyers) and customer prices (price lists) are compared by
+:mod:`~crossdock.connectors.medusa.readback_accounts`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from crossdock.connectors.medusa.mapper import (
     units_of,
     wanted_view,
 )
+from crossdock.connectors.medusa.readback_accounts import AccountsReadBack
 from crossdock.model.base import EntityType
 
 #: Product fields a read-back compares (variants are compared one by one).
@@ -88,9 +91,16 @@ class MedusaReadBack:
         self.product_fields = product_fields
         self.sales_channel_id = sales_channel_id
         self.out = ReadBack()
+        self._read: dict[str, dict[str, Any]] | None = None
 
     # -- reading Medusa -----------------------------------------------------------------
     def _products(self) -> dict[str, dict[str, Any]]:
+        """Handle → product, read once per read-back."""
+        if self._read is None:
+            self._read = self._read_products()
+        return dict(self._read)
+
+    def _read_products(self) -> dict[str, dict[str, Any]]:
         scope = {"sales_channel_id": self.sales_channel_id} if self.sales_channel_id else {}
         rows = self.client.list_all(
             "/admin/products",
@@ -259,6 +269,13 @@ def read_back(
     selling = rb.products(products)
     if stock:
         rb.stock(stock, selling)
+    accounts = AccountsReadBack(client, settings, rb.out)
+    customers = [s for s in sent if s.entity_type is EntityType.CUSTOMER]
+    if customers:
+        accounts.groups(customers)
+    prices = [s for s in sent if s.entity_type is EntityType.CUSTOMER_PRICE]
+    if prices:
+        accounts.price_lists(prices, rb._products())
     return rb.out
 
 

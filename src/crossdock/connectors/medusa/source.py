@@ -7,12 +7,20 @@ newest ``updated_at`` read becomes the bookmark only in the unit's ``ack``.
 
 * ``customers`` (only those with an account: a guest checkout leaves a
   customer row too) are canonical changes; the hub's pull ingests them and
-  acks after the commit, so customer matching links or files them.
+  acks after the commit, so customer matching links or files them. A
+  customer carrying ``metadata.crossdock_account`` is a buyer the hub's
+  destination made for an account it already knows: skipped, so the hub's own
+  buyer never comes back as a new customer.
 * ``orders`` are :class:`~crossdock.connectors.base.ChannelOrder` bodies for
   the order service (:meth:`MedusaSource.pull_orders`); the intake acks the
   unit once every order in it was taken or filed as an exception. A failure
   before that leaves the bookmark where it was and the next pass reads the
-  same orders again; intake is idempotent per (channel, order number).
+  same orders again; intake is idempotent per (channel, order number). An
+  order edited in Medusa after intake (an order edit confirmed: its items
+  change, its ``updated_at`` moves) is read again and re-submitted: intake
+  amends the hub's order, or refuses the amendment (the ERP has it) as a
+  business exception naming why. An order cancelled in Medusa is passed on as
+  a cancellation (the hub's order of that number is cancelled).
 
 :meth:`MedusaSource.snapshot` (customers) and :meth:`MedusaSource.snapshot_orders`
 read everything, with no bookmark, for reconciliation.
@@ -28,18 +36,20 @@ from crossdock.connectors.base import ChannelOrder, OrderUnit, SourceError, Sour
 from crossdock.connectors.kit.incremental import Bookmarks, IncrementalSource, Read
 from crossdock.connectors.medusa.client import MedusaClient
 from crossdock.connectors.medusa.config import MedusaPull, MedusaSettings
+from crossdock.connectors.medusa.customers import META_ACCOUNT
 from crossdock.connectors.medusa.inbound import (
     CUSTOMER_FIELDS,
     ORDER_FIELDS,
     customer_change,
+    order_cancelled,
     order_intake,
     parse_ts,
 )
 from crossdock.store.connector_state import ConnectorState
 
 Since = datetime | None
-_SKIPPED_STATUSES = frozenset({"draft", "canceled"})
-"""Orders intake does not take: a draft is not an order yet, a cancelled one never was."""
+_SKIPPED_STATUSES = frozenset({"draft"})
+"""Orders intake does not take: a draft is not an order yet."""
 
 
 def _newest(seen: datetime | None, row: dict[str, Any]) -> datetime | None:
@@ -89,6 +99,8 @@ class MedusaSource(IncrementalSource[MedusaPull]):
         items: list[SourceItem] = []
         for row in rows:
             seen = _newest(seen, row)
+            if (row.get("metadata") or {}).get(META_ACCOUNT):
+                continue  # the destination's buyer of a known account, not a new customer
             items.append(customer_change(self.system, row, self.system))
         return Read(items, seen)
 
@@ -99,6 +111,9 @@ class MedusaSource(IncrementalSource[MedusaPull]):
         for row in rows:
             seen = _newest(seen, row)
             if row.get("status") in _SKIPPED_STATUSES:
+                continue
+            if row.get("status") == "canceled":
+                out.append(order_cancelled(self.system, row, self.settings.order_prefix))
                 continue
             out.append(order_intake(self.system, row, self.settings.order_prefix))
         return out, seen

@@ -10,6 +10,11 @@ against the customer's active ship-to sites (address line, postcode and
 country as customer matching normalizes them). No match, or more than one,
 refuses the order with a problem naming ``ship_to``.
 
+An order the channel cancelled after intake took it is cancelled through the
+order service (its reservations go back once; a cancelled order is left as
+it is); one intake never took is ignored; a cancel the service refuses (the
+order shipped) is filed as a business exception naming why.
+
 An order intake refuses (unknown customer or SKU, no ship-to) or the
 connector could not map becomes a business exception for a person (filed
 once, however often the order is read again) and the unit goes on. Anything
@@ -32,7 +37,7 @@ from crossdock.services.customers import normalize as norm
 from crossdock.services.orders.intake import OrderIn, customer_for
 from crossdock.services.orders.service import OrderService
 from crossdock.store import NewException
-from crossdock.store.order_rows import Opened
+from crossdock.store.order_rows import Opened, OrderState
 from crossdock.store.repos import rows
 
 
@@ -49,6 +54,8 @@ class ChannelOrderLike(Protocol):
     def body(self) -> Mapping[str, Any]: ...
     @property
     def ship_to_address(self) -> Mapping[str, str | None] | None: ...
+    @property
+    def cancelled(self) -> bool: ...
 
 
 class RefusedLike(Protocol):
@@ -92,6 +99,7 @@ class FeedReport:
     created: int = 0
     same: int = 0
     amended: int = 0
+    cancelled: int = 0
     refused: int = 0
     units: int = 0
 
@@ -99,6 +107,7 @@ class FeedReport:
         self.created += other.created
         self.same += other.same
         self.amended += other.amended
+        self.cancelled += other.cancelled
         self.refused += other.refused
         self.units += other.units
 
@@ -162,6 +171,9 @@ class ChannelFeed:
         report.units += 1
 
     def _take_one(self, order: ChannelOrderLike, report: FeedReport) -> None:
+        if order.cancelled:
+            self._cancel(order, report)
+            return
         try:
             body = self._body(order)
             done = self.orders.submit(order.system, body)
@@ -182,6 +194,22 @@ class ChannelFeed:
         else:
             report.same += 1
 
+    def _cancel(self, order: ChannelOrderLike, report: FeedReport) -> None:
+        number = str(order.body.get("order_number") or "")
+        found = self.store.orders.find(order.system, number) if number else None
+        if found is None or found.status is OrderState.CANCELLED:
+            report.same += 1  # never taken, or cancelled already: nothing to do
+            return
+        try:
+            self.orders.cancel(
+                found.id, actor=f"channel:{order.system}", note=f"cancelled in {order.system}"
+            )
+        except (InvalidInput, ConflictError) as exc:
+            self._file(order, exc, doing="cancelled")
+            report.refused += 1
+            return
+        report.cancelled += 1
+
     def _body(self, order: ChannelOrderLike) -> OrderIn:
         doc = dict(order.body)
         if doc.get("ship_to"):
@@ -194,12 +222,14 @@ class ChannelFeed:
         )
 
     # -- business exceptions ------------------------------------------------------------
-    def _file(self, order: ChannelOrderLike, exc: InvalidInput | ConflictError) -> None:
+    def _file(
+        self, order: ChannelOrderLike, exc: InvalidInput | ConflictError, *, doing: str = "taken"
+    ) -> None:
         self._add(
             NewException(
                 system=order.system,
                 code=(exc.code or ErrorCode.VALIDATION_FAILED).value,
-                reason=f"order {order.body.get('order_number')} not taken: {exc}",
+                reason=f"order {order.body.get('order_number')} not {doing}: {exc}",
                 entity_type=EntityType.ORDER.value,
                 native_id=order.native_id,
                 ref=order.ref,

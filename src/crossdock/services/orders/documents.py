@@ -258,6 +258,7 @@ def apply_shipment(
         for i, ln in enumerate(doc.lines)
     ]
     number = doc.shipment_number
+    late = _late_tracking(book, doc)
     moved = _apply_lines(book, DocKind.SHIPMENT, number, wants, products, ledger.ship, out)
     links = book.store.orders.reservations(book.order.id, held_only=True)
     unreserved: dict[int, str] = {}
@@ -285,8 +286,22 @@ def apply_shipment(
                 "refused": [r.reason for r in out.refused],
             },
         ),
+        touch=bool(out.applied or late),
     )
     return out
+
+
+def _late_tracking(book: Book, doc: Shipment) -> bool:
+    """Whether the shipment names tracking numbers its earlier versions did not (a new parcel).
+
+    The order is then republished (its ``shipments`` carry them) although no
+    line moved, so a channel can show them.
+    """
+    known: set[str] = set()
+    for step in book.store.orders.timeline(book.order.id):
+        if step.kind == "shipment" and step.detail.get("shipment_number") == doc.shipment_number:
+            known.update(str(t) for t in step.detail.get("tracking_numbers") or [])
+    return bool(known) and any(t not in known for t in doc.tracking_numbers)
 
 
 def owed(total: Decimal, status: InvoiceStatus, amount_due: Decimal | None) -> Decimal:
@@ -381,12 +396,15 @@ def release_open(book: Book, *, reason: str) -> Outcome:
     return out
 
 
-def _finish(book: Book, lines: list[LedgerLine], out: Outcome, step: Step) -> None:
+def _finish(
+    book: Book, lines: list[LedgerLine], out: Outcome, step: Step, *, touch: bool | None = None
+) -> None:
     """Move the order forward if the ledger says so; the document's step on its timeline."""
     new = ledger.order_status(lines)
     lower = [s for s in ledger.SHIPPABLE if ledger.moves_forward(s, new)]
     store = book.store
-    moved = store.fulfilment.advance(book.tx, book.order.id, new, lower, touch=bool(out.applied))
+    bump = bool(out.applied) if touch is None else touch
+    moved = store.fulfilment.advance(book.tx, book.order.id, new, lower, touch=bump)
     steps = [step]
     if moved and new is not None:
         out.moved_to = new.value

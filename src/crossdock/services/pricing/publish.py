@@ -11,6 +11,13 @@ saves the bookmark once ingest has committed. Ingest writes a new version
 only when a price really moved, so a list edit that changes no published
 price sends nothing. Delivery guarantee: at-least-once; a crash between the
 ingest and the bookmark reprices the same pairs, which changes nothing.
+
+A record is the price of one base unit, and where a list prices the SKU by
+quantity or by a larger unit, what a channel needs to charge the quote for any
+cart: ``breaks`` (the base quantities from which the price per base unit
+changes, each quoted for that quantity) and ``unit_prices`` (a case a list
+prices itself, quoted per case, where that is not the factor times the base
+price). Only SKUs some list prices so are quoted again.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from crossdock.config.pricing import PricePublish
 from crossdock.model.base import EntityType
@@ -88,12 +96,18 @@ class PricePublisher:
     ) -> None:
         changes: list[Change] = []
         for account, skus in self._targets(rule, areas):
+            priced: dict[str, PricedLine] = {}
             for sku, answer in self._price(rule, account, skus):
                 if isinstance(answer, LineProblem):
                     report.unpriced += 1
                     continue
                 report.priced += 1
-                changes.append(_change(rule, account, sku, answer, now))
+                priced[sku] = answer
+            extras = self._tiers(rule, account, priced)
+            changes.extend(
+                _change(rule, account, sku, line, now, extras.get(sku))
+                for sku, line in priced.items()
+            )
             if len(changes) >= BATCH:
                 report.changed += self._ingest(changes)
                 changes = []
@@ -146,8 +160,52 @@ class PricePublisher:
             quote = self.service.quote(part)
             yield from zip((line.sku for line in lines), quote.lines, strict=True)
 
+    def _tiers(
+        self, rule: PricePublish, account: str, priced: dict[str, PricedLine]
+    ) -> dict[str, dict[str, Any]]:
+        """SKU → ``breaks`` / ``unit_prices`` where the customer's price changes with them."""
+        asks: list[tuple[str, QuoteLine, Decimal | None]] = []
+        for sku, (points, units) in self.service.tiers(priced).items():
+            asks.extend((sku, QuoteLine(sku, q), None) for q in points)
+            asks.extend((sku, QuoteLine(sku, Decimal(1), u), f) for u, f in units.items())
+        out: dict[str, dict[str, Any]] = {}
+        last = {sku: line.unit_price for sku, line in priced.items()}
+        for i in range(0, len(asks), BATCH):
+            part = asks[i : i + BATCH]
+            request = QuoteRequest(
+                account, [a[1] for a in part], channel=rule.channel, currency=rule.currency
+            )
+            for (sku, ask, factor), answer in zip(
+                part, self.service.quote(request).lines, strict=True
+            ):
+                if isinstance(answer, LineProblem):
+                    continue
+                price = answer.unit_price
+                extra = out.setdefault(sku, {})
+                if factor is None and price != last[sku]:  # a quantity break
+                    tier = {
+                        "min_quantity": format(ask.quantity, "f"),
+                        "unit_price": format(price, "f"),
+                    }
+                    extra.setdefault("breaks", []).append(tier)
+                    last[sku] = price
+                elif factor is not None and price != priced[sku].unit_price * factor:
+                    extra.setdefault("unit_prices", {})[str(ask.unit)] = _text(price)
+        return {sku: extra for sku, extra in out.items() if extra}
 
-def _change(rule: PricePublish, account: str, sku: str, line: PricedLine, now: datetime) -> Change:
+
+def _text(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _change(
+    rule: PricePublish,
+    account: str,
+    sku: str,
+    line: PricedLine,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+) -> Change:
     won = line.rule
     channel = rule.channel
     return Change(
@@ -163,6 +221,7 @@ def _change(rule: PricePublish, account: str, sku: str, line: PricedLine, now: d
             "unit_price": format(line.unit_price, "f"),
             "rule": won.kind.value,
             "list_code": won.list_code,
+            **(extra or {}),
         },
         source_ts=now,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ from crossdock.services.pricing.results import (
     QuoteLine,
     QuoteRequest,
 )
+from crossdock.services.pricing.turns import Timed
 from crossdock.store import Store, StoredRecord
 
 FREEZE_EVERY = 1000
@@ -162,6 +163,37 @@ class PricingService:
         if engine.compiled - self._frozen >= FREEZE_EVERY:
             gc.freeze()
             self._frozen = engine.compiled
+
+    def tiers(self, skus: Iterable[str]) -> dict[str, tuple[list[Decimal], dict[str, Decimal]]]:
+        """Where each SKU's price may change with quantity or unit, for publishing.
+
+        Per SKU some list prices so: the break quantities above one (base
+        units) of every list that prices it, and the larger units some list
+        prices itself (with their factors). A superset: whether a customer's
+        price really changes there is the quote's to say. One refresh for all.
+        """
+        engine = self.refresh()
+        out: dict[str, tuple[list[Decimal], dict[str, Decimal]]] = {}
+        with self._lock:
+            for sku in skus:
+                product = engine.index.products.get(sku)
+                if product is None:
+                    continue
+                points: set[Decimal] = set()
+                units: dict[str, Decimal] = {}
+                for priced in engine.index.entries(sku).values():
+                    found = priced.entries if isinstance(priced, Timed) else (priced,)
+                    for entry in found:
+                        if entry is None:
+                            continue
+                        points.update(m for m in entry.mins if m > 1)
+                        if entry.unit and entry.unit != product.base_uom:
+                            factor = product.factors.get(entry.unit)
+                            if factor is not None:
+                                units[entry.unit] = factor
+                if points or units:
+                    out[sku] = (sorted(points), units)
+        return out
 
     def book(
         self, request: QuoteRequest, *, batch: int = 1000
