@@ -10,8 +10,10 @@ candidate pairs are the union over blocks, each scored once.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from math import isqrt
 
 from crossdock.config.customers import Level
@@ -31,10 +33,10 @@ class Blocks:
 
 def blocked_pairs(profiles: Sequence[Profile], max_block: int) -> Blocks:
     """The index pairs (i < j) that share at least one blocking key, each once."""
-    members: dict[str, list[int]] = {}
+    members: defaultdict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(profiles):
         for k in blocking_keys(p):
-            members.setdefault(k, []).append(i)
+            members[k].append(i)
     seen: set[tuple[int, int]] = set()
     out = Blocks([])
     for key, idx in members.items():
@@ -44,9 +46,7 @@ def blocked_pairs(profiles: Sequence[Profile], max_block: int) -> Blocks:
             out.skipped.append(key)
             continue
         out.blocks += 1
-        for a in range(len(idx)):
-            for b in range(a + 1, len(idx)):
-                seen.add((idx[a], idx[b]))
+        seen.update(combinations(idx, 2))  # idx ascends: each pair as (i < j)
     out.pairs = sorted(seen)
     return out
 
