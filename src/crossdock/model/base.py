@@ -58,6 +58,10 @@ class CanonicalEntity(CanonicalModel):
     #: (the entity named, the key kind): ingest renames a key a merge moved
     #: (:mod:`crossdock.sync.references`).
     references: ClassVar[dict[str, tuple[EntityType, str]]] = {}
+    #: Lists of customers' ship-to site codes, by dotted path -> the path of the
+    #: references naming the customers whose sites they are: ingest renames a code
+    #: a customer merge joined into another site (:mod:`crossdock.sync.references`).
+    site_references: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def natural_keys(cls, data: Mapping[str, Any]) -> list[tuple[str, str]]:

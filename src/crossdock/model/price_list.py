@@ -219,6 +219,7 @@ class PriceList(CanonicalEntity):
     references: ClassVar[dict[str, tuple[EntityType, str]]] = {
         "scope.customers": (EntityType.CUSTOMER, "account_number")
     }
+    site_references: ClassVar[dict[str, str]] = {"scope.ship_tos": "scope.customers"}
 
     code: str = Field(min_length=1, max_length=64)
     name: str | None = None

@@ -85,7 +85,13 @@ def incoming_key(system: str, native_id: str) -> str:
     return f"in:{system}:{native_id}"
 
 
+SITE_ALIAS = "crossdock"
+"""The site crosswalk's system for a code a merge joined into another site (-> surviving code);
+read for every sender and for price-list scopes."""
+
+
 __all__ = [
+    "SITE_ALIAS",
     "MergeRow",
     "MergeStatus",
     "NewReview",

@@ -370,7 +370,7 @@ class Onboarding(Protocol):
 
 
 class CustomerMerges(Protocol):
-    """The customer merge log, and the crosswalk, natural-key and order rows a merge moves.
+    """The customer merge log, the crosswalk, natural-key, order and site rows a merge moves.
 
     ``tx`` is the caller's write transaction (typed loosely: the twin's is not a WriteTx).
     Rows are (system, native id, canonical id) links and (kind, value, record id) keys.
@@ -405,6 +405,18 @@ class CustomerMerges(Protocol):
     def set_order_customer(self, tx: Any, order_ids: Sequence[str], customer_id: str) -> None: ...
 
     def lists_naming(self, tx: Any, accounts: Sequence[str]) -> list[str]: ...
+
+    def site_links(
+        self, tx: Any, record_ids: Sequence[str], systems: Sequence[str] | None = None
+    ) -> list[tuple[str, str, str, str]]:
+        """Ship-to site crosswalk rows: (record id, system, native site id, site code)."""
+        ...
+
+    def put_site_links(self, tx: Any, links: Sequence[tuple[str, str, str, str]]) -> None: ...
+
+    def set_site_links(
+        self, tx: Any, record_ids: Sequence[str], links: Sequence[tuple[str, str, str, str]]
+    ) -> None: ...
 
 
 __all__ = [

@@ -102,6 +102,14 @@ class Matcher(Protocol):
         """
         ...
 
+    def settled(self, tx: WriteTx, record_id: str, change: Change, applied: bool) -> None:
+        """``change``, as :meth:`settle` returned it, was applied (or refused) to ``record_id``.
+
+        What settle found out about the change's parts (a customer's site crosswalk)
+        is written only for an applied change.
+        """
+        ...
+
 
 MatcherFactory = Callable[[Store, HubConfig], Matcher | None]
 

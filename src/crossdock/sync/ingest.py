@@ -61,7 +61,14 @@ from crossdock.sync.ingest_problems import (
     source_exception,
     waiting_key,
 )
-from crossdock.sync.references import Ref, lock_key, named_refs, renamed, renames
+from crossdock.sync.references import (
+    Ref,
+    follow_sites,
+    lock_key,
+    named_refs,
+    renamed,
+    renames,
+)
 
 log = logging.getLogger(__name__)
 
@@ -211,13 +218,20 @@ class Ingestor:
                 )
         return released
 
-    def apply_in(self, tx: WriteTx, batch: Sequence[SourceItem]) -> IngestReport:
+    def apply_in(
+        self,
+        tx: WriteTx,
+        batch: Sequence[SourceItem],
+        refused: list[NewException] | None = None,
+    ) -> IngestReport:
         """Apply ``batch`` inside a write transaction the caller owns.
 
         For services that emit a change together with writes of their own: one
         commit holds both, so the outbox never says what the store does not.
+        ``refused``, when given, receives the business exceptions filed (field and
+        reason), for a caller that answers them itself.
         """
-        return self._apply(tx, batch)
+        return self._apply(tx, batch, refused=refused)
 
     # -- the batch ----------------------------------------------------------------------
     def _apply(
@@ -225,6 +239,7 @@ class Ingestor:
         tx: WriteTx,
         batch: Sequence[SourceItem],
         created: dict[EntityType, list[str]] | None = None,
+        refused: list[NewException] | None = None,
     ) -> IngestReport:
         now = datetime.now(UTC)
         report = IngestReport(received=len(batch))
@@ -263,6 +278,8 @@ class Ingestor:
                 created.setdefault(entity_type, []).extend(new_keys)
         tx.add_keys(accepted_keys, now)
         tx.add_exceptions(exceptions, now)
+        if refused is not None:
+            refused.extend(exceptions)
         proposals = _first_asked(tx, proposals)
         tx.add_proposals(proposals)
         tx.add_events(events)
@@ -339,13 +356,18 @@ class Ingestor:
                 if into is not None:
                     merged_into[cid] = into
                     cid, w = into, working[into]
-            if matcher is not None and c.op is ChangeOp.UPSERT:
-                c = matcher.settle(tx, cid, w.data if w.exists else None, c)
+            settler = matcher if c.op is ChangeOp.UPSERT else None
+            if settler is not None:
+                c = settler.settle(tx, cid, w.data if w.exists else None, c)
             try:
                 problem = self._apply_change(b, c, w)
             except Refused as refused:
                 exceptions.append(refused.exception)
+                if settler is not None:
+                    settler.settled(tx, cid, c, False)
                 continue
+            if settler is not None:
+                settler.settled(tx, cid, c, True)
             if problem is not None:  # applied, but a part of it was refused
                 exceptions.append(problem)
             if c.idempotency_key:
@@ -388,21 +410,25 @@ class Ingestor:
         ids: list[str],
         refs: list[Ref],
     ) -> list[Change]:
-        """The changes with the keys a merge moved renamed to the survivor's (audited)."""
+        """The changes with the keys (and site codes) a merge moved renamed (audited)."""
         names = renames(tx, refs)
-        if not names:
-            return changes
         follow = self.matchers.keys()
         out: list[Change] = []
         et = model.entity_type.value
-        for c, cid in zip(changes, ids, strict=True):
-            new = renamed(model, c, names, follow)
+        by_names = [renamed(model, c, names, follow) for c in changes] if names else changes
+        sites = (
+            follow_sites(tx, self.store.customer_merges, model, by_names)
+            if EntityType.CUSTOMER in follow
+            else [(c, {}) for c in by_names]
+        )
+        for c, cid, (new, codes) in zip(changes, ids, sites, strict=True):
             if new is not c:
                 moved = {
                     f"{t.value}:{k}:{v}": names[(t, k, v)]
                     for t, k, v in named_refs(model, [c], follow)
                     if (t, k, v) in names
                 }
+                moved.update({f"site:{old}": code for old, code in codes.items()})
                 tx.audit(
                     "crossdock",
                     f"{et}.references.followed",

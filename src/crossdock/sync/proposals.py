@@ -13,6 +13,14 @@ happen as for any change. The requester (a person's actor, or the sending
 system's key) may not approve it. The decision, the audit entry and what
 it applies commit together; a decision found already taken (two approvers
 at once) is refused, so nothing applies twice.
+
+An approved value that ingest refuses (it no longer passes validation, or
+its sender no longer owns the field) is not applied and the decision is
+rolled back with it: the proposal stays pending, because the refusal is
+often mended by someone else (the owner fixes the record, the ownership is
+set back) and another approval or a rejection then decides it. The
+refusal is audited (``proposal.refused``: the field ingest named, its
+reason and code) and answered as invalid input naming that field.
 """
 
 from __future__ import annotations
@@ -26,7 +34,15 @@ from crossdock.errors import ConflictError, ErrorCode, InvalidInput, NotFound
 from crossdock.model.change import Change
 from crossdock.model.paths import flatten_record, unflatten
 from crossdock.model.registry import model_for
-from crossdock.store import ProposalRow, ProposalStatus, Store, StoredRecord, WriteTx, dumps
+from crossdock.store import (
+    NewException,
+    ProposalRow,
+    ProposalStatus,
+    Store,
+    StoredRecord,
+    WriteTx,
+    dumps,
+)
 from crossdock.sync.changes_codec import ts_key
 from crossdock.sync.ingest import Ingestor
 from crossdock.sync.ingest_plan import event_row
@@ -50,6 +66,51 @@ def decide_proposal(
     its system, for four eyes).
     """
     now = datetime.now(UTC)
+    try:
+        return _decide(store, proposal_id, approve, actor, ingestor, actor_system, now)
+    except _IngestRefused as refused:
+        # the decision rolled back with what ingest refused; the refusal itself is kept
+        with store.write() as tx:
+            tx.audit(
+                actor,
+                "proposal.refused",
+                str(proposal_id),
+                {
+                    "field": refused.row.field,
+                    "refused_field": refused.field,
+                    "reason": refused.reason,
+                    "code": refused.code,
+                    "system": refused.row.system,
+                    "entity": refused.row.entity_id,
+                    "requested_by": refused.row.requested_by,
+                },
+            )
+        raise InvalidInput(
+            f"proposal {proposal_id} was not applied: ingest refused {refused.field}: "
+            f"{refused.reason}; it stays pending (approve again once that is mended, or reject it)",
+            field=refused.field,
+            reason=refused.reason,
+            code=ErrorCode.VALIDATION_FAILED,
+        ) from None
+
+
+class _IngestRefused(Exception):
+    """Ingest refused an approved value: what it said, and the proposal."""
+
+    def __init__(self, row: ProposalRow, field: str, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.row, self.field, self.reason, self.code = row, field, reason, code
+
+
+def _decide(
+    store: Store,
+    proposal_id: int,
+    approve: bool,
+    actor: str,
+    ingestor: Ingestor,
+    actor_system: str | None,
+    now: datetime,
+) -> int | None:
     with store.write() as tx:
         row = store.proposals.get_in(tx, proposal_id)
         if row is None:
@@ -180,12 +241,15 @@ def _through_ingest(
         requested_by=row.requested_by,
         approved=True,
     )
-    report = ingestor.apply_in(tx, [change])
+    refused: list[NewException] = []
+    report = ingestor.apply_in(tx, [change], refused)
     if report.exceptions:  # rolled back with the decision: the proposal stays pending
-        raise InvalidInput(
-            f"ingest refused the approved {row.field} (its owner changed, or the record "
-            "would be invalid); the proposal stays pending",
-            field=row.field,
+        first = refused[0] if refused else None
+        raise _IngestRefused(
+            row,
+            (first.field if first else None) or row.field,
+            first.reason if first else "the record would be invalid",
+            first.code if first else ErrorCode.VALIDATION_FAILED.value,
         )
     rec = tx.load_records(row.entity_type, [rid]).get(rid)
     return None if rec is None else rec.version

@@ -16,6 +16,12 @@ locks together with its own (one ``lock_keys`` call, so no deadlock), the
 same locks a merge takes for the account numbers it moves: a list ingested
 during a merge is either seen and rewritten by the merge, or sees the merge
 and is renamed here.
+
+Ship-to codes follow the same way (``site_references``): a merge that joins
+a merged-away site into one of the survivor's keeps the joined-away code as
+an alias in the site crosswalk (system ``crossdock``); a list's ship-to
+code that is such an alias of one of the customers it names (after their
+renames) is renamed to the surviving site's code, under the same locks.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from typing import Any
 from crossdock.model.base import CanonicalEntity, EntityType
 from crossdock.model.change import Change
 from crossdock.store import WriteTx
+from crossdock.store.customer_rows import SITE_ALIAS
+from crossdock.store.protocols import CustomerMerges
 
 Ref = tuple[EntityType, str, str]
 """(entity type named, key kind, key value)."""
@@ -117,4 +125,64 @@ def _copy_path(data: Mapping[str, Any], model: type[CanonicalEntity]) -> dict[st
     return out
 
 
-__all__ = ["Ref", "lock_key", "named_refs", "renamed", "renames"]
+def follow_sites(
+    tx: WriteTx, merges: CustomerMerges, model: type[CanonicalEntity], changes: Sequence[Change]
+) -> list[tuple[Change, dict[str, str]]]:
+    """Each change with its ship-to codes that a merge joined away renamed; code -> code."""
+    if not model.site_references:
+        return [(c, {}) for c in changes]
+    accounts = {
+        a
+        for c in changes
+        for path, of in model.site_references.items()
+        if isinstance(_values(c.data, path), list)
+        and isinstance(names := _values(c.data, of), list)
+        for a in names
+        if isinstance(a, str) and a
+    }
+    holders = (
+        tx.natural_lookup(EntityType.CUSTOMER, [("account_number", a) for a in sorted(accounts)])
+        if accounts
+        else {}
+    )
+    aliases: dict[str, dict[str, str]] = {}
+    if holders:
+        for rid, _, old, code in merges.site_links(tx, sorted(set(holders.values())), [SITE_ALIAS]):
+            aliases.setdefault(rid, {})[old] = code
+    out: list[tuple[Change, dict[str, str]]] = []
+    for c in changes:
+        moved: dict[str, str] = {}
+        data: dict[str, Any] | None = None
+        for path, of in model.site_references.items():
+            codes, names = _values(c.data, path), _values(c.data, of)
+            if not isinstance(codes, list) or not isinstance(names, list):
+                continue
+            known: dict[str, str] = {}
+            for a in names:
+                known = {**aliases.get(holders.get(("account_number", a), ""), {}), **known}
+            new = list(dict.fromkeys(known.get(x, x) if isinstance(x, str) else x for x in codes))
+            if new == codes:
+                continue
+            moved.update({x: known[x] for x in codes if isinstance(x, str) and x in known})
+            data = data if data is not None else _copy_paths(c.data, model.site_references)
+            *parents, leaf = path.split(".")
+            node = _values(data, ".".join(parents)) if parents else data
+            node[leaf] = new
+        out.append((c if data is None else replace(c, data=data), moved))
+    return out
+
+
+def _copy_paths(data: Mapping[str, Any], paths: Collection[str]) -> dict[str, Any]:
+    """A copy of ``data`` whose mappings along ``paths`` are new objects."""
+    out = dict(data)
+    for path in paths:
+        node = out
+        for part in path.split(".")[:-1]:
+            child = node.get(part)
+            if not isinstance(child, Mapping):
+                break
+            node[part] = node = dict(child)
+    return out
+
+
+__all__ = ["Ref", "follow_sites", "lock_key", "named_refs", "renamed", "renames"]

@@ -1,4 +1,4 @@
-"""What a merge touches and an unmerge must put back: records, links, keys, orders, price lists."""
+"""What a merge touches and an unmerge must put back: records, links, keys, orders, lists, sites."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def merge_state(
 ) -> dict[str, Any]:
     """Everything of ``ids`` a merge changes, in comparable form (versions left out)."""
     store = app.hub.store
+    with store.write() as tx:
+        site_links = store.customer_merges.site_links(tx, list(ids))
     records = {}
     for rid in ids:
         rec = store.records.get(CUS, rid)
@@ -32,6 +34,7 @@ def merge_state(
         "orders": {o: store.orders.get(o).customer_id for o in orders},  # type: ignore[union-attr]
         "match_keys": {rid: store.customer_match.keys_of(rid) for rid in ids},
         "price_lists": {lid: _list(app, lid) for lid in lists},
+        "site_links": site_links,
     }
 
 

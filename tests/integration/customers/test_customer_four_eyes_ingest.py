@@ -214,3 +214,38 @@ def test_the_cli_requester_cannot_approve_another_can(
     ok = runner.invoke(cli, args)
     assert ok.exit_code == 0, ok.output
     assert record(app)["credit_limit"] == "9000"
+
+
+def test_an_approval_ingest_refuses_names_the_field_stays_pending_and_is_audited(
+    app: Application, store_url: str
+) -> None:
+    app.hub.ingestor.ingest([erp({"credit_limit": "5000"})])
+    [p] = pending(app).values()
+    before = record(app)
+    app.close()
+    # meanwhile the hub file gives credit_limit to the CRM: the ERP's value is refused now
+    moved = hub()
+    moved.ownership[CUS] = moved.ownership[CUS].model_copy(
+        update={"fields": {**moved.ownership[CUS].fields, "credit_limit": "crm"}}
+    )
+    again = Application.open(moved, store_url=store_url)
+    try:
+        store = again.hub.store
+        bob = create_api_key(store, "bob", ["read", "write", "approve"])
+        with TestClient(create_app(again)) as client:
+            answer = client.post(
+                f"/v1/proposals/{p.id}/approve", headers={"Authorization": "Bearer " + bob}
+            )
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        body = answer.json()
+        assert "credit_limit" in answer.text and "stays pending" in body["detail"]
+        assert store.proposals.page()[0].id == p.id  # still pending
+        assert record(again)["credit_limit"] == "1000"
+        assert record(again)["version"] == before["version"]
+        [entry] = store.audit.page(action="proposal.refused")
+        assert entry.actor.startswith("bob") and entry.detail["refused_field"] == "credit_limit"
+        assert entry.detail["reason"] and entry.detail["requested_by"] == "system:erp"
+        assert store.audit.page(action="proposal.approved") == []  # rolled back with it
+    finally:
+        again.close()

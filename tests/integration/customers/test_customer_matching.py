@@ -103,6 +103,8 @@ def test_a_crosswalk_hit_never_asks_the_matcher(app: Application) -> None:
         def settle(self, *args: Any) -> Any:
             return args[-1]
 
+        def settled(self, *_: Any) -> None: ...
+
     app.hub.ingestor.matchers[CUS] = Refuse()  # type: ignore[assignment]
     report = ingest(app, change("crm", "C-1", cust("ACME Corp.", "12 Main St", legal_name="x")))
     assert report.updated == 1

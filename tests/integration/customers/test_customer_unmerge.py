@@ -80,13 +80,15 @@ def test_only_the_newest_merge_into_a_survivor_is_undone_first(app: Application)
 names = st.one_of(st.none(), st.sampled_from(["ACME Corp.", "Acme Corporation", "Ünïcode GmbH"]))
 streets = st.sampled_from(["12 Main St", "12 Main Street", "400 Dock Rd", "9 Elm Ave"])
 site = st.builds(
-    lambda code, line1, roles: {
+    lambda code, line1, roles, native: {
         "code": code, "roles": roles, "address": {"line1": line1, "postal_code": "62701"},
+        **({"native_id": f"n-{code}"} if native else {}),  # a site crosswalk row
     },
     st.sampled_from(["MAIN", "HQ", "WH"]),
     streets,
     st.lists(st.sampled_from(["sold_to", "ship_to", "bill_to"]), min_size=1, max_size=2,
              unique=True),
+    st.booleans(),
 )  # fmt: skip
 customer = st.fixed_dictionaries(
     {},
@@ -171,6 +173,7 @@ def test_merge_then_unmerge_returns_the_exact_prior_state(
         assert merged["records"][ids[1]][2] is True
         assert set(merged["orders"].values()) <= {ids[0]}
         assert merged["links"][ids[1]] == []
+        assert {row[0] for row in merged["site_links"]} <= {ids[0]}  # the sites' ids moved too
         merger.unmerge(done.merge_id, actor="steward")
         assert merge_state(application, ids, accounts, orders, lists) == before
     finally:

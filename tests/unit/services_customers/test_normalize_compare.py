@@ -187,7 +187,12 @@ def test_blocking_keys() -> None:
     p = profile(
         "a",
         _cust(
-            "ACME Corp.", "12 Main St", postcode="62701", phone="555 123 4567", email="o@acme.com"
+            "ACME Corp.",
+            "12 Main St",
+            postcode="62701",
+            city="Springfield",
+            phone="555 123 4567",
+            email="o@acme.com",
         )
         | {"tax_ids": [{"scheme": "EIN", "value": "12-3456789"}]},
     )
@@ -197,6 +202,8 @@ def test_blocking_keys() -> None:
     ]  # fmt: skip
     assert blocking_keys(p) == [
         "ad:62701:12",  # the door: postcode + house number
+        "cn:springfield:12",  # the door: city + house number (a postcode mistyped)
+        "ds:01267:12",  # the door: the postcode's digits in any order + house number
         "em:acme.com",
         "nm:acme",
         "ph:5551234567",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossdock.services.customers.sites import address_code, identify_sites
+from crossdock.services.customers.sites import address_code, identify, identify_sites
 
 
 def site(line1: str, code: str | None = None, roles: tuple[str, ...] = ("ship_to",)) -> Any:
@@ -46,3 +46,25 @@ def test_two_sent_sites_that_are_one_stored_site_are_united() -> None:
 def test_a_site_with_neither_code_nor_street_is_left_for_validation() -> None:
     bare = {"roles": ["ship_to"]}
     assert identify_sites(STORED, [bare]) == ([bare], {})
+
+
+def test_the_senders_own_site_id_decides_before_code_and_address() -> None:
+    moved = {**site("9 Elm St", "DOCK-B"), "native_id": "42"}
+    found = identify(STORED, [moved], own={"42": "WH"})
+    assert [s["code"] for s in found.sites] == ["WH"] and "native_id" not in found.sites[0]
+    assert found.learned == {}  # the crosswalk already says so
+    # a code the sender identified once by address keeps naming that site when it moves
+    found = identify(STORED, [site("9 Elm St", "SHIP-7")], own={"SHIP-7": "MAIN"})
+    assert [s["code"] for s in found.sites] == ["MAIN"]
+
+
+def test_what_the_crosswalk_learns() -> None:
+    found = identify(STORED, [site("12 Main Street #4", "SHIP-7"), site("400 Dock Rd", "WH")])
+    assert found.learned == {"SHIP-7": "MAIN"}  # a code that is its own site's needs no row
+    found = identify(STORED, [{**site("5 New Rd", "N1"), "native_id": "a-1"}])
+    assert found.learned == {"a-1": "N1"} and found.sites[0]["code"] == "N1"
+
+
+def test_a_code_a_merge_joined_away_is_the_surviving_site() -> None:
+    found = identify(STORED, [site("77 Far Rd", "HQ")], aliases={"HQ": "MAIN"})
+    assert [s["code"] for s in found.sites] == ["MAIN"] and found.joined == {"HQ": "MAIN"}

@@ -195,7 +195,13 @@ COMPARISONS: dict[MatchField, Comparison] = {
 
 def compare(x: Profile, y: Profile, fields: Iterable[MatchField]) -> tuple[Level, ...]:
     """The comparison vector of ``x`` and ``y`` over ``fields``, in their order."""
-    return tuple(COMPARISONS[f](x, y) for f in fields)
+    return tuple([c(x, y) for c in _comparisons(tuple(fields))])
+
+
+@lru_cache(maxsize=16)
+def _comparisons(fields: tuple[MatchField, ...]) -> tuple[Comparison, ...]:
+    # looked up once per field list: bulk matching compares hundreds of thousands of pairs
+    return tuple(COMPARISONS[f] for f in fields)
 
 
 __all__ = ["COMPARISONS", "LEVELS", "RANK", "compare"]

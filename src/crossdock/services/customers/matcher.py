@@ -32,10 +32,16 @@ from crossdock.config.hub import HubConfig
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.services.customers.profile import Profile, blocking_keys, profile
-from crossdock.services.customers.sites import identify_sites
+from crossdock.services.customers.sites import identify
 from crossdock.services.customers.weights import MatchModel, Score, probabilities_from_json
 from crossdock.store import Store, WriteTx
-from crossdock.store.customer_rows import NewReview, ReviewKind, ReviewStatus, incoming_key
+from crossdock.store.customer_rows import (
+    SITE_ALIAS,
+    NewReview,
+    ReviewKind,
+    ReviewStatus,
+    incoming_key,
+)
 from crossdock.store.protocols import CustomerMatch
 from crossdock.sync.changes_codec import change_to_json
 from crossdock.sync.identity import BatchRecords, Decision, Placement, Written
@@ -87,6 +93,8 @@ class CustomerMatcher:
         self.merges = store.customer_merges
         self.config = config
         self.models = Models(self.repo, config)
+        self._learned: dict[int, tuple[Change, str, dict[str, str]]] = {}
+        """What :meth:`settle` found for the site crosswalk, until the change is applied."""
 
     def best(
         self, incoming: Profile, candidates: dict[str, Any]
@@ -159,21 +167,46 @@ class CustomerMatcher:
     def settle(
         self, tx: WriteTx, record_id: str, current: Mapping[str, Any] | None, change: Change
     ) -> Change:
-        """The change's ship-to sites named as the stored ones they are (:mod:`.sites`); audited."""
+        """The change's ship-to sites named as the stored ones they are (:mod:`.sites`); audited.
+
+        What the site crosswalk learns waits for :meth:`settled`: a change ingest refuses
+        teaches it nothing.
+        """
         incoming = change.data.get("sites")
         if not isinstance(incoming, list) or not incoming:
             return change
         stored = (current or {}).get("sites") or []
-        sites, joined = identify_sites(stored, incoming)
-        if not joined:
+        own: dict[str, str] = {}
+        aliases: dict[str, str] = {}
+        if current is not None:
+            for _, system, native, code in self.merges.site_links(
+                tx, [record_id], [change.system, SITE_ALIAS]
+            ):
+                (own if system == change.system else aliases)[native] = code
+        found = identify(stored, incoming, own, aliases)
+        if found.joined:
+            tx.audit(
+                "crossdock",
+                "customer.sites.identified",
+                f"customer/{record_id}",
+                {"system": change.system, "native_id": change.native_id, "sites": found.joined},
+            )
+        if not found.joined and found.sites is incoming and not found.learned:
             return change
-        tx.audit(
-            "crossdock",
-            "customer.sites.identified",
-            f"customer/{record_id}",
-            {"system": change.system, "native_id": change.native_id, "sites": joined},
+        out = replace(change, data={**change.data, "sites": found.sites})
+        if found.learned:
+            self._learned[id(out)] = (out, record_id, found.learned)
+        return out
+
+    def settled(self, tx: WriteTx, record_id: str, change: Change, applied: bool) -> None:
+        """``change`` (as :meth:`settle` returned it) applied: its site ids join the crosswalk."""
+        entry = self._learned.pop(id(change), None)
+        if not applied or entry is None or entry[0] is not change or entry[1] != record_id:
+            return
+        learned = entry[2]
+        self.merges.put_site_links(
+            tx, [(record_id, change.system, native, code) for native, code in learned.items()]
         )
-        return replace(change, data={**change.data, "sites": sites})
 
 
 def _batch_candidates(batch: BatchRecords, keys: Sequence[str]) -> set[str]:

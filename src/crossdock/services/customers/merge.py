@@ -7,14 +7,17 @@ record's crosswalk rows and account numbers moved to the survivor (so every
 later change from any system that names them lands on the survivor; ingest
 also follows a merged-away id through the merge log), its orders repointed,
 the price lists whose scope named either old account number rewritten to
-name the survivor's (ship-to codes following the joined sites), the
+name the survivor's (ship-to codes following the joined sites), the ship-to
+site crosswalk moved to the survivor (each joined-away code kept as an
+alias of its surviving site, so a system or a price list still naming it
+reaches that site: :mod:`.sites`, :mod:`crossdock.sync.references`), the
 blocking-key index re-keyed, an upsert event for the survivor (every
 destination is sent it again) and a delete event carrying ``merged_into``
 for the merged-away id (a receiver redirects it), the merge row with the
 snapshot an unmerge needs, and the audit entry.
 
 An unmerge puts the snapshot back as a new version of each record: data,
-provenance, crosswalk rows, account numbers, repointed orders and the
+provenance, crosswalk rows, account numbers, site crosswalk, repointed orders and the
 rewritten price-list scopes (with their provenance) as they were before the
 merge. Reservations name no customer (they hang off an order), so moving the
 orders moves them. Only the newest merge into a survivor can be undone
@@ -39,7 +42,7 @@ from crossdock.model.price_list import PriceList
 from crossdock.services.customers.profile import blocking_keys, profile
 from crossdock.services.customers.survivorship import Side, survive
 from crossdock.store import Store, StoredRecord, WriteTx, dumps
-from crossdock.store.customer_rows import MergeRow, MergeStatus
+from crossdock.store.customer_rows import SITE_ALIAS, MergeRow, MergeStatus
 from crossdock.sync.changes_codec import ts_key
 from crossdock.sync.ingest_plan import event_row
 from crossdock.sync.references import lock_key
@@ -154,6 +157,24 @@ def _list_event(rec: StoredRecord, now: datetime) -> dict[str, Any]:
     )
 
 
+def _united_site_links(
+    survivor_id: str, rows: list[tuple[str, str, str, str]], joined: dict[str, str]
+) -> list[tuple[str, str, str, str]]:
+    """The site crosswalk after the merge: all on the survivor, joined codes followed.
+
+    The merged-away customer's rows name the site its code was joined into (the
+    survivor's row wins where both had the same system's site id), and each code a
+    merge joined into another site becomes an alias of it (system ``crossdock``).
+    """
+    out: dict[tuple[str, str], str] = {}
+    for rid, system, native, code in sorted(rows, key=lambda r: r[0] != survivor_id):
+        out.setdefault((system, native), code if rid == survivor_id else joined.get(code, code))
+    for old, code in joined.items():
+        if old != code:
+            out.setdefault((SITE_ALIAS, old), code)
+    return [(survivor_id, s, n, c) for (s, n), c in sorted(out.items())]
+
+
 class CustomerMerger:
     """Merges two canonical customers and undoes a merge."""
 
@@ -203,12 +224,14 @@ class CustomerMerger:
         links = repo.links(tx, [survivor_id, merged_id])
         keys = repo.keys(tx, [survivor_id, merged_id])
         orders = repo.orders_of(tx, merged_id)
+        site_links = repo.site_links(tx, [survivor_id, merged_id])
         snapshot = {
             "survivor": _side(keep),
             "merged": _side(gone),
             "links": [list(x) for x in links],
             "keys": [list(x) for x in keys],
             "orders": orders,
+            "site_links": [list(x) for x in site_links],
         }
         version = keep.version + 1
         out = survive(
@@ -231,6 +254,11 @@ class CustomerMerger:
         repo.set_links(tx, moved)
         repo.set_keys(tx, [survivor_id, merged_id], [(k, v, survivor_id) for k, v, _ in keys])
         repo.set_order_customer(tx, orders, survivor_id)
+        repo.set_site_links(
+            tx,
+            [survivor_id, merged_id],
+            _united_site_links(survivor_id, site_links, out.sites_joined),
+        )
         self.store.customer_match.replace_keys(
             tx,
             [survivor_id, merged_id],
@@ -295,6 +323,7 @@ class CustomerMerger:
             repo.set_links(tx, [(s, n, c) for s, n, c in snap["links"]])
             repo.set_keys(tx, ids, [(k, v, r) for k, v, r in snap["keys"]])
             repo.set_order_customer(tx, snap["orders"], row.merged_id)
+            repo.set_site_links(tx, ids, [(r, s, n, c) for r, s, n, c in snap["site_links"]])
             self._restore_lists(tx, snap.get("price_lists") or {}, now)
             self.store.customer_match.replace_keys(
                 tx,

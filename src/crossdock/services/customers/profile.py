@@ -103,6 +103,10 @@ def _door_keys(places: tuple[Place, ...]) -> set[str]:
             continue
         if pl.postcode:
             out.add(f"ad:{pl.postcode}:{number}")
+            # the postcode's digits in any order: "2848" typed "2488" is the same door
+            out.add(f"ds:{''.join(sorted(pl.postcode))}:{number}")
+        if pl.city:
+            out.add(f"cn:{pl.city}:{number}")  # the postcode mistyped otherwise
         word = next((w for w in words if not w.isdigit() and len(w) > 2), None)
         if word is not None:
             out.add(f"sn:{number}:{word}")

@@ -22,6 +22,7 @@ class MemoryCustomerMerges:
         self.crosswalk: dict[tuple[str, str], str] = {}
         self.natural: dict[tuple[str, str], str] = {}
         self.order_owner: dict[str, str] = {}
+        self.site_rows: dict[tuple[str, str, str], str] = {}
         self.price_lists: list[str] = []
         """Price-list ids a merge should look at (the twin holds no records)."""
 
@@ -93,3 +94,21 @@ class MemoryCustomerMerges:
     def set_order_customer(self, tx: Any, order_ids: Sequence[str], customer_id: str) -> None:
         for o in order_ids:
             self.order_owner[o] = customer_id
+
+    def site_links(
+        self, tx: Any, record_ids: Sequence[str], systems: Sequence[str] | None = None
+    ) -> list[tuple[str, str, str, str]]:
+        return sorted(
+            (r, s, n, c)
+            for (r, s, n), c in self.site_rows.items()
+            if r in record_ids and (systems is None or s in systems)
+        )
+
+    def put_site_links(self, tx: Any, links: Sequence[tuple[str, str, str, str]]) -> None:
+        self.site_rows.update({(r, s, n): c for r, s, n, c in links})
+
+    def set_site_links(
+        self, tx: Any, record_ids: Sequence[str], links: Sequence[tuple[str, str, str, str]]
+    ) -> None:
+        self.site_rows = {k: c for k, c in self.site_rows.items() if k[0] not in record_ids}
+        self.put_site_links(tx, links)

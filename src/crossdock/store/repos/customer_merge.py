@@ -25,12 +25,15 @@ from crossdock.store.write import WriteTx, utc
 
 _G = t.customer_merges.c
 _X, _K, _O, _R = t.crosswalk.c, t.record_keys.c, t.orders.c, t.records.c
+_S = t.customer_site_links.c
 _CUSTOMER = EntityType.CUSTOMER.value
 
 Link = tuple[str, str, str]
 """A crosswalk row: (system, native id, canonical id)."""
 Key = tuple[str, str, str]
 """A natural key row: (kind, value, record id)."""
+SiteLink = tuple[str, str, str, str]
+"""A ship-to site crosswalk row: (record id, system, native site id, site code)."""
 
 
 def _like(text: str) -> str:
@@ -207,5 +210,37 @@ class SqlCustomerMerges(SqlRepo):
                 update(t.orders).where(_O.id.in_(list(chunk))).values(customer_id=customer_id)
             )
 
+    # -- the ship-to site crosswalk ---------------------------------------------------------
+    def site_links(
+        self, tx: WriteTx, record_ids: Sequence[str], systems: Sequence[str] | None = None
+    ) -> list[SiteLink]:
+        """The site crosswalk rows of these customers (of ``systems`` only, when given)."""
+        q = select(_S.record_id, _S.system, _S.native_id, _S.code).where(
+            _S.record_id.in_(list(record_ids))
+        )
+        if systems is not None:
+            q = q.where(_S.system.in_(list(systems)))
+        q = q.order_by(_S.record_id, _S.system, _S.native_id)
+        return [(r[0], r[1], r[2], r[3]) for r in tx.conn.execute(q)]
 
-__all__ = ["Key", "Link", "SqlCustomerMerges"]
+    def put_site_links(self, tx: WriteTx, links: Sequence[SiteLink]) -> None:
+        """Point each (record, system, native site id) at its code (insert or update)."""
+        if links:
+            tx.conn.execute(
+                self._dialect.upsert(t.customer_site_links, ["record_id", "system", "native_id"]),
+                [{"record_id": r, "system": s, "native_id": n, "code": c} for r, s, n, c in links],
+            )
+
+    def set_site_links(
+        self, tx: WriteTx, record_ids: Sequence[str], links: Sequence[SiteLink]
+    ) -> None:
+        """Make ``links`` exactly the site crosswalk rows of ``record_ids`` (merge, unmerge)."""
+        tx.conn.execute(t.customer_site_links.delete().where(_S.record_id.in_(list(record_ids))))
+        if links:
+            tx.conn.execute(
+                t.customer_site_links.insert(),
+                [{"record_id": r, "system": s, "native_id": n, "code": c} for r, s, n, c in links],
+            )
+
+
+__all__ = ["Key", "Link", "SiteLink", "SqlCustomerMerges"]

@@ -12,6 +12,7 @@ from crossdock.store.schema.customers import (
     customer_match_model,
     customer_merges,
     customer_review,
+    customer_site_links,
 )
 from crossdock.store.schema.edi import edi_control_numbers, edi_counters, edi_inbound
 from crossdock.store.schema.hub import (
@@ -75,6 +76,7 @@ __all__ = [
     "customer_onboarding_cursor",
     "customer_onboarding_steps",
     "customer_review",
+    "customer_site_links",
     "delivery_receipts",
     "destination_guards",
     "edi_control_numbers",

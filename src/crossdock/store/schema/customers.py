@@ -74,3 +74,18 @@ ingest follow the merged-away id to the survivor.
 """
 Index("ix_customer_merges_merged", customer_merges.c.merged_id, customer_merges.c.status)
 Index("ix_customer_merges_survivor", customer_merges.c.survivor_id, customer_merges.c.status)
+
+customer_site_links = Table(
+    "customer_site_links",
+    metadata,
+    Column("record_id", String(64), primary_key=True),
+    Column("system", String(64), primary_key=True),
+    Column("native_id", String(255), primary_key=True),
+    Column("code", String(64), nullable=False),
+)
+"""The ship-to site crosswalk: (customer, system, the system's own site id) -> the site's code.
+
+A system that moves or renames a site keeps naming it by its own id, so the change keeps
+updating the one canonical site. Rows with system ``crossdock`` are the codes a merge joined
+into another site (old code -> surviving code), read for every system and for price lists.
+"""
