@@ -18,7 +18,8 @@ from crossdock.errors import ConflictError, ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.store import raw_input
 from crossdock.store import schema as t
-from crossdock.store.bulk import BUCKETS, EVENT_COLUMNS, BulkTx, chunks, utc
+from crossdock.store.bulk import BUCKETS, EVENT_COLUMNS, chunks, utc
+from crossdock.store.digests import DigestTx
 from crossdock.store.jsoncodec import dumps, loads
 from crossdock.store.records import NewException, ProposalStatus, StoredRecord
 
@@ -26,7 +27,7 @@ AUDIT_ORIGIN: ContextVar[str | None] = ContextVar("crossdock_audit_origin", defa
 """Where the action being done came from (the API sets the client's address per request)."""
 
 
-class WriteTx(BulkTx):
+class WriteTx(DigestTx):
     """Bulk operations inside one open write transaction."""
 
     # -- idempotency ------------------------------------------------------------------
