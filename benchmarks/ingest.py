@@ -11,10 +11,10 @@ inserted raw with ``executemany`` into one plain table in one transaction.
 A second figure says how much of the gap is the store's own shape: the
 *store floor* writes the very rows the pipeline wrote (records, per-field
 provenance, crosswalk, natural keys, idempotency keys, outbox events, ingest
-digests), already
-built, into an empty store of the same schema in transactions of the
-pipeline's batch size, with the driver alone (``executemany`` on SQLite,
-``COPY`` on PostgreSQL, as the store does) and no Python work per record. No
+digests), already built, into an empty store of the same schema in
+transactions of the pipeline's batch size, with the driver alone
+(``executemany`` on SQLite, ``COPY`` on PostgreSQL, as the store does) and no
+Python work per record. No
 pipeline that writes those rows can beat it, so ``pipeline / floor`` is the
 share of the reachable speed the Python side reaches, and ``floor / anchor``
 is the cost of the schema.
