@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain, islice
@@ -44,6 +44,7 @@ from crossdock.store import (
     StoreError,
     WriteTx,
 )
+from crossdock.store.digests import NewDigest
 from crossdock.store.ids import new_record_id
 from crossdock.sync.changes_codec import TS_FORMAT, change_from_json
 from crossdock.sync.gc_pause import fewer_collections
@@ -55,7 +56,7 @@ from crossdock.sync.identity import (
     Written,
     matchers_for,
 )
-from crossdock.sync.ingest_plan import ChangePlanner, KeyOwners, WorkingRecord
+from crossdock.sync.ingest_plan import ChangePlan, ChangePlanner, KeyOwners, WorkingRecord
 from crossdock.sync.ingest_problems import (
     Refused,
     source_exception,
@@ -68,6 +69,13 @@ from crossdock.sync.references import (
     named_refs,
     renamed,
     renames,
+)
+from crossdock.sync.unchanged import (
+    content_digest,
+    digest_row,
+    lifted,
+    rules_fingerprint,
+    unchanged_resends,
 )
 
 log = logging.getLogger(__name__)
@@ -124,6 +132,7 @@ class Ingestor:
         *,
         batch_size: int = 2000,
         matchers: dict[EntityType, Matcher] | None = None,
+        skip_unchanged: bool = True,
     ) -> None:
         self.store = store
         self.hub = hub
@@ -133,6 +142,9 @@ class Ingestor:
         """Who identifies a record crosswalk and natural keys cannot (by entity type)."""
         self.approvals = hub.customers.approvals if hub.customers else None
         """Four eyes: which fields of a change to a stored customer wait for a second person."""
+        self.rules = rules_fingerprint(hub) if skip_unchanged else None
+        """What, besides its content, decides how a change applies (see :mod:`.unchanged`);
+        ``None``: every change takes the whole path (the reference the tests compare with)."""
 
     def ingest(
         self,
@@ -310,15 +322,43 @@ class Ingestor:
         ids, new_pairs, by_key, placed = self._identify(
             tx, entity_type, changes, change_keys, matcher, [lock_key(*r) for r in refs]
         )
+        rules = self.rules
+        digests = [content_digest(rules, c) if rules else None for c in changes]
+        known_digests = tx.digests(
+            entity_type,
+            [(c.system, c.native_id) for c, d in zip(changes, digests, strict=True) if d],
+        )
+        skipped = unchanged_resends(changes, ids, digests, known_digests)
+        if skipped.indexes:
+            report.unchanged += len(skipped.indexes)
+            accepted_keys.extend(
+                (changes[i].system, k)
+                for i in skipped.indexes
+                if (k := changes[i].idempotency_key) is not None
+            )
+            tx.confirm_digests(entity_type, skipped.seen)
+            keep = [i for i in range(len(changes)) if i not in skipped.indexes]
+            placed = {n: placed[i] for n, i in enumerate(keep) if i in placed}
+            changes = [changes[i] for i in keep]
+            change_keys = [change_keys[i] for i in keep]
+            ids = [ids[i] for i in keep]
+            digests = [digests[i] for i in keep]
         if refs:
             changes = self._follow_references(tx, model, changes, ids, refs)
         stored = tx.load_records(entity_type, list(set(ids)))
+        lifts = tx.digest_lifts(entity_type, list(stored))
         working: dict[str, WorkingRecord] = {}
         for cid in ids:
             if cid in working:
                 continue
             rec = stored.get(cid)
-            working[cid] = WorkingRecord.new(cid) if rec is None else WorkingRecord.of(model, rec)
+            if rec is None:
+                working[cid] = WorkingRecord.new(cid)
+            elif cid in lifts:  # confirmed again since written: the stamps say so from now on
+                working[cid] = WorkingRecord.of(model, lifted(rec, lifts[cid]))
+                working[cid].dirty = True
+            else:
+                working[cid] = WorkingRecord.of(model, rec)
         key_owners = KeyOwners(partial(tx.natural_lookup, entity_type), by_key)
         planner = ChangePlanner(
             model,
@@ -333,6 +373,7 @@ class Ingestor:
 
         touched_pairs: list[tuple[str, str, str]] = []
         merged_into: dict[str, str] = {}
+        applied_in_full: dict[tuple[str, str], NewDigest] = {}
         for i, (c, nks, first_cid) in enumerate(zip(changes, change_keys, ids, strict=True)):
             decision = placed.get(i)
             if (
@@ -360,7 +401,7 @@ class Ingestor:
             if settler is not None:
                 c = settler.settle(tx, cid, w.data if w.exists else None, c)
             try:
-                problem = self._apply_change(b, c, w)
+                plan = self._apply_change(b, c, w)
             except Refused as refused:
                 exceptions.append(refused.exception)
                 if settler is not None:
@@ -368,8 +409,16 @@ class Ingestor:
                 continue
             if settler is not None:
                 settler.settled(tx, cid, c, True)
-            if problem is not None:  # applied, but a part of it was refused
-                exceptions.append(problem)
+            if plan.problem is not None:  # applied, but a part of it was refused
+                exceptions.append(plan.problem)
+            elif (
+                (digest := digests[i]) is not None
+                and not plan.stale_fields
+                and not plan.proposals
+                and w.exists
+                and not w.deleted
+            ):  # the record now says all the change said: a resend of it can be skipped
+                applied_in_full[(c.system, c.native_id)] = digest_row(c, cid, w.version, digest)
             if c.idempotency_key:
                 accepted_keys.append((c.system, c.idempotency_key))
             if (c.system, c.native_id) in new_pairs and w.exists:
@@ -400,6 +449,12 @@ class Ingestor:
                 ],
             )
         tx.add_crosswalk(entity_type, touched_pairs, now)
+        if applied_in_full:
+            rows = [
+                replace(d, record_id=merged_into.get(d.record_id, d.record_id))
+                for d in applied_in_full.values()
+            ]
+            tx.put_digests(entity_type, rows, set(known_digests))
         return [waiting_key(k) for rid in inserted for k in working[rid].keys]
 
     def _follow_references(
@@ -613,11 +668,12 @@ class Ingestor:
         return into
 
     @staticmethod
-    def _apply_change(b: _TypeBatch, c: Change, w: WorkingRecord) -> NewException | None:
+    def _apply_change(b: _TypeBatch, c: Change, w: WorkingRecord) -> ChangePlan:
         """Plan one change against its working record and collect what it writes.
 
-        Raises :class:`Refused` when nothing of the change may be written; returns
-        an exception to record when it applied but refused a part (a non-owner's field).
+        Raises :class:`Refused` when nothing of the change may be written; the plan's
+        ``problem`` is the exception to record when it applied but refused a part
+        (a non-owner's field).
         """
         plan = b.planner.plan(c, w)
         report = b.report
@@ -626,7 +682,7 @@ class Ingestor:
         if plan.event is not None:
             b.events.append(plan.event)
         b.proposals.extend(plan.proposals)
-        return plan.problem
+        return plan
 
 
 def _first_asked(tx: WriteTx, proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -55,6 +55,25 @@ crosswalk = Table(
 )
 Index("ix_crosswalk_canonical", crosswalk.c.entity_type, crosswalk.c.canonical_id)
 
+ingest_digests = Table(
+    "ingest_digests",
+    metadata,
+    Column("native_id", String(255), primary_key=True),
+    Column("system", String(64), primary_key=True),
+    Column("entity_type", String(32), primary_key=True),
+    Column("record_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(32), nullable=False),
+    Column("applied_ts", String(32), nullable=False),
+    Column("seen_ts", String(32), nullable=False),
+)
+"""What each system last sent for each record, fully applied: a resend of it is skipped.
+
+``version`` is the record's version right after it applied; ``applied_ts`` its
+source time; ``seen_ts`` the newest source time the same content came again.
+"""
+Index("ix_ingest_digests_record", ingest_digests.c.entity_type, ingest_digests.c.record_id)
+
 inbound_keys = Table(
     "inbound_keys",
     metadata,
