@@ -17,10 +17,10 @@ gives every reservation back. Both are audited with who and why.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from pydantic import ValidationError
 
@@ -73,6 +73,29 @@ ERP_REJECTED = "erp_rejected"
 """The hold an order waits in when the ERP refused it for good (set by the engine)."""
 
 
+class ErpSale(Protocol):
+    """The ERP's document of an order as the ERP route's system reports it.
+
+    ``state`` is the ERP's own state name; ``amendable`` and ``cancellable`` say
+    whether that state lets the hub change its lines or cancel it.
+    """
+
+    @property
+    def native_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def amendable(self) -> bool: ...
+    @property
+    def cancellable(self) -> bool: ...
+
+
+ErpLookup = Callable[[str], ErpSale | None]
+"""Asks the ERP about the document it made for a canonical order id (None: it has none)."""
+AMENDED_AT_ERP = frozenset({OrderState.ACCEPTED, OrderState.CONFIRMED})
+"""States of an order the ERP has whose amendment is forwarded (nothing shipped yet)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Submitted:
     order: OrderRow
@@ -89,8 +112,10 @@ class OrderService:
         pricing: PricingService,
         availability: AvailabilityService,
         routes: Sequence[RouteConfig] = (),
+        erp: ErpLookup | None = None,
     ) -> None:
         self.store = store
+        self.erp = erp
         self.config = config
         self.pricing = pricing
         self.availability = availability
@@ -106,9 +131,16 @@ class OrderService:
                 field="lines",
             )
         resolved = resolve(self.store, channel, body, self.config.rules(channel).bill_to)
-        order, opened = self.store.orders.open(resolved.new, may_amend=self._erp_free)
+        erp = self._erp_document(channel, body.order_number, resolved.new.body_hash)
+
+        def may_amend(found: OrderRow) -> bool:
+            if self._erp_free(found):
+                return True
+            return erp is not None and erp.amendable and found.status in AMENDED_AT_ERP
+
+        order, opened = self.store.orders.open(resolved.new, may_amend=may_amend)
         if opened is Opened.REFUSED or (opened is Opened.CLOSED and not self._erp_free(order)):
-            self._refuse_amendment(order)
+            self._refuse_amendment(order, erp)
         if opened is Opened.CLOSED:
             raise ConflictError(
                 f"order_number: order {body.order_number} is {order.status.value} "
@@ -133,14 +165,34 @@ class OrderService:
         """
         return order.status not in ERP_HAS_IT and (order.erp_id or self._erp_id(order)) is None
 
-    def _refuse_amendment(self, order: OrderRow) -> NoReturn:
+    def _erp_document(self, channel: str, number: str, body_hash: str) -> ErpSale | None:
+        """The ERP's document of an order this body would amend, asked before any lock.
+
+        Only for an order the ERP has (an amendment then goes to the ERP as well);
+        asked outside the store's transaction so no lock waits on the ERP. The
+        ERP may move on after the answer: its route then refuses the amended
+        lines and the engine compensates (units back, hold ``erp_rejected``).
+        """
+        if self.erp is None:
+            return None
+        found = self.store.orders.find(channel, number)
+        if found is None or found.body_hash == body_hash or found.canonical_id is None:
+            return None
+        if self._erp_free(found) or found.status not in AMENDED_AT_ERP:
+            return None
+        return self.erp(found.canonical_id)
+
+    def _refuse_amendment(self, order: OrderRow, erp: ErpSale | None = None) -> NoReturn:
         """Refuse (409, noted on the timeline) an amendment of an order the ERP already has."""
-        erp = order.erp_id or self._erp_id(order)
+        known = order.erp_number or order.erp_id or self._erp_id(order)
+        state = f", whose state there is {erp.state}," if erp is not None else ""
         why = (
             f"order {order.order_number} is {order.status.value} and the ERP has it"
-            + (f" as {order.erp_number or erp}" if (order.erp_number or erp) else "")
-            + "; an amendment is not forwarded to a sale the ERP is processing: amend it in the "
-            "ERP, or cancel the order and send a new order number"
+            + (f" as {known}" if known else "")
+            + state
+            + "; an amendment is forwarded only to an ERP document that still takes changes "
+            "(Tryton: a draft, quotation or confirmed sale not yet processed): amend it in "
+            "the ERP, or cancel the order and send a new order number"
         )
         self.store.orders.note(order.id, [Step("amend", "refused", {"reason": why})])
         raise ConflictError(f"order_number: {why}")
@@ -171,6 +223,7 @@ class OrderService:
             return order
         if order.status is OrderState.PARTIALLY_SHIPPED:
             return self._cancel_rest(order, actor=actor, note=note)
+        self._check_erp_cancellable(order)
         moved = self.store.orders.transition(
             order.id,
             CANCELLABLE,
@@ -193,6 +246,25 @@ class OrderService:
             )
         self._give_back(moved)
         return moved
+
+    def _check_erp_cancellable(self, order: OrderRow) -> None:
+        """Refuse (409, nothing changed) to cancel an order whose ERP sale can no longer be.
+
+        Asked of the ERP only for an order it has; its route cancels the sale
+        after the hub has (a state change in between shows as the order's problem).
+        """
+        if self.erp is None or order.canonical_id is None or self._erp_free(order):
+            return
+        erp = self.erp(order.canonical_id)
+        if erp is None or erp.cancellable or erp.state == "cancelled":
+            return
+        why = (
+            f"order {order.order_number}: the ERP's sale {order.erp_number or erp.native_id} "
+            f"is {erp.state} and cannot be cancelled from the hub; cancel its shipment in "
+            "the ERP (the shipment pulled back then settles the order)"
+        )
+        self.store.orders.note(order.id, [Step("cancel", "refused", {"reason": why})])
+        raise ConflictError(why)
 
     def _cancel_rest(self, order: OrderRow, *, actor: str, note: str) -> OrderRow:
         """Cancel what a partly shipped order has not shipped yet; what shipped stays.
@@ -519,4 +591,4 @@ class OrderService:
             raise ConflictError(f"customer {order.customer_account} cannot be read") from exc
 
 
-__all__ = ["OrderService", "Submitted"]
+__all__ = ["ErpLookup", "ErpSale", "OrderService", "Submitted"]
