@@ -150,6 +150,8 @@ class OrderService:
             return Submitted(order, opened)
         if opened is Opened.AMENDED:
             self._give_back(order)
+        elif opened is Opened.SAME and order.revision > 1:
+            self._give_back_stale(order)  # an amendment cut short before its units went back
         # a new order's lines are the ones just written, and it holds no reservations yet
         fresh = list(resolved.new.lines) if opened is Opened.CREATED else None
         decided = self._evaluate(order, resolved.customer, resolved.products, fresh=fresh)
@@ -475,6 +477,25 @@ class OrderService:
             for b in owed
         )
         return RuleResult(RuleName.STOCK, Action.PASSED, None, detail)
+
+    def _give_back_stale(self, order: OrderRow) -> None:
+        """Give back what an earlier revision of an undecided order still holds.
+
+        The amendment is written first and its old reservations go back after it;
+        a process killed in between leaves them linked. Reservation keys name
+        the revision (:mod:`.stock`), so the retried body finds them.
+        """
+        current = f"{order.id}:{order.revision}."
+        stale = []
+        for link in self.store.orders.reservations(order.id):
+            try:
+                key = self.availability.reservations.get(link.reservation_id).idempotency_key
+            except NotFound:
+                key = ""
+            if not key.startswith(current):
+                stale.append(link)
+        if stale:
+            self.store.orders.unlink(release_all(self.availability, stale))
 
     def _give_back(self, order: OrderRow) -> None:
         links = self.store.orders.reservations(order.id)
