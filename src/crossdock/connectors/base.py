@@ -265,6 +265,13 @@ class ErpOrders(Protocol):
         """The ERP document made for canonical order ``entity_id``; None if there is none."""
         ...
 
+    def withdraw_rest(self, entity_id: str) -> ErpOrderState | None:
+        """Cancel what the ERP has not shipped yet of a partly shipped order (idempotent).
+
+        Raises what the ERP answered when it refuses; None if it has no document.
+        """
+        ...
+
 
 S = TypeVar("S", bound=BaseModel)
 

@@ -6,6 +6,8 @@ sale never goes back. So: a draft sale's lines follow the amendment (changed,
 added, removed, never doubled); a processing sale refuses it with 409 naming
 its state and nothing in the hub changes; a sale that moved on between the
 hub's question and the push is compensated (units back, hold ``erp_rejected``).
+A partly shipped order's rest cancelled in the hub cancels Tryton's backorder and
+settles the sale's shipment exception by ignoring the cancelled moves.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 
 from crossdock.app import Application
 from crossdock.connectors.tryton.client import TrytonClient
-from crossdock.errors import ConflictError
+from crossdock.errors import ConflictError, ErrorCode, RetryableError
 from crossdock.store.order_rows import Opened, OrderRow, OrderState
 
 from .conftest import PASSWORD, TrytonServer
@@ -38,7 +40,7 @@ def client(tryton: TrytonServer) -> Iterator[TrytonClient]:
     c.close()
 
 
-def make_app(tryton: TrytonServer, tmp_path: Path, **kw: bool) -> Application:
+def make_app(tryton: TrytonServer, tmp_path: Path, **kw: Any) -> Application:
     hub_file = tmp_path / "crossdock.yaml"
     hub_file.write_text(engine_yaml(tryton.url, tryton.database, tmp_path / "hub.sqlite", **kw))
     app = open_app(hub_file)
@@ -203,5 +205,77 @@ def test_cancel_of_an_amended_draft_sale_cancels_it_and_releases_once(
         assert (held(app, "WID-1"), held(app, "WID-2")) == (0, 0)
         links = app.hub.store.orders.reservations(o.id, held_only=False)
         assert all(ln.released for ln in links)
+    finally:
+        app.close()
+
+
+def _partly_shipped(app: Application, client: TrytonClient, number: str) -> tuple[OrderRow, int]:
+    """5 ordered, 2 shipped in Tryton and pulled back: Tryton keeps a backorder of 3."""
+    o = app.orders.submit("portal", order_of(number, {1: ("WID-1", "5")})).order
+    passes(app)
+    (sale,) = client.search_read("sale.sale", [["reference", "=", number]], ["shipments"])
+    (shipment,) = sale["shipments"]
+    client.button("stock.shipment.out", "wait", [shipment])
+    (moves,) = client.read("stock.shipment.out", [shipment], ["inventory_moves"])
+    client.write("stock.move", moves["inventory_moves"], {"quantity": 2.0})
+    for step in ("assign_force", "pick", "pack", "do"):
+        client.button("stock.shipment.out", step, [shipment])
+    passes(app)
+    assert now(app, o).status is OrderState.PARTIALLY_SHIPPED
+    (rest,) = client.search("stock.shipment.out", [["state", "=", "waiting"]])
+    return o, rest
+
+
+def _rest_withdrawn(app: Application, client: TrytonClient, o: OrderRow, rest: int) -> None:
+    done = now(app, o)
+    assert done.status is OrderState.SHIPPED and done.problem is None, done
+    (book,) = app.hub.store.fulfilment.lines(o.id)
+    assert (book.shipped, book.released, book.reserved) == (2, 3, 0)  # shipped + released = 5
+    assert held(app, "WID-1") == 2  # the shipped units, allocated until the pick is reported
+    (shipment,) = client.read("stock.shipment.out", [rest], ["state"])
+    assert shipment["state"] == "cancelled"
+    (sale,) = client.read("sale.sale", [int(str(done.erp_id))], ["shipment_state", "shipments"])
+    assert sale["shipment_state"] == "sent"  # the cancelled moves ignored, Tryton's way
+    assert len(sale["shipments"]) == 2  # nothing recreated
+
+
+def test_cancelling_a_partly_shipped_rest_cancels_tryton_backorder(
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+) -> None:
+    app = make_app(tryton, tmp_path, pull=("shipments",))
+    try:
+        o, rest = _partly_shipped(app, client, "AM-6")
+        app.orders.cancel(o.id, actor="ops", note="customer takes what came")
+        _rest_withdrawn(app, client, o, rest)
+        steps = [(s.kind, s.outcome) for s in app.hub.store.orders.timeline(o.id)]
+        assert steps[-2:] == [("cancel", "erp_rest_open"), ("cancel", "erp_rest_cancelled")]
+        passes(app)  # the pulls that follow change nothing
+        _rest_withdrawn(app, client, o, rest)
+    finally:
+        app.close()
+
+
+def test_a_rest_tryton_did_not_cancel_stays_a_problem_until_cancelled_again(
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub's part committed, the ERP unreachable (or the process killed) before its part."""
+    app = make_app(tryton, tmp_path, pull=("shipments",))
+    try:
+        o, rest = _partly_shipped(app, client, "AM-7")
+        real = app.orders.erp_withdraw_rest
+
+        def down(_cid: str) -> None:
+            raise RetryableError("Tryton did not answer", code=ErrorCode.DESTINATION_UNAVAILABLE)
+
+        monkeypatch.setattr(app.orders, "erp_withdraw_rest", down)
+        app.orders.cancel(o.id, actor="ops", note="customer takes what came")
+        cut = now(app, o)
+        assert cut.status is OrderState.SHIPPED
+        assert cut.problem is not None and "Tryton did not answer" in cut.problem
+        (shipment,) = client.read("stock.shipment.out", [rest], ["state"])
+        assert shipment["state"] == "waiting"
+        monkeypatch.setattr(app.orders, "erp_withdraw_rest", real)
+        app.orders.cancel(o.id, actor="ops", note="again")
+        _rest_withdrawn(app, client, o, rest)
     finally:
         app.close()

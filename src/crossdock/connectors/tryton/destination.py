@@ -186,6 +186,45 @@ class TrytonDestination:
             cancellable=state in AMENDABLE_STATES,
         )
 
+    def withdraw_rest(self, entity_id: str) -> ErpOrderState | None:
+        """Cancel the rest of a partly shipped sale the way Tryton does it (``ErpOrders``).
+
+        Its customer shipments not done yet are cancelled; the sale, whose moves
+        are then cancelled, is in shipment exception, which Tryton's *Handle
+        Shipment Exception* wizard settles by ignoring those moves (none
+        recreated): the sale goes on to done with what shipped. Each step is
+        skipped when already done, so a retry after a crash finishes the work.
+        """
+        found = self.find_sale(entity_id)
+        if found is None:
+            return None
+        sale_id = int(found["id"])
+        c = self.client
+        (sale,) = c.read("sale.sale", [sale_id], ["shipments"])
+        open_ = [
+            int(r["id"])
+            for r in c.read("stock.shipment.out", sale["shipments"], ["state"])
+            if r["state"] not in ("done", "cancelled")
+        ]
+        if open_:
+            c.button("stock.shipment.out", "cancel", open_)
+        (sale,) = c.read("sale.sale", [sale_id], ["shipment_state"])
+        if sale["shipment_state"] == "exception":
+            self._ignore_cancelled_moves(sale_id)
+        return self.order_state(entity_id)
+
+    def _ignore_cancelled_moves(self, sale_id: int) -> None:
+        wizard = "wizard.sale.handle.shipment.exception"
+        context = {"active_id": sale_id, "active_ids": [sale_id], "active_model": "sale.sale"}
+        wiz_id = self.client.call(f"{wizard}.create")[0]
+        try:
+            asked = self.client.call(f"{wizard}.execute", wiz_id, {}, "ask", context=context)
+            moves = asked["view"]["defaults"]["domain_moves"]
+            data = {"ask": {"domain_moves": moves, "ignore_moves": moves, "recreate_moves": []}}
+            self.client.call(f"{wizard}.execute", wiz_id, data, "handle", context=context)
+        finally:
+            self.client.call(f"{wizard}.delete", wiz_id)
+
     def amend_sale(self, sale_id: int, state: str, lines: list[dict[str, Any]]) -> str:
         """Bring a sale's lines to ``lines`` (keyed by sequence); its state afterwards.
 

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from crossdock.config.hub import RouteConfig
 from crossdock.config.orders import HoldReason, OrdersConfig, StockRule
-from crossdock.errors import ConflictError, InvalidInput, NotFound
+from crossdock.errors import ConflictError, CrossdockError, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.customer import Customer
 from crossdock.model.product import Product
@@ -92,6 +92,8 @@ class ErpSale(Protocol):
 
 ErpLookup = Callable[[str], ErpSale | None]
 """Asks the ERP about the document it made for a canonical order id (None: it has none)."""
+ErpWithdrawRest = Callable[[str], ErpSale | None]
+"""Has the ERP cancel what it has not shipped of a canonical order (idempotent)."""
 AMENDED_AT_ERP = frozenset({OrderState.ACCEPTED, OrderState.CONFIRMED})
 """States of an order the ERP has whose amendment is forwarded (nothing shipped yet)."""
 
@@ -113,9 +115,11 @@ class OrderService:
         availability: AvailabilityService,
         routes: Sequence[RouteConfig] = (),
         erp: ErpLookup | None = None,
+        erp_withdraw_rest: ErpWithdrawRest | None = None,
     ) -> None:
         self.store = store
         self.erp = erp
+        self.erp_withdraw_rest = erp_withdraw_rest
         self.config = config
         self.pricing = pricing
         self.availability = availability
@@ -225,6 +229,8 @@ class OrderService:
             return order
         if order.status is OrderState.PARTIALLY_SHIPPED:
             return self._cancel_rest(order, actor=actor, note=note)
+        if self._rest_open_in_erp(order):  # the hub's part done, the ERP's cut short: again
+            return self._withdraw_erp_rest(order)
         self._check_erp_cancellable(order)
         moved = self.store.orders.transition(
             order.id,
@@ -300,6 +306,8 @@ class OrderService:
                 f"cancel the rest of ERP sale {order.erp_number or order.erp_id} "
                 "(its open shipment) in the ERP"
             )
+            # the durable intent first: a kill before the ERP's part leaves it visible,
+            # and cancelling the order again finishes it (_withdraw_erp_rest)
             step = Step("cancel", "erp_rest_open", {"erp_id": order.erp_id})
             moved = self.store.orders.transition(
                 now.id, {now.status}, Move(now.status, problem=problem, steps=[step])
@@ -307,7 +315,44 @@ class OrderService:
             now = moved or self.get(order.id)
         if out.moved_to is None and now.status is OrderState.PARTIALLY_SHIPPED:
             raise ConflictError(f"order {order.id}: its rest could not be cancelled; try again")
+        if order.erp_id is not None:
+            now = self._withdraw_erp_rest(now)
         return now
+
+    def _rest_open_in_erp(self, order: OrderRow) -> bool:
+        """The hub cancelled this order's rest and the ERP's part is not known done."""
+        if order.problem is None or order.status not in (OrderState.SHIPPED, OrderState.INVOICED):
+            return False
+        steps = [s for s in self.store.orders.timeline(order.id) if s.kind == "cancel"]
+        return bool(steps) and steps[-1].outcome == "erp_rest_open"
+
+    def _withdraw_erp_rest(self, order: OrderRow) -> OrderRow:
+        """Have the ERP cancel its rest (its open shipment); the problem clears when it did.
+
+        A refusal or an unreachable ERP keeps the problem, with the ERP's answer.
+        """
+        if self.erp_withdraw_rest is None or order.canonical_id is None:
+            return order
+        try:
+            erp = self.erp_withdraw_rest(order.canonical_id)
+        except CrossdockError as exc:
+            problem = (
+                f"the rest of order {order.order_number} was cancelled in the hub; the ERP "
+                f"did not cancel the rest of its sale {order.erp_number or order.erp_id}: "
+                f"{exc}. Cancel its open shipment in the ERP, or cancel the order again"
+            )
+            step = Step("cancel", "erp_rest_open", {"erp_id": order.erp_id, "error": str(exc)})
+            moved = self.store.orders.transition(
+                order.id, {order.status}, Move(order.status, problem=problem, steps=[step])
+            )
+            return moved or self.get(order.id)
+        detail = {"erp_id": order.erp_id, "erp_state": erp.state if erp else None}
+        moved = self.store.orders.transition(
+            order.id,
+            {order.status},
+            Move(order.status, problem=None, steps=[Step("cancel", "erp_rest_cancelled", detail)]),
+        )
+        return moved or self.get(order.id)
 
     # -- the rules and the decision -------------------------------------------------------
     def _evaluate(
@@ -612,4 +657,4 @@ class OrderService:
             raise ConflictError(f"customer {order.customer_account} cannot be read") from exc
 
 
-__all__ = ["ErpLookup", "ErpSale", "OrderService", "Submitted"]
+__all__ = ["ErpLookup", "ErpSale", "ErpWithdrawRest", "OrderService", "Submitted"]
