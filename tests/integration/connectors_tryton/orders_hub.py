@@ -30,8 +30,10 @@ def engine_yaml(
     confirm_sales: bool = True,
     portal_url: str | None = None,
     pull: tuple[str, ...] = (),
+    store_url: str | None = None,
 ) -> str:
-    """``pull``: the Tryton kinds each sync pass pulls (e.g. shipments and invoices back)."""
+    """``pull``: the Tryton kinds each sync pass pulls (e.g. shipments and invoices back);
+    ``store_url``: the hub's store instead of SQLite at ``store`` (e.g. PostgreSQL)."""
     portal = (
         f"""
   - name: portal
@@ -62,7 +64,7 @@ def engine_yaml(
     )
     return f"""
 store:
-  url: sqlite:///{store}
+  url: {store_url or f"sqlite:///{store}"}
 delivery:
   lease_seconds: 1
 systems:

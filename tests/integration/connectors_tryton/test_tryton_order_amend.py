@@ -1,4 +1,4 @@
-"""Amending and cancelling an order the real Tryton already has.
+"""Amending and cancelling an order the real Tryton already has (hub on SQLite and PostgreSQL).
 
 Tryton's sale module lets a sale's lines change only in draft, and takes a
 quotation or a confirmed (not yet processed) sale back to draft; a processing
@@ -85,9 +85,9 @@ def sale_state(client: TrytonClient, number: str) -> Any:
 
 
 def test_an_amendment_of_a_draft_sale_changes_its_lines_in_tryton(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
 ) -> None:
-    app = make_app(tryton, tmp_path, confirm_sales=False)
+    app = make_app(tryton, tmp_path, store_url=store_url, confirm_sales=False)
     try:
         o = app.orders.submit("portal", order_of("AM-1", FIRST)).order
         passes(app)
@@ -115,9 +115,9 @@ def test_an_amendment_of_a_draft_sale_changes_its_lines_in_tryton(
 
 
 def test_an_amendment_of_a_processing_sale_is_refused_naming_its_state(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
 ) -> None:
-    app = make_app(tryton, tmp_path)  # confirmed in Tryton: processed at once
+    app = make_app(tryton, tmp_path, store_url=store_url)  # confirmed in Tryton: processed at once
     try:
         o = app.orders.submit("portal", order_of("AM-2", FIRST)).order
         passes(app)
@@ -143,10 +143,10 @@ def test_an_amendment_of_a_processing_sale_is_refused_naming_its_state(
 
 
 def test_a_sale_processed_after_the_check_refuses_the_lines_and_the_order_is_compensated(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
 ) -> None:
     """The race: Tryton processes the sale between the hub's question and the push."""
-    app = make_app(tryton, tmp_path, confirm_sales=False)
+    app = make_app(tryton, tmp_path, store_url=store_url, confirm_sales=False)
     try:
         o = app.orders.submit("portal", order_of("AM-3", FIRST)).order
         passes(app)
@@ -171,9 +171,9 @@ def test_a_sale_processed_after_the_check_refuses_the_lines_and_the_order_is_com
 
 
 def test_cancel_of_a_processing_sale_is_refused_and_nothing_changes(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
 ) -> None:
-    app = make_app(tryton, tmp_path)
+    app = make_app(tryton, tmp_path, store_url=store_url)
     try:
         o = app.orders.submit("portal", order_of("AM-4", FIRST)).order
         passes(app)
@@ -188,9 +188,9 @@ def test_cancel_of_a_processing_sale_is_refused_and_nothing_changes(
 
 
 def test_cancel_of_an_amended_draft_sale_cancels_it_and_releases_once(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
 ) -> None:
-    app = make_app(tryton, tmp_path, confirm_sales=False)
+    app = make_app(tryton, tmp_path, store_url=store_url, confirm_sales=False)
     try:
         o = app.orders.submit("portal", order_of("AM-5", FIRST)).order
         passes(app)
@@ -240,9 +240,9 @@ def _rest_withdrawn(app: Application, client: TrytonClient, o: OrderRow, rest: i
 
 
 def test_cancelling_a_partly_shipped_rest_cancels_tryton_backorder(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
 ) -> None:
-    app = make_app(tryton, tmp_path, pull=("shipments",))
+    app = make_app(tryton, tmp_path, store_url=store_url, pull=("shipments",))
     try:
         o, rest = _partly_shipped(app, client, "AM-6")
         app.orders.cancel(o.id, actor="ops", note="customer takes what came")
@@ -256,10 +256,14 @@ def test_cancelling_a_partly_shipped_rest_cancels_tryton_backorder(
 
 
 def test_a_rest_tryton_did_not_cancel_stays_a_problem_until_cancelled_again(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, monkeypatch: pytest.MonkeyPatch
+    tryton: TrytonServer,
+    tmp_path: Path,
+    client: TrytonClient,
+    monkeypatch: pytest.MonkeyPatch,
+    store_url: str,
 ) -> None:
     """The hub's part committed, the ERP unreachable (or the process killed) before its part."""
-    app = make_app(tryton, tmp_path, pull=("shipments",))
+    app = make_app(tryton, tmp_path, store_url=store_url, pull=("shipments",))
     try:
         o, rest = _partly_shipped(app, client, "AM-7")
         real = app.orders.erp_withdraw_rest
