@@ -135,14 +135,18 @@ class OrderService:
                 field="lines",
             )
         resolved = resolve(self.store, channel, body, self.config.rules(channel).bill_to)
-        erp = self._erp_document(channel, body.order_number, resolved.new.body_hash)
+        order, opened = self.store.orders.open(resolved.new, may_amend=self._erp_free)
+        erp = None
+        if opened is Opened.REFUSED and order.status in AMENDED_AT_ERP:
+            # The ERP has it: asked outside the store's lock, then opened again, the
+            # order's state checked again under the lock (it may have shipped since).
+            erp = self._erp_document(order)
+            if erp is not None and erp.amendable:
 
-        def may_amend(found: OrderRow) -> bool:
-            if self._erp_free(found):
-                return True
-            return erp is not None and erp.amendable and found.status in AMENDED_AT_ERP
+                def may_amend(found: OrderRow) -> bool:
+                    return self._erp_free(found) or found.status in AMENDED_AT_ERP
 
-        order, opened = self.store.orders.open(resolved.new, may_amend=may_amend)
+                order, opened = self.store.orders.open(resolved.new, may_amend=may_amend)
         if opened is Opened.REFUSED or (opened is Opened.CLOSED and not self._erp_free(order)):
             self._refuse_amendment(order, erp)
         if opened is Opened.CLOSED:
@@ -171,22 +175,15 @@ class OrderService:
         """
         return order.status not in ERP_HAS_IT and (order.erp_id or self._erp_id(order)) is None
 
-    def _erp_document(self, channel: str, number: str, body_hash: str) -> ErpSale | None:
-        """The ERP's document of an order this body would amend, asked before any lock.
+    def _erp_document(self, order: OrderRow) -> ErpSale | None:
+        """The ERP's document of an order a new body would amend (asked only then).
 
-        Only for an order the ERP has (an amendment then goes to the ERP as well);
-        asked outside the store's transaction so no lock waits on the ERP. The
-        ERP may move on after the answer: its route then refuses the amended
+        The ERP may move on after the answer: its route then refuses the amended
         lines and the engine compensates (units back, hold ``erp_rejected``).
         """
-        if self.erp is None:
+        if self.erp is None or order.canonical_id is None:
             return None
-        found = self.store.orders.find(channel, number)
-        if found is None or found.body_hash == body_hash or found.canonical_id is None:
-            return None
-        if self._erp_free(found) or found.status not in AMENDED_AT_ERP:
-            return None
-        return self.erp(found.canonical_id)
+        return self.erp(order.canonical_id)
 
     def _refuse_amendment(self, order: OrderRow, erp: ErpSale | None = None) -> NoReturn:
         """Refuse (409, noted on the timeline) an amendment of an order the ERP already has."""
