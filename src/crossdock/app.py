@@ -30,7 +30,12 @@ from crossdock.services.orders.channel_feed import ChannelFeed, FeedReport
 from crossdock.services.orders.engine import OrderEngine
 from crossdock.services.orders.fulfilment import FulfilmentConsumer
 from crossdock.services.orders.intake import from_canonical
-from crossdock.services.orders.service import OrderService
+from crossdock.services.orders.service import (
+    ErpLookup,
+    ErpSale,
+    ErpWithdrawRest,
+    OrderService,
+)
 from crossdock.services.pricing.service import PricingService
 from crossdock.sync.runtime import Hub
 
@@ -86,8 +91,43 @@ class Application:
                     pricing,
                     availability,
                     self.hub.config.routes,
+                    erp=self._erp_lookup(),
+                    erp_withdraw_rest=self._erp_withdraw_rest(),
                 )
             return self._orders
+
+    def _erp_lookup(self) -> ErpLookup | None:
+        """How the order service asks the ERP route's system about its sale of an order.
+
+        The connector is built on the first question, not here (a process without
+        the ERP's secret still takes orders; it fails only when it must ask).
+        """
+        system = self._erp_system()
+        if system is None:
+            return None
+
+        def lookup(canonical_id: str) -> ErpSale | None:
+            erp = self.hub.connector(system).erp_orders()
+            return None if erp is None else erp.order_state(canonical_id)
+
+        return lookup
+
+    def _erp_withdraw_rest(self) -> ErpWithdrawRest | None:
+        """How the order service has the ERP cancel the rest of a partly shipped order."""
+        system = self._erp_system()
+        if system is None:
+            return None
+
+        def withdraw(canonical_id: str) -> ErpSale | None:
+            erp = self.hub.connector(system).erp_orders()
+            return None if erp is None else erp.withdraw_rest(canonical_id)
+
+        return withdraw
+
+    def _erp_system(self) -> str | None:
+        name = self.hub.config.orders.erp_route
+        route = next((r for r in self.hub.config.routes if r.name == name), None)
+        return None if route is None else route.destination
 
     @property
     def fulfilment(self) -> FulfilmentConsumer:

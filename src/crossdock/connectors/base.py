@@ -291,6 +291,37 @@ class DocumentExchange(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ErpOrderState:
+    """Where the ERP's own document of a hub order stands, asked before amending it.
+
+    ``state`` is the ERP's name for it (Tryton: ``draft``, ``quotation``,
+    ``confirmed``, ``processing``, ``done``, ``cancelled``); ``amendable``: its
+    lines may still be changed by the hub; ``cancellable``: the hub may cancel it.
+    """
+
+    native_id: str
+    state: str
+    amendable: bool
+    cancellable: bool
+
+
+@runtime_checkable
+class ErpOrders(Protocol):
+    """An ERP the hub asks, before it changes an order, what the ERP's document allows."""
+
+    def order_state(self, entity_id: str) -> ErpOrderState | None:
+        """The ERP document made for canonical order ``entity_id``; None if there is none."""
+        ...
+
+    def withdraw_rest(self, entity_id: str) -> ErpOrderState | None:
+        """Cancel what the ERP has not shipped yet of a partly shipped order (idempotent).
+
+        Raises what the ERP answered when it refuses; None if it has no document.
+        """
+        ...
+
+
 S = TypeVar("S", bound=BaseModel)
 
 
@@ -337,6 +368,10 @@ class Connector(Generic[S]):
 
     def documents(self) -> DocumentExchange | None:
         """The system as a trading partner exchanging documents, if it is one."""
+        return None
+
+    def erp_orders(self) -> ErpOrders | None:
+        """The system as an ERP whose order documents the hub may amend, if it is one."""
         return None
 
     def notifier(self) -> Notifier | None:
@@ -455,6 +490,8 @@ __all__ = [
     "DeliveryStatus",
     "Destination",
     "DocumentExchange",
+    "ErpOrderState",
+    "ErpOrders",
     "ExchangeReport",
     "FileSource",
     "InboundUnit",

@@ -24,8 +24,11 @@ class OrderState(StrEnum):
     INVOICED = "invoiced"
 
 
-AMENDABLE = frozenset({OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD})
-"""States in which a new body for the same order number amends the order."""
+AMENDABLE = frozenset(
+    {OrderState.RECEIVED, OrderState.ACCEPTED, OrderState.ON_HOLD, OrderState.CONFIRMED}
+)
+"""States in which a new body for the same order number amends the order (a confirmed
+one only when the caller's ``may_amend`` agrees: the ERP still takes changes)."""
 EXPOSED = frozenset(
     {
         OrderState.ACCEPTED,

@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("trytond", reason="install the Tryton packages (the dev extra)")
 
-from .tryton_server import TrytonServer, build_template, start_server
+from .tryton_server import CARRIER_MODULES, TrytonServer, build_template, start_server
 
 PASSWORD = "admin-password-1"
 EXAMPLE = Path(__file__).parents[3] / "src" / "crossdock" / "connectors" / "tryton" / "example.yaml"
@@ -37,10 +37,26 @@ def tryton_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_template(tmp_path_factory.mktemp("tryton-template"))
 
 
+@pytest.fixture(scope="session")
+def tryton_carrier_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded template with Tryton's carrier modules too (built once per run, if used)."""
+    return build_template(tmp_path_factory.mktemp("tryton-carrier-template"), CARRIER_MODULES)
+
+
 @pytest.fixture
 def tryton(tryton_template: Path, tmp_path: Path) -> Iterator[TrytonServer]:
     """A trytond server on its own copy of the template database."""
-    server = start_server(tryton_template, tmp_path / "tryton")
+    yield from _serve(tryton_template, tmp_path)
+
+
+@pytest.fixture
+def tryton_carrier(tryton_carrier_template: Path, tmp_path: Path) -> Iterator[TrytonServer]:
+    """A trytond server with the carrier modules, on its own copy of their template."""
+    yield from _serve(tryton_carrier_template, tmp_path)
+
+
+def _serve(template: Path, tmp_path: Path) -> Iterator[TrytonServer]:
+    server = start_server(template, tmp_path / "tryton")
     try:
         yield server
     finally:

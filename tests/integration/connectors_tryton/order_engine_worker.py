@@ -12,9 +12,13 @@ kill -9: no handler, no cleanup):
 * ``pulled`` — a pull from Tryton committed (the shipments done there among its records),
   before the order service applied them;
 * ``shipment`` — a shipment was applied to its order (ledger, reservation, status), before
-  the engine published the order's new state.
+  the engine published the order's new state;
+* ``erp_line`` — Tryton committed a change of a sale's lines (an amendment forwarded:
+  created, written or deleted), before the hub learned the push went through.
 
-Run as ``python order_engine_worker.py <hub file> <orders> [confirmed|shipped]``. The hooks
+Run as ``python order_engine_worker.py <hub file> <orders> [confirmed|shipped|amended]``;
+``amended`` sends every order's amended body (:data:`AMENDED`) instead of its first one
+and runs until each is confirmed again at revision 2. The hooks
 live here, in the test, not in the code under test.
 """
 
@@ -33,7 +37,11 @@ from crossdock.services.orders import service as order_service
 from crossdock.store.order_rows import OrderState
 
 sys.path.insert(0, str(Path(__file__).parent))
-from orders_hub import open_app, order, seed
+from orders_hub import open_app, order, order_of, seed
+
+AMENDED = {2: ("WID-2", "1"), 3: ("WID-1", "3")}
+"""The amendment: line 1 (2 of WID-1) removed, lines 2 and 3 added."""
+_LINE_CALLS = {f"model.sale.line.{m}" for m in ("create", "write", "delete")}
 
 
 def _armed() -> Callable[[str], None]:
@@ -53,7 +61,7 @@ def _armed() -> Callable[[str], None]:
     return passed
 
 
-def main(hub_file: str, n: int, until: OrderState) -> None:
+def main(hub_file: str, n: int, until: OrderState, amend: bool = False) -> None:
     passed = _armed()
     app = open_app(Path(hub_file))
     store = app.hub.store
@@ -79,18 +87,22 @@ def main(hub_file: str, n: int, until: OrderState) -> None:
         out = real_call(method, *params, context=context)
         if method == "model.sale.sale.create":
             passed("erp_create")
+        if method in _LINE_CALLS:
+            passed("erp_line")
         return out
 
     tryton.client.call = call  # type: ignore[method-assign]
 
     seed(app)  # idempotent: the same records, the same receipt keys
     for i in range(n):
-        app.orders.submit("portal", order(f"K-{i:04d}"))
+        body = order_of(f"K-{i:04d}", AMENDED) if amend else order(f"K-{i:04d}")
+        app.orders.submit("portal", body)
     for _ in range(2000):
         app.hub.sync_once()
         counts = store.orders.count_by_status()
-        if counts.get(until.value, 0) == n:
-            print(f"all {until.value}", flush=True)
+        revised = not amend or all(o.revision == 2 for o in store.orders.page(limit=n + 10))
+        if counts.get(until.value, 0) == n and revised:
+            print(f"all {'amended' if amend else until.value}", flush=True)
             break
         time.sleep(0.05)  # e.g. the dead run's route lease still runs
     app.close()
@@ -98,4 +110,7 @@ def main(hub_file: str, n: int, until: OrderState) -> None:
 
 if __name__ == "__main__":
     until = sys.argv[3] if len(sys.argv) > 3 else "confirmed"
-    main(sys.argv[1], int(sys.argv[2]), OrderState(until))
+    if until == "amended":
+        main(sys.argv[1], int(sys.argv[2]), OrderState.CONFIRMED, amend=True)
+    else:
+        main(sys.argv[1], int(sys.argv[2]), OrderState(until))

@@ -1,7 +1,7 @@
 """A hub file whose accepted orders go to the real Tryton through the order engine.
 
 The canonical store is seeded as Tryton would have it after a pull: customer
-C-100 (Tryton's seeded party), WID-1 (a Tryton product) and NOPE-1 (a hub
+C-100 (Tryton's seeded party), WID-1 and WID-2 (Tryton products) and NOPE-1 (a hub
 product Tryton does not know, for a refusal), with stock at DAL. Shared by
 the Tryton order tests and the kill test's worker process.
 """
@@ -30,8 +30,10 @@ def engine_yaml(
     confirm_sales: bool = True,
     portal_url: str | None = None,
     pull: tuple[str, ...] = (),
+    store_url: str | None = None,
 ) -> str:
-    """``pull``: the Tryton kinds each sync pass pulls (e.g. shipments and invoices back)."""
+    """``pull``: the Tryton kinds each sync pass pulls (e.g. shipments and invoices back);
+    ``store_url``: the hub's store instead of SQLite at ``store`` (e.g. PostgreSQL)."""
     portal = (
         f"""
   - name: portal
@@ -62,7 +64,7 @@ def engine_yaml(
     )
     return f"""
 store:
-  url: sqlite:///{store}
+  url: {store_url or f"sqlite:///{store}"}
 delivery:
   lease_seconds: 1
 systems:
@@ -125,12 +127,12 @@ def seed(app: Application, stock: str = "1000") -> None:
                 sku,
                 {"sku": sku, "status": "active", "list_price": "9.00", "cost": "6.00"},
             )
-            for sku in ("WID-1", "NOPE-1")
+            for sku in ("WID-1", "WID-2", "NOPE-1")
         ),
     ]
     report = app.hub.ingestor.ingest(changes)
     assert not report.exceptions, report
-    for sku in ("WID-1", "NOPE-1"):
+    for sku in ("WID-1", "WID-2", "NOPE-1"):
         app.availability.feeds.apply_wms_event(
             WmsEvent(
                 idempotency_key=f"seed-{sku}",
@@ -154,4 +156,19 @@ def order(number: str, sku: str = "WID-1", qty: str = "2", **fields: Any) -> Ord
     )
 
 
-__all__ = ["engine_yaml", "open_app", "order", "seed"]
+def order_of(number: str, lines: dict[int, tuple[str, str]]) -> OrderIn:
+    """An order of several lines: line number → (SKU, quantity)."""
+    return OrderIn.model_validate(
+        {
+            "order_number": number,
+            "customer": "C-100",
+            "ship_to": "S1",
+            "lines": [
+                {"line_number": n, "sku": sku, "quantity": qty}
+                for n, (sku, qty) in sorted(lines.items())
+            ],
+        }
+    )
+
+
+__all__ = ["engine_yaml", "open_app", "order", "order_of", "seed"]

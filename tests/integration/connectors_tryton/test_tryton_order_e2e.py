@@ -1,7 +1,8 @@
 """Order to cash end to end against the real Tryton: posted as the portal over HTTP, validated,
 priced equal to the pricing service, reserved; a confirmed Tryton sale; its shipment done in
-Tryton pulled back (shipped, reservation consumed); its invoice posted there pulled back
-(invoiced); status webhooks received, signed and in order, by a loopback portal."""
+Tryton pulled back with its carrier and tracking reference (Tryton's carrier modules
+installed), shipped, reservation consumed; its invoice posted there pulled back (invoiced);
+status webhooks received, signed and in order, by a loopback portal."""
 
 from __future__ import annotations
 
@@ -41,16 +42,59 @@ def passes(app: Application, n: int = 3) -> None:
         app.hub.sync_once()
 
 
-def ship_in_tryton(client: TrytonClient, shipment: int) -> None:
-    """What a warehouse clerk does in Tryton: the whole shipment picked, packed and done."""
+TRACKING = "1Z999AA10123456784"
+PARCEL = "1Z999AA10123456791"
+
+
+def make_carrier(client: TrytonClient) -> int:
+    """A carrier as Tryton's ``carrier`` module has one: a party and a service product."""
+    party = client.create("party.party", [{"name": "Parcel Co"}])[0]
+    (unit,) = client.search("product.uom", [["symbol", "=", "u"]])
+    template = client.create(
+        "product.template",
+        [
+            {
+                "name": "Ground",
+                "type": "service",
+                "default_uom": unit,
+                "products": [["create", [{}]]],
+            }
+        ],
+    )[0]
+    (product,) = client.search("product.product", [["template", "=", template]])
+    return client.create("carrier", [{"party": party, "carrier_product": product}])[0]
+
+
+def ship_in_tryton(client: TrytonClient, shipment: int, carrier: int) -> None:
+    """What a warehouse clerk does in Tryton: carrier and tracking set, picked, boxed, done."""
     client.button("stock.shipment.out", "wait", [shipment])
-    for step in ("assign_force", "pick", "pack", "do"):
+    client.write(
+        "stock.shipment.out", [shipment], {"carrier": carrier, "shipping_reference": TRACKING}
+    )
+    for step in ("assign_force", "pick"):
+        client.button("stock.shipment.out", step, [shipment])
+    # the clerk packs it in one box, whose label carries its own reference
+    (box,) = client.create("stock.package.type", [{"name": "Box"}])
+    (moves,) = client.read("stock.shipment.out", [shipment], ["outgoing_moves"])
+    client.create(
+        "stock.package",
+        [
+            {
+                "type": box,
+                "shipment": f"stock.shipment.out,{shipment}",
+                "moves": [["add", moves["outgoing_moves"]]],
+                "shipping_reference": PARCEL,
+            }
+        ],
+    )
+    for step in ("pack", "do"):
         client.button("stock.shipment.out", step, [shipment])
 
 
 def test_posted_as_the_portal_to_shipped_and_invoiced_in_tryton_with_statuses_in_order(
-    tryton: TrytonServer, tmp_path: Path, portal: LoopbackReceiver
+    tryton_carrier: TrytonServer, tmp_path: Path, portal: LoopbackReceiver
 ) -> None:
+    tryton = tryton_carrier
     hub_file = tmp_path / "crossdock.yaml"
     hub_file.write_text(
         engine_yaml(
@@ -101,7 +145,7 @@ def test_posted_as_the_portal_to_shipped_and_invoiced_in_tryton_with_statuses_in
 
         # The warehouse ships it in Tryton; the next passes pull the shipment back.
         (shipment,) = sale["shipments"]
-        ship_in_tryton(client, shipment)
+        ship_in_tryton(client, shipment, make_carrier(client))
         (done,) = client.read("stock.shipment.out", [shipment], ["number", "state"])
         assert done["state"] == "done"
         passes(app)
@@ -125,11 +169,13 @@ def test_posted_as_the_portal_to_shipped_and_invoiced_in_tryton_with_statuses_in
         assert statuses == ["submitted", "confirmed", "shipped", "invoiced"]
         by_status = {b["data"]["status"]: b["data"] for b in portal.received}
         assert by_status["confirmed"]["erp_number"] == sale["number"]
-        # This Tryton has no carrier module: the shipment is named by Tryton's number.
+        # Tryton's carrier (its party, its service product) and tracking reference
         assert by_status["shipped"]["shipments"] == [
             {
                 "shipment_number": done["number"],
-                "tracking_numbers": [],
+                "carrier": "Parcel Co",
+                "service": "Ground",
+                "tracking_numbers": [TRACKING, PARCEL],  # the shipment's, then its box's
                 "lines": [{"line_number": 1, "sku": "WID-1", "quantity": "6"}],
             }
         ]

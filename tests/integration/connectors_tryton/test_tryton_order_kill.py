@@ -167,13 +167,13 @@ def buckets(app: Application) -> tuple[Decimal, Decimal]:
     return b.reserved, b.allocated
 
 
-def assert_forward_only(app: Application, last: str) -> None:
+def assert_forward_only(app: Application, last: str, orders: int = ORDERS) -> None:
     """Each order's record versions follow the lifecycle, ending at ``last``."""
     events = app.hub.store.outbox.after(0, limit=100_000, entity_types=[EntityType.ORDER])
     seen: dict[str, list[str]] = {}
     for ev in events:
         seen.setdefault(ev.entity_id, []).append(ev.data["status"])
-    assert len(seen) == ORDERS
+    assert len(seen) == orders
     for statuses in seen.values():
         for a, b in itertools.pairwise(statuses):
             assert can_transition(OrderStatus(a), OrderStatus(b)), statuses

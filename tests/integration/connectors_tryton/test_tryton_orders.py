@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from crossdock.app import Application
+from crossdock.connectors.base import ErpOrderState
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.connector import TrytonConnector
 from crossdock.connectors.tryton.errors import TrytonUserError
@@ -116,13 +117,19 @@ def test_cancel_of_a_draft_sale_cancels_it_in_tryton(
         app.close()
 
 
-def test_cancel_of_a_processing_sale_is_a_visible_problem(
-    tryton: TrytonServer, tmp_path: Path, client: TrytonClient
+def test_a_sale_processed_after_the_cancel_check_is_a_visible_problem(
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The race: the hub asked while the sale was still confirmed; Tryton processed it since.
+
+    (Asked while processing, the cancel is refused up front: test_tryton_order_amend.)
+    """
     app = make_app(tryton, tmp_path)
     try:
         o = app.orders.submit("portal", order("WEB-4")).order
         passes(app)
+        stale = ErpOrderState(str(now(app, o).erp_id), "confirmed", True, True)
+        monkeypatch.setattr(app.orders, "erp", lambda _cid: stale)
         app.orders.cancel(o.id, actor="ops", note="too late")
         passes(app)
         done = now(app, o)

@@ -15,7 +15,13 @@ import httpx
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.connectors.base import Connector, Destination, Source, secret_from_env
+from crossdock.connectors.base import (
+    Connector,
+    Destination,
+    ErpOrders,
+    Source,
+    secret_from_env,
+)
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import TrytonSettings
 from crossdock.connectors.tryton.destination import TrytonDestination
@@ -65,6 +71,9 @@ class TrytonConnector(Connector[TrytonSettings]):
         return self._source if self.settings.pull else None
 
     def destination(self) -> Destination | None:
+        return self._destination
+
+    def erp_orders(self) -> ErpOrders | None:
         return self._destination
 
     @property

@@ -26,12 +26,13 @@ from typing import Any
 
 from crossdock.config.hub import HubConfig
 from crossdock.config.ownership import OwnershipMatrix
-from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus
+from crossdock.connectors.base import Delivery, DeliveryResult, DeliveryStatus, ErpOrderState
 from crossdock.connectors.kit.results import failed_result, retry_result, waiting_result
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.connectors.tryton.config import TrytonSettings
 from crossdock.connectors.tryton.errors import TrytonUserError
 from crossdock.connectors.tryton.mapper import SALE_MARKER, address_id_of
+from crossdock.connectors.tryton.sale_lines import AMENDABLE_STATES, line_plan
 from crossdock.errors import (
     CrossdockError,
     ErrorCode,
@@ -141,7 +142,11 @@ class TrytonDestination:
         return None
 
     def push_order(self, d: Delivery) -> tuple[str, str | None]:
-        """The sale's id and number (Tryton numbers a sale when it is quoted)."""
+        """The sale's id and number (Tryton numbers a sale when it is quoted).
+
+        A sale the hub made already is brought to the delivery's lines
+        (:meth:`amend_sale`): an amendment forwarded, or a push cut short.
+        """
         existing = self.find_sale(d.entity_id)
         if existing is None:
             sale, lines = self.sale_values(d)
@@ -149,8 +154,7 @@ class TrytonDestination:
         else:
             sale_id, state = int(existing["id"]), str(existing["state"])
             number = existing.get("number") or None
-            if state == "draft":  # a push cut short may have left lines out
-                self._complete_lines(sale_id, self.sale_values(d)[1])
+            state = self.amend_sale(sale_id, state, self.sale_values(d)[1])
         moved = False
         if self.settings.confirm_sales:
             try:
@@ -168,6 +172,99 @@ class TrytonDestination:
         if number is None or moved:
             number = self.sale_number(sale_id)
         return str(sale_id), None if number is None else str(number)
+
+    def order_state(self, entity_id: str) -> ErpOrderState | None:
+        """The hub's sale for a canonical order and what its state allows (``ErpOrders``)."""
+        found = self.find_sale(entity_id)
+        if found is None:
+            return None
+        state = str(found["state"])
+        return ErpOrderState(
+            native_id=str(found["id"]),
+            state=state,
+            amendable=state in AMENDABLE_STATES,
+            cancellable=state in AMENDABLE_STATES,
+        )
+
+    def withdraw_rest(self, entity_id: str) -> ErpOrderState | None:
+        """Cancel the rest of a partly shipped sale the way Tryton does it (``ErpOrders``).
+
+        Its customer shipments not done yet are cancelled; the sale, whose moves
+        are then cancelled, is in shipment exception, which Tryton's *Handle
+        Shipment Exception* wizard settles by ignoring those moves (none
+        recreated): the sale goes on to done with what shipped. Each step is
+        skipped when already done, so a retry after a crash finishes the work.
+        """
+        found = self.find_sale(entity_id)
+        if found is None:
+            return None
+        sale_id = int(found["id"])
+        c = self.client
+        (sale,) = c.read("sale.sale", [sale_id], ["shipments"])
+        open_ = [
+            int(r["id"])
+            for r in c.read("stock.shipment.out", sale["shipments"], ["state"])
+            if r["state"] not in ("done", "cancelled")
+        ]
+        if open_:
+            c.button("stock.shipment.out", "cancel", open_)
+        (sale,) = c.read("sale.sale", [sale_id], ["shipment_state"])
+        if sale["shipment_state"] == "exception":
+            self._ignore_cancelled_moves(sale_id)
+        return self.order_state(entity_id)
+
+    def _ignore_cancelled_moves(self, sale_id: int) -> None:
+        wizard = "wizard.sale.handle.shipment.exception"
+        context = {"active_id": sale_id, "active_ids": [sale_id], "active_model": "sale.sale"}
+        wiz_id = self.client.call(f"{wizard}.create")[0]
+        try:
+            asked = self.client.call(f"{wizard}.execute", wiz_id, {}, "ask", context=context)
+            moves = asked["view"]["defaults"]["domain_moves"]
+            data = {"ask": {"domain_moves": moves, "ignore_moves": moves, "recreate_moves": []}}
+            self.client.call(f"{wizard}.execute", wiz_id, data, "handle", context=context)
+        finally:
+            self.client.call(f"{wizard}.delete", wiz_id)
+
+    def amend_sale(self, sale_id: int, state: str, lines: list[dict[str, Any]]) -> str:
+        """Bring a sale's lines to ``lines`` (keyed by sequence); its state afterwards.
+
+        Tryton lets a sale's lines change only in ``draft``: a quotation or a
+        confirmed sale not yet processed goes back to draft first (Tryton's own
+        ``draft`` transition), a cancelled one too (sent again after a hold).
+        Lines are matched by sequence (the order line number): changed ones are
+        written, missing ones created, extra ones deleted, so a retry or a push
+        repeated after a crash converges on the same lines and never doubles one.
+        A processing or done sale is refused with its state: Tryton plans its
+        shipments and invoices from the lines once it processes the sale.
+        """
+        if state == "cancelled":  # withdrawn while on hold, now sent again
+            self.client.button("sale.sale", "draft", [sale_id])
+            state = "draft"
+        have = self.client.search_read(
+            "sale.line",
+            [["sale", "=", sale_id]],
+            ["sequence", "product", "quantity", "unit", "unit_price", "type"],
+        )
+        plan = line_plan(have, lines)
+        if plan.empty:
+            return state
+        if state not in AMENDABLE_STATES:
+            raise PermanentError(
+                f"the Tryton sale {sale_id} is {state}: Tryton changes a sale's lines only "
+                f"while it is {', '.join(sorted(AMENDABLE_STATES))}; amend it in Tryton "
+                "(its shipment) or cancel the order",
+                code=ErrorCode.REJECTED_BY_DESTINATION,
+            )
+        if state != "draft":
+            self.client.button("sale.sale", "draft", [sale_id])
+        if plan.delete:
+            self.client.delete("sale.line", plan.delete)
+        for line_id, values in plan.write:
+            self.client.write("sale.line", [line_id], values)
+        if plan.create:
+            rows = [{**v, "sale": sale_id} for v in plan.create]
+            self.client.create("sale.line", rows, batch=self.settings.write_batch)
+        return "draft"
 
     def _withdraw_refused(self, sale_id: int, exc: CrossdockError) -> None:
         """Tryton's rules refused to quote or confirm the hub's sale: delete it, no orphan.
@@ -317,7 +414,7 @@ class TrytonDestination:
 
         SQLite's parser gives up on one statement of more than about 80 records. The sale
         carries its marker from the first call, so a push cut short between batches is
-        found again and completed by :meth:`_complete_lines` (lines are keyed by sequence).
+        found again and completed by :meth:`amend_sale` (lines are keyed by sequence).
         """
         first, rest = lines[: self.settings.write_batch], lines[self.settings.write_batch :]
         sale_id = self.client.create("sale.sale", [{**sale, "lines": [["create", first]]}])[0]

@@ -464,11 +464,16 @@ def shipment_change(
         data["ship_to"] = site_code(int(shipment["delivery_address"]))
     if when is not None:
         data["shipped_at"] = datetime(when.year, when.month, when.day).isoformat() + "Z"
-    if shipment.get("carrier"):
-        data["carrier"] = str(shipment["carrier"])
-    tracking = shipment.get("shipping_reference") or shipment.get("tracking_number")
+    carrier = shipment.get("carrier_name") or shipment.get("carrier")
+    if carrier:
+        data["carrier"] = str(carrier)
+    if shipment.get("carrier_service"):
+        data["service"] = str(shipment["carrier_service"])
+    tracking = shipment.get("tracking") or [
+        t for t in (shipment.get("shipping_reference"), shipment.get("tracking_number")) if t
+    ]
     if tracking:
-        data["tracking_numbers"] = [str(tracking)]
+        data["tracking_numbers"] = [str(t) for t in tracking]
     sid = str(shipment["id"])
     return _change(system, EntityType.SHIPMENT, sid, data, ts, f"tryton:stock.shipment.out/{sid}")
 

@@ -467,7 +467,7 @@ class _Reader:
 
     def shipments(self, since: Since) -> list[SourceItem]:
         c = self.client
-        extra = self._optional("stock.shipment.out", ("carrier", "shipping_reference"))
+        extra = self._optional("stock.shipment.out", ("carrier", "shipping_reference", "packages"))
         domain = [["state", "in", list(SHIPPED_STATES)], *_changed(since)]
         rows = self._note(
             c.search_read(
@@ -490,6 +490,7 @@ class _Reader:
             w["id"]: w.get("code") or str(w["id"])
             for w in c.read("stock.location", sorted({r["warehouse"] for r in rows}), ["code"])
         }
+        self._carriers_and_tracking(rows)
         out: list[SourceItem] = []
         for r in rows:
             mine = [by_id[m] for m in r["outgoing_moves"] if m in by_id]
@@ -510,6 +511,50 @@ class _Reader:
                 )
             )
         return out
+
+    def _carriers_and_tracking(self, rows: list[dict[str, Any]]) -> None:
+        """Put the carrier's party and service names and every parcel's reference on the rows.
+
+        Tryton's carrier modules (``stock_shipment_cost`` gives a shipment its
+        ``carrier``, ``stock_package_shipping`` its ``shipping_reference`` and one
+        per package): each row gets ``carrier_name``, ``carrier_service`` and
+        ``tracking`` (the shipment's reference, then its packages', once each).
+        Without those modules the rows are left as they are.
+        """
+        c = self.client
+        carriers = sorted({int(r["carrier"]) for r in rows if r.get("carrier")})
+        names: dict[int, tuple[str, str]] = {}
+        if carriers:
+            found = c.read("carrier", carriers, ["party", "carrier_product"])
+            parties = {
+                p["id"]: p["rec_name"]
+                for p in c.read("party.party", sorted({x["party"] for x in found}), ["rec_name"])
+            }
+            products = {
+                p["id"]: p["rec_name"]
+                for p in c.read(
+                    "product.product",
+                    sorted({x["carrier_product"] for x in found}),
+                    ["rec_name"],
+                    context=self.inactive,
+                )
+            }
+            names = {x["id"]: (parties[x["party"]], products[x["carrier_product"]]) for x in found}
+        package_ids = [p for r in rows for p in r.get("packages") or []]
+        refs = (
+            {
+                p["id"]: p.get("shipping_reference")
+                for p in c.read("stock.package", package_ids, ["shipping_reference"])
+            }
+            if package_ids
+            else {}
+        )
+        for r in rows:
+            if r.get("carrier") in names:
+                r["carrier_name"], r["carrier_service"] = names[r["carrier"]]
+            tracking = [r.get("shipping_reference")]
+            tracking += [refs.get(p) for p in sorted(r.get("packages") or [])]
+            r["tracking"] = list(dict.fromkeys(str(t) for t in tracking if t))
 
     def invoices(self, since: Since) -> list[SourceItem]:
         c = self.client

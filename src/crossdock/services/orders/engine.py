@@ -113,6 +113,9 @@ def order_data(
     ``shipments``: those applied to it (number, carrier, service, tracking), oldest first.
     """
     status = canonical_status(order.status)
+    if order.status is OrderState.ACCEPTED and order.erp_id:
+        # an amendment the ERP takes: the ERP has the sale (never back to submitted)
+        status = OrderStatus.CONFIRMED
     line_status = _LINE_STATUS.get(status, OrderLineStatus.OPEN)
     data: dict[str, Any] = {
         "order_number": order.order_number,

@@ -17,16 +17,16 @@ gives every reservation back. Both are audited with who and why.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 from pydantic import ValidationError
 
 from crossdock.config.hub import RouteConfig
 from crossdock.config.orders import HoldReason, OrdersConfig, StockRule
-from crossdock.errors import ConflictError, InvalidInput, NotFound
+from crossdock.errors import ConflictError, CrossdockError, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.model.customer import Customer
 from crossdock.model.product import Product
@@ -73,6 +73,31 @@ ERP_REJECTED = "erp_rejected"
 """The hold an order waits in when the ERP refused it for good (set by the engine)."""
 
 
+class ErpSale(Protocol):
+    """The ERP's document of an order as the ERP route's system reports it.
+
+    ``state`` is the ERP's own state name; ``amendable`` and ``cancellable`` say
+    whether that state lets the hub change its lines or cancel it.
+    """
+
+    @property
+    def native_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def amendable(self) -> bool: ...
+    @property
+    def cancellable(self) -> bool: ...
+
+
+ErpLookup = Callable[[str], ErpSale | None]
+"""Asks the ERP about the document it made for a canonical order id (None: it has none)."""
+ErpWithdrawRest = Callable[[str], ErpSale | None]
+"""Has the ERP cancel what it has not shipped of a canonical order (idempotent)."""
+AMENDED_AT_ERP = frozenset({OrderState.ACCEPTED, OrderState.CONFIRMED})
+"""States of an order the ERP has whose amendment is forwarded (nothing shipped yet)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Submitted:
     order: OrderRow
@@ -89,8 +114,12 @@ class OrderService:
         pricing: PricingService,
         availability: AvailabilityService,
         routes: Sequence[RouteConfig] = (),
+        erp: ErpLookup | None = None,
+        erp_withdraw_rest: ErpWithdrawRest | None = None,
     ) -> None:
         self.store = store
+        self.erp = erp
+        self.erp_withdraw_rest = erp_withdraw_rest
         self.config = config
         self.pricing = pricing
         self.availability = availability
@@ -107,8 +136,19 @@ class OrderService:
             )
         resolved = resolve(self.store, channel, body, self.config.rules(channel).bill_to)
         order, opened = self.store.orders.open(resolved.new, may_amend=self._erp_free)
+        erp = None
+        if opened is Opened.REFUSED and order.status in AMENDED_AT_ERP:
+            # The ERP has it: asked outside the store's lock, then opened again, the
+            # order's state checked again under the lock (it may have shipped since).
+            erp = self._erp_document(order)
+            if erp is not None and erp.amendable:
+
+                def may_amend(found: OrderRow) -> bool:
+                    return self._erp_free(found) or found.status in AMENDED_AT_ERP
+
+                order, opened = self.store.orders.open(resolved.new, may_amend=may_amend)
         if opened is Opened.REFUSED or (opened is Opened.CLOSED and not self._erp_free(order)):
-            self._refuse_amendment(order)
+            self._refuse_amendment(order, erp)
         if opened is Opened.CLOSED:
             raise ConflictError(
                 f"order_number: order {body.order_number} is {order.status.value} "
@@ -118,6 +158,8 @@ class OrderService:
             return Submitted(order, opened)
         if opened is Opened.AMENDED:
             self._give_back(order)
+        elif opened is Opened.SAME and order.revision > 1:
+            self._give_back_stale(order)  # an amendment cut short before its units went back
         # a new order's lines are the ones just written, and it holds no reservations yet
         fresh = list(resolved.new.lines) if opened is Opened.CREATED else None
         decided = self._evaluate(order, resolved.customer, resolved.products, fresh=fresh)
@@ -133,14 +175,27 @@ class OrderService:
         """
         return order.status not in ERP_HAS_IT and (order.erp_id or self._erp_id(order)) is None
 
-    def _refuse_amendment(self, order: OrderRow) -> NoReturn:
+    def _erp_document(self, order: OrderRow) -> ErpSale | None:
+        """The ERP's document of an order a new body would amend (asked only then).
+
+        The ERP may move on after the answer: its route then refuses the amended
+        lines and the engine compensates (units back, hold ``erp_rejected``).
+        """
+        if self.erp is None or order.canonical_id is None:
+            return None
+        return self.erp(order.canonical_id)
+
+    def _refuse_amendment(self, order: OrderRow, erp: ErpSale | None = None) -> NoReturn:
         """Refuse (409, noted on the timeline) an amendment of an order the ERP already has."""
-        erp = order.erp_id or self._erp_id(order)
+        known = order.erp_number or order.erp_id or self._erp_id(order)
+        state = f", whose state there is {erp.state}," if erp is not None else ""
         why = (
             f"order {order.order_number} is {order.status.value} and the ERP has it"
-            + (f" as {order.erp_number or erp}" if (order.erp_number or erp) else "")
-            + "; an amendment is not forwarded to a sale the ERP is processing: amend it in the "
-            "ERP, or cancel the order and send a new order number"
+            + (f" as {known}" if known else "")
+            + state
+            + "; an amendment is forwarded only to an ERP document that still takes changes "
+            "(Tryton: a draft, quotation or confirmed sale not yet processed): amend it in "
+            "the ERP, or cancel the order and send a new order number"
         )
         self.store.orders.note(order.id, [Step("amend", "refused", {"reason": why})])
         raise ConflictError(f"order_number: {why}")
@@ -171,6 +226,9 @@ class OrderService:
             return order
         if order.status is OrderState.PARTIALLY_SHIPPED:
             return self._cancel_rest(order, actor=actor, note=note)
+        if self._rest_open_in_erp(order):  # the hub's part done, the ERP's cut short: again
+            return self._withdraw_erp_rest(order)
+        self._check_erp_cancellable(order)
         moved = self.store.orders.transition(
             order.id,
             CANCELLABLE,
@@ -193,6 +251,25 @@ class OrderService:
             )
         self._give_back(moved)
         return moved
+
+    def _check_erp_cancellable(self, order: OrderRow) -> None:
+        """Refuse (409, nothing changed) to cancel an order whose ERP sale can no longer be.
+
+        Asked of the ERP only for an order it has; its route cancels the sale
+        after the hub has (a state change in between shows as the order's problem).
+        """
+        if self.erp is None or order.canonical_id is None or self._erp_free(order):
+            return
+        erp = self.erp(order.canonical_id)
+        if erp is None or erp.cancellable or erp.state == "cancelled":
+            return
+        why = (
+            f"order {order.order_number}: the ERP's sale {order.erp_number or erp.native_id} "
+            f"is {erp.state} and cannot be cancelled from the hub; cancel its shipment in "
+            "the ERP (the shipment pulled back then settles the order)"
+        )
+        self.store.orders.note(order.id, [Step("cancel", "refused", {"reason": why})])
+        raise ConflictError(why)
 
     def _cancel_rest(self, order: OrderRow, *, actor: str, note: str) -> OrderRow:
         """Cancel what a partly shipped order has not shipped yet; what shipped stays.
@@ -226,6 +303,8 @@ class OrderService:
                 f"cancel the rest of ERP sale {order.erp_number or order.erp_id} "
                 "(its open shipment) in the ERP"
             )
+            # the durable intent first: a kill before the ERP's part leaves it visible,
+            # and cancelling the order again finishes it (_withdraw_erp_rest)
             step = Step("cancel", "erp_rest_open", {"erp_id": order.erp_id})
             moved = self.store.orders.transition(
                 now.id, {now.status}, Move(now.status, problem=problem, steps=[step])
@@ -233,7 +312,44 @@ class OrderService:
             now = moved or self.get(order.id)
         if out.moved_to is None and now.status is OrderState.PARTIALLY_SHIPPED:
             raise ConflictError(f"order {order.id}: its rest could not be cancelled; try again")
+        if order.erp_id is not None:
+            now = self._withdraw_erp_rest(now)
         return now
+
+    def _rest_open_in_erp(self, order: OrderRow) -> bool:
+        """The hub cancelled this order's rest and the ERP's part is not known done."""
+        if order.problem is None or order.status not in (OrderState.SHIPPED, OrderState.INVOICED):
+            return False
+        steps = [s for s in self.store.orders.timeline(order.id) if s.kind == "cancel"]
+        return bool(steps) and steps[-1].outcome == "erp_rest_open"
+
+    def _withdraw_erp_rest(self, order: OrderRow) -> OrderRow:
+        """Have the ERP cancel its rest (its open shipment); the problem clears when it did.
+
+        A refusal or an unreachable ERP keeps the problem, with the ERP's answer.
+        """
+        if self.erp_withdraw_rest is None or order.canonical_id is None:
+            return order
+        try:
+            erp = self.erp_withdraw_rest(order.canonical_id)
+        except CrossdockError as exc:
+            problem = (
+                f"the rest of order {order.order_number} was cancelled in the hub; the ERP "
+                f"did not cancel the rest of its sale {order.erp_number or order.erp_id}: "
+                f"{exc}. Cancel its open shipment in the ERP, or cancel the order again"
+            )
+            step = Step("cancel", "erp_rest_open", {"erp_id": order.erp_id, "error": str(exc)})
+            moved = self.store.orders.transition(
+                order.id, {order.status}, Move(order.status, problem=problem, steps=[step])
+            )
+            return moved or self.get(order.id)
+        detail = {"erp_id": order.erp_id, "erp_state": erp.state if erp else None}
+        moved = self.store.orders.transition(
+            order.id,
+            {order.status},
+            Move(order.status, problem=None, steps=[Step("cancel", "erp_rest_cancelled", detail)]),
+        )
+        return moved or self.get(order.id)
 
     # -- the rules and the decision -------------------------------------------------------
     def _evaluate(
@@ -404,6 +520,25 @@ class OrderService:
         )
         return RuleResult(RuleName.STOCK, Action.PASSED, None, detail)
 
+    def _give_back_stale(self, order: OrderRow) -> None:
+        """Give back what an earlier revision of an undecided order still holds.
+
+        The amendment is written first and its old reservations go back after it;
+        a process killed in between leaves them linked. Reservation keys name
+        the revision (:mod:`.stock`), so the retried body finds them.
+        """
+        current = f"{order.id}:{order.revision}."
+        stale = []
+        for link in self.store.orders.reservations(order.id):
+            try:
+                key = self.availability.reservations.get(link.reservation_id).idempotency_key
+            except NotFound:
+                key = ""
+            if not key.startswith(current):
+                stale.append(link)
+        if stale:
+            self.store.orders.unlink(release_all(self.availability, stale))
+
     def _give_back(self, order: OrderRow) -> None:
         links = self.store.orders.reservations(order.id)
         self.store.orders.unlink(release_all(self.availability, links))
@@ -519,4 +654,4 @@ class OrderService:
             raise ConflictError(f"customer {order.customer_account} cannot be read") from exc
 
 
-__all__ = ["OrderService", "Submitted"]
+__all__ = ["ErpLookup", "ErpSale", "ErpWithdrawRest", "OrderService", "Submitted"]

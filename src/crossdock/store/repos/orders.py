@@ -197,7 +197,8 @@ class SqlOrders(SqlRepo):
         """The order of ``new``'s (channel, number): created, the same, amended, or closed.
 
         A body equal to the stored one (same hash) answers the stored order; a
-        different one amends it while it is received, accepted or on hold (new
+        different one amends it while it is received, accepted, on hold or (the
+        ERP agreeing, through ``may_amend``) confirmed (new
         lines, the next revision, back to received) and ``may_amend`` agrees,
         asked with the order locked (else ``REFUSED``, nothing written); a
         rejected or cancelled order is answered as it is (``CLOSED``).
@@ -239,7 +240,9 @@ class SqlOrders(SqlRepo):
             assert found is not None
             if found.body_hash == new.body_hash:
                 return found, Opened.SAME
-            if found.status not in AMENDABLE:
+            if found.status not in AMENDABLE or (
+                found.status is OrderState.CONFIRMED and may_amend is None
+            ):
                 return found, Opened.CLOSED
             if may_amend is not None and not may_amend(found):
                 return found, Opened.REFUSED
