@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from brokers import NATS_URL, delete_stream, reachable, run, stream_messages, unique
+from tcp_proxy import Proxy
+
 from crossdock.config.hub import CircuitPolicy, HubConfig, RetryPolicy, RouteConfig, SystemConfig
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
-from tcp_proxy import Proxy
 
 pytestmark = pytest.mark.integration
 ROUTE = "to-bus"
