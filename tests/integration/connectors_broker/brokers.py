@@ -111,3 +111,35 @@ async def drop_rabbit(exchange: str, queue: str) -> None:
         ch = await conn.channel()
         await ch.queue_delete(queue)
         await ch.exchange_delete(exchange)
+
+
+async def nats_publish(stream: str, subject: str, bodies: list[tuple[str, bytes]]) -> None:
+    """Publish (msg id, body) pairs into a stream, created when missing (raw nats-py)."""
+    import nats
+    from nats.js.errors import NotFoundError
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        js = nc.jetstream()
+        try:
+            await js.stream_info(stream)
+        except NotFoundError:
+            await js.add_stream(name=stream, subjects=[subject.split(".", 1)[0] + ".>"])
+        for msg_id, body in bodies:
+            await js.publish(subject, body, headers={"Nats-Msg-Id": msg_id})
+    finally:
+        await nc.close()
+
+
+async def rabbit_publish(queue: str, bodies: list[tuple[str, bytes]]) -> None:
+    """Publish (message id, body) pairs to a durable queue through the default exchange."""
+    import aio_pika
+
+    conn = await aio_pika.connect(AMQP_URL)
+    async with conn:
+        ch = await conn.channel(publisher_confirms=True)
+        await ch.declare_queue(queue, durable=True)
+        for msg_id, body in bodies:
+            await ch.default_exchange.publish(
+                aio_pika.Message(body, message_id=msg_id), routing_key=queue
+            )

@@ -35,6 +35,7 @@ def _d(sku: str) -> Delivery:
     [
         ({"url": "http://x"}, "url"),
         ({"url": "amqp://h/"}, "exchange"),
+        ({"url": "nats://h", "consume": {"map": {"entity": "product", "id": ["sku"]}}}, "durable"),
         ({"url": "nats://h:4222", "exchange": "x"}, "exchange"),
         ({"url": "amqp://h/", "exchange": "x", "stream": "S"}, "stream"),
         ({"url": "nats://h:4222", "subject": "a.{sku!r}"}, "subject"),

@@ -64,6 +64,11 @@ class Publisher(Protocol):
     @property
     def connected(self) -> bool: ...
 
+    @property
+    def started(self) -> bool:
+        """Whether a connection was ever opened (a destination never used has none)."""
+        ...
+
     async def publish(self, messages: Sequence[Message]) -> list[BaseException | None]: ...
 
     async def close(self) -> None: ...
@@ -109,6 +114,10 @@ class NatsPublisher:
     @property
     def connected(self) -> bool:
         return bool(self._nc is not None and self._nc.is_connected)
+
+    @property
+    def started(self) -> bool:
+        return self._nc is not None
 
     async def _ensure(self) -> Any:
         import nats
@@ -182,6 +191,10 @@ class RabbitPublisher:
     @property
     def connected(self) -> bool:
         return bool(self._conn is not None and not self._conn.is_closed)
+
+    @property
+    def started(self) -> bool:
+        return self._conn is not None
 
     async def _ensure(self) -> Any:
         import aio_pika

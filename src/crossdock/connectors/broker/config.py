@@ -33,6 +33,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crossdock.connectors.kit.fieldmap import FieldMap
+
 ContentMode = Literal["structured", "binary"]
 BrokerName = Literal["nats", "rabbitmq"]
 
@@ -42,6 +44,29 @@ _SCHEMES: dict[str, BrokerName] = {
     "amqp": "rabbitmq",
     "amqps": "rabbitmq",
 }
+
+
+class ConsumeSettings(BaseModel):
+    """The system as a source: a JetStream durable consumer or a RabbitMQ queue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    map: FieldMap = Field(description="how a message body becomes a change (the field map)")
+    stream: str | None = Field(default=None, description="NATS: the stream to consume")
+    durable: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="NATS: the durable pull consumer's name (created when missing)",
+    )
+    filter_subject: str | None = Field(default=None, description="NATS: only these subjects")
+    queue: str | None = Field(default=None, description="RabbitMQ: the queue to read")
+    batch: int = Field(default=100, ge=1, le=10_000, description="messages per acked unit")
+    wait_seconds: float = Field(
+        default=0.2, gt=0, le=30, description="how long a pull waits for the first message"
+    )
+    ack_wait_seconds: float = Field(
+        default=30, gt=0, description="NATS: redelivery after this long without an ack"
+    )
 
 
 class BrokerSettings(BaseModel):
@@ -78,6 +103,9 @@ class BrokerSettings(BaseModel):
     )
     exchange: str | None = Field(default=None, description="RabbitMQ: exchange to publish to")
     exchange_type: Literal["topic", "direct", "fanout", "headers"] = "topic"
+    consume: ConsumeSettings | None = Field(
+        default=None, description="read changes from the broker (the system becomes a source)"
+    )
     declare: bool = Field(default=True, description="create the stream/exchange when missing")
     timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     max_in_flight: int = Field(
@@ -114,8 +142,13 @@ class BrokerSettings(BaseModel):
             raise ValueError("exchange is a RabbitMQ setting; NATS publishes to stream subjects")
         if self.broker == "rabbitmq" and (self.stream or self.stream_subjects):
             raise ValueError("stream is a NATS setting; RabbitMQ publishes to an exchange")
-        if self.broker == "rabbitmq" and self.exchange is None:
-            raise ValueError("exchange is required for a RabbitMQ destination")
+        if self.broker == "rabbitmq" and self.exchange is None and self.consume is None:
+            raise ValueError("exchange (to publish) or consume (to read) is required")
+        c = self.consume
+        if c is not None and self.broker == "nats" and (c.stream is None or c.durable is None):
+            raise ValueError("consume: a NATS source needs stream and durable")
+        if c is not None and self.broker == "rabbitmq" and c.queue is None:
+            raise ValueError("consume: a RabbitMQ source needs queue")
         return self
 
     def content_mode_for(self, route: str) -> ContentMode:
@@ -128,4 +161,4 @@ class BrokerSettings(BaseModel):
         return [f"{head}.>"]
 
 
-__all__ = ["BrokerName", "BrokerSettings", "ContentMode"]
+__all__ = ["BrokerName", "BrokerSettings", "ConsumeSettings", "ContentMode"]

@@ -118,3 +118,48 @@ def to_message(d: Delivery, template: str, mode: ContentMode) -> Message:
 
 
 __all__ = ["TYPE_PREFIX", "Message", "attributes", "dumps", "render_subject", "to_message"]
+
+
+# -- inbound --------------------------------------------------------------------------------
+def _exact_number(text: str) -> str:
+    return text  # the canonical model takes Decimal text, never a float
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_body(body: bytes) -> tuple[dict[str, Any], str | None]:
+    """A message body as the record object, and the CloudEvents ``time`` if it is one.
+
+    A structured CloudEvent (``specversion`` and ``data``) gives its ``data``;
+    anything else must be a JSON object. Raises ``ValueError`` saying why not.
+    """
+    try:
+        doc = json.loads(
+            body.decode("utf-8"), parse_float=_exact_number, parse_constant=_no_constant
+        )
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"body is not UTF-8: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"body is not JSON: {exc}") from None
+    if isinstance(doc, dict) and "specversion" in doc and "data" in doc:
+        when = doc.get("time")
+        doc = doc["data"]
+        if not isinstance(doc, dict):
+            raise ValueError("the CloudEvent's data is not a JSON object")
+        return doc, when if isinstance(when, str) else None
+    if not isinstance(doc, dict):
+        raise ValueError("body is not a JSON object")
+    return doc, None
+
+
+__all__ = [
+    "TYPE_PREFIX",
+    "Message",
+    "attributes",
+    "dumps",
+    "parse_body",
+    "render_subject",
+    "to_message",
+]
