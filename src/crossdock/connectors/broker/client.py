@@ -83,18 +83,33 @@ def _missing(extra: str, exc: ImportError) -> InvalidInput:
     )
 
 
+class NotSent(Exception):
+    """Not published: an earlier version of the same record was not confirmed."""
+
+
 async def _gather(messages: Sequence[Message], limit: int, one: Any) -> list[BaseException | None]:
-    # Sent in order on one connection, confirmed concurrently: the broker stores them in
-    # send order, and a batch holds one version per entity (delivery compacts), so the
-    # order of one entity's versions is the order of the batches.
+    # Different records are confirmed concurrently; one record's versions one after
+    # another, and none after one that failed, so a retry can never land an older
+    # version behind a newer one.
     gate = asyncio.Semaphore(limit)
+    chains: dict[str, list[int]] = {}
+    for i, m in enumerate(messages):
+        chains.setdefault(m.order_key or m.msg_id, []).append(i)
+    out: list[BaseException | None] = [None] * len(messages)
 
-    async def guarded(m: Message) -> None:
-        async with gate:
-            await one(m)
+    async def chain(indexes: list[int]) -> None:
+        for n, i in enumerate(indexes):
+            try:
+                async with gate:
+                    await one(messages[i])
+            except Exception as exc:  # the caller sorts confirmed, refused and transient
+                out[i] = exc
+                for j in indexes[n + 1 :]:
+                    out[j] = NotSent(f"not sent after {type(exc).__name__}: {exc}")
+                return
 
-    done = await asyncio.gather(*(guarded(m) for m in messages), return_exceptions=True)
-    return [r if isinstance(r, BaseException) else None for r in done]
+    await asyncio.gather(*(chain(ix) for ix in chains.values()))
+    return out
 
 
 class NatsPublisher:

@@ -43,6 +43,8 @@ class Message:
     body: bytes
     headers: dict[str, str]
     msg_id: str
+    order_key: str = ""
+    """Messages with one key are confirmed one after another, in the order given."""
 
 
 def _default(value: Any) -> Any:
@@ -109,12 +111,16 @@ def to_message(d: Delivery, template: str, mode: ContentMode) -> Message:
         if d.native_id:
             event["nativeid"] = d.native_id
         headers = {"content-type": "application/cloudevents+json"}
-        return Message(subject, dumps(event), headers, d.delivery_id)
+        return Message(subject, dumps(event), headers, d.delivery_id, _key(d))
     headers = {f"ce-{k}": v for k, v in attrs.items()}
     headers["content-type"] = "application/json"
     if d.native_id:
         headers["ce-nativeid"] = d.native_id
-    return Message(subject, dumps(data), headers, d.delivery_id)
+    return Message(subject, dumps(data), headers, d.delivery_id, _key(d))
+
+
+def _key(d: Delivery) -> str:
+    return f"{d.entity_type.value}:{d.entity_id}"
 
 
 __all__ = ["TYPE_PREFIX", "Message", "attributes", "dumps", "render_subject", "to_message"]
