@@ -22,6 +22,7 @@ from tcp_proxy import Proxy
 from crossdock.config.hub import CircuitPolicy, HubConfig, RetryPolicy, RouteConfig, SystemConfig
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
+from crossdock.observability.metrics import render
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
@@ -115,6 +116,9 @@ def test_every_version_reaches_the_stream_once_and_in_order(tmp_path: Path, stre
         _assert_exactly_once_in_order(hub, stream, 3)
         status = hub.connector("bus").status()  # type: ignore[attr-defined]
         assert status["connected"] is True and status["unconfirmed"] == 0
+        scrape = render().decode()
+        assert 'crossdock_broker_connected{system="bus"} 1.0' in scrape
+        assert 'crossdock_broker_unconfirmed_publishes{system="bus"} 0.0' in scrape
     finally:
         hub.close()
 

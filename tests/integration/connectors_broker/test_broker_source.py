@@ -30,6 +30,7 @@ from crossdock.connectors.broker import BrokerConnector
 from crossdock.connectors.kit.testing import SourceContract
 from crossdock.connectors.registry import build_connector
 from crossdock.model.base import EntityType
+from crossdock.observability.metrics import render
 from crossdock.store import Store
 from crossdock.sync.runtime import Hub
 
@@ -152,6 +153,7 @@ def test_messages_ingest_once_and_a_poison_message_is_filed_and_acked(
         assert hub.pull().units == 0
         status = hub.connector("wms").status()  # type: ignore[attr-defined]
         assert status["pending"] == 0 and status["connected"] is True
+        assert 'crossdock_broker_pending_messages{system="wms"} 0.0' in render().decode()
     finally:
         hub.close()
 

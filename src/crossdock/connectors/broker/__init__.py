@@ -22,6 +22,7 @@ from crossdock.connectors.broker.consumer import Consumer, consumer
 from crossdock.connectors.broker.destination import BrokerDestination
 from crossdock.connectors.broker.source import BrokerSource
 from crossdock.errors import RetryableError
+from crossdock.observability import metrics
 
 
 class BrokerConnector(Connector[BrokerSettings]):
@@ -55,7 +56,7 @@ class BrokerConnector(Connector[BrokerSettings]):
         self._destination: BrokerDestination | None = None
         if s.broker == "nats" or s.exchange is not None:
             self._publisher = publisher(s, password)
-            self._destination = BrokerDestination(s, self._publisher, self._loop)
+            self._destination = BrokerDestination(s, self._publisher, self._loop, system.name)
         self._consumer: Consumer | None = None
         self._source: BrokerSource | None = None
         if s.consume is not None:
@@ -84,16 +85,20 @@ class BrokerConnector(Connector[BrokerSettings]):
         out: dict[str, object] = {"broker": self.settings.broker}
         if self._publisher is not None:
             out["unconfirmed"] = self._publisher.unconfirmed
+            metrics.BROKER_UNCONFIRMED.labels(self.name).set(self._publisher.unconfirmed)
         if self._source is not None:
             try:
-                out["pending"] = self._source.pending()
+                pending: int | None = self._source.pending()
+                metrics.BROKER_PENDING.labels(self.name).set(pending or 0)
             except RetryableError:
-                out["pending"] = None
+                pending = None
+            out["pending"] = pending
         # a side never used (a source system no route publishes to) has no connection to count
         parts = [p for p in (self._publisher, self._consumer) if p is not None]
         opened = [p for p in parts if p.started]
         connected = bool(opened) and all(p.connected for p in opened)
         out["connected"] = connected
+        metrics.BROKER_CONNECTED.labels(self.name).set(int(connected))
         return out
 
     def close(self) -> None:

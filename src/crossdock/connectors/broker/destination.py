@@ -28,12 +28,16 @@ from crossdock.connectors.broker.config import BrokerSettings
 from crossdock.connectors.broker.errors import unavailable
 from crossdock.connectors.broker.mapper import Message, to_message
 from crossdock.errors import ErrorCode, RetryableError
+from crossdock.observability import metrics
 
 
 class BrokerDestination:
     """Publishes deliveries; implements :class:`~crossdock.connectors.base.Destination`."""
 
-    def __init__(self, settings: BrokerSettings, publisher: Publisher, loop: LoopThread) -> None:
+    def __init__(
+        self, settings: BrokerSettings, publisher: Publisher, loop: LoopThread, system: str = ""
+    ) -> None:
+        self.system = system
         self.settings = settings
         self.publisher = publisher
         self.loop = loop
@@ -45,6 +49,13 @@ class BrokerDestination:
 
     def push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
         """Publish a batch; one result per delivery, or ``RetryableError`` if none was confirmed."""
+        try:
+            return self._push(batch)
+        finally:
+            metrics.BROKER_CONNECTED.labels(self.system).set(1 if self.publisher.connected else 0)
+            metrics.BROKER_UNCONFIRMED.labels(self.system).set(self.publisher.unconfirmed)
+
+    def _push(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
         results: dict[str, DeliveryResult] = {}
         ready: list[tuple[Delivery, Message]] = []
         for d in batch:

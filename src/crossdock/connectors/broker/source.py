@@ -32,6 +32,7 @@ from crossdock.connectors.kit.fieldmap import RowProblem, plan_for_json
 from crossdock.connectors.kit.fieldmap.rows import parse_timestamp
 from crossdock.errors import ErrorCode, RetryableError
 from crossdock.model.change import Change
+from crossdock.observability import metrics
 
 RAW_CHARS = 4000
 T = TypeVar("T")
@@ -66,6 +67,10 @@ class BrokerSource:
         while True:
             lot = self._call(self.consumer.fetch())
             if not lot:
+                # caught up: the lag gauge from the broker's own count
+                with contextlib.suppress(RetryableError):
+                    metrics.BROKER_PENDING.labels(self.system).set(self.pending())
+                metrics.BROKER_CONNECTED.labels(self.system).set(int(self.consumer.connected))
                 return
             n += 1
             key = id(lot)
