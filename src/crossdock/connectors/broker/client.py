@@ -16,6 +16,7 @@ confirmed (the destination's lag figure).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -236,7 +237,11 @@ class RabbitPublisher:
         import aio_pika
         from aiormq.exceptions import PublishError
 
-        exchange = await self._ensure()
+        try:
+            exchange = await self._ensure()
+        except BaseException:
+            await self._reset()
+            raise
 
         async def one(m: Message) -> None:
             ctype = m.headers.get("content-type", "application/json")
@@ -261,7 +266,17 @@ class RabbitPublisher:
             finally:
                 self.unconfirmed -= 1
 
-        return await _gather(messages, self.settings.max_in_flight, one)
+        answers = await _gather(messages, self.settings.max_in_flight, one)
+        if any(a is not None and not isinstance(a, Rejected | NotSent) for a in answers):
+            # aio-pika's plain connection does not always notice a dead socket: start afresh
+            await self._reset()
+        return answers
+
+    async def _reset(self) -> None:
+        conn, self._conn, self._channel, self._exchange = self._conn, None, None, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 2)
 
     async def close(self) -> None:
         if self._conn is not None and not self._conn.is_closed:

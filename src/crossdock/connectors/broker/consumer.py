@@ -12,6 +12,7 @@ the body's digest): the hub's idempotency key.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -186,6 +187,18 @@ class RabbitConsumer:
         return self._queue
 
     async def fetch(self) -> list[Received]:
+        try:
+            return await self._fetch()
+        except BaseException:
+            # a dead socket aio-pika's plain connection missed: start afresh next time (the
+            # unacked messages of the old channel go back to the queue with it)
+            conn, self._conn, self._channel = self._conn, None, None
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.close(), 2)
+            raise
+
+    async def _fetch(self) -> list[Received]:
         queue = await self._ensure()
         out: list[Received] = []
         deadline = time.monotonic() + self.c.wait_seconds
