@@ -16,6 +16,7 @@ from crossdock.config.access import AccessConfig
 from crossdock.config.alerts import AlertsConfig
 from crossdock.config.availability import AvailabilityConfig
 from crossdock.config.customers import CustomersConfig
+from crossdock.config.event_stream import EventStreamConfig, expand
 from crossdock.config.masking import CHANNELS, MaskingConfig, Viewer
 from crossdock.config.orders import PUBLISHER as ORDERS_PUBLISHER
 from crossdock.config.orders import OrdersConfig
@@ -197,6 +198,13 @@ class HubConfig(_Strict):
     orders: OrdersConfig = OrdersConfig()
     customers: CustomersConfig | None = None
     """Customer matching; absent: customers are identified by crosswalk and account number only."""
+    event_stream: EventStreamConfig | None = None
+    """Every committed event to a JetStream stream (a system and route added at load)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _event_stream(cls, data: Any) -> Any:
+        return expand(data)
 
     @model_validator(mode="after")
     def _references(self) -> HubConfig:

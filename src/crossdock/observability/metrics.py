@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -60,6 +60,26 @@ LATENCY = Histogram(
     "From the change's commit to the destination's ack.",
     ["route"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
+    registry=REGISTRY,
+)
+
+# Broker systems (connectors/broker): set by each publish and each pull pass.
+BROKER_CONNECTED = Gauge(
+    "crossdock_broker_connected",
+    "1 when the broker system's connection is up.",
+    ["system"],
+    registry=REGISTRY,
+)
+BROKER_UNCONFIRMED = Gauge(
+    "crossdock_broker_unconfirmed_publishes",
+    "Publishes sent to the broker and not yet confirmed (destination lag).",
+    ["system"],
+    registry=REGISTRY,
+)
+BROKER_PENDING = Gauge(
+    "crossdock_broker_pending_messages",
+    "Messages waiting for the hub or delivered and not yet acked (source lag).",
+    ["system"],
     registry=REGISTRY,
 )
 
@@ -192,6 +212,9 @@ __all__ = [
     "AS2_MDN_OVERDUE",
     "AS2_SENT",
     "BATCH_SIZE",
+    "BROKER_CONNECTED",
+    "BROKER_PENDING",
+    "BROKER_UNCONFIRMED",
     "DELIVERIES",
     "INGESTED",
     "LATENCY",

@@ -1,0 +1,296 @@
+"""Talking to the broker from the hub's synchronous engine.
+
+nats-py and aio-pika are asyncio clients; the engine is not. Each connector
+owns one :class:`LoopThread` (a daemon thread running its own event loop) and
+calls it with ``run(coroutine)``, which blocks the caller until the answer or
+the timeout. No event loop reaches the engine, and the client's connection
+(with its reconnect logic) lives as long as the connector.
+
+:class:`Publisher` is the one publish surface of both brokers: ``publish``
+sends a list of messages and answers, per message, ``None`` (the broker
+confirmed it: JetStream's PubAck, RabbitMQ's publisher confirm) or the
+exception that stopped it. ``unconfirmed`` counts publishes sent but not yet
+confirmed (the destination's lag figure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Protocol, TypeVar
+
+from crossdock.connectors.broker.config import BrokerSettings
+from crossdock.connectors.broker.errors import unavailable
+from crossdock.connectors.broker.mapper import Message
+from crossdock.errors import ErrorCode, InvalidInput
+
+T = TypeVar("T")
+
+
+class LoopThread:
+    """An asyncio loop in a daemon thread, driven from synchronous code."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        if not self._thread.is_alive():
+            self.loop.close()
+
+
+class Rejected(Exception):
+    """The broker refused this message for good (no stream for the subject, unroutable)."""
+
+
+class Publisher(Protocol):
+    unconfirmed: int
+
+    @property
+    def connected(self) -> bool: ...
+
+    @property
+    def started(self) -> bool:
+        """Whether a connection was ever opened (a destination never used has none)."""
+        ...
+
+    async def publish(self, messages: Sequence[Message]) -> list[BaseException | None]: ...
+
+    async def close(self) -> None: ...
+
+
+def _missing(extra: str, exc: ImportError) -> InvalidInput:
+    return InvalidInput(
+        f"the broker connector needs {exc.name}: pip install 'crossdock[{extra}]'",
+        field="kind",
+        reason=f"{exc.name} is not installed",
+        code=ErrorCode.MISSING_DEPENDENCY,
+    )
+
+
+class NotSent(Exception):
+    """Not published: an earlier version of the same record was not confirmed."""
+
+
+async def _gather(messages: Sequence[Message], limit: int, one: Any) -> list[BaseException | None]:
+    # Different records are confirmed concurrently; one record's versions one after
+    # another, and none after one that failed, so a retry can never land an older
+    # version behind a newer one.
+    gate = asyncio.Semaphore(limit)
+    chains: dict[str, list[int]] = {}
+    for i, m in enumerate(messages):
+        chains.setdefault(m.order_key or m.msg_id, []).append(i)
+    out: list[BaseException | None] = [None] * len(messages)
+
+    async def chain(indexes: list[int]) -> None:
+        for n, i in enumerate(indexes):
+            try:
+                async with gate:
+                    await one(messages[i])
+            except Exception as exc:  # the caller sorts confirmed, refused and transient
+                out[i] = exc
+                for j in indexes[n + 1 :]:
+                    out[j] = NotSent(f"not sent after {type(exc).__name__}: {exc}")
+                return
+
+    await asyncio.gather(*(chain(ix) for ix in chains.values()))
+    return out
+
+
+class NatsPublisher:
+    """JetStream publishes with ``Nats-Msg-Id`` = delivery id (the stream drops repeats)."""
+
+    def __init__(self, settings: BrokerSettings, password: str | None) -> None:
+        try:
+            import nats  # noqa: F401
+        except ImportError as exc:
+            raise _missing("nats", exc) from None
+        self.settings = settings
+        self.password = password
+        self.unconfirmed = 0
+        self._nc: Any = None
+        self._js: Any = None
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._nc is not None and self._nc.is_connected)
+
+    @property
+    def started(self) -> bool:
+        return self._nc is not None
+
+    async def _ensure(self) -> Any:
+        import nats
+        from nats.js.errors import NotFoundError
+
+        if self._nc is None or self._nc.is_closed:
+            self._nc = await nats.connect(
+                self.settings.url,
+                token=self.password,
+                connect_timeout=min(self.settings.timeout_seconds, 5),
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+            )
+            self._js = self._nc.jetstream(timeout=self.settings.timeout_seconds)
+            if self.settings.stream and self.settings.declare:
+                try:
+                    await self._js.stream_info(self.settings.stream)
+                except NotFoundError:
+                    await self._js.add_stream(
+                        name=self.settings.stream, subjects=self.settings.subjects_of_stream()
+                    )
+        return self._js
+
+    async def publish(self, messages: Sequence[Message]) -> list[BaseException | None]:
+        from nats.js.errors import APIError, NoStreamResponseError
+
+        js = await self._ensure()
+
+        async def one(m: Message) -> None:
+            headers = {**m.headers, "Nats-Msg-Id": m.msg_id}
+            self.unconfirmed += 1
+            try:
+                await js.publish(
+                    m.subject,
+                    m.body,
+                    timeout=self.settings.timeout_seconds,
+                    stream=self.settings.stream,
+                    headers=headers,
+                )
+            except NoStreamResponseError as exc:
+                raise Rejected(f"no JetStream stream takes subject {m.subject!r}") from exc
+            except APIError as exc:
+                if exc.code == 503:
+                    raise
+                raise Rejected(f"JetStream refused {m.subject!r}: {exc.description}") from exc
+            finally:
+                self.unconfirmed -= 1
+
+        return await _gather(messages, self.settings.max_in_flight, one)
+
+    async def close(self) -> None:
+        if self._nc is not None and not self._nc.is_closed:
+            await self._nc.close()
+
+
+class RabbitPublisher:
+    """Persistent messages on a confirm channel, ``message_id`` = delivery id, mandatory."""
+
+    def __init__(self, settings: BrokerSettings, password: str | None) -> None:
+        try:
+            import aio_pika  # noqa: F401
+        except ImportError as exc:
+            raise _missing("rabbitmq", exc) from None
+        self.settings = settings
+        self.password = password
+        self.unconfirmed = 0
+        self._conn: Any = None
+        self._channel: Any = None
+        self._exchange: Any = None
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._conn is not None and not self._conn.is_closed)
+
+    @property
+    def started(self) -> bool:
+        return self._conn is not None
+
+    async def _ensure(self) -> Any:
+        import aio_pika
+
+        if self._conn is None or self._conn.is_closed:
+            self._conn = await aio_pika.connect(
+                self.settings.url,
+                password=self.password or "guest",
+                timeout=self.settings.timeout_seconds,
+            )
+            self._channel = None
+        if self._channel is None or self._channel.is_closed:
+            self._channel = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
+            name = self.settings.exchange or ""
+            if self.settings.declare:
+                self._exchange = await self._channel.declare_exchange(
+                    name, self.settings.exchange_type, durable=True
+                )
+            else:
+                self._exchange = await self._channel.get_exchange(name, ensure=True)
+        return self._exchange
+
+    async def publish(self, messages: Sequence[Message]) -> list[BaseException | None]:
+        import aio_pika
+        from aiormq.exceptions import PublishError
+
+        try:
+            exchange = await self._ensure()
+        except BaseException:
+            await self._reset()
+            raise
+
+        async def one(m: Message) -> None:
+            ctype = m.headers.get("content-type", "application/json")
+            headers: dict[str, Any] = {k: v for k, v in m.headers.items() if k != "content-type"}
+            msg = aio_pika.Message(
+                m.body,
+                headers=headers,
+                message_id=m.msg_id,
+                content_type=ctype,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            )
+            self.unconfirmed += 1
+            try:
+                await exchange.publish(
+                    msg,
+                    routing_key=m.subject,
+                    mandatory=True,
+                    timeout=self.settings.timeout_seconds,
+                )
+            except PublishError as exc:
+                raise Rejected(f"no queue is bound for routing key {m.subject!r}") from exc
+            finally:
+                self.unconfirmed -= 1
+
+        answers = await _gather(messages, self.settings.max_in_flight, one)
+        if any(a is not None and not isinstance(a, Rejected | NotSent) for a in answers):
+            # aio-pika's plain connection does not always notice a dead socket: start afresh
+            await self._reset()
+        return answers
+
+    async def _reset(self) -> None:
+        conn, self._conn, self._channel, self._exchange = self._conn, None, None, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 2)
+
+    async def close(self) -> None:
+        if self._conn is not None and not self._conn.is_closed:
+            await self._conn.close()
+
+
+def publisher(settings: BrokerSettings, password: str | None) -> Publisher:
+    if settings.broker == "nats":
+        return NatsPublisher(settings, password)
+    return RabbitPublisher(settings, password)
+
+
+def where(settings: BrokerSettings) -> str:
+    return f"{settings.broker} {settings.url.split('@')[-1]}"
+
+
+__all__ = ["LoopThread", "Publisher", "Rejected", "publisher", "unavailable", "where"]
