@@ -28,6 +28,18 @@ class StoreLookup:
     def by_partner_id(self, part: str) -> str | None:
         return self._sku_of(self.store.crosswalk.resolve(self.system, EntityType.PRODUCT, part))
 
+    def partner_part(self, sku: str) -> str | None:
+        """The partner's own part number for a SKU (its crosswalk entry), if it has one."""
+        product = self.store.crosswalk.find_by_key(EntityType.PRODUCT, "sku", sku)
+        if product is None:
+            return None
+        mine = [
+            n
+            for s, n in self.store.crosswalk.native_ids(EntityType.PRODUCT, product)
+            if s == self.system
+        ]
+        return mine[0] if mine else None
+
     def by_gtin(self, gtin: str) -> str | None:
         if not gtin.isdigit() or len(gtin) > 14:
             return None

@@ -13,7 +13,12 @@ from crossdock.store.schema.customers import (
     customer_merges,
     customer_review,
 )
-from crossdock.store.schema.edi import edi_control_numbers, edi_counters, edi_inbound
+from crossdock.store.schema.edi import (
+    edi_control_numbers,
+    edi_counters,
+    edi_inbound,
+    edi_sent_groups,
+)
 from crossdock.store.schema.hub import (
     alerts,
     api_keys,
@@ -80,6 +85,7 @@ __all__ = [
     "edi_control_numbers",
     "edi_counters",
     "edi_inbound",
+    "edi_sent_groups",
     "events",
     "exceptions",
     "inbound_keys",
