@@ -1,7 +1,13 @@
-"""`crossdock status`: routes (lag, last success, parked), exceptions, records, orders, EDI gaps."""
+"""`crossdock status`: routes, exceptions, records, orders, EDI gaps and late 997s.
+
+Routes show lag, last success and parked records; a functional group sent to
+a trading partner and still without its 997 after the partner's deadline is
+an alert line.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.table import Table
@@ -28,6 +34,7 @@ def status(
             "with_problem": hub.store.orders.with_problem(),
         }
         edi_gaps = len(hub.store.edi.gaps())
+        edi_overdue = hub.store.edi.overdue(datetime.now(UTC))
         rules = {r.name for r in hub.config.alerts.rules}
         alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
         if not as_json:
@@ -52,6 +59,17 @@ def status(
                 "records": counts,
                 "open_exceptions": open_exc,
                 "edi_control_gaps": edi_gaps,
+                "edi_unacknowledged": [
+                    {
+                        "partner": g.partner,
+                        "group": g.gs_control,
+                        "interchange": g.isa_control,
+                        "file": g.file,
+                        "sent_at": g.sent_at,
+                        "due_at": g.due_at,
+                    }
+                    for g in edi_overdue
+                ],
                 "orders": orders,
                 "alerts": [
                     {
@@ -100,6 +118,12 @@ def status(
         console.print(
             f"EDI control numbers handed out that no written file carries: {edi_gaps:,} "
             "(crossdock edi gaps)",
+            highlight=False,
+        )
+    for g in edi_overdue:
+        console.print(
+            f"ALERT EDI {g.partner}: group {g.gs_control} ({g.file}) sent "
+            f"{when_text(g.sent_at)} has no 997, due {when_text(g.due_at)}",
             highlight=False,
         )
     for a in alerts:
