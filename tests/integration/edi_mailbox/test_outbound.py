@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from crossdock.app import Application
+from crossdock.config.hub import EntityOwnership, HubConfig, RouteConfig, SystemConfig
 from crossdock.connectors.base import Delivery, DeliveryStatus
 from crossdock.connectors.edi_x12 import ack997
 from crossdock.connectors.edi_x12.client import Mailbox
@@ -19,8 +20,12 @@ from crossdock.connectors.edi_x12.separators import Separators
 from crossdock.connectors.edi_x12.validate import validate_set
 from crossdock.connectors.edi_x12.writer import Envelope, OutGroup, OutSet, Writer
 from crossdock.model.base import EntityType
-from crossdock.model.change import ChangeOp
+from crossdock.model.change import Change, ChangeOp
+from crossdock.store import Store
 from crossdock.store.edi_rows import ControlKind, ControlState
+from crossdock.sync.runtime import Hub
+
+from .conftest import partner
 
 pytestmark = pytest.mark.integration
 
@@ -214,3 +219,37 @@ def test_a_997_for_a_group_never_sent_is_an_exception(app: Application, mailbox:
     _exchange(app)
     reasons = [e.reason for e in app.hub.store.exceptions.page(system="bigbox")]
     assert any("group 77, which the hub never sent" in r for r in reasons), reasons
+
+
+def test_a_route_to_the_partner_delivers_an_invoice_as_an_810(
+    store_url: str, mailbox: Path
+) -> None:
+    config = HubConfig(
+        systems=[
+            SystemConfig(name="erp", kind="files"),
+            SystemConfig(name="bigbox", kind="edi_x12", settings=partner(mailbox)),
+        ],
+        ownership={EntityType.INVOICE: EntityOwnership(owner="erp")},
+        routes=[
+            RouteConfig(
+                name="invoices-to-bigbox",
+                entities=[EntityType.INVOICE],
+                destination="bigbox",
+                filter={"customer_account": ["BIGBOX"]},
+            )
+        ],
+    )
+    app = Application(Hub(config, Store.open(store_url)))
+    try:
+        data = {**INVOICE, "customer_account": "BIGBOX"}
+        change = Change(system="erp", entity_type=EntityType.INVOICE, native_id="INV-1", data=data)
+        assert not app.hub.ingest([change]).exceptions
+        report = app.hub.deliver(["invoices-to-bigbox"])["invoices-to-bigbox"]
+        assert report.delivered == 1, report
+        (name,) = outbound(mailbox)
+        (ic,) = read((mailbox / "outbound" / name).read_bytes())
+        (tset,) = ic.groups[0].sets
+        assert tset.code == "810" and ["BIG", "20261204", "INV-1", "", "SO-1"] in tset.segments
+        assert app.hub.deliver(["invoices-to-bigbox"])["invoices-to-bigbox"].delivered == 0
+    finally:
+        app.close()
