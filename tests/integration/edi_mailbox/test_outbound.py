@@ -253,3 +253,13 @@ def test_a_route_to_the_partner_delivers_an_invoice_as_an_810(
         assert app.hub.deliver(["invoices-to-bigbox"])["invoices-to-bigbox"].delivered == 0
     finally:
         app.close()
+
+
+def test_another_customers_records_become_no_document(app: Application, mailbox: Path) -> None:
+    other = {**INVOICE, "customer_account": "ACME"}
+    order = {**ORDER, "channel": "web", "customer_account": "ACME"}
+    results = destination(app).push(
+        [delivery(EntityType.INVOICE, "i", other), delivery(EntityType.ORDER, "o", order)]
+    )
+    assert all(r.status is DeliveryStatus.DELIVERED for r in results)
+    assert outbound(mailbox) == []

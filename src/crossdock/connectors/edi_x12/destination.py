@@ -1,6 +1,6 @@
 """The outbound side of a trading partner: canonical changes -> 855, 856, 810, 846 files.
 
-A route from the hub to the partner delivers orders (855, once the order is
+A route from the hub to the partner delivers the partner's orders (855, once the order is
 confirmed or cancelled), shipments (856, once shipped), invoices (810, once
 open) and inventory (846, the ATP the availability publisher sends). Each
 record is sent once: its document is recorded per entity (``out:<type>:<id>``)
@@ -80,9 +80,9 @@ class EdiDestination:
         codes = self._codes(skus)
         code: str
         body: list[Fields]
+        if not self._partners(d):
+            return _done(d, f"not {self.settings.customer}'s: no document")
         if d.entity_type is EntityType.ORDER and status in _SENDS_855:
-            if d.data.get("channel") not in (None, self.system):
-                return _done(d, "not this partner's order")
             code, body = "855", doc855.body(doc855.from_order(d.data, now.date()), codes)
         elif d.entity_type is EntityType.SHIPMENT and status in _SENDS_856:
             code, body = "856", doc856.body(d.data, codes, now)
@@ -92,6 +92,21 @@ class EdiDestination:
             return _done(d, f"no document for a {d.entity_type.value} in status {status}")
         isa = self.send(f"out:{d.entity_type.value}:{d.entity_id}", code, body, d.entity_id)
         return _done(d, f"{code} {isa:09d}")
+
+    def _partners(self, d: Delivery) -> bool:
+        """Whether the record is this partner's: its order, its shipment, its invoice.
+
+        A route may carry every customer's records; only the partner's become
+        documents (an order by channel or account, a shipment by its order's
+        account, an invoice by its account). A record naming no customer is sent.
+        """
+        data = d.data
+        if d.entity_type is EntityType.ORDER and data.get("channel") == self.system:
+            return True
+        account = data.get("customer_account")
+        if d.entity_type is EntityType.SHIPMENT and isinstance(data.get("order_number"), str):
+            account = self.lookup.order_customer(data["order_number"])
+        return account in (None, self.settings.customer)
 
     def _stock(self, batch: Sequence[Delivery]) -> list[DeliveryResult]:
         items = [s for d in batch if (s := doc846.from_record(d.data, self.system))]

@@ -40,6 +40,13 @@ class StoreLookup:
         ]
         return mine[0] if mine else None
 
+    def order_customer(self, order_number: str) -> str | None:
+        """The customer account of the hub's order with this number, if there is one."""
+        rid = self.store.crosswalk.find_by_key(EntityType.ORDER, "order_number", order_number)
+        rec = self.store.records.get(EntityType.ORDER, rid) if rid else None
+        account = rec.data.get("customer_account") if rec is not None else None
+        return account if isinstance(account, str) else None
+
     def by_gtin(self, gtin: str) -> str | None:
         if not gtin.isdigit() or len(gtin) > 14:
             return None
