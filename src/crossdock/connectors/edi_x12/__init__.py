@@ -2,8 +2,10 @@
 
 In: 850 purchase orders, validated against their grammar (``grammars/``, data
 not code), mapped to the canonical order and handed to the order service; a
-997 answers every received group. Out: envelopes with control numbers
-allocated in the store before any file is written. Registered under the
+997 answers every received group, and a received 997 is matched to the group
+it answers. Out, as a route's destination: 855, 856, 810 and 846, each in its
+own envelope with control numbers allocated in the store before any file is
+written. Registered under the
 ``crossdock.connectors`` entry point ``edi_x12``.
 """
 
