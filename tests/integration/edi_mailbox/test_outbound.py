@@ -25,7 +25,7 @@ from crossdock.store import Store
 from crossdock.store.edi_rows import ControlKind, ControlState
 from crossdock.sync.runtime import Hub
 
-from .conftest import partner
+from .conftest import drop, partner
 
 pytestmark = pytest.mark.integration
 
@@ -263,3 +263,24 @@ def test_another_customers_records_become_no_document(app: Application, mailbox:
     )
     assert all(r.status is DeliveryStatus.DELIVERED for r in results)
     assert outbound(mailbox) == []
+
+
+def test_an_order_taken_from_an_850_is_acknowledged_from_the_services_decision(
+    app: Application, mailbox: Path
+) -> None:
+    drop(mailbox, "bigbox_two_orders.x12")
+    _exchange(app)
+    held = app.hub.store.orders.find("bigbox", "4500012346")
+    assert held is not None
+    record = {"order_number": "4500012346", "channel": "bigbox", "status": "confirmed"}
+    destination(app).push([delivery(EntityType.ORDER, held.id, record)])
+    (name,) = [f for f in outbound(mailbox) if f.startswith("855")]
+    (ic,) = read((mailbox / "outbound" / name).read_bytes())
+    (tset,) = ic.groups[0].sets
+    assert validate_set(tset).ack is SetAck.ACCEPTED
+    lines = app.hub.store.orders.lines(held.id)
+    acks = [s for s in tset.segments if s[0] == "ACK"]
+    assert len(acks) == len(lines) and {s[1] for s in acks} <= {"IA", "IP"}  # stock for all
+    po1 = [s for s in tset.segments if s[0] == "PO1"]
+    assert [int(s[1]) for s in po1] == [ln.line_number for ln in lines]
+    assert po1[0][3] == "CA"  # the hub's CS written in the partner's code

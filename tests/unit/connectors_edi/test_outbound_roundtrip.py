@@ -8,6 +8,7 @@ same canonical values.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -85,7 +86,7 @@ acknowledgments = st.builds(
     order_number=WORD,
     po_date=dates,
     currency=st.sampled_from([None, "USD", "CAD"]),
-    lines=st.lists(ack_lines, min_size=1, max_size=8).map(tuple),
+    lines=st.lists(ack_lines, min_size=1, max_size=8, unique_by=lambda a: a.line_number).map(tuple),
 )
 
 
@@ -118,6 +119,35 @@ def test_an_order_decision_gives_ack_codes_per_line() -> None:
     ]
     po1 = [f for f in body if f[0] == "PO1"]
     assert po1[1][6:] == ["VP", "W-200", "BP", "BB-55"]  # the partner's own part number too
+
+
+def test_the_services_decision_splits_a_backordered_line_and_flags_a_repriced_one() -> None:
+    from crossdock.store.order_rows import LineRow, OrderRow, OrderState
+
+    order = OrderRow(
+        "o1", "bigbox", "SO-1", "c1", "BIGBOX", "BB-0042", "PO-77", "USD", OrderState.CONFIRMED,
+        [], [], Decimal(0), "h", 1, 0, NOW, NOW,
+    )  # fmt: skip
+    lines = [
+        # 10 CS ordered (120 EA base), 48 EA promised for later: 6 CS now, 4 CS on 12-20
+        LineRow(1, "W-100", Decimal(10), "CS", Decimal(120), Decimal("18.50"), Decimal("18.50"),
+                backordered=Decimal(48), promise_date=date(2026, 12, 20)),
+        LineRow(2, "W-200", Decimal(5), "EA", Decimal(5), Decimal("2.40"), Decimal("2.25")),
+    ]  # fmt: skip
+    ack = doc855.from_decision(order, lines)
+    assert [(a.line_number, a.status, a.quantity, a.ship_date) for a in ack.lines] == [
+        (1, doc855.LineAck.ACCEPTED, Decimal(6), None),
+        (1, doc855.LineAck.BACKORDERED, Decimal(4), date(2026, 12, 20)),
+        (2, doc855.LineAck.PRICE_CHANGED, Decimal(5), None),
+    ]
+    body = doc855.body(ack, _codes())
+    assert [f[0] for f in body] == ["BAK", "CUR", "PO1", "ACK", "ACK", "PO1", "ACK", "CTT"]
+    assert body[5][4] == "2.4"  # PO104: the hub's price
+    tset = _round_trip("855", body, SEPARATORS[0])
+    assert doc855.read(tset, _codes()) == ack
+    rejected = doc855.from_decision(dataclasses.replace(order, status=OrderState.REJECTED), lines)
+    assert {a.status for a in rejected.lines} == {doc855.LineAck.REJECTED}
+    assert doc855.body(rejected, _codes())[0][2] == "RJ"
 
 
 ship_lines = st.builds(

@@ -83,7 +83,7 @@ class EdiDestination:
         if not self._partners(d):
             return _done(d, f"not {self.settings.customer}'s: no document")
         if d.entity_type is EntityType.ORDER and status in _SENDS_855:
-            code, body = "855", doc855.body(doc855.from_order(d.data, now.date()), codes)
+            code, body = "855", doc855.body(self._decision(d, now), codes)
         elif d.entity_type is EntityType.SHIPMENT and status in _SENDS_856:
             code, body = "856", doc856.body(d.data, codes, now)
         elif d.entity_type is EntityType.INVOICE and status in _SENDS_810:
@@ -92,6 +92,13 @@ class EdiDestination:
             return _done(d, f"no document for a {d.entity_type.value} in status {status}")
         isa = self.send(f"out:{d.entity_type.value}:{d.entity_id}", code, body, d.entity_id)
         return _done(d, f"{code} {isa:09d}")
+
+    def _decision(self, d: Delivery, now: datetime) -> doc855.Acknowledgment:
+        """The order service's decision when it holds the order, else the record's."""
+        held = self.store.orders.find(self.system, str(d.data.get("order_number")))
+        if held is not None:
+            return doc855.from_decision(held, self.store.orders.lines(held.id))
+        return doc855.from_order(d.data, now.date())
 
     def _partners(self, d: Delivery) -> bool:
         """Whether the record is this partner's: its order, its shipment, its invoice.

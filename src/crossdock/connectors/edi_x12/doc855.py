@@ -8,11 +8,14 @@ backordered (ACK04 ``068`` current schedule ship, ACK05 the date), ``IR``
 rejected (ACK02 zero). BAK02 sums it up: ``AD`` all accepted as ordered,
 ``RJ`` all rejected, ``AC`` otherwise.
 
-From a canonical order (:func:`from_order`) a line is ``IB`` when its status
-is backordered (its requested date as the ship date), ``IR`` when cancelled,
-else ``IA``; a quantity or price change needs what the partner first sent
-and is given by the caller as an :class:`AckLine` (the hub's order keeps only
-its decided values).
+The decision comes from the order service's own record of the order
+(:func:`from_decision`): a line repriced by the price rule (its price differs
+from the channel's) is ``IP``; the part of a line promised for a later date
+is an ``IB`` ACK with that date, after an ``IA``/``IP`` ACK for the rest (a
+PO1 carries several ACKs then); a rejected or cancelled order's lines are
+``IR``. An order the service does not hold (published by another system) is
+read from the canonical record (:func:`from_order`): ``IB`` for a backordered
+line, ``IR`` for a cancelled one, else ``IA``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from crossdock.connectors.edi_x12.envelope import TransactionSet
 from crossdock.connectors.edi_x12.outfmt import PartnerCodes, d8, dec, el, from_d8, r
 from crossdock.connectors.edi_x12.writer import Fields
 from crossdock.model.order import OrderLine, OrderLineStatus
+from crossdock.store.order_rows import LineRow, OrderRow, OrderState
+
+_REFUSED = frozenset({OrderState.REJECTED, OrderState.CANCELLED})
 
 
 class LineAck(StrEnum):
@@ -93,6 +99,40 @@ def from_order(data: Mapping[str, Any], today: date) -> Acknowledgment:
     )
 
 
+def from_decision(order: OrderRow, lines: Sequence[LineRow]) -> Acknowledgment:
+    """The order service's decision per line (see the module docstring)."""
+    out: list[AckLine] = []
+    for ln in sorted(lines, key=lambda x: x.line_number):
+
+        def ack(status: LineAck, qty: Decimal, when: date | None = None, ln: LineRow = ln) -> None:
+            out.append(
+                AckLine(
+                    ln.line_number, ln.sku, ln.quantity, ln.unit, ln.unit_price, status, qty, when
+                )
+            )
+
+        if order.status in _REFUSED:
+            ack(LineAck.REJECTED, Decimal(0))
+            continue
+        repriced = ln.channel_price is not None and ln.unit_price != ln.channel_price
+        taken = LineAck.PRICE_CHANGED if repriced else LineAck.ACCEPTED
+        later = Decimal(0)
+        if ln.backordered > 0 and ln.base_quantity > 0:
+            later = min(ln.quantity, ln.backordered * ln.quantity / ln.base_quantity)
+        if later < ln.quantity:
+            ack(taken, ln.quantity - later)
+        if later > 0:
+            ack(LineAck.BACKORDERED, later, ln.promise_date)
+    po_date = order.created_at.date()
+    return Acknowledgment(
+        order.customer_po or order.order_number,
+        order.order_number,
+        po_date,
+        order.currency,
+        tuple(out),
+    )
+
+
 def _summary(lines: Sequence[AckLine]) -> str:
     if lines and all(a.status is LineAck.REJECTED for a in lines):
         return "RJ"
@@ -117,10 +157,15 @@ def body(ack: Acknowledgment, codes: PartnerCodes) -> list[Fields]:
     ]
     if ack.currency:
         out.append(["CUR", "SE", ack.currency])
+    previous: int | None = None
     for a in ack.lines:
         unit = codes.unit(a.unit)
         price = r(a.unit_price) if a.unit_price is not None else ""
-        out.append(["PO1", str(a.line_number), r(a.ordered), unit, price, "", *codes.ids(a.sku)])
+        if a.line_number != previous:  # a line split in parts: one PO1, an ACK per part
+            out.append(
+                ["PO1", str(a.line_number), r(a.ordered), unit, price, "", *codes.ids(a.sku)]
+            )
+        previous = a.line_number
         ackseg = ["ACK", a.status.value, r(a.quantity), unit]
         if a.ship_date is not None:
             ackseg += ["068", d8(a.ship_date)]
@@ -152,7 +197,6 @@ def read(tset: TransactionSet, codes: PartnerCodes) -> Acknowledgment:
                     from_d8(el(seg, 5)),
                 )
             )
-            po1 = None
     po_date = from_d8(el(bak, 4))
     assert po_date is not None  # validated: BAK04 is a mandatory DT
     return Acknowledgment(el(bak, 3), el(bak, 8), po_date, currency, tuple(lines))
