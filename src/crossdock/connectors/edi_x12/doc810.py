@@ -1,8 +1,8 @@
 """810 Invoice out from an invoice, and read back.
 
 BIG01 the invoice date, BIG02 its number, BIG04 the order number; CUR ``SE``
-the currency; N1 ``BT`` (qualifier ``92``) the bill-to site; DTM ``814`` the
-due date; an IT1 per line (quantity, unit, unit price, part numbers; IT101
+the currency; N1 ``BT`` (qualifier ``92``) the bill-to site; ITD06 (terms
+net due date) the due date; an IT1 per line (quantity, unit, unit price, part numbers; IT101
 the line number); TDS01 the total in cents (the invoice's stated total, else
 the sum of the lines' extended prices).
 """
@@ -38,8 +38,8 @@ def body(data: Mapping[str, Any], codes: PartnerCodes, today: date) -> list[Fiel
         out.append(["CUR", "SE", str(data["currency"])])
     if data.get("bill_to"):
         out.append(["N1", "BT", "", "92", str(data["bill_to"])])
-    if isinstance(data.get("due_date"), str):
-        out.append(["DTM", "814", d8(date.fromisoformat(data["due_date"]))])
+    if isinstance(data.get("due_date"), str):  # ITD06: terms net due date
+        out.append(["ITD", "", "", "", "", "", d8(date.fromisoformat(data["due_date"]))])
     lines = [InvoiceLine.model_validate(x) for x in data.get("lines") or []]
     for line in lines:
         ids = codes.ids(line.sku) if line.sku else []
@@ -72,8 +72,8 @@ def read(tset: TransactionSet, codes: PartnerCodes) -> dict[str, Any]:
             out["currency"] = el(seg, 2)
         elif sid == "N1" and el(seg, 1) == "BT":
             out["bill_to"] = el(seg, 4)
-        elif sid == "DTM" and el(seg, 1) == "814":
-            out["due_date"] = from_d8(el(seg, 2))
+        elif sid == "ITD" and el(seg, 6):
+            out["due_date"] = from_d8(el(seg, 6))
         elif sid == "IT1":
             out["lines"].append(
                 {
