@@ -1,4 +1,4 @@
-"""`crossdock edi`: X12 files shown readably, and control-number gaps per trading partner."""
+"""`crossdock edi`: X12 files shown readably, control-number gaps, groups sent and their 997s."""
 
 from __future__ import annotations
 
@@ -62,6 +62,47 @@ def gaps(
     for r in rows:
         table.add_row(
             r.partner, r.kind.value, str(r.number), r.state.value, r.ref, str(r.allocated_at)
+        )
+    console.print(table)
+
+
+@edi_app.command("sent")
+def sent(
+    system: Annotated[str, typer.Argument(help="The trading partner (a system name).")],
+    config: ConfigOpt = Path("crossdock.yaml"),
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Groups sent to a partner, what each carried, and its 997 (or when it is due)."""
+    with open_hub(config, store, read_only=True) as hub:
+        rows = hub.store.edi.sent_groups(system)
+    if as_json:
+        json_out(
+            [
+                {
+                    "group": g.gs_control,
+                    "interchange": g.isa_control,
+                    "file": g.file,
+                    "sets": g.sets,
+                    "sent_at": g.sent_at,
+                    "due_at": g.due_at,
+                    "ack": g.ack,
+                    "acked_at": g.acked_at,
+                    "ack_detail": g.ack_detail,
+                }
+                for g in rows
+            ]
+        )
+        return
+    table = Table("group", "file", "sets", "sent at", "997", "due / answered")
+    for g in rows:
+        table.add_row(
+            str(g.gs_control),
+            g.file,
+            ", ".join(f"{st} {what}" for st, what in g.sets.items()),
+            str(g.sent_at),
+            g.ack or "none yet",
+            str(g.acked_at or g.due_at),
         )
     console.print(table)
 

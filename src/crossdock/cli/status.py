@@ -1,7 +1,13 @@
-"""`crossdock status`: routes (lag, last success, parked), exceptions, records, orders, EDI gaps."""
+"""`crossdock status`: routes, exceptions, records, orders, EDI gaps and late 997s.
+
+Routes show lag, last success and parked records; a functional group sent to
+a trading partner and still without its 997 after the partner's deadline is
+an alert line.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.table import Table
@@ -32,6 +38,7 @@ def status(
         mdn_overdue = hub.store.exceptions.count_open(
             code=ErrorCode.DESTINATION_UNAVAILABLE.value, field="MDN"
         )
+        edi_overdue = hub.store.edi.overdue(datetime.now(UTC))
         rules = {r.name for r in hub.config.alerts.rules}
         alerts = [a for n, a in sorted(alert_state.states(hub.store).items()) if n in rules]
         if not as_json:
@@ -57,6 +64,17 @@ def status(
                 "open_exceptions": open_exc,
                 "edi_control_gaps": edi_gaps,
                 "edi_as2_mdn_overdue": mdn_overdue,
+                "edi_unacknowledged": [
+                    {
+                        "partner": g.partner,
+                        "group": g.gs_control,
+                        "interchange": g.isa_control,
+                        "file": g.file,
+                        "sent_at": g.sent_at,
+                        "due_at": g.due_at,
+                    }
+                    for g in edi_overdue
+                ],
                 "orders": orders,
                 "alerts": [
                     {
@@ -111,6 +129,12 @@ def status(
         console.print(
             f"EDI documents sent by AS2 without their MDN past the partner's deadline: "
             f"{mdn_overdue:,} (crossdock exceptions list; still being retried)",
+            highlight=False,
+        )
+    for g in edi_overdue:
+        console.print(
+            f"ALERT EDI {g.partner}: group {g.gs_control} ({g.file}) sent "
+            f"{when_text(g.sent_at)} has no 997, due {when_text(g.due_at)}",
             highlight=False,
         )
     for a in alerts:

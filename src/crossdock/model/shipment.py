@@ -29,6 +29,11 @@ class ShipmentLine(CanonicalModel):
     quantity: PositiveDecimal
     unit: UnitCode | None = None
     lot: str | None = None
+    sscc: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{18}$",
+        description="SSCC-18 of the carton the line was packed in (an 856 pack level)",
+    )
 
 
 class Shipment(CanonicalEntity):

@@ -111,12 +111,14 @@ class StoreGauges(Collector):
         freshness: Callable[[], Mapping[str, datetime | None]] | None = None,
         alerts: Callable[[], Mapping[str, bool]] | None = None,
         orders: Callable[[], OrderGauges] | None = None,
+        edi_overdue: Callable[[], Mapping[str, int]] | None = None,
     ) -> None:
         self._routes = routes
         self._open_exceptions = open_exceptions
         self._freshness = freshness
         self._alerts = alerts
         self._orders = orders
+        self._edi_overdue = edi_overdue
 
     def collect(self) -> Iterator[Metric]:
         lag = GaugeMetricFamily(
@@ -167,6 +169,16 @@ class StoreGauges(Collector):
             yield firing
         if self._orders is not None:
             yield from _order_gauges(self._orders())
+        if self._edi_overdue is not None:
+            overdue = GaugeMetricFamily(
+                "crossdock_edi_groups_unacknowledged",
+                "Functional groups sent to a trading partner and still without its 997 "
+                "after the partner's deadline (ack_deadline_hours).",
+                labels=["partner"],
+            )
+            for partner, n in sorted(self._edi_overdue().items()):
+                overdue.add_metric([partner], n)
+            yield overdue
 
 
 def _order_gauges(o: OrderGauges) -> Iterator[Metric]:

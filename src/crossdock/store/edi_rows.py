@@ -46,4 +46,23 @@ class InboundRow:
     received_at: datetime
 
 
-__all__ = ["ControlKind", "ControlRow", "ControlState", "InboundRow", "InboundState"]
+@dataclass(frozen=True, slots=True)
+class SentGroup:
+    """A functional group the hub sent, and the partner's 997 for it when one came."""
+
+    partner: str
+    gs_control: int
+    isa_control: int
+    functional_id: str
+    sets: dict[str, str]
+    """ST02 -> what the set carried (``855 ord_…``)."""
+    ref: str
+    file: str
+    sent_at: datetime
+    due_at: datetime
+    ack: str | None
+    ack_detail: dict[str, object] | None
+    acked_at: datetime | None
+
+
+__all__ = ["ControlKind", "ControlRow", "ControlState", "InboundRow", "InboundState", "SentGroup"]

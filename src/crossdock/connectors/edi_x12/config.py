@@ -14,6 +14,7 @@ Example (``crossdock.yaml``)::
         ship_to: "BB-{code}"             # N1*ST store/DC number 0042 -> site BB-0042
         units: {CA: CS, EA: EA}          # PO103 code -> the hub's unit
         items: [VP, BP, UP]              # product id qualifiers, in order of preference
+        ack_deadline_hours: 24           # a sent group without its 997 after this: an alert
 
 ``items``: ``VP``/``VN``/``SK`` name the hub's SKU; ``BP``/``IN``/``CB`` the
 partner's own part number, looked up in the crosswalk under this system;
@@ -127,6 +128,11 @@ class EdiSettings(_Strict):
     items: list[str] = Field(
         default_factory=lambda: ["VP", "VN", "SK", "BP", "IN", "UP", "UK", "EN", "UA"],
         min_length=1,
+    )
+    ack_deadline_hours: float = Field(
+        default=24,
+        gt=0,
+        description="a group sent without the partner's 997 after this long is an alert",
     )
     partner_prices: bool = Field(
         default=True, description="PO104 is the channel's price (the price rule compares it)"

@@ -5,8 +5,9 @@ sync pass reads what it dropped into ``inbound/``, hands its orders (850) and
 changes (860) to the order service and writes a 997 for every received group
 to ``outbound/``; with ``as2`` settings it also takes messages from the API's
 AS2 route and sends ``outbound/`` over AS2 (:mod:`.as2_transport`).
-It is neither an ingest source nor a route destination in this version; the
-outbound documents (855, 856, 810, 846) come later.
+As a route destination (:meth:`EdiConnector.destination`) it writes the
+outbound documents (855, 856, 810, 846) to ``outbound/``; it is not an ingest
+source.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from crossdock.config.hub import HubConfig, SystemConfig
-from crossdock.connectors.base import Connector, DocumentExchange
+from crossdock.connectors.base import Connector, Destination, DocumentExchange
 from crossdock.connectors.edi_x12.as2 import As2Link
 from crossdock.connectors.edi_x12.as2_transport import As2Transport
 from crossdock.connectors.edi_x12.client import Mailbox
 from crossdock.connectors.edi_x12.config import EdiSettings
+from crossdock.connectors.edi_x12.destination import EdiDestination
 from crossdock.connectors.edi_x12.errors import config_invalid
 from crossdock.connectors.edi_x12.source import EdiExchange
 from crossdock.store.facade import Store
@@ -48,16 +50,26 @@ class EdiConnector(Connector[EdiSettings]):
     def bind_store(self, store: Store) -> None:
         self._store = store
 
-    def documents(self) -> DocumentExchange | None:
-        """The partner's mailbox as a document exchange; its folders are made now."""
+    def destination(self) -> Destination | None:
+        """The partner's outbound documents, written to ``outbound/`` (needs the store)."""
         if self._store is None:
             return None
+        self._make()
+        return EdiDestination(self.system.name, self.settings, self.mailbox, self._store)
+
+    def _make(self) -> None:
         try:
             self.mailbox.make()
         except OSError as exc:
             raise config_invalid(
                 self.system.name, "mailbox", f"cannot use {self.mailbox.root}: {exc.strerror}"
             ) from exc
+
+    def documents(self) -> DocumentExchange | None:
+        """The partner's mailbox as a document exchange; its folders are made now."""
+        if self._store is None:
+            return None
+        self._make()
         transport = None
         if self.settings.as2 is not None:
             if self._as2 is None:  # keys read once per connector

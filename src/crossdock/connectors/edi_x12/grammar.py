@@ -118,8 +118,11 @@ def _text(name: str) -> Any:
 @cache
 def code_lists() -> dict[str, dict[str, str]]:
     """Code list name -> {code: meaning}."""
-    raw = _text("codes.yaml")
-    return {name: {str(k): str(v) for k, v in codes.items()} for name, codes in raw.items()}
+    out: dict[str, dict[str, str]] = {}
+    for part in ("codes.yaml", "codes-out.yaml"):
+        for name, codes in _text(part).items():
+            out.setdefault(name, {}).update({str(k): str(v) for k, v in codes.items()})
+    return out
 
 
 @cache
@@ -127,7 +130,11 @@ def segments() -> dict[str, SegmentDef]:
     """The segment dictionary, by segment id."""
     lists = code_lists()
     out: dict[str, SegmentDef] = {}
-    for sid, spec in _text("segments.yaml").items():
+    # The outbound documents' segments live in their own file; an id in both is an error.
+    inbound, outbound = _text("segments.yaml"), _text("segments-out.yaml")
+    if clash := set(inbound) & set(outbound):
+        raise ValueError(f"grammar: segments {sorted(clash)} defined twice")
+    for sid, spec in (inbound | outbound).items():
         elements = []
         for i, row in enumerate(spec["elements"], start=1):
             ref, name, typ, lo, hi, req, *rest = row
@@ -168,7 +175,7 @@ def grammar(code: str) -> SetGrammar:
     )
 
 
-SUPPORTED = ("850", "860", "997")
+SUPPORTED = ("850", "860", "997", "855", "856", "810", "846")
 """Transaction sets the hub has a grammar for."""
 
 

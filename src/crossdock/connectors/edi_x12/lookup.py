@@ -28,6 +28,25 @@ class StoreLookup:
     def by_partner_id(self, part: str) -> str | None:
         return self._sku_of(self.store.crosswalk.resolve(self.system, EntityType.PRODUCT, part))
 
+    def partner_part(self, sku: str) -> str | None:
+        """The partner's own part number for a SKU (its crosswalk entry), if it has one."""
+        product = self.store.crosswalk.find_by_key(EntityType.PRODUCT, "sku", sku)
+        if product is None:
+            return None
+        mine = [
+            n
+            for s, n in self.store.crosswalk.native_ids(EntityType.PRODUCT, product)
+            if s == self.system
+        ]
+        return mine[0] if mine else None
+
+    def order_customer(self, order_number: str) -> str | None:
+        """The customer account of the hub's order with this number, if there is one."""
+        rid = self.store.crosswalk.find_by_key(EntityType.ORDER, "order_number", order_number)
+        rec = self.store.records.get(EntityType.ORDER, rid) if rid else None
+        account = rec.data.get("customer_account") if rec is not None else None
+        return account if isinstance(account, str) else None
+
     def by_gtin(self, gtin: str) -> str | None:
         if not gtin.isdigit() or len(gtin) > 14:
             return None

@@ -8,6 +8,7 @@ judgment with every error, and for an 850 the values the hub reads from it.
 
 from __future__ import annotations
 
+from crossdock.connectors.edi_x12 import render_out
 from crossdock.connectors.edi_x12.envelope import Interchange, Segment, read
 from crossdock.connectors.edi_x12.grammar import code_lists, segments
 from crossdock.connectors.edi_x12.po850 import read_850
@@ -57,6 +58,8 @@ def _interchange(ic: Interchange) -> list[str]:
                 out += _segment(seg, "      ")
             if sr.tset.code == "850" and sr.accepted:
                 out += _canonical(sr.tset)
+            elif sr.accepted:
+                out += render_out.canonical(sr.tset)
         if group.trailer is not None:
             out += _segment(group.trailer, "    ")
     if ic.trailer is not None:

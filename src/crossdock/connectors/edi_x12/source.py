@@ -13,6 +13,7 @@ One received file is processed in this order, each step safe to repeat:
 4. One transaction records the file as received and files an exception for
    every rejected set, group, interchange and refused order, naming the
    segment and element; a second run finds the record and files nothing.
+   A received 997 is recorded on the group it answers here too (:mod:`.ack_in`).
 5. The acknowledgment (a 997 per received group, a TA1 per bad interchange)
    gets its control numbers in their own committed transaction, is written
    to ``outbound/``, and then the numbers and the file are marked done. After
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from crossdock.connectors.base import ExchangeReport, OrderChanges, OrderIntake, SignedAnswer
-from crossdock.connectors.edi_x12 import ack997
+from crossdock.connectors.edi_x12 import ack997, ack_in
 from crossdock.connectors.edi_x12.as2_transport import As2Transport
 from crossdock.connectors.edi_x12.change860 import CANCEL, amend
 from crossdock.connectors.edi_x12.client import Mailbox
@@ -65,6 +66,7 @@ class _Outcome:
     ta1: list[Fields] = field(default_factory=list)
     exceptions: list[NewException] = field(default_factory=list)
     orders: list[str] = field(default_factory=list)
+    acks_in: list[ack997.FunctionalAck] = field(default_factory=list)
 
 
 class EdiExchange:
@@ -158,6 +160,9 @@ class EdiExchange:
         if seen is None:
             with self.store.write() as tx:
                 if self.store.edi.receive(tx, self.system, digest, name, summary):
+                    outcome.exceptions += ack_in.record(
+                        self.store, tx, self.system, name, outcome.acks_in
+                    )
                     tx.add_exceptions(outcome.exceptions, datetime.now(UTC))
                     report.exceptions += len(outcome.exceptions)
                     report.orders += len(outcome.orders)
@@ -194,7 +199,8 @@ class EdiExchange:
                 continue
             for group in ic.groups:
                 result = validate_group(group, tuple(self.settings.accept_versions))
-                out.acks.append(ack997.from_result(result))
+                if group.functional_id != "FA":  # a 997 is not acknowledged
+                    out.acks.append(ack997.from_result(result))
                 self._group(name, ic, result, intake, out)
         return out
 
@@ -235,6 +241,8 @@ class EdiExchange:
                 self._take(name, ic, group.control, sr.tset, intake, out)
             elif sr.tset.code == "860" and intake is not None:
                 self._change(name, ic, group.control, sr.tset, intake, out)
+            elif sr.tset.code == "997":
+                out.acks_in.append(ack997.parse(sr.tset))
 
     def _take(
         self,

@@ -27,6 +27,7 @@ from crossdock.store.edi_rows import (
     ControlState,
     InboundRow,
     InboundState,
+    SentGroup,
 )
 from crossdock.store.jsoncodec import dumps, loads
 from crossdock.store.repos.base import SqlRepo
@@ -191,6 +192,97 @@ class SqlEdi(SqlRepo):
                 state=InboundState.DONE.value, ack_control=ack_control, updated_at=datetime.now(UTC)
             )
         )
+
+    # -- sent groups and their 997s --------------------------------------------------------
+    def record_sent(self, tx: WriteTx, group: SentGroup) -> bool:
+        """Record a sent group (in ``tx``, with its numbers marked used); False if it was."""
+        res = tx.conn.execute(
+            self._dialect.insert_ignore(t.edi_sent_groups)
+            .values(
+                partner=group.partner,
+                gs_control=group.gs_control,
+                isa_control=group.isa_control,
+                functional_id=group.functional_id,
+                sets=dumps(group.sets),
+                ref=group.ref,
+                file=group.file,
+                sent_at=group.sent_at,
+                due_at=group.due_at,
+                ack=None,
+                ack_detail=None,
+                acked_at=None,
+            )
+            .returning(t.edi_sent_groups.c.gs_control)
+        )
+        return len(res.all()) == 1
+
+    def sent(self, partner: str, ref: str) -> SentGroup | None:
+        """The group sent for ``ref`` (a delivery's document), if it went out."""
+        c = t.edi_sent_groups.c
+        rows = self._sent(select(t.edi_sent_groups).where(c.partner == partner, c.ref == ref))
+        return rows[0] if rows else None
+
+    def sent_group(self, partner: str, gs_control: int) -> SentGroup | None:
+        c = t.edi_sent_groups.c
+        q = select(t.edi_sent_groups).where(c.partner == partner, c.gs_control == gs_control)
+        rows = self._sent(q)
+        return rows[0] if rows else None
+
+    def acknowledge(
+        self, tx: WriteTx, partner: str, gs_control: int, ack: str, detail: dict[str, Any]
+    ) -> bool:
+        """Record the partner's 997 for a sent group; False when no such group was sent.
+
+        A later 997 for the same group replaces the earlier (a partner re-sends
+        one after correcting it); the first one's time is kept only in the log.
+        """
+        c = t.edi_sent_groups.c
+        res = tx.conn.execute(
+            update(t.edi_sent_groups)
+            .where(c.partner == partner, c.gs_control == gs_control)
+            .values(ack=ack, ack_detail=dumps(detail), acked_at=datetime.now(UTC))
+        )
+        return int(res.rowcount) == 1
+
+    def overdue(self, now: datetime, partner: str | None = None) -> list[SentGroup]:
+        """Groups still without their 997 after their deadline."""
+        c = t.edi_sent_groups.c
+        q = select(t.edi_sent_groups).where(c.ack.is_(None), c.due_at < now)
+        if partner is not None:
+            q = q.where(c.partner == partner)
+        return self._sent(q.order_by(c.partner, c.gs_control))
+
+    def sent_groups(self, partner: str) -> list[SentGroup]:
+        c = t.edi_sent_groups.c
+        return self._sent(
+            select(t.edi_sent_groups).where(c.partner == partner).order_by(c.gs_control)
+        )
+
+    def _sent(self, q: Any) -> list[SentGroup]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        return [
+            SentGroup(
+                r["partner"],
+                int(r["gs_control"]),
+                int(r["isa_control"]),
+                r["functional_id"],
+                loads(r["sets"]),
+                r["ref"],
+                r["file"],
+                _utc(r["sent_at"]),
+                _utc(r["due_at"]),
+                r["ack"],
+                None if r["ack_detail"] is None else loads(r["ack_detail"]),
+                None if r["acked_at"] is None else _utc(r["acked_at"]),
+            )
+            for r in rows
+        ]
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 __all__ = ["MAX_CONTROL", "ControlNumbersExhausted", "SqlEdi"]

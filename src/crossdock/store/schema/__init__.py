@@ -14,7 +14,12 @@ from crossdock.store.schema.customers import (
     customer_review,
     customer_site_links,
 )
-from crossdock.store.schema.edi import edi_control_numbers, edi_counters, edi_inbound
+from crossdock.store.schema.edi import (
+    edi_control_numbers,
+    edi_counters,
+    edi_inbound,
+    edi_sent_groups,
+)
 from crossdock.store.schema.hub import (
     alerts,
     api_keys,
@@ -83,6 +88,7 @@ __all__ = [
     "edi_control_numbers",
     "edi_counters",
     "edi_inbound",
+    "edi_sent_groups",
     "events",
     "exceptions",
     "inbound_keys",

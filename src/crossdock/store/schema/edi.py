@@ -52,4 +52,28 @@ edi_inbound = Table(
     Column("updated_at", TS, nullable=False),
 )
 
-__all__ = ["edi_control_numbers", "edi_counters", "edi_inbound"]
+
+# One row per functional group the hub sent (an outbound document), so the partner's 997
+# can be matched to it by GS06 and a group left unacknowledged past its deadline seen.
+# ``ref`` is what the group carried (``out:<type>:<id>:<version>``): a delivery retried
+# after its group was recorded finds it and sends nothing twice.
+edi_sent_groups = Table(
+    "edi_sent_groups",
+    metadata,
+    Column("partner", String(64), primary_key=True),
+    Column("gs_control", BigInteger, primary_key=True),
+    Column("isa_control", BigInteger, nullable=False),
+    Column("functional_id", String(2), nullable=False),
+    Column("sets", Text, nullable=False),
+    Column("ref", String(128), nullable=False),
+    Column("file", String(255), nullable=False),
+    Column("sent_at", TS, nullable=False),
+    Column("due_at", TS, nullable=False),
+    Column("ack", String(1), nullable=True),
+    Column("ack_detail", Text, nullable=True),
+    Column("acked_at", TS, nullable=True),
+)
+Index("ix_edi_sent_groups_ref", edi_sent_groups.c.partner, edi_sent_groups.c.ref, unique=True)
+Index("ix_edi_sent_groups_due", edi_sent_groups.c.ack, edi_sent_groups.c.due_at)
+
+__all__ = ["edi_control_numbers", "edi_counters", "edi_inbound", "edi_sent_groups"]

@@ -1,7 +1,7 @@
 """ingest digests: what each system last sent for each record, so a resend is skipped
 
 Revision ID: 0029_ingest_digest
-Revises: 0022_site_crosswalk
+Revises: 0023_edi_acks
 Create Date: 2026-12-04 20:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029_ingest_digest"
-down_revision = "0022_site_crosswalk"
+down_revision = "0023_edi_acks"
 branch_labels = None
 depends_on = None
 
