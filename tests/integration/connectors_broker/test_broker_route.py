@@ -52,7 +52,7 @@ def _hub(tmp_path: Path, url: str, stream: str) -> Hub:
                     "url": url,
                     "stream": stream,
                     "subject": stream.lower() + ".{entity_type}.{sku}",
-                    "timeout_seconds": 1,
+                    "timeout_seconds": 5,  # a loaded CI machine: a slow connect is not an outage
                 },
                 circuit=CircuitPolicy(failures=3, open_seconds=0.3),
             ),
@@ -65,7 +65,7 @@ def _hub(tmp_path: Path, url: str, stream: str) -> Hub:
                 fields=["sku", "description"],
                 batch_size=25,
                 every_version=True,
-                retry=RetryPolicy(attempts=50, base_seconds=0.01, cap_seconds=0.1),
+                retry=RetryPolicy(attempts=100, base_seconds=0.01, cap_seconds=0.5),
             )
         ],
     )
@@ -171,7 +171,7 @@ def test_rabbitmq_a_dropped_connection_and_an_outage_lose_nothing(tmp_path: Path
                     "url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/",
                     "exchange": exchange,
                     "subject": "crossdock.{entity_type}.{sku}",
-                    "timeout_seconds": 1,
+                    "timeout_seconds": 5,  # a loaded CI machine: a slow connect is not an outage
                 },
                 circuit=CircuitPolicy(failures=3, open_seconds=0.3),
             ),
@@ -183,7 +183,7 @@ def test_rabbitmq_a_dropped_connection_and_an_outage_lose_nothing(tmp_path: Path
                 destination="bus",
                 batch_size=25,
                 every_version=True,
-                retry=RetryPolicy(attempts=50, base_seconds=0.01, cap_seconds=0.1),
+                retry=RetryPolicy(attempts=100, base_seconds=0.01, cap_seconds=0.5),
             )
         ],
     )

@@ -47,12 +47,34 @@ class LoopThread:
             raise
 
     def stop(self) -> None:
+        """Finish what the client left on the loop (cancelled), then stop and close it.
+
+        A dropped connection leaves the client's own clean-up tasks behind (aiormq
+        schedules a close when its reader dies); stopping the loop under them would
+        drop them un-run, which Python reports as a coroutine never awaited.
+        """
         if self.loop.is_closed():
             return
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(_drain(), self.loop).result(5)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
         if not self._thread.is_alive():
             self.loop.close()
+
+
+async def _drain() -> None:
+    """Cancel every other task of the running loop and wait until each has ended."""
+    me = asyncio.current_task()
+    for _ in range(3):  # a task cancelled may schedule one more (a close): take those too
+        tasks = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+        if not tasks:
+            break
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()
 
 
 class Rejected(Exception):
