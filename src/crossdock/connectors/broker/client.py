@@ -64,6 +64,49 @@ class LoopThread:
             self.loop.close()
 
 
+async def open_amqp(settings: BrokerSettings, password: str | None) -> Any:
+    """An aio-pika connection; one that fails to open is closed before the error goes on.
+
+    aio-pika's ``Connection.__del__`` schedules ``close()`` on the current loop when a
+    connection was never marked closed; collected on a thread without a running loop
+    (the engine's), that coroutine is dropped un-run. So every connection this client
+    makes ends marked closed: a failed open here, a dead one in :func:`close_amqp`.
+    """
+    import aio_pika
+
+    made: list[Any] = []
+
+    class _Tracked(aio_pika.Connection):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    try:
+        return await aio_pika.connect(
+            settings.url,
+            password=password or "guest",
+            timeout=settings.timeout_seconds,
+            connection_class=_Tracked,
+        )
+    except BaseException:
+        for conn in made:
+            await close_amqp(conn)
+        raise
+
+
+async def close_amqp(conn: Any) -> None:
+    """Close ``conn`` for good, even with its socket dead.
+
+    A close cut short (a dead socket does not answer) has already dropped the
+    transport but not marked the connection closed; a second close marks it.
+    """
+    for wait in (2.0, 1.0):
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.close(), wait)
+        if conn.is_closed:
+            return
+
+
 async def _drain() -> None:
     """Cancel every other task of the running loop and wait until each has ended."""
     me = asyncio.current_task()
@@ -235,14 +278,9 @@ class RabbitPublisher:
         return self._conn is not None
 
     async def _ensure(self) -> Any:
-        import aio_pika
 
         if self._conn is None or self._conn.is_closed:
-            self._conn = await aio_pika.connect(
-                self.settings.url,
-                password=self.password or "guest",
-                timeout=self.settings.timeout_seconds,
-            )
+            self._conn = await open_amqp(self.settings, self.password)
             self._channel = None
         if self._channel is None or self._channel.is_closed:
             self._channel = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
@@ -297,12 +335,11 @@ class RabbitPublisher:
     async def _reset(self) -> None:
         conn, self._conn, self._channel, self._exchange = self._conn, None, None, None
         if conn is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), 2)
+            await close_amqp(conn)
 
     async def close(self) -> None:
         if self._conn is not None and not self._conn.is_closed:
-            await self._conn.close()
+            await close_amqp(self._conn)
 
 
 def publisher(settings: BrokerSettings, password: str | None) -> Publisher:

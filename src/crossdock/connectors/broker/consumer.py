@@ -12,13 +12,13 @@ the body's digest): the hub's idempotency key.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from crossdock.connectors.broker.client import close_amqp, open_amqp
 from crossdock.connectors.broker.config import BrokerSettings, ConsumeSettings
 
 
@@ -169,14 +169,9 @@ class RabbitConsumer:
         return self._conn is not None
 
     async def _ensure(self) -> Any:
-        import aio_pika
 
         if self._conn is None or self._conn.is_closed:
-            self._conn = await aio_pika.connect(
-                self.settings.url,
-                password=self.password or "guest",
-                timeout=self.settings.timeout_seconds,
-            )
+            self._conn = await open_amqp(self.settings, self.password)
             self._channel = None
         if self._channel is None or self._channel.is_closed:
             self._channel = await self._conn.channel()
@@ -194,8 +189,7 @@ class RabbitConsumer:
             # unacked messages of the old channel go back to the queue with it)
             conn, self._conn, self._channel = self._conn, None, None
             if conn is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(conn.close(), 2)
+                await close_amqp(conn)
             raise
 
     async def _fetch(self) -> list[Received]:
@@ -241,7 +235,7 @@ class RabbitConsumer:
 
     async def close(self) -> None:
         if self._conn is not None and not self._conn.is_closed:
-            await self._conn.close()
+            await close_amqp(self._conn)
 
 
 def consumer(settings: BrokerSettings, password: str | None) -> Consumer:
