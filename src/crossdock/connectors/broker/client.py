@@ -64,6 +64,19 @@ class LoopThread:
             self.loop.close()
 
 
+async def open_nats(settings: BrokerSettings, password: str | None) -> Any:
+    """A NATS connection that keeps reconnecting by itself (publisher and consumer alike)."""
+    import nats
+
+    return await nats.connect(
+        settings.url,
+        token=password,
+        connect_timeout=min(settings.timeout_seconds, 5),
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+    )
+
+
 async def open_amqp(settings: BrokerSettings, password: str | None) -> Any:
     """An aio-pika connection; one that fails to open is closed before the error goes on.
 
@@ -201,17 +214,10 @@ class NatsPublisher:
         return self._nc is not None
 
     async def _ensure(self) -> Any:
-        import nats
         from nats.js.errors import NotFoundError
 
         if self._nc is None or self._nc.is_closed:
-            self._nc = await nats.connect(
-                self.settings.url,
-                token=self.password,
-                connect_timeout=min(self.settings.timeout_seconds, 5),
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
-            )
+            self._nc = await open_nats(self.settings, self.password)
             self._js = self._nc.jetstream(timeout=self.settings.timeout_seconds)
             if self.settings.stream and self.settings.declare:
                 try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from crossdock.connectors.broker.client import close_amqp, open_amqp
+from crossdock.connectors.broker.client import close_amqp, open_amqp, open_nats
 from crossdock.connectors.broker.config import BrokerSettings, ConsumeSettings
 
 
@@ -73,17 +73,10 @@ class NatsConsumer:
         return self._nc is not None
 
     async def _ensure(self) -> Any:
-        import nats
         from nats.js.api import AckPolicy, ConsumerConfig
 
         if self._nc is None or self._nc.is_closed:
-            self._nc = await nats.connect(
-                self.settings.url,
-                token=self.password,
-                connect_timeout=min(self.settings.timeout_seconds, 5),
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
-            )
+            self._nc = await open_nats(self.settings, self.password)
             self._sub = None
         if self._sub is None:
             js = self._nc.jetstream(timeout=self.settings.timeout_seconds)
