@@ -98,7 +98,8 @@ class Matcher(Protocol):
 
         ``current``: that record's (``record_id``) data (``None``: a new one). A customer's incoming
         ship-to sites take the codes of the stored sites they are. Returns ``change``
-        itself when there is nothing to identify.
+        itself when there is nothing to identify; raises ``Refused`` (the change becomes
+        a business exception) when its parts cannot be identified without a guess.
         """
         ...
 

@@ -398,9 +398,9 @@ class Ingestor:
                     merged_into[cid] = into
                     cid, w = into, working[into]
             settler = matcher if c.op is ChangeOp.UPSERT else None
-            if settler is not None:
-                c = settler.settle(tx, cid, w.data if w.exists else None, c)
             try:
+                if settler is not None:
+                    c = settler.settle(tx, cid, w.data if w.exists else None, c)
                 plan = self._apply_change(b, c, w)
             except Refused as refused:
                 exceptions.append(refused.exception)

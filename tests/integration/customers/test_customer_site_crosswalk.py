@@ -77,6 +77,24 @@ def test_a_refused_change_teaches_the_crosswalk_nothing(app: Application) -> Non
     assert links(app, rid) == []
 
 
+def test_one_site_id_sent_for_two_sites_is_refused_naming_the_field(app: Application) -> None:
+    put(app, "erp", "E-1", {"name": "Bolt Supply", "sites": [site("DOCK", "400 Dock Rd")]})
+    rid = id_of(app, "erp", "E-1")
+    both = [
+        {**site("DOCK", "400 Dock Rd"), "native_id": "addr-7"},
+        {**site("YARD", "9 Elm St", "62703"), "native_id": "addr-7"},
+    ]
+    report = app.hub.ingestor.ingest([Change("erp", CUS, "E-1", {"sites": both})])
+    assert report.exceptions == 1
+    [exc] = app.hub.store.exceptions.page()
+    assert exc.field == "sites.1.native_id" and "'addr-7'" in exc.reason
+    assert [s["code"] for s in sites_of(app, rid)] == ["DOCK"]  # nothing of it written
+    assert links(app, rid) == []
+    # the same id on one site, sent again, is taken
+    put(app, "erp", "E-1", {"sites": both[:1]})
+    assert links(app, rid) == [(rid, "erp", "addr-7", "DOCK")]
+
+
 def test_a_merge_keeps_the_site_ids_and_an_unmerge_puts_them_back(app: Application) -> None:
     keep, gone = two(app)  # the portal's HQ (P-9) is the crm's MAIN by address
     put(app, "portal", "P-9", {"sites": [{**site("HQ", "12 Main Street #4"), "native_id": "p1"}]})

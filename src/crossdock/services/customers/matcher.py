@@ -29,6 +29,7 @@ from typing import Any
 
 from crossdock.config.customers import CustomersConfig
 from crossdock.config.hub import HubConfig
+from crossdock.errors import ErrorCode
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.services.customers.profile import Profile, blocking_keys, profile
@@ -45,6 +46,7 @@ from crossdock.store.customer_rows import (
 from crossdock.store.protocols import CustomerMatch
 from crossdock.sync.changes_codec import change_to_json
 from crossdock.sync.identity import BatchRecords, Decision, Placement, Written
+from crossdock.sync.ingest_problems import Refused, change_exception
 
 MODEL_TTL = 30.0
 """Seconds a loaded model is used before the newest trained estimates are read again."""
@@ -169,6 +171,8 @@ class CustomerMatcher:
     ) -> Change:
         """The change's ship-to sites named as the stored ones they are (:mod:`.sites`); audited.
 
+        Raises :class:`Refused` when the change sends one site id for two sites.
+
         What the site crosswalk learns waits for :meth:`settled`: a change ingest refuses
         teaches it nothing.
         """
@@ -184,6 +188,18 @@ class CustomerMatcher:
             ):
                 (own if system == change.system else aliases)[native] = code
         found = identify(stored, incoming, own, aliases)
+        if found.repeated is not None:
+            i, sid, first, this = found.repeated
+            raise Refused(
+                change_exception(
+                    change,
+                    ErrorCode.VALIDATION_FAILED,
+                    f"sites.{i}.native_id",
+                    f"site id {sid!r} is sent for two sites ({first!r} and {this!r});"
+                    " one id names one site",
+                    entity_id=record_id,
+                )
+            )
         if found.joined:
             tx.audit(
                 "crossdock",

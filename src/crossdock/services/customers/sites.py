@@ -21,7 +21,9 @@ than the site's, or was sent as ``native_id``, the site crosswalk keeps
 (customer, system, id) -> code, and the id decides before anything else:
 a site the system moves to another address or gives another code keeps
 updating the same canonical site, under the code orders and price lists
-already name. A merge adds the codes it joined into a survivor's site as
+already name. One id sent for two sites that are not the same site is
+refused (which of them the id names would be a guess that moves orders to
+the wrong dock). A merge adds the codes it joined into a survivor's site as
 aliases (system ``crossdock``), so a system still sending the joined-away
 code, and a price list naming it, reach the surviving site.
 """
@@ -50,6 +52,8 @@ class Identified:
     """sent code (or address) -> the code it was found to be."""
     learned: dict[str, str]
     """the sender's own site id -> code, where the site crosswalk should say so (new or moved)."""
+    repeated: tuple[int, str, str, str] | None = None
+    """(index, id, first code, this code): one site id sent for two sites of the change."""
 
 
 def identify(
@@ -75,8 +79,10 @@ def identify(
     renamed: set[str] = set()
     joined: dict[str, str] = {}
     learned: dict[str, str] = {}
+    first_code: dict[str, str] = {}
+    repeated: tuple[int, str, str, str] | None = None
     stripped = False
-    for s in incoming:
+    for i, s in enumerate(incoming):
         if not isinstance(s, Mapping):
             out.append(s)  # not a site: validation says so
             continue
@@ -98,6 +104,10 @@ def identify(
         if code != sent and isinstance(code, str):
             joined[str(sent) if sent else site_address(s)] = code
             renamed.add(code)
+        if isinstance(sid, str) and isinstance(code, str):
+            seen = first_code.setdefault(sid, code)
+            if seen != code and repeated is None:  # which of the two the id names is a guess
+                repeated = (i, sid, seen, code)
         if (
             isinstance(sid, str)
             and isinstance(code, str)
@@ -116,8 +126,8 @@ def identify(
             at.setdefault(code, len(out))
         out.append({**s, "code": code} if code != sent else s)
     if joined or stripped:
-        return Identified(out, joined, learned)
-    return Identified(list(incoming), {}, learned)
+        return Identified(out, joined, learned, repeated)
+    return Identified(list(incoming), {}, learned, repeated)
 
 
 def identify_sites(
