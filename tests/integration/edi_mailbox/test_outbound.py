@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from crossdock.model.base import EntityType
 from crossdock.model.change import Change, ChangeOp
 from crossdock.store import Store
 from crossdock.store.edi_rows import ControlKind, ControlState
+from crossdock.store.order_rows import Move, NewOrder, OrderRow, OrderState
 from crossdock.sync.runtime import Hub
 
 from .conftest import drop, partner
@@ -284,3 +287,95 @@ def test_an_order_taken_from_an_850_is_acknowledged_from_the_services_decision(
     po1 = [s for s in tset.segments if s[0] == "PO1"]
     assert [int(s[1]) for s in po1] == [ln.line_number for ln in lines]
     assert po1[0][3] == "CA"  # the hub's CS written in the partner's code
+
+
+def _decided(app: Application, mailbox: Path) -> OrderRow:
+    """Order 4500012346 (W-100, 3 CS) read from the partner's 850 and confirmed by the ERP."""
+    drop(mailbox, "bigbox_two_orders.x12")
+    app.attach_steps()
+    app.hub.run_steps()
+    orders = app.hub.store.orders
+    order = orders.find("bigbox", "4500012346")
+    assert order is not None and order.status is OrderState.ACCEPTED
+    done = orders.transition(
+        order.id, {order.status}, Move(OrderState.CONFIRMED, erp_id="SO-9", erp_number="SO-9")
+    )
+    assert done is not None
+    return done
+
+
+def _amend(app: Application, order: OrderRow, quantity: int) -> OrderRow:
+    """A new revision of the order, as the order service opens it for an 860, then confirmed."""
+    orders = app.hub.store.orders
+    (line,) = orders.lines(order.id)
+    base = line.base_quantity * quantity / line.quantity
+    new = NewOrder(
+        order.channel, order.order_number, order.customer_id, order.customer_account,
+        order.ship_to, order.customer_po, order.currency, f"body-{quantity}",
+        [replace(line, quantity=Decimal(quantity), base_quantity=base)],
+    )  # fmt: skip
+    amended, _ = orders.open(new, may_amend=lambda found: True)
+    assert amended.revision == order.revision + 1 and amended.status is OrderState.RECEIVED
+    return amended
+
+
+def _acks855(mailbox: Path) -> list[list[str]]:
+    """Each 855 written, oldest first: its BAK and its ACK segments."""
+    out = []
+    for path in sorted((mailbox / "outbound").glob("855-*.x12")):
+        (ic,) = read(path.read_bytes())
+        (tset,) = ic.groups[0].sets
+        out.append([s for s in tset.segments if s[0] in ("BAK", "ACK")])
+    return out
+
+
+def test_an_amended_then_cancelled_order_gets_replacement_855s(
+    app: Application, mailbox: Path
+) -> None:
+    order = _decided(app, mailbox)
+    data = {"order_number": order.order_number, "channel": "bigbox", "status": "confirmed"}
+    destination(app).push([delivery(EntityType.ORDER, order.id, data)])
+    destination(app).push([delivery(EntityType.ORDER, order.id, data, 2)])  # a later version
+    [first] = _acks855(mailbox)
+    assert first[0][1] == "00" and first[1][1] in ("IA", "IP") and first[1][2] == "3"
+
+    amended = _amend(app, order, 6)
+    (r,) = destination(app).push([delivery(EntityType.ORDER, order.id, data, 3)])
+    assert "undecided" in (r.reference or "") and len(_acks855(mailbox)) == 1  # waits
+    orders = app.hub.store.orders
+    assert orders.transition(amended.id, {OrderState.RECEIVED}, Move(OrderState.CONFIRMED))
+    destination(app).push([delivery(EntityType.ORDER, order.id, data, 4)])
+    destination(app).push([delivery(EntityType.ORDER, order.id, data, 4)])  # retried
+    assert orders.transition(amended.id, {OrderState.CONFIRMED}, Move(OrderState.CANCELLED))
+    cancelled = {**data, "status": "cancelled"}
+    destination(app).push([delivery(EntityType.ORDER, order.id, cancelled, 5)])
+    destination(app).push([delivery(EntityType.ORDER, order.id, cancelled, 6)])
+    first_again, replaced, withdrawn = _acks855(mailbox)
+    assert first_again == first
+    assert replaced[0][1] == "05" and replaced[1][1] in ("IA", "IP") and replaced[1][2] == "6"
+    assert withdrawn[0][1:3] == ["05", "RJ"] and withdrawn[1][1:3] == ["IR", "0"]
+    assert app.hub.store.edi.gaps("bigbox") == []
+
+
+@pytest.mark.parametrize("partner_extra", [{"replace_855": False}])
+def test_a_partner_without_replacements_gets_the_first_855_only(
+    app: Application, mailbox: Path
+) -> None:
+    order = _decided(app, mailbox)
+    data = {"order_number": order.order_number, "channel": "bigbox", "status": "confirmed"}
+    destination(app).push([delivery(EntityType.ORDER, order.id, data)])
+    app.hub.store.orders.transition(order.id, {OrderState.CONFIRMED}, Move(OrderState.CANCELLED))
+    (r,) = destination(app).push(
+        [delivery(EntityType.ORDER, order.id, {**data, "status": "cancelled"}, 2)]
+    )
+    assert r.status is DeliveryStatus.DELIVERED and "replacements are off" in (r.reference or "")
+    assert len(_acks855(mailbox)) == 1
+
+
+def test_an_order_the_service_does_not_hold_is_replaced_when_cancelled(
+    app: Application, mailbox: Path
+) -> None:
+    destination(app).push([delivery(EntityType.ORDER, "ord1", ORDER)])
+    destination(app).push([delivery(EntityType.ORDER, "ord1", {**ORDER, "status": "cancelled"}, 2)])
+    first, withdrawn = _acks855(mailbox)
+    assert first[0][1] == "00" and withdrawn[0][1:3] == ["05", "RJ"]

@@ -137,6 +137,11 @@ class EdiSettings(_Strict):
     partner_prices: bool = Field(
         default=True, description="PO104 is the channel's price (the price rule compares it)"
     )
+    replace_855: bool = Field(
+        default=True,
+        description="a replacement 855 (BAK01 05) when an acknowledged order is amended or"
+        " cancelled",
+    )
     as2: As2Settings | None = Field(default=None, description="AS2 transport (else: mailbox only)")
 
     @field_validator("ship_to", "bill_to")

@@ -5,7 +5,10 @@ confirmed or cancelled), shipments (856, once shipped), invoices (810, once
 open) and inventory (846, the ATP the availability publisher sends). Each
 record is sent once: its document is recorded per entity (``out:<type>:<id>``)
 and a later version of the entity is reported delivered with the first
-document's reference.
+document's reference. An order is the exception: one 855 per revision and
+status (``out:order:<id>:<revision>:<status>``), so an amendment or a
+cancellation after the order was acknowledged is answered by a replacement
+855 (see :meth:`EdiDestination._acknowledge`).
 
 One document is one interchange with one group and one set, written like the
 997s (see :mod:`.source`, step 5), so a crash never costs a number twice nor a
@@ -41,8 +44,10 @@ from crossdock.model.base import EntityType
 from crossdock.model.change import ChangeOp
 from crossdock.store.edi_rows import ControlKind, ControlState, SentGroup
 from crossdock.store.facade import Store
+from crossdock.store.order_rows import OrderState
 
 _SENDS_855 = frozenset({"confirmed", "cancelled"})
+_UNDECIDED = frozenset({OrderState.RECEIVED, OrderState.ON_HOLD})
 _SENDS_856 = frozenset({"shipped", "delivered", None})
 _SENDS_810 = frozenset({"open", "overdue", "partially_paid", None})
 
@@ -83,8 +88,8 @@ class EdiDestination:
         if not self._partners(d):
             return _done(d, f"not {self.settings.customer}'s: no document")
         if d.entity_type is EntityType.ORDER and status in _SENDS_855:
-            code, body = "855", doc855.body(self._decision(d, now), codes)
-        elif d.entity_type is EntityType.SHIPMENT and status in _SENDS_856:
+            return self._acknowledge(d, str(status), codes, now)
+        if d.entity_type is EntityType.SHIPMENT and status in _SENDS_856:
             code, body = "856", doc856.body(d.data, codes, now)
         elif d.entity_type is EntityType.INVOICE and status in _SENDS_810:
             code, body = "810", doc810.body(d.data, codes, now.date())
@@ -93,12 +98,47 @@ class EdiDestination:
         isa = self.send(f"out:{d.entity_type.value}:{d.entity_id}", code, body, d.entity_id)
         return _done(d, f"{code} {isa:09d}")
 
-    def _decision(self, d: Delivery, now: datetime) -> doc855.Acknowledgment:
-        """The order service's decision when it holds the order, else the record's."""
+    def _acknowledge(
+        self, d: Delivery, status: str, codes: PartnerCodes, now: datetime
+    ) -> DeliveryResult:
+        """The order's 855: its first, or one replacing the last when the decision changed.
+
+        The order service's decision when it holds the order, else the record's. One
+        855 per (revision, status) of the order, named so in the document's ref: a
+        retry, or a later version of the same decision (a shipment on the order),
+        writes nothing; an amendment (a new revision) or a cancellation after the
+        order was acknowledged writes a replacement (BAK01 ``05``) stating the whole
+        decision again. An order whose newer revision waits for its decision (held,
+        or not yet taken) waits with it: its 855 goes when the decision is made.
+        """
         held = self.store.orders.find(self.system, str(d.data.get("order_number")))
+        if held is not None and held.status in _UNDECIDED:
+            return _done(d, f"revision {held.revision} undecided: its 855 waits for the decision")
+        revision = held.revision if held is not None else 0
+        ref = f"out:order:{d.entity_id}:{revision}:{status}"
+        sent = self.store.edi.sent(self.system, ref)
+        if sent is not None:
+            return _done(d, f"855 {sent.isa_control:09d}")
+        earlier = self._acknowledged(d.entity_id, revision, ref)
+        if earlier is not None and not self.settings.replace_855:
+            return _done(d, f"855 {earlier.isa_control:09d} (replacements are off)")
         if held is not None:
-            return doc855.from_decision(held, self.store.orders.lines(held.id))
-        return doc855.from_order(d.data, now.date())
+            ack = doc855.from_decision(held, self.store.orders.lines(held.id))
+        else:
+            ack = doc855.from_order(d.data, now.date())
+        purpose = doc855.ORIGINAL if earlier is None else doc855.REPLACE
+        isa = self.send(ref, "855", doc855.body(ack, codes, purpose), d.entity_id)
+        return _done(d, f"855 {isa:09d}")
+
+    def _acknowledged(self, order_id: str, revision: int, this: str) -> SentGroup | None:
+        """The latest 855 already sent for the order (other than ``this`` ref), if any."""
+        for r in range(revision, -1, -1):
+            for s in sorted(_SENDS_855):
+                ref = f"out:order:{order_id}:{r}:{s}"
+                if ref != this and (sent := self.store.edi.sent(self.system, ref)) is not None:
+                    return sent
+        # an 855 written before documents were named by revision and status
+        return self.store.edi.sent(self.system, f"out:order:{order_id}")
 
     def _partners(self, d: Delivery) -> bool:
         """Whether the record is this partner's: its order, its shipment, its invoice.

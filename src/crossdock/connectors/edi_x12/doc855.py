@@ -15,7 +15,7 @@ is an ``IB`` ACK with that date, after an ``IA``/``IP`` ACK for the rest (a
 PO1 carries several ACKs then); a rejected or cancelled order's lines are
 ``IR``. An order the service does not hold (published by another system) is
 read from the canonical record (:func:`from_order`): ``IB`` for a backordered
-line, ``IR`` for a cancelled one, else ``IA``.
+line, ``IR`` for a cancelled one or any line of a cancelled order, else ``IA``.
 """
 
 from __future__ import annotations
@@ -68,10 +68,13 @@ class Acknowledgment:
 def from_order(data: Mapping[str, Any], today: date) -> Acknowledgment:
     """The decision the hub's order record states (see the module docstring)."""
     lines = []
+    withdrawn = data.get("status") == "cancelled"
     for raw in data.get("lines") or []:
         line = OrderLine.model_validate(raw)
         status, qty, when = LineAck.ACCEPTED, line.quantity, None
-        if line.status is OrderLineStatus.BACKORDERED:
+        if withdrawn:
+            status, qty = LineAck.REJECTED, Decimal(0)
+        elif line.status is OrderLineStatus.BACKORDERED:
             status, when = LineAck.BACKORDERED, line.requested_date
         elif line.status is OrderLineStatus.CANCELLED:
             status, qty = LineAck.REJECTED, Decimal(0)
@@ -141,11 +144,16 @@ def _summary(lines: Sequence[AckLine]) -> str:
     return "AC"
 
 
-def body(ack: Acknowledgment, codes: PartnerCodes) -> list[Fields]:
+ORIGINAL = "00"
+REPLACE = "05"
+"""BAK01 (353): the first acknowledgment of an order, and one that replaces it whole."""
+
+
+def body(ack: Acknowledgment, codes: PartnerCodes, purpose: str = ORIGINAL) -> list[Fields]:
     out: list[Fields] = [
         [
             "BAK",
-            "00",
+            purpose,
             _summary(ack.lines),
             ack.po_number,
             d8(ack.po_date),
@@ -202,4 +210,13 @@ def read(tset: TransactionSet, codes: PartnerCodes) -> Acknowledgment:
     return Acknowledgment(el(bak, 3), el(bak, 8), po_date, currency, tuple(lines))
 
 
-__all__ = ["AckLine", "Acknowledgment", "LineAck", "body", "from_order", "read"]
+__all__ = [
+    "ORIGINAL",
+    "REPLACE",
+    "AckLine",
+    "Acknowledgment",
+    "LineAck",
+    "body",
+    "from_order",
+    "read",
+]
