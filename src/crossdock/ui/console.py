@@ -48,6 +48,16 @@ def overview_partial(request: Request) -> Response:
     return page(request, build)
 
 
+ROUTERS: tuple[APIRouter, ...] = (
+    router,
+    signin.router,
+    exceptions.router,
+    parked.router,
+    records.router,
+)
+"""Every router of the console's pages, served under :data:`~crossdock.ui.pages.PREFIX`."""
+
+
 def install_console(app: FastAPI, signer: Signer | None = None) -> None:
     """Serve the console under ``/console`` on ``app`` (whose state holds the application)."""
     app.state.console_signer = signer or Signer()
@@ -56,8 +66,8 @@ def install_console(app: FastAPI, signer: Signer | None = None) -> None:
         StaticFiles(directory=str(files("crossdock.ui") / "static")),
         name="console-static",
     )
-    for r in (router, signin.router, exceptions.router, parked.router, records.router):
+    for r in ROUTERS:
         app.include_router(r, prefix=PREFIX, include_in_schema=False)
 
 
-__all__ = ["install_console"]
+__all__ = ["ROUTERS", "install_console"]

@@ -20,7 +20,7 @@ from crossdock.errors import ConflictError, InvalidInput, NotFound
 from crossdock.model.base import EntityType
 from crossdock.store import ExceptionStatus
 from crossdock.sync.runtime import Hub
-from crossdock.ui.pages import PREFIX, act, application_of, page, render
+from crossdock.ui.pages import PREFIX, RowId, act, application_of, page, render
 from crossdock.ui.session import Session
 
 router = APIRouter()
@@ -84,7 +84,7 @@ def _load(hub: Hub, exc_id: int) -> Any:
 
 
 @router.get("/exceptions/{exc_id}")
-def exception_page(request: Request, exc_id: int) -> Response:
+def exception_page(request: Request, exc_id: RowId) -> Response:
     def build(session: Session) -> Response:
         hub = application_of(request).hub
         row = hub.store.exceptions.get(exc_id)
@@ -173,7 +173,7 @@ def _retry(hub: Hub, session: Session, exc_id: int, fields: dict[str, str]) -> s
 
 
 @router.post("/exceptions/{exc_id}/retry")
-async def retry(request: Request, exc_id: int) -> Response:
+async def retry(request: Request, exc_id: RowId) -> Response:
     hub = application_of(request).hub
     return await act(
         request,
@@ -196,7 +196,7 @@ def _dismiss(hub: Hub, session: Session, exc_id: int, fields: dict[str, str]) ->
 
 
 @router.post("/exceptions/{exc_id}/dismiss")
-async def dismiss(request: Request, exc_id: int) -> Response:
+async def dismiss(request: Request, exc_id: RowId) -> Response:
     hub = application_of(request).hub
     return await act(
         request,

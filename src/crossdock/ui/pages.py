@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html import escape
 from importlib.resources import files
-from typing import Any, cast
+from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
+from fastapi import Path
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +27,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from crossdock import __version__
 from crossdock.app import Application
 from crossdock.errors import CrossdockError
-from crossdock.ui.session import NotSignedIn, Refused, Session, check_post, session_of
+from crossdock.ui.session import (
+    NotSignedIn,
+    Refused,
+    Session,
+    check_post,
+    control_in,
+    session_of,
+)
 
 PREFIX = "/console"
 SECURITY_HEADERS = {
@@ -100,6 +109,12 @@ def page(request: Request, build: Callable[[Session], Response]) -> Response:
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": f"{PREFIX}/login"})
         return to_sign_in(request)
+    if (name := control_in(request.query_params)) is not None:
+        return HTMLResponse(
+            f"The address's {escape(repr(name))} holds a control character.",
+            status_code=400,
+            headers=SECURITY_HEADERS,
+        )
     return build(session)
 
 
@@ -142,8 +157,13 @@ def safe_next(value: str | None) -> str:
     return f"{PREFIX}/overview"
 
 
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="row id")]
+"""A row id in a console path: a number the store can hold (else 422, never an overflow)."""
+
+
 __all__ = [
     "PREFIX",
+    "RowId",
     "act",
     "application_of",
     "back",

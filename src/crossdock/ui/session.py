@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -153,7 +156,21 @@ async def check_post(request: Request, session: Session, *, act: bool = True) ->
         raise Refused(403, "This form's security token is missing or out of date; reload the page.")
     if act and not session.may_act:
         raise Refused(403, "This key may read but not act (it needs the operate scope).")
+    if (name := control_in(fields)) is not None:
+        raise Refused(
+            400, f"The field {escape(repr(name))} holds a control character; remove it and retry."
+        )
     return fields
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters no value a person types holds (tab and line breaks are allowed);
+PostgreSQL cannot store NUL in text at all."""
+
+
+def control_in(values: Mapping[str, str]) -> str | None:
+    """The name of the first value holding a control character, if any."""
+    return next((k for k, v in values.items() if _CONTROL.search(v)), None)
 
 
 __all__ = [
@@ -167,6 +184,7 @@ __all__ = [
     "Session",
     "Signer",
     "check_post",
+    "control_in",
     "session_of",
     "set_cookie",
     "signer_of",
