@@ -31,9 +31,11 @@ def engine_yaml(
     portal_url: str | None = None,
     pull: tuple[str, ...] = (),
     store_url: str | None = None,
+    recheck_seconds: float = 30.0,
 ) -> str:
     """``pull``: the Tryton kinds each sync pass pulls (e.g. shipments and invoices back);
-    ``store_url``: the hub's store instead of SQLite at ``store`` (e.g. PostgreSQL)."""
+    ``store_url``: the hub's store instead of SQLite at ``store`` (e.g. PostgreSQL);
+    ``recheck_seconds``: how often held orders are looked at again."""
     portal = (
         f"""
   - name: portal
@@ -96,6 +98,7 @@ routes:
 {status_route}
 orders:
   erp_route: orders-to-tryton
+  recheck_seconds: {recheck_seconds}
 """
 
 

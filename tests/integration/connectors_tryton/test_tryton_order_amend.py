@@ -7,7 +7,10 @@ added, removed, never doubled); a processing sale refuses it with 409 naming
 its state and nothing in the hub changes; a sale that moved on between the
 hub's question and the push is compensated (units back, hold ``erp_rejected``).
 A partly shipped order's rest cancelled in the hub cancels Tryton's backorder and
-settles the sale's shipment exception by ignoring the cancelled moves.
+settles the sale's shipment exception by ignoring the cancelled moves. An
+amendment held for stock reaches the sale only once the stock comes and the
+hold releases itself; cancelled while held, it cancels the sale, its units
+given back once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pytest
 from crossdock.app import Application
 from crossdock.connectors.tryton.client import TrytonClient
 from crossdock.errors import ConflictError, ErrorCode, RetryableError
+from crossdock.services.availability import WmsEvent
 from crossdock.store.order_rows import Opened, OrderRow, OrderState
 
 from .conftest import PASSWORD, TrytonServer
@@ -281,5 +285,70 @@ def test_a_rest_tryton_did_not_cancel_stays_a_problem_until_cancelled_again(
         monkeypatch.setattr(app.orders, "erp_withdraw_rest", real)
         app.orders.cancel(o.id, actor="ops", note="again")
         _rest_withdrawn(app, client, o, rest)
+    finally:
+        app.close()
+
+
+def _amended_on_hold(
+    tryton: TrytonServer, tmp_path: Path, store_url: str, number: str
+) -> tuple[Application, OrderRow]:
+    """A draft sale in Tryton whose amendment waits on a stock hold (3 of each on hand)."""
+    hub_file = tmp_path / "crossdock.yaml"
+    hub_file.write_text(
+        engine_yaml(
+            tryton.url, tryton.database, tmp_path / "hub.sqlite",
+            store_url=store_url, confirm_sales=False, recheck_seconds=0.001,
+        )
+    )  # fmt: skip
+    app = open_app(hub_file)
+    seed(app, stock="3")
+    o = app.orders.submit("portal", order_of(number, FIRST)).order
+    passes(app)
+    assert now(app, o).status is OrderState.CONFIRMED
+    held_now = app.orders.submit("portal", order_of(number, AMENDED)).order
+    assert held_now.status is OrderState.ON_HOLD and held_now.holds == ["stock"]
+    assert (held(app, "WID-1"), held(app, "WID-2")) == (0, 0)  # nothing held for a hold
+    passes(app)
+    return app, o
+
+
+def test_an_amendment_held_for_stock_reaches_the_sale_once_the_stock_comes(
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
+) -> None:
+    app, o = _amended_on_hold(tryton, tmp_path, store_url, "AM-9")
+    try:
+        assert sale_lines(client, "AM-9") == {1: ("WID-1", 2), 2: ("WID-2", 1)}  # waits
+        for sku in ("WID-1", "WID-2"):
+            app.availability.feeds.apply_wms_event(
+                WmsEvent(
+                    idempotency_key=f"more-{sku}",
+                    kind="receipt",
+                    sku=sku,
+                    location="DAL",
+                    quantity=Decimal(10),
+                )
+            )
+        passes(app, 4)  # the hold sweep releases it; the engine pushes the amendment
+        done = now(app, o)
+        assert done.status is OrderState.CONFIRMED and done.holds == [] and done.revision == 2
+        assert sale_lines(client, "AM-9") == {1: ("WID-1", 5), 3: ("WID-2", 4)}
+        assert (held(app, "WID-1"), held(app, "WID-2")) == (5, 4)
+    finally:
+        app.close()
+
+
+def test_an_amendment_held_then_cancelled_cancels_the_sale_and_releases_once(
+    tryton: TrytonServer, tmp_path: Path, client: TrytonClient, store_url: str
+) -> None:
+    app, o = _amended_on_hold(tryton, tmp_path, store_url, "AM-10")
+    try:
+        app.orders.cancel(o.id, actor="ops", note="customer called")
+        app.orders.cancel(o.id, actor="ops", note="customer called")  # a retry
+        passes(app)
+        assert sale_state(client, "AM-10") == "cancelled"
+        done = now(app, o)
+        assert done.status is OrderState.CANCELLED and done.problem is None
+        assert (held(app, "WID-1"), held(app, "WID-2")) == (0, 0)
+        assert all(ln.released for ln in app.hub.store.orders.reservations(o.id, held_only=False))
     finally:
         app.close()
