@@ -25,14 +25,12 @@ from crossdock.api.masking import Mask
 from crossdock.config.masking import masked_path
 from crossdock.errors import CrossdockError
 from crossdock.sync.reconcile import Drift
-from crossdock.sync.reconcile_log import ReconcileLog, StoredReport
+from crossdock.sync.reconcile_log import HEAD, ReconcileLog, StoredReport
 from crossdock.sync.runtime import Hub
 from crossdock.ui.pages import PREFIX, application_of, back, page, render
 from crossdock.ui.session import NotSignedIn, Refused, Session, check_post, session_of
 
 router = APIRouter()
-SHOWN = 500
-"""Drifts listed per system (the counts cover them all)."""
 HIDDEN = "(masked)"
 
 
@@ -91,25 +89,23 @@ def _row(d: Drift, mask: Mask) -> DriftRow:
 
 
 def _view(hub: Hub, who: Principal, stored: StoredReport) -> SystemReport:
-    visible = [d for d in stored.report.drifts if who.may_use(d.entity_type.value)]
     counts: dict[str, int] = {}
     remedies: dict[str, int] = {}
-    for d in visible:
-        counts[d.kind.value] = counts.get(d.kind.value, 0) + 1
-        remedies[d.remedy.value] = remedies.get(d.remedy.value, 0) + 1
+    hidden = 0
+    for c in stored.counts:
+        if not who.may_use(c.entity_type.value):
+            hidden += c.count
+            continue
+        counts[c.kind.value] = counts.get(c.kind.value, 0) + c.count
+        remedies[c.remedy.value] = remedies.get(c.remedy.value, 0) + c.count
     masks: dict[str, Mask] = {}
     rows = []
-    for d in visible[:SHOWN]:
+    for d in stored.head:
         et = d.entity_type
-        mask = masks.setdefault(et.value, Mask(hub.config.masking, et, who.viewer))
-        rows.append(_row(d, mask))
-    return SystemReport(
-        stored,
-        sorted(counts.items()),
-        sorted(remedies.items()),
-        rows,
-        len(stored.report.drifts) - len(visible),
-    )
+        if who.may_use(et.value):
+            mask = masks.setdefault(et.value, Mask(hub.config.masking, et, who.viewer))
+            rows.append(_row(d, mask))
+    return SystemReport(stored, sorted(counts.items()), sorted(remedies.items()), rows, hidden)
 
 
 def may_heal(session: Session) -> bool:
@@ -129,7 +125,7 @@ def reconcile_page(request: Request) -> Response:
             session,
             reports=reports,
             never=never,
-            shown=SHOWN,
+            shown=HEAD,
             may_heal=may_heal(session),
         )
 
@@ -138,9 +134,9 @@ def reconcile_page(request: Request) -> Response:
 
 def _heal(hub: Hub, system: str, run_id: str, actor: str) -> str:
     log = ReconcileLog(hub.store)
-    stored = log.claim(system, run_id, actor=actor)
+    report = log.claim(system, run_id, actor=actor)
     try:
-        outcome = hub.heal(stored.report, actor=actor)
+        outcome = hub.heal(report, actor=actor)
     except Exception:
         log.release(system, run_id)
         raise

@@ -8,35 +8,21 @@ session's token is refused, bad input is a message naming the field.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from test_console_pages import csrf_of, sign_in
 
-from console_hub import Keys, product
+from console_hub import Keys
+from console_tools_hub import INBOUND_DAYS, catalog, reconciled, stock
 from crossdock.api import create_api_key
-from crossdock.app import Application
 from crossdock.model.base import EntityType
-from crossdock.model.change import Change
-from crossdock.services.availability import ErpSnapshot
-from crossdock.sync.reconcile_log import ReconcileLog
 from crossdock.sync.runtime import Hub
 
 pytestmark = pytest.mark.integration
 
 HEAL = re.compile(r'action="/console/reconcile/erp/heal".*?name="run" value="([0-9a-f]+)"', re.S)
-
-
-def _reconciled(hub: Hub) -> str:
-    """ERP's snapshot: W-100 renamed there, one product the hub never saw; P-900 not listed."""
-    snapshot = [
-        product("P-100", sku="W-100", description="Widget XL", base_uom="EA"),
-        product("P-777", sku="NEW-7", description="Gadget", base_uom="EA"),
-    ]
-    report = hub.reconcile("erp", snapshot)
-    return ReconcileLog(hub.store).save(report, actor="cli:test")
 
 
 def _record_id(hub: Hub, native: str) -> str:
@@ -52,7 +38,7 @@ def test_new_pages_need_a_session(client: TestClient) -> None:
 def test_reconcile_page_shows_drift_by_kind_with_links(
     client: TestClient, hub: Hub, keys: Keys
 ) -> None:
-    _reconciled(hub)
+    reconciled(hub)
     sign_in(client, keys.read)
     html = client.get("/console/reconcile").text
     assert "✗ 3 drift(s)" in html, "state in words and a symbol, not colour alone"
@@ -70,7 +56,7 @@ def test_reconcile_page_shows_drift_by_kind_with_links(
 def test_heal_is_admin_only_csrf_checked_audited_and_once(
     client: TestClient, hub: Hub, keys: Keys
 ) -> None:
-    run_id = _reconciled(hub)
+    run_id = reconciled(hub)
     token = sign_in(client, keys.read)
     refused = client.post(
         "/console/reconcile/erp/heal", data={"csrf": token, "run": run_id}, follow_redirects=False
@@ -109,38 +95,8 @@ def test_heal_is_admin_only_csrf_checked_audited_and_once(
     assert len(hub.store.audit.page(action="reconcile.heal")) == 1
 
 
-def _catalog(hub: Hub) -> None:
-    def put(etype: EntityType, native: str, data: dict[str, Any]) -> None:
-        report = hub.ingestor.ingest([Change("erp", etype, native, data)])
-        assert not report.exceptions, report
-
-    put(EntityType.PRODUCT, "W-1", {"sku": "W-1", "units": [{"code": "CS", "factor": "12"}]})
-    put(
-        EntityType.CUSTOMER,
-        "ACME",
-        {"account_number": "ACME", "sites": [{"code": "DAL", "roles": ["ship_to"]}]},
-    )
-    put(
-        EntityType.PRICE_LIST,
-        "BASE",
-        {
-            "code": "BASE",
-            "kind": "base",
-            "entries": [
-                {
-                    "sku": "W-1",
-                    "breaks": [
-                        {"min_quantity": "1", "value": "10.00"},
-                        {"min_quantity": "24", "value": "9.00"},
-                    ],
-                }
-            ],
-        },
-    )
-
-
 def test_quote_explorer_explains_each_line(client: TestClient, hub: Hub, keys: Keys) -> None:
-    _catalog(hub)
+    catalog(hub)
     sign_in(client, keys.read)
     empty = client.get("/console/prices")
     assert empty.status_code == 200 and 'for="l1-sku"' in empty.text, "every input labelled"
@@ -177,7 +133,7 @@ def test_quote_explorer_explains_each_line(client: TestClient, hub: Hub, keys: K
 def test_quote_explorer_names_the_bad_field(
     client: TestClient, hub: Hub, keys: Keys, params: dict[str, str], field: str
 ) -> None:
-    _catalog(hub)
+    catalog(hub)
     sign_in(client, keys.read)
     r = client.get("/console/prices", params=params)
     assert r.status_code == 422, r.text
@@ -185,30 +141,10 @@ def test_quote_explorer_names_the_bad_field(
     assert problem and f"<code>{field}</code>" in problem.group(1), r.text
 
 
-def _stock(hub: Hub) -> None:
-    eta = date.today() + timedelta(days=7)
-    Application(hub).availability.feeds.apply_erp_snapshot(
-        ErpSnapshot.model_validate(
-            {
-                "as_of": datetime.now(UTC).isoformat(),
-                "items": [
-                    {
-                        "sku": "A",
-                        "location": "W1",
-                        "on_hand": "10",
-                        "on_hold": "1",
-                        "inbound": [{"reference": "PO-42", "quantity": "5", "eta": eta}],
-                    }
-                ],
-            }
-        )
-    )
-
-
 def test_atp_page_shows_buckets_inbound_and_promise_dates(
     client: TestClient, hub: Hub, keys: Keys
 ) -> None:
-    _stock(hub)
+    stock(hub)
     sign_in(client, keys.read)
     r = client.get("/console/stock", params={"sku": "A"})
     assert r.status_code == 200, r.text
@@ -217,7 +153,7 @@ def test_atp_page_shows_buckets_inbound_and_promise_dates(
     assert row
     cells = re.findall(r'<td class="num">(?:<strong>)?([0-9.]+)', row.group(1))
     assert cells[0] == "10" and cells[4] == "1" and cells[5] == "9", cells
-    eta = (date.today() + timedelta(days=7)).isoformat()
+    eta = (date.today() + timedelta(days=INBOUND_DAYS)).isoformat()
     assert "PO-42" in html and f'datetime="{eta}"' in html
     assert "Promise dates at W1" in html
     assert 'for="s-sku"' in html
@@ -235,8 +171,21 @@ def test_atp_page_shows_buckets_inbound_and_promise_dates(
 def test_atp_page_names_the_bad_field(
     client: TestClient, hub: Hub, keys: Keys, params: dict[str, str], field: str
 ) -> None:
-    _stock(hub)
+    stock(hub)
     sign_in(client, keys.read)
     r = client.get("/console/stock", params=params)
     assert r.status_code == 422, r.text
     assert f"(field <code>{field}</code>)" in r.text, r.text
+
+
+def test_a_stale_page_does_not_heal_a_newer_report(
+    client: TestClient, hub: Hub, keys: Keys
+) -> None:
+    old = reconciled(hub)
+    token = sign_in(client, keys.admin)
+    newer = reconciled(hub)  # someone ran reconcile again meanwhile
+    r = client.post("/console/reconcile/erp/heal", data={"csrf": token, "run": old})
+    assert "replaced by a newer run" in r.text
+    assert hub.store.audit.page(action="reconcile.heal") == []
+    found = HEAL.search(r.text)
+    assert found and found.group(1) == newer, "the page offers the newer report's heal"

@@ -17,6 +17,7 @@ reconcile_reports = Table(
     Column("agreeing", Integer, nullable=False),
     Column("unreadable", Integer, nullable=False),
     Column("drifts", Integer, nullable=False),
+    Column("summary", Text, nullable=False),
     Column("document", Text, nullable=False),
     Column("healed_at", TS, nullable=True),
     Column("healed_by", String(255), nullable=True),

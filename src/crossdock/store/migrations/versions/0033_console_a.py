@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("agreeing", sa.Integer(), nullable=False),
         sa.Column("unreadable", sa.Integer(), nullable=False),
         sa.Column("drifts", sa.Integer(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("document", sa.Text(), nullable=False),
         sa.Column("healed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("healed_by", sa.String(length=255), nullable=True),
