@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
 from crossdock.errors import ConflictError, NotFound
 from crossdock.model.base import EntityType
 from crossdock.store import Store
-from crossdock.store import schema as t
 from crossdock.store.jsoncodec import dumps, loads
+from crossdock.store.reconcile_reports import NewReport, ReconcileReports, ReportRow
 from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.reconcile import Drift, DriftKind, ReconcileReport, Remedy
 
@@ -110,75 +108,73 @@ def _document(report: ReconcileReport) -> str:
     return dumps({"drifts": [d.as_dict() for d in report.drifts], "snapshot": snapshot})
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite gives naive UTC back
-        return value.replace(tzinfo=UTC)
-    return value
+def _stored(row: ReportRow) -> StoredReport:
+    summary = loads(row.summary)
+    return StoredReport(
+        row.system,
+        row.run_id,
+        row.ran_at,
+        row.actor,
+        row.records,
+        row.agreeing,
+        row.unreadable,
+        row.drifts,
+        [
+            DriftCount(EntityType(et), DriftKind(kind), Remedy(remedy), int(n))
+            for et, kind, remedy, n in summary.get("counts", [])
+        ],
+        [_drift(d) for d in summary.get("head", [])],
+        row.healed_at,
+        row.healed_by,
+        loads(row.healed) if row.healed else None,
+    )
 
 
 class ReconcileLog:
     """Saves and reads each system's last report in one store."""
 
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self.table = ReconcileReports(store)
 
     def save(self, report: ReconcileReport, *, actor: str, at: datetime | None = None) -> str:
         """Keep ``report`` as its system's last one (replacing any earlier); its run id."""
         run_id = uuid.uuid4().hex
-        values = {
-            "run_id": run_id,
-            "ran_at": at or datetime.now(UTC),
-            "actor": actor[:255],
-            "records": report.records,
-            "agreeing": report.agreeing,
-            "unreadable": report.unreadable,
-            "drifts": len(report.drifts),
-            "summary": _summary(report),
-            "document": _document(report),
-            "healed_at": None,
-            "healed_by": None,
-            "healed": None,
-        }
-        c = t.reconcile_reports.c
-        with self.store.write() as tx:
-            done = tx.conn.execute(
-                update(t.reconcile_reports).where(c.system == report.system).values(**values)
-            )
-            if done.rowcount == 0:
-                tx.conn.execute(t.reconcile_reports.insert().values(system=report.system, **values))
+        new = NewReport(
+            report.system,
+            actor,
+            report.records,
+            report.agreeing,
+            report.unreadable,
+            len(report.drifts),
+            _summary(report),
+            _document(report),
+        )
+        self.table.put(new, run_id, at or datetime.now(UTC))
         return run_id
 
     def latest(self) -> list[StoredReport]:
         """Every system's last report (its summary), by system name."""
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(*_SUMMARY).order_by(t.reconcile_reports.c.system)).all()
-        return [_stored(r._mapping) for r in rows]
+        return [_stored(r) for r in self.table.rows()]
 
     def get(self, system: str) -> StoredReport:
-        c = t.reconcile_reports.c
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(*_SUMMARY).where(c.system == system)).first()
-        if row is None:
+        found = self.table.rows(system)
+        if not found:
             raise NotFound(f"no reconciliation report for system {system!r}")
-        return _stored(row._mapping)
+        return _stored(found[0])
 
     def report(self, system: str, run_id: str) -> ReconcileReport:
         """The whole report of run ``run_id``: every drift, and the snapshot records to ingest."""
-        c = t.reconcile_reports.c
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(c.records, c.agreeing, c.unreadable, c.document).where(
-                    c.system == system, c.run_id == run_id
-                )
-            ).first()
-        if row is None:
+        found = self.table.rows(system)
+        text = self.table.document(system, run_id) if found else None
+        if text is None:
             raise NotFound(f"no reconciliation report of run {run_id} for system {system!r}")
-        doc = loads(row.document)
+        row = found[0]
+        doc = loads(text)
         report = ReconcileReport(
             system,
-            records=int(row.records),
-            agreeing=int(row.agreeing),
-            unreadable=int(row.unreadable),
+            records=row.records,
+            agreeing=row.agreeing,
+            unreadable=row.unreadable,
             drifts=[_drift(d) for d in doc.get("drifts", [])],
         )
         for item in doc.get("snapshot", []):
@@ -186,84 +182,25 @@ class ReconcileLog:
             report.snapshot[(change.entity_type, change.native_id)] = change
         return report
 
-    def claim(self, system: str, run_id: str, *, actor: str) -> ReconcileReport:
-        """Mark the report of run ``run_id`` as being healed by ``actor``; the whole report.
+    def claim(self, system: str, run_id: str, *, actor: str) -> None:
+        """Mark the report of run ``run_id`` as being healed by ``actor``.
 
         Once only: a second claim, or one for a run a newer one replaced, raises
         :class:`ConflictError`.
         """
-        c = t.reconcile_reports.c
-        with self.store.write() as tx:
-            done = tx.conn.execute(
-                update(t.reconcile_reports)
-                .where(c.system == system, c.run_id == run_id, c.healed_at.is_(None))
-                .values(healed_at=datetime.now(UTC), healed_by=actor[:255])
-            )
-        if done.rowcount != 1:
+        if not self.table.claim(system, run_id, actor):
             raise ConflictError(
                 f"the report of {system} was healed already or replaced by a newer run; "
                 "reload the page"
             )
-        return self.report(system, run_id)
 
     def record_outcome(self, system: str, run_id: str, outcome: dict[str, int]) -> None:
-        c = t.reconcile_reports.c
-        with self.store.write() as tx:
-            tx.conn.execute(
-                update(t.reconcile_reports)
-                .where(c.system == system, c.run_id == run_id)
-                .values(healed=dumps(outcome))
-            )
+        """What the heal of run ``run_id`` did (shown beside the report)."""
+        self.table.outcome(system, run_id, dumps(outcome))
 
     def release(self, system: str, run_id: str) -> None:
-        """Undo a claim whose heal failed before it applied anything, so it may be tried again."""
-        c = t.reconcile_reports.c
-        with self.store.write() as tx:
-            tx.conn.execute(
-                update(t.reconcile_reports)
-                .where(c.system == system, c.run_id == run_id, c.healed.is_(None))
-                .values(healed_at=None, healed_by=None)
-            )
-
-
-_C = t.reconcile_reports.c
-_SUMMARY = (
-    _C.system,
-    _C.run_id,
-    _C.ran_at,
-    _C.actor,
-    _C.records,
-    _C.agreeing,
-    _C.unreadable,
-    _C.drifts,
-    _C.summary,
-    _C.healed_at,
-    _C.healed_by,
-    _C.healed,
-)
-
-
-def _stored(row: Any) -> StoredReport:
-    summary = loads(row["summary"])
-    healed = row["healed"]
-    return StoredReport(
-        row["system"],
-        row["run_id"],
-        _aware(row["ran_at"]) or datetime.now(UTC),
-        row["actor"],
-        int(row["records"]),
-        int(row["agreeing"]),
-        int(row["unreadable"]),
-        int(row["drifts"]),
-        [
-            DriftCount(EntityType(et), DriftKind(kind), Remedy(remedy), int(n))
-            for et, kind, remedy, n in summary.get("counts", [])
-        ],
-        [_drift(d) for d in summary.get("head", [])],
-        _aware(row["healed_at"]),
-        row["healed_by"],
-        loads(healed) if healed else None,
-    )
+        """Undo a claim whose heal failed, so the report may be healed again."""
+        self.table.release(system, run_id)
 
 
 __all__ = ["HEAD", "DriftCount", "ReconcileLog", "StoredReport"]

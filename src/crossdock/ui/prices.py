@@ -1,7 +1,7 @@
 """Quote explorer: price lines for a customer and see every candidate rule and why it lost.
 
-The form is read as ``POST /v1/prices/quote?explain=true`` reads its body (the
-same :class:`~crossdock.api.routers.pricing.QuoteIn` model), and the answer is
+The form is held to the rules ``POST /v1/prices/quote?explain=true`` holds its
+body to (:class:`QuoteIn` repeats them: the console uses no API router), and the answer is
 the pricing service's explained quote, masked for the key as the API masks it
 (no cost behind the margin floor for a key that may not see cost). The form
 is a GET: a quote changes nothing, so a read key uses it too. Bad input (an
@@ -11,19 +11,20 @@ field, never an error page.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from crossdock.api.masking import cost_hidden, quote_lines_without_cost
-from crossdock.api.routers.pricing import QuoteIn
 from crossdock.app import Application
 from crossdock.config.pricing import TIE_BREAK
 from crossdock.errors import CrossdockError, InvalidInput
+from crossdock.model.values import CurrencyCode, DecimalValue, UnitCode
 from crossdock.services.pricing import QuoteLine, QuoteRequest
 from crossdock.services.pricing.book import line_dict
 from crossdock.ui.pages import application_of, page, render
@@ -35,6 +36,30 @@ ROWS = 5
 """Empty line rows the form offers (more come back when more were sent)."""
 MAX_LINES = 50
 _HEAD = ("customer", "ship_to", "channel", "currency", "date")
+
+
+Text64 = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class QuoteLineIn(BaseModel):
+    """One line of the form, held to the rules ``POST /v1/prices/quote`` holds its lines to."""
+
+    model_config = ConfigDict(extra="forbid")
+    sku: Text64
+    quantity: DecimalValue
+    unit: UnitCode | None = None
+
+
+class QuoteIn(BaseModel):
+    """The form's head and lines, held to the API's rules for a quote."""
+
+    model_config = ConfigDict(extra="forbid")
+    customer: Text64
+    ship_to: Text64 | None = None
+    channel: Text64 | None = None
+    currency: CurrencyCode | None = None
+    date: dt.date | None = None
+    lines: list[QuoteLineIn] = Field(min_length=1)
 
 
 @dataclass
@@ -96,7 +121,7 @@ def explain(application: Application, session: Session, body: QuoteIn) -> dict[s
         body.ship_to,
         body.channel,
         body.currency,
-        body.at,
+        None,
         body.date,
     )
     q = application.pricing.quote(req, explain=True)

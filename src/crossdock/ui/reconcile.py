@@ -134,9 +134,9 @@ def reconcile_page(request: Request) -> Response:
 
 def _heal(hub: Hub, system: str, run_id: str, actor: str) -> str:
     log = ReconcileLog(hub.store)
-    report = log.claim(system, run_id, actor=actor)
+    log.claim(system, run_id, actor=actor)
     try:
-        outcome = hub.heal(report, actor=actor)
+        outcome = hub.heal(log.report(system, run_id), actor=actor)
     except Exception:
         log.release(system, run_id)
         raise
