@@ -93,7 +93,7 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
     """``('lines', 0, 'quantity')`` → ``line 1 quantity``: the form's own words."""
     if len(loc) >= 3 and loc[0] == "lines" and isinstance(loc[1], int):
         return f"line {loc[1] + 1} {loc[2]}".replace("_", " ")
-    return ".".join(str(x) for x in loc).replace("_", "-")
+    return ".".join(str(x) for x in loc)  # the form's own input name (ship_to)
 
 
 def _body(form: QuoteForm) -> QuoteIn:

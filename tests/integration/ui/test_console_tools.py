@@ -126,6 +126,7 @@ def test_quote_explorer_explains_each_line(client: TestClient, hub: Hub, keys: K
     [
         ({"customer": "ACME", "sku": "W-1", "quantity": "lots"}, "line 1 quantity"),
         ({"customer": "NOBODY", "sku": "W-1", "quantity": "1"}, "customer"),
+        ({"customer": "ACME", "ship_to": "NOWHERE", "sku": "W-1", "quantity": "1"}, "ship_to"),
         ({"customer": "ACME"}, "lines"),
         ({"customer": "ACME", "sku": "W-1", "quantity": "1", "date": "someday"}, "date"),
     ],
