@@ -7,7 +7,9 @@ overview counts a real lag. Then, signed in through the console's own form,
 each page is asked for ``--rounds`` times through an in-process client
 (the app, its middleware and the store; no network): the overview, its
 refreshing partial, the exception queue, one exception, the parked list, a
-record's lineage and a search.
+record's lineage, a search; the reconciliation page (``--drifts`` drifts of the
+ERP kept as its last report), a five-line explained quote and the ATP of 20
+SKUs at two locations with inbound.
 
 Anchor, in the same run on the same store: ``GET /v1/routes``, the API's JSON
 answer of the same route status the overview shows. Printed per page: median
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import time
 import warnings
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crossdock.api import create_api_key, create_app
@@ -38,7 +41,9 @@ from crossdock.app import Application
 from crossdock.config.hub import HubConfig, RouteConfig, SystemConfig
 from crossdock.model.base import EntityType
 from crossdock.model.change import Change
+from crossdock.services.availability import ErpSnapshot
 from crossdock.store import NewParked, Store
+from crossdock.sync.reconcile_log import ReconcileLog
 from crossdock.sync.runtime import Hub
 from crossdock.ui import Signer
 
@@ -96,6 +101,41 @@ def _seed(hub: Hub, records: int, exceptions: int, parked: int) -> None:
             )
 
 
+def _seed_tools(hub: Hub, drifts: int) -> None:
+    """A kept reconciliation report, a customer with a price list, stock with inbound."""
+    ids = [f"SKU-{i:07d}" for i in range(drifts)]
+    report = hub.reconcile(
+        "erp", [_product(i, "999.99") for i in range(drifts)], check_missing=False
+    )
+    ReconcileLog(hub.store).save(report, actor="bench")
+    entries = [{"sku": s, "breaks": [{"min_quantity": "1", "value": "5.00"}]} for s in ids]
+    hub.ingestor.ingest(
+        [
+            Change("erp", EntityType.CUSTOMER, "ACME", {"account_number": "ACME"}),
+            Change(
+                "erp",
+                EntityType.PRICE_LIST,
+                "BASE",
+                {"code": "BASE", "kind": "base", "entries": entries},
+            ),
+        ]
+    )
+    eta = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    items = [
+        {
+            "sku": s,
+            "location": loc,
+            "on_hand": "100",
+            "inbound": [{"reference": f"PO-{s}", "quantity": "10", "eta": eta}],
+        }
+        for s in ids[:20]
+        for loc in ("W1", "W2")
+    ]
+    Application(hub).availability.feeds.apply_erp_snapshot(
+        ErpSnapshot.model_validate({"as_of": datetime.now(UTC).isoformat(), "items": items})
+    )
+
+
 def _time(client: TestClient, path: str, rounds: int, headers: dict[str, str]) -> list[float]:
     out = []
     for _ in range(rounds):
@@ -112,12 +152,14 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=100_000)
     ap.add_argument("--exceptions", type=int, default=1_000)
     ap.add_argument("--parked", type=int, default=50)
+    ap.add_argument("--drifts", type=int, default=2_000)
     ap.add_argument("--rounds", type=int, default=30)
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="console-bench-"))
     hub = Hub(_config(str(folder)), Store.open(f"sqlite:///{folder / 'hub.sqlite'}"))
     t0 = time.perf_counter()
     _seed(hub, args.records, args.exceptions, args.parked)
+    _seed_tools(hub, min(args.drifts, args.records))
     print(f"seeded in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     admin = create_api_key(hub.store, "bench", ["admin"])
     app = create_app(Application(hub), console_signer=Signer("bench"))
@@ -136,6 +178,10 @@ def main() -> None:
             "parked": "/console/parked?route=to-shop",
             "record": f"/console/records/product/{rec.id}",
             "search": "/console/records?q=nothing-like-it",
+            "reconcile": "/console/reconcile",
+            "quote": "/console/prices?customer=ACME&"
+            + "&".join(f"sku=SKU-{i:07d}&quantity={i + 1}&unit=" for i in range(5)),
+            "stock": "/console/stock?sku=" + ",".join(f"SKU-{i:07d}" for i in range(20)),
         }
         api = {"Authorization": f"Bearer {admin}"}
         anchor = statistics.median(_time(client, "/v1/routes", args.rounds, api))

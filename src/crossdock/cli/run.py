@@ -19,6 +19,7 @@ from crossdock.connectors.base import (
     SourceItem,
 )
 from crossdock.sync.reconcile import ReconcileReport
+from crossdock.sync.reconcile_log import ReconcileLog
 
 
 def sync(config: ConfigOpt = Path("crossdock.yaml"), store: StoreOpt = None) -> None:
@@ -100,8 +101,9 @@ def reconcile(
     """Compare a system's snapshot with the hub, field by field; report (and heal) the drift.
 
     A system the hub only writes to (Medusa) is read back by its destination and
-    compared with what its routes send. Exits 0 when the system agrees with the
-    hub, 1 when there is drift.
+    compared with what its routes send. The report is kept as the system's last
+    (the console's reconciliation page shows it and can heal it). Exits 0 when
+    the system agrees with the hub, 1 when there is drift.
     """
     with open_hub(config, store) as hub:
         connector = hub.connector(system)
@@ -132,8 +134,12 @@ def reconcile(
             if reads_back:  # a system the hub writes to: its destination reads itself back
                 hub.read_back(system, report)
         doc = report.as_dict()
+        log = ReconcileLog(hub.store)
+        run_id = log.save(report, actor=actor())  # the console shows each system's last report
         if heal and report.drifts:
+            log.claim(system, run_id, actor=actor())
             doc["healed"] = hub.heal(report, actor=actor())
+            log.record_outcome(system, run_id, doc["healed"])
     console.print_json(json.dumps(doc, default=str))
     if not report.in_sync:
         raise typer.Exit(1)

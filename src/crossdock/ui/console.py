@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from crossdock.ui import exceptions, parked, records, signin
+from crossdock.ui import exceptions, parked, prices, reconcile, records, signin, stock
 from crossdock.ui.overview import overview, route_health
 from crossdock.ui.pages import PREFIX, application_of, page, render, templates
 from crossdock.ui.session import Session, Signer
@@ -67,6 +67,8 @@ def install_console(app: FastAPI, signer: Signer | None = None) -> None:
         name="console-static",
     )
     for r in ROUTERS:
+        app.include_router(r, prefix=PREFIX, include_in_schema=False)
+    for r in (reconcile.router, prices.router, stock.router):
         app.include_router(r, prefix=PREFIX, include_in_schema=False)
 
 

@@ -228,6 +228,14 @@ def test_reconcile_a_full_erp_export_and_heal_the_hub(tmp_path: Path) -> None:
     cost = next(d for d in doc["drifts"] if d["kind"] == "different")
     assert (cost["field"], cost["system_value"], cost["hub_value"]) == ("cost", "0.12", "0.10")
     assert cost["remedy"] == "ingest" and doc["healed"]["changed"] == 1
+    from crossdock.store import Store
+    from crossdock.sync.reconcile_log import ReconcileLog
+
+    store = Store.open(f"sqlite:///{tmp_path / 'hub.sqlite'}")
+    kept = ReconcileLog(store).get("erp")  # the console shows it: the last run, healed
+    assert kept.drifts == 2 and kept.healed_by and kept.healed is not None
+    assert kept.healed["changed"] == 1
+    store.close()
     healed = runner.invoke(
         app, ["reconcile", "erp", "-f", str(drifted), "-c", str(cfg), "--partial"]
     )

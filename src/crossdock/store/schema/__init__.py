@@ -56,6 +56,7 @@ from crossdock.store.schema.orders import (
     order_steps,
     orders,
 )
+from crossdock.store.schema.reconcile import reconcile_reports
 from crossdock.store.schema.stock import (
     atp_publish_queue,
     inventory_event_keys,
@@ -106,6 +107,7 @@ __all__ = [
     "orders",
     "parked",
     "proposals",
+    "reconcile_reports",
     "record_keys",
     "records",
     "reservation_shipments",
