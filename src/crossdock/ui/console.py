@@ -54,6 +54,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     exceptions.router,
     parked.router,
     records.router,
+    reconcile.router,
+    prices.router,
+    stock.router,
 )
 """Every router of the console's pages, served under :data:`~crossdock.ui.pages.PREFIX`."""
 
@@ -67,8 +70,6 @@ def install_console(app: FastAPI, signer: Signer | None = None) -> None:
         name="console-static",
     )
     for r in ROUTERS:
-        app.include_router(r, prefix=PREFIX, include_in_schema=False)
-    for r in (reconcile.router, prices.router, stock.router):
         app.include_router(r, prefix=PREFIX, include_in_schema=False)
 
 
