@@ -12,11 +12,11 @@ certificate and its MIC compared with the one sent.
 Keys come from files the hub file names or from environment variables
 (:class:`~crossdock.connectors.edi_x12.config.PemSource`), never from the
 repository. pyas2lib is the ``crossdock[as2]`` extra, imported only when a
-partner has ``as2`` settings. Its crypto backend oscrypto, in its last release
-(1.3.0), cannot read the version string of OpenSSL 3.0.10 and later
-(wbond/oscrypto#78; fixed in its repository, not released): on such a machine
-the import fails until oscrypto is installed from its repository, and AS2 then
-answers 503 naming the cause instead of running half-way.
+partner has ``as2`` settings. Its crypto backend oscrypto, in its last PyPI
+release (1.3.0), cannot read the version string of OpenSSL 3.0.10 and later
+(wbond/oscrypto#78; fixed in Debian's python3-oscrypto and in its repository):
+on such a machine the import fails until the fixed oscrypto is installed, and
+AS2 then answers 503 naming the cause instead of running half-way.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def _lib() -> Any:
     except Exception as exc:  # its crypto backend refused to load (see the module doc)
         raise RetryableError(
             f"AS2 is unavailable in this process: pyas2lib's crypto backend (oscrypto) could "
-            f"not load ({exc}); on OpenSSL 3.0.10 or later install oscrypto from its "
-            f"repository (docs/connectors/edi_x12.md)",
+            f"not load ({exc}); on Debian/Ubuntu: apt-get install python3-oscrypto && "
+            f"scripts/as2-debian-oscrypto (docs/connectors/edi_x12.md)",
             code=ErrorCode.MISSING_DEPENDENCY,
         ) from exc
     return pyas2lib
