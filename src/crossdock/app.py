@@ -319,6 +319,15 @@ class Application:
             raise BadSignature(f"{system} does not send signed documents")
         return documents.receive_signed(headers, body, self.take_order, self)
 
+    def receive_signed_receipt(self, system: str, headers: dict[str, str], body: bytes) -> None:
+        """An asynchronous AS2 MDN for a partner; BadSignature when unproven (same refusals)."""
+        if system not in {s.name for s in self.hub.config.systems}:
+            raise BadSignature(f"no system {system!r}")
+        documents = self.hub.connector(system).documents()
+        if not isinstance(documents, SignedDocuments) or not documents.receives_signed():
+            raise BadSignature(f"{system} does not send signed documents")
+        documents.receive_signed_receipt(headers, body)
+
     def current(self, channel: str, order_number: str) -> Order | None:
         """:class:`~crossdock.connectors.base.OrderChanges`: see :meth:`current_order`."""
         return self.current_order(channel, order_number)

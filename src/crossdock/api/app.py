@@ -3,7 +3,8 @@
 OpenAPI 3.1 at ``/v1/openapi.json`` (interactive docs at ``/v1/docs``). Every
 error is an RFC 9457 problem document (see :mod:`crossdock.api.problems`);
 every route but ``GET /v1/health``, ``POST /v1/webhooks/{system}`` and
-``POST /v1/as2/{system}`` (both proven by their signature) needs an API key
+``POST /v1/as2/{system}`` with ``POST /v1/as2/{system}/mdn`` (all proven by their
+signature) needs an API key
 (see :mod:`crossdock.api.auth`).
 """
 

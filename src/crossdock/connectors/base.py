@@ -246,6 +246,8 @@ class SignedAnswer:
     status: int
     headers: dict[str, str]
     body: bytes
+    after: Callable[[], object] | None = None
+    """Work to run once the answer is sent (an asynchronous MDN's first attempt)."""
 
 
 @runtime_checkable
@@ -264,6 +266,10 @@ class SignedDocuments(Protocol):
         changes: OrderChanges | None = None,
     ) -> SignedAnswer:
         """Verify, process once, answer; ``BadSignature`` when the sender is not proven."""
+        ...
+
+    def receive_signed_receipt(self, headers: dict[str, str], body: bytes) -> None:
+        """A signed receipt (asynchronous AS2 MDN) for a document sent; BadSignature if unproven."""
         ...
 
 

@@ -38,7 +38,7 @@ RETRIES = Counter(
 )
 AS2_SENT = Counter(
     "crossdock_edi_as2_sent_total",
-    "AS2 sends to trading partners by outcome (processed, retry, failed).",
+    "AS2 sends to trading partners by outcome (processed, delivered, retry, failed).",
     ["partner", "outcome"],
     registry=REGISTRY,
 )

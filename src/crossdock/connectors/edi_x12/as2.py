@@ -4,19 +4,22 @@ Inbound, the partner's signature checked against its certificate *is* the
 authentication of the hub's AS2 route: a message that is not signed and
 encrypted for the hub, or whose signature does not verify, is refused as
 :class:`~crossdock.errors.BadSignature` before anything of it is read. A
-verified message yields its payload and the signed MDN (synchronous) that
-answers it. Outbound, a document is signed with the hub's key and encrypted
-to the partner's certificate; the partner's MDN is verified against that
-certificate and its MIC compared with the one sent.
+verified message yields its payload and the signed MDN that answers it, with
+the URL the partner asked it to be posted to when it wants it asynchronously
+(``Receipt-Delivery-Option``). Outbound, a document is signed with the hub's
+key and encrypted to the partner's certificate, asking for the MDN in the
+answer or, when ``mdn_url`` is set, posted later to that URL; either way the
+MDN is verified against the partner's certificate and its MIC compared with
+the one sent.
 
 Keys come from files the hub file names or from environment variables
 (:class:`~crossdock.connectors.edi_x12.config.PemSource`), never from the
 repository. pyas2lib is the ``crossdock[as2]`` extra, imported only when a
-partner has ``as2`` settings. Its crypto backend oscrypto, in its last release
-(1.3.0), cannot read the version string of OpenSSL 3.0.10 and later
-(wbond/oscrypto#78; fixed in its repository, not released): on such a machine
-the import fails until oscrypto is installed from its repository, and AS2 then
-answers 503 naming the cause instead of running half-way.
+partner has ``as2`` settings. Its crypto backend oscrypto, in its last PyPI
+release (1.3.0), cannot read the version string of OpenSSL 3.0.10 and later
+(wbond/oscrypto#78; fixed in Debian's python3-oscrypto and in its repository):
+on such a machine the import fails until the fixed oscrypto is installed, and
+AS2 then answers 503 naming the cause instead of running half-way.
 """
 
 from __future__ import annotations
@@ -40,6 +43,16 @@ _REFUSALS = (
 )
 
 
+# pyas2lib's own answers when it could not verify an MDN (as opposed to the partner's
+# verified disposition): such an MDN proves nothing and changes nothing
+_UNPROVEN_MDN = (
+    "Expected signed MDN",
+    "Failed to parse received MDN",
+    "mdn-not-found",
+    "original-message-not-found",
+)
+
+
 def _lib() -> Any:
     try:
         import pyas2lib
@@ -51,8 +64,8 @@ def _lib() -> Any:
     except Exception as exc:  # its crypto backend refused to load (see the module doc)
         raise RetryableError(
             f"AS2 is unavailable in this process: pyas2lib's crypto backend (oscrypto) could "
-            f"not load ({exc}); on OpenSSL 3.0.10 or later install oscrypto from its "
-            f"repository (docs/connectors/edi_x12.md)",
+            f"not load ({exc}); on Debian/Ubuntu: apt-get install python3-oscrypto && "
+            f"scripts/as2-debian-oscrypto (docs/connectors/edi_x12.md)",
             code=ErrorCode.MISSING_DEPENDENCY,
         ) from exc
     return pyas2lib
@@ -68,6 +81,8 @@ class Received:
     duplicate: bool
     mdn_headers: dict[str, str]
     mdn_body: bytes
+    mdn_url: str | None = None
+    """Where the partner wants the MDN posted (asynchronous), or None: in the answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +131,7 @@ class As2Link:
                 sign_key_pass=password,
                 decrypt_key=key,
                 decrypt_key_pass=password,
+                mdn_url=settings.mdn_url,
             )
             self.partner = lib.Partner(
                 as2_name=settings.theirs,
@@ -124,7 +140,7 @@ class As2Link:
                 sign=True,
                 encrypt=True,
                 enc_alg=settings.encryption,
-                mdn_mode="SYNC",
+                mdn_mode="ASYNC" if settings.mdn_url else "SYNC",
                 mdn_digest_alg="sha256",
             )
         except Exception as exc:  # pyas2lib raises its own and oscrypto's errors
@@ -173,6 +189,7 @@ class As2Link:
         payload = msg.payload.get_payload(decode=True) or b""
         mdn_headers = dict(mdn.headers) if mdn is not None else {}
         mdn_body = mdn.content if mdn is not None else b""
+        mdn_url = getattr(mdn, "mdn_url", None) if mdn is not None else None
         return Received(
             message_id=msg.message_id,
             payload=payload,
@@ -180,6 +197,7 @@ class As2Link:
             duplicate=duplicate,
             mdn_headers={k: str(v) for k, v in mdn_headers.items()},
             mdn_body=mdn_body if isinstance(mdn_body, bytes) else str(mdn_body).encode(),
+            mdn_url=str(mdn_url).strip() if mdn_url else None,
         )
 
     # -- outbound ----------------------------------------------------------------------------
@@ -206,6 +224,35 @@ class As2Link:
             lambda mid, _rcpt: out.message if mid == out.message_id else None,
         )
         return str(status or "failed/Failure"), str(detail or "")
+
+    def verify_async_mdn(
+        self, headers: Mapping[str, str], body: bytes, sent: Callable[[str], bytes | None]
+    ) -> tuple[str, str, str]:
+        """An MDN posted to the hub: (original message id, disposition, detail).
+
+        ``sent`` answers the MIC of a message the hub sent under that id and still
+        waits an MDN for (None: no such message). An MDN that is not signed by the
+        partner, or answers no such message, is BadSignature: it changes nothing.
+        """
+        lib = _lib()
+        found: dict[str, str] = {}
+
+        def find(mid: str, _rcpt: str) -> Any:
+            mic = sent(mid)
+            if mic is None:
+                return None
+            msg = lib.Message(self.org, self.partner)
+            msg.message_id, msg.mic = mid, mic
+            found["id"] = mid
+            return msg
+
+        status, detail = lib.Mdn().parse(raw_message(headers, body), find)
+        status, detail = str(status or ""), str(detail or "")
+        if "id" not in found:
+            raise BadSignature(f"AS2 MDN refused: it answers no message waiting for one ({detail})")
+        if status == "failed/Failure" and detail.startswith(_UNPROVEN_MDN):
+            raise BadSignature(f"AS2 MDN refused: {detail}")
+        return found["id"], status, detail
 
 
 __all__ = ["As2Link", "Outgoing", "Received", "raw_message"]

@@ -97,6 +97,12 @@ class As2Settings(_Strict):
     encryption: Literal["aes_128_cbc", "aes_192_cbc", "aes_256_cbc", "tripledes_192_cbc"] = (
         "aes_256_cbc"
     )
+    mdn_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="the hub's AS2 MDN endpoint as the partner reaches it: set, outbound "
+        "messages ask for an asynchronous MDN posted there (POST /v1/as2/{system}/mdn)",
+    )
     mdn_deadline_seconds: int = Field(default=900, ge=1, description="no MDN by then: an alert")
     retry_seconds: float = Field(default=30.0, gt=0, description="first backoff; doubles")
     retry_max_seconds: float = Field(default=1800.0, gt=0)

@@ -108,6 +108,7 @@ class EdiExchange:
             self.mailbox.drop.move(path, self.mailbox.drop.processed)
         if self.as2 is not None:
             self.as2.send_pending(time.time())
+            self.as2.send_mdns(time.time())
         return report
 
     # -- AS2 ------------------------------------------------------------------------------------
@@ -126,7 +127,13 @@ class EdiExchange:
             raise BadSignature(f"{self.system} does not send by AS2")
         self._changes = changes
         got = self.as2.receive(self, headers, body, intake)
-        return SignedAnswer(got.status, got.headers, got.body)
+        return SignedAnswer(got.status, got.headers, got.body, got.after)
+
+    def receive_signed_receipt(self, headers: dict[str, str], body: bytes) -> None:
+        """An asynchronous AS2 MDN for a message the hub sent; BadSignature when unproven."""
+        if self.as2 is None:
+            raise BadSignature(f"{self.system} does not send by AS2")
+        self.as2.receive_mdn(headers, body)
 
     def _refuse(self, path: Path, reason: str, report: ExchangeReport) -> None:
         exc = NewException(
