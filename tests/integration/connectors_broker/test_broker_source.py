@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,16 +119,16 @@ class TestBrokerSourceContract(SourceContract):
         h.connector.close()
 
 
-def _hub(tmp_path: Path, bus: Any) -> Hub:
+def _hub(store_url: str, bus: Any) -> Hub:
     cfg = HubConfig(
         systems=[_system(bus)],
         ownership={EntityType.PRODUCT: {"owner": "wms"}},  # type: ignore[dict-item]
     )
-    return Hub(cfg, Store.open(f"sqlite:///{tmp_path}/h.sqlite"))
+    return Hub(cfg, Store.open(store_url))
 
 
 def test_messages_ingest_once_and_a_poison_message_is_filed_and_acked(
-    tmp_path: Path, bus: Any
+    store_url: str, bus: Any
 ) -> None:
     bus.publish(
         [
@@ -140,7 +139,7 @@ def test_messages_ingest_once_and_a_poison_message_is_filed_and_acked(
             ("a-2-again", _body("A", description="newer", changed_at="2026-01-01T00:01:00Z")),
         ]
     )
-    hub = _hub(tmp_path, bus)
+    hub = _hub(store_url, bus)
     try:
         summary = hub.pull()
         assert summary.units == 1
@@ -159,10 +158,10 @@ def test_messages_ingest_once_and_a_poison_message_is_filed_and_acked(
 
 
 def test_a_unit_whose_ingest_failed_is_not_acked_and_applies_once_later(
-    tmp_path: Path, bus: Any, monkeypatch: pytest.MonkeyPatch
+    store_url: str, bus: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bus.publish([(f"m-{i}", _body(f"S-{i}")) for i in range(10)])
-    hub = _hub(tmp_path, bus)
+    hub = _hub(store_url, bus)
     try:
         real = hub.ingestor.ingest
         calls = {"n": 0}
