@@ -124,8 +124,8 @@ def test_every_version_reaches_the_stream_once_and_in_order(store_url: str, stre
         _ingest(hub, 3)
         _catch_up(hub)
         _assert_exactly_once_in_order(hub, stream, 3)
-        status = hub.connector("bus").status()  # type: ignore[attr-defined]
-        assert status["connected"] is True and status["unconfirmed"] == 0
+        (link,) = hub.system_links(timeout=10)
+        assert (link.system, link.link.connected, link.link.unconfirmed) == ("bus", True, 0)
         scrape = render().decode()
         assert 'crossdock_broker_connected{system="bus"} 1.0' in scrape
         assert 'crossdock_broker_unconfirmed_publishes{system="bus"} 0.0' in scrape
