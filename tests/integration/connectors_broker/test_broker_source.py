@@ -184,3 +184,57 @@ def test_a_unit_whose_ingest_failed_is_not_acked_and_applies_once_later(
         assert hub.pull().units == 0
     finally:
         hub.close()
+
+
+def test_one_stream_carrying_two_entity_types_maps_each_by_its_type_field(
+    store_url: str, bus: Any
+) -> None:
+    consume = {k: v for k, v in bus.settings["consume"].items() if k != "map"}
+    bus.settings = {
+        **bus.settings,
+        "consume": {
+            **consume,
+            "by": {"field": "kind"},
+            "maps": {
+                "item": {
+                    "entity": "product",
+                    "id": ["sku"],
+                    "columns": {"sku": "sku", "description": "description"},
+                },
+                "account": {
+                    "entity": "customer",
+                    "id": ["account_number"],
+                    "columns": {"account_number": "account_number", "name": "name"},
+                },
+            },
+        },
+    }
+    bus.publish(
+        [
+            ("i-1", json.dumps({"kind": "item", "sku": "A", "description": "a"}).encode()),
+            (
+                "c-1",
+                json.dumps({"kind": "account", "account_number": "C1", "name": "Acme"}).encode(),
+            ),
+            ("x-1", json.dumps({"kind": "vendor", "code": "V1"}).encode()),
+        ]
+    )
+    cfg = HubConfig(
+        systems=[_system(bus)],
+        ownership={
+            EntityType.PRODUCT: {"owner": "wms"},  # type: ignore[dict-item]
+            EntityType.CUSTOMER: {"owner": "wms"},  # type: ignore[dict-item]
+        },
+    )
+    hub = Hub(cfg, Store.open(store_url))
+    try:
+        hub.pull()
+        (product,) = hub.store.records.page(EntityType.PRODUCT)
+        assert product.data["description"] == "a"
+        (customer,) = hub.store.records.page(EntityType.CUSTOMER)
+        assert customer.data["name"] == "Acme"
+        (exc,) = hub.store.exceptions.page()
+        assert "'kind' is 'vendor'" in exc.reason and "account, item" in exc.reason
+        assert hub.pull().units == 0  # the unknown type was filed and acked, not redelivered
+    finally:
+        hub.close()
