@@ -1,8 +1,10 @@
-"""`crossdock status`: routes, exceptions, records, orders, EDI gaps and late 997s.
+"""`crossdock status`: routes, systems' links, exceptions, records, orders, EDI gaps, late 997s.
 
-Routes show lag, last success and parked records; a functional group sent to
-a trading partner and still without its 997 after the partner's deadline is
-an alert line.
+Routes show lag, last success and parked records; systems that can say (the
+brokers) show whether they answer now and their lag (a source's pending
+messages, a destination's unconfirmed publishes), within a few seconds even
+with a broker down; a functional group sent to a trading partner and still
+without its 997 after the partner's deadline is an alert line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def status(
     with open_app(config, store, read_only=True) as application:
         hub = application.hub
         rows = hub.route_status()
+        links = hub.system_links()  # each asked with a short timeout: a broker down is a line
         open_exc = hub.store.exceptions.count()
         counts = hub.store.records.count()
         by_status = hub.store.orders.count_by_status()
@@ -59,6 +62,18 @@ def status(
                         "last_error": r.last_error,
                     }
                     for r in rows
+                ],
+                "systems": [
+                    {
+                        "system": s.system,
+                        "kind": s.kind,
+                        "connected": s.link.connected,
+                        "detail": s.link.detail,
+                        "where": s.link.where,
+                        "pending": s.link.pending,
+                        "unconfirmed": s.link.unconfirmed,
+                    }
+                    for s in links
                 ],
                 "records": counts,
                 "open_exceptions": open_exc,
@@ -109,6 +124,23 @@ def status(
             r.last_error or "",
         )
     console.print(table)
+    if links:
+        systems = Table(title="systems")
+        for col in ("system", "kind", "where"):
+            systems.add_column(col, no_wrap=True)
+        for col in ("pending", "unconfirmed"):
+            systems.add_column(col, justify="right", no_wrap=True)
+        systems.add_column("link", overflow="fold")
+        for s in links:
+            systems.add_row(
+                s.system,
+                s.kind,
+                s.link.where,
+                _count(s.link.pending),
+                _count(s.link.unconfirmed),
+                s.link.detail,
+            )
+        console.print(systems)
     listed = ", ".join(f"{entity} {n:,}" for entity, n in sorted(counts.items())) or "none"
     console.print(f"records: {listed}", highlight=False)
     console.print(f"open exceptions: {open_exc:,}", highlight=False)
@@ -142,6 +174,10 @@ def status(
         console.print(
             f"alert {a.name}: {state} since {when_text(a.since)} ({a.message})", highlight=False
         )
+
+
+def _count(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
 
 
 __all__ = ["status"]

@@ -331,6 +331,24 @@ class ErpOrders(Protocol):
 S = TypeVar("S", bound=BaseModel)
 
 
+@dataclass(frozen=True, slots=True)
+class LinkStatus:
+    """How a connector's link to its system stands, asked with a short timeout.
+
+    ``detail`` is ``connected`` or ``unreachable: <reason>``. ``pending`` is the
+    source side's lag as the system counts it (messages waiting or delivered and
+    not yet acknowledged); ``unconfirmed`` the destination side's (sends this
+    process made that the system has not yet confirmed). ``None``: not a side of
+    this system, or not known while unreachable.
+    """
+
+    connected: bool
+    detail: str
+    where: str = ""
+    pending: int | None = None
+    unconfirmed: int | None = None
+
+
 class Connector(Generic[S]):
     """Base of a connector kind: ``class Files(Connector[FilesSettings])``.
 
@@ -382,6 +400,14 @@ class Connector(Generic[S]):
 
     def notifier(self) -> Notifier | None:
         """The system as a receiver of the hub's own notices (alerts), if it is one."""
+        return None
+
+    def link_status(self, timeout: float) -> LinkStatus | None:
+        """Whether the system answers now, and its lag; ``None``: this kind has no link to check.
+
+        Must answer within about ``timeout`` seconds and never raise: a system that
+        cannot be reached is ``connected=False`` with the reason.
+        """
         return None
 
     def bind_store(self, store: Store) -> None:
@@ -502,6 +528,7 @@ __all__ = [
     "FileSource",
     "InboundUnit",
     "IntakeAnswer",
+    "LinkStatus",
     "Mismatch",
     "MismatchKind",
     "OrderChanges",

@@ -47,6 +47,7 @@ from crossdock.sync.changes_codec import change_from_json, change_to_json
 from crossdock.sync.delivery import DeliveryReport, Lease, RouteWorker
 from crossdock.sync.guards import DestinationGuard
 from crossdock.sync.ingest import Ingestor, IngestReport
+from crossdock.sync.links import SystemLink, system_links
 from crossdock.sync.readback import read_back
 from crossdock.sync.reconcile import Reconciler, ReconcileReport, Remedy
 
@@ -537,6 +538,10 @@ class Hub:
         return out
 
     # -- status -----------------------------------------------------------------------------
+    def system_links(self, timeout: float = 3.0) -> list[SystemLink]:
+        """Each system that can say: connected or why not, and its lag (see ``sync.links``)."""
+        return system_links(self, timeout)
+
     def route_status(self) -> list[RouteStatus]:
         head = self.store.outbox.last_seq()
         parked = self.store.parked.count_by_route()

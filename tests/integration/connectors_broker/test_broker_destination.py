@@ -224,7 +224,13 @@ def test_nats_a_repeated_delivery_is_stored_once_and_versions_keep_their_order(
         for v in range(1, 6):
             dest.push([_delivery(1, v), _delivery(2, v)])
             dest.push([_delivery(1, v)])  # a retry after a lost confirm
-        assert c.status() == {"broker": "nats", "connected": True, "unconfirmed": 0}
+        link = c.link_status(10)
+        assert (link.connected, link.detail, link.unconfirmed, link.pending) == (
+            True,
+            "connected",
+            0,
+            None,
+        )
     finally:
         c.close()
     ids = [m.headers["Nats-Msg-Id"] for m in run(stream_messages(nats_stream))]
@@ -268,6 +274,8 @@ def test_an_unreachable_broker_is_a_retryable_error() -> None:
         assert dest is not None
         with pytest.raises(RetryableError):
             dest.push([_delivery(1)])
-        assert c.status()["connected"] is False
+        link = c.link_status(1)
+        assert link.connected is False
+        assert link.detail.startswith("unreachable: 127.0.0.1:1: "), link.detail
     finally:
         c.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from brokers import (
@@ -41,7 +40,7 @@ pytestmark = pytest.mark.integration
 ROUTE = "to-bus"
 
 
-def _hub(tmp_path: Path, url: str, stream: str) -> Hub:
+def _hub(store_url: str, url: str, stream: str) -> Hub:
     cfg = HubConfig(
         systems=[
             SystemConfig(name="erp", kind="files"),
@@ -69,7 +68,7 @@ def _hub(tmp_path: Path, url: str, stream: str) -> Hub:
             )
         ],
     )
-    return Hub(cfg, Store.open(f"sqlite:///{tmp_path}/h.sqlite"))
+    return Hub(cfg, Store.open(store_url))
 
 
 def _ingest(hub: Hub, rounds: int, n: int = 40, first: int = 0) -> None:
@@ -119,14 +118,14 @@ def stream() -> Iterator[str]:
     run(delete_stream(name))
 
 
-def test_every_version_reaches_the_stream_once_and_in_order(tmp_path: Path, stream: str) -> None:
-    hub = _hub(tmp_path, NATS_URL, stream)
+def test_every_version_reaches_the_stream_once_and_in_order(store_url: str, stream: str) -> None:
+    hub = _hub(store_url, NATS_URL, stream)
     try:
         _ingest(hub, 3)
         _catch_up(hub)
         _assert_exactly_once_in_order(hub, stream, 3)
-        status = hub.connector("bus").status()  # type: ignore[attr-defined]
-        assert status["connected"] is True and status["unconfirmed"] == 0
+        (link,) = hub.system_links(timeout=10)
+        assert (link.system, link.link.connected, link.link.unconfirmed) == ("bus", True, 0)
         scrape = render().decode()
         assert 'crossdock_broker_connected{system="bus"} 1.0' in scrape
         assert 'crossdock_broker_unconfirmed_publishes{system="bus"} 0.0' in scrape
@@ -134,9 +133,9 @@ def test_every_version_reaches_the_stream_once_and_in_order(tmp_path: Path, stre
         hub.close()
 
 
-def test_a_dropped_connection_and_an_outage_lose_nothing(tmp_path: Path, stream: str) -> None:
+def test_a_dropped_connection_and_an_outage_lose_nothing(store_url: str, stream: str) -> None:
     proxy = Proxy(("127.0.0.1", 4222))
-    hub = _hub(tmp_path, f"nats://127.0.0.1:{proxy.port}", stream)
+    hub = _hub(store_url, f"nats://127.0.0.1:{proxy.port}", stream)
     try:
         _ingest(hub, 1)
         hub.deliver()
@@ -156,7 +155,7 @@ def test_a_dropped_connection_and_an_outage_lose_nothing(tmp_path: Path, stream:
         proxy.close()
 
 
-def test_rabbitmq_a_dropped_connection_and_an_outage_lose_nothing(tmp_path: Path) -> None:
+def test_rabbitmq_a_dropped_connection_and_an_outage_lose_nothing(store_url: str) -> None:
     reachable(AMQP_URL)
     exchange, queue = unique("t.route."), unique("t.route.q.")
     run(bind_queue(exchange, queue))
@@ -187,7 +186,7 @@ def test_rabbitmq_a_dropped_connection_and_an_outage_lose_nothing(tmp_path: Path
             )
         ],
     )
-    hub = Hub(cfg, Store.open(f"sqlite:///{tmp_path}/h.sqlite"))
+    hub = Hub(cfg, Store.open(store_url))
     try:
         _ingest(hub, 1)
         hub.deliver()

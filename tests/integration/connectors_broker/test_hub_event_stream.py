@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from brokers import NATS_URL, delete_stream, reachable, run, stream_messages, unique
@@ -69,9 +68,9 @@ def _changes(round_: int, n: int = 20) -> list[Change]:
 
 
 def test_every_committed_event_reaches_the_stream_across_restarts(
-    tmp_path: Path, stream: str
+    store_url: str, stream: str
 ) -> None:
-    url = f"sqlite:///{tmp_path}/h.sqlite"
+    url = store_url
     for round_ in range(4):
         hub = Hub(_config(stream), Store.open(url))
         try:

@@ -21,6 +21,7 @@ from crossdock.api.routers import (
     proposals,
     records,
     routes,
+    systems,
     webhooks,
 )
 
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     events.router,
     exceptions.router,
     routes.router,
+    systems.router,
     proposals.router,
     webhooks.router,
     as2.router,

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from crossdock.connectors.broker.config import BrokerSettings
 from crossdock.connectors.broker.errors import unavailable
@@ -150,6 +152,10 @@ class Publisher(Protocol):
 
     async def publish(self, messages: Sequence[Message]) -> list[BaseException | None]: ...
 
+    async def check(self) -> None:
+        """One round trip to the broker (opening the connection if need be); raises if none."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -204,6 +210,7 @@ class NatsPublisher:
         self.unconfirmed = 0
         self._nc: Any = None
         self._js: Any = None
+        self._opening = asyncio.Lock()  # a status check and a publish must not open two
 
     @property
     def connected(self) -> bool:
@@ -213,20 +220,32 @@ class NatsPublisher:
     def started(self) -> bool:
         return self._nc is not None
 
+    async def _connect(self) -> Any:
+        async with self._opening:
+            if self._nc is None or self._nc.is_closed:
+                self._nc = await open_nats(self.settings, self.password)
+                self._js = None
+            return self._nc
+
     async def _ensure(self) -> Any:
         from nats.js.errors import NotFoundError
 
-        if self._nc is None or self._nc.is_closed:
-            self._nc = await open_nats(self.settings, self.password)
-            self._js = self._nc.jetstream(timeout=self.settings.timeout_seconds)
+        nc = await self._connect()
+        if self._js is None:
+            js = nc.jetstream(timeout=self.settings.timeout_seconds)
             if self.settings.stream and self.settings.declare:
                 try:
-                    await self._js.stream_info(self.settings.stream)
+                    await js.stream_info(self.settings.stream)
                 except NotFoundError:
-                    await self._js.add_stream(
+                    await js.add_stream(
                         name=self.settings.stream, subjects=self.settings.subjects_of_stream()
                     )
+            self._js = js
         return self._js
+
+    async def check(self) -> None:
+        nc = await self._connect()
+        await nc.flush(timeout=self.settings.timeout_seconds)
 
     async def publish(self, messages: Sequence[Message]) -> list[BaseException | None]:
         from nats.js.errors import APIError, NoStreamResponseError
@@ -274,6 +293,7 @@ class RabbitPublisher:
         self._conn: Any = None
         self._channel: Any = None
         self._exchange: Any = None
+        self._opening = asyncio.Lock()  # a status check and a publish must not open two
 
     @property
     def connected(self) -> bool:
@@ -283,11 +303,24 @@ class RabbitPublisher:
     def started(self) -> bool:
         return self._conn is not None
 
-    async def _ensure(self) -> Any:
+    async def _connect(self) -> Any:
+        async with self._opening:
+            if self._conn is None or self._conn.is_closed:
+                self._conn = await open_amqp(self.settings, self.password)
+                self._channel = None
+            return self._conn
 
-        if self._conn is None or self._conn.is_closed:
-            self._conn = await open_amqp(self.settings, self.password)
-            self._channel = None
+    async def check(self) -> None:
+        try:
+            conn = await self._connect()
+            channel = await conn.channel()  # a round trip: a dead socket shows here
+            await channel.close()
+        except BaseException:
+            await self._reset()
+            raise
+
+    async def _ensure(self) -> Any:
+        await self._connect()
         if self._channel is None or self._channel.is_closed:
             self._channel = await self._conn.channel(publisher_confirms=True, on_return_raises=True)
             name = self.settings.exchange or ""
@@ -358,4 +391,33 @@ def where(settings: BrokerSettings) -> str:
     return f"{settings.broker} {settings.url.split('@')[-1]}"
 
 
-__all__ = ["LoopThread", "Publisher", "Rejected", "publisher", "unavailable", "where"]
+async def why_unreachable(settings: BrokerSettings, timeout: float) -> tuple[bool, str]:
+    """Whether the broker's port takes a TCP connection, and the reason worded for a person.
+
+    nats-py keeps retrying a refused connect without saying so, and both clients
+    word a refusal "Connect call failed"; the socket itself says which it was.
+    """
+    u = urlsplit(settings.url)
+    host = u.hostname or "localhost"
+    port = u.port or (4222 if settings.broker == "nats" else 5672)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except TimeoutError:
+        return False, f"no TCP connection to {host}:{port} within {timeout:g}s"
+    except OSError as exc:
+        return False, f"{host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}"
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
+    return True, f"{host}:{port} takes connections but the broker gave no answer in {timeout:g}s"
+
+
+__all__ = [
+    "LoopThread",
+    "Publisher",
+    "Rejected",
+    "publisher",
+    "unavailable",
+    "where",
+    "why_unreachable",
+]

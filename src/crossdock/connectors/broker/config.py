@@ -46,12 +46,45 @@ _SCHEMES: dict[str, BrokerName] = {
 }
 
 
+class MapSelector(BaseModel):
+    """Several entity types on one stream or queue: a header or a body field picks the map.
+
+    Example: ``by: {header: ce-type}`` with ``maps: {dev.acme.item: {entity: product,
+    ...}, dev.acme.account: {entity: customer, ...}}``; a value not listed takes the
+    source's ``map`` if it has one, else the message is filed as a business exception.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    header: str | None = Field(default=None, description="the message header naming the type")
+    field: str | None = Field(
+        default=None,
+        description="the top-level body field naming the type (of a CloudEvent's data)",
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> MapSelector:
+        if (self.header is None) == (self.field is None):
+            raise ValueError("give exactly one of header or field")
+        return self
+
+
 class ConsumeSettings(BaseModel):
     """The system as a source: a JetStream durable consumer or a RabbitMQ queue."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    map: FieldMap = Field(description="how a message body becomes a change (the field map)")
+    map: FieldMap | None = Field(
+        default=None,
+        description="how a message body becomes a change (the field map); with maps: the "
+        "map of a message whose type maps does not list",
+    )
+    by: MapSelector | None = Field(
+        default=None, description="with maps: where a message says its type"
+    )
+    maps: dict[str, FieldMap] = Field(
+        default_factory=dict, description="field map per message type (the value by names)"
+    )
     stream: str | None = Field(default=None, description="NATS: the stream to consume")
     durable: str | None = Field(
         default=None,
@@ -67,6 +100,14 @@ class ConsumeSettings(BaseModel):
     ack_wait_seconds: float = Field(
         default=30, gt=0, description="NATS: redelivery after this long without an ack"
     )
+
+    @model_validator(mode="after")
+    def _maps(self) -> ConsumeSettings:
+        if (self.by is None) != (not self.maps):
+            raise ValueError("by and maps go together (one stream carrying several types)")
+        if self.map is None and not self.maps:
+            raise ValueError("map (or by and maps) is required")
+        return self
 
 
 class BrokerSettings(BaseModel):
@@ -161,4 +202,4 @@ class BrokerSettings(BaseModel):
         return [f"{head}.>"]
 
 
-__all__ = ["BrokerName", "BrokerSettings", "ConsumeSettings", "ContentMode"]
+__all__ = ["BrokerName", "BrokerSettings", "ConsumeSettings", "ContentMode", "MapSelector"]

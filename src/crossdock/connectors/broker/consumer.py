@@ -63,6 +63,7 @@ class NatsConsumer:
         self.password = password
         self._nc: Any = None
         self._sub: Any = None
+        self._opening = asyncio.Lock()  # a status check and a pull must not open two
 
     @property
     def connected(self) -> bool:
@@ -73,6 +74,10 @@ class NatsConsumer:
         return self._nc is not None
 
     async def _ensure(self) -> Any:
+        async with self._opening:
+            return await self._open()
+
+    async def _open(self) -> Any:
         from nats.js.api import AckPolicy, ConsumerConfig
 
         if self._nc is None or self._nc.is_closed:
@@ -152,6 +157,7 @@ class RabbitConsumer:
         self._conn: Any = None
         self._channel: Any = None
         self._queue: Any = None
+        self._opening = asyncio.Lock()  # a status check and a pull must not open two
 
     @property
     def connected(self) -> bool:
@@ -162,7 +168,10 @@ class RabbitConsumer:
         return self._conn is not None
 
     async def _ensure(self) -> Any:
+        async with self._opening:
+            return await self._open()
 
+    async def _open(self) -> Any:
         if self._conn is None or self._conn.is_closed:
             self._conn = await open_amqp(self.settings, self.password)
             self._channel = None
@@ -180,10 +189,13 @@ class RabbitConsumer:
         except BaseException:
             # a dead socket aio-pika's plain connection missed: start afresh next time (the
             # unacked messages of the old channel go back to the queue with it)
-            conn, self._conn, self._channel = self._conn, None, None
-            if conn is not None:
-                await close_amqp(conn)
+            await self._reset()
             raise
+
+    async def _reset(self) -> None:
+        conn, self._conn, self._channel = self._conn, None, None
+        if conn is not None:
+            await close_amqp(conn)
 
     async def _fetch(self) -> list[Received]:
         queue = await self._ensure()
@@ -222,8 +234,13 @@ class RabbitConsumer:
             await m.handle.nack(requeue=True)
 
     async def pending(self) -> int:
-        await self._ensure()
-        q = await self._channel.declare_queue(self.c.queue, passive=True)
+        """Messages ready in the queue (RabbitMQ's count leaves out those delivered, unacked)."""
+        try:
+            await self._ensure()
+            q = await self._channel.declare_queue(self.c.queue, passive=True)
+        except Exception:
+            await self._reset()  # a refused or dead connection: the next call opens afresh
+            raise
         return int(q.declaration_result.message_count or 0)
 
     async def close(self) -> None:

@@ -28,14 +28,16 @@ from crossdock.connectors.broker.config import ConsumeSettings
 from crossdock.connectors.broker.consumer import Consumer, Received
 from crossdock.connectors.broker.errors import unavailable
 from crossdock.connectors.broker.mapper import parse_body
-from crossdock.connectors.kit.fieldmap import RowProblem, plan_for_json
+from crossdock.connectors.kit.fieldmap import JsonColumnsPlan, ObjectPlan, RowProblem, plan_for_json
 from crossdock.connectors.kit.fieldmap.rows import parse_timestamp
 from crossdock.errors import ErrorCode, RetryableError
+from crossdock.model.base import EntityType
 from crossdock.model.change import Change
 from crossdock.observability import metrics
 
 RAW_CHARS = 4000
 T = TypeVar("T")
+JsonPlan = JsonColumnsPlan | ObjectPlan
 
 
 class BrokerSource:
@@ -57,7 +59,8 @@ class BrokerSource:
         self.loop = loop
         self.timeout = timeout
         self.where = where
-        self._plan = plan_for_json(settings.map)
+        self._plan = plan_for_json(settings.map) if settings.map is not None else None
+        self._plans = {kind: (m.entity, plan_for_json(m)) for kind, m in settings.maps.items()}
         self._outstanding: dict[int, list[Received]] = {}
 
     def pull(self) -> Iterator[InboundUnit]:
@@ -91,12 +94,30 @@ class BrokerSource:
         """Messages waiting or delivered but not yet acked (the source's lag)."""
         return self._call(self.consumer.pending())
 
+    def _choose(self, m: Received, obj: dict[str, Any]) -> tuple[EntityType, JsonPlan]:
+        """The field map for this message: by its type when the source carries several."""
+        by = self.settings.by
+        kind: object = None
+        if by is not None:
+            kind = m.headers.get(by.header) if by.header is not None else obj.get(by.field or "")
+            if isinstance(kind, str) and kind in self._plans:
+                return self._plans[kind]
+        default = self.settings.map
+        if default is not None and self._plan is not None:
+            return default.entity, self._plan
+        where = "type"
+        if by is not None:
+            where = f"field {by.field!r}" if by.field is not None else f"header {by.header!r}"
+        listed = ", ".join(sorted(self._plans))
+        raise ValueError(f"{where} is {kind!r}, not a type this source maps ({listed})")
+
     def item(self, m: Received) -> SourceItem:
-        entity = self.settings.map.entity
+        entity = self.settings.map.entity if self.settings.map is not None else None
         text = m.body[:RAW_CHARS].decode("utf-8", "replace")
         try:
             obj, when = parse_body(m.body)
-            nid, op, data, ts = self._plan.map_object(obj)
+            entity, plan = self._choose(m, obj)
+            nid, op, data, ts = plan.map_object(obj)
         except ValueError as exc:
             return SourceError(
                 self.system,
