@@ -7,13 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from crossdock.app import Application
-from crossdock.ui.activity import EVENTS_COUNTED, EXCEPTIONS_COUNTED, Activity, activity, charts
+from crossdock.ui.activity import EXCEPTIONS_COUNTED, Activity, activity, charts
 from crossdock.ui.pages import application_of, page, render, templates
 from crossdock.ui.session import Session
 
 router = APIRouter()
 templates.env.globals["charts"] = charts
-templates.env.globals["events_counted"] = EVENTS_COUNTED
 templates.env.globals["exceptions_counted"] = EXCEPTIONS_COUNTED
 
 
