@@ -65,7 +65,7 @@ def _bucket(at: datetime, since: datetime) -> int | None:
     return i if 0 <= i < BUCKETS else None
 
 
-def _first_exception_since(store: Store, since: datetime) -> int:
+def first_exception_since(store: Store, since: datetime) -> int:
     """The ``after_id`` past which exceptions were filed at or after ``since`` (ids grow)."""
 
     def at_or_after(after: int) -> bool | None:
@@ -93,7 +93,7 @@ def activity(store: Store, systems: list[str], now: datetime) -> Activity:
     edges = [since + i * (WINDOW / BUCKETS) for i in range(BUCKETS + 1)]
     for source, counts in store.outbox.count_by_source(edges).items():
         received[source or "hub"] = counts
-    after_id = _first_exception_since(store, since)
+    after_id = first_exception_since(store, since)
     seen = 0
     exceptions_capped = False
     while True:
@@ -198,4 +198,4 @@ def charts(a: SystemActivity, since: datetime) -> tuple[Markup, Markup]:
     return thr, err
 
 
-__all__ = ["Activity", "SystemActivity", "activity", "bar_chart", "charts"]
+__all__ = ["Activity", "SystemActivity", "activity", "bar_chart", "charts", "first_exception_since"]

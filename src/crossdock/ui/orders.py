@@ -174,13 +174,13 @@ def order_page(request: Request, order_id: str) -> Response:
             session,
             v=view,
             may_decide=may(session, DECIDES),
-            detail=_detail,
+            detail=step_detail,
         )
 
     return page(request, build)
 
 
-def _detail(detail: dict[str, Any]) -> list[tuple[str, str]]:
+def step_detail(detail: dict[str, Any]) -> list[tuple[str, str]]:
     """A step's detail as (key, value) pairs to show; nested values compactly."""
     out = []
     for k, v in detail.items():
@@ -231,4 +231,4 @@ async def reject(request: Request, order_id: str) -> Response:
     return await act_as(request, DECIDES, lambda f: _back(f, order_id), run)
 
 
-__all__ = ["OrderView", "order_view", "router", "search"]
+__all__ = ["OrderView", "order_view", "router", "search", "step_detail"]
