@@ -8,6 +8,11 @@ match weight against the hub's thresholds. *Same customer* and *not a match* are
 pair; reject: keep them apart), audited with the signed-in key's actor, and
 need the ``approve`` scope as the API's routes do. Customer data is masked for
 the signed-in key as ``GET /v1/records`` masks it.
+
+Below them, onboardings waiting for a person (``GET /v1/customers/{id}/onboarding``
+one at a time): a waiting duplicate check or credit application is approved
+here (:meth:`Onboarder.approve`, ``approve`` scope, audited); other waits say
+what must be fixed first.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from crossdock.api.keys import Scope
 from crossdock.api.masking import Mask
 from crossdock.app import Application
 from crossdock.model.base import EntityType
+from crossdock.services.customers.onboarding import PERSON_STEPS
 from crossdock.store.customer_rows import ReviewKind, ReviewRow, ReviewStatus
+from crossdock.store.onboarding_rows import OnboardingStatus
 from crossdock.ui.acting import act_as, may
 from crossdock.ui.pages import PREFIX, application_of, page, render
 from crossdock.ui.session import Session
@@ -160,6 +167,8 @@ def review_page(request: Request) -> Response:
             session,
             tasks=[candidates(app, r, mask) for r in rows],
             more=len(rows) == PAGE,
+            onboardings=app.hub.store.onboarding.listing(OnboardingStatus.WAITING, limit=PAGE),
+            person_steps=PERSON_STEPS,
             may_decide=may(session, DECIDES),
         )
 
@@ -189,6 +198,20 @@ async def same(request: Request, task_id: int = Path(ge=1, le=2**62)) -> Respons
 async def apart(request: Request, task_id: int = Path(ge=1, le=2**62)) -> Response:
     result: Response = await _decide(request, task_id, False)
     return result
+
+
+@router.post("/customers/onboarding/{onboarding_id}/approve")
+async def approve_onboarding(
+    request: Request, onboarding_id: int = Path(ge=1, le=2**62)
+) -> Response:
+    app = application_of(request)
+
+    def run(s: Session, f: dict[str, str]) -> str:
+        note = f.get("note", "").strip()[:1000] or None
+        row = app.onboarding.approve(onboarding_id, s.principal.actor, note)
+        return f"Onboarding of {row.customer_id} approved: next, {row.step.value}."
+
+    return await act_as(request, DECIDES, lambda _f: f"{PREFIX}/customers/review", run)
 
 
 __all__ = ["Candidates", "FieldRow", "candidates", "router", "shown"]
