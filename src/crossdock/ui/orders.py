@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
+from crossdock.api.deps import NO_CONTROL
 from crossdock.api.keys import Scope
 from crossdock.errors import InvalidInput, NotFound
 from crossdock.services.orders import OrderService
@@ -32,6 +33,8 @@ router = APIRouter()
 PAGE = 100
 DECIDES = Scope.ADMIN
 """The scope a key needs to release or reject a held order in the console."""
+OrderId = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_CONTROL)]
+"""Bounded as the API's order ids are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +165,7 @@ def holds_page(request: Request, after: str = Query(default="", max_length=40)) 
 
 
 @router.get("/orders/{order_id}")
-def order_page(request: Request, order_id: str) -> Response:
+def order_page(request: Request, order_id: OrderId) -> Response:
     def build(session: Session) -> Response:
         try:
             view = order_view(_service(request), order_id)
@@ -209,7 +212,7 @@ def _back(fields: dict[str, str], order_id: str) -> str:
 
 
 @router.post("/orders/{order_id}/release")
-async def release(request: Request, order_id: str) -> Response:
+async def release(request: Request, order_id: OrderId) -> Response:
     svc = _service(request)
 
     def run(s: Session, f: dict[str, str]) -> str:
@@ -221,7 +224,7 @@ async def release(request: Request, order_id: str) -> Response:
 
 
 @router.post("/orders/{order_id}/reject")
-async def reject(request: Request, order_id: str) -> Response:
+async def reject(request: Request, order_id: OrderId) -> Response:
     svc = _service(request)
 
     def run(s: Session, f: dict[str, str]) -> str:

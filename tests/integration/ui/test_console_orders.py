@@ -247,3 +247,29 @@ def test_overview_draws_the_last_hour_per_system(
         '<section id="activity"'
     )
     assert 'href="/console/orders/holds"><span class="n">1</span> orders on hold' in html
+
+
+def test_the_crawler_finds_no_server_error_on_the_order_and_customer_pages(
+    client: TestClient, keys: OrderKeys
+) -> None:
+    """The crawl of test_console_crawl.py on a hub with a held order and a review task."""
+    from test_console_crawl import HOSTILE, _crawl, _submit
+
+    sign_in(client, keys.admin)
+    pages, forms = _crawl(client)
+    assert any("/orders/ord" in p for p in pages), pages
+    actions = [f for f in forms if f.method == "post" and "/logout" not in f.action]
+    assert {a.action.rsplit("/", 1)[1] for a in actions} >= {"release", "reject", "merge", "apart"}
+    client.cookies.clear()
+    token = sign_in(client, keys.read)
+    for form in actions:
+        r = client.post(form.action, data={**form.fields, "csrf": token}, follow_redirects=False)
+        assert r.status_code == 403, form.action
+    client.cookies.clear()
+    sign_in(client, keys.admin)
+    for form in forms:
+        _submit(client, form, dict(form.fields))
+        for name in form.fields:
+            if name != "csrf":
+                for bad in HOSTILE:
+                    _submit(client, form, {**form.fields, name: bad})
