@@ -267,7 +267,16 @@ def demo(rounds: int) -> None:
             "order_search": "/console/orders?q=PO-1",
             "holds": "/console/orders/holds",
             "customer_review": "/console/customers/review",
+            "reconcile": "/console/reconcile",
         }
+        skus = [
+            str(p.data.get("sku")) for p in hub.store.records.page(EntityType.PRODUCT, limit=20)
+        ]
+        pages["stock"] = "/console/stock?sku=" + ",".join(skus)
+        account = rec.data.get("account_number")
+        if account:
+            lines = "&".join(f"sku={s}&quantity={i + 1}&unit=" for i, s in enumerate(skus[:5]))
+            pages["quote"] = f"/console/prices?customer={account}&{lines}"
         if exc:
             pages["exception"] = f"/console/exceptions/{exc[0].id}"
         api = {"Authorization": f"Bearer {admin}"}
