@@ -14,7 +14,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from crossdock.ui import exceptions, parked, prices, reconcile, records, signin, stock
+from crossdock.ui import (
+    customers,
+    exceptions,
+    orders,
+    overview_activity,
+    parked,
+    prices,
+    reconcile,
+    records,
+    signin,
+    stock,
+)
 from crossdock.ui.overview import overview, route_health
 from crossdock.ui.pages import PREFIX, application_of, page, render, templates
 from crossdock.ui.session import Session, Signer
@@ -32,7 +43,9 @@ def home() -> Response:
 @router.get("/overview")
 def overview_page(request: Request) -> Response:
     def build(session: Session) -> Response:
-        return render(request, "overview.html", session, o=overview(application_of(request)))
+        app = application_of(request)
+        a = overview_activity.last_hour(app)
+        return render(request, "overview.html", session, o=overview(app), a=a)
 
     return page(request, build)
 
@@ -57,6 +70,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     reconcile.router,
     prices.router,
     stock.router,
+    orders.router,
+    customers.router,
+    overview_activity.router,
 )
 """Every router of the console's pages, served under :data:`~crossdock.ui.pages.PREFIX`."""
 

@@ -167,6 +167,15 @@ class TestOutbox:
         assert ob.event_time(10_000) is None
         assert ob.first_seq_since(T0 + timedelta(seconds=30)) == all_[1].seq
         assert ob.first_seq_since(T0 + timedelta(days=1)) is None
+        edges = [T0 + timedelta(seconds=30), T0 + timedelta(minutes=2), T0 + timedelta(days=1)]
+        want: dict[str | None, list[int]] = {}
+        for e in all_:
+            for i in range(2):
+                if edges[i] <= e.time < edges[i + 1]:
+                    want.setdefault(e.source_system, [0, 0])[i] += 1
+        assert sum(sum(v) for v in want.values()) == len(all_) - 1, "the first event is before"
+        assert ob.count_by_source(edges) == want
+        assert ob.count_by_source([T0 + timedelta(days=1), T0 + timedelta(days=2)]) == {}
         assert [(e.version, e.op.value) for e in ob.history(P, "p3")] == [
             (1, "upsert"),
             (2, "delete"),

@@ -82,6 +82,15 @@ class MemoryOutbox:
     def first_seq_since(self, since: datetime) -> int | None:
         return next((e.seq for e in self._t.events if e.time >= since), None)
 
+    def count_by_source(self, edges: Sequence[datetime]) -> dict[str | None, list[int]]:
+        out: dict[str | None, list[int]] = {}
+        for e in self._t.events:
+            for i in range(len(edges) - 1):
+                if edges[i] <= e.time < edges[i + 1]:
+                    out.setdefault(e.source_system, [0] * (len(edges) - 1))[i] += 1
+                    break
+        return out
+
     def count(self) -> int:
         return len(self._t.events)
 
