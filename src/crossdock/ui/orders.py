@@ -19,7 +19,6 @@ from fastapi import APIRouter, Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crossdock.api.deps import NO_CONTROL
 from crossdock.api.keys import Scope
 from crossdock.errors import InvalidInput, NotFound
 from crossdock.services.orders import OrderService
@@ -33,7 +32,7 @@ router = APIRouter()
 PAGE = 100
 DECIDES = Scope.ADMIN
 """The scope a key needs to release or reject a held order in the console."""
-OrderId = Annotated[str, Path(min_length=1, max_length=40, pattern=NO_CONTROL)]
+OrderId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$")]
 """Bounded as the API's order ids are."""
 
 

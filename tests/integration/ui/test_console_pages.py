@@ -61,7 +61,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_without_the_key(
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie
     assert "Secure" not in cookie, "plain HTTP here; Secure only over HTTPS"
-    assert keys.admin.split("_")[2] not in cookie, "the key's secret is not in the cookie"
+    assert keys.admin.split("_", 2)[2] not in cookie, "the key's secret is not in the cookie"
     https = TestClient(client.app, base_url="https://testserver")
     form = https.get("/console/login")
     r = https.post(
