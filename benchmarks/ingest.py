@@ -24,9 +24,28 @@ again in a new file, 10 % of the rows with a changed cost, into the store the
 first load filled. Its rate is printed against the first load's (the target of
 issue 23 is at least 3x: unchanged rows must cost almost nothing).
 
+Each Crossdock load runs in a child process (``--load``, not for people), so
+the printed peak RSS (``VmHWM``) is the import's own high-water, not the
+benchmark's lists of rows (target: at most 1 GB at ``--rows 1000000``; the
+rate should not fall from 20k to 1M rows). Every loader on PostgreSQL writes
+into a database of its own, created for the run and dropped after it.
+
+``--peers`` compares other loaders on the same two files instead of the raw
+insert: dlt merging (``write_disposition="merge"``, primary key ``sku``) into
+PostgreSQL and into DuckDB, and a Singer CSV tap piped into
+meltanolabs-target-postgres (upsert on the key), then Crossdock on SQLite and
+on PostgreSQL, each with a first and a second load. The peers' pinned
+versions, how each is timed and where their venvs live are in
+``benchmarks/ingest_peers.py``; a peer whose venv cannot be installed is
+skipped with a message. The JSON line's anchor is then the fastest peer's
+first load, and its ``value`` Crossdock's on PostgreSQL; it also carries
+Crossdock PG / dlt PG for both loads, second / first and pipeline / floor for
+each Crossdock backend.
+
     python benchmarks/ingest.py                      # SQLite, 200k rows
     python benchmarks/ingest.py --backend postgres   # CROSSDOCK_BENCH_PG_URL, or the local server
     python benchmarks/ingest.py --rows 20000         # a quick look
+    python benchmarks/ingest.py --peers              # dlt, Singer, Crossdock SQLite + PG
 
 The last line printed is one JSON object, for machines.
 """
@@ -264,8 +283,21 @@ def load(store_url: str, csv_path: Path, root: Path, rows: int) -> dict[str, Any
 def load_main(store_url: str, inbox: str, rows: int) -> None:
     """The child of :func:`load`: the pipeline, then its rate and peak RSS as JSON."""
     rate, report = run_pipeline(store_url, Path(inbox), rows)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"rate": rate, "report": report, "peak_rss_mb": round(peak_mb)}))
+    print(json.dumps({"rate": rate, "report": report, "peak_rss_mb": round(peak_rss_mb())}))
+
+
+def peak_rss_mb() -> float:
+    """This process's RSS high-water in MiB.
+
+    ``VmHWM`` where there is a /proc: ``ru_maxrss`` keeps, across the exec that
+    started this process, the high-water of the parent that forked it.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def crossdock(backend: str, files: tuple[Path, Path], root: Path, server: str) -> dict[str, Any]:
