@@ -2,7 +2,8 @@
 
 The weight is symmetric in its two records; raising any comparison to a
 better level never lowers it; EM's estimates stay inside (0, 1), and on data
-with known duplicates m exceeds u at the agreeing levels.
+with known duplicates m exceeds u at the agreeing levels. Bulk comparison
+and blocking give what the one-pair-at-a-time definitions give.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from hypothesis import strategies as st
 from crossdock.config.customers import CustomersConfig, Level, MatchField
 from crossdock.demo.customers import generate
 from crossdock.services.customers import dedupe
-from crossdock.services.customers.compare import LEVELS, RANK
-from crossdock.services.customers.profile import profile
+from crossdock.services.customers.compare import LEVELS, RANK, Table, compare
+from crossdock.services.customers.profile import blocking_keys, profile
 from crossdock.services.customers.weights import MatchModel
 
 MODEL = MatchModel.build(CustomersConfig(), None)
@@ -82,3 +83,40 @@ def test_trained_estimates_stay_in_range_and_m_exceeds_u(seed: int, share: float
             m, u = probs[lv]
             assert m > u, (f, lv, m, u)
     assert 0 < est.match_share < 1
+
+
+@st.composite
+def customers_with_sites(draw: st.DrawFn) -> dict[str, object]:
+    """A customer with no, one or two sites (bulk comparison takes another path for two)."""
+    data = draw(customers())
+    sites = data["sites"]
+    assert isinstance(sites, list)
+    extra = draw(customers())["sites"]
+    assert isinstance(extra, list)
+    return {**data, "sites": draw(st.sampled_from([[], sites, sites + extra]))}
+
+
+@settings(max_examples=50)
+@given(st.lists(customers_with_sites(), min_size=2, max_size=8))
+def test_bulk_comparison_gives_the_levels_of_one_by_one(datas: list[dict[str, object]]) -> None:
+    profiles = [profile(f"r{i}", d) for i, d in enumerate(datas)]
+    pairs = [(i, j) for i in range(len(profiles)) for j in range(len(profiles)) if i != j]
+    bulk = Table(profiles, MODEL.fields).vectors(pairs)
+    assert bulk == [compare(profiles[i], profiles[j], MODEL.fields) for i, j in pairs]
+
+
+@settings(max_examples=50)
+@given(st.lists(customers_with_sites(), min_size=2, max_size=8), st.integers(2, 4))
+def test_blocking_pairs_exactly_the_records_sharing_a_small_block(
+    datas: list[dict[str, object]], max_block: int
+) -> None:
+    profiles = [profile(f"r{i}", d) for i, d in enumerate(datas)]
+    keys = [set(blocking_keys(p)) for p in profiles]
+    size = {k: sum(k in ks for ks in keys) for ks in keys for k in ks}
+    expected = [
+        (i, j)
+        for i in range(len(profiles))
+        for j in range(i + 1, len(profiles))
+        if any(size[k] <= max_block for k in keys[i] & keys[j])
+    ]
+    assert dedupe.blocked_pairs(profiles, max_block).pairs == expected

@@ -113,21 +113,21 @@ def estimate(
 
 
 def random_u(
-    vectors: Iterable[Sequence[Level]], fields: Sequence[MatchField], *, start: Probabilities
+    columns: Sequence[Sequence[Level]], fields: Sequence[MatchField], *, start: Probabilities
 ) -> Probabilities:
-    """The u per field and level as measured on random pairs (m kept from ``start``)."""
-    counts = [dict.fromkeys(LEVELS[f], PSEUDO) for f in fields]
-    for vec in vectors:
-        for i, lv in enumerate(vec):
-            if lv is not Level.MISSING:
-                counts[i][lv] += 1
+    """The u per field and level as measured on random pairs (m kept from ``start``).
+
+    ``columns`` holds, per field, the level of every random pair.
+    """
     out: Probabilities = {}
-    for i, f in enumerate(fields):
-        total = sum(counts[i].values())
+    for levels, f in zip(columns, fields, strict=True):
+        seen = Counter(levels)
+        counts = {lv: PSEUDO + seen[lv] for lv in LEVELS[f]}
+        total = sum(counts.values())
         if total - len(LEVELS[f]) * PSEUDO < MIN_OBSERVED:
             out[f] = dict(start[f])
         else:
-            out[f] = {lv: (start[f][lv][0], counts[i][lv] / total) for lv in LEVELS[f]}
+            out[f] = {lv: (start[f][lv][0], counts[lv] / total) for lv in LEVELS[f]}
     return out
 
 

@@ -58,6 +58,8 @@ _ZIP4 = re.compile(r"^(\d{5})\d{4}$")
 
 def fold(text: str) -> str:
     """Lower case, accents off (ü -> u), compatibility forms unified (ﬁ -> fi)."""
+    if text.isascii():  # most data: ASCII has nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
