@@ -146,8 +146,8 @@ class Reservations:
         """
         works = [self._reserve(r) for r in reqs]
         order = sorted(range(len(reqs)), key=lambda i: (reqs[i].sku, reqs[i].location))
-        together = (
-            1 < len(reqs) <= 400
+        one_statement = (
+            len(reqs) > 1
             and len({(r.sku, r.location) for r in reqs}) == len(reqs)
             and len({r.idempotency_key for r in reqs}) == len(reqs)
             and all(self.ctx.channel_rule(r.channel) is None for r in reqs)
@@ -155,7 +155,7 @@ class Reservations:
 
         def work(stx: StockTx) -> list[Reservation | CrossdockError]:
             out: list[Reservation | CrossdockError | None] = [None] * len(reqs)
-            if together:
+            if one_statement and stx.reserves_in_one_statement:
                 self._reserve_together(stx, reqs, order, out)
             for i in order:
                 if out[i] is not None:
@@ -179,21 +179,15 @@ class Reservations:
         order: list[int],
         out: list[Reservation | CrossdockError | None],
     ) -> None:
-        """The reserves of ``reqs`` together, answers into ``out``.
+        """PostgreSQL: the reserves of ``reqs`` in one statement, answers into ``out``.
 
-        For distinct positions and keys, no channel rule. PostgreSQL: one statement
-        (:meth:`StockTx.reserve_new_many`); SQLite: one read of the keys, the
-        conditional update per position, one insert of the reservations made. A
-        refused one then goes :meth:`_refused`'s way (overdue holds expire, one more
-        try). The same conditional update per position as :meth:`reserve`, so the
-        same guarantee.
+        For distinct positions and keys, no channel rule; a refused one then goes
+        :meth:`_refused`'s way (overdue holds expire, one more try). The same
+        conditional update per position as :meth:`reserve`, so the same guarantee.
         """
         now = now_utc()
         rows = [self._held_row(reqs[i], now) for i in order]
-        if stx.reserves_in_one_statement:
-            got = stx.reserve_new_many(rows, now)
-        else:
-            got = self._reserve_serially(stx, rows, now)
+        got = stx.reserve_new_many(rows, now)
         moved: list[PositionRow] = []
         for i, row, (pos, found) in zip(order, rows, got, strict=True):
             try:
@@ -207,26 +201,6 @@ class Reservations:
             except CrossdockError as exc:
                 out[i] = exc
         self.ctx.publisher.flush(stx, moved)
-
-    @staticmethod
-    def _reserve_serially(
-        stx: StockTx, rows: list[ReservationRow], now: datetime
-    ) -> list[tuple[PositionRow | None, ReservationRow | None]]:
-        """SQLite (one writer at a time): :meth:`StockTx.reserve_new_many`'s answers."""
-        seen = stx.reservations_by_keys([r.idempotency_key for r in rows])
-        got: list[tuple[PositionRow | None, ReservationRow | None]] = []
-        made: list[ReservationRow] = []
-        for row in rows:
-            found = seen.get(row.idempotency_key)
-            if found is not None:
-                got.append((None, found))
-                continue
-            pos = stx.reserve(row.sku, row.location, row.quantity, now)
-            if pos is not None:
-                made.append(row)
-            got.append((pos, None))
-        stx.insert_reservations(made, now)
-        return got
 
     def _held_row(self, req: ReserveRequest, now: datetime) -> ReservationRow:
         """The row a new held reservation of ``req`` is written as."""

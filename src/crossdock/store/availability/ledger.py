@@ -123,25 +123,11 @@ class LedgerWrites(StockTxBase):
         r = self._one(f"SELECT {RES_SQL} FROM reservations WHERE id = ?{lock_sql}", (rid,))
         return reservation_of(r) if r is not None else None
 
-    def reservations_by_keys(self, keys: Sequence[str]) -> dict[str, ReservationRow]:
-        """The reservations holding any of ``keys`` (at most 400), by key; one statement."""
-        if not keys:
-            return {}
-        marks = ", ".join(["?"] * len(keys))
-        rows = self._all(
-            f"SELECT {RES_SQL} FROM reservations WHERE idempotency_key IN ({marks})", tuple(keys)
-        )
-        return {r.idempotency_key: r for r in map(reservation_of, rows)}
-
     def insert_reservation(self, row: ReservationRow, now: datetime) -> None:
-        self.insert_reservations([row], now)
-
-    def insert_reservations(self, rows: Sequence[ReservationRow], now: datetime) -> None:
-        """Insert ``rows`` (one statement, or one executemany for several)."""
-        if not rows:
-            return
         ts = self._ts(now)
-        params = [
+        self._raw(
+            f"INSERT INTO reservations ({RES_SQL}, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row.id,
                 row.idempotency_key,
@@ -154,14 +140,7 @@ class LedgerWrites(StockTxBase):
                 self._ts(row.expires_at),
                 ts,
                 ts,
-            )
-            for row in rows
-        ]
-        self._raw(
-            f"INSERT INTO reservations ({RES_SQL}, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            params if len(params) > 1 else params[0],
-            many=len(params) > 1,
+            ),
         )
 
     def move_reservation(
