@@ -108,6 +108,11 @@ class Shipped:
     replayed: bool = False
 
 
+def _same(row: ReservationRow) -> Callable[[datetime], ReservationRow]:
+    """The row a refused reserve writes when a second try takes: the one it first made."""
+    return lambda _now: row
+
+
 def _insufficient(sku: str, location: str, wanted: Decimal, available: Decimal) -> ConflictError:
     return ConflictError(
         f"quantity: only {available} of {sku!r} can be promised at {location!r}; {wanted} asked",
@@ -141,10 +146,20 @@ class Reservations:
         """
         works = [self._reserve(r) for r in reqs]
         order = sorted(range(len(reqs)), key=lambda i: (reqs[i].sku, reqs[i].location))
+        one_statement = (
+            len(reqs) > 1
+            and len({(r.sku, r.location) for r in reqs}) == len(reqs)
+            and len({r.idempotency_key for r in reqs}) == len(reqs)
+            and all(self.ctx.channel_rule(r.channel) is None for r in reqs)
+        )
 
         def work(stx: StockTx) -> list[Reservation | CrossdockError]:
             out: list[Reservation | CrossdockError | None] = [None] * len(reqs)
+            if one_statement and stx.reserves_in_one_statement:
+                self._reserve_together(stx, reqs, order, out)
             for i in order:
+                if out[i] is not None:
+                    continue
                 try:
                     out[i] = works[i](stx)
                 except CrossdockError as exc:  # refused before writing (or after expiring)
@@ -156,6 +171,52 @@ class Reservations:
 
         locks = [(r.sku, r.location) for r in reqs]
         return self.ctx.write(work, savepoint=False, locks=locks)
+
+    def _reserve_together(
+        self,
+        stx: StockTx,
+        reqs: Sequence[ReserveRequest],
+        order: list[int],
+        out: list[Reservation | CrossdockError | None],
+    ) -> None:
+        """PostgreSQL: the reserves of ``reqs`` in one statement, answers into ``out``.
+
+        For distinct positions and keys, no channel rule; a refused one then goes
+        :meth:`_refused`'s way (overdue holds expire, one more try). The same
+        conditional update per position as :meth:`reserve`, so the same guarantee.
+        """
+        now = now_utc()
+        rows = [self._held_row(reqs[i], now) for i in order]
+        got = stx.reserve_new_many(rows, now)
+        moved: list[PositionRow] = []
+        for i, row, (pos, found) in zip(order, rows, got, strict=True):
+            try:
+                if found is not None:
+                    out[i] = self._replay(found, reqs[i], row.quantity)
+                elif pos is not None:
+                    moved.append(pos)
+                    out[i] = Reservation.of(row)
+                else:  # nothing was written for it: expire overdue holds, try once more
+                    out[i] = self._refused(stx, reqs[i], row.quantity, now, _same(row))
+            except CrossdockError as exc:
+                out[i] = exc
+        self.ctx.publisher.flush(stx, moved)
+
+    def _held_row(self, req: ReserveRequest, now: datetime) -> ReservationRow:
+        """The row a new held reservation of ``req`` is written as."""
+        ttl = req.ttl_seconds or self.ctx.config.reservation_ttl_seconds
+        return ReservationRow(
+            "rsv_" + os.urandom(12).hex(),
+            req.idempotency_key,
+            req.sku,
+            req.location,
+            req.channel,
+            to_units(req.quantity, "quantity"),
+            ReservationStatus.HELD.value,
+            None,
+            now + timedelta(seconds=ttl),
+            now,
+        )
 
     async def reserve_async(self, req: ReserveRequest) -> Reservation:
         """:meth:`reserve` awaited on an event loop (the API route)."""

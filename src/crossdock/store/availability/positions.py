@@ -24,6 +24,7 @@ from crossdock.store.availability.rows import (
     BUCKETS,
     POS_SQL,
     POSITION_COLS,
+    RESERVE_NEW_MANY_SQL,
     RESERVE_NEW_SQL,
     P,
     PositionRow,
@@ -186,6 +187,47 @@ class PositionWrites(StockTxBase):
         if r[n] is not None:
             return None, reservation_of(r[n:])
         return None, None
+
+    def reserve_new_many(
+        self, rows: Sequence[ReservationRow], now: datetime
+    ) -> list[tuple[PositionRow | None, ReservationRow | None]]:
+        """PostgreSQL: :meth:`reserve_new` for each of ``rows`` in one statement.
+
+        The rows must name distinct positions and distinct keys (one ``UPDATE``
+        changes a row once). The positions are locked first, in (SKU, location)
+        order, as a batch of writes locks them, so two writers never deadlock;
+        then one round trip makes every reservation ATP covers and whose key is
+        new, each under the same single conditional ``UPDATE`` as :meth:`reserve`.
+        Each answer in ``rows``' order, as :meth:`reserve_new` gives it.
+        """
+        if not self.reserves_in_one_statement:
+            raise NotImplementedError("reserve_new_many is one statement on PostgreSQL only")
+        self.positions([(r.sku, r.location) for r in rows])
+        ts = self._ts(now)
+        result = self._raw(
+            RESERVE_NEW_MANY_SQL,
+            {
+                "keys": [r.idempotency_key for r in rows],
+                "skus": [r.sku for r in rows],
+                "locs": [r.location for r in rows],
+                "qtys": [r.quantity for r in rows],
+                "ids": [r.id for r in rows],
+                "channels": [r.channel for r in rows],
+                "expires": [self._ts(r.expires_at) for r in rows],
+                "status": rows[0].status if rows else "held",
+                "now": ts,
+            },
+        ).fetchall()
+        n = len(POSITION_COLS)
+        out: list[tuple[PositionRow | None, ReservationRow | None]] = []
+        for r in result:
+            if r[0] is not None:
+                out.append((position_of(r[:n]), None))
+            elif r[n] is not None:
+                out.append((None, reservation_of(r[n:])))
+            else:
+                out.append((None, None))
+        return out
 
     def set_values(self, sku: str, location: str, now: datetime, **values: int) -> PositionRow:
         """Set bucket columns to absolute values (millionths)."""

@@ -164,6 +164,32 @@ RESERVE_NEW_SQL = (
 )
 """PostgreSQL's one-statement reserve (:meth:`StockTx.reserve_new`): the position after,
 then the reservation already holding the key, each all NULL when there is none."""
+RESERVE_NEW_MANY_SQL = (
+    "WITH req AS (SELECT * FROM unnest(%(keys)s::text[], %(skus)s::text[], %(locs)s::text[], "
+    "%(qtys)s::bigint[], %(ids)s::text[], %(channels)s::text[], %(expires)s::timestamptz[]) "
+    "WITH ORDINALITY AS r(rkey, rsku, rloc, rqty, rid, rchannel, rexpires, rn)), "
+    f"seen AS (SELECT {RES_SQL} FROM reservations WHERE idempotency_key = ANY(%(keys)s::text[])), "
+    "upd AS (UPDATE stock_positions SET reserved = reserved + req.rqty, "
+    "version = version + 1, updated_at = %(now)s FROM req "
+    "WHERE sku = req.rsku AND location = req.rloc AND "
+    f"{ATP_SQL} >= req.rqty "
+    "AND NOT EXISTS (SELECT 1 FROM seen WHERE seen.idempotency_key = req.rkey) "
+    "RETURNING req.rn, req.rkey, req.rid, req.rqty, req.rchannel, req.rexpires, "
+    + ", ".join(f"stock_positions.{c.strip()}" for c in POS_SQL.split(","))
+    + "), "
+    f"ins AS (INSERT INTO reservations ({RES_SQL}, updated_at) "
+    "SELECT rid, rkey, sku, location, rchannel, rqty, %(status)s, NULL, rexpires, "
+    "%(now)s, %(now)s FROM upd) "
+    "SELECT "
+    + ", ".join(f"u.{c.strip()}" for c in POS_SQL.split(","))
+    + ", "
+    + ", ".join(f"s.{c.strip()}" for c in RES_SQL.split(","))
+    + " FROM req LEFT JOIN upd u ON u.rn = req.rn "
+    "LEFT JOIN seen s ON s.idempotency_key = req.rkey ORDER BY req.rn"
+)
+"""PostgreSQL: :data:`RESERVE_NEW_SQL` for several reservations of distinct positions at
+once (:meth:`StockTx.reserve_new_many`): per request, in order, the position after, then the
+reservation already holding its key."""
 BUCKETS = ("on_hand", "allocated", "reserved", "safety_stock", "on_hold")
 
 
