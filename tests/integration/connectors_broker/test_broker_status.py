@@ -233,7 +233,7 @@ def test_status_and_the_api_show_each_broker_link(tmp_path: Path) -> None:
         runner = CliRunner()
         out = runner.invoke(cli, ["status", "--config", str(cfg), "--json"])
         assert out.exit_code == 0, out.output
-        systems = {s["system"]: s for s in json.loads(out.output)["systems"]}
+        systems = {s["system"]: s for s in json.loads(out.stdout)["systems"]}  # logs go to stderr
         assert systems["wms"] == {**items["wms"], "kind": "broker"}
         assert systems["down"]["detail"].startswith("unreachable: ")
         text = runner.invoke(cli, ["status", "--config", str(cfg)])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Coroutine, Sequence
@@ -28,6 +29,8 @@ from crossdock.connectors.broker.config import BrokerSettings
 from crossdock.connectors.broker.errors import unavailable
 from crossdock.connectors.broker.mapper import Message
 from crossdock.errors import ErrorCode, InvalidInput
+
+_log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -66,6 +69,31 @@ class LoopThread:
             self.loop.close()
 
 
+def _nats_callbacks(settings: BrokerSettings) -> dict[str, Any]:
+    """nats-py's error and reconnect callbacks: one log line per new error, not a traceback.
+
+    Left to its defaults, nats-py logs every failed reconnect (two a second while a
+    broker is down) as an ERROR with its traceback; the broker's state is what
+    `crossdock status`, `GET /v1/systems` and the metrics say, so the log needs the
+    error once, and again only when it changes or the link came back in between.
+    """
+    at = where(settings)
+    last: list[str] = []
+
+    async def error(exc: Exception) -> None:
+        text = f"{type(exc).__name__}: {exc}"
+        if last != [text]:
+            last[:] = [text]
+            _log.warning("broker %s: %s (reconnecting)", at, text)
+
+    async def reconnected() -> None:
+        if last:
+            last.clear()
+            _log.warning("broker %s: reconnected", at)
+
+    return {"error_cb": error, "reconnected_cb": reconnected}
+
+
 async def open_nats(settings: BrokerSettings, password: str | None) -> Any:
     """A NATS connection that keeps reconnecting by itself (publisher and consumer alike)."""
     import nats
@@ -76,6 +104,7 @@ async def open_nats(settings: BrokerSettings, password: str | None) -> Any:
         connect_timeout=min(settings.timeout_seconds, 5),
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
+        **_nats_callbacks(settings),
     )
 
 
