@@ -229,7 +229,11 @@ class ChangePlanner:
             self._take_keys(c, w, set(valid.keys))
         else:
             data = self._validated(c, w, result.state, fresh=fresh)
-            flat, data_json = flatten_record(self.model, data), None
+            data_json = None
+            if fresh and data == c.data:  # the model kept the data as sent: its leaves are merged
+                flat = {p: v for p, v in result.state.items() if p != DELETED}
+            else:
+                flat = flatten_record(self.model, data)
             self._take_keys(c, w, set(self.model.natural_keys(data)))
         changed = _changed_paths(w, flat, deleted)
         w.provenance = result.provenance
