@@ -141,9 +141,12 @@ def prepared_ahead(
     """
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding connections
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        out: deque[tuple[list[SourceItem], Future[list[Prepared | None]]]] = deque()
+        out: deque[tuple[list[SourceItem], Future[list[Prepared | None]] | None]] = deque()
         for batch in batches:
-            out.append((batch, pool.submit(prepare_batch, batch, rules)))
+            try:
+                out.append((batch, pool.submit(prepare_batch, batch, rules)))
+            except Exception:
+                out.append((batch, None))
             if len(out) >= 2 * workers:
                 yield _settled(*out.popleft())
         while out:
@@ -151,8 +154,10 @@ def prepared_ahead(
 
 
 def _settled(
-    batch: list[SourceItem], future: Future[list[Prepared | None]]
+    batch: list[SourceItem], future: Future[list[Prepared | None]] | None
 ) -> tuple[list[SourceItem], list[Prepared | None] | None]:
+    if future is None:
+        return batch, None
     try:
         return batch, future.result()
     except Exception:

@@ -253,4 +253,5 @@ def test_import_with_workers_reports_as_one_process_does(tmp_path: Path) -> None
     report = json.loads(result.stdout[result.stdout.index("{") :])
     assert (report["created"], report["exceptions"]) == (2, 2)
     listed = runner.invoke(app, ["exceptions", "list", "-c", str(cfg)])
-    assert listed.exit_code == 0 and "items.csv:3" in listed.output and "items.csv:4" in listed.output
+    assert listed.exit_code == 0, listed.output
+    assert "items.csv:3" in listed.output and "items.csv:4" in listed.output

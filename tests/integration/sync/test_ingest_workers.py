@@ -148,3 +148,23 @@ def test_the_pool_prepares_every_batch_and_hands_them_back_in_order() -> None:
     for batch, prepared in out:  # prepared in a worker, not left to the writer
         assert prepared is not None and len(prepared) == len(batch)
         assert all(p is not None and isinstance(p.verdict, Valid) for p in prepared)
+
+
+def test_a_pool_that_cannot_start_leaves_the_writer_to_do_the_work(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    import crossdock.sync.prepare as prepare
+
+    class Broken(ProcessPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(prepare, "ProcessPoolExecutor", Broken)
+    report, store = run(sqlite_url, 2, feed())
+    try:
+        assert (report.created, report.exceptions, report.updated) == (30, 2, 15)
+    finally:
+        store.close()
