@@ -161,8 +161,7 @@ class Ingestor:
         one writes; batches still commit one by one in the order ``items`` gives them.
         """
         total = IngestReport()
-        it: Iterator[SourceItem] = iter(items)
-        batches = iter(lambda: list(islice(it, self.batch_size)), [])
+        batches = self._batches(iter(items))
         prepared: Iterator[tuple[list[SourceItem], list[Prepared | None] | None]] = (
             prepared_ahead(batches, self.rules, workers)
             if workers > 1
@@ -178,6 +177,15 @@ class Ingestor:
             if n:
                 INGESTED.labels(outcome).inc(n)
         return total
+
+    def _batches(self, it: Iterator[SourceItem]) -> Iterator[list[SourceItem]]:
+        """``batch_size`` items at a time, read (a file's rows mapped) with fewer collections."""
+        while True:
+            with fewer_collections():
+                batch = list(islice(it, self.batch_size))
+            if not batch:
+                return
+            yield batch
 
     def ingest_batch(
         self,
