@@ -48,8 +48,21 @@ def import_file(
     system: Annotated[str, typer.Option("--system", "-s", help="The files system it comes from.")],
     config: ConfigOpt = Path("crossdock.yaml"),
     store: StoreOpt = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes that validate rows ahead of the one writer (1: all in this one).",
+        ),
+    ] = 1,
 ) -> None:
-    """Bulk-import one file through a files system's mapping, with a progress bar."""
+    """Bulk-import one file through a files system's mapping, with a progress bar.
+
+    ``--workers N`` validates batches in N other processes while this one writes;
+    batches commit in file order and each bad row still becomes one exception.
+    """
     with open_hub(config, store) as hub:
         source = hub.connector(system).source()
         if not isinstance(source, FileSource):
@@ -58,7 +71,9 @@ def import_file(
         start = time.perf_counter()
         with progress_bar() as progress:
             task = progress.add_task(file.name, total=unit.total)
-            report = hub.ingestor.ingest(unit.items, progress=lambda n: progress.advance(task, n))
+            report = hub.ingestor.ingest(
+                unit.items, progress=lambda n: progress.advance(task, n), workers=workers
+            )
         hub.run_steps()  # e.g. imported stock reaches the availability positions
         elapsed = time.perf_counter() - start
     rate = report.received / elapsed if elapsed else 0.0

@@ -116,16 +116,24 @@ class BulkTx:
         if self.dialect.array_params:
             query = sql.replace("IN ({inlist})", "= ANY(%s)").format(m=self._mark)
             for part in chunks(values, 10_000):
-                rows = self.conn.exec_driver_sql(query, (*fixed, list(part)))
-                out.extend(tuple(r) for r in rows)
+                out.extend(self._fetch(query, (*fixed, list(part))))
             return out
         for part in chunks(values):
             marks = ", ".join([self._mark] * len(part))
-            rows = self.conn.exec_driver_sql(
-                sql.format(m=self._mark, inlist=marks), (*fixed, *part)
-            )
-            out.extend(tuple(r) for r in rows)
+            out.extend(self._fetch(sql.format(m=self._mark, inlist=marks), (*fixed, *part)))
         return out
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """All rows of a driver-level query as the driver's own tuples.
+
+        Fetched from the driver cursor at once: SQLAlchemy's row objects, one per
+        row, cost more than the lookup itself on a batch of thousands of keys.
+        """
+        result = self.conn.exec_driver_sql(sql, tuple(params))
+        try:
+            return list(result.cursor.fetchall()) if result.cursor is not None else []
+        finally:
+            result.close()
 
     def lock_keys(self, keys: Iterable[str]) -> None:
         """Serialise concurrent writers of the same identities (PostgreSQL advisory locks).

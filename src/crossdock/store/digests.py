@@ -127,7 +127,20 @@ class DigestTx(BulkTx):
         self, entity_type: EntityType, rows: Sequence[tuple[str, str, str]]
     ) -> None:
         """(system, native id, source ts): the same content came again at that time."""
-        if rows:
+        if rows and self.dialect.array_params:  # one statement, not one per row
+            self.conn.exec_driver_sql(
+                "UPDATE ingest_digests AS d SET seen_ts = v.ts "
+                "FROM unnest(%s::text[], %s::text[], %s::text[]) AS v(native_id, system, ts) "
+                "WHERE d.native_id = v.native_id AND d.system = v.system "
+                "AND d.entity_type = %s AND d.seen_ts < v.ts",
+                (
+                    [n for _, n, _ in rows],
+                    [s for s, _, _ in rows],
+                    [ts for _, _, ts in rows],
+                    entity_type.value,
+                ),
+            )
+        elif rows:
             m = self._mark
             self.conn.exec_driver_sql(
                 f"UPDATE ingest_digests SET seen_ts = {m} "

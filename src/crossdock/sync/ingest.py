@@ -62,6 +62,7 @@ from crossdock.sync.ingest_problems import (
     source_exception,
     waiting_key,
 )
+from crossdock.sync.prepare import Prepared, prepared_ahead
 from crossdock.sync.references import (
     Ref,
     follow_sites,
@@ -151,16 +152,24 @@ class Ingestor:
         items: Iterable[SourceItem],
         *,
         progress: Callable[[int], None] | None = None,
+        workers: int = 1,
     ) -> IngestReport:
-        """Ingest everything in ``items``, committing every ``batch_size`` items."""
+        """Ingest everything in ``items``, committing every ``batch_size`` items.
+
+        ``workers`` > 1: each batch is prepared (natural keys, digests, validation of
+        the data as sent; :mod:`.prepare`) in a pool of that many processes while this
+        one writes; batches still commit one by one in the order ``items`` gives them.
+        """
         total = IngestReport()
-        it: Iterator[SourceItem] = iter(items)
-        while True:
+        batches = self._batches(iter(items))
+        prepared: Iterator[tuple[list[SourceItem], list[Prepared | None] | None]] = (
+            prepared_ahead(batches, self.rules, workers)
+            if workers > 1
+            else ((b, None) for b in batches)
+        )
+        for batch, ahead in prepared:
             with fewer_collections():
-                batch = list(islice(it, self.batch_size))
-                if not batch:
-                    break
-                total.add(self.ingest_batch(batch))
+                total.add(self.ingest_batch(batch, prepared=ahead))
             if progress is not None:
                 progress(len(batch))
         for outcome in ("created", "updated", "deleted", "unchanged", "duplicates", "exceptions"):
@@ -169,11 +178,27 @@ class Ingestor:
                 INGESTED.labels(outcome).inc(n)
         return total
 
-    def ingest_batch(self, batch: Sequence[SourceItem], *, attempts: int = 5) -> IngestReport:
+    def _batches(self, it: Iterator[SourceItem]) -> Iterator[list[SourceItem]]:
+        """``batch_size`` items at a time, read (a file's rows mapped) with fewer collections."""
+        while True:
+            with fewer_collections():
+                batch = list(islice(it, self.batch_size))
+            if not batch:
+                return
+            yield batch
+
+    def ingest_batch(
+        self,
+        batch: Sequence[SourceItem],
+        *,
+        attempts: int = 5,
+        prepared: Sequence[Prepared | None] | None = None,
+    ) -> IngestReport:
         """One transaction; retried when a concurrent writer moved a record under us.
 
         The batch is a span of its own; changes that came without a trace context
-        (a pulled file, a poll) get its trace.
+        (a pulled file, a poll) get its trace. ``prepared`` (one per item, from
+        :func:`~crossdock.sync.prepare.prepare_batch`) is work done ahead elsewhere.
         """
         first = next((i.traceparent for i in batch if isinstance(i, Change)), None)
         with (
@@ -182,16 +207,23 @@ class Ingestor:
         ):
             token = _BATCH_TRACE.set(tp)
             try:
-                return self._ingest_batch(batch, attempts)
+                ahead = (
+                    {id(i): p for i, p in zip(batch, prepared, strict=True) if p is not None}
+                    if prepared is not None
+                    else {}
+                )
+                return self._ingest_batch(batch, attempts, ahead)
             finally:
                 _BATCH_TRACE.reset(token)
 
-    def _ingest_batch(self, batch: Sequence[SourceItem], attempts: int) -> IngestReport:
+    def _ingest_batch(
+        self, batch: Sequence[SourceItem], attempts: int, prepared: Mapping[int, Prepared]
+    ) -> IngestReport:
         for attempt in range(1, attempts + 1):
             created: dict[EntityType, list[str]] = {}
             try:
                 with self.store.write() as tx:
-                    report = self._apply(tx, batch, created)
+                    report = self._apply(tx, batch, created, prepared=prepared)
             except (ConflictError, StoreConflict) as exc:
                 if attempt == attempts:
                     raise
@@ -252,8 +284,10 @@ class Ingestor:
         batch: Sequence[SourceItem],
         created: dict[EntityType, list[str]] | None = None,
         refused: list[NewException] | None = None,
+        prepared: Mapping[int, Prepared] | None = None,
     ) -> IngestReport:
         now = datetime.now(UTC)
+        ahead = prepared or {}
         report = IngestReport(received=len(batch))
         exceptions: list[NewException] = []
         changes: list[Change] = []
@@ -284,7 +318,16 @@ class Ingestor:
         proposals: list[dict[str, Any]] = []
         for entity_type, group in by_type.items():
             new_keys = self._apply_type(
-                tx, entity_type, group, now, report, exceptions, events, proposals, accepted_keys
+                tx,
+                entity_type,
+                group,
+                now,
+                report,
+                exceptions,
+                events,
+                proposals,
+                accepted_keys,
+                ahead,
             )
             if new_keys and created is not None:
                 created.setdefault(entity_type, []).extend(new_keys)
@@ -311,11 +354,18 @@ class Ingestor:
         events: list[dict[str, Any]],
         proposals: list[dict[str, Any]],
         accepted_keys: list[tuple[str, str]],
+        ahead: Mapping[int, Prepared],
     ) -> list[str]:
         """Apply one type's changes; the natural keys (``kind:value``) of records it created."""
         model = model_for(entity_type)
+        preps = [ahead.get(id(c)) for c in changes]
         change_keys = [
-            model.natural_keys(c.data) if c.op is ChangeOp.UPSERT else [] for c in changes
+            p.keys
+            if p is not None
+            else model.natural_keys(c.data)
+            if c.op is ChangeOp.UPSERT
+            else []
+            for c, p in zip(changes, preps, strict=True)
         ]
         matcher = self.matchers.get(entity_type)
         refs = named_refs(model, changes, self.matchers.keys())
@@ -323,7 +373,10 @@ class Ingestor:
             tx, entity_type, changes, change_keys, matcher, [lock_key(*r) for r in refs]
         )
         rules = self.rules
-        digests = [content_digest(rules, c) if rules else None for c in changes]
+        digests = [
+            (p.digest if p is not None else content_digest(rules, c)) if rules else None
+            for c, p in zip(changes, preps, strict=True)
+        ]
         known_digests = tx.digests(
             entity_type,
             [(c.system, c.native_id) for c, d in zip(changes, digests, strict=True) if d],
@@ -368,6 +421,7 @@ class Ingestor:
             now,
             _BATCH_TRACE.get(),
             self.approvals if entity_type is EntityType.CUSTOMER else None,
+            ahead,
         )
         b = _TypeBatch(tx, planner, report, events, proposals, working, stored)
 

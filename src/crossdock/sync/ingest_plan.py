@@ -20,7 +20,7 @@ only gathers the inputs and writes the outcome.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -46,6 +46,7 @@ from crossdock.sync.ingest_problems import (
     waiting_or_refused,
 )
 from crossdock.sync.merge import MergeResult, merge_fields
+from crossdock.sync.prepare import Invalid, Prepared, Valid
 
 NaturalKey = tuple[str, str]
 
@@ -158,6 +159,7 @@ class ChangePlanner:
         now: datetime,
         traceparent: str | None = None,
         approvals: Approvals | None = None,
+        prepared: Mapping[int, Prepared] | None = None,
     ) -> None:
         self.model = model
         self.entity_type = entity_type
@@ -171,6 +173,8 @@ class ChangePlanner:
         self.approvals = approvals
         """Four eyes (customers): the fields of a change to a stored record that wait."""
         self._sensitive = sensitive_fields(approvals) if approvals else frozenset()
+        self.prepared: Mapping[int, Prepared] = prepared or {}
+        """What was worked out ahead for a change (by ``id(change)``; see :mod:`.prepare`)."""
 
     def plan(self, c: Change, w: WorkingRecord) -> ChangePlan:
         """Apply ``c`` to ``w`` in memory.
@@ -218,9 +222,19 @@ class ChangePlanner:
                     change_exception(c, ErrorCode.ILLEGAL_TRANSITION, path, reason, entity_id=w.id)
                 )
         deleted = result.state.get(DELETED) is True
-        data = self._validated(c, w, result.state, fresh=not w.exists and not result.withheld)
-        flat = flatten_record(self.model, data)
-        self._take_keys(c, w, set(self.model.natural_keys(data)))
+        fresh = not w.exists and not result.withheld
+        valid = self._prevalidated(c) if fresh else None
+        if valid is not None:  # the change's own data, validated ahead: the same answer
+            data, flat, data_json = valid.data, dict(valid.flat), valid.data_json
+            self._take_keys(c, w, set(valid.keys))
+        else:
+            data = self._validated(c, w, result.state, fresh=fresh)
+            data_json = None
+            if fresh and data == c.data:  # the model kept the data as sent: its leaves are merged
+                flat = {p: v for p, v in result.state.items() if p != DELETED}
+            else:
+                flat = flatten_record(self.model, data)
+            self._take_keys(c, w, set(self.model.natural_keys(data)))
         changed = _changed_paths(w, flat, deleted)
         w.provenance = result.provenance
         w.dirty = True
@@ -234,7 +248,7 @@ class ChangePlanner:
         if deleted:
             w.state[DELETED] = True
         w.data = data
-        w.data_json = dumps(data)
+        w.data_json = data_json if data_json is not None else dumps(data)
         w.deleted = deleted
         plan.event = event_row(
             self.entity_type,
@@ -268,8 +282,13 @@ class ChangePlanner:
                     f"{c.system} may not create {et.value} records (ownership.create)",
                 )
             )
+        prepared = self.prepared.get(id(c))
         try:
-            fields = flatten_record(self.model, c.data)
+            fields = (
+                dict(prepared.fields)
+                if prepared is not None and prepared.fields is not None
+                else flatten_record(self.model, c.data)
+            )
         except AttributeError:
             raise Refused(
                 change_exception(c, ErrorCode.VALIDATION_FAILED, "data", "data must be an object")
@@ -388,6 +407,21 @@ class ChangePlanner:
                 )
             ) from None
         return obj.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+
+    def _prevalidated(self, c: Change) -> Valid | None:
+        """The prepared verdict on ``c``'s data as sent; refused as inline when it is invalid."""
+        prepared = self.prepared.get(id(c))
+        verdict = prepared.verdict if prepared is not None else None
+        if isinstance(verdict, Invalid):
+            raise Refused(
+                change_exception(
+                    c,
+                    ErrorCode.VALIDATION_FAILED,
+                    verdict.path,
+                    f"{verdict.path}: {verdict.reason}",
+                )
+            )
+        return verdict
 
     def _take_keys(self, c: Change, w: WorkingRecord, new_keys: set[NaturalKey]) -> None:
         """Give ``w`` its natural keys; refused when another record holds one of them."""

@@ -246,3 +246,20 @@ def test_reconcile_without_a_snapshot_says_what_to_give(tmp_path: Path) -> None:
     cfg = write_hub(tmp_path)
     result = runner.invoke(app, ["reconcile", "erp", "-c", str(cfg)])
     assert result.exit_code == 2 and "--file" in result.output
+
+
+def test_import_with_workers_reports_as_one_process_does(tmp_path: Path) -> None:
+    cfg = write_hub(tmp_path)
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "ITEM,DESC,UOM,COST\nA-1,Bolt,EA,0.10\nA-2,Nut,BOX,0.05\nA-3,Washer,EACH,x\n"
+        "A-4,Screw,EA,0.20\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["import", str(items), "-s", "erp", "-c", str(cfg), "-w", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert (report["created"], report["exceptions"]) == (2, 2)
+    listed = runner.invoke(app, ["exceptions", "list", "-c", str(cfg)])
+    assert listed.exit_code == 0, listed.output
+    assert "items.csv:3" in listed.output and "items.csv:4" in listed.output
