@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -76,6 +77,7 @@ from crossdock.sync.unchanged import (
     digest_row,
     lifted,
     rules_fingerprint,
+    stamped_at,
     unchanged_resends,
 )
 
@@ -428,6 +430,7 @@ class Ingestor:
         touched_pairs: list[tuple[str, str, str]] = []
         merged_into: dict[str, str] = {}
         applied_in_full: dict[tuple[str, str], NewDigest] = {}
+        per_record = Counter(ids)
         for i, (c, nks, first_cid) in enumerate(zip(changes, change_keys, ids, strict=True)):
             decision = placed.get(i)
             if (
@@ -451,6 +454,14 @@ class Ingestor:
                 if into is not None:
                     merged_into[cid] = into
                     cid, w = into, working[into]
+            # a digest's later lift is keyed by (system, source time): only a change that
+            # is its record's one change here, and whose system stamped nothing of the
+            # record at its time before, may leave one (see sync/unchanged.py)
+            alone = (
+                digests[i] is not None
+                and per_record[first_cid] == 1
+                and not stamped_at(w.provenance, c)
+            )
             settler = matcher if c.op is ChangeOp.UPSERT else None
             try:
                 if settler is not None:
@@ -471,6 +482,7 @@ class Ingestor:
                 and not plan.proposals
                 and w.exists
                 and not w.deleted
+                and alone
             ):  # the record now says all the change said: a resend of it can be skipped
                 applied_in_full[(c.system, c.native_id)] = digest_row(c, cid, w.version, digest)
             if c.idempotency_key:

@@ -8,7 +8,10 @@ provenance's source times (moved into the digest's ``seen_ts`` instead):
 - its digest (over the hub's ownership and approval rules, the hub's version
   and the change's content) equals the stored one of the last change from that
   system that applied in full;
-- the record is the one that change applied to, still at the version it left.
+- the record is the one that change applied to, still at the version it left;
+- the change that left the digest was its record's only change in its batch,
+  and its system had stamped nothing of the record at its source time before
+  (the lift of its stamps is keyed by system and time).
 
 Any other change by anyone to the record moves its version, so the next resend
 takes the whole path again.
@@ -18,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import crossdock
 from crossdock.config.hub import HubConfig
@@ -108,6 +112,18 @@ def lifted(rec: StoredRecord, lifts: Sequence[tuple[str, str, str]]) -> StoredRe
     )
 
 
+def stamped_at(provenance: Mapping[str, Sequence[Any]], c: Change) -> bool:
+    """Whether ``c``'s system already stamped a field of the record with ``c``'s source time.
+
+    Two changes of one system with one source time (two rows of one export for
+    the same record) stamp alike; a lift keyed by system and time would move the
+    other change's stamps too and make an older change of that field look stale.
+    Such a change records no digest: its resend takes the whole path.
+    """
+    ts = ts_key(c.source_ts)
+    return any(stamp[0] == c.system and stamp[1] == ts for stamp in provenance.values())
+
+
 def digest_row(c: Change, record_id: str, version: int, digest: str) -> NewDigest:
     return NewDigest(c.system, c.native_id, record_id, version, digest, ts_key(c.source_ts))
 
@@ -118,5 +134,6 @@ __all__ = [
     "digest_row",
     "lifted",
     "rules_fingerprint",
+    "stamped_at",
     "unchanged_resends",
 ]

@@ -151,6 +151,24 @@ def test_a_resend_after_a_change_in_the_same_batch_is_applied(store_url: str) ->
         store.close()
 
 
+def test_two_rows_with_one_source_time_leave_no_digest_to_skip_by(store_url: str) -> None:
+    """Found by the property below: a lift keyed by (system, time) moved the other row's stamps.
+
+    Two rows of one export (one source time) for the same item: the second asserts
+    only the SKU. Its resend, later, must not lift the cost's stamp, or an ERP
+    cost stamped between the two times is refused as stale.
+    """
+    store = Store.open(store_url)
+    try:
+        ing = Ingestor(store, hub())
+        ing.ingest([change("erp", 0, 2, cost="1.00"), change("erp", 0, 2)])
+        ing.ingest([change("erp", 0, 6)])  # the SKU-only row again, later
+        ing.ingest([change("erp", 0, 3, cost="2.50")])  # newer than the cost's 2
+        assert record(store, "SKU-0").data["cost"] == "2.50"
+    finally:
+        store.close()
+
+
 change_st = st.builds(
     lambda system, n, minute, data, delete: Change(
         system=system,
