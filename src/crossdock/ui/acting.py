@@ -2,24 +2,20 @@
 
 :func:`crossdock.ui.pages.act` lets any key with ``operate`` act; the hold queue
 and the customer review queue ask for more, as their API routes do or the
-operator policy says. :func:`act_as` checks in the same order as ``act``:
-a live session, then the form's CSRF token (so a forged request learns nothing
-about the key), then the scope (403 without it), then runs the action in the
-worker pool and redirects back with its outcome.
+operator policy says: :func:`act_as` is ``act`` naming the scope (a live
+session, then the form's CSRF token, then the scope, 403 without it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from crossdock.api.keys import Scope
-from crossdock.errors import CrossdockError
-from crossdock.ui.pages import application_of, back
-from crossdock.ui.session import NotSignedIn, Refused, Session, check_post, session_of
+from crossdock.ui.pages import act
+from crossdock.ui.session import Session
 
 
 def may(session: Session, scope: Scope) -> bool:
@@ -34,21 +30,7 @@ async def act_as(
     action: Callable[[Session, dict[str, str]], str],
 ) -> Response:
     """Run ``action`` for a key holding ``scope``; then back to ``where`` with its outcome."""
-    try:
-        session = await run_in_threadpool(session_of, request, application_of(request))
-    except NotSignedIn:
-        return HTMLResponse("Not signed in.", status_code=401)
-    try:
-        fields = await check_post(request, session, act=False)
-    except Refused as refused:
-        return HTMLResponse(refused.reason, status_code=refused.status)
-    if not may(session, scope):
-        return HTMLResponse(f"This key may not do this (it needs the {scope} scope).", 403)
-    try:
-        done = ("ok", await run_in_threadpool(action, session, fields))
-    except CrossdockError as exc:
-        done = ("error", str(exc))
-    return back(request, where(fields), done)
+    return await act(request, where, action, scope=scope)
 
 
 __all__ = ["act_as", "may"]

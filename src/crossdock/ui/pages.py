@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from crossdock import __version__
+from crossdock.api.keys import Scope
 from crossdock.app import Application
 from crossdock.errors import CrossdockError
 from crossdock.ui.session import (
@@ -131,8 +132,14 @@ async def act(
     action: Callable[[Session, dict[str, str]], str],
     *,
     needs_scope: bool = True,
+    scope: Scope | None = None,
 ) -> Response:
-    """Run a POST's ``action`` for a key allowed to; then back to ``where`` with its outcome."""
+    """Run a POST's ``action`` for a key allowed to; then back to ``where`` with its outcome.
+
+    Allowed: any key with ``operate`` (``needs_scope``), or, when ``scope`` is named,
+    a key holding that scope. The CSRF token is checked before the key's rights, so a
+    forged request learns nothing about the key.
+    """
     # the store calls run in the worker pool, as the API's plain routes do: an action
     # (a retry, a whole route's parked records) must not hold up the event loop
     try:
@@ -140,9 +147,11 @@ async def act(
     except NotSignedIn:
         return HTMLResponse("Not signed in.", status_code=401)
     try:
-        fields = await check_post(request, session, act=needs_scope)
+        fields = await check_post(request, session, act=needs_scope and scope is None)
     except Refused as refused:
         return HTMLResponse(refused.reason, status_code=refused.status)
+    if scope is not None and scope not in session.principal.scopes:
+        return HTMLResponse(f"This key may not do this (it needs the {scope} scope).", 403)
     try:
         done = ("ok", await run_in_threadpool(action, session, fields))
     except CrossdockError as exc:
